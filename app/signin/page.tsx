@@ -1,0 +1,23 @@
+import { redirect } from "next/navigation";
+import { Suspense } from "react";
+import { SignInForm } from "@/components/shell/sign-in-form";
+import { currentUser } from "@/server/auth/session";
+
+export default async function SignInPage() {
+  if (await currentUser()) redirect("/");
+  const sso = process.env.WFLO_OIDC_ISSUER && process.env.WFLO_OIDC_CLIENT_ID ? (process.env.WFLO_OIDC_NAME ?? "SSO") : null;
+  return (
+    <div className="grid min-h-screen place-items-center bg-slate-100 px-4 dark:bg-slate-950">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 flex items-center justify-center gap-2">
+          <div className="grid h-9 w-9 place-items-center rounded-lg bg-brand-600 text-lg font-bold text-white">w</div>
+          <span className="text-2xl font-semibold tracking-tight">wflo</span>
+        </div>
+        <Suspense>
+          <SignInForm ssoName={sso} />
+        </Suspense>
+        <p className="mt-6 text-center text-xs text-slate-500">The secure runtime and control panel for AI agents</p>
+      </div>
+    </div>
+  );
+}

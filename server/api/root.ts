@@ -1,0 +1,16 @@
+import { auditRouter } from "@/server/audit/router";
+import { sessionRouter } from "@/server/auth/router";
+import { systemRouter } from "@/server/system/router";
+import { usersRouter } from "@/server/users/router";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+/** The only place routers are assembled. */
+export const appRouter = createTRPCRouter({
+  session: sessionRouter,
+  users: usersRouter,
+  audit: auditRouter,
+  system: systemRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

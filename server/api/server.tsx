@@ -1,0 +1,32 @@
+import "server-only";
+
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import { createTRPCOptionsProxy, type TRPCQueryOptions } from "@trpc/tanstack-react-query";
+import { cache } from "react";
+import { getDb } from "@/db/client";
+import { makeQueryClient } from "@/components/trpc/query-client";
+import { currentUser } from "@/server/auth/session";
+import { appRouter } from "./root";
+import { createInnerContext } from "./trpc";
+
+/** One context and one query client per server request. */
+const createServerContext = cache(async () => createInnerContext({ db: getDb(), user: await currentUser() }));
+export const getQueryClient = cache(makeQueryClient);
+
+export const trpc = createTRPCOptionsProxy({ ctx: createServerContext, router: appRouter, queryClient: getQueryClient });
+
+/** A server-side caller for server components that need data directly. */
+export async function serverCaller() {
+  return appRouter.createCaller(await createServerContext());
+}
+
+export function HydrateClient({ children }: { children: React.ReactNode }) {
+  return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- mirrors tRPC's documented helper signature
+export function prefetch<T extends ReturnType<TRPCQueryOptions<any>>>(queryOptions: T) {
+  const qc = getQueryClient();
+  if (queryOptions.queryKey[1]?.type === "infinite") void qc.prefetchInfiniteQuery(queryOptions as never);
+  else void qc.prefetchQuery(queryOptions);
+}

@@ -1,0 +1,78 @@
+/**
+ * The one tRPC setup. Sections: context, initialization, procedures.
+ * Only two kinds of procedure exist: `publicProcedure` (sign-in related) and
+ * `requirePermission(...)`, checked against server/auth/permissions.ts.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+import type { Database } from "@/db/client";
+import type { Role } from "@/db/schema";
+import { can, type Permission } from "@/server/auth/permissions";
+
+// ---------------------------------------------------------------- context
+
+export type SessionUser = { id: string; email: string; name: string; role: Role };
+
+export type Context = { db: Database; user: SessionUser | null };
+
+/** Pure context for tests and for server components: no request, no cookies. */
+export function createInnerContext(opts: Context): Context {
+  return { db: opts.db, user: opts.user };
+}
+
+// ---------------------------------------------------------- initialization
+
+export type ProcedureMeta = { permission?: Permission; public?: true };
+
+function describeZodError(err: ZodError): string {
+  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    /** 4xx messages reach the client; 5xx messages and every cause stay on the server. */
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? error.cause : null;
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      return {
+        ...shape,
+        message: zodError ? describeZodError(zodError) : internal ? "Internal server error" : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          zodError: zodError ? z.flattenError(zodError) : null,
+        },
+      };
+    },
+  });
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+// -------------------------------------------------------------- procedures
+
+/** For sign-in related calls only; everything else names a permission. */
+export const publicProcedure = t.procedure.meta({ public: true });
+
+const authenticated = t.middleware(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** A procedure that runs only for a signed-in, active user whose role grants `permission`. */
+export function requirePermission(permission: Permission) {
+  return t.procedure
+    .meta({ permission })
+    .use(authenticated)
+    .use(({ ctx, next }) => {
+      if (!can(ctx.user.role, permission)) {
+        throw new TRPCError({ code: "FORBIDDEN", message: `your role (${ctx.user.role}) lacks the permission ${permission}` });
+      }
+      return next();
+    });
+}

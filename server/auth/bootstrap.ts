@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import { count, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { users } from "@/db/schema";
+import { writeAudit } from "@/server/audit/chain";
+import { createUserInput } from "@/server/users/schemas";
+import { hashPassword } from "./password";
+
+const BOOTSTRAP_LOCK = 727_004;
+export const SYSTEM_ACTOR = { id: null, email: "system" } as const;
+
+/**
+ * On first start with no users, creates the first admin from WFLO_ADMIN_EMAIL /
+ * WFLO_ADMIN_PASSWORD, or with a generated password that is printed once.
+ * Returns what was created, or null when users already exist.
+ */
+export async function bootstrapAdmin(db: Database, print: (line: string) => void): Promise<{ email: string } | null> {
+  const email = process.env.WFLO_ADMIN_EMAIL ?? "admin@wflo.local";
+  const given = process.env.WFLO_ADMIN_PASSWORD;
+  const password = given ?? randomBytes(12).toString("base64url");
+  const input = createUserInput.safeParse({ email, name: "Administrator", role: "admin", password });
+  if (!input.success) {
+    throw new Error(`WFLO_ADMIN_EMAIL / WFLO_ADMIN_PASSWORD are invalid: ${input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  const passwordHash = await hashPassword(password);
+  const created = await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+    const [row] = await tx.select({ n: count() }).from(users);
+    if ((row?.n ?? 0) > 0) return null;
+    const [u] = await tx.insert(users).values({ email: input.data.email, name: "Administrator", role: "admin", passwordHash }).returning();
+    if (!u) throw new Error("insert returned no row");
+    await writeAudit(tx, SYSTEM_ACTOR, { action: "user.bootstrap_admin", targetType: "user", targetId: u.id, after: { email: u.email, role: u.role } });
+    return { email: u.email };
+  });
+  if (created) {
+    print(`Created the first admin: ${created.email}`);
+    if (!given) print(`Generated password (shown once, change it in Settings): ${password}`);
+  }
+  return created;
+}

@@ -1,0 +1,133 @@
+import { eq } from "drizzle-orm";
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import type { OAuthConfig } from "next-auth/providers/oauth";
+import { z } from "zod";
+import { getDb } from "@/db/client";
+import { ROLES, users, type Role } from "@/db/schema";
+import { writeAudit } from "@/server/audit/chain";
+import { log } from "@/server/log";
+import { dummyPasswordHash, verifyPassword } from "./password";
+import { clearAccountFailures, isSignInBlocked, recordSignInFailure, SIGN_IN_LIMITS } from "./rate-limit";
+
+export const SESSION_MAX_AGE_S = Number(process.env.WFLO_SESSION_MAX_AGE ?? 8 * 3600);
+
+const credentialsInput = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(256) });
+
+/** Messages shown on the sign-in page; the same text for unknown email and wrong password. */
+export const SIGN_IN_ERRORS = {
+  invalid: "Wrong email or password",
+  locked: `Too many failed sign-ins. Try again in ${Math.round(SIGN_IN_LIMITS.windowMs / 60_000)} minutes.`,
+} as const;
+
+/** The rightmost X-Forwarded-For entry is the one our own server (or nearest proxy) added. */
+function clientAddress(headers: Record<string, unknown> | undefined): string {
+  const xff = headers?.["x-forwarded-for"];
+  const list = typeof xff === "string" ? xff.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  const real = headers?.["x-real-ip"];
+  return list.at(-1) ?? (typeof real === "string" ? real : "unknown");
+}
+
+function oidcProvider(): OAuthConfig<Record<string, unknown>> | null {
+  const issuer = process.env.WFLO_OIDC_ISSUER;
+  const clientId = process.env.WFLO_OIDC_CLIENT_ID;
+  const clientSecret = process.env.WFLO_OIDC_CLIENT_SECRET;
+  if (!issuer || !clientId || !clientSecret) return null;
+  return {
+    id: "oidc",
+    name: process.env.WFLO_OIDC_NAME ?? "SSO",
+    type: "oauth",
+    wellKnown: `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state"],
+    clientId,
+    clientSecret,
+    profile(p) {
+      return { id: String(p.sub), email: String(p.email ?? ""), name: String(p.name ?? p.email ?? "") };
+    },
+  };
+}
+
+function oidcDefaultRole(): Role {
+  const r = process.env.WFLO_OIDC_DEFAULT_ROLE ?? "viewer";
+  return (ROLES as readonly string[]).includes(r) ? (r as Role) : "viewer";
+}
+
+export function getAuthOptions(): NextAuthOptions {
+  const oidc = oidcProvider();
+  return {
+    secret: process.env.NEXTAUTH_SECRET,
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S, updateAge: 15 * 60 },
+    jwt: { maxAge: SESSION_MAX_AGE_S },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers: [
+      CredentialsProvider({
+        id: "credentials",
+        name: "Email and password",
+        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+        async authorize(raw, req) {
+          const parsed = credentialsInput.safeParse(raw);
+          if (!parsed.success) throw new Error(SIGN_IN_ERRORS.invalid);
+          const { email, password } = parsed.data;
+          const address = clientAddress(req?.headers as Record<string, unknown> | undefined);
+          const db = getDb();
+          if (await isSignInBlocked(db, email, address)) {
+            log.warn({ email, address }, "sign-in refused: rate limited");
+            throw new Error(SIGN_IN_ERRORS.locked);
+          }
+          const [u] = await db.select().from(users).where(eq(users.email, email));
+          const ok = await verifyPassword(u?.passwordHash ?? (await dummyPasswordHash()), password);
+          if (!u || !ok || !u.active) {
+            await recordSignInFailure(db, email, address);
+            log.info({ email, address }, "sign-in failed");
+            throw new Error(SIGN_IN_ERRORS.invalid);
+          }
+          await clearAccountFailures(db, email);
+          await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, u.id));
+          return { id: u.id, email: u.email, name: u.name, role: u.role };
+        },
+      }),
+      ...(oidc ? [oidc] : []),
+    ],
+    callbacks: {
+      async signIn({ user, account }) {
+        if (account?.provider !== "oidc") return true;
+        const email = user.email?.toLowerCase();
+        if (!email) return false;
+        const db = getDb();
+        const [existing] = await db.select().from(users).where(eq(users.email, email));
+        if (existing) return existing.active;
+        // First SSO sign-in provisions the user with the configured default role.
+        await db.transaction(async (tx) => {
+          const [created] = await tx.insert(users).values({ email, name: user.name ?? "", role: oidcDefaultRole(), passwordHash: null }).returning();
+          if (created) await writeAudit(tx, { id: created.id, email }, { action: "user.sso_provision", targetType: "user", targetId: created.id, after: { email, role: created.role } });
+        });
+        return true;
+      },
+      async jwt({ token, user, account }) {
+        if (user && account) {
+          if (account.provider === "oidc") {
+            const [u] = await getDb().select({ id: users.id }).from(users).where(eq(users.email, String(user.email).toLowerCase()));
+            token.uid = u?.id;
+          } else {
+            token.uid = user.id;
+          }
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        if (!token.uid) return session;
+        const [u] = await getDb().select().from(users).where(eq(users.id, token.uid));
+        if (!u || !u.active) return { ...session, user: undefined as never };
+        session.user = { id: u.id, email: u.email, name: u.name, role: u.role };
+        return session;
+      },
+    },
+    logger: {
+      error: (code, meta) => log.error({ code, err: meta instanceof Error ? meta.message : undefined }, "next-auth error"),
+      warn: (code) => log.warn({ code }, "next-auth warning"),
+      debug: () => {},
+    },
+  };
+}

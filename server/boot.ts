@@ -1,0 +1,39 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { getDb } from "@/db/client";
+import { prepareDatabase } from "@/db/connect";
+import { bootstrapAdmin } from "@/server/auth/bootstrap";
+import { log } from "@/server/log";
+
+const g = globalThis as unknown as { __wfloBoot?: Promise<void> };
+
+/** Everything the server needs before its first request; runs once per process (instrumentation.ts). */
+export function boot(): Promise<void> {
+  g.__wfloBoot ??= doBoot();
+  return g.__wfloBoot;
+}
+
+async function doBoot() {
+  const dataDir = process.env.WFLO_DATA_DIR ?? path.join(process.cwd(), ".wflo");
+  const say = (m: string) => log.info(m);
+  const target = await prepareDatabase(say).catch((e: unknown) => {
+    // Start-up must stop, loudly, with the message that names the variable and host.
+    log.fatal(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  });
+  log.info({ embedded: target.embedded }, "database ready, migrations applied");
+  process.env.NEXTAUTH_SECRET ??= await loadOrCreateSecret(path.join(dataDir, "auth-secret"));
+  process.env.NEXTAUTH_URL ??= `http://localhost:${process.env.PORT ?? 3000}`;
+  // Printed with console.log on purpose: the one-time password must reach a person, not a log pipeline.
+  await bootstrapAdmin(getDb(), (line) => console.log(`[wflo] ${line}`));
+}
+
+async function loadOrCreateSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  await mkdir(path.dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  await writeFile(file, secret + "\n", { mode: 0o600 });
+  return secret;
+}
