@@ -1,0 +1,85 @@
+import { relations } from "drizzle-orm";
+import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * Written on the SDK side by the wflo Inngest middleware (inngest/middleware.ts), so the
+ * same rows appear whether the embedded engine, an Inngest dev server or Inngest Cloud runs
+ * the workflow. Keys are Inngest's own ids; every write is an idempotent upsert because the
+ * SDK replays a run's earlier steps on every request and retries whole requests.
+ */
+export const RUN_STATUSES = ["queued", "running", "sleeping", "waiting", "completed", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_RUN_STATUSES = ["completed", "failed", "cancelled"] as const satisfies readonly RunStatus[];
+
+export const runStatus = pgEnum("run_status", RUN_STATUSES);
+
+/** The error shape stored for runs and steps: what Inngest serialises, trimmed. */
+export type RecordedError = { name: string; message: string; stack?: string };
+
+export const runs = pgTable(
+  "runs",
+  {
+    /** Inngest's run id (a ULID). */
+    id: text("id").primaryKey(),
+    /** The function id without the app prefix, as in inngest/registry.ts (e.g. "research-assistant"). */
+    workflowId: text("workflow_id").notNull(),
+    status: runStatus("status").notNull().default("running"),
+    eventName: text("event_name").notNull(),
+    eventId: text("event_id"),
+    /** The trigger event's data without wflo's own `_wflo` envelope. */
+    input: jsonb("input"),
+    output: jsonb("output"),
+    error: jsonb("error").$type<RecordedError>(),
+    triggeredById: uuid("triggered_by_id"),
+    triggeredByEmail: text("triggered_by_email"),
+    /** Set when this run was started by "re-run" of another one. */
+    rerunOf: text("rerun_of"),
+    /** Highest attempt seen on any request of this run (Inngest counts attempts per step). */
+    attempts: integer("attempts").notNull().default(1),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("runs_started_at_idx").on(t.startedAt, t.id),
+    index("runs_workflow_started_idx").on(t.workflowId, t.startedAt),
+    index("runs_status_idx").on(t.status),
+    index("runs_triggered_by_idx").on(t.triggeredByEmail),
+    index("runs_event_id_idx").on(t.eventId),
+  ],
+);
+
+export type Run = typeof runs.$inferSelect;
+
+export const runSteps = pgTable(
+  "run_steps",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    /** Inngest's hashed step id: unique per step occurrence in a run, also for repeated ids. */
+    hashedId: text("hashed_id").notNull(),
+    /** The id the workflow gave the step. */
+    stepId: text("step_id").notNull(),
+    name: text("name").notNull(),
+    /** run, sleep, waitForEvent, invoke, sendEvent, ai.infer, ... (Inngest's step types). */
+    kind: text("kind").notNull(),
+    status: runStatus("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** Kind-specific facts: sleep duration, the awaited event and its match, the invoked function. */
+    detail: jsonb("detail"),
+    output: jsonb("output"),
+    error: jsonb("error").$type<RecordedError>(),
+    /** Discovery order, so the detail page lists steps as the code ran them. */
+    position: integer("position").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.hashedId] }), index("run_steps_run_started_idx").on(t.runId, t.startedAt)],
+);
+
+export type RunStep = typeof runSteps.$inferSelect;
+
+export const runsRelations = relations(runs, ({ many }) => ({ steps: many(runSteps) }));
+export const runStepsRelations = relations(runSteps, ({ one }) => ({ run: one(runs, { fields: [runSteps.runId], references: [runs.id] }) }));
