@@ -1,0 +1,19 @@
+import { flaky } from "./functions/flaky";
+import { hello } from "./functions/hello";
+import { researchAssistant } from "./functions/research-assistant";
+import { runLifecycle } from "./functions/system/run-lifecycle";
+import type { Workflow } from "./functions/define";
+
+/**
+ * Everything this app serves at /api/inngest. `workflows` are what people trigger and browse
+ * (with their input schemas); system functions keep wflo's own records straight.
+ */
+export const workflows: readonly Workflow[] = [researchAssistant, hello, flaky];
+
+export const systemFunctions = [runLifecycle] as const;
+
+export const servedFunctions = [...workflows.map((w) => w.fn), ...systemFunctions];
+
+export function findWorkflow(id: string): Workflow | undefined {
+  return workflows.find((w) => w.id === id);
+}
