@@ -22,7 +22,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
 
   return (
     <div className="grid gap-6 xl:grid-cols-[1fr_22rem]">
-      <Card>
+      <Card className="self-start">
         <CardHeader title={`${users.length} user${users.length === 1 ? "" : "s"}`} />
         {rowError ? (
           <div role="alert" className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite. Typecheck, unit + integration tests (vitest, real
+// PostgreSQL), a production build, then end-to-end specs in real Chromium.
+// Ends with one "tests: N passed, N failed" line summing every runner.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const bin = (n) => path.join(root, "node_modules", ".bin", n);
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+const reports = path.join(root, ".wflo", "reports");
+mkdirSync(reports, { recursive: true });
+
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  console.error(`Chromium not found at ${chromium}. Install it (apt-get install chromium) or set CHROMIUM_PATH.`);
+  process.exit(1);
+}
+
+function step(name, cmd, args) {
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+  return r.status === 0;
+}
+
+function killStaleServer(dataDir) {
+  // A previous e2e run killed mid-way may have left its PostgreSQL running on the data we are about to delete.
+  const pidFile = path.join(dataDir, "pg", "data", "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  try {
+    if (pid > 0) process.kill(pid, "SIGQUIT");
+  } catch {}
+}
+
+let ok = step("typecheck", bin("tsc"), ["--noEmit"]);
+ok = step("unit and integration tests (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, "vitest.json")}`]) && ok;
+const built = step("production build", bin("next"), ["build"]);
+ok = built && ok;
+if (built) {
+  const e2eDir = path.join(root, ".wflo", "e2e");
+  killStaleServer(e2eDir);
+  rmSync(e2eDir, { recursive: true, force: true });
+  ok = step("end-to-end (Playwright, Chromium)", bin("playwright"), ["test"]) && ok;
+}
+
+let passed = 0;
+let failed = 0;
+const vitest = path.join(reports, "vitest.json");
+if (existsSync(vitest)) {
+  const v = JSON.parse(readFileSync(vitest, "utf8"));
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+}
+const pw = path.join(reports, "playwright.json");
+if (built && existsSync(pw)) {
+  const p = JSON.parse(readFileSync(pw, "utf8"));
+  passed += p.stats.expected;
+  failed += p.stats.unexpected + (p.stats.flaky ?? 0);
+}
+if (!ok && failed === 0) failed = 1; // a failed typecheck or build counts too
+console.log(`\ntests: ${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);
