@@ -2,6 +2,8 @@ import { auditRouter } from "@/server/audit/router";
 import { sessionRouter } from "@/server/auth/router";
 import { systemRouter } from "@/server/system/router";
 import { usersRouter } from "@/server/users/router";
+import { runsRouter } from "@/server/runs/router";
+import { workflowsRouter } from "@/server/workflows/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** The only place routers are assembled. */
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   audit: auditRouter,
   system: systemRouter,
+  runs: runsRouter,
+  workflows: workflowsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,40 @@
+import { TRPCError } from "@trpc/server";
+import { inngest, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
+import { log } from "@/server/log";
+
+/**
+ * The two things wflo asks of whichever Inngest server runs its workflows: start a run (send
+ * its event) and cancel one (REST `DELETE /v1/runs/:id`, which the embedded engine serves too).
+ * Failures become 502s that say what failed, never the transport's own message.
+ */
+
+export async function sendEvent(name: string, data: Record<string, unknown>): Promise<string> {
+  let ids: string[];
+  try {
+    ({ ids } = await inngest.send({ name, data }));
+  } catch (err) {
+    log.error({ err, event: name, mode: inngestMode() }, "sending a workflow event failed");
+    throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?` });
+  }
+  const [id] = ids;
+  if (!id) throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server returned no event id for ${name}` });
+  return id;
+}
+
+export async function cancelRemoteRun(runId: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  // Inngest's REST API takes the signing key itself as the bearer token; local servers ignore it.
+  if (process.env.INNGEST_SIGNING_KEY) headers.authorization = `Bearer ${process.env.INNGEST_SIGNING_KEY}`;
+  let res: Response;
+  try {
+    res = await fetch(`${inngestApiBaseUrl()}/v1/runs/${encodeURIComponent(runId)}`, { method: "DELETE", headers, signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    log.error({ err, runId, mode: inngestMode() }, "cancel request failed");
+    throw new TRPCError({ code: "BAD_GATEWAY", message: `could not reach the Inngest server (${inngestMode()}) to cancel run ${runId}` });
+  }
+  if (res.status === 404) throw new TRPCError({ code: "NOT_FOUND", message: `the Inngest server does not know run ${runId}` });
+  if (!res.ok) {
+    log.warn({ runId, status: res.status, body: (await res.text()).slice(0, 500) }, "cancel refused");
+    throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server refused to cancel run ${runId} (HTTP ${res.status})` });
+  }
+}

@@ -1,0 +1,27 @@
+import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { byEventInput, listRunsInput, runIdInput, triggerInput } from "./schemas";
+import { cancelRun, getRun, listRuns, rerunRun, runsForEvent, triggerWorkflow } from "./service";
+
+export const runsRouter = createTRPCRouter({
+  /** Newest first, filtered, paged by an opaque cursor. */
+  list: requirePermission("runs:read")
+    .input(listRunsInput)
+    .query(({ ctx, input }) => listRuns(ctx.db, input)),
+  /** One run with its steps, for the detail page (polled while the run is live). */
+  get: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => getRun(ctx.db, input.runId)),
+  /** The runs a just-sent event started; the trigger form waits on this to open the run. */
+  byEvent: requirePermission("runs:read")
+    .input(byEventInput)
+    .query(({ ctx, input }) => runsForEvent(ctx.db, input.eventId)),
+  trigger: requirePermission("runs:trigger")
+    .input(triggerInput)
+    .mutation(({ ctx, input }) => triggerWorkflow(ctx.db, ctx.user, input.workflowId, input.input)),
+  cancel: requirePermission("runs:cancel")
+    .input(runIdInput)
+    .mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.user, input.runId)),
+  rerun: requirePermission("runs:rerun")
+    .input(runIdInput)
+    .mutation(({ ctx, input }) => rerunRun(ctx.db, ctx.user, input.runId)),
+});

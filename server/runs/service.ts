@@ -1,0 +1,166 @@
+import { TRPCError } from "@trpc/server";
+import { and, asc, desc, eq, gte, ilike, lte, sql, type SQL } from "drizzle-orm";
+import type { z } from "zod";
+import type { Database } from "@/db/client";
+import { runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from "@/db/schema";
+import { findWorkflow, workflows } from "@/inngest/registry";
+import type { SessionUser } from "@/server/api/trpc";
+import { writeAudit } from "@/server/audit/chain";
+import { withEnvelope } from "./envelope";
+import { cancelRemoteRun, sendEvent } from "./dispatch";
+import { finishRun } from "./recorder";
+import type { listRunsInput } from "./schemas";
+
+const isTerminal = (s: RunStatus) => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(s);
+const workflowName = (id: string) => findWorkflow(id)?.name ?? id;
+
+// ----------------------------------------------------------------- reading
+
+type Cursor = { startedAt: string; id: string };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.startedAt, c.id])).toString("base64url");
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const [startedAt, id] = JSON.parse(Buffer.from(raw, "base64url").toString()) as unknown[];
+    if (typeof startedAt === "string" && typeof id === "string" && !Number.isNaN(Date.parse(startedAt))) return { startedAt, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: cursor is malformed; start again from the first page" });
+}
+
+export async function listRuns(db: Database, input: z.output<typeof listRunsInput>) {
+  const where: SQL[] = [];
+  if (input.workflowId) where.push(eq(runs.workflowId, input.workflowId));
+  if (input.status) where.push(eq(runs.status, input.status));
+  if (input.triggeredBy) where.push(ilike(runs.triggeredByEmail, `%${input.triggeredBy.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (input.from) where.push(gte(runs.startedAt, input.from));
+  if (input.to) where.push(lte(runs.startedAt, input.to));
+  if (input.cursor) {
+    const c = decodeCursor(input.cursor);
+    // Compared in PostgreSQL's own microsecond precision: a JS Date would round and skip rows.
+    where.push(sql`(${runs.startedAt}, ${runs.id}) < (${c.startedAt}::timestamptz, ${c.id})`);
+  }
+  const rows = await db
+    .select({
+      id: runs.id,
+      workflowId: runs.workflowId,
+      status: runs.status,
+      eventName: runs.eventName,
+      triggeredByEmail: runs.triggeredByEmail,
+      rerunOf: runs.rerunOf,
+      attempts: runs.attempts,
+      startedAt: runs.startedAt,
+      endedAt: runs.endedAt,
+      errorMessage: sql<string | null>`${runs.error}->>'message'`,
+      cursorTs: sql<string>`${runs.startedAt}::text`,
+    })
+    .from(runs)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(runs.startedAt), desc(runs.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(({ cursorTs: _c, ...r }) => ({ ...r, workflowName: workflowName(r.workflowId) })),
+    nextCursor: rows.length > input.limit && last ? encodeCursor({ startedAt: last.cursorTs, id: last.id }) : undefined,
+  };
+}
+
+const hasSimulatedOutput = (v: unknown) => Boolean(v && typeof v === "object" && (v as { simulated?: unknown }).simulated === true);
+
+export async function getRun(db: Database, runId: string) {
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
+  const steps = await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
+  const wf = findWorkflow(run.workflowId);
+  return {
+    run: { ...run, workflowName: wf?.name ?? run.workflowId, terminal: isTerminal(run.status) },
+    steps: steps.map((s) => ({ ...s, simulated: hasSimulatedOutput(s.output) })),
+    simulated: hasSimulatedOutput(run.output) || steps.some((s) => hasSimulatedOutput(s.output)),
+    workflow: wf ? { id: wf.id, name: wf.name, usesLlm: Boolean(wf.usesLlm) } : null,
+  };
+}
+
+/** The runs an event started: how the panel finds the run it just triggered. */
+export async function runsForEvent(db: Database, eventId: string) {
+  return db.select({ id: runs.id, workflowId: runs.workflowId, status: runs.status }).from(runs).where(eq(runs.eventId, eventId)).orderBy(asc(runs.startedAt));
+}
+
+/** Per-workflow counts for the workflows page. */
+export async function workflowRunStats(db: Database) {
+  const rows = await db
+    .select({
+      workflowId: runs.workflowId,
+      total: sql<number>`count(*)::int`,
+      active: sql<number>`(count(*) filter (where ${runs.status} not in ('completed', 'failed', 'cancelled')))::int`,
+      failed: sql<number>`(count(*) filter (where ${runs.status} = 'failed'))::int`,
+      lastStartedAt: sql<Date | null>`max(${runs.startedAt})`.mapWith(runs.startedAt),
+    })
+    .from(runs)
+    .groupBy(runs.workflowId);
+  return new Map(rows.map((r) => [r.workflowId, r]));
+}
+
+// ----------------------------------------------------------------- changing
+
+function parseWorkflowInput(workflowId: string, raw: unknown) {
+  const wf = findWorkflow(workflowId);
+  if (!wf) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `workflowId: no workflow named "${workflowId}"; this app serves ${workflows.map((w) => w.id).join(", ")}`,
+    });
+  }
+  const parsed = wf.input.safeParse(raw);
+  // The ZodError as cause: the formatter turns it into "field: rule" and per-field errors for the form.
+  if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", message: "input does not fit the workflow", cause: parsed.error });
+  return { wf, input: parsed.data as Record<string, unknown> };
+}
+
+const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
+
+export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown) {
+  const { wf, input } = parseWorkflowInput(workflowId, rawInput);
+  // Sent first so the audit row can name the event; a refused send leaves nothing behind.
+  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user) }));
+  await db.transaction(async (tx) => {
+    await writeAudit(tx, actorOf(user), { action: "run.trigger", targetType: "workflow", targetId: wf.id, after: { event: wf.event, eventId, input } });
+  });
+  return { eventId, workflowId: wf.id };
+}
+
+async function loadRun(db: Database, runId: string): Promise<Run> {
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
+  return run;
+}
+
+export async function cancelRun(db: Database, user: SessionUser, runId: string) {
+  const run = await loadRun(db, runId);
+  if (isTerminal(run.status)) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is already ${run.status}` });
+  await cancelRemoteRun(runId);
+  // The server has accepted the cancellation; record it now rather than wait for its event.
+  await db.transaction(async (tx) => {
+    await finishRun(tx, runId, { status: "cancelled" });
+    await writeAudit(tx, actorOf(user), { action: "run.cancel", targetType: "run", targetId: runId, before: { status: run.status }, after: { status: "cancelled" } });
+  });
+  return { runId, status: "cancelled" as const };
+}
+
+export async function rerunRun(db: Database, user: SessionUser, runId: string) {
+  const run = await loadRun(db, runId);
+  if (!findWorkflow(run.workflowId)) {
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run` });
+  }
+  // Parsed again: the workflow's schema may have changed since the original run.
+  const { wf, input } = parseWorkflowInput(run.workflowId, run.input ?? {});
+  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), rerunOf: runId }));
+  await db.transaction(async (tx) => {
+    await writeAudit(tx, actorOf(user), { action: "run.rerun", targetType: "run", targetId: runId, after: { event: wf.event, eventId, input } });
+  });
+  return { eventId, workflowId: wf.id, rerunOf: runId };
+}

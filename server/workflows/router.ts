@@ -1,0 +1,38 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Workflow } from "@/inngest/functions/define";
+import { findWorkflow, workflows } from "@/inngest/registry";
+import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { workflowRunStats } from "@/server/runs/service";
+
+/** What the panel needs to list a workflow and draw its trigger form. */
+function describeWorkflow(w: Workflow) {
+  return {
+    id: w.id,
+    name: w.name,
+    description: w.description,
+    triggers: [{ event: w.event }],
+    retries: w.retries ?? null,
+    usesLlm: Boolean(w.usesLlm),
+    // "input" side: fields with defaults are optional to the person filling the form.
+    inputSchema: z.toJSONSchema(w.input, { io: "input" }),
+  };
+}
+
+const workflowIdInput = z.object({
+  workflowId: z.string({ error: "workflowId is required" }).trim().min(1, "workflowId is required").max(200, "workflowId must be at most 200 characters"),
+});
+
+export const workflowsRouter = createTRPCRouter({
+  list: requirePermission("workflows:read").query(async ({ ctx }) => {
+    const stats = await workflowRunStats(ctx.db);
+    return workflows.map((w) => ({ ...describeWorkflow(w), stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null } }));
+  }),
+  get: requirePermission("workflows:read")
+    .input(workflowIdInput)
+    .query(({ input }) => {
+      const w = findWorkflow(input.workflowId);
+      if (!w) throw new TRPCError({ code: "NOT_FOUND", message: `no workflow named "${input.workflowId}"` });
+      return describeWorkflow(w);
+    }),
+});
