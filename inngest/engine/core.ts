@@ -1,0 +1,19 @@
+import type { Backoff } from "./backoff";
+import type { Sql } from "./db";
+import type { FunctionRegistry } from "./registry";
+
+/** What every part of the engine shares within one process. */
+export type EngineCore = {
+  sql: Sql;
+  registry: FunctionRegistry;
+  signingKey?: string;
+  backoff: Backoff;
+  leaseMs: number;
+  requestTimeoutMs: number;
+  /** Wake this process's worker (other processes hear pg_notify on commit). */
+  wake: () => void;
+};
+
+export const QUEUE_CHANNEL = "engine_queue";
+/** Queue kinds that mean "the run is still making progress"; when none is left the SDK is asked what's next. */
+export const PROGRESS_KINDS = ["call", "step", "sleep", "wait"] as const;
