@@ -1,4 +1,5 @@
 import { auditRouter } from "@/server/audit/router";
+import { dashboardRouter } from "@/server/dashboard/router";
 import { sessionRouter } from "@/server/auth/router";
 import { systemRouter } from "@/server/system/router";
 import { usersRouter } from "@/server/users/router";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   session: sessionRouter,
   users: usersRouter,
   audit: auditRouter,
+  dashboard: dashboardRouter,
   system: systemRouter,
   runs: runsRouter,
   workflows: workflowsRouter,

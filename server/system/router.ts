@@ -1,5 +1,6 @@
 import { count, sql } from "drizzle-orm";
 import { auditLog, users } from "@/db/schema";
+import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 
 const startedAt = new Date();
@@ -12,9 +13,17 @@ export const systemRouter = createTRPCRouter({
     const [a] = await ctx.db.select({ n: count() }).from(auditLog);
     return {
       database: { embedded: !process.env.WFLO_EXTERNAL_DATABASE, version: pg?.version ?? "unknown" },
+      engine: engineDescription(),
       activeUsers: u?.n ?? 0,
       auditEvents: a?.n ?? 0,
       startedAt,
     };
   }),
 });
+
+function engineDescription(): { label: string; detail: string } {
+  const mode = inngestMode();
+  if (mode === "embedded") return { label: "Embedded", detail: `Inngest protocol at ${embeddedEngineUrl()}` };
+  if (mode === "dev-server") return { label: "Inngest dev server", detail: inngestApiBaseUrl() };
+  return { label: "Inngest", detail: inngestApiBaseUrl() };
+}
