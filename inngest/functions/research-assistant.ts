@@ -68,7 +68,7 @@ export const researchAssistant = defineWorkflow(
 
     const final = await wflo.llm.complete("finalize", {
       system: `You revise ${input.depth} research reports.`,
-      prompt: comments ? `Draft:\n${draft.text}\nReviewer feedback:\n${comments}\nRevise accordingly.` : `Draft:\n${draft.text}\nNo feedback arrived; polish it.`,
+      prompt: comments ? `Topic: ${input.topic}\nDraft:\n${draft.text}\nReviewer feedback:\n${comments}\nRevise accordingly.` : `Topic: ${input.topic}\nDraft:\n${draft.text}\nNo feedback arrived; polish it.`,
     });
 
     const calls = [plan, ...findings, draft, final];

@@ -4,6 +4,7 @@ import type { Workflow } from "@/inngest/functions/define";
 import { findWorkflow, workflows } from "@/inngest/registry";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { workflowRunStats } from "@/server/runs/service";
+import { llmIsSimulated } from "./catalog";
 
 /** What the panel needs to list a workflow and draw its trigger form. */
 function describeWorkflow(w: Workflow) {
@@ -14,8 +15,11 @@ function describeWorkflow(w: Workflow) {
     triggers: [{ event: w.event }],
     retries: w.retries ?? null,
     usesLlm: Boolean(w.usesLlm),
+    /** Its LLM calls currently go to the simulated provider. */
+    simulatedLlm: Boolean(w.usesLlm) && llmIsSimulated(),
     // "input" side: fields with defaults are optional to the person filling the form.
-    inputSchema: z.toJSONSchema(w.input, { io: "input" }),
+    // Round-tripped through JSON: toJSONSchema's objects are not plain enough for server-to-client props.
+    inputSchema: JSON.parse(JSON.stringify(z.toJSONSchema(w.input, { io: "input" }))) as Record<string, unknown>,
   };
 }
 

@@ -30,10 +30,11 @@ const CLOSERS = [
   "Confidence: moderate.",
 ];
 
-const STOP = new Set(["about", "their", "there", "which", "would", "these", "those", "with", "from", "that", "this", "what", "into", "your", "write", "answer", "question", "research", "topic"]);
+const STOP = new Set(["about", "their", "there", "which", "would", "these", "those", "with", "from", "that", "this", "what", "into", "your", "write", "answer", "question", "research", "topic", "draft", "simulated", "stated", "plainly", "context"]);
 
 function keywords(prompt: string): string[] {
-  const words = prompt.toLowerCase().match(/[a-z][a-z-]{4,}/g) ?? [];
+  // Earlier simulated output quoted in a prompt must not become the subject of the next answer.
+  const words = prompt.replace(/\[simulated\][^\n]*/g, "").toLowerCase().match(/[a-z][a-z-]{4,}/g) ?? [];
   return [...new Set(words.filter((w) => !STOP.has(w)))].slice(0, 3);
 }
 

@@ -1,0 +1,216 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import { Clock, Hourglass, Mail, Play, Send, Workflow as WorkflowIcon } from "lucide-react";
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import { useTRPC } from "@/components/trpc/client";
+import { errorMessage } from "@/components/trpc/errors";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardHeader } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
+import { EmptyState } from "@/components/ui/empty-state";
+import type { AppRouter } from "@/server/api/root";
+import { elapsed, formatTime, isActive } from "./format";
+import { JsonView } from "./json-view";
+import { SimulatedBadge, StatusBadge } from "./status-badge";
+import { useOpenRunForEvent } from "./use-open-run";
+
+type Detail = inferRouterOutputs<AppRouter>["runs"]["get"];
+type Step = Detail["steps"][number];
+
+const KIND_ICON: Record<string, React.ComponentType<{ className?: string }>> = {
+  run: Play,
+  sleep: Clock,
+  waitForEvent: Hourglass,
+  invoke: WorkflowIcon,
+  sendEvent: Send,
+};
+
+function useNow(active: boolean) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCancel: boolean; canRerun: boolean }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const query = useQuery(
+    trpc.runs.get.queryOptions(
+      { runId },
+      // Poll while the run is alive: works the same on any Inngest server, no push channel needed.
+      { refetchInterval: (q) => (q.state.data && q.state.data.run.terminal ? false : 1000) },
+    ),
+  );
+  const [actionError, setActionError] = useState<string | null>(null);
+  const refresh = () => qc.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ runId }) });
+  const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setActionError(errorMessage(e)) }));
+  const opener = useOpenRunForEvent();
+  const rerun = useMutation(trpc.runs.rerun.mutationOptions({ onSuccess: (r) => opener.open(r.eventId), onError: (e) => setActionError(errorMessage(e)) }));
+  const now = useNow(Boolean(query.data && !query.data.run.terminal));
+
+  if (query.error) {
+    return <EmptyState title="Run not available">{errorMessage(query.error)}</EmptyState>;
+  }
+  if (!query.data) return <EmptyState title="Loading run…">Fetching the run and its steps.</EmptyState>;
+  const { run, steps, simulated } = query.data;
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <div className="flex flex-wrap items-center gap-2">
+            <h1 className="text-xl font-semibold tracking-tight">{run.workflowName}</h1>
+            <StatusBadge status={run.status} />
+            {simulated ? <SimulatedBadge /> : null}
+          </div>
+          <p className="mt-1 font-mono text-xs text-slate-500">run {run.id}</p>
+        </div>
+        <div className="flex items-center gap-2">
+          {canRerun ? (
+            <Button variant="secondary" disabled={rerun.isPending || opener.waiting} onClick={() => { setActionError(null); rerun.mutate({ runId }); }}>
+              {rerun.isPending || opener.waiting ? "Starting…" : "Re-run"}
+            </Button>
+          ) : null}
+          {canCancel && !run.terminal ? (
+            <Button
+              variant="danger"
+              disabled={cancel.isPending}
+              onClick={() => {
+                setActionError(null);
+                if (window.confirm("Cancel this run? Steps already running finish; nothing after them runs.")) cancel.mutate({ runId });
+              }}
+            >
+              {cancel.isPending ? "Cancelling…" : "Cancel run"}
+            </Button>
+          ) : null}
+        </div>
+      </div>
+
+      {actionError || opener.message ? (
+        <div role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-4 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+          {actionError ?? opener.message}
+        </div>
+      ) : null}
+
+      <Card className="grid grid-cols-2 gap-x-6 gap-y-4 px-5 py-4 text-sm md:grid-cols-3 xl:grid-cols-6">
+        <Fact label="Triggered by">{run.triggeredByEmail ?? "an event"}</Fact>
+        <Fact label="Event"><span className="font-mono text-xs">{run.eventName}</span></Fact>
+        <Fact label="Started">{formatTime(run.startedAt)}</Fact>
+        <Fact label="Duration"><span className="tabular-nums">{elapsed(run.startedAt, run.endedAt, now)}</span></Fact>
+        <Fact label="Attempts"><span className="tabular-nums">{run.attempts}</span></Fact>
+        <Fact label="Re-run of">
+          {run.rerunOf ? <Link className="font-mono text-xs text-brand-600 hover:underline" href={`/runs/${run.rerunOf}`}>{run.rerunOf.slice(0, 12)}…</Link> : "—"}
+        </Fact>
+      </Card>
+
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
+        <Card>
+          <CardHeader title={`Steps (${steps.length})`} description={isActive(run.status) ? "Updates live while the run is active." : undefined} />
+          {steps.length === 0 ? (
+            <p className="px-5 py-8 text-center text-sm text-slate-500">{isActive(run.status) ? "Waiting for the first step…" : "This run recorded no steps."}</p>
+          ) : (
+            <ol className="divide-y divide-slate-100 dark:divide-slate-800">
+              {steps.map((s, i) => (
+                <StepItem key={s.hashedId} step={s} index={i + 1} now={now} />
+              ))}
+            </ol>
+          )}
+        </Card>
+        <div className="space-y-6">
+          <Card>
+            <CardHeader title="Input" />
+            <div className="px-5 py-4"><JsonView value={run.input} /></div>
+          </Card>
+          <Card>
+            <CardHeader title={run.status === "failed" ? "Error" : "Output"} action={simulated && run.output ? <SimulatedBadge /> : undefined} />
+            <div className="px-5 py-4">
+              {run.error ? (
+                <JsonView tone="error" value={run.error} />
+              ) : run.status === "completed" ? (
+                <JsonView value={run.output} />
+              ) : (
+                <p className="text-sm text-slate-500">{run.status === "cancelled" ? "Cancelled before it finished." : "Appears when the run finishes."}</p>
+              )}
+            </div>
+          </Card>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <div className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</div>
+      <div className="mt-1 truncate">{children}</div>
+    </div>
+  );
+}
+
+function describeStep(s: Step): string | null {
+  const d = (s.detail ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === "string" && v ? v : null);
+  if (s.kind === "sleep") return str(d.until) ? `sleeps ${/^\d{4}-/.test(String(d.until)) ? "until " : "for "}${String(d.until)}` : null;
+  if (s.kind === "waitForEvent") {
+    const parts = [`waits for ${str(d.event) ?? "an event"}`];
+    if (str(d.if)) parts.push(`where ${String(d.if)}`);
+    if (str(d.timeout)) parts.push(`(timeout ${String(d.timeout)})`);
+    return parts.join(" ");
+  }
+  if (s.kind === "invoke") return str(d.functionId) ? `invokes ${String(d.functionId)}` : null;
+  return null;
+}
+
+function StepItem({ step: s, index, now }: { step: Step; index: number; now: number }) {
+  const Icon = KIND_ICON[s.kind] ?? Mail;
+  const [open, setOpen] = useState(s.status === "failed");
+  const about = describeStep(s);
+  const timedOut = s.kind === "waitForEvent" && s.status === "completed" && s.output === null;
+  const hasBody = s.output !== null || s.error !== null;
+
+  return (
+    <li className="px-5 py-3" data-testid={`step-${s.stepId}`}>
+      <div className="flex flex-wrap items-center gap-3">
+        <span className="w-5 text-right text-xs tabular-nums text-slate-400">{index}</span>
+        <span className={cn("flex h-7 w-7 items-center justify-center rounded-md bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300")}>
+          <Icon className="h-3.5 w-3.5" />
+        </span>
+        <div className="min-w-0 flex-1">
+          <div className="flex flex-wrap items-center gap-2">
+            <span className="font-medium">{s.name}</span>
+            <span className="font-mono text-xs text-slate-400">{s.kind}</span>
+            {s.simulated ? <SimulatedBadge /> : null}
+            {timedOut ? <Badge tone="amber">timed out</Badge> : null}
+          </div>
+          {about ? <div className="mt-0.5 truncate font-mono text-xs text-slate-500">{about}</div> : null}
+        </div>
+        <StatusBadge status={s.status} label={s.status === "waiting" && s.kind === "invoke" ? "waiting for result" : undefined} />
+        <span className="w-20 text-right text-xs tabular-nums text-slate-500">{s.attempts > 1 ? `${s.attempts} attempts` : s.attempts === 1 ? "1 attempt" : ""}</span>
+        <span className="w-20 text-right text-xs tabular-nums text-slate-500" title={`started ${formatTime(s.startedAt)}`}>{elapsed(s.startedAt, s.endedAt, now)}</span>
+        {hasBody ? (
+          <Button variant="ghost" className="px-2 py-1 text-xs" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+            {open ? "Hide" : s.error ? "Error" : "Output"}
+          </Button>
+        ) : (
+          <span className="w-[3.25rem]" />
+        )}
+      </div>
+      {s.error && s.status !== "completed" && !open ? <p className="mt-1 pl-[4.25rem] text-xs text-rose-600 dark:text-rose-400">{s.error.message}</p> : null}
+      {open ? (
+        <div className="mt-2 space-y-2 pl-[4.25rem]">
+          {s.error ? <JsonView tone="error" value={s.error} /> : null}
+          {s.output !== null ? <JsonView value={s.output} /> : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}

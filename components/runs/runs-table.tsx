@@ -1,0 +1,210 @@
+"use client";
+
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import { useTRPC } from "@/components/trpc/client";
+import { errorMessage } from "@/components/trpc/errors";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Input, Select } from "@/components/ui/form";
+import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
+import { RUN_STATUSES, type RunStatus } from "@/db/schema/runs";
+import { elapsed, formatTime, isActive } from "./format";
+import { StatusBadge } from "./status-badge";
+
+export type RunFilters = { workflowId?: string; status?: RunStatus; triggeredBy?: string; from?: string; to?: string };
+
+/** Filters live in the URL so a filtered list can be shared and survives reloads. */
+export function filtersFromParams(p: URLSearchParams | Record<string, string | string[] | undefined>): RunFilters {
+  const get = (k: string) => {
+    const v = p instanceof URLSearchParams ? p.get(k) : p[k];
+    return typeof v === "string" && v.trim() ? v.trim() : undefined;
+  };
+  const status = get("status");
+  return {
+    workflowId: get("workflow"),
+    status: status && (RUN_STATUSES as readonly string[]).includes(status) ? (status as RunStatus) : undefined,
+    triggeredBy: get("by"),
+    from: get("from"),
+    to: get("to"),
+  };
+}
+
+/** Date inputs give days; "to" includes the whole day. */
+export function toQueryInput(f: RunFilters, limit = 25) {
+  const day = (s: string | undefined, end: boolean) => {
+    if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return undefined;
+    const d = new Date(`${s}T00:00:00`);
+    if (Number.isNaN(d.getTime())) return undefined;
+    return end ? new Date(d.getTime() + 86_400_000 - 1) : d;
+  };
+  return { workflowId: f.workflowId, status: f.status, triggeredBy: f.triggeredBy, from: day(f.from, false), to: day(f.to, true), limit };
+}
+
+function useNow(active: boolean) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { workflows: { id: string; name: string }[]; fixedWorkflowId?: string; showFilters?: boolean }) {
+  const trpc = useTRPC();
+  const params = useSearchParams();
+  const filters = { ...filtersFromParams(params), ...(fixedWorkflowId ? { workflowId: fixedWorkflowId } : {}) };
+  const list = useInfiniteQuery(
+    trpc.runs.list.infiniteQueryOptions(toQueryInput(filters), {
+      getNextPageParam: (p) => p.nextCursor,
+      placeholderData: keepPreviousData,
+      // Live runs change under the viewer's eyes; finished lists don't need polling.
+      refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => isActive(r.status))) ? 3000 : false),
+    }),
+  );
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const now = useNow(rows.some((r) => isActive(r.status)));
+  const cols = fixedWorkflowId ? 5 : 6;
+
+  return (
+    <Card>
+      {showFilters ? <FilterBar filters={filters} workflows={workflows} hideWorkflow={Boolean(fixedWorkflowId)} /> : null}
+      {list.error ? (
+        <div role="alert" className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+          {errorMessage(list.error)}
+        </div>
+      ) : null}
+      <Table>
+        <thead>
+          <tr>
+            <Th>Run</Th>
+            {fixedWorkflowId ? null : <Th>Workflow</Th>}
+            <Th>Status</Th>
+            <Th>Triggered by</Th>
+            <Th>Started</Th>
+            <Th className="text-right">Duration</Th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+          {list.isLoading ? <EmptyRow colSpan={cols}>Loading runs…</EmptyRow> : null}
+          {!list.isLoading && rows.length === 0 ? (
+            <EmptyRow colSpan={cols}>
+              {Object.values(filters).some(Boolean) && !fixedWorkflowId ? "No runs match these filters." : "No runs yet. Trigger a workflow and it shows up here."}
+            </EmptyRow>
+          ) : null}
+          {rows.map((r) => (
+            <Tr key={r.id} data-testid={`run-row-${r.id}`}>
+              <Td>
+                <Link href={`/runs/${r.id}`} className="font-mono text-xs font-medium text-brand-600 hover:underline dark:text-brand-100">
+                  {r.id.slice(0, 10)}…{r.id.slice(-4)}
+                </Link>
+                {r.rerunOf ? <div className="text-xs text-slate-500">re-run</div> : null}
+              </Td>
+              {fixedWorkflowId ? null : (
+                <Td>
+                  <div className="font-medium">{r.workflowName}</div>
+                  <div className="font-mono text-xs text-slate-500">{r.eventName}</div>
+                </Td>
+              )}
+              <Td>
+                <span title={r.errorMessage ?? undefined}>
+                  <StatusBadge status={r.status} />
+                </span>
+                {r.attempts > 1 ? <span className="ml-2 text-xs text-slate-500">{r.attempts} attempts</span> : null}
+              </Td>
+              <Td className="text-slate-600 dark:text-slate-300">{r.triggeredByEmail ?? <span className="text-slate-400">event</span>}</Td>
+              <Td className="whitespace-nowrap text-slate-500">{formatTime(r.startedAt)}</Td>
+              <Td className="whitespace-nowrap text-right tabular-nums text-slate-600 dark:text-slate-300">{elapsed(r.startedAt, r.endedAt, now)}</Td>
+            </Tr>
+          ))}
+        </tbody>
+      </Table>
+      {list.hasNextPage ? (
+        <div className="border-t border-slate-200 px-5 py-3 dark:border-slate-800">
+          <Button variant="ghost" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+            {list.isFetchingNextPage ? "Loading…" : "Load more"}
+          </Button>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function FilterBar({ filters, workflows, hideWorkflow }: { filters: RunFilters; workflows: { id: string; name: string }[]; hideWorkflow: boolean }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const [by, setBy] = useState(filters.triggeredBy ?? "");
+  const set = (key: string, value: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    router.replace(`${pathname}${next.size ? `?${next}` : ""}`, { scroll: false });
+  };
+  // Typing in "triggered by" filters after a short pause, not on every key.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if ((filters.triggeredBy ?? "") !== by.trim()) set("by", by.trim() || undefined);
+    }, 300);
+    return () => clearTimeout(t);
+    // Only a change of the typed text schedules a new filter.
+  }, [by]);
+  const any = Object.values(filters).some(Boolean);
+
+  return (
+    <div className="flex flex-wrap items-end gap-3 border-b border-slate-200 px-5 py-3 dark:border-slate-800">
+      {hideWorkflow ? null : (
+        <FilterField label="Workflow" htmlFor="f-workflow">
+          <Select id="f-workflow" className="w-48" value={filters.workflowId ?? ""} onChange={(e) => set("workflow", e.target.value || undefined)}>
+            <option value="">All workflows</option>
+            {workflows.map((w) => (
+              <option key={w.id} value={w.id}>{w.name}</option>
+            ))}
+          </Select>
+        </FilterField>
+      )}
+      <FilterField label="Status" htmlFor="f-status">
+        <Select id="f-status" className="w-44" value={filters.status ?? ""} onChange={(e) => set("status", e.target.value || undefined)}>
+          <option value="">Any status</option>
+          {RUN_STATUSES.map((s) => (
+            <option key={s} value={s}>{s === "waiting" ? "waiting for event" : s}</option>
+          ))}
+        </Select>
+      </FilterField>
+      <FilterField label="Triggered by" htmlFor="f-by">
+        <Input id="f-by" className="w-52" placeholder="email contains…" value={by} onChange={(e) => setBy(e.target.value)} />
+      </FilterField>
+      <FilterField label="From" htmlFor="f-from">
+        <Input id="f-from" type="date" className="w-40" value={filters.from ?? ""} onChange={(e) => set("from", e.target.value || undefined)} />
+      </FilterField>
+      <FilterField label="To" htmlFor="f-to">
+        <Input id="f-to" type="date" className="w-40" value={filters.to ?? ""} onChange={(e) => set("to", e.target.value || undefined)} />
+      </FilterField>
+      {any ? (
+        <Button
+          variant="ghost"
+          onClick={() => {
+            setBy("");
+            router.replace(pathname, { scroll: false });
+          }}
+        >
+          Clear filters
+        </Button>
+      ) : null}
+    </div>
+  );
+}
+
+function FilterField({ label, htmlFor, children }: { label: string; htmlFor: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <label htmlFor={htmlFor} className="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
