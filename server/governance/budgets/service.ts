@@ -1,0 +1,165 @@
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { z } from "zod";
+import type { Database, DbOrTx, Tx } from "@/db/client";
+import { budgetAlerts, budgetCounters, budgets, type BudgetAlertRow, type BudgetRow } from "@/db/schema";
+import { type Actor, writeAudit } from "@/server/audit/chain";
+import { GovernanceInputError } from "@/server/governance/errors";
+import { nanoToUsdString } from "@/server/governance/money";
+import { createBudgetInput, deleteBudgetInput, updateBudgetInput } from "./schemas";
+import { budgetTimeZone } from "./timezone";
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw GovernanceInputError.fromZod(r.error);
+  return r.data;
+}
+
+export type BudgetWindowStatus = { windowStart: Date | null; spentNano: bigint; reservedNano: bigint; limitNano: bigint; utilization: number };
+
+export function publicBudget(b: BudgetRow) {
+  return {
+    id: b.id,
+    name: b.name,
+    scope: b.scope,
+    scopeValue: b.scopeValue,
+    period: b.period,
+    limitNano: b.limitNano,
+    limitUsd: nanoToUsdString(b.limitNano),
+    alertThresholds: b.alertThresholds,
+    enabled: b.enabled,
+    version: b.version,
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
+  };
+}
+export type PublicBudget = ReturnType<typeof publicBudget>;
+
+/** What the audit log keeps of a budget: JSON-safe (no bigint). */
+const audited = (b: BudgetRow) => ({ ...publicBudget(b), limitNano: b.limitNano.toString() });
+
+function uniqueViolation(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: string } }).cause ?? (e as { code?: string });
+  return cause?.code === "23505";
+}
+
+export async function createBudget(db: Database, actor: Actor, input: unknown): Promise<PublicBudget> {
+  const b = parse(createBudgetInput, input);
+  try {
+    return await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(budgets)
+        .values({ name: b.name, scope: b.scope, scopeValue: b.scopeValue, period: b.period, limitNano: b.limitUsd, alertThresholds: b.alertThresholds, enabled: b.enabled })
+        .returning();
+      if (!row) throw new Error("insert returned no row");
+      await writeAudit(tx, actor, { action: "budget.create", targetType: "budget", targetId: row.id, after: audited(row) });
+      return publicBudget(row);
+    });
+  } catch (e) {
+    if (uniqueViolation(e)) {
+      throw new GovernanceInputError(`a ${b.period} budget for ${b.scope}${b.scopeValue ? ` "${b.scopeValue}"` : ""} already exists: edit it instead`, "scope", "CONFLICT");
+    }
+    throw e;
+  }
+}
+
+/** Locks the budget's counters in key order (the order reserve and settle use) and copies the new limit into them. */
+async function applyLimit(tx: Tx, budgetId: string, limitNano: bigint): Promise<void> {
+  await tx.execute(sql`select 1 from budget_counters where budget_id = ${budgetId} order by key for update`);
+  await tx.update(budgetCounters).set({ limitNano, updatedAt: new Date() }).where(eq(budgetCounters.budgetId, budgetId));
+}
+
+async function versionConflict(tx: DbOrTx, id: string, expected: number): Promise<never> {
+  const [now] = await tx.select({ version: budgets.version }).from(budgets).where(eq(budgets.id, id));
+  if (!now) throw new GovernanceInputError(`id: no budget ${id}`, "id", "NOT_FOUND");
+  throw new GovernanceInputError(
+    `expectedVersion: the budget was changed by someone else meanwhile (you edited version ${expected}, it is now version ${now.version}); reload and try again`,
+    "expectedVersion",
+    "CONFLICT",
+  );
+}
+
+/** Optimistic: applies only if the budget is still at `expectedVersion`, else a CONFLICT naming the current version. */
+export async function updateBudget(db: Database, actor: Actor, input: unknown): Promise<PublicBudget> {
+  const u = parse(updateBudgetInput, input);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(budgets).where(eq(budgets.id, u.id));
+    if (!before) throw new GovernanceInputError(`id: no budget ${u.id}`, "id", "NOT_FOUND");
+    const [after] = await tx
+      .update(budgets)
+      .set({
+        ...(u.name !== undefined && { name: u.name }),
+        ...(u.limitUsd !== undefined && { limitNano: u.limitUsd }),
+        ...(u.alertThresholds !== undefined && { alertThresholds: u.alertThresholds }),
+        ...(u.enabled !== undefined && { enabled: u.enabled }),
+        version: sql`${budgets.version} + 1`,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(budgets.id, u.id), eq(budgets.version, u.expectedVersion)))
+      .returning();
+    if (!after) return versionConflict(tx, u.id, u.expectedVersion);
+    if (u.limitUsd !== undefined) await applyLimit(tx, u.id, after.limitNano);
+    await writeAudit(tx, actor, { action: "budget.update", targetType: "budget", targetId: u.id, before: audited(before), after: audited(after) });
+    return publicBudget(after);
+  });
+}
+
+export async function deleteBudget(db: Database, actor: Actor, input: unknown): Promise<void> {
+  const d = parse(deleteBudgetInput, input);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select 1 from budget_counters where budget_id = ${d.id} order by key for update`);
+    const [gone] = await tx.delete(budgets).where(and(eq(budgets.id, d.id), eq(budgets.version, d.expectedVersion))).returning();
+    if (!gone) return versionConflict(tx, d.id, d.expectedVersion);
+    await writeAudit(tx, actor, { action: "budget.delete", targetType: "budget", targetId: d.id, before: audited(gone) });
+  });
+}
+
+/** Every budget with its current window's spend (run budgets: the window is per run, so no single status). */
+export async function listBudgets(db: DbOrTx): Promise<(PublicBudget & { current: BudgetWindowStatus | null })[]> {
+  const rows = await db.select().from(budgets).orderBy(asc(budgets.scope), asc(budgets.scopeValue), asc(budgets.period));
+  if (!rows.length) return [];
+  const tz = budgetTimeZone();
+  const counters = (await db.execute(sql`
+    select c.budget_id, c.window_start, c.spent_nano, c.reserved_nano, c.limit_nano
+      from budget_counters c join budgets b on b.id = c.budget_id
+     where c.budget_id in ${rows.map((r) => r.id)}
+       and ((b.period = 'lifetime' and c.key = b.id::text || '|lifetime')
+         or (b.period not in ('run', 'lifetime') and c.window_start = date_trunc(b.period::text, now(), ${tz})))`)) as unknown as {
+    budget_id: string;
+    window_start: Date | string | null;
+    spent_nano: bigint;
+    reserved_nano: bigint;
+    limit_nano: bigint;
+  }[];
+  const byBudget = new Map(counters.map((c) => [c.budget_id, c]));
+  return rows.map((b) => {
+    const c = byBudget.get(b.id);
+    let current: BudgetWindowStatus | null = null;
+    if (b.period !== "run") {
+      const spent = BigInt(c?.spent_nano ?? 0n);
+      current = {
+        windowStart: c?.window_start ? new Date(c.window_start) : null,
+        spentNano: spent,
+        reservedNano: BigInt(c?.reserved_nano ?? 0n),
+        limitNano: b.limitNano,
+        utilization: b.limitNano > 0n ? Number((spent * 10_000n) / b.limitNano) / 10_000 : 0,
+      };
+    }
+    return { ...publicBudget(b), current };
+  });
+}
+
+/** Threshold crossings not yet delivered, oldest first, for the notifier. */
+export async function pendingBudgetAlerts(db: DbOrTx, limit = 100): Promise<(BudgetAlertRow & { budgetName: string })[]> {
+  const rows = await db
+    .select({ alert: budgetAlerts, budgetName: budgets.name })
+    .from(budgetAlerts)
+    .innerJoin(budgets, eq(budgets.id, budgetAlerts.budgetId))
+    .where(isNull(budgetAlerts.deliveredAt))
+    .orderBy(asc(budgetAlerts.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r.alert, budgetName: r.budgetName }));
+}
+
+export async function markBudgetAlertsDelivered(db: DbOrTx, ids: number[]): Promise<void> {
+  if (ids.length) await db.update(budgetAlerts).set({ deliveredAt: new Date() }).where(inArray(budgetAlerts.id, ids));
+}
