@@ -66,7 +66,7 @@ async function executeCall(core: EngineCore, item: QueueItem): Promise<void> {
     await sql`delete from engine_queue where id = ${item.id} and lease_token = ${item.lease_token}`;
     return;
   }
-  const fn = await core.registry.get(run.function_id);
+  const fn = await core.registry.get(run.function_id, sql);
   if (!fn) {
     await sql.begin(async (tx) => {
       const r = await takeRun(tx, item);
@@ -258,7 +258,7 @@ async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, run: RunR
 async function invoke(tx: TxSql, core: EngineCore, run: RunRow, op: Op, name: string | null): Promise<void> {
   const opts = op.opts ?? {};
   const fnId = typeof opts.function_id === "string" ? opts.function_id : "";
-  const target = fnId ? await core.registry.get(fnId) : undefined;
+  const target = fnId ? await core.registry.get(fnId, tx) : undefined;
   if (!target) {
     await memoize(tx, run.id, op.id, name, "InvokeFunction", { error: { name: "Error", message: `step.invoke: function "${fnId}" is not synced with the engine` } });
     return;
@@ -303,7 +303,7 @@ async function fireHeld(core: EngineCore, item: QueueItem): Promise<void> {
     const [row] = await tx<{ payload: { event?: EngineEvent; events?: EngineEvent[] } }[]>`
       delete from engine_queue where id = ${item.id} and lease_token = ${item.lease_token} returning payload`;
     if (!row) return;
-    const fn = await core.registry.get(item.function_id);
+    const fn = await core.registry.get(item.function_id, tx);
     const events = item.kind === "debounce" ? (row.payload.event ? [row.payload.event] : []) : (row.payload.events ?? []);
     if (fn && events.length > 0) await createRun(tx, core, fn, events);
   });
@@ -313,7 +313,7 @@ async function fireCron(core: EngineCore, item: QueueItem): Promise<void> {
   await core.sql.begin(async (tx) => {
     if (!(await release(tx, item)) || !item.flow_key) return;
     const cron = item.flow_key;
-    const fn = await core.registry.get(item.function_id);
+    const fn = await core.registry.get(item.function_id, tx);
     if (!fn || !fn.config.triggers.some((t) => "cron" in t && t.cron === cron)) return;
     const event: EngineEvent = { id: newId(), name: "inngest/scheduled.timer", data: { cron }, ts: Date.now(), user: {} };
     await tx`insert into engine_events (internal_id, id, name, data, "user", ts) values (${event.id}, ${event.id}, ${event.name}, ${JSON.stringify(event.data)}::jsonb, '{}'::jsonb, ${event.ts})`;

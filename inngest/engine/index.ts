@@ -65,7 +65,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const sql = opts.db.$client as Sql;
   const port = opts.port ?? Number(process.env.WFLO_ENGINE_PORT ?? 8288);
   const host = opts.host ?? process.env.WFLO_ENGINE_HOST ?? "127.0.0.1";
-  const registry = new FunctionRegistry(sql);
+  const registry = new FunctionRegistry();
   let worker: Worker | null = null;
   const core: EngineCore = {
     sql,
@@ -122,7 +122,7 @@ export function createEngine(opts: EngineOptions): Engine {
     },
     cancelRun: (runId, reason = "cancelled") => cancelRun(core, runId, reason),
     syncApp: (appUrl) => syncApp(core, appUrl),
-    listFunctions: () => registry.all(),
+    listFunctions: () => registry.all(sql),
     getRun: (runId) => getRun(sql, runId),
     listRuns: (o) => listRuns(sql, o),
   };

@@ -92,7 +92,7 @@ function seededId(seed: string | null | undefined, index: number): string | null
 }
 
 async function dispatch(tx: TxSql, core: EngineCore, event: EngineEvent): Promise<void> {
-  const functions = await core.registry.all();
+  const functions = await core.registry.all(tx);
   if (event.name === "inngest/function.invoked") {
     const fnId = (event.data as { _inngest?: { fn_id?: unknown } })._inngest?.fn_id;
     const fn = typeof fnId === "string" ? functions.find((f) => f.id === fnId) : undefined;

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { checkExpression } from "./expressions";
-import { json, type Q, type Sql } from "./db";
+import { json, type Q } from "./db";
 import { functionConfigSchema, runtimeUrlOf, type FunctionConfig } from "./protocol";
 import { nextCronTime } from "./cron";
 
@@ -13,42 +13,39 @@ export type FunctionRecord = { id: string; appId: string; name: string; url: str
 export class FunctionRegistry {
   private byId = new Map<string, FunctionRecord>();
   private loadedAt = 0;
-  private loading: Promise<void> | null = null;
 
-  constructor(
-    private readonly sql: Sql,
-    private readonly ttlMs = 1_000,
-  ) {}
+  constructor(private readonly ttlMs = 1_000) {}
 
   invalidate(): void {
     this.loadedAt = 0;
   }
 
-  async all(): Promise<FunctionRecord[]> {
-    await this.fresh();
+  /**
+   * `q` is the caller's connection or transaction: loading through it (never through the
+   * pool) means a transaction holding a connection can't deadlock waiting for another.
+   */
+  async all(q: Q): Promise<FunctionRecord[]> {
+    await this.fresh(q);
     return [...this.byId.values()];
   }
 
-  async get(id: string): Promise<FunctionRecord | undefined> {
-    await this.fresh();
+  async get(id: string, q: Q): Promise<FunctionRecord | undefined> {
+    await this.fresh(q);
     const hit = this.byId.get(id);
     if (hit) return hit;
     // A function synced by another process a moment ago: look once more before giving up.
     this.invalidate();
-    await this.fresh();
+    await this.fresh(q);
     return this.byId.get(id);
   }
 
-  private async fresh(): Promise<void> {
+  private async fresh(q: Q): Promise<void> {
     if (Date.now() - this.loadedAt < this.ttlMs) return;
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
-    });
-    await this.loading;
+    await this.load(q);
   }
 
-  private async load(): Promise<void> {
-    const rows = await this.sql<{ id: string; app_id: string; name: string; url: string; config: unknown }[]>`
+  private async load(q: Q): Promise<void> {
+    const rows = await q<{ id: string; app_id: string; name: string; url: string; config: unknown }[]>`
       select id, app_id, name, url, config from engine_functions where removed_at is null`;
     const next = new Map<string, FunctionRecord>();
     for (const r of rows) {

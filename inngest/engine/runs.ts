@@ -81,7 +81,7 @@ export async function enqueue(tx: TxSql, core: EngineCore, item: WorkItem, run?:
   let ck: ConcurrencyKey[] = [];
   let priority = 0;
   if ((item.kind === "call" || item.kind === "step") && run) {
-    const fn = await core.registry.get(item.functionId);
+    const fn = await core.registry.get(item.functionId, tx);
     if (fn) {
       ck = concurrencyKeys(fn, run.event);
       priority = priorityOf(fn.config, run.event);
