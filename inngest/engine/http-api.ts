@@ -45,7 +45,11 @@ export function createHttpApi(core: EngineCore): Server {
     route(core, req)
       .then((reply) => send(res, reply))
       .catch((e: unknown) => {
-        if (e instanceof BodyTooLarge) return send(res, err(400, e.message));
+        if (e instanceof BodyTooLarge) {
+          // The rest of the body is never read, so this connection can't be reused.
+          res.setHeader("connection", "close");
+          return send(res, err(400, e.message));
+        }
         log.error({ err: e, url: req.url }, "engine: API request failed");
         send(res, err(500, "internal error"));
       });
