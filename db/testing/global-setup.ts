@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
@@ -6,7 +8,7 @@ import { runMigrations } from "../migrate";
 
 /**
  * Starts the real PostgreSQL the tests use (TEST_DATABASE_URL's server when set,
- * otherwise an embedded one under .wflo/test-pg), and builds a migrated template
+ * otherwise an embedded one under .wflo/test-pg-<pid>), and builds a migrated template
  * database that each test file clones (CREATE DATABASE ... TEMPLATE) for a fresh start.
  * Names carry this process's pid so concurrent test runs never drop each other's databases.
  */
@@ -16,13 +18,14 @@ export default async function setup(project: TestProject) {
   if (process.env.TEST_DATABASE_URL) {
     adminUrl = process.env.TEST_DATABASE_URL;
   } else {
-    const pg = await startEmbeddedPostgres({
-      dir: path.join(process.cwd(), ".wflo", "test-pg"),
-      port: Number(process.env.WFLO_TEST_PG_PORT ?? 54330),
-      database: "postgres",
-    });
+    // A cluster of its own per test run (initdb takes a second or two), so concurrent runs never stop each other's server.
+    const dir = path.join(process.cwd(), ".wflo", `test-pg-${process.pid}`);
+    const pg = await startEmbeddedPostgres({ dir, port: await freePort(), database: "postgres" });
     adminUrl = pg.url;
-    stop = pg.stop;
+    stop = async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
   const template = `wflo_tpl_${process.pid}`;
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -48,6 +51,17 @@ export default async function setup(project: TestProject) {
     }
     await stop();
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function isAlive(pid: number): boolean {
