@@ -93,29 +93,41 @@ export type SettleResult = {
 // ------------------------------------------------------------------ batches
 
 type ReserveItem = Record<string, unknown>;
-type ReserveRow = { o_idx: number; o_outcome: "reserved" | "existing" | "exceeded" | "unpriced"; o_id: string | null; o_detail: Record<string, string | null> | null };
+type ReserveRow = { o_outcome: "reserved" | "existing" | "exceeded" | "unpriced"; o_id: string | null; o_detail: Record<string, string | null> | null };
 type SettleItem = Record<string, unknown>;
-type SettleRow = { o_idx: number; o_outcome: "settled" | "released" | "late" | "already" | "missing"; o_call_id: string | number | bigint | null; o_detail: unknown };
+type SettleRow = { o_outcome: "settled" | "released" | "late" | "already" | "missing"; o_id: string | null; o_detail: unknown };
+type LedgerItem = { kind: "reserve"; item: ReserveItem } | { kind: "settle"; item: SettleItem };
+type LedgerRow = { o_kind: "reserve" | "settle"; o_idx: number; o_outcome: string; o_id: string | null; o_detail: Record<string, string | null> | null };
 
-const reserveBatchers = new WeakMap<object, Batcher<ReserveItem, ReserveRow>>();
-const settleBatchers = new WeakMap<object, Batcher<SettleItem, SettleRow>>();
+const ledgers = new WeakMap<object, Batcher<LedgerItem, LedgerRow>>();
 
-async function runBatch<R>(db: Database, fn: "reserve" | "settle", items: Record<string, unknown>[]): Promise<R[]> {
-  const payload = JSON.stringify(items.map((it, i) => ({ ...it, i })));
-  const q =
-    fn === "reserve"
-      ? sql`select o_idx, o_outcome, o_id, o_detail from wflo_reserve_batch(${payload}::jsonb, ${budgetTimeZone()})`
-      : sql`select o_idx, o_outcome, o_call_id, o_detail from wflo_settle_batch(${payload}::jsonb)`;
-  const rows = (await db.execute(q)) as unknown as (R & { o_idx: number })[];
-  const out = new Array<R>(items.length);
-  for (const r of rows) out[r.o_idx] = r;
-  return out;
+/**
+ * A process's pending reservations and settlements go to PostgreSQL together, as one call of
+ * wflo_ledger_batch: one transaction, one commit, one hold of each hot budget row.
+ */
+async function runLedger(db: Database, items: LedgerItem[]): Promise<LedgerRow[]> {
+  const settles: Record<string, unknown>[] = [];
+  const reserves: Record<string, unknown>[] = [];
+  const where: { kind: "settle" | "reserve"; idx: number }[] = [];
+  for (const it of items) {
+    const list = it.kind === "settle" ? settles : reserves;
+    where.push({ kind: it.kind, idx: list.length });
+    list.push({ ...it.item, i: list.length });
+  }
+  const rows = (await db.execute(
+    sql`select o_kind, o_idx, o_outcome, o_id, o_detail from wflo_ledger_batch(${JSON.stringify(settles)}::jsonb, ${JSON.stringify(reserves)}::jsonb, ${budgetTimeZone()})`,
+  )) as unknown as LedgerRow[];
+  const byKey = new Map(rows.map((r) => [`${r.o_kind}:${r.o_idx}`, r]));
+  return where.map((w) => {
+    const r = byKey.get(`${w.kind}:${w.idx}`);
+    if (!r) throw new Error(`ledger batch returned no row for ${w.kind} #${w.idx}`);
+    return r;
+  });
 }
 
-const reserveBatcher = (db: Database) =>
-  batcherFor(reserveBatchers, db, () => new Batcher<ReserveItem, ReserveRow>((items) => runBatch<ReserveRow>(db, "reserve", items)));
-const settleBatcher = (db: Database) =>
-  batcherFor(settleBatchers, db, () => new Batcher<SettleItem, SettleRow>((items) => runBatch<SettleRow>(db, "settle", items)));
+const ledger = (db: Database) => batcherFor(ledgers, db, () => new Batcher<LedgerItem, LedgerRow>((items) => runLedger(db, items)));
+const submitReserve = async (db: Database, item: ReserveItem) => (await ledger(db).submit({ kind: "reserve", item })) as unknown as ReserveRow;
+const submitSettle = async (db: Database, item: SettleItem) => (await ledger(db).submit({ kind: "settle", item })) as unknown as SettleRow;
 
 // ------------------------------------------------------------------ expiry
 
@@ -178,10 +190,10 @@ export async function reserve(db: Database, input: ReserveInput): Promise<Reserv
     ttlMs: p.ttlMs,
     unpriced: p.unpriced,
   };
-  let row = await reserveBatcher(db).submit(item);
+  let row = await submitReserve(db, item);
   // Before refusing, give back what crashed workers hold, then ask once more:
   // a budget must never refuse what it can still afford.
-  if (row.o_outcome === "exceeded" && (await expireReservations(db)) > 0) row = await reserveBatcher(db).submit(item);
+  if (row.o_outcome === "exceeded" && (await expireReservations(db)) > 0) row = await submitReserve(db, item);
 
   switch (row.o_outcome) {
     case "reserved":
@@ -204,7 +216,7 @@ export async function reserve(db: Database, input: ReserveInput): Promise<Reserv
 
 function toSettleResult(row: SettleRow, reservationId: string): SettleResult {
   if (row.o_outcome === "missing") throw new GovernanceInputError(`reservationId: no reservation ${reservationId}`, "reservationId", "NOT_FOUND");
-  return { callId: row.o_call_id === null ? null : Number(row.o_call_id), outcome: row.o_outcome };
+  return { callId: row.o_id === null ? null : Number(row.o_id), outcome: row.o_outcome };
 }
 
 const uuid = z.uuid("reservationId must be a UUID");
@@ -235,7 +247,7 @@ export async function settle(db: Database, reservationId: string, actualCostNano
     simulated: c.data.simulated,
     error: c.data.error ?? null,
   };
-  const row = await settleBatcher(db).submit({ id: id.data, actual: actual.data.toString(), call });
+  const row = await submitSettle(db, { id: id.data, actual: actual.data.toString(), call });
   return toSettleResult(row, reservationId);
 }
 
@@ -243,6 +255,6 @@ export async function settle(db: Database, reservationId: string, actualCostNano
 export async function release(db: Database, reservationId: string): Promise<SettleResult> {
   const id = uuid.safeParse(reservationId);
   if (!id.success) throw GovernanceInputError.fromZod(id.error);
-  const row = await settleBatcher(db).submit({ id: id.data });
+  const row = await submitSettle(db, { id: id.data });
   return toSettleResult(row, reservationId);
 }
