@@ -34,6 +34,28 @@ beforeAll(async () => {
       const after = await step.run("after", () => before + 1);
       return { x, y, z, after };
     }),
+    client.createFunction({ id: "parallel-retry", retries: 2, triggers: [{ event: "t/par-retry" }] }, async ({ step, attempt }) => {
+      const [ok, flaky] = await Promise.all([
+        step.run("steady", () => "S"),
+        step.run("wobbly", () => {
+          bump(`wobbly-${attempt}`);
+          if (attempt === 0) throw new Error("first try fails");
+          return "W";
+        }),
+      ]);
+      return `${ok}${flaky}`;
+    }),
+    client.createFunction({ id: "race", triggers: [{ event: "t/race" }] }, async ({ step }) => {
+      const winner = await Promise.race([
+        step.run({ id: "fast", parallelMode: "race" }, () => "fast"),
+        step.run({ id: "slow", parallelMode: "race" }, async () => {
+          await new Promise((r) => setTimeout(r, 400));
+          return "slow";
+        }),
+      ]);
+      const after = await step.run("after-race", () => `after ${winner}`);
+      return after;
+    }),
     client.createFunction({ id: "filtered", triggers: [{ event: "t/if", if: "event.data.amount > 100" }] }, async ({ event }) => event.data),
   ]);
 });
@@ -66,6 +88,22 @@ describe("engine core", () => {
     expect(run.status).toBe("completed");
     expect(run.output).toEqual({ x: "X", y: "Y", z: "Z", after: 2 });
     expect(run.steps.map((s) => s.name).sort()).toEqual(["after", "before", "x", "y", "z"]);
+  });
+
+  it("retries one failing parallel step on its own", async () => {
+    await h.engine.sendEvent({ name: "t/par-retry" });
+    const run = await h.waitForRun((r) => r.functionId === fnId("parallel-retry"));
+    expect(run.status).toBe("completed");
+    expect(run.output).toBe("SW");
+    expect(calls["wobbly-0"]).toBe(1);
+    expect(calls["wobbly-1"]).toBe(1);
+  });
+
+  it("continues a Promise.race of steps after the first one resolves", async () => {
+    await h.engine.sendEvent({ name: "t/race" });
+    const run = await h.waitForRun((r) => r.functionId === fnId("race"));
+    expect(run.status).toBe("completed");
+    expect(run.output).toBe("after fast");
   });
 
   it("starts runs only for events whose trigger `if` matches", async () => {

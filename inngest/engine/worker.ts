@@ -17,6 +17,7 @@ export class Worker {
   private loopDone: Promise<void> | null = null;
   private beat: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
+  private prune: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly core: EngineCore,
@@ -37,6 +38,10 @@ export class Worker {
       const items = [...this.inFlight.values()].map((f) => f.item);
       heartbeat(this.core.sql, items, this.core.leaseMs).catch((e: unknown) => log.warn({ err: e }, "engine: lease heartbeat failed"));
     }, Math.max(50, Math.floor(this.core.leaseMs / 3)));
+    this.prune = setInterval(() => {
+      pruneFlowMarks(this.core).catch((e: unknown) => log.warn({ err: e }, "engine: pruning flow-control marks failed"));
+    }, 60_000);
+    this.prune.unref();
     this.loopDone = this.loop();
   }
 
@@ -44,6 +49,7 @@ export class Worker {
     this.running = false;
     this.wake();
     if (this.beat) clearInterval(this.beat);
+    if (this.prune) clearInterval(this.prune);
     await this.loopDone;
     await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
     await this.unlisten?.().catch(() => {});
@@ -90,4 +96,9 @@ export class Worker {
       });
     this.inFlight.set(item.id, { item, done });
   }
+}
+
+/** Flow-control marks only matter inside their window (at most a day for idempotency). */
+async function pruneFlowMarks(core: EngineCore): Promise<void> {
+  await core.sql`delete from engine_flow_marks where at < now() - interval '25 hours'`;
 }
