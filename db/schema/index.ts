@@ -3,3 +3,4 @@ export * from "./audit";
 export * from "./engine";
 export * from "./runs";
 export * from "./governance";
+export * from "./governance-ops";
