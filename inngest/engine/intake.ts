@@ -83,12 +83,26 @@ export async function ingestEvents(tx: TxSql, core: EngineCore, incoming: Incomi
   return ids;
 }
 
-/** The SDK's x-inngest-event-id-seed ("<ms>,<base64 10 bytes>") makes retried sends reuse ids. */
-function seededId(seed: string | null | undefined, index: number): string | null {
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * The SDK's x-inngest-event-id-seed ("<ms>,<base64 of 10 random bytes>") is a ULID's time and
+ * entropy; event i gets entropy + i. A retried send carries the same seed, so it gets the same
+ * ids and is de-duplicated instead of starting runs twice.
+ */
+export function seededId(seed: string | null | undefined, index: number): string | null {
   if (!seed) return null;
   const [ms, b64] = seed.split(",");
   if (!ms || !b64 || !/^\d+$/.test(ms)) return null;
-  return `seed-${ms}-${b64}-${index}`;
+  const entropy = Buffer.from(b64, "base64");
+  if (entropy.length !== 10) return null;
+  let value = (BigInt(ms) << 80n) | (BigInt(`0x${entropy.toString("hex")}`) + BigInt(index)) % (1n << 80n);
+  let out = "";
+  for (let i = 0; i < 26; i++) {
+    out = CROCKFORD[Number(value & 31n)] + out;
+    value >>= 5n;
+  }
+  return out;
 }
 
 async function dispatch(tx: TxSql, core: EngineCore, event: EngineEvent): Promise<void> {

@@ -53,3 +53,19 @@ describe("REST API", () => {
     expect(fns.map((f) => f.id).sort()).toEqual([fnId("signal-waiter"), fnId("two-steps")]);
   });
 });
+
+describe("event ids", () => {
+  it("derives ULIDs from the SDK's id seed, so a retried send is de-duplicated", async () => {
+    const headers = { "content-type": "application/json", "x-inngest-event-id-seed": `${Date.now()},${Buffer.alloc(10, 7).toString("base64")}` };
+    const body = JSON.stringify([{ name: "r/two" }, { name: "r/two" }]);
+    const first = (await (await fetch(`${h.engine.url}/e/k`, { method: "POST", headers, body })).json()) as { ids: string[] };
+    const again = (await (await fetch(`${h.engine.url}/e/k`, { method: "POST", headers, body })).json()) as { ids: string[] };
+    expect(first.ids).toHaveLength(2);
+    expect(first.ids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(first.ids[0]).not.toBe(first.ids[1]);
+    expect(again.ids).toEqual(first.ids);
+    await sleep(500);
+    const runs = await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_runs where event->>'id' = any(${first.ids}::text[])`;
+    expect(runs[0]?.n).toBe(2);
+  });
+});
