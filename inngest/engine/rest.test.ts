@@ -69,3 +69,14 @@ describe("event ids", () => {
     expect(runs[0]?.n).toBe(2);
   });
 });
+
+describe("out-of-band sync", () => {
+  it("registers an app that answers a plain PUT by calling POST /fn/register", async () => {
+    const res = await fetch(h.appUrl, { method: "PUT" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-inngest-sync-kind")).toBe("out_of_band");
+    expect(await res.json()).toMatchObject({ modified: true });
+    const apps = await h.fresh.sql<{ id: string; url: string }[]>`select id, url from engine_apps`;
+    expect(apps).toEqual([{ id: "test-app", url: h.appUrl }]);
+  });
+});
