@@ -21,7 +21,7 @@ export class Worker {
 
   constructor(
     private readonly core: EngineCore,
-    private readonly opts: { pollIntervalMs: number; maxInFlight: number },
+    private readonly opts: { pollIntervalMs: number; maxInFlight: number; drainMs?: number },
   ) {}
 
   wake = (): void => {
@@ -51,7 +51,10 @@ export class Worker {
     if (this.beat) clearInterval(this.beat);
     if (this.prune) clearInterval(this.prune);
     await this.loopDone;
-    await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    // In-flight calls may wait minutes on an SDK; don't hold shutdown hostage. Their leases
+    // lapse and any process (this one restarted, or another) picks the work up again.
+    const drained = Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    await Promise.race([drained, new Promise((r) => setTimeout(r, this.opts.drainMs ?? 5_000).unref())]);
     await this.unlisten?.().catch(() => {});
   }
 
