@@ -15,5 +15,3 @@ export type EngineCore = {
 };
 
 export const QUEUE_CHANNEL = "engine_queue";
-/** Queue kinds that mean "the run is still making progress"; when none is left the SDK is asked what's next. */
-export const PROGRESS_KINDS = ["call", "step", "sleep", "wait"] as const;

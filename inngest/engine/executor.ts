@@ -2,6 +2,7 @@ import { log } from "@/server/log";
 import { byteLength, newId, type TxSql } from "./db";
 import type { EngineCore } from "./core";
 import { callSdk, type CallOutcome } from "./call";
+import { performGateway } from "./gateway";
 import { nextCronTime } from "./cron";
 import { parseDurationMs, resolveWakeTime } from "./duration";
 import { ingestEvents } from "./intake";
@@ -32,6 +33,8 @@ export async function executeItem(core: EngineCore, item: QueueItem): Promise<vo
       return fireTimer(core, item);
     case "timeout":
       return fireTimeout(core, item);
+    case "gateway":
+      return fireGateway(core, item);
     case "debounce":
     case "batch":
       return fireHeld(core, item);
@@ -231,6 +234,10 @@ async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, run: RunR
         await enqueue(tx, core, { ...base, kind: "wait", stepId: op.id, dueAt: new Date(Date.now() + timeout), payload: { type: "signal" } });
         break;
       }
+      case "Gateway":
+      case "AIGateway":
+        await enqueue(tx, core, { ...base, kind: "gateway", stepId: op.id, payload: { op: op.op, name, opts } });
+        break;
       case "RunComplete":
         await complete(tx, core, run, op.data);
         return;
@@ -285,6 +292,30 @@ async function fireTimer(core: EngineCore, item: QueueItem): Promise<void> {
     const result: StepResult =
       wait.kind === "invoke" ? { error: { name: "InngestInvokeTimeoutError", message: "Timed out waiting for invoked function to complete" } } : { data: null };
     await resolveStep(tx, core, run, item.step_id, wait.kind === "invoke" ? "InvokeFunction" : "WaitForEvent", result);
+  });
+}
+
+async function fireGateway(core: EngineCore, item: QueueItem): Promise<void> {
+  const payload = (item.payload ?? {}) as { op?: string; name?: string | null; opts?: Record<string, unknown> };
+  const outcome = await performGateway(payload.op ?? "Gateway", payload.opts ?? {}, core.requestTimeoutMs);
+  await core.sql.begin(async (tx) => {
+    const run = await takeRun(tx, item);
+    if (!run || !item.step_id) return;
+    if (outcome.type === "retry") {
+      const fn = await core.registry.get(run.function_id, tx);
+      if (fn && item.attempt + 1 < maxAttemptsOf(fn.config)) {
+        await enqueue(tx, core, { runId: run.id, functionId: run.function_id, kind: "gateway", stepId: item.step_id, attempt: item.attempt + 1, dueAt: retryDelay(core, item.attempt, null), payload });
+        return;
+      }
+      await resolveStep(tx, core, run, item.step_id, payload.op ?? "Gateway", { error: { name: "GatewayError", message: outcome.message } });
+      return;
+    }
+    const size = byteLength(outcome.result);
+    if (size > STEP_OUTPUT_LIMIT_BYTES) {
+      await finishRun(tx, core, run, { status: "failed", error: { name: "StepOutputTooLarge", message: `step "${payload.name ?? item.step_id}" returned ${size} bytes; the limit is 4 MiB` } });
+      return;
+    }
+    await resolveStep(tx, core, run, item.step_id, payload.op ?? "Gateway", outcome.result);
   });
 }
 

@@ -99,11 +99,14 @@ export async function notify(tx: TxSql): Promise<void> {
   await tx`select pg_notify('engine_queue', '')`;
 }
 
-/** After a step resolves: when nothing else is in flight for the run, ask the SDK what's next. */
+/**
+ * After a step resolves: when nothing else is in flight for the run, ask the SDK what's next.
+ * These kinds mean "the run is still making progress"; timeouts, debounce, batch and cron don't.
+ */
 export async function advance(tx: TxSql, core: EngineCore, run: RunRow): Promise<void> {
   const [row] = await tx<{ n: number }[]>`
     select count(*)::int as n from engine_queue
-    where run_id = ${run.id} and kind in ('call', 'step', 'sleep', 'wait')`;
+    where run_id = ${run.id} and kind in ('call', 'step', 'sleep', 'wait', 'gateway')`;
   if ((row?.n ?? 0) === 0) await enqueue(tx, core, { runId: run.id, functionId: run.function_id, kind: "call" }, run);
 }
 
