@@ -1,6 +1,6 @@
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
-import { byEventInput, listRunsInput, runIdInput, triggerInput } from "./schemas";
-import { cancelRun, getRun, listRuns, rerunRun, runsForEvent, triggerWorkflow } from "./service";
+import { byEventInput, listRunsInput, runIdInput, sendEventInput, triggerInput } from "./schemas";
+import { cancelRun, getRun, listRuns, rerunRun, runsForEvent, sendEventToRun, triggerWorkflow } from "./service";
 
 export const runsRouter = createTRPCRouter({
   /** Newest first, filtered, paged by an opaque cursor. */
@@ -17,11 +17,15 @@ export const runsRouter = createTRPCRouter({
     .query(({ ctx, input }) => runsForEvent(ctx.db, input.eventId)),
   trigger: requirePermission("runs:trigger")
     .input(triggerInput)
-    .mutation(({ ctx, input }) => triggerWorkflow(ctx.db, ctx.user, input.workflowId, input.input)),
+    .mutation(({ ctx, input }) => triggerWorkflow(ctx.db, ctx.user, input.workflowId, input.input, input.budgetUsd)),
   cancel: requirePermission("runs:cancel")
     .input(runIdInput)
     .mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.user, input.runId)),
   rerun: requirePermission("runs:rerun")
     .input(runIdInput)
     .mutation(({ ctx, input }) => rerunRun(ctx.db, ctx.user, input.runId)),
+  /** Sends an event one of the run's open waits is for (the run page's "Send <event>" panel). */
+  sendEvent: requirePermission("runs:trigger")
+    .input(sendEventInput)
+    .mutation(({ ctx, input }) => sendEventToRun(ctx.db, ctx.user, input.runId, input.name, input.data)),
 });

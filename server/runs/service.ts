@@ -6,6 +6,8 @@ import { runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from 
 import { findWorkflow, workflows } from "@/inngest/registry";
 import type { SessionUser } from "@/server/api/trpc";
 import { writeAudit } from "@/server/audit/chain";
+import { breakerState } from "@/server/governance/guards/enforce";
+import { nanoToUsdString } from "@/server/governance/money";
 import { withEnvelope } from "./envelope";
 import { cancelRemoteRun, sendEvent } from "./dispatch";
 import { finishRun } from "./recorder";
@@ -123,12 +125,24 @@ function parseWorkflowInput(workflowId: string, raw: unknown) {
 
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
-export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown) {
+/** A tripped runaway breaker pauses new runs of the workflow until an operator resets it. */
+async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
+  const b = await breakerState(db, workflowId);
+  if (b.open) {
+    throw new TRPCError({
+      code: "PRECONDITION_FAILED",
+      message: `workflowId: new runs of ${workflowId} are paused: its circuit breaker tripped${b.since ? ` at ${b.since.toISOString()}` : ""} (${b.reason ?? "runaway guard"}); an admin can reset it on the Budgets page`,
+    });
+  }
+}
+
+export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown, budgetNano?: bigint) {
   const { wf, input } = parseWorkflowInput(workflowId, rawInput);
+  await refuseWhileBreakerOpen(db, wf.id);
   // Sent first so the audit row can name the event; a refused send leaves nothing behind.
-  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user) }));
+  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }) }));
   await db.transaction(async (tx) => {
-    await writeAudit(tx, actorOf(user), { action: "run.trigger", targetType: "workflow", targetId: wf.id, after: { event: wf.event, eventId, input } });
+    await writeAudit(tx, actorOf(user), { action: "run.trigger", targetType: "workflow", targetId: wf.id, after: { event: wf.event, eventId, input, ...(budgetNano !== undefined && { budgetUsd: nanoToUsdString(budgetNano) }) } });
   });
   return { eventId, workflowId: wf.id };
 }
@@ -163,4 +177,36 @@ export async function rerunRun(db: Database, user: SessionUser, runId: string) {
     await writeAudit(tx, actorOf(user), { action: "run.rerun", targetType: "run", targetId: runId, after: { event: wf.event, eventId, input } });
   });
   return { eventId, workflowId: wf.id, rerunOf: runId };
+}
+
+/** The events a run's open `waitForEvent` steps wait for, from what the middleware recorded. */
+async function awaitedEvents(db: Database, runId: string): Promise<string[]> {
+  const open = await db
+    .select({ detail: runSteps.detail })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.kind, "waitForEvent"), eq(runSteps.status, "waiting")));
+  const names = open.map((s) => (s.detail as { event?: unknown } | null)?.event).filter((e): e is string => typeof e === "string");
+  return [...new Set(names)];
+}
+
+/**
+ * Sends an event a run is waiting for (e.g. a reviewer's feedback), through the Inngest client
+ * so it works on any Inngest server. Only events an open wait of the run names can be sent
+ * here: this is "answer this run", not a way to emit arbitrary events as the panel. Whether
+ * the data satisfies the wait's `if` expression is the server's call, as for any event.
+ */
+export async function sendEventToRun(db: Database, user: SessionUser, runId: string, name: string, data: Record<string, unknown>) {
+  const run = await loadRun(db, runId);
+  if (isTerminal(run.status)) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is already ${run.status}; it waits for no event` });
+  const awaited = await awaitedEvents(db, runId);
+  if (awaited.length === 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is not waiting for an event` });
+  if (!awaited.includes(name)) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `name: run ${runId} is not waiting for "${name}"; it waits for ${awaited.map((e) => `"${e}"`).join(", ")}` });
+  }
+  // Who sent it travels with the event, as with triggers; the workflow may show or check it.
+  const eventId = await sendEvent(name, withEnvelope(data, { triggeredBy: actorOf(user) }));
+  await db.transaction(async (tx) => {
+    await writeAudit(tx, actorOf(user), { action: "run.send_event", targetType: "run", targetId: runId, after: { event: name, eventId, data } });
+  });
+  return { eventId, runId, name };
 }

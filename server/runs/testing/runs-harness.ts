@@ -1,0 +1,108 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { eq, sql } from "drizzle-orm";
+import { serve } from "inngest/node";
+import { closeDb } from "@/db/client";
+import { runs, users } from "@/db/schema";
+import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { createEngine, type Engine } from "@/inngest/engine";
+import { inngest } from "@/inngest/client";
+import { servedFunctions } from "@/inngest/registry";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext, type SessionUser } from "@/server/api/trpc";
+
+/**
+ * The runs domain on real parts, for router tests: a fresh database, the embedded engine on
+ * the port the Inngest client was pointed at (see `claimEnginePort`, which the test file calls
+ * in `vi.hoisted`), and wflo's real serve handler synced to it. tRPC calls send real events;
+ * the engine calls the SDK; the middleware records runs and steps.
+ */
+export type RunsHarness = {
+  fresh: FreshDb;
+  engine: Engine;
+  /** A stored user with this role, for `as`. */
+  user(email: string, role: SessionUser["role"]): Promise<SessionUser>;
+  as(user: SessionUser): ReturnType<typeof appRouter.createCaller>;
+  /** Polls `probe` until it returns something truthy. */
+  until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs?: number): Promise<T>;
+  /** The run an event started, once the middleware has recorded it. */
+  runFor(eventId: string): Promise<{ id: string; workflowId: string; status: string }>;
+  /** The run's status as wflo recorded it. */
+  statusOf(runId: string): Promise<string | undefined>;
+  /**
+   * Until the engine holds the run's wait for an event. The middleware marks a run "waiting"
+   * from the SDK's response, a moment before the engine stores the wait; an event sent in
+   * between matches nothing (as on any Inngest server, a wait sees only later events).
+   */
+  waitingForEvent(runId: string, timeoutMs?: number): Promise<void>;
+  /** Events the engine has taken in, for "nothing was sent" checks. */
+  eventCount(): Promise<number>;
+  close(): Promise<void>;
+};
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startRunsHarness(): Promise<RunsHarness> {
+  const port = Number(process.env.WFLO_ENGINE_PORT);
+  if (!port) throw new Error("call claimEnginePort() inside vi.hoisted before importing the runs harness");
+  const fresh = await freshDatabase();
+  // The middleware records through the app's own connection, which reads this lazily.
+  process.env.DATABASE_URL = fresh.url;
+
+  const engine = createEngine({ db: fresh.db, port, pollIntervalMs: 20, backoff: () => 50 });
+  await engine.start();
+  if (new URL(inngest.eventBaseUrl).port !== String(port)) {
+    throw new Error(`the Inngest client sends to ${inngest.eventBaseUrl}, not the engine on port ${port}: it was imported before claimEnginePort()`);
+  }
+  const app: Server = createServer(serve({ client: inngest, functions: servedFunctions }));
+  await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
+  await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
+
+  const until: RunsHarness["until"] = async (what, probe, timeoutMs = 20_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await probe();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await pause(50);
+    }
+  };
+  const as: RunsHarness["as"] = (user) => appRouter.createCaller(createInnerContext({ db: fresh.db, user }));
+  let system: SessionUser | undefined;
+  const h: RunsHarness = {
+    fresh,
+    engine,
+    as,
+    until,
+    async user(email, role) {
+      const [u] = await fresh.db.insert(users).values({ email, name: email, role, passwordHash: "x" }).returning();
+      if (!u) throw new Error(`could not create user ${email}`);
+      return { id: u.id, email: u.email, name: u.name, role };
+    },
+    async runFor(eventId) {
+      system ??= await h.user("harness-viewer@example.com", "viewer");
+      const viewer = system;
+      return until(`a run for event ${eventId}`, async () => (await as(viewer).runs.byEvent({ eventId }))[0]);
+    },
+    async statusOf(runId) {
+      return (await fresh.db.select({ s: runs.status }).from(runs).where(eq(runs.id, runId)))[0]?.s;
+    },
+    async waitingForEvent(runId, timeoutMs) {
+      await until(`run ${runId} to wait for an event`, async () => {
+        const rows = await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'event'`);
+        return (rows[0]?.n ?? 0) > 0;
+      }, timeoutMs);
+    },
+    async eventCount() {
+      const rows = await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`);
+      return rows[0]?.n ?? 0;
+    },
+    async close() {
+      await engine.stop();
+      await new Promise((r) => app.close(r));
+      await closeDb();
+      await fresh.drop();
+    },
+  };
+  return h;
+}
