@@ -54,6 +54,14 @@ beforeAll(async () => {
       await step.sleep("long", "10s");
       return "finished";
     }),
+    client.createFunction({ id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] }, async ({ event, step }) => {
+      await step.sleep("hold", "1s");
+      return event.data;
+    }),
+    client.createFunction({ id: "single-cancel", singleton: { key: "event.data.k", mode: "cancel" }, triggers: [{ event: "f/single-cancel" }] }, async ({ event, step }) => {
+      await step.sleep("hold", "1s");
+      return event.data;
+    }),
     client.createFunction({ id: "ticker", triggers: [{ cron: "* * * * * *" }] }, async ({ event }) => event.name),
   ]);
 });
@@ -162,6 +170,23 @@ describe("flow control", () => {
     const [run] = await settled(fnId("finish-timeout"), 1, 5_000);
     expect(run!.status).toBe("cancelled");
     expect(run!.error).toMatchObject({ message: expect.stringContaining("timeouts.finish") });
+  });
+
+  it("singleton skip drops events while a run with the same key runs", async () => {
+    await h.engine.sendEvent({ name: "f/single-skip", data: { k: "a", n: 1 } });
+    await sleep(200);
+    await h.engine.sendEvent([{ name: "f/single-skip", data: { k: "a", n: 2 } }, { name: "f/single-skip", data: { k: "b", n: 3 } }]);
+    const runs = await settled(fnId("single-skip"), 2, 5_000);
+    expect(runs.map((r) => r.output)).toEqual([{ k: "a", n: 1 }, { k: "b", n: 3 }]);
+  });
+
+  it("singleton cancel replaces the running run with the new one", async () => {
+    await h.engine.sendEvent({ name: "f/single-cancel", data: { k: "a", n: 1 } });
+    await sleep(200);
+    await h.engine.sendEvent({ name: "f/single-cancel", data: { k: "a", n: 2 } });
+    const runs = await settled(fnId("single-cancel"), 2, 5_000);
+    expect(runs.map((r) => r.status)).toEqual(["cancelled", "completed"]);
+    expect(runs[1]!.output).toEqual({ k: "a", n: 2 });
   });
 
   it("runs cron-triggered functions on schedule with the scheduled.timer event", async () => {

@@ -4,7 +4,7 @@ import { parseDurationMs } from "./duration";
 import { evaluateKey, matches } from "./expressions";
 import type { EngineEvent } from "./protocol";
 import type { FunctionRecord } from "./registry";
-import { createRun } from "./runs";
+import { createRun, finishRun, lockRun } from "./runs";
 
 /**
  * Inngest's flow control, applied when an event would start a run: rate limit and
@@ -67,10 +67,32 @@ export async function throttleDueAt(tx: TxSql, fn: FunctionRecord, event: Engine
 /** Routes an event that matched `fn`'s trigger through flow control to a run (or not). */
 export async function scheduleRun(tx: TxSql, core: EngineCore, fn: FunctionRecord, event: EngineEvent): Promise<void> {
   if (!(await admit(tx, fn, event))) return;
-  const { debounce, batchEvents } = fn.config;
+  const { debounce, batchEvents, singleton } = fn.config;
   if (debounce) return debounceEvent(tx, core, fn, event, debounce);
+  if (singleton && !(await makeRoomForSingleton(tx, core, fn, event, singleton))) return;
   if (batchEvents && (!batchEvents.if || matches(batchEvents.if, { event }))) return batchEvent(tx, core, fn, event, batchEvents);
   await createRun(tx, core, fn, [event]);
+}
+
+type SingletonConfig = NonNullable<FunctionRecord["config"]["singleton"]>;
+
+/**
+ * Singleton: one running run per key. "skip" drops the new event while one runs; "cancel"
+ * cancels the running one in favour of the new. Running runs are few, so their keys are
+ * evaluated here rather than stored.
+ */
+async function makeRoomForSingleton(tx: TxSql, core: EngineCore, fn: FunctionRecord, event: EngineEvent, cfg: SingletonConfig): Promise<boolean> {
+  const key = keyValue(cfg.key, event);
+  await lockKey(tx, `singleton:${fn.id}:${key}`);
+  const running = await tx<{ id: string; event: EngineEvent }[]>`select id, event from engine_runs where function_id = ${fn.id} and status = 'running' order by id`;
+  const same = running.filter((r) => keyValue(cfg.key, r.event) === key);
+  if (same.length === 0) return true;
+  if (cfg.mode === "skip") return false;
+  for (const r of same) {
+    const run = await lockRun(tx, r.id);
+    if (run?.status === "running") await finishRun(tx, core, run, { status: "cancelled", reason: `replaced by a newer run (singleton, event ${event.id})` });
+  }
+  return true;
 }
 
 type DebounceConfig = NonNullable<FunctionRecord["config"]["debounce"]>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { json, newId, type TxSql } from "./db";
 import type { EngineCore } from "./core";
+import { parseDurationMs } from "./duration";
 import { matches } from "./expressions";
 import { scheduleRun } from "./flow-control";
 import { EVENT_LIMIT_BYTES, type EngineEvent } from "./protocol";
@@ -145,10 +146,17 @@ async function cancelMatching(tx: TxSql, core: EngineCore, event: EngineEvent, f
   for (const fn of functions) {
     const rules = (fn.config.cancel ?? []).filter((c) => nameMatches(c.event, event.name));
     if (rules.length === 0) continue;
-    const runs = await tx<{ id: string; event: EngineEvent }[]>`
-      select id, event from engine_runs where function_id = ${fn.id} and status = 'running' order by id`;
+    const runs = await tx<{ id: string; event: EngineEvent; created_ms: number }[]>`
+      select id, event, (extract(epoch from created_at) * 1000)::float8 as created_ms
+      from engine_runs where function_id = ${fn.id} and status = 'running' order by id`;
+    const now = Date.now();
     for (const r of runs) {
-      if (!rules.some((c) => !c.if || matches(c.if, { event: r.event, async: event }))) continue;
+      // A rule with a timeout only cancels runs younger than it.
+      const applies = (c: (typeof rules)[number]) => {
+        const window = c.timeout ? parseDurationMs(c.timeout) : null;
+        return (window === null || now - r.created_ms <= window) && (!c.if || matches(c.if, { event: r.event, async: event }));
+      };
+      if (!rules.some(applies)) continue;
       const run = await lockRun(tx, r.id);
       if (run?.status === "running") await finishRun(tx, core, run, { status: "cancelled", reason: `cancelled by event ${event.name} (${event.id})` });
     }
