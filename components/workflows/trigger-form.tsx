@@ -6,8 +6,7 @@ import { useOpenRunForEvent } from "@/components/runs/use-open-run";
 import { useTRPC } from "@/components/trpc/client";
 import { errorMessage, fieldErrors } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
-import { cn } from "@/components/ui/cn";
-import { FieldError, Input, Label, Select } from "@/components/ui/form";
+import { FieldError, Input, Label, Select, Textarea } from "@/components/ui/form";
 
 /** The subset of JSON Schema that zod's toJSONSchema emits for workflow inputs and this form draws. */
 type FieldSchema = {
@@ -71,9 +70,6 @@ function toInput(fields: Field[], values: Values): Record<string, unknown> {
 
 const label = (name: string) => name.replace(/([A-Z])/g, " $1").replace(/^./, (c) => c.toUpperCase());
 
-const textareaClass =
-  "block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm placeholder:text-slate-400 focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 dark:border-slate-700 dark:bg-slate-950";
-
 export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; inputSchema: unknown }) {
   const trpc = useTRPC();
   const fields = fieldsOf(inputSchema);
@@ -124,7 +120,7 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
             ) : f.control === "number" ? (
               <Input {...common} type="number" inputMode="numeric" min={f.schema.minimum} max={f.schema.maximum} step={f.schema.type === "integer" ? 1 : "any"} value={String(value)} onChange={(e) => set(e.target.value)} />
             ) : f.control === "textarea" ? (
-              <textarea {...common} rows={4} maxLength={f.schema.maxLength} className={cn(textareaClass)} value={String(value)} onChange={(e) => set(e.target.value)} />
+              <Textarea {...common} rows={4} maxLength={f.schema.maxLength} value={String(value)} onChange={(e) => set(e.target.value)} />
             ) : f.control === "text" ? (
               <Input {...common} type="text" maxLength={f.schema.maxLength} value={String(value)} onChange={(e) => set(e.target.value)} />
             ) : null}
