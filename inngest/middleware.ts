@@ -11,7 +11,8 @@ import {
   type StepIdentity,
 } from "@/server/runs/recorder";
 import { log } from "@/server/log";
-import { createLlm, type WfloLlm } from "./functions/llm/provider";
+import { splitEventData } from "@/server/runs/envelope";
+import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
 
 /**
  * The wflo middleware: records every run and step into `runs`/`run_steps` on the SDK side,
@@ -41,8 +42,10 @@ export const SYSTEM_FUNCTION_PREFIX = "system-";
 export type WfloContext = {
   runId: string;
   workflowId: string;
-  /** Durable LLM calls: each is one step; the provider is simulated until real keys exist. */
+  /** Durable, governed LLM calls: each is one step (guards, budget, price); simulated without provider keys. */
   llm: WfloLlm;
+  /** Governs a call the workflow's own code makes: `wflo.trackLlmCall(stepId, { model, messages }, () => client.call(...))`. */
+  trackLlmCall: WfloTrack;
 };
 
 const requestBody = z.object({
@@ -176,7 +179,15 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
 
   transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
     const ctx = arg.ctx;
-    const wflo: WfloContext = { runId: ctx.runId, workflowId: workflowIdOf(arg.fn), llm: createLlm(ctx.step) };
+    // Who triggered the run and its own budget travel in wflo's event envelope.
+    const { envelope } = splitEventData(ctx.event?.data);
+    const run = {
+      runId: ctx.runId,
+      workflowId: workflowIdOf(arg.fn),
+      userId: envelope.triggeredBy?.id ?? null,
+      perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
+    };
+    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run) };
     return { ...arg, ctx: { ...ctx, wflo } };
   }
 

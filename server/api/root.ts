@@ -1,5 +1,6 @@
 import { auditRouter } from "@/server/audit/router";
 import { dashboardRouter } from "@/server/dashboard/router";
+import { governanceRouter } from "@/server/governance/router";
 import { sessionRouter } from "@/server/auth/router";
 import { systemRouter } from "@/server/system/router";
 import { usersRouter } from "@/server/users/router";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   system: systemRouter,
   runs: runsRouter,
   workflows: workflowsRouter,
+  governance: governanceRouter,
 });
 
 export type AppRouter = typeof appRouter;

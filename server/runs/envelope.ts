@@ -10,6 +10,8 @@ export const WFLO_ENVELOPE_KEY = "_wflo";
 export const wfloEnvelope = z.object({
   triggeredBy: z.object({ id: z.uuid().nullable(), email: z.string().min(1) }).optional(),
   rerunOf: z.string().min(1).optional(),
+  /** The run's own budget (runs.trigger `budgetUsd`), nano-dollars as a decimal string: every LLM call of the run is held to it. */
+  budgetNano: z.string().regex(/^\d{1,20}$/).optional(),
 });
 export type WfloEnvelope = z.infer<typeof wfloEnvelope>;
 

@@ -8,6 +8,8 @@ describe("simulated LLM provider", () => {
     const b = await simulatedProvider.complete(req);
     expect(a).toEqual(b);
     expect(a).toMatchObject({ provider: "simulated", simulated: true, model: "wflo-sim-1" });
+    // Whatever model was asked for, a simulated answer is priced as the simulated model.
+    expect((await simulatedProvider.complete({ ...req, model: "gpt-4o" })).model).toBe("wflo-sim-1");
     expect(a.text.startsWith("[simulated]")).toBe(true);
     expect(a.text).toContain("vector");
     expect(a.usage.inputTokens).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { LlmProvider, LlmRequest, LlmResponse } from "./provider";
+import { SIMULATED_MODEL, SIMULATED_PROVIDER } from "@/server/governance/pricing/simulated";
+import type { LlmProvider, LlmRequest, LlmResponse, ProviderAnswer, ResolvedRequest } from "./types";
 
 /**
  * A demo provider that needs no API key: deterministic text derived from the prompt, so a
@@ -51,16 +52,28 @@ export function simulateText(req: LlmRequest): string {
   return sentences.join(" ");
 }
 
-export const simulatedProvider: LlmProvider = {
-  name: "simulated",
-  async complete(req): Promise<LlmResponse> {
-    const text = simulateText(req);
-    return {
-      text,
-      provider: "simulated",
-      model: req.model ?? "wflo-sim-1",
-      simulated: true,
-      usage: { inputTokens: Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4), outputTokens: Math.ceil(text.length / 4) },
-    };
+function simulate(req: LlmRequest): LlmResponse {
+  const text = simulateText(req);
+  return {
+    text,
+    provider: SIMULATED_PROVIDER,
+    // Always the simulated model, whatever was asked for: it is what the call is priced as.
+    model: SIMULATED_MODEL,
+    simulated: true,
+    usage: { inputTokens: Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4), outputTokens: Math.ceil(text.length / 4) },
+  };
+}
+
+export const simulatedProvider: LlmProvider & { complete(req: LlmRequest): Promise<LlmResponse> } = {
+  name: SIMULATED_PROVIDER,
+  simulated: true,
+  defaultModel: SIMULATED_MODEL,
+  async complete(req) {
+    return simulate(req);
+  },
+  async call(req: ResolvedRequest): Promise<ProviderAnswer> {
+    const response = simulate(req);
+    // Usage in the shape usage extraction reads (inputTokens / outputTokens).
+    return { response, raw: { usage: response.usage } };
   },
 };

@@ -74,7 +74,7 @@ export const callRecordInput = z.object({
     reasoningTokens: z.number().default(0),
   }),
   priceVersionId: z.number().int().nullish(),
-  priceSource: z.enum(["override", "catalogue", "unpriced"]),
+  priceSource: z.enum(["override", "catalogue", "builtin", "unpriced"]),
   rates: z.custom<FlatRates>().nullish(),
   latencyMs: z.number().int().min(0, "latencyMs must not be negative").nullish(),
   status: z.enum(["ok", "error"]).default("ok"),

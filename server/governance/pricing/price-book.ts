@@ -4,8 +4,10 @@ import { modelPrices, type ModelPriceRow } from "@/db/schema";
 import { cataloguePrice } from "./catalogue";
 import { parseModelRef } from "./detect";
 import type { Rates } from "./rates";
+import { isSimulatedModel, SIMULATED_MODEL, SIMULATED_PROVIDER, SIMULATED_RATES } from "./simulated";
 
-export type PriceSource = "override" | "catalogue";
+/** `builtin`: wflo's own price for the simulated demo model. */
+export type PriceSource = "override" | "catalogue" | "builtin";
 
 /** The price a call is charged at, and where it came from (stored with the call). */
 export type ResolvedPrice = {
@@ -66,6 +68,7 @@ export class PriceBook {
     const { provider, model } = parseModelRef(rawModel, rawProvider);
     const o = this.override(provider, model, at.getTime());
     if (o) return { source: "override", provider: o.provider, model, priceVersionId: o.v.id, rates: o.v.rates };
+    if (isSimulatedModel(provider, model)) return { source: "builtin", provider: SIMULATED_PROVIDER, model: SIMULATED_MODEL, priceVersionId: null, rates: SIMULATED_RATES };
     const c = cataloguePrice(model, provider, at);
     if (c) return { source: "catalogue", provider: provider ?? c.provider, model: c.modelId, priceVersionId: null, rates: c.rates };
     return null;

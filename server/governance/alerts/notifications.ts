@@ -1,0 +1,116 @@
+import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import { governanceNotifications, type GovernanceNotificationRow, type NotificationKind, type NotificationSeverity } from "@/db/schema";
+import { GovernanceInputError } from "@/server/governance/errors";
+import { webhookTargets } from "./webhooks";
+
+export type NewNotification = {
+  kind: NotificationKind;
+  severity: NotificationSeverity;
+  title: string;
+  message: string;
+  runId?: string | null;
+  workflowId?: string | null;
+  budgetId?: string | null;
+  details?: Record<string, unknown>;
+  /** The same key never notifies twice (a threshold per budget window, a stop per run, a breaker per trip). */
+  dedupeKey: string;
+};
+
+/**
+ * Records a notification (in the caller's transaction when given one). Returns false when the
+ * same event was already recorded. With no webhook configured it is stored as `skipped` for delivery.
+ */
+export async function insertNotification(db: DbOrTx, n: NewNotification): Promise<boolean> {
+  const rows = await db
+    .insert(governanceNotifications)
+    .values({
+      kind: n.kind,
+      severity: n.severity,
+      title: n.title,
+      message: n.message,
+      runId: n.runId ?? null,
+      workflowId: n.workflowId ?? null,
+      budgetId: n.budgetId ?? null,
+      details: n.details ?? {},
+      dedupeKey: n.dedupeKey,
+      deliveryStatus: webhookTargets().length ? "pending" : "skipped",
+    })
+    .onConflictDoNothing({ target: governanceNotifications.dedupeKey })
+    .returning({ id: governanceNotifications.id });
+  return rows.length > 0;
+}
+
+export function publicNotification(r: GovernanceNotificationRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    severity: r.severity,
+    title: r.title,
+    message: r.message,
+    runId: r.runId,
+    workflowId: r.workflowId,
+    budgetId: r.budgetId,
+    details: r.details,
+    createdAt: r.createdAt,
+    read: r.readAt !== null,
+    deliveryStatus: r.deliveryStatus,
+    deliveryAttempts: r.deliveryAttempts,
+    lastDeliveryError: r.lastDeliveryError,
+  };
+}
+export type PublicNotification = ReturnType<typeof publicNotification>;
+
+export const listNotificationsInput = z.object({
+  unreadOnly: z.boolean({ error: "unreadOnly must be true or false" }).default(false),
+  limit: z.number().int("limit must be a whole number").min(1, "limit must be at least 1").max(200, "limit must be at most 200").default(50),
+  /** The id of the last notification of the previous page. */
+  before: z.number().int("before must be a notification id").positive("before must be a notification id").optional(),
+});
+
+export async function listNotifications(db: DbOrTx, input: unknown): Promise<PublicNotification[]> {
+  const parsed = listNotificationsInput.safeParse(input ?? {});
+  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  const p = parsed.data;
+  const where = and(p.unreadOnly ? isNull(governanceNotifications.readAt) : undefined, p.before ? lt(governanceNotifications.id, p.before) : undefined);
+  const rows = await db.select().from(governanceNotifications).where(where).orderBy(desc(governanceNotifications.id)).limit(p.limit);
+  return rows.map(publicNotification);
+}
+
+export async function unreadNotificationCount(db: DbOrTx): Promise<{ unread: number; critical: number }> {
+  const [row] = await db
+    .select({ unread: count(), critical: sql<number>`(count(*) filter (where ${governanceNotifications.severity} = 'critical'))::int` })
+    .from(governanceNotifications)
+    .where(isNull(governanceNotifications.readAt));
+  return { unread: Number(row?.unread ?? 0), critical: Number(row?.critical ?? 0) };
+}
+
+export const markReadInput = z.object({
+  /** Omitted: every unread notification. */
+  ids: z.array(z.number().int("ids must be notification ids").positive("ids must be notification ids")).max(500, "ids may hold at most 500 ids").optional(),
+});
+
+export async function markNotificationsRead(db: DbOrTx, input: unknown): Promise<{ marked: number }> {
+  const parsed = markReadInput.safeParse(input ?? {});
+  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  const { ids } = parsed.data;
+  if (ids && ids.length === 0) return { marked: 0 };
+  const rows = await db
+    .update(governanceNotifications)
+    .set({ readAt: new Date() })
+    .where(and(isNull(governanceNotifications.readAt), ids ? sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])` : undefined))
+    .returning({ id: governanceNotifications.id });
+  return { marked: rows.length };
+}
+
+/** Why a run was stopped by governance (a budget or a guard), for the run page; null when it was not. */
+export async function runStopReason(db: DbOrTx, runId: string): Promise<PublicNotification | null> {
+  const [row] = await db
+    .select()
+    .from(governanceNotifications)
+    .where(and(eq(governanceNotifications.runId, runId), sql`${governanceNotifications.kind} in ('budget_exceeded', 'guard_tripped', 'breaker_tripped')`))
+    .orderBy(desc(governanceNotifications.id))
+    .limit(1);
+  return row ? publicNotification(row) : null;
+}

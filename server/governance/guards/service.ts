@@ -1,0 +1,98 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Database, DbOrTx } from "@/db/client";
+import { workflowGuards, type WorkflowGuardRow } from "@/db/schema";
+import { type Actor, writeAudit } from "@/server/audit/chain";
+import { GovernanceInputError } from "@/server/governance/errors";
+import { nanoToUsdString } from "@/server/governance/money";
+import { setGuardsInput, workflowIdInput } from "./schemas";
+
+export function publicGuards(r: WorkflowGuardRow) {
+  return {
+    workflowId: r.workflowId,
+    maxLlmCallsPerRun: r.maxLlmCallsPerRun,
+    maxStepsPerRun: r.maxStepsPerRun,
+    maxIdenticalCalls: r.maxIdenticalCalls,
+    burnWindowMinutes: r.burnWindowMinutes,
+    burnLimitUsd: r.burnLimitNano === null ? null : nanoToUsdString(r.burnLimitNano),
+    tripped: r.trippedAt !== null,
+    trippedAt: r.trippedAt,
+    trippedReason: r.trippedReason,
+    trippedRunId: r.trippedRunId,
+    version: r.version,
+    updatedAt: r.updatedAt,
+    updatedByEmail: r.updatedByEmail,
+  };
+}
+export type PublicGuards = ReturnType<typeof publicGuards>;
+
+export async function listGuards(db: DbOrTx): Promise<PublicGuards[]> {
+  return (await db.select().from(workflowGuards).orderBy(asc(workflowGuards.workflowId))).map(publicGuards);
+}
+
+export async function getGuards(db: DbOrTx, workflowId: string): Promise<WorkflowGuardRow | null> {
+  const [row] = await db.select().from(workflowGuards).where(eq(workflowGuards.workflowId, workflowId));
+  return row ?? null;
+}
+
+const conflict = (expected: number, now: number) =>
+  new GovernanceInputError(
+    `expectedVersion: the guards were changed by someone else meanwhile (you edited version ${expected}, they are now version ${now}); reload and try again`,
+    "expectedVersion",
+    "CONFLICT",
+  );
+
+/** Saves a workflow's guard limits (optimistic: `expectedVersion` 0 creates). A trip in progress is kept. */
+export async function setGuards(db: Database, actor: Actor, input: unknown, knownWorkflows: readonly string[]): Promise<PublicGuards> {
+  const parsed = setGuardsInput.safeParse(input);
+  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  const g = parsed.data;
+  if (!knownWorkflows.includes(g.workflowId)) throw new GovernanceInputError(`workflowId: no workflow named "${g.workflowId}"`, "workflowId");
+  const values = {
+    maxLlmCallsPerRun: g.maxLlmCallsPerRun,
+    maxStepsPerRun: g.maxStepsPerRun,
+    maxIdenticalCalls: g.maxIdenticalCalls,
+    burnWindowMinutes: g.burnWindowMinutes,
+    burnLimitNano: g.burnLimitUsd,
+    updatedAt: new Date(),
+    updatedByEmail: actor.email,
+  };
+  return db.transaction(async (tx) => {
+    const before = await getGuards(tx, g.workflowId);
+    let row: WorkflowGuardRow | undefined;
+    if (g.expectedVersion === 0) {
+      if (before) throw conflict(0, before.version);
+      [row] = await tx.insert(workflowGuards).values({ workflowId: g.workflowId, ...values }).onConflictDoNothing().returning();
+      if (!row) throw conflict(0, (await getGuards(tx, g.workflowId))?.version ?? 1);
+    } else {
+      [row] = await tx
+        .update(workflowGuards)
+        .set({ ...values, version: sql`${workflowGuards.version} + 1` })
+        .where(and(eq(workflowGuards.workflowId, g.workflowId), eq(workflowGuards.version, g.expectedVersion)))
+        .returning();
+      if (!row) {
+        if (!before) throw new GovernanceInputError(`workflowId: no guards saved for ${g.workflowId} yet (use expectedVersion 0)`, "workflowId", "NOT_FOUND");
+        throw conflict(g.expectedVersion, before.version);
+      }
+    }
+    await writeAudit(tx, actor, { action: "guards.update", targetType: "workflow", targetId: g.workflowId, before: before ? publicGuards(before) : undefined, after: publicGuards(row) });
+    return publicGuards(row);
+  });
+}
+
+/** Closes a tripped breaker: the workflow may run again. */
+export async function resetBreaker(db: Database, actor: Actor, input: unknown): Promise<PublicGuards> {
+  const parsed = workflowIdInput.safeParse(input);
+  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  const { workflowId } = parsed.data;
+  return db.transaction(async (tx) => {
+    const before = await getGuards(tx, workflowId);
+    if (!before?.trippedAt) throw new GovernanceInputError(`workflowId: the breaker of ${workflowId} is not tripped`, "workflowId", "PRECONDITION_FAILED");
+    const [row] = await tx
+      .update(workflowGuards)
+      .set({ trippedAt: null, trippedReason: null, trippedRunId: null, version: sql`${workflowGuards.version} + 1`, updatedAt: new Date(), updatedByEmail: actor.email })
+      .where(eq(workflowGuards.workflowId, workflowId))
+      .returning();
+    await writeAudit(tx, actor, { action: "guards.breaker_reset", targetType: "workflow", targetId: workflowId, before: { trippedAt: before.trippedAt, trippedReason: before.trippedReason } });
+    return publicGuards(row!);
+  });
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { workflowOptions } from "@/server/workflows/catalog";
+import { deliverPendingNotifications, kickAlertDispatch } from "./alerts/dispatcher";
+import { listNotifications, markNotificationsRead, runStopReason, unreadNotificationCount } from "./alerts/notifications";
+import { createBudget, deleteBudget, listBudgets, updateBudget } from "./budgets/service";
+import { budgetTimeZone } from "./budgets/timezone";
+import { listGuards, resetBreaker, setGuards } from "./guards/service";
+import { searchCatalogue } from "./pricing/catalogue-list";
+import { getGovernanceSettings, listModelPrices, modelPriceHistory, removeModelPrice, setAllowUnpricedModels, setModelPrice } from "./pricing/service";
+import { getCostBreakdown, getCostOverTime } from "./reports";
+import { getSpendSummary } from "./spend";
+
+/**
+ * Cost governance over tRPC. Service functions parse their own input (zod, "field: rule"
+ * errors), so procedures pass `unknown` through `z.unknown()`; permissions: reads
+ * `budgets:read` (money on the dashboard: `dashboard:read`, a run's cost: `runs:read`),
+ * budgets and guards `budgets:manage`, prices and the unpriced switch `settings:manage`,
+ * closing a tripped breaker `guards:reset`.
+ */
+const anyInput = z.unknown();
+const actorOf = (u: { id: string; email: string }) => ({ id: u.id, email: u.email });
+const runIdInput = z.object({ runId: z.string({ error: "runId is required" }).trim().min(1, "runId must not be blank").max(200, "runId must be at most 200 characters") });
+
+const budgetsRouter = createTRPCRouter({
+  /** Every budget with its current window's spend. */
+  list: requirePermission("budgets:read").query(async ({ ctx }) => ({ budgets: await listBudgets(ctx.db), timeZone: budgetTimeZone() })),
+  create: requirePermission("budgets:manage")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => createBudget(ctx.db, actorOf(ctx.user), input)),
+  /** Optimistic: a stale `expectedVersion` gets CONFLICT naming the current version. */
+  update: requirePermission("budgets:manage")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => updateBudget(ctx.db, actorOf(ctx.user), input)),
+  delete: requirePermission("budgets:manage")
+    .input(anyInput)
+    .mutation(async ({ ctx, input }) => {
+      await deleteBudget(ctx.db, actorOf(ctx.user), input);
+      return { deleted: true };
+    }),
+});
+
+const modelsRouter = createTRPCRouter({
+  /** The price catalogue (plus wflo's simulated model), searched; overridden models are flagged. */
+  search: requirePermission("budgets:read")
+    .input(anyInput)
+    .query(async ({ ctx, input }) => {
+      const result = searchCatalogue(input);
+      const overrides = await listModelPrices(ctx.db);
+      const active = new Set(overrides.filter((o) => !o.removed).map((o) => `${o.provider}/${o.model}`));
+      return { ...result, items: result.items.map((m) => ({ ...m, overridden: active.has(`${m.provider}/${m.model.toLowerCase()}`) })) };
+    }),
+  /** Admin prices: the latest version of every overridden or custom model. */
+  overrides: requirePermission("budgets:read").query(({ ctx }) => listModelPrices(ctx.db)),
+  history: requirePermission("budgets:read")
+    .input(anyInput)
+    .query(({ ctx, input }) => modelPriceHistory(ctx.db, input)),
+  setPrice: requirePermission("settings:manage")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => setModelPrice(ctx.db, actorOf(ctx.user), input)),
+  removePrice: requirePermission("settings:manage")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => removeModelPrice(ctx.db, actorOf(ctx.user), input)),
+  settings: requirePermission("budgets:read").query(({ ctx }) => getGovernanceSettings(ctx.db)),
+  setAllowUnpriced: requirePermission("settings:manage")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => setAllowUnpricedModels(ctx.db, actorOf(ctx.user), input)),
+});
+
+const guardsRouter = createTRPCRouter({
+  /** Every served workflow with its guards (null limits: off) and breaker state. */
+  list: requirePermission("budgets:read").query(async ({ ctx }) => {
+    const saved = new Map((await listGuards(ctx.db)).map((g) => [g.workflowId, g]));
+    return workflowOptions().map((w) => ({ workflowId: w.id, workflowName: w.name, guards: saved.get(w.id) ?? null }));
+  }),
+  set: requirePermission("budgets:manage")
+    .input(anyInput)
+    .mutation(({ ctx, input }) =>
+      setGuards(
+        ctx.db,
+        actorOf(ctx.user),
+        input,
+        workflowOptions().map((w) => w.id),
+      ),
+    ),
+  resetBreaker: requirePermission("guards:reset")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => resetBreaker(ctx.db, actorOf(ctx.user), input)),
+});
+
+const notificationsRouter = createTRPCRouter({
+  list: requirePermission("dashboard:read")
+    .input(anyInput)
+    .query(async ({ ctx, input }) => {
+      // Reading is a good moment to retry deliveries left over by a restart.
+      void kickAlertDispatch(ctx.db);
+      return listNotifications(ctx.db, input);
+    }),
+  unreadCount: requirePermission("dashboard:read").query(({ ctx }) => unreadNotificationCount(ctx.db)),
+  markRead: requirePermission("dashboard:read")
+    .input(anyInput)
+    .mutation(({ ctx, input }) => markNotificationsRead(ctx.db, input)),
+  /** Sends what is due now (admins, from the notifications page). */
+  deliverNow: requirePermission("settings:manage").mutation(({ ctx }) => deliverPendingNotifications(ctx.db)),
+});
+
+export const governanceRouter = createTRPCRouter({
+  budgets: budgetsRouter,
+  models: modelsRouter,
+  guards: guardsRouter,
+  notifications: notificationsRouter,
+  /** What a run cost (total, budget, remaining, by model / step / agent) and why governance stopped it, if it did. */
+  costBreakdown: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(async ({ ctx, input }) => ({ ...(await getCostBreakdown(ctx.db, input.runId)), stop: await runStopReason(ctx.db, input.runId) })),
+  /** Dashboard series from the hourly rollup, by model, provider or workflow. */
+  costOverTime: requirePermission("dashboard:read")
+    .input(anyInput)
+    .query(({ ctx, input }) => getCostOverTime(ctx.db, (input ?? {}) as Parameters<typeof getCostOverTime>[1])),
+  spendSummary: requirePermission("dashboard:read").query(({ ctx }) => getSpendSummary(ctx.db)),
+});

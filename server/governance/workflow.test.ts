@@ -1,0 +1,147 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { and, eq, sql } from "drizzle-orm";
+import { serve } from "inngest/node";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { closeDb } from "@/db/client";
+import { auditLog, llmCalls, runs, users } from "@/db/schema";
+import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import type { Engine } from "@/inngest/engine";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext, type SessionUser } from "@/server/api/trpc";
+
+/**
+ * Governance on the real path: tRPC trigger -> embedded engine -> wflo's serve handler ->
+ * middleware -> ctx.wflo.llm.complete -> guards, reservation, simulated provider, settle.
+ */
+const port = vi.hoisted(() => {
+  const p = 20_000 + Math.floor(Math.random() * 20_000);
+  process.env.WFLO_ENGINE_PORT = String(p);
+  return p;
+});
+
+let fresh: FreshDb;
+let engine: Engine;
+let app: Server;
+let admin: SessionUser;
+
+beforeAll(async () => {
+  fresh = await freshDatabase();
+  process.env.DATABASE_URL = fresh.url;
+  delete process.env.OPENAI_API_KEY;
+  delete process.env.ANTHROPIC_API_KEY;
+  const [u] = await fresh.db.insert(users).values({ email: "admin@example.com", name: "Admin", role: "admin", passwordHash: "x" }).returning();
+  admin = { id: u!.id, email: u!.email, name: u!.name, role: "admin" };
+  const { createEngine } = await import("@/inngest/engine");
+  const { inngest } = await import("@/inngest/client");
+  const { servedFunctions } = await import("@/inngest/registry");
+  engine = createEngine({ db: fresh.db, port, pollIntervalMs: 20, backoff: () => 50 });
+  await engine.start();
+  app = createServer(serve({ client: inngest, functions: servedFunctions }));
+  await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
+  await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
+});
+afterAll(async () => {
+  await engine?.stop();
+  await new Promise((r) => app?.close(r));
+  await closeDb();
+  await fresh?.drop();
+});
+
+const caller = () => appRouter.createCaller(createInnerContext({ db: fresh.db, user: admin }));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const runFor = (eventId: string) => until(`a run for ${eventId}`, async () => (await caller().runs.byEvent({ eventId }))[0]);
+const runRow = async (runId: string) => (await fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
+const callsOf = (runId: string) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId));
+
+describe("governed LLM calls on the embedded engine", () => {
+  it("stops a run that exceeds its workflow budget at once, without retries, and says why", async () => {
+    const budget = await caller().governance.budgets.create({ name: "research cap", scope: "workflow", scopeValue: "research-assistant", period: "day", limitUsd: "0.015", alertThresholds: [1, 80] });
+    try {
+      const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "budget stop", questions: 3 } });
+      const { id: runId } = await runFor(eventId);
+      await until("the run to fail", async () => (await runRow(runId))?.status === "failed");
+
+      const run = await runRow(runId);
+      expect(run!.attempts).toBe(1); // research-assistant has retries: 2; none were used
+      expect(run!.error?.message).toMatch(/budget exceeded: workflow "research-assistant" per day limit \$0\.015/);
+      await until("the engine to fail the run", async () => (await engine.getRun(runId))?.status === "failed");
+
+      const breakdown = await caller().governance.costBreakdown({ runId });
+      expect(breakdown.stop).toMatchObject({ kind: "budget_exceeded", severity: "critical", details: { scope: "workflow", scopeValue: "research-assistant", limitNano: "15000000", budgetId: budget.id } });
+      expect(breakdown.calls).toBeGreaterThanOrEqual(1);
+      expect(breakdown.simulatedCalls).toBe(breakdown.calls);
+      expect(breakdown.totalNano).toBeGreaterThan(0n);
+      expect(breakdown.totalNano).toBeLessThanOrEqual(15_000_000n);
+      const audits = await fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "budget.run_stopped"), eq(auditLog.targetId, runId)));
+      expect(audits).toHaveLength(1);
+      // The threshold alert(s) of the budget become notifications too.
+      await until("a threshold notification", async () => (await caller().governance.notifications.list({})).some((n) => n.kind === "budget_threshold"));
+    } finally {
+      await caller().governance.budgets.delete({ id: budget.id, expectedVersion: budget.version });
+    }
+  }, 30_000);
+
+  it("holds every call of a run to the budget given at trigger time", async () => {
+    const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "run budget", questions: 2 }, budgetUsd: "0.012" });
+    const { id: runId } = await runFor(eventId);
+    await until("the run to fail", async () => (await runRow(runId))?.status === "failed");
+    const breakdown = await caller().governance.costBreakdown({ runId });
+    expect(breakdown.budgetNano).toBe(12_000_000n);
+    expect(breakdown.stop?.details).toMatchObject({ scope: "run", limitNano: "12000000" });
+    expect((await runRow(runId))!.error?.message).toMatch(/budget exceeded: run /);
+  }, 30_000);
+
+  it("pays each call once across the run's many requests and a wait (a resumed run never pays twice)", async () => {
+    const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "pay once", questions: 2, feedbackTimeout: "10m" } });
+    const { id: runId } = await runFor(eventId);
+    await until("the run to wait for feedback", async () => (await runRow(runId))?.status === "waiting");
+    const before = await callsOf(runId);
+    expect(before.map((c) => c.stepId).sort()).toEqual(["draft", "plan", "research-1", "research-2"]);
+
+    const { inngest } = await import("@/inngest/client");
+    await inngest.send({ name: "research/feedback.submitted", data: { topicId: `topic_${runId}`, comments: "shorter" } });
+    await until("the run to complete", async () => (await runRow(runId))?.status === "completed");
+    const after = await callsOf(runId);
+    // Every replay after the wait re-ran the function body; memoised steps were not called or charged again.
+    expect(after.map((c) => c.stepId).sort()).toEqual(["draft", "finalize", "plan", "research-1", "research-2"]);
+    expect(after.every((c) => c.simulated && c.provider === "simulated" && c.model === "wflo-sim-1" && c.priceSource === "builtin" && c.costNano > 0n)).toBe(true);
+    const breakdown = await caller().governance.costBreakdown({ runId });
+    expect(breakdown.totalNano).toBe(after.reduce((s, c) => s + c.costNano, 0n));
+    expect(breakdown.byStep).toHaveLength(5);
+    expect((await runRow(runId))!.output).toMatchObject({ llmCalls: 5 });
+  }, 30_000);
+
+  it("stops a run at its guard's call limit, and pauses the workflow when the burn-rate breaker trips", async () => {
+    await caller().governance.guards.set({ workflowId: "research-assistant", expectedVersion: 0, maxLlmCallsPerRun: 2, maxStepsPerRun: null, maxIdenticalCalls: null, burnWindowMinutes: null, burnLimitUsd: null });
+    const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "guarded", questions: 3 } });
+    const { id: runId } = await runFor(eventId);
+    await until("the run to fail", async () => (await runRow(runId))?.status === "failed");
+    expect((await runRow(runId))!.error?.message).toMatch(/guard tripped: too many LLM calls in one run \(limit 2/);
+    expect((await caller().governance.costBreakdown({ runId })).stop).toMatchObject({ kind: "guard_tripped" });
+    const stopped = await fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "guards.run_stopped"), eq(auditLog.targetId, runId)));
+    expect(stopped).toHaveLength(1);
+
+    // A burn-rate limit below what has been spent: the next call trips the breaker, new runs are refused.
+    const [g] = (await caller().governance.guards.list()).filter((w) => w.workflowId === "research-assistant");
+    await caller().governance.guards.set({ workflowId: "research-assistant", expectedVersion: g!.guards!.version, maxLlmCallsPerRun: null, maxStepsPerRun: null, maxIdenticalCalls: null, burnWindowMinutes: 60, burnLimitUsd: "0.000001" });
+    const second = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "burn", questions: 1 } });
+    const { id: run2 } = await runFor(second.eventId);
+    await until("the run to fail", async () => (await runRow(run2))?.status === "failed");
+    expect((await runRow(run2))!.error?.message).toMatch(/circuit breaker open/);
+    await expect(caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "refused" } })).rejects.toThrow(/paused: its circuit breaker tripped/);
+    const tripped = await fresh.db.execute(sql`select count(*)::int as n from audit_log where action = 'guards.breaker_tripped'`);
+    expect((tripped as unknown as { n: number }[])[0]!.n).toBe(1);
+    await caller().governance.guards.resetBreaker({ workflowId: "research-assistant" });
+    expect((await caller().governance.guards.list()).find((w) => w.workflowId === "research-assistant")?.guards?.tripped).toBe(false);
+  }, 40_000);
+});
