@@ -5,7 +5,8 @@ import path from "node:path";
 import { getDb } from "@/db/client";
 import { prepareDatabase } from "@/db/connect";
 import { inngestMode } from "@/inngest/client";
-import { createEngine, type Engine } from "@/inngest/engine";
+import type { Engine } from "@/inngest/engine";
+import { startEmbeddedEngine } from "@/inngest/engine/from-env";
 import { bootstrapAdmin } from "@/server/auth/bootstrap";
 import { log } from "@/server/log";
 
@@ -30,41 +31,23 @@ async function doBoot() {
   process.env.NEXTAUTH_URL ??= `http://localhost:${process.env.PORT ?? 3000}`;
   // Printed with console.log on purpose: the one-time password must reach a person, not a log pipeline.
   await bootstrapAdmin(getDb(), (line) => console.log(`[wflo] ${line}`));
-  if (inngestMode() === "embedded") await startEmbeddedEngine();
+  if (inngestMode() === "embedded") await startEngine();
   else log.info({ mode: inngestMode() }, "workflows run on the configured Inngest server; embedded engine off");
 }
 
-/**
- * With no Inngest server configured, this process runs the embedded engine and syncs the
- * app's own serve endpoint to it. The endpoint answers only once Next is listening, which is
- * after boot returns, so the sync retries in the background until it succeeds.
- */
-async function startEmbeddedEngine() {
-  const engine = createEngine({ db: getDb() });
+/** With no Inngest server configured, this process runs the embedded engine (inngest/engine). */
+async function startEngine() {
   try {
-    await engine.start();
+    const engine = await startEmbeddedEngine(getDb());
+    g.__wfloEngine = engine;
+    log.info({ url: engine.url }, "embedded engine listening");
+    const stop = () => void engine.stop();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
   } catch (e) {
-    log.fatal(`the embedded engine cannot listen on ${engine.url} (WFLO_ENGINE_PORT): ${e instanceof Error ? e.message : String(e)}`);
+    log.fatal(`the embedded engine cannot start (WFLO_ENGINE_PORT=${process.env.WFLO_ENGINE_PORT ?? 8288}): ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   }
-  g.__wfloEngine = engine;
-  const serveUrl = `http://127.0.0.1:${process.env.PORT ?? 3000}/api/inngest`;
-  void (async () => {
-    for (let attempt = 0; attempt < 240; attempt++) {
-      await new Promise((r) => setTimeout(r, attempt === 0 ? 300 : 500));
-      try {
-        const result = await engine.syncApp(serveUrl);
-        log.info({ serveUrl, result }, "embedded engine: app synced");
-        return;
-      } catch {
-        // Not listening yet: try again shortly.
-      }
-    }
-    log.error({ serveUrl }, "embedded engine: the app's serve endpoint never answered; workflows will not run");
-  })();
-  const stop = () => void engine.stop();
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
 }
 
 async function loadOrCreateSecret(file: string): Promise<string> {
