@@ -9,6 +9,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { errorMessage } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { RunCostPanel } from "@/components/governance/run-cost-panel";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -110,6 +111,8 @@ export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCa
           {run.rerunOf ? <Link className="font-mono text-xs text-brand-600 hover:underline" href={`/runs/${run.rerunOf}`}>{run.rerunOf.slice(0, 12)}…</Link> : "—"}
         </Fact>
       </Card>
+
+      <RunCostPanel runId={runId} live={!run.terminal} />
 
       <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
         <Card>

@@ -8,6 +8,8 @@ export const NAV: readonly NavItem[] = [
   { href: "/runs", label: "Runs", icon: "Play", permission: "runs:read" },
   { href: "/approvals", label: "Approvals", icon: "ShieldCheck", permission: "approvals:read" },
   { href: "/budgets", label: "Budgets", icon: "Wallet", permission: "budgets:read" },
+  { href: "/models", label: "Models & prices", icon: "Coins", permission: "budgets:read" },
+  { href: "/notifications", label: "Notifications", icon: "Bell", permission: "dashboard:read" },
   { href: "/policies", label: "Policies", icon: "Scale", permission: "policies:read" },
   { href: "/workflows", label: "Workflows", icon: "Workflow", permission: "workflows:read" },
   { href: "/audit", label: "Audit", icon: "ScrollText", permission: "audit:read" },

@@ -1,14 +1,15 @@
 "use client";
 
-import { LayoutDashboard, LogOut, Play, Scale, ScrollText, Settings, ShieldCheck, Wallet, Workflow, type LucideIcon } from "lucide-react";
+import { Bell, Coins, LayoutDashboard, LogOut, Play, Scale, ScrollText, Settings, ShieldCheck, Wallet, Workflow, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
+import { NotificationsIndicator } from "@/components/governance/notifications-indicator";
 import { cn } from "@/components/ui/cn";
 import { NAV } from "./nav";
 import { ThemeToggle } from "./theme-toggle";
 
-const ICONS: Record<string, LucideIcon> = { LayoutDashboard, Play, ShieldCheck, Wallet, Scale, Workflow, ScrollText, Settings };
+const ICONS: Record<string, LucideIcon> = { LayoutDashboard, Play, ShieldCheck, Wallet, Coins, Bell, Scale, Workflow, ScrollText, Settings };
 
 export function Sidebar({ user, permissions }: { user: { email: string; name: string; role: string }; permissions: string[] }) {
   const pathname = usePathname();
@@ -37,6 +38,7 @@ export function Sidebar({ user, permissions }: { user: { email: string; name: st
             >
               <Icon className="h-4 w-4" aria-hidden />
               {item.label}
+              {item.href === "/notifications" ? <NotificationsIndicator /> : null}
             </Link>
           );
         })}

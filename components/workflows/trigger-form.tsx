@@ -74,10 +74,12 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
   const trpc = useTRPC();
   const fields = fieldsOf(inputSchema);
   const [values, setValues] = useState<Values>(() => initialValues(fields));
+  // The run's own budget (optional): every LLM call of the run is held to it.
+  const [budgetUsd, setBudgetUsd] = useState("");
   const opener = useOpenRunForEvent();
   const trigger = useMutation(trpc.runs.trigger.mutationOptions({ onSuccess: (r) => opener.open(r.eventId) }));
   const errors = fieldErrors(trigger.error);
-  const general = trigger.error && fields.every((f) => !errors[f.name]) ? errorMessage(trigger.error) : null;
+  const general = trigger.error && fields.every((f) => !errors[f.name]) && !errors.budgetUsd ? errorMessage(trigger.error) : null;
   const busy = trigger.isPending || opener.waiting;
 
   return (
@@ -86,7 +88,7 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
       className="space-y-4 px-5 py-4"
       onSubmit={(e) => {
         e.preventDefault();
-        trigger.mutate({ workflowId, input: toInput(fields, values) });
+        trigger.mutate({ workflowId, input: toInput(fields, values), ...(budgetUsd.trim() ? { budgetUsd: budgetUsd.trim() } : {}) });
       }}
     >
       {fields.length === 0 ? <p className="text-sm text-slate-500">This workflow takes no input.</p> : null}
@@ -131,6 +133,28 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
           </div>
         );
       })}
+      <div>
+        <Label htmlFor="run-budget-usd">
+          Budget (USD)<span className="font-normal text-slate-400"> (optional)</span>
+        </Label>
+        <Input
+          id="run-budget-usd"
+          name="budgetUsd"
+          type="text"
+          inputMode="decimal"
+          placeholder="e.g. 0.50"
+          value={budgetUsd}
+          disabled={busy}
+          aria-invalid={Boolean(errors.budgetUsd) || undefined}
+          aria-describedby={errors.budgetUsd ? "run-budget-usd-hint run-budget-usd-error" : "run-budget-usd-hint"}
+          onChange={(e) => setBudgetUsd(e.target.value)}
+          className="max-w-40"
+        />
+        <p id="run-budget-usd-hint" className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+          The most this run may spend on LLM calls; a call that could pass it stops the run.
+        </p>
+        <FieldError id="run-budget-usd-error" message={errors.budgetUsd} />
+      </div>
       {general || opener.message ? (
         <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
           {general ?? opener.message}

@@ -4,9 +4,10 @@
  * URL gets wflo's generic JSON. Links point back into the panel at NEXTAUTH_URL.
  */
 export type WebhookFormat = "generic" | "slack";
+type Env = Record<string, string | undefined>;
 export type WebhookTarget = { url: string; format: WebhookFormat };
 
-export function webhookTargets(env: NodeJS.ProcessEnv = process.env): WebhookTarget[] {
+export function webhookTargets(env: Env = process.env): WebhookTarget[] {
   const forced = env.WFLO_ALERT_WEBHOOK_FORMAT?.trim().toLowerCase();
   return (env.WFLO_ALERT_WEBHOOK_URLS ?? "")
     .split(",")
@@ -28,17 +29,17 @@ export type AlertPayload = {
   createdAt: string;
 };
 
-export function panelUrl(path: string, env: NodeJS.ProcessEnv = process.env): string | null {
+export function panelUrl(path: string, env: Env = process.env): string | null {
   const base = env.NEXTAUTH_URL?.trim().replace(/\/+$/, "");
   return base ? `${base}${path}` : null;
 }
 
 /** Where a person should look: the run when there is one, else the budgets page. */
-export function alertLink(a: Pick<AlertPayload, "runId" | "kind">, env: NodeJS.ProcessEnv = process.env): string | null {
+export function alertLink(a: Pick<AlertPayload, "runId" | "kind">, env: Env = process.env): string | null {
   return panelUrl(a.runId ? `/runs/${encodeURIComponent(a.runId)}` : a.kind === "budget_threshold" ? "/budgets" : "/notifications", env);
 }
 
-export function webhookBody(a: AlertPayload, format: WebhookFormat, env: NodeJS.ProcessEnv = process.env): string {
+export function webhookBody(a: AlertPayload, format: WebhookFormat, env: Env = process.env): string {
   const link = alertLink(a, env);
   if (format === "slack") {
     const icon = a.severity === "critical" ? ":rotating_light:" : a.severity === "warning" ? ":warning:" : ":information_source:";

@@ -111,6 +111,10 @@ export function searchCatalogue(input: unknown): { total: number; items: Catalog
     const hay = `${m.provider} ${m.providerName} ${m.model} ${m.name}`.toLowerCase();
     return words.every((w) => hay.includes(w));
   });
+  // Exact model ids first, then ids starting with the query, then the rest (catalogue order).
+  const q = query.toLowerCase();
+  const rank = (m: CatalogueModel) => (!q ? 0 : m.model.toLowerCase() === q ? 0 : m.model.toLowerCase().startsWith(q) ? 1 : 2);
+  hits.sort((a, b) => rank(a) - rank(b));
   const providers = [...new Map(all.map((m) => [m.provider, m.providerName])).entries()].map(([id, name]) => ({ id, name }));
   return { total: hits.length, items: hits.slice(offset, offset + limit), providers };
 }
