@@ -14,9 +14,10 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} m`;
 }
 
-/** Elapsed time of something that may still be going on. */
-export function elapsed(start: Date, end: Date | null, now: number): string {
-  return formatDuration((end ? end.getTime() : now) - start.getTime());
+/** Elapsed time of something that may still be going on; blank while the clock is unknown (server render). */
+export function elapsed(start: Date, end: Date | null, now: number | null): string {
+  const until = end ? end.getTime() : now;
+  return until === null ? "" : formatDuration(until - start.getTime());
 }
 
 export function formatTime(d: Date): string {

@@ -10,53 +10,16 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/form";
 import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
-import { RUN_STATUSES, type RunStatus } from "@/db/schema/runs";
-import { elapsed, formatTime, isActive } from "./format";
+import { RUN_STATUSES } from "@/db/schema/runs";
+import { effectiveFilters, toQueryInput, type RunFilters } from "./filters";
+import { elapsed, isActive } from "./format";
+import { LocalTime, useNow } from "./time";
 import { StatusBadge } from "./status-badge";
-
-export type RunFilters = { workflowId?: string; status?: RunStatus; triggeredBy?: string; from?: string; to?: string };
-
-/** Filters live in the URL so a filtered list can be shared and survives reloads. */
-export function filtersFromParams(p: URLSearchParams | Record<string, string | string[] | undefined>): RunFilters {
-  const get = (k: string) => {
-    const v = p instanceof URLSearchParams ? p.get(k) : p[k];
-    return typeof v === "string" && v.trim() ? v.trim() : undefined;
-  };
-  const status = get("status");
-  return {
-    workflowId: get("workflow"),
-    status: status && (RUN_STATUSES as readonly string[]).includes(status) ? (status as RunStatus) : undefined,
-    triggeredBy: get("by"),
-    from: get("from"),
-    to: get("to"),
-  };
-}
-
-/** Date inputs give days; "to" includes the whole day. */
-export function toQueryInput(f: RunFilters, limit = 25) {
-  const day = (s: string | undefined, end: boolean) => {
-    if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return undefined;
-    const d = new Date(`${s}T00:00:00`);
-    if (Number.isNaN(d.getTime())) return undefined;
-    return end ? new Date(d.getTime() + 86_400_000 - 1) : d;
-  };
-  return { workflowId: f.workflowId, status: f.status, triggeredBy: f.triggeredBy, from: day(f.from, false), to: day(f.to, true), limit };
-}
-
-function useNow(active: boolean) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [active]);
-  return now;
-}
 
 export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { workflows: { id: string; name: string }[]; fixedWorkflowId?: string; showFilters?: boolean }) {
   const trpc = useTRPC();
   const params = useSearchParams();
-  const filters = { ...filtersFromParams(params), ...(fixedWorkflowId ? { workflowId: fixedWorkflowId } : {}) };
+  const filters = effectiveFilters(params, fixedWorkflowId);
   const list = useInfiniteQuery(
     trpc.runs.list.infiniteQueryOptions(toQueryInput(filters), {
       getNextPageParam: (p) => p.nextCursor,
@@ -116,7 +79,7 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
                 {r.attempts > 1 ? <span className="ml-2 text-xs text-slate-500">{r.attempts} attempts</span> : null}
               </Td>
               <Td className="text-slate-600 dark:text-slate-300">{r.triggeredByEmail ?? <span className="text-slate-400">event</span>}</Td>
-              <Td className="whitespace-nowrap text-slate-500">{formatTime(r.startedAt)}</Td>
+              <Td className="whitespace-nowrap text-slate-500"><LocalTime date={r.startedAt} /></Td>
               <Td className="whitespace-nowrap text-right tabular-nums text-slate-600 dark:text-slate-300">{elapsed(r.startedAt, r.endedAt, now)}</Td>
             </Tr>
           ))}

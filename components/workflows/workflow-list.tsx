@@ -2,7 +2,7 @@
 
 import { useSuspenseQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { formatTime } from "@/components/runs/format";
+import { LocalTime } from "@/components/runs/time";
 import { SimulatedBadge } from "@/components/runs/status-badge";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge } from "@/components/ui/badge";
@@ -46,7 +46,7 @@ export function WorkflowList({ canTrigger }: { canTrigger: boolean }) {
           <div className="flex items-center justify-between gap-3 border-t border-slate-200 px-5 py-3 dark:border-slate-800">
             <div className="min-w-0 text-xs text-slate-500">
               <span className="font-mono">{w.triggers.map((t) => t.event).join(", ")}</span>
-              {w.stats.lastStartedAt ? <span> · last run {formatTime(w.stats.lastStartedAt)}</span> : null}
+              {w.stats.lastStartedAt ? <span> · last run <LocalTime date={w.stats.lastStartedAt} /></span> : null}
             </div>
             <div className="flex shrink-0 gap-2">
               <Link href={`/runs?workflow=${w.id}`} className={`${linkButton} text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800`}>Runs</Link>

@@ -24,9 +24,16 @@ export function HydrateClient({ children }: { children: React.ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
 }
 
+/**
+ * Starts a query on the server for `HydrateClient` to hand to the browser. Not awaited, the
+ * query streams as a pending promise, which suits `useSuspenseQuery`; a component using plain
+ * `useQuery` renders its loading state on the server, so its page awaits this instead, and the
+ * HTML carries the data (and hydration matches). Failures are left for the client to fetch
+ * and show; prefetching never throws.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mirrors tRPC's documented helper signature
-export function prefetch<T extends ReturnType<TRPCQueryOptions<any>>>(queryOptions: T) {
+export function prefetch<T extends ReturnType<TRPCQueryOptions<any>>>(queryOptions: T): Promise<void> {
   const qc = getQueryClient();
-  if (queryOptions.queryKey[1]?.type === "infinite") void qc.prefetchInfiniteQuery(queryOptions as never);
-  else void qc.prefetchQuery(queryOptions);
+  if (queryOptions.queryKey[1]?.type === "infinite") return qc.prefetchInfiniteQuery(queryOptions as never);
+  return qc.prefetchQuery(queryOptions);
 }

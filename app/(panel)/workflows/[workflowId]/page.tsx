@@ -1,18 +1,21 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
+import { effectiveFilters, toQueryInput } from "@/components/runs/filters";
 import { RunsTable } from "@/components/runs/runs-table";
 import { SimulatedBadge } from "@/components/runs/status-badge";
 import { TriggerForm } from "@/components/workflows/trigger-form";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
-import { HydrateClient, serverCaller } from "@/server/api/server";
+import { HydrateClient, prefetch, serverCaller, trpc } from "@/server/api/server";
 import { requirePageUser } from "@/server/auth/page-guard";
 import { can } from "@/server/auth/permissions";
 import { workflowExists } from "@/server/workflows/catalog";
 
-export default async function WorkflowPage({ params }: { params: Promise<{ workflowId: string }> }) {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function WorkflowPage({ params, searchParams }: { params: Promise<{ workflowId: string }>; searchParams: SearchParams }) {
   const user = await requirePageUser("workflows:read");
   const { workflowId } = await params;
   if (!workflowExists(workflowId)) notFound();
@@ -20,6 +23,8 @@ export default async function WorkflowPage({ params }: { params: Promise<{ workf
   const simulated = wf.simulatedLlm;
   const canTrigger = can(user.role, "runs:trigger");
   const canSeeRuns = can(user.role, "runs:read");
+  // Awaited so the recent runs are in the HTML, under the same input the table asks for.
+  if (canSeeRuns) await prefetch(trpc.runs.list.infiniteQueryOptions(toQueryInput(effectiveFilters(await searchParams, wf.id)), { getNextPageParam: (p) => p.nextCursor }));
 
   return (
     <HydrateClient>
