@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { Clock, Hourglass, Mail, Play, Send, Workflow as WorkflowIcon } from "lucide-react";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { errorMessage } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
@@ -15,7 +15,9 @@ import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import type { AppRouter } from "@/server/api/root";
 import { elapsed, formatTime, isActive } from "./format";
+import { LocalTime, useNow } from "./time";
 import { JsonView } from "./json-view";
+import { SendEventPanel } from "./send-event-panel";
 import { SimulatedBadge, StatusBadge } from "./status-badge";
 import { useOpenRunForEvent } from "./use-open-run";
 
@@ -30,17 +32,17 @@ const KIND_ICON: Record<string, React.ComponentType<{ className?: string }>> = {
   sendEvent: Send,
 };
 
-function useNow(active: boolean) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [active]);
-  return now;
+/** Steps waiting in `waitForEvent`, with what the middleware recorded about the wait. */
+function openWaits(steps: Step[]) {
+  return steps.flatMap((s) => {
+    if (s.kind !== "waitForEvent" || s.status !== "waiting") return [];
+    const d = (s.detail ?? {}) as Record<string, unknown>;
+    if (typeof d.event !== "string" || !d.event) return [];
+    return [{ key: s.hashedId, stepName: s.name, event: d.event, if: typeof d.if === "string" ? d.if : undefined, timeout: typeof d.timeout === "string" ? d.timeout : undefined }];
+  });
 }
 
-export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCancel: boolean; canRerun: boolean }) {
+export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId: string; canCancel: boolean; canRerun: boolean; canSendEvents: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const query = useQuery(
@@ -62,6 +64,7 @@ export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCa
   }
   if (!query.data) return <EmptyState title="Loading run…">Fetching the run and its steps.</EmptyState>;
   const { run, steps, simulated } = query.data;
+  const waits = canSendEvents && !run.terminal ? openWaits(steps) : [];
 
   return (
     <div className="space-y-6">
@@ -104,7 +107,7 @@ export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCa
       <Card className="grid grid-cols-2 gap-x-6 gap-y-4 px-5 py-4 text-sm md:grid-cols-3 xl:grid-cols-6">
         <Fact label="Triggered by">{run.triggeredByEmail ?? "an event"}</Fact>
         <Fact label="Event"><span className="font-mono text-xs">{run.eventName}</span></Fact>
-        <Fact label="Started">{formatTime(run.startedAt)}</Fact>
+        <Fact label="Started"><LocalTime date={run.startedAt} /></Fact>
         <Fact label="Duration"><span className="tabular-nums">{elapsed(run.startedAt, run.endedAt, now)}</span></Fact>
         <Fact label="Attempts"><span className="tabular-nums">{run.attempts}</span></Fact>
         <Fact label="Re-run of">
@@ -114,7 +117,8 @@ export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCa
 
       <RunCostPanel runId={runId} live={!run.terminal} />
 
-      <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
+      {/* minmax(0, 1fr) on narrow screens too: otherwise a long step line widens the column past the page. */}
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
         <Card>
           <CardHeader title={`Steps (${steps.length})`} description={isActive(run.status) ? "Updates live while the run is active." : undefined} />
           {steps.length === 0 ? (
@@ -128,6 +132,9 @@ export function RunDetail({ runId, canCancel, canRerun }: { runId: string; canCa
           )}
         </Card>
         <div className="space-y-6">
+          {waits.map(({ key, ...wait }) => (
+            <SendEventPanel key={key} runId={runId} wait={wait} triggerInput={run.input} onSent={refresh} />
+          ))}
           <Card>
             <CardHeader title="Input" />
             <div className="px-5 py-4"><JsonView value={run.input} /></div>
@@ -173,7 +180,7 @@ function describeStep(s: Step): string | null {
   return null;
 }
 
-function StepItem({ step: s, index, now }: { step: Step; index: number; now: number }) {
+function StepItem({ step: s, index, now }: { step: Step; index: number; now: number | null }) {
   const Icon = KIND_ICON[s.kind] ?? Mail;
   const [open, setOpen] = useState(s.status === "failed");
   const about = describeStep(s);
@@ -182,29 +189,31 @@ function StepItem({ step: s, index, now }: { step: Step; index: number; now: num
 
   return (
     <li className="px-5 py-3" data-testid={`step-${s.stepId}`}>
-      <div className="flex flex-wrap items-center gap-3">
-        <span className="w-5 text-right text-xs tabular-nums text-slate-400">{index}</span>
-        <span className={cn("flex h-7 w-7 items-center justify-center rounded-md bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300")}>
+      {/* One line where space allows: the name gives way (truncated, full text on hover) so kind
+          and badges stay beside it; only a very narrow screen moves the status columns below. */}
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
+        <span className="w-5 shrink-0 text-right text-xs tabular-nums text-slate-400">{index}</span>
+        <span className={cn("flex h-7 w-7 shrink-0 items-center justify-center rounded-md bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300")}>
           <Icon className="h-3.5 w-3.5" />
         </span>
-        <div className="min-w-0 flex-1">
-          <div className="flex flex-wrap items-center gap-2">
-            <span className="font-medium">{s.name}</span>
-            <span className="font-mono text-xs text-slate-400">{s.kind}</span>
-            {s.simulated ? <SimulatedBadge /> : null}
-            {timedOut ? <Badge tone="amber">timed out</Badge> : null}
+        <div className="min-w-[12rem] flex-1">
+          <div className="flex min-w-0 items-center gap-2">
+            <span className="truncate font-medium" title={s.name}>{s.name}</span>
+            <span className="shrink-0 font-mono text-xs text-slate-400">{s.kind}</span>
+            {s.simulated ? <SimulatedBadge className="shrink-0" /> : null}
+            {timedOut ? <Badge tone="amber" className="shrink-0">timed out</Badge> : null}
           </div>
-          {about ? <div className="mt-0.5 truncate font-mono text-xs text-slate-500">{about}</div> : null}
+          {about ? <div className="mt-0.5 truncate font-mono text-xs text-slate-500" title={about}>{about}</div> : null}
         </div>
-        <StatusBadge status={s.status} label={s.status === "waiting" && s.kind === "invoke" ? "waiting for result" : undefined} />
-        <span className="w-20 text-right text-xs tabular-nums text-slate-500">{s.attempts > 1 ? `${s.attempts} attempts` : s.attempts === 1 ? "1 attempt" : ""}</span>
-        <span className="w-20 text-right text-xs tabular-nums text-slate-500" title={`started ${formatTime(s.startedAt)}`}>{elapsed(s.startedAt, s.endedAt, now)}</span>
+        <span className="shrink-0"><StatusBadge status={s.status} label={s.status === "waiting" && s.kind === "invoke" ? "waiting for result" : undefined} /></span>
+        <span className="w-20 shrink-0 text-right text-xs tabular-nums text-slate-500">{s.attempts > 1 ? `${s.attempts} attempts` : s.attempts === 1 ? "1 attempt" : ""}</span>
+        <span className="w-20 shrink-0 text-right text-xs tabular-nums text-slate-500" title={now === null ? undefined : `started ${formatTime(s.startedAt)}`}>{elapsed(s.startedAt, s.endedAt, now)}</span>
         {hasBody ? (
-          <Button variant="ghost" className="px-2 py-1 text-xs" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+          <Button variant="ghost" className="w-[3.25rem] shrink-0 px-0 py-1 text-xs" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
             {open ? "Hide" : s.error ? "Error" : "Output"}
           </Button>
         ) : (
-          <span className="w-[3.25rem]" />
+          <span className="w-[3.25rem] shrink-0" />
         )}
       </div>
       {s.error && s.status !== "completed" && !open ? <p className="mt-1 pl-[4.25rem] text-xs text-rose-600 dark:text-rose-400">{s.error.message}</p> : null}

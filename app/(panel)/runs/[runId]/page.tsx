@@ -7,14 +7,15 @@ import { can } from "@/server/auth/permissions";
 export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
   const user = await requirePageUser("runs:read");
   const { runId } = await params;
-  prefetch(trpc.runs.get.queryOptions({ runId }));
+  // Awaited: the detail renders with plain useQuery, so the HTML has the run only if the data is there first.
+  await prefetch(trpc.runs.get.queryOptions({ runId }));
   return (
     <HydrateClient>
       <div className="mb-4">
         <Link href="/runs" className="text-sm text-brand-600 hover:underline">← All runs</Link>
       </div>
       {/* The buttons mirror the server's rules; the procedures check again. */}
-      <RunDetail runId={runId} canCancel={can(user.role, "runs:cancel")} canRerun={can(user.role, "runs:rerun")} />
+      <RunDetail runId={runId} canCancel={can(user.role, "runs:cancel")} canRerun={can(user.role, "runs:rerun")} canSendEvents={can(user.role, "runs:trigger")} />
     </HydrateClient>
   );
 }
