@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 function startApp(engineUrl: string): Promise<string> {
-  const env = { ...process.env, INNGEST_DEV: engineUrl, WFLO_LOG_LEVEL: "error" };
+  const env: Record<string, string | undefined> = { ...process.env, INNGEST_DEV: engineUrl, WFLO_LOG_LEVEL: "error" };
   for (const k of ["INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY"]) delete env[k];
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "testing", "external-app.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
   app = child;
