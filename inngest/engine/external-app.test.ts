@@ -25,8 +25,9 @@ afterAll(async () => {
 });
 
 function startApp(engineUrl: string): Promise<string> {
-  const env: Record<string, string | undefined> = { ...process.env, INNGEST_DEV: engineUrl, WFLO_LOG_LEVEL: "error" };
-  for (const k of ["INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY"]) delete env[k];
+  // Only INNGEST_DEV points the app at the engine; no other Inngest settings leak in.
+  const { INNGEST_BASE_URL: _b, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, ...rest } = process.env;
+  const env = { ...rest, INNGEST_DEV: engineUrl, WFLO_LOG_LEVEL: "error" };
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "testing", "external-app.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
   app = child;
   return new Promise((resolve, reject) => {
