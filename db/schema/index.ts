@@ -4,3 +4,6 @@ export * from "./engine";
 export * from "./runs";
 export * from "./governance";
 export * from "./governance-ops";
+export * from "./approvals";
+export * from "./policies";
+export * from "./apikeys";
