@@ -7,3 +7,4 @@ export * from "./governance-ops";
 export * from "./approvals";
 export * from "./policies";
 export * from "./apikeys";
+export * from "./sandbox";
