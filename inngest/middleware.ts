@@ -12,6 +12,7 @@ import {
 } from "@/server/runs/recorder";
 import { log } from "@/server/log";
 import { splitEventData } from "@/server/runs/envelope";
+import { createApproval, type WfloApproval } from "@/server/approvals/gate";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
 
 /**
@@ -46,6 +47,8 @@ export type WfloContext = {
   llm: WfloLlm;
   /** Governs a call the workflow's own code makes: `wflo.trackLlmCall(stepId, { model, messages }, () => client.call(...))`. */
   trackLlmCall: WfloTrack;
+  /** An approval gate: policy decides, or the run waits durably for a person (server/approvals/gate.ts). */
+  approval: WfloApproval;
 };
 
 const requestBody = z.object({
@@ -187,7 +190,8 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       userId: envelope.triggeredBy?.id ?? null,
       perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
     };
-    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run) };
+    const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
+    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run), approval };
     return { ...arg, ctx: { ...ctx, wflo } };
   }
 

@@ -38,7 +38,7 @@ export const runLlmSteps = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.stepId] }), index("run_llm_steps_fingerprint_idx").on(t.runId, t.fingerprint)],
 );
 
-export const NOTIFICATION_KINDS = ["budget_threshold", "budget_exceeded", "guard_tripped", "breaker_tripped"] as const;
+export const NOTIFICATION_KINDS = ["budget_threshold", "budget_exceeded", "guard_tripped", "breaker_tripped", "approval_requested", "approval_escalated", "approval_decided"] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type NotificationSeverity = "info" | "warning" | "critical";
 export type DeliveryStatus = "pending" | "delivered" | "failed" | "skipped";

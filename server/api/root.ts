@@ -1,4 +1,7 @@
+import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
+import { apiKeysRouter } from "@/server/apikeys/router";
+import { policiesRouter } from "@/server/policies/router";
 import { dashboardRouter } from "@/server/dashboard/router";
 import { governanceRouter } from "@/server/governance/router";
 import { sessionRouter } from "@/server/auth/router";
@@ -18,6 +21,9 @@ export const appRouter = createTRPCRouter({
   runs: runsRouter,
   workflows: workflowsRouter,
   governance: governanceRouter,
+  approvals: approvalsRouter,
+  policies: policiesRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

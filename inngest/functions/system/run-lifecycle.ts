@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { INNGEST_APP_ID, inngest } from "@/inngest/client";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
+import { cancelRunApprovals } from "@/server/approvals/lifecycle";
 import { ensureRun, finishRun, toRecordedError, type RunOutcome } from "@/server/runs/recorder";
 
 export const LIFECYCLE_EVENTS = ["inngest/function.cancelled", "inngest/function.failed", "inngest/function.finished"] as const;
@@ -52,6 +53,8 @@ export const runLifecycle = inngest.createFunction(
     const db = getDb();
     await ensureRun(db, { runId: data.run_id, workflowId, event: data.event ?? { name: "unknown" } });
     await finishRun(db, data.run_id, outcome);
+    // Nobody should decide for a run that is gone: its pending approvals are closed with it.
+    if (outcome.status === "cancelled") await cancelRunApprovals(db, data.run_id);
     return { runId: data.run_id, status: outcome.status };
   },
 );

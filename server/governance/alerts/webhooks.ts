@@ -34,8 +34,9 @@ export function panelUrl(path: string, env: Env = process.env): string | null {
   return base ? `${base}${path}` : null;
 }
 
-/** Where a person should look: the run when there is one, else the budgets page. */
-export function alertLink(a: Pick<AlertPayload, "runId" | "kind">, env: Env = process.env): string | null {
+/** Where a person should look: the approval for approval events, the run when there is one, else the budgets page. */
+export function alertLink(a: Pick<AlertPayload, "runId" | "kind"> & { details?: Record<string, unknown> }, env: Env = process.env): string | null {
+  if (a.kind.startsWith("approval_") && typeof a.details?.approvalId === "string") return panelUrl(`/approvals/${encodeURIComponent(a.details.approvalId)}`, env);
   return panelUrl(a.runId ? `/runs/${encodeURIComponent(a.runId)}` : a.kind === "budget_threshold" ? "/budgets" : "/notifications", env);
 }
 

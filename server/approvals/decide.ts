@@ -1,0 +1,142 @@
+import { TRPCError } from "@trpc/server";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { approvalDecisions, approvals, users, type ApprovalRow } from "@/db/schema";
+import type { Role } from "@/db/schema/auth";
+import { inngest } from "@/inngest/client";
+import { writeAudit } from "@/server/audit/chain";
+import { roleRank } from "@/server/auth/permissions";
+import { log } from "@/server/log";
+import { dispatchSoon, notifyApproval } from "./notify";
+import { APPROVAL_DECIDED_EVENT, type ApprovalDecidedData } from "./types";
+
+/** Who decides: a signed-in person, or an API key acting with its own role (ChatOps bots). */
+export type Decider = { kind: "user" | "api_key"; id: string; email: string; role: Role };
+
+export const decideInput = z.object({
+  approvalId: z.uuid("approvalId must be an approval id (a UUID)"),
+  decision: z.enum(["approve", "reject"], { error: "decision must be approve or reject" }),
+  comment: z.string({ error: "comment must be text" }).trim().max(2000, "comment must be at most 2000 characters").optional(),
+  /** The approver's edit of the payload; only when the gate allows editing. */
+  payload: z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }).optional(),
+});
+export type DecideInput = z.input<typeof decideInput>;
+
+const bad = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
+const forbidden = (message: string) => new TRPCError({ code: "FORBIDDEN", message });
+
+function refuseClosed(a: ApprovalRow): never {
+  switch (a.status) {
+    case "expired":
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided` });
+    case "cancelled":
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} was cancelled with its run and can no longer be decided` });
+    default:
+      throw new TRPCError({ code: "CONFLICT", message: `already decided: approval ${a.id} was ${a.status.replace("_", "-")} by ${a.decidedByEmail ?? "someone else"}` });
+  }
+}
+
+/** The edited payload against the gate's JSON Schema; the error names the field. */
+function checkPayload(a: ApprovalRow, payload: Record<string, unknown>): void {
+  if (!a.allowEdit) throw bad("payload: this gate does not allow editing the payload");
+  if (!a.payloadSchema) return;
+  const schema = z.fromJSONSchema(a.payloadSchema as Parameters<typeof z.fromJSONSchema>[0]);
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    throw bad(parsed.error.issues.map((i) => `payload${i.path.length ? "." + i.path.join(".") : ""}: ${i.message}`).join("; "));
+  }
+}
+
+export type DecideResult = { approvalId: string; status: ApprovalRow["status"]; approvals: number; approvalsNeeded: number; final: boolean };
+
+/**
+ * One decision, in one transaction under the approval's row lock, so two people deciding at
+ * once are serialised: exactly one makes it final, the other is told it is already decided.
+ * N-of-M counts distinct deciders (unique (approval, decider)); one rejection is final.
+ * After commit, a final decision is sent as the event the run waits for.
+ */
+export async function decideApproval(db: Database, who: Decider, raw: DecideInput): Promise<DecideResult> {
+  const parsed = decideInput.safeParse(raw);
+  if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  const input = parsed.data;
+  const comment = input.comment?.length ? input.comment : null;
+
+  const out = await db.transaction(async (tx) => {
+    if (who.kind === "user") {
+      const [u] = await tx.select({ active: users.active, role: users.role }).from(users).where(eq(users.id, who.id));
+      if (!u || !u.active) throw forbidden("your account is deactivated: deactivated users cannot decide approvals");
+      // The stored role, not the one in a possibly stale session.
+      who = { ...who, role: u.role };
+    }
+    const [a] = await tx.select().from(approvals).where(eq(approvals.id, input.approvalId)).for("update");
+    if (!a) throw new TRPCError({ code: "NOT_FOUND", message: `no approval with id ${input.approvalId}` });
+    if (a.status !== "pending") refuseClosed(a);
+    if (a.deadlineAt.getTime() <= Date.now()) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided` });
+    if (roleRank(who.role) < roleRank(a.deciderRole)) throw forbidden(`deciding this approval needs the ${a.deciderRole} role or higher; yours is ${who.role}`);
+    if (input.decision === "approve" && !a.allowSelfApproval && who.kind === "user" && a.requestedById === who.id) {
+      throw forbidden("you started this run, so you cannot approve its own high-risk gate; another approver must");
+    }
+    if (a.requireComment && !comment) throw bad("comment: a comment is required to decide this approval");
+    if (input.payload !== undefined) {
+      if (input.decision === "reject") throw bad("payload: an edited payload can only come with an approval");
+      checkPayload(a, input.payload);
+    }
+    const [prior] = await tx.select().from(approvalDecisions).where(and(eq(approvalDecisions.approvalId, a.id), eq(approvalDecisions.deciderId, who.id)));
+    if (prior) throw new TRPCError({ code: "CONFLICT", message: `you already ${prior.decision === "approve" ? "approved" : "rejected"} this; it needs ${a.approvalsNeeded} distinct approvers` });
+    await tx.insert(approvalDecisions).values({ approvalId: a.id, deciderId: who.id, deciderEmail: who.email, deciderKind: who.kind, decision: input.decision, comment });
+
+    const count = a.approvalsCount + (input.decision === "approve" ? 1 : 0);
+    const final = input.decision === "reject" || count >= a.approvalsNeeded;
+    const status = input.decision === "reject" ? "rejected" : final ? "approved" : "pending";
+    const edited = input.payload ?? a.editedPayload;
+    const [after] = await tx
+      .update(approvals)
+      .set({
+        approvalsCount: count,
+        status,
+        editedPayload: edited,
+        ...(final && { decidedAt: new Date(), decidedById: who.kind === "user" ? who.id : null, decidedByEmail: who.email, decisionComment: comment }),
+      })
+      .where(and(eq(approvals.id, a.id), eq(approvals.status, "pending")))
+      .returning();
+    if (!after) throw new TRPCError({ code: "CONFLICT", message: `already decided: approval ${a.id}` });
+    const actor = { id: who.kind === "user" ? who.id : null, email: who.email };
+    await writeAudit(tx, actor, {
+      action: `approval.${input.decision}`,
+      targetType: "approval",
+      targetId: a.id,
+      before: { status: a.status, approvals: a.approvalsCount },
+      after: { status, approvals: count, needed: a.approvalsNeeded, comment, payloadEdited: input.payload !== undefined, via: who.kind },
+    });
+    if (final) {
+      await notifyApproval(tx, after, "decided", {
+        title: `${status === "approved" ? "Approved" : "Rejected"}: ${a.action}`,
+        message: `${who.email} ${status} "${a.gate}" of ${a.workflowId}${comment ? `: "${comment}"` : ""}.`,
+        details: { outcome: status, decidedBy: who.email },
+      });
+    }
+    return { row: after, final };
+  });
+
+  if (out.final) {
+    const a = out.row;
+    const data: ApprovalDecidedData = {
+      approvalId: a.id,
+      status: a.status === "approved" ? "approved" : "rejected",
+      decidedBy: a.decidedByEmail ?? who.email,
+      comment: a.decisionComment,
+      payload: a.editedPayload ?? a.payload,
+      edited: a.editedPayload !== null,
+      policy: { version: a.policyVersion, rule: a.policyRule },
+    };
+    try {
+      await inngest.send({ name: APPROVAL_DECIDED_EVENT, data, id: `approval-decided-${a.id}` });
+    } catch (err) {
+      // The decision is committed; the gate's deadline step reads it if this event never arrives.
+      log.error({ err, approvalId: a.id }, "could not send the approval decision event");
+    }
+    dispatchSoon();
+  }
+  return { approvalId: out.row.id, status: out.row.status, approvals: out.row.approvalsCount, approvalsNeeded: out.row.approvalsNeeded, final: out.final };
+}

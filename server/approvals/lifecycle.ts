@@ -1,0 +1,204 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { approvals, users, type ApprovalRow, type RiskLevel, type TimeoutDefault } from "@/db/schema";
+import type { Role } from "@/db/schema/auth";
+import { writeAudit, type Actor } from "@/server/audit/chain";
+import { roleRank } from "@/server/auth/permissions";
+import { evaluatePolicy } from "@/server/policies/evaluate";
+import { durationMs } from "@/server/policies/schemas";
+import { currentPolicy } from "@/server/policies/service";
+import { dispatchSoon, notifyApproval } from "./notify";
+import type { ApprovalOptions, ApprovalResult } from "./types";
+
+/**
+ * The SDK side of a gate, each function called inside one durable `step.run` of the
+ * `wflo.approval` helper: ask (policy + insert), escalate, apply the default at the deadline,
+ * and cancel with the run. Every change is one transaction with its audit row.
+ */
+
+const SYSTEM: Actor = { id: null, email: "system:approvals" };
+const DEFAULT_TIMEOUT = "24h";
+const higher = (a: Role, b: Role): Role => (roleRank(a) >= roleRank(b) ? a : b);
+
+export type GateRequest = {
+  runId: string;
+  workflowId: string;
+  gate: string;
+  triggeredBy: { id: string | null; email: string } | null;
+  options: Omit<ApprovalOptions, "schema" | "throwOnReject"> & { payloadSchema?: Record<string, unknown> };
+};
+
+/** What the request step memoizes: enough for the helper to wait and time out deterministically. */
+export type GateTicket =
+  | { kind: "final"; result: ApprovalResult }
+  | { kind: "pending"; approvalId: string; firstWaitS: number; secondWaitS: number | null; escalates: boolean; onTimeout: TimeoutDefault };
+
+const toResult = (a: ApprovalRow, status: "approved" | "rejected", decidedBy: string, extra: Partial<ApprovalResult> = {}): ApprovalResult => ({
+  approvalId: a.id,
+  status,
+  approved: status === "approved",
+  decidedBy,
+  comment: a.decisionComment,
+  payload: a.editedPayload ?? a.payload,
+  edited: a.editedPayload !== null,
+  timedOut: false,
+  policy: { version: a.policyVersion, rule: a.policyRule },
+  ...extra,
+});
+
+function ticketOf(a: ApprovalRow): GateTicket {
+  if (a.status === "auto_approved") return { kind: "final", result: toResult(a, "approved", "policy") };
+  if (a.status === "denied") return { kind: "final", result: toResult(a, "rejected", "policy", { comment: a.policyReason }) };
+  if (a.status === "approved" || a.status === "rejected") return { kind: "final", result: toResult(a, a.status, a.decidedByEmail ?? "unknown") };
+  const deadline = a.deadlineAt.getTime() - a.createdAt.getTime();
+  const escalate = a.escalateAt && !a.escalatedAt ? a.escalateAt.getTime() - a.createdAt.getTime() : null;
+  const s = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+  return escalate !== null && escalate < deadline
+    ? { kind: "pending", approvalId: a.id, firstWaitS: s(escalate), secondWaitS: s(deadline - escalate), escalates: true, onTimeout: a.onTimeout }
+    : { kind: "pending", approvalId: a.id, firstWaitS: s(deadline), secondWaitS: null, escalates: false, onTimeout: a.onTimeout };
+}
+
+/** Policy first (auto-approve / deny / ask), then the row; idempotent per (run, gate) so a retried step never asks twice. */
+export async function requestApproval(db: Database, req: GateRequest): Promise<GateTicket> {
+  const [existing] = await db.select().from(approvals).where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate)));
+  if (existing) return ticketOf(existing);
+
+  const o = req.options;
+  const requester = req.triggeredBy?.id ? (await db.select({ role: users.role }).from(users).where(eq(users.id, req.triggeredBy.id)))[0] : undefined;
+  const now = new Date();
+  const policy = await currentPolicy(db);
+  const risk: RiskLevel = o.risk ?? "medium";
+  const verdict = evaluatePolicy(policy.rules, policy.version, {
+    workflow: req.workflowId,
+    gate: req.gate,
+    action: o.action,
+    tool: o.tool ?? "",
+    risk,
+    costUsd: o.costUsd ?? 0,
+    amountUsd: o.amountUsd ?? 0,
+    payload: o.payload ?? {},
+    role: requester?.role ?? "",
+    hour: now.getUTCHours(),
+    weekday: now.getUTCDay(),
+  });
+  const out = verdict.outcome;
+  const ask = out.type === "require_approval" ? out : null;
+  const timeout = o.timeout ?? ask?.timeout ?? DEFAULT_TIMEOUT;
+  const escalateAfter = o.escalateTo?.after ?? ask?.escalateAfter;
+  const escalateTo = o.escalateTo ? { role: o.escalateTo.role, email: o.escalateTo.email, widenTo: o.escalateTo.widenTo } : ask?.escalateTo ? { role: ask.escalateTo } : null;
+
+  const row = await db.transaction(async (tx) => {
+    const [a] = await tx
+      .insert(approvals)
+      .values({
+        runId: req.runId,
+        workflowId: req.workflowId,
+        gate: req.gate,
+        action: o.action,
+        summary: o.summary ?? "",
+        details: o.details ?? {},
+        payload: o.payload ?? {},
+        payloadSchema: o.payloadSchema ?? null,
+        allowEdit: o.allowEdit ?? false,
+        risk,
+        amountUsd: o.amountUsd !== undefined ? String(o.amountUsd) : null,
+        tool: o.tool ?? null,
+        status: out.type === "auto_approve" ? "auto_approved" : out.type === "deny" ? "denied" : "pending",
+        // Deciding needs approvals:decide, so nobody below approver can ever decide.
+        deciderRole: higher(higher(o.requiredRole ?? "approver", ask?.role ?? "approver"), "approver"),
+        approvalsNeeded: Math.max(o.approvalsNeeded ?? 1, ask?.approvalsNeeded ?? 1),
+        // The stricter of gate and policy wins.
+        allowSelfApproval: (o.allowSelfApproval ?? true) && (ask?.allowSelfApproval ?? true),
+        requireComment: (o.requireComment ?? false) || (ask?.requireComment ?? false),
+        requestedById: req.triggeredBy?.id ?? null,
+        requestedByEmail: req.triggeredBy?.email ?? null,
+        requestedByRole: requester?.role ?? null,
+        policyVersion: verdict.version,
+        policyRule: verdict.ruleId,
+        policyReason: out.type === "deny" ? out.reason || `denied by policy rule "${verdict.ruleName}"` : verdict.ruleName,
+        escalateAt: escalateAfter ? new Date(now.getTime() + durationMs(escalateAfter)) : null,
+        escalateTo,
+        deadlineAt: new Date(now.getTime() + durationMs(timeout)),
+        onTimeout: o.onTimeout ?? ask?.onTimeout ?? "reject",
+        decidedAt: out.type === "require_approval" ? null : now,
+        decidedByEmail: out.type === "require_approval" ? null : "policy",
+        createdAt: now,
+      })
+      .onConflictDoNothing({ target: [approvals.runId, approvals.gate] })
+      .returning();
+    if (!a) return null;
+    const action = a.status === "auto_approved" ? "approval.auto_approve" : a.status === "denied" ? "approval.deny" : "approval.request";
+    await writeAudit(tx, SYSTEM, { action, targetType: "approval", targetId: a.id, after: { runId: a.runId, gate: a.gate, risk: a.risk, status: a.status, policyVersion: a.policyVersion, policyRule: a.policyRule } });
+    if (a.status === "pending") {
+      await notifyApproval(tx, a, "requested", {
+        title: `Approval needed: ${a.action}`,
+        message: `${a.workflowId} is waiting at "${a.gate}" (${a.risk} risk) for ${a.approvalsNeeded > 1 ? `${a.approvalsNeeded} approvers` : "an approver"} with role ${a.deciderRole} or higher.`,
+      });
+    }
+    return a;
+  });
+  // Lost an insert race with a concurrent attempt of the same step: use the row it wrote.
+  const final = row ?? (await db.select().from(approvals).where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate))))[0];
+  if (!final) throw new Error(`approval for ${req.runId}/${req.gate} vanished`);
+  if (row?.status === "pending") dispatchSoon();
+  return ticketOf(final);
+}
+
+async function lockApproval(tx: Parameters<Parameters<Database["transaction"]>[0]>[0], id: string): Promise<ApprovalRow | undefined> {
+  const rows = await tx.select().from(approvals).where(eq(approvals.id, id)).for("update");
+  return rows[0];
+}
+
+/** The escalation delay passed with no final decision: notify, and widen who may decide when the gate says so. */
+export async function escalateApproval(db: Database, approvalId: string): Promise<{ escalated: boolean }> {
+  const done = await db.transaction(async (tx) => {
+    const a = await lockApproval(tx, approvalId);
+    if (!a || a.status !== "pending" || a.escalatedAt) return false;
+    const widenTo = z.enum(["approver", "admin"]).safeParse(a.escalateTo?.widenTo);
+    const deciderRole = widenTo.success ? widenTo.data : a.deciderRole;
+    const [after] = await tx.update(approvals).set({ escalatedAt: new Date(), deciderRole }).where(eq(approvals.id, a.id)).returning();
+    await writeAudit(tx, SYSTEM, { action: "approval.escalate", targetType: "approval", targetId: a.id, before: { deciderRole: a.deciderRole }, after: { deciderRole, escalateTo: a.escalateTo } });
+    const who = [a.escalateTo?.role && `role ${a.escalateTo.role}`, a.escalateTo?.email].filter(Boolean).join(", ") || "approvers";
+    await notifyApproval(tx, after ?? a, "escalated", {
+      title: `Escalated: ${a.action}`,
+      message: `No decision on "${a.gate}" of ${a.workflowId} yet; escalated to ${who}. Deadline ${a.deadlineAt.toISOString()} (then: ${a.onTimeout}).`,
+      details: { escalateTo: a.escalateTo },
+    });
+    return true;
+  });
+  if (done) dispatchSoon();
+  return { escalated: done };
+}
+
+/**
+ * The deadline passed. A pending approval expires and its default applies; one that was decided
+ * meanwhile (its event missed the wait) keeps its decision. "fail" is reported for the helper to throw.
+ */
+export async function expireApproval(db: Database, approvalId: string): Promise<ApprovalResult | { failRun: true; message: string }> {
+  const out = await db.transaction(async (tx) => {
+    const a = await lockApproval(tx, approvalId);
+    if (!a) throw new Error(`approval ${approvalId} not found`);
+    if (a.status === "approved" || a.status === "rejected") return { result: toResult(a, a.status, a.decidedByEmail ?? "unknown"), notify: false };
+    const comment = `deadline passed with no decision: default ${a.onTimeout}`;
+    const [after] = await tx.update(approvals).set({ status: "expired", decidedAt: new Date(), decidedByEmail: "timeout", decisionComment: comment }).where(and(eq(approvals.id, a.id), eq(approvals.status, "pending"))).returning();
+    await writeAudit(tx, SYSTEM, { action: "approval.timeout", targetType: "approval", targetId: a.id, before: { status: a.status }, after: { status: "expired", default: a.onTimeout } });
+    const row = after ?? a;
+    await notifyApproval(tx, row, "decided", { title: `Timed out: ${a.action}`, message: `No decision on "${a.gate}" of ${a.workflowId} by the deadline; the default (${a.onTimeout}) applied.`, details: { outcome: a.onTimeout } });
+    if (a.onTimeout === "fail") return { result: { failRun: true as const, message: `approval "${a.gate}" was not decided by its deadline; the gate fails the run` }, notify: true };
+    return { result: toResult(row, a.onTimeout === "approve" ? "approved" : "rejected", "timeout", { timedOut: true, comment }), notify: true };
+  });
+  if (out.notify) dispatchSoon();
+  return out.result;
+}
+
+/** A cancelled run's pending approvals become cancelled, so nobody decides for a run that is gone. */
+export async function cancelRunApprovals(db: Database, runId: string): Promise<number> {
+  const n = await db.transaction(async (tx) => {
+    const rows = await tx.update(approvals).set({ status: "cancelled", decidedAt: new Date() }).where(and(eq(approvals.runId, runId), eq(approvals.status, "pending"))).returning({ id: approvals.id });
+    for (const r of rows) await writeAudit(tx, SYSTEM, { action: "approval.cancel", targetType: "approval", targetId: r.id, after: { status: "cancelled", runId } });
+    return rows.length;
+  });
+  return n;
+}
+

@@ -1,0 +1,102 @@
+import { TRPCError } from "@trpc/server";
+import { and, asc, count, desc, eq, inArray, lt } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import { APPROVAL_STATUSES, RISK_LEVELS, approvalDecisions, approvals, type ApprovalRow } from "@/db/schema";
+import type { Role } from "@/db/schema/auth";
+import { roleRank } from "@/server/auth/permissions";
+
+export const listApprovalsInput = z.object({
+  view: z.enum(["pending", "history"], { error: "view must be pending or history" }).default("pending"),
+  status: z.enum(APPROVAL_STATUSES, { error: `status must be one of: ${APPROVAL_STATUSES.join(", ")}` }).optional(),
+  risk: z.enum(RISK_LEVELS, { error: `risk must be one of: ${RISK_LEVELS.join(", ")}` }).optional(),
+  workflowId: z.string().trim().max(200, "workflowId must be at most 200 characters").optional(),
+  limit: z.number().int("limit must be a whole number").min(1, "limit must be at least 1").max(200, "limit must be at most 200").default(50),
+  /** createdAt of the last row of the previous page (history). */
+  before: z.date({ error: "before must be a date" }).optional(),
+});
+export const approvalIdInput = z.object({ approvalId: z.uuid("approvalId must be an approval id (a UUID)") });
+
+/** What the queue shows, plus what the viewer may do with it (the server still checks on decide). */
+export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role }) {
+  const mayDecideRole = viewer ? roleRank(viewer.role) >= roleRank(a.deciderRole) : false;
+  const ownRun = viewer ? a.requestedById === viewer.id : false;
+  return {
+    id: a.id,
+    runId: a.runId,
+    workflowId: a.workflowId,
+    gate: a.gate,
+    action: a.action,
+    summary: a.summary,
+    details: a.details,
+    payload: a.payload,
+    editedPayload: a.editedPayload,
+    allowEdit: a.allowEdit,
+    hasPayloadSchema: a.payloadSchema !== null,
+    risk: a.risk,
+    amountUsd: a.amountUsd,
+    tool: a.tool,
+    status: a.status,
+    deciderRole: a.deciderRole,
+    approvalsNeeded: a.approvalsNeeded,
+    approvalsCount: a.approvalsCount,
+    allowSelfApproval: a.allowSelfApproval,
+    requireComment: a.requireComment,
+    requestedByEmail: a.requestedByEmail,
+    policyVersion: a.policyVersion,
+    policyRule: a.policyRule,
+    policyReason: a.policyReason,
+    escalateAt: a.escalateAt,
+    escalatedAt: a.escalatedAt,
+    escalateTo: a.escalateTo,
+    deadlineAt: a.deadlineAt,
+    onTimeout: a.onTimeout,
+    decidedByEmail: a.decidedByEmail,
+    decisionComment: a.decisionComment,
+    decidedAt: a.decidedAt,
+    createdAt: a.createdAt,
+    viewer: { roleAllows: mayDecideRole, ownRun, selfApprovalBlocked: ownRun && !a.allowSelfApproval },
+  };
+}
+export type PublicApproval = ReturnType<typeof publicApproval>;
+
+export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }): Promise<PublicApproval[]> {
+  const where =
+    input.view === "pending"
+      ? and(eq(approvals.status, "pending"), input.risk ? eq(approvals.risk, input.risk) : undefined, input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined)
+      : and(
+          input.status ? eq(approvals.status, input.status) : inArray(approvals.status, APPROVAL_STATUSES.filter((s) => s !== "pending")),
+          input.risk ? eq(approvals.risk, input.risk) : undefined,
+          input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined,
+          input.before ? lt(approvals.createdAt, input.before) : undefined,
+        );
+  const rows = await db
+    .select()
+    .from(approvals)
+    .where(where)
+    .orderBy(input.view === "pending" ? asc(approvals.createdAt) : desc(approvals.createdAt))
+    .limit(input.limit);
+  return rows.map((r) => publicApproval(r, viewer));
+}
+
+export async function getApproval(db: DbOrTx, approvalId: string, viewer?: { id: string; role: Role }) {
+  const [a] = await db.select().from(approvals).where(eq(approvals.id, approvalId));
+  if (!a) throw new TRPCError({ code: "NOT_FOUND", message: `no approval with id ${approvalId}` });
+  const decisions = await db.select().from(approvalDecisions).where(eq(approvalDecisions.approvalId, approvalId)).orderBy(asc(approvalDecisions.at));
+  const alreadyVoted = viewer ? decisions.some((d) => d.deciderId === viewer.id) : false;
+  return {
+    approval: publicApproval(a, viewer),
+    decisions: decisions.map((d) => ({ id: d.id, deciderEmail: d.deciderEmail, via: d.deciderKind, decision: d.decision, comment: d.comment, at: d.at })),
+    alreadyVoted,
+  };
+}
+
+export async function pendingApprovalCount(db: DbOrTx): Promise<{ pending: number }> {
+  const [row] = await db.select({ n: count() }).from(approvals).where(eq(approvals.status, "pending"));
+  return { pending: Number(row?.n ?? 0) };
+}
+
+export async function approvalsForRun(db: DbOrTx, runId: string) {
+  const rows = await db.select().from(approvals).where(eq(approvals.runId, runId)).orderBy(asc(approvals.createdAt));
+  return rows.map((r) => publicApproval(r));
+}
