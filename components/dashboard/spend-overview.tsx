@@ -21,25 +21,31 @@ const DAY = 86_400_000;
 export function SpendOverview() {
   const trpc = useTRPC();
   const [groupBy, setGroupBy] = useState<"model" | "workflow">("model");
-  const [window] = useState(() => {
+  const [span] = useState(() => {
     const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 3_600_000);
     return { from: new Date(to.getTime() - 14 * DAY), to };
   });
   const { data: s } = useQuery({ ...trpc.governance.spendSummary.queryOptions(), refetchInterval: 3_000 });
   const { data: points } = useQuery({
-    ...trpc.governance.costOverTime.queryOptions({ from: window.from, to: window.to, bucket: "day", groupBy, timeZone: s?.timeZone ?? "UTC" }),
+    ...trpc.governance.costOverTime.queryOptions({ from: span.from, to: span.to, bucket: "day", groupBy, timeZone: s?.timeZone ?? "UTC" }),
     refetchInterval: 5_000,
   });
-  // Series per key; dollars as numbers for the chart only (each bar is one exact rollup sum).
+  // One row per day of the window (empty days included), series per key; dollars as numbers
+  // for the chart only (each value is one exact rollup sum, never added up here).
+  const tz = s?.timeZone ?? "UTC";
+  const dayLabel = (d: Date) => d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: tz });
   const keys = [...new Set((points ?? []).map((p) => p.key || "(none)"))].slice(0, COLORS.length);
-  const byBucket = new Map<number, Record<string, number | string>>();
-  for (const p of points ?? []) {
-    const t = new Date(p.bucket).getTime();
-    const row = byBucket.get(t) ?? { label: new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" }) };
-    row[p.key || "(none)"] = toNumberUsd(p.costNano);
-    byBucket.set(t, row);
+  const rowsByLabel = new Map<string, Record<string, number | string>>();
+  for (let i = 13; i >= 0; i--) {
+    const label = dayLabel(new Date(span.to.getTime() - 3_600_000 - i * DAY));
+    rowsByLabel.set(label, { label });
   }
-  const rows = [...byBucket.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
+  for (const p of points ?? []) {
+    const row = rowsByLabel.get(dayLabel(new Date(p.bucket)));
+    if (row) row[p.key || "(none)"] = toNumberUsd(p.costNano);
+  }
+  const rows = [...rowsByLabel.values()];
+  const hasSpend = (points ?? []).length > 0;
   const sim = s && s.callsToday > 0 && s.simulatedCallsToday === s.callsToday;
 
   return (
@@ -90,14 +96,14 @@ export function SpendOverview() {
           }
         />
         <div className="h-64 px-2 py-4" data-testid="spend-chart">
-          {rows.length === 0 ? (
+          {!hasSpend ? (
             <p className="grid h-full place-items-center text-sm text-slate-500">No LLM calls in the last 14 days.</p>
           ) : (
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={rows} margin={{ left: 8, right: 16 }}>
                 <CartesianGrid strokeDasharray="3 3" stroke="currentColor" className="text-slate-200 dark:text-slate-800" vertical={false} />
                 <XAxis dataKey="label" tick={{ fontSize: 12, fill: "currentColor" }} className="text-slate-500" />
-                <YAxis tick={{ fontSize: 12, fill: "currentColor" }} className="text-slate-500" tickFormatter={(v: number) => `$${v < 1 ? v.toFixed(3) : v.toFixed(0)}`} />
+                <YAxis tick={{ fontSize: 12, fill: "currentColor" }} className="text-slate-500" tickFormatter={(v: number) => (v === 0 ? "$0" : v < 1 ? `$${Number(v.toPrecision(2))}` : `$${v.toFixed(0)}`)} />
                 <Tooltip formatter={(v) => (typeof v === "number" ? `$${v.toFixed(6)}` : String(v))} contentStyle={{ fontSize: 12 }} />
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 {keys.map((k, i) => (

@@ -31,7 +31,7 @@ export function BudgetsAdmin({ canManage, workflows }: { canManage: boolean; wor
   );
 
   return (
-    <div className="grid gap-6 xl:grid-cols-[1fr_24rem]">
+    <div className={canManage && editing !== null ? "grid gap-6 xl:grid-cols-[1fr_24rem]" : "grid gap-6"}>
       <Card className="self-start">
         <CardHeader
           title={`${data.budgets.length} budget${data.budgets.length === 1 ? "" : "s"}`}

@@ -45,7 +45,7 @@ function StopReason({ stop }: { stop: { kind: string; title: string; message: st
       {budget ? (
         <dl className="mt-2 grid grid-cols-2 gap-x-6 gap-y-1 sm:grid-cols-4">
           <div><dt className="text-xs opacity-75">Scope</dt><dd>{d.scope === "run" ? "this run's budget" : d.scope === "global" ? "global" : `${String(d.scope)}: ${String(d.scopeValue)}`} ({periodText(d.period)})</dd></div>
-          <div><dt className="text-xs opacity-75">Spent</dt><dd className="tabular-nums">{usdOfString(d.spentNano)}</dd></div>
+          <div><dt className="text-xs opacity-75">Spent</dt><dd className="tabular-nums">{usdOfString(d.spentNano)}{d.reservedNano !== "0" ? ` + ${usdOfString(d.reservedNano)} held by calls in flight` : ""}</dd></div>
           <div><dt className="text-xs opacity-75">Limit</dt><dd className="tabular-nums">{usdOfString(d.limitNano)}</dd></div>
           <div><dt className="text-xs opacity-75">Next call needed up to</dt><dd className="tabular-nums">{usdOfString(d.requestedNano)}</dd></div>
         </dl>
