@@ -8,3 +8,4 @@ export * from "./approvals";
 export * from "./policies";
 export * from "./apikeys";
 export * from "./sandbox";
+export * from "./recovery";
