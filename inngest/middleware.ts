@@ -13,6 +13,7 @@ import {
 import { log } from "@/server/log";
 import { splitEventData } from "@/server/runs/envelope";
 import { createApproval, type WfloApproval } from "@/server/approvals/gate";
+import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
 
 /**
@@ -49,6 +50,8 @@ export type WfloContext = {
   trackLlmCall: WfloTrack;
   /** An approval gate: policy decides, or the run waits durably for a person (server/approvals/gate.ts). */
   approval: WfloApproval;
+  /** Runs agent-written code in the configured sandbox as one durable step (server/sandbox). */
+  sandbox: WfloSandbox;
 };
 
 const requestBody = z.object({
@@ -191,7 +194,7 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
     };
     const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
-    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run), approval };
+    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run), approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }) };
     return { ...arg, ctx: { ...ctx, wflo } };
   }
 
