@@ -1,4 +1,5 @@
 import { cleanupRecords } from "./functions/cleanup-records";
+import { dataAnalyst } from "./functions/data-analyst";
 import { flaky } from "./functions/flaky";
 import { hello } from "./functions/hello";
 import { researchAssistant } from "./functions/research-assistant";
@@ -9,7 +10,7 @@ import type { Workflow } from "./functions/define";
  * Everything this app serves at /api/inngest. `workflows` are what people trigger and browse
  * (with their input schemas); system functions keep wflo's own records straight.
  */
-export const workflows: readonly Workflow[] = [researchAssistant, hello, flaky, cleanupRecords];
+export const workflows: readonly Workflow[] = [researchAssistant, dataAnalyst, hello, flaky, cleanupRecords];
 
 export const systemFunctions = [runLifecycle] as const;
 

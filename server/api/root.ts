@@ -9,6 +9,8 @@ import { systemRouter } from "@/server/system/router";
 import { usersRouter } from "@/server/users/router";
 import { runsRouter } from "@/server/runs/router";
 import { workflowsRouter } from "@/server/workflows/router";
+import { sandboxRouter } from "@/server/sandbox/router";
+import { recoveryRouter } from "@/server/recovery/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** The only place routers are assembled. */
@@ -24,6 +26,8 @@ export const appRouter = createTRPCRouter({
   approvals: approvalsRouter,
   policies: policiesRouter,
   apiKeys: apiKeysRouter,
+  recovery: recoveryRouter,
+  sandbox: sandboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,48 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { listRunExecutions } from "./executions";
+import { getSandboxPolicy, setSandboxPolicy } from "./policy";
+import { allSandboxProviders, configuredProviderName } from "./providers";
+import { SandboxInputError, SandboxUnavailableError } from "./types";
+
+/**
+ * Sandboxed execution over tRPC: a run's executions (`runs:read`), a workflow's policy
+ * (`workflows:read`; changed with `settings:manage`, audited) and which providers can run here.
+ */
+const workflowIdInput = z.object({ workflowId: z.string({ error: "workflowId is required" }).trim().min(1, "workflowId must not be blank").max(200, "workflowId must be at most 200 characters") });
+const runIdInput = z.object({ runId: z.string({ error: "runId is required" }).trim().min(1, "runId must not be blank").max(200, "runId must be at most 200 characters") });
+
+export const sandboxRouter = createTRPCRouter({
+  /** Every execution of a run, in order: code, limits, outcome, output, files, usage. */
+  byRun: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => listRunExecutions(ctx.db, input.runId)),
+  policy: requirePermission("workflows:read")
+    .input(workflowIdInput)
+    .query(({ ctx, input }) => getSandboxPolicy(ctx.db, input.workflowId)),
+  setPolicy: requirePermission("settings:manage")
+    .input(z.unknown())
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await setSandboxPolicy(ctx.db, { id: ctx.user.id, email: ctx.user.email }, input);
+      } catch (e) {
+        if (e instanceof SandboxInputError) throw new TRPCError({ code: "BAD_REQUEST", message: e.message });
+        throw e;
+      }
+    }),
+  /** Which providers exist, which is the default, and whether each can run here (and if not, what is missing). */
+  providers: requirePermission("workflows:read").query(async () => {
+    const configured = configuredProviderName();
+    return Promise.all(
+      allSandboxProviders().map(async (p) => {
+        try {
+          await p.ensureAvailable();
+          return { name: p.name, isolation: p.isolation, languages: p.languages, default: p.name === configured, available: true, missing: null };
+        } catch (e) {
+          return { name: p.name, isolation: p.isolation, languages: p.languages, default: p.name === configured, available: false, missing: e instanceof SandboxUnavailableError ? e.missing : String(e) };
+        }
+      }),
+    );
+  }),
+});
