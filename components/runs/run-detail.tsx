@@ -10,6 +10,7 @@ import { errorMessage } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { RunCostPanel } from "@/components/governance/run-cost-panel";
+import { StepSandboxExecutions } from "@/components/sandbox/step-sandbox-executions";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -221,6 +222,7 @@ function StepItem({ step: s, index, now }: { step: Step; index: number; now: num
         <div className="mt-2 space-y-2 pl-[4.25rem]">
           {s.error ? <JsonView tone="error" value={s.error} /> : null}
           {s.output !== null ? <JsonView value={s.output} /> : null}
+          <StepSandboxExecutions runId={s.runId} stepId={s.stepId} />
         </div>
       ) : null}
     </li>
