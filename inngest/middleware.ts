@@ -15,6 +15,7 @@ import { splitEventData } from "@/server/runs/envelope";
 import { createApproval, type WfloApproval } from "@/server/approvals/gate";
 import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
+import { guardStep } from "@/server/governance/guards/step-guard";
 
 /**
  * The wflo middleware: records every run and step into `runs`/`run_steps` on the SDK side,
@@ -218,6 +219,12 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
   async onStepStart({ ctx, fn, stepInfo }: Middleware.OnStepStartArgs): Promise<void> {
     if (!recorded(fn)) return;
     await safely("step start", ctx.runId, () => upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), { status: "running", attempt: ctx.attempt }));
+  }
+
+  async wrapStepHandler({ ctx, next, fn, stepInfo }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
+    // The max-steps guard holds for every step.run, not only LLM calls; a trip fails the run at once.
+    if (recorded(fn)) await guardStep(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, hashedId: stepInfo.hashedId });
+    return next();
   }
 
   async onStepComplete({ ctx, fn, stepInfo, output }: Middleware.OnStepCompleteArgs): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, count, eq, isNull, sql } from "drizzle-orm";
+import { and, count, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Database, DbOrTx } from "@/db/client";
 import { runLlmSteps, runSteps, workflowGuards, type WorkflowGuardRow } from "@/db/schema";
 import { writeAudit } from "@/server/audit/chain";
@@ -62,7 +62,7 @@ export async function tripBreaker(db: Database, workflowId: string, runId: strin
 }
 
 /** Stops one run (not the workflow): audit row and notification, once per run and guard. */
-async function stopRun(db: Database, c: CallAt, kind: GuardKind, limit: number, observed: number, what: string): Promise<never> {
+async function stopRun(db: Database, c: Omit<CallAt, "fingerprint">, kind: GuardKind, limit: number, observed: number, what: string): Promise<never> {
   const message = `guard tripped: ${what} (limit ${limit}, this run reached ${observed}); the run was stopped`;
   await db.transaction(async (tx) => {
     const fresh = await insertNotification(tx, {
@@ -97,10 +97,7 @@ export async function checkGuardsBeforeCall(db: Database, c: CallAt): Promise<vo
     const n = await first(db.select({ n: count() }).from(runLlmSteps).where(eq(runLlmSteps.runId, c.runId)));
     if (n > g.maxLlmCallsPerRun) await stopRun(db, c, "max_llm_calls", g.maxLlmCallsPerRun, n, "too many LLM calls in one run");
   }
-  if (g.maxStepsPerRun !== null) {
-    const n = await first(db.select({ n: count() }).from(runSteps).where(eq(runSteps.runId, c.runId)));
-    if (n > g.maxStepsPerRun) await stopRun(db, c, "max_steps", g.maxStepsPerRun, n, "too many steps in one run");
-  }
+  // max steps per run is enforced for every step (LLM or not) by checkStepLimit, from wflo's middleware.
   if (g.maxIdenticalCalls !== null) {
     const n = await first(db.select({ n: count() }).from(runLlmSteps).where(and(eq(runLlmSteps.runId, c.runId), eq(runLlmSteps.fingerprint, c.fingerprint))));
     if (n > g.maxIdenticalCalls) {
@@ -109,6 +106,20 @@ export async function checkGuardsBeforeCall(db: Database, c: CallAt): Promise<vo
       throw new GuardTrippedError("identical_calls", c.workflowId, c.runId, String(g.maxIdenticalCalls), String(n), `guard tripped: ${reason}; the workflow's circuit breaker is now open`);
     }
   }
+}
+
+/**
+ * Before a step's handler runs (wflo's middleware, every fresh `step.run` / `sendEvent`
+ * attempt): stops the run when this step would pass the workflow's max steps per run. Steps
+ * are counted by Inngest's hashed id, so a retried step is the same step, and the current
+ * step counts even if recording it failed. Throws GuardTrippedError (audited once per run).
+ */
+export async function checkStepLimit(db: Database, c: { runId: string; workflowId: string; stepId: string; hashedId: string }): Promise<void> {
+  const g = await getGuards(db, c.workflowId);
+  if (!g || g.maxStepsPerRun === null) return;
+  const others = await first(db.select({ n: count() }).from(runSteps).where(and(eq(runSteps.runId, c.runId), ne(runSteps.hashedId, c.hashedId))));
+  const n = others + 1;
+  if (n > g.maxStepsPerRun) await stopRun(db, c, "max_steps", g.maxStepsPerRun, n, "too many steps in one run");
 }
 
 /** Spend of a workflow over the last `minutes`, nano-dollars. */
