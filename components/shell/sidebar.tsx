@@ -4,6 +4,7 @@ import { Bell, Coins, LayoutDashboard, LogOut, Play, Scale, ScrollText, Settings
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
+import { ApprovalsIndicator } from "@/components/approvals/approvals-indicator";
 import { NotificationsIndicator } from "@/components/governance/notifications-indicator";
 import { cn } from "@/components/ui/cn";
 import { NAV } from "./nav";
@@ -39,6 +40,7 @@ export function Sidebar({ user, permissions }: { user: { email: string; name: st
               <Icon className="h-4 w-4" aria-hidden />
               {item.label}
               {item.href === "/notifications" ? <NotificationsIndicator /> : null}
+              {item.href === "/approvals" ? <ApprovalsIndicator /> : null}
             </Link>
           );
         })}

@@ -1,13 +1,16 @@
-import { EmptyState } from "@/components/ui/empty-state";
+import { PolicyEditor } from "@/components/policies/policy-editor";
 import { PageHeader } from "@/components/ui/page-header";
+import { HydrateClient, prefetch, trpc } from "@/server/api/server";
 import { requirePageUser } from "@/server/auth/page-guard";
+import { can } from "@/server/auth/permissions";
 
 export default async function Page() {
-  await requirePageUser("policies:read");
+  const user = await requirePageUser("policies:read");
+  await Promise.all([prefetch(trpc.policies.current.queryOptions()), prefetch(trpc.policies.versions.queryOptions())]);
   return (
-    <>
-      <PageHeader title="Policies" description="Ordered rules that decide which steps run, which wait for a person, and which are denied." />
-      <EmptyState title="No policies yet">Policy rules appear here.</EmptyState>
-    </>
+    <HydrateClient>
+      <PageHeader title="Policies" description="Ordered rules that decide which gated steps run, which wait for a person, and which are denied. Every decision records the rule and version that made it." />
+      <PolicyEditor canManage={can(user.role, "policies:manage")} />
+    </HydrateClient>
   );
 }

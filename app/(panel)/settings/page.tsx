@@ -27,6 +27,14 @@ export default async function SettingsPage() {
             </div>
           </Card>
         ) : null}
+        {can(user.role, "settings:manage") ? (
+          <Card>
+            <CardHeader title="API keys" description="Role-scoped keys for bots and scripts, e.g. approving from Slack." />
+            <div className="px-5 py-4">
+              <Link href="/settings/api-keys" className="text-sm font-medium text-brand-600 hover:underline">Manage API keys →</Link>
+            </div>
+          </Card>
+        ) : null}
       </div>
     </>
   );

@@ -1,0 +1,88 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { LocalTime } from "@/components/runs/time";
+import { useTRPC } from "@/components/trpc/client";
+import { errorMessage, fieldErrors } from "@/components/trpc/errors";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardHeader } from "@/components/ui/card";
+import { FieldError, Input, Label, Select } from "@/components/ui/form";
+import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
+import { ROLES, type Role } from "@/db/schema/auth";
+
+/** Settings -> API keys: create (the secret is shown once), see last use, revoke. */
+export function ApiKeysAdmin() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { data: keys } = useQuery(trpc.apiKeys.list.queryOptions());
+  const invalidate = () => qc.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
+  const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
+  const create = useMutation(trpc.apiKeys.create.mutationOptions({ onSuccess: (r) => { setSecret({ name: r.key.name, secret: r.secret }); void invalidate(); } }));
+  const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => void invalidate() }));
+  const errors = fieldErrors(create.error);
+
+  return (
+    <div className="grid gap-6 xl:grid-cols-[1fr_22rem]">
+      <Card className="self-start">
+        <CardHeader title="API keys" description="Machines (ChatOps bots, scripts) act with the key's role. Send it as Authorization: Bearer <key>." />
+        {secret ? (
+          <div role="status" className="border-b border-emerald-200 bg-emerald-50 px-5 py-3 text-sm dark:border-emerald-900 dark:bg-emerald-950/40">
+            <div className="font-medium text-emerald-800 dark:text-emerald-200">Key “{secret.name}” created. Copy it now: it is not shown again.</div>
+            <code data-testid="new-api-key" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-slate-950">{secret.secret}</code>
+          </div>
+        ) : null}
+        {revoke.error ? <div role="alert" className="px-5 py-2 text-sm text-rose-600">{errorMessage(revoke.error)}</div> : null}
+        <Table>
+          <thead>
+            <tr><Th>Name</Th><Th>Role</Th><Th>Created</Th><Th>Last used</Th><Th className="text-right">Status</Th></tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+            {(keys ?? []).map((k) => (
+              <Tr key={k.id}>
+                <Td><div className="font-medium">{k.name}</div><div className="font-mono text-xs text-slate-500">{k.prefix}…</div></Td>
+                <Td>{k.role}</Td>
+                <Td className="text-slate-500"><LocalTime date={k.createdAt} /><div className="text-xs">{k.createdByEmail}</div></Td>
+                <Td className="text-slate-500">{k.lastUsedAt ? <LocalTime date={k.lastUsedAt} /> : "never"}</Td>
+                <Td className="text-right">
+                  {k.revokedAt ? <Badge>revoked</Badge> : (
+                    <Button variant="secondary" disabled={revoke.isPending} onClick={() => { if (confirm(`Revoke the key "${k.name}"? Anything using it stops working at once.`)) revoke.mutate({ keyId: k.id }); }}>Revoke</Button>
+                  )}
+                </Td>
+              </Tr>
+            ))}
+            {keys && keys.length === 0 ? <EmptyRow colSpan={5}>No API keys yet.</EmptyRow> : null}
+          </tbody>
+        </Table>
+      </Card>
+      <Card className="self-start">
+        <CardHeader title="Create a key" />
+        <form
+          className="space-y-4 px-5 py-4"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            const f = new FormData(e.currentTarget);
+            setSecret(null);
+            create.mutate({ name: String(f.get("name")), role: String(f.get("role")) as Role });
+          }}
+        >
+          <div>
+            <Label htmlFor="key-name">Name</Label>
+            <Input id="key-name" name="name" placeholder="slack-approvals-bot" />
+            <FieldError message={errors.name} />
+          </div>
+          <div>
+            <Label htmlFor="key-role">Role</Label>
+            <Select id="key-role" name="role" defaultValue="approver">
+              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            </Select>
+          </div>
+          <FieldError message={create.error && !Object.keys(errors).length ? errorMessage(create.error) : null} />
+          <Button type="submit" disabled={create.isPending}>Create key</Button>
+        </form>
+      </Card>
+    </div>
+  );
+}
