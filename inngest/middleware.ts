@@ -13,9 +13,12 @@ import {
 import { log } from "@/server/log";
 import { splitEventData } from "@/server/runs/envelope";
 import { createApproval, type WfloApproval } from "@/server/approvals/gate";
+import { gateLlmCalls } from "@/server/approvals/gated-llm";
 import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
 import { guardStep } from "@/server/governance/guards/step-guard";
+import { createCheckpoints } from "@/server/recovery/checkpoint";
+import { recordRecoveryStart, REUSED_WAIT, servedSteps, type ForkOf, type Served } from "@/server/recovery/runtime";
 
 /**
  * The wflo middleware: records every run and step into `runs`/`run_steps` on the SDK side,
@@ -32,7 +35,10 @@ import { guardStep } from "@/server/governance/guards/step-guard";
  *   hooks for `step.run`/`sendEvent` only.
  * - `onStepStart` / `onStepComplete` / `onStepError` record executed steps with their output,
  *   error and attempt, also when checkpointing keeps them out of the response.
- * - `transformFunctionInput` adds `ctx.wflo`.
+ * - `transformFunctionInput` adds `ctx.wflo` (with `checkpoint`, `checkpointed`, `rollbackToCheckpoint`).
+ * - `wrapStepHandler` serves a forked run's reused steps from the parent's records
+ *   (server/recovery/runtime.ts): the step still completes durably in the child, but its
+ *   handler (an LLM call, say) never runs, so nothing is called or billed twice.
  *
  * Recording is best-effort: hooks log failures and never fail the user's step, and the
  * lifecycle function (functions/system/run-lifecycle.ts) settles terminal states from the
@@ -183,6 +189,9 @@ const stepIdentity = (s: StepInfo): StepIdentity => ({
 
 export class WfloMiddleware extends Middleware.BaseMiddleware {
   readonly id = "wflo";
+  /** Set by transformFunctionInput for a forked run; its served steps load once per request. */
+  private forkOf: ForkOf | undefined;
+  private served: Promise<Served> | undefined;
 
   transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
     const ctx = arg.ctx;
@@ -196,7 +205,10 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     };
     const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
     const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run), approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }) };
-    return { ...arg, ctx: { ...ctx, wflo } };
+    this.forkOf = envelope.forkOf;
+    const fork = envelope.forkOf;
+    const checkpoints = createCheckpoints(ctx.step, ctx.runId, fork?.checkpoint && fork.state !== undefined ? { ...fork.checkpoint, state: fork.state } : undefined);
+    return { ...arg, ctx: { ...ctx, wflo: { ...wflo, ...checkpoints } } };
   }
 
   async wrapRequest({ next, fn, runId, requestInfo }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
@@ -209,6 +221,7 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       await safely("request start", runId, async () => {
         await recordRequestStart(db, { runId, workflowId: workflowIdOf(fn), event, attempt });
         await recordMemoizedSteps(db, runId, memoizedState(steps));
+        await recordRecoveryStart(db, { runId, workflowId: workflowIdOf(fn), eventData: event.data });
       });
     }
     const res = await next();
@@ -221,16 +234,49 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     await safely("step start", ctx.runId, () => upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), { status: "running", attempt: ctx.attempt }));
   }
 
+  private async reused(fn: Fn | null): Promise<Served | undefined> {
+    if (!this.forkOf || !recorded(fn)) return undefined;
+    this.served ??= servedSteps(getDb(), this.forkOf);
+    return this.served;
+  }
+
   async wrapStepHandler({ ctx, next, fn, stepInfo }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
     // The max-steps guard holds for every step.run, not only LLM calls; a trip fails the run at once.
     if (recorded(fn)) await guardStep(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, hashedId: stepInfo.hashedId });
-    return next();
+    const served = await this.reused(fn);
+    // `has`, not `get`: null is a legal recorded output.
+    return served?.runs.has(stepInfo.hashedId) ? served.runs.get(stepInfo.hashedId) : next();
+  }
+
+  /** A reused sleep or wait cannot be skipped (the SDK reports it before any hook can), so it is made short. */
+  async transformStepInput(arg: Middleware.TransformStepInputArgs): Promise<Middleware.TransformStepInputArgs> {
+    const served = await this.reused(arg.fn);
+    if (!served?.waits.has(arg.stepInfo.hashedId)) return arg;
+    if (arg.stepInfo.stepType === "sleep") return { ...arg, input: [REUSED_WAIT] };
+    const [opts] = arg.input;
+    if (arg.stepInfo.stepType === "waitForEvent" && opts && typeof opts === "object") return { ...arg, input: [{ ...opts, timeout: REUSED_WAIT }] };
+    return arg;
+  }
+
+  /** ...and then resolves to what the parent's sleep or wait resolved to (the event that arrived, say). */
+  async wrapStep({ next, fn, stepInfo }: Middleware.WrapStepArgs): Promise<unknown> {
+    const served = await this.reused(fn);
+    const value = await next();
+    return served?.waits.has(stepInfo.hashedId) ? served.waits.get(stepInfo.hashedId) : value;
   }
 
   async onStepComplete({ ctx, fn, stepInfo, output }: Middleware.OnStepCompleteArgs): Promise<void> {
     if (!recorded(fn)) return;
+    const reused = this.forkOf && this.served ? (await this.served).runs.has(stepInfo.hashedId) : false;
     await safely("step complete", ctx.runId, () =>
-      upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), { status: "completed", attempt: ctx.attempt, output, error: null, ended: true }),
+      upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), {
+        status: "completed",
+        attempt: ctx.attempt,
+        output,
+        error: null,
+        ended: true,
+        ...(reused && this.forkOf ? { detail: { reusedFrom: this.forkOf.runId } } : {}),
+      }),
     );
   }
 

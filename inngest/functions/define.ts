@@ -32,15 +32,14 @@ function describeIssues(err: z.ZodError): string {
  * function parses too; input that does not fit fails the run at once instead of retrying.
  */
 export function defineWorkflow<S extends z.ZodObject, R>(meta: WorkflowMeta<S>, handler: (ctx: WorkflowContext<S>) => Promise<R>) {
-  const fn = inngest.createFunction(
-    { id: meta.id, name: meta.name, description: meta.description, retries: meta.retries, triggers: [{ event: meta.event }] },
-    async (ctx) => {
-      const parsed = meta.input.safeParse(splitEventData(ctx.event.data).input);
-      if (!parsed.success) throw new NonRetriableError(`invalid input: ${describeIssues(parsed.error)}`);
-      return handler({ ...ctx, input: parsed.data });
-    },
-  );
-  return { ...meta, fn };
+  const run = async (ctx: GetFunctionInput<typeof inngest>) => {
+    const parsed = meta.input.safeParse(splitEventData(ctx.event.data).input);
+    if (!parsed.success) throw new NonRetriableError(`invalid input: ${describeIssues(parsed.error)}`);
+    return handler({ ...ctx, input: parsed.data });
+  };
+  const fn = inngest.createFunction({ id: meta.id, name: meta.name, description: meta.description, retries: meta.retries, triggers: [{ event: meta.event }] }, run);
+  // `source` fingerprints the definition and `run` lets replay execute it against recorded steps (server/recovery).
+  return { ...meta, fn, source: handler.toString(), run };
 }
 
 export type Workflow = ReturnType<typeof defineWorkflow<z.ZodObject, unknown>>;

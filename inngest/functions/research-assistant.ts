@@ -44,6 +44,7 @@ export const researchAssistant = defineWorkflow(
       prompt: `Topic: ${input.topic}\nAudience: ${input.audience || "general"}\nList ${input.questions} sub-questions.`,
     });
     const questions = Array.from({ length: input.questions }, (_, i) => `Sub-question ${i + 1} on ${input.topic}`);
+    await wflo.checkpoint("plan", { topic: input.topic, plan: plan.text, questions });
 
     const findings = await Promise.all(
       questions.map((q, i) =>
@@ -56,6 +57,9 @@ export const researchAssistant = defineWorkflow(
       prompt: `Topic: ${input.topic}\nFindings:\n${findings.map((f, i) => `${i + 1}. ${f.text}`).join("\n")}`,
     });
 
+    // Version 1 of the report: a fork from here can start over with an edited draft.
+    let report = await wflo.checkpoint("report", { stage: "draft", text: draft.text, feedback: null as string | null });
+
     // A short pause before asking for review, so a reviewer sees a settled draft.
     await step.sleep("pause-before-review", "2s");
 
@@ -64,11 +68,13 @@ export const researchAssistant = defineWorkflow(
       timeout: input.feedbackTimeout,
       if: `async.data.topicId == "${topicId}"`,
     });
-    const comments = typeof feedback?.data?.comments === "string" ? feedback.data.comments : null;
+    // Version 2: the draft with the reviewer's comments; the operator can fork from it with other comments.
+    report = await wflo.checkpoint("report", { stage: "reviewed", text: report.text, feedback: typeof feedback?.data?.comments === "string" ? feedback.data.comments : null });
+    const comments = report.feedback;
 
     const final = await wflo.llm.complete("finalize", {
       system: `You revise ${input.depth} research reports.`,
-      prompt: comments ? `Topic: ${input.topic}\nDraft:\n${draft.text}\nReviewer feedback:\n${comments}\nRevise accordingly.` : `Topic: ${input.topic}\nDraft:\n${draft.text}\nNo feedback arrived; polish it.`,
+      prompt: comments ? `Topic: ${input.topic}\nDraft:\n${report.text}\nReviewer feedback:\n${comments}\nRevise accordingly.` : `Topic: ${input.topic}\nDraft:\n${report.text}\nNo feedback arrived; polish it.`,
     });
 
     const calls = [plan, ...findings, draft, final];

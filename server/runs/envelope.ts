@@ -12,6 +12,21 @@ export const wfloEnvelope = z.object({
   rerunOf: z.string().min(1).optional(),
   /** The run's own budget (runs.trigger `budgetUsd`), nano-dollars as a decimal string: every LLM call of the run is held to it. */
   budgetNano: z.string().regex(/^\d{1,20}$/).optional(),
+  /** `wflo run --require-approval`: every `wflo.llm` call of the run waits for an approval (server/approvals/gated-llm.ts). */
+  requireApproval: z.boolean().optional(),
+  /**
+   * A fork (server/recovery/service.ts): the middleware serves the parent's recorded `step.run`
+   * results up to `upToPosition` without executing them, so no LLM call is made or billed again.
+   * `state` replaces what the checkpoint step saves (an operator's edit).
+   */
+  forkOf: z
+    .object({
+      runId: z.string().min(1),
+      upToPosition: z.number().int().nonnegative(),
+      checkpoint: z.object({ name: z.string().min(1), version: z.number().int().positive() }).optional(),
+      state: z.unknown().optional(),
+    })
+    .optional(),
 });
 export type WfloEnvelope = z.infer<typeof wfloEnvelope>;
 

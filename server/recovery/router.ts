@@ -1,0 +1,32 @@
+import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { checkpointInput, diffInput, forkInput, runIdInput } from "./schemas";
+import { diffCheckpoints, forkRun, forkTree, listCheckpoints, recoveryInfo, rollbackToCheckpoint, timeline } from "./service";
+
+/** Checkpoints, forks, rollback and replay of runs (server/recovery). */
+export const recoveryRouter = createTRPCRouter({
+  /** Every checkpoint version the run saved, oldest first, with its state. */
+  checkpoints: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => listCheckpoints(ctx.db, input.runId)),
+  /** The reference's `rollbackToCheckpoint(name)`: the state saved there (latest version unless one is given). */
+  rollbackToCheckpoint: requirePermission("runs:read")
+    .input(checkpointInput)
+    .query(({ ctx, input }) => rollbackToCheckpoint(ctx.db, input.runId, input.name, input.version)),
+  diff: requirePermission("runs:read")
+    .input(diffInput)
+    .query(({ ctx, input }) => diffCheckpoints(ctx.db, input.runId, input.a, input.b)),
+  /** A new run that reuses the recorded results up to a checkpoint or completed step. */
+  fork: requirePermission("runs:rerun")
+    .input(forkInput)
+    .mutation(({ ctx, input }) => forkRun(ctx.db, ctx.user, input)),
+  tree: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => forkTree(ctx.db, input.runId)),
+  info: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => recoveryInfo(ctx.db, input.runId)),
+  /** Time travel: the workflow's state after each step. */
+  timeline: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => timeline(ctx.db, input.runId)),
+});
