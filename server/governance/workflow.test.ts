@@ -99,7 +99,20 @@ describe("governed LLM calls on the embedded engine", () => {
     expect(breakdown.budgetNano).toBe(12_000_000n);
     expect(breakdown.stop?.details).toMatchObject({ scope: "run", limitNano: "12000000" });
     expect((await runRow(runId))!.error?.message).toMatch(/budget exceeded: run /);
-  }, 30_000);
+
+    // A re-run (and a re-run of that re-run) is held to the original run's budget.
+    let parent = runId;
+    for (const generation of [1, 2]) {
+      const again = await caller().runs.rerun({ runId: parent });
+      const { id: child } = await runFor(again.eventId);
+      await until(`re-run ${generation} to fail`, async () => (await runRow(child))?.status === "failed");
+      expect((await runRow(child))!.rerunOf).toBe(parent);
+      expect((await caller().governance.costBreakdown({ runId: child })).stop?.details).toMatchObject({ scope: "run", limitNano: "12000000" });
+      const [audit] = await fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "run.rerun"), eq(auditLog.targetId, parent)));
+      expect(audit!.after).toMatchObject({ eventId: again.eventId, budgetUsd: "0.012", budgetNano: "12000000" });
+      parent = child;
+    }
+  }, 40_000);
 
   it("pays each call once across the run's many requests and a wait (a resumed run never pays twice)", async () => {
     const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "pay once", questions: 2, feedbackTimeout: "10m" } });
