@@ -204,7 +204,7 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
     };
     const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
-    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: createLlm(ctx.step, run), trackLlmCall: createTrack(ctx.step, run), approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }) };
+    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: gateLlmCalls(createLlm(ctx.step, run), approval, envelope.requireApproval === true), trackLlmCall: createTrack(ctx.step, run), approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }) };
     this.forkOf = envelope.forkOf;
     const fork = envelope.forkOf;
     const checkpoints = createCheckpoints(ctx.step, ctx.runId, fork?.checkpoint && fork.state !== undefined ? { ...fork.checkpoint, state: fork.state } : undefined);

@@ -76,6 +76,7 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
   const [values, setValues] = useState<Values>(() => initialValues(fields));
   // The run's own budget (optional): every LLM call of the run is held to it.
   const [budgetUsd, setBudgetUsd] = useState("");
+  const [requireApproval, setRequireApproval] = useState(false);
   const opener = useOpenRunForEvent();
   const trigger = useMutation(trpc.runs.trigger.mutationOptions({ onSuccess: (r) => opener.open(r.eventId) }));
   const errors = fieldErrors(trigger.error);
@@ -88,7 +89,7 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
       className="space-y-4 px-5 py-4"
       onSubmit={(e) => {
         e.preventDefault();
-        trigger.mutate({ workflowId, input: toInput(fields, values), ...(budgetUsd.trim() ? { budgetUsd: budgetUsd.trim() } : {}) });
+        trigger.mutate({ workflowId, input: toInput(fields, values), ...(budgetUsd.trim() ? { budgetUsd: budgetUsd.trim() } : {}), ...(requireApproval && { requireApproval }) });
       }}
     >
       {fields.length === 0 ? <p className="text-sm text-slate-500">This workflow takes no input.</p> : null}
@@ -155,6 +156,10 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
         </p>
         <FieldError id="run-budget-usd-error" message={errors.budgetUsd} />
       </div>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" name="requireApproval" checked={requireApproval} disabled={busy} onChange={(e) => setRequireApproval(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+        Require approval for every LLM step
+      </label>
       {general || opener.message ? (
         <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
           {general ?? opener.message}

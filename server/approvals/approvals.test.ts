@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { approvalDecisions, auditLog, governanceNotifications, users } from "@/db/schema";
 import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
@@ -224,5 +224,25 @@ describe("the REST API with an API key", () => {
     await h.as(admin).apiKeys.revoke({ keyId: bot.key.id });
     expect((await call(bot.secret, { decision: "approve" })).status).toBe(401);
     expect(await errorOf(h.as(admin).apiKeys.revoke({ keyId: bot.key.id }))).toEqual({ code: "CONFLICT", message: "this API key is already revoked" });
+  });
+});
+
+describe("require approval for every LLM step (runs.trigger requireApproval)", () => {
+  it("gates each wflo.llm call of the run; a rejection stops the run before the call", async () => {
+    const { eventId } = await h.as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "gated research", questions: 1 }, requireApproval: true });
+    const runId = await h.until("the run", async () => {
+      const rows = await h.fresh.db.execute<{ id: string }>(sql`select id from engine_runs where event->>'id' = ${eventId}`);
+      return rows[0]?.id;
+    });
+    const plan = await h.pendingGate(runId, "llm:plan");
+    expect(plan).toMatchObject({ risk: "medium", tool: "llm", requestedByEmail: operator.email });
+    await h.as(approver).approvals.decide({ approvalId: plan.id, decision: "approve" });
+    const research = await h.until("the second gate", async () => (await h.as(viewer).approvals.list({})).find((a) => a.runId === runId && a.gate === "llm:research-1"));
+    await h.pendingGate(runId, research.gate);
+    await h.as(approver).approvals.decide({ approvalId: research.id, decision: "reject", comment: "too expensive" });
+    await h.until("the run to fail", async () => (await h.engineRun(runId))?.status === "failed");
+    const steps = (await h.as(viewer).runs.get({ runId })).steps.map((s) => s.stepId);
+    expect(steps).toContain("plan");
+    expect(steps).not.toContain("research-1");
   });
 });

@@ -25,6 +25,8 @@ export const runIdInput = z.object({ runId });
 export const byEventInput = z.object({ eventId: z.string({ error: "eventId is required" }).trim().min(1, "eventId is required").max(200, "eventId must be at most 200 characters") });
 
 export const triggerInput = z.object({
+  /** Gate every LLM step of the run behind an approval (like `wflo run --require-approval`). */
+  requireApproval: z.boolean({ error: "requireApproval must be true or false" }).optional(),
   workflowId: z.string({ error: "workflowId is required" }).trim().min(1, "workflowId is required").max(200, "workflowId must be at most 200 characters"),
   /** Checked against the workflow's own schema in the service, so its errors name the workflow's fields. */
   input: z.record(z.string(), z.unknown(), { error: "input must be an object" }).default({}),

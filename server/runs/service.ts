@@ -136,13 +136,14 @@ async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
   }
 }
 
-export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown, budgetNano?: bigint) {
+export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown, budgetNano?: bigint, opts: { requireApproval?: boolean } = {}) {
   const { wf, input } = parseWorkflowInput(workflowId, rawInput);
   await refuseWhileBreakerOpen(db, wf.id);
   // Sent first so the audit row can name the event; a refused send leaves nothing behind.
-  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }) }));
+  const requireApproval = opts.requireApproval === true ? { requireApproval: true } : {};
+  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }), ...requireApproval }));
   await db.transaction(async (tx) => {
-    await writeAudit(tx, actorOf(user), { action: "run.trigger", targetType: "workflow", targetId: wf.id, after: { event: wf.event, eventId, input, ...budgetFacts(budgetNano) } });
+    await writeAudit(tx, actorOf(user), { action: "run.trigger", targetType: "workflow", targetId: wf.id, after: { event: wf.event, eventId, input, ...requireApproval, ...budgetFacts(budgetNano) } });
   });
   return { eventId, workflowId: wf.id };
 }
