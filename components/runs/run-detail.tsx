@@ -10,6 +10,7 @@ import { errorMessage } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { RunCostPanel } from "@/components/governance/run-cost-panel";
+import { RecoveryPanels } from "@/components/recovery/recovery-panels";
 import { StepSandboxExecutions } from "@/components/sandbox/step-sandbox-executions";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
@@ -140,6 +141,7 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
             <CardHeader title="Input" />
             <div className="px-5 py-4"><JsonView value={run.input} /></div>
           </Card>
+          <RecoveryPanels runId={runId} live={!run.terminal} canFork={canRerun} />
           <Card>
             <CardHeader title={run.status === "failed" ? "Error" : "Output"} action={simulated && run.output ? <SimulatedBadge /> : undefined} />
             <div className="px-5 py-4">

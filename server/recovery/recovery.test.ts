@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runSteps } from "@/db/schema";
+import { llmCalls, runFingerprints, runSteps } from "@/db/schema";
 import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 import { jsonDiff, shapeProblems } from "./diff";
@@ -145,6 +145,11 @@ describe("fork", () => {
     // Its checkpoint "plan" is complete: that fork is allowed.
     const ok = await h.as(operator).recovery.fork({ runId: running, from: { kind: "checkpoint", name: "plan" } });
     expect(ok.fromStep).toBe("checkpoint:plan:v1");
+    // The fork reused the running run's plan and made its own later calls; both are stopped at their wait.
+    const forked = (await h.runFor(ok.eventId)).id;
+    await h.waitingForEvent(forked);
+    expect(await callsOf(forked)).toEqual(["draft", "research-1"]);
+    await h.as(operator).runs.cancel({ runId: forked });
     await h.as(operator).runs.cancel({ runId: running });
   });
 });
@@ -153,5 +158,30 @@ describe("state shape", () => {
   it("accepts any type where the checkpoint held null", () => {
     expect(shapeProblems({ a: null, b: [1] }, { a: "now text", b: [2, 3] })).toEqual([]);
     expect(shapeProblems({ b: [1] }, { b: ["x"] })).toEqual(["state.b[0]: must be a number like the checkpoint's value, not string"]);
+  });
+});
+
+describe("replay", () => {
+  it("re-executes today's code against the records at zero cost, and reports where changed code diverges", async () => {
+    const before = await totalCalls();
+    const same = await h.as(operator).recovery.replay({ runId: parent });
+    expect(same).toMatchObject({ divergence: null, outputMatches: true, fingerprint: { changed: false } });
+    expect(same.stepsReplayed).toBeGreaterThanOrEqual(8);
+
+    // As if the run had been recorded by older code: its step "draft" was called "draft-v0".
+    const { eventId } = await h.as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "older code", questions: 1, feedbackTimeout: "10m" } });
+    const old = (await h.runFor(eventId)).id;
+    await h.waitingForEvent(old);
+    await h.as(operator).runs.sendEvent({ runId: old, name: FEEDBACK, data: { topicId: `topic_${old}`, comments: "ok" } });
+    await finished(old);
+    await h.fresh.db.update(runSteps).set({ stepId: "draft-v0" }).where(and(eq(runSteps.runId, old), eq(runSteps.stepId, "draft")));
+    await h.fresh.db.update(runFingerprints).set({ fingerprint: "older-definition" }).where(eq(runFingerprints.runId, old));
+    const changed = await h.as(operator).recovery.replay({ runId: old });
+    expect(changed.fingerprint).toMatchObject({ recorded: "older-definition", changed: true });
+    expect(changed.divergence).toMatchObject({ got: "draft", expected: "draft-v0", reason: `today's code asks for step "draft", which the recorded run never ran` });
+    expect((await h.as(viewer).recovery.info({ runId: old })).definitionChangedSince).toBe(true);
+    // Replays call no model: only the runs above added calls.
+    expect(await callsOf(old)).toEqual(["draft", "finalize", "plan", "research-1"]);
+    expect(await totalCalls()).toBe(before + 4);
   });
 });

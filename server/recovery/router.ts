@@ -1,5 +1,6 @@
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { checkpointInput, diffInput, forkInput, runIdInput } from "./schemas";
+import { replayRun } from "./replay";
 import { diffCheckpoints, forkRun, forkTree, listCheckpoints, recoveryInfo, rollbackToCheckpoint, timeline } from "./service";
 
 /** Checkpoints, forks, rollback and replay of runs (server/recovery). */
@@ -25,6 +26,10 @@ export const recoveryRouter = createTRPCRouter({
   info: requirePermission("runs:read")
     .input(runIdInput)
     .query(({ ctx, input }) => recoveryInfo(ctx.db, input.runId)),
+  /** Re-executes today's code against the run's records (zero cost) and reports where it diverges. */
+  replay: requirePermission("runs:rerun")
+    .input(runIdInput)
+    .mutation(({ ctx, input }) => replayRun(ctx.db, input.runId)),
   /** Time travel: the workflow's state after each step. */
   timeline: requirePermission("runs:read")
     .input(runIdInput)
