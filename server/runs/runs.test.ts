@@ -273,7 +273,7 @@ describe("runs.cancel and runs.rerun", () => {
 describe("workflows", () => {
   it("lists every workflow with its trigger, input JSON Schema for the form, and run counts", async () => {
     const list = await as(viewer).workflows.list();
-    expect(list.map((w) => w.id)).toEqual(["research-assistant", "hello", "flaky"]);
+    expect(list.map((w) => w.id)).toEqual(["research-assistant", "data-analyst", "hello", "flaky", "cleanup-records"]);
     const research = list[0]!;
     expect(research).toMatchObject({ name: "Research assistant", triggers: [{ event: "research/requested" }], usesLlm: true });
     expect(research.inputSchema).toMatchObject({
