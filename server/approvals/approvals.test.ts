@@ -96,6 +96,14 @@ describe("the demo workflow", () => {
     await h.until("the run to finish", async () => (await h.engineRun(runId))?.status === "completed");
   });
 
+  it("delivers a decision made before the run's wait is stored (a fast bot) without waiting for the deadline", async () => {
+    const runId = await startCleanup(operator);
+    const gate = await h.until("the approval row", async () => (await h.as(viewer).approvals.list({})).find((a) => a.runId === runId), 20_000);
+    await h.as(approver).approvals.decide({ approvalId: gate.id, decision: "approve", comment: "instant" });
+    await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed", 15_000);
+    expect((await h.engineRun(runId))?.output).toMatchObject({ approvedBy: approver.email, comment: "instant" });
+  });
+
   it("cancels a cancelled run's pending approvals, and refuses deciding them", async () => {
     const runId = await startCleanup(operator);
     const gate = await h.pendingGate(runId, "delete-old-records");

@@ -4,12 +4,11 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { approvalDecisions, approvals, users, type ApprovalRow } from "@/db/schema";
 import type { Role } from "@/db/schema/auth";
-import { inngest } from "@/inngest/client";
 import { writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
-import { log } from "@/server/log";
 import { dispatchSoon, notifyApproval } from "./notify";
-import { APPROVAL_DECIDED_EVENT, type ApprovalDecidedData } from "./types";
+import { deliverDecision } from "./deliver";
+import type { ApprovalDecidedData } from "./types";
 
 /** Who decides: a signed-in person, or an API key acting with its own role (ChatOps bots). */
 export type Decider = { kind: "user" | "api_key"; id: string; email: string; role: Role };
@@ -130,12 +129,7 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
       edited: a.editedPayload !== null,
       policy: { version: a.policyVersion, rule: a.policyRule },
     };
-    try {
-      await inngest.send({ name: APPROVAL_DECIDED_EVENT, data, id: `approval-decided-${a.id}` });
-    } catch (err) {
-      // The decision is committed; the gate's deadline step reads it if this event never arrives.
-      log.error({ err, approvalId: a.id }, "could not send the approval decision event");
-    }
+    await deliverDecision(db, { runId: a.runId, gate: a.gate }, data);
     dispatchSoon();
   }
   return { approvalId: out.row.id, status: out.row.status, approvals: out.row.approvalsCount, approvalsNeeded: out.row.approvalsNeeded, final: out.final };
