@@ -9,3 +9,4 @@ export * from "./policies";
 export * from "./apikeys";
 export * from "./sandbox";
 export * from "./recovery";
+export * from "./tracing";

@@ -11,6 +11,7 @@ import { runsRouter } from "@/server/runs/router";
 import { workflowsRouter } from "@/server/workflows/router";
 import { sandboxRouter } from "@/server/sandbox/router";
 import { recoveryRouter } from "@/server/recovery/router";
+import { tracingRouter } from "@/server/tracing/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 /** The only place routers are assembled. */
@@ -28,6 +29,7 @@ export const appRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   recovery: recoveryRouter,
   sandbox: sandboxRouter,
+  tracing: tracingRouter,
 });
 
 export type AppRouter = typeof appRouter;

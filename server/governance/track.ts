@@ -4,6 +4,7 @@ import { estimateCallCost, type EstimateInput } from "./estimate/estimate";
 import { getPriceBook, type ResolvedPrice } from "./pricing/price-book";
 import { costOf, flatten } from "./pricing/rates";
 import { extractUsage } from "./usage/extract";
+import { captureLlmPayload } from "@/server/tracing/capture";
 import type { ExtractedUsage } from "./usage/types";
 
 /** Who a call is for: the budget scopes it is held against and where it is recorded. */
@@ -90,7 +91,8 @@ export async function trackLlmCall<R>(db: Database, ctx: CallContext, request: E
     result = await call();
   } catch (e) {
     const none: ExtractedUsage = { provider: null, model: null, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-    await settle(db, reservation.id, 0n, { ...record(price, none), status: "error", error: String((e as Error)?.message ?? e).slice(0, 2000) });
+    const s = await settle(db, reservation.id, 0n, { ...record(price, none), status: "error", error: String((e as Error)?.message ?? e).slice(0, 2000) });
+    await captureLlmPayload(db, s.callId, ctx.runId, request, null);
     throw e;
   }
 
@@ -100,6 +102,7 @@ export async function trackLlmCall<R>(db: Database, ctx: CallContext, request: E
   } catch (e) {
     const unknownUsage: ExtractedUsage = { provider: null, model: null, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
     const s = await settle(db, reservation.id, estimateNano, { ...record(price, unknownUsage), error: `usage unreadable, charged the estimate: ${(e as Error).message}` });
+    await captureLlmPayload(db, s.callId, ctx.runId, request, result);
     return { result, usage: unknownUsage, costNano: estimateNano, estimateNano, callId: s.callId, reservationId: reservation.id, price };
   }
   // The provider may name a more specific model ("gpt-4o-2024-08-06"): its price wins only
@@ -111,5 +114,6 @@ export async function trackLlmCall<R>(db: Database, ctx: CallContext, request: E
   }
   const costNano = charged ? costOf(usage, charged.rates) : 0n;
   const s = await settle(db, reservation.id, costNano, record(charged, usage));
+  await captureLlmPayload(db, s.callId, ctx.runId, request, result);
   return { result, usage, costNano, estimateNano, callId: s.callId, reservationId: reservation.id, price: charged };
 }

@@ -1,0 +1,82 @@
+import type { Database } from "@/db/client";
+import { jsonError } from "@/server/apikeys/http";
+import { authenticateApiKey } from "@/server/apikeys/service";
+import { can } from "@/server/auth/permissions";
+import { log } from "@/server/log";
+import type { Metrics } from "@/server/metrics/metrics";
+import { decodeExportRequest, OtlpDecodeError } from "./decode";
+import { AttributeTooLargeError, ingest } from "./ingest";
+import type { RateLimiter } from "./rate-limit";
+
+/** `WFLO_OTLP_MAX_BYTES`: largest accepted request body (default 8 MiB), checked before it is read whole. */
+export const MAX_BODY_BYTES = Number(process.env.WFLO_OTLP_MAX_BYTES ?? 8 * 1024 * 1024);
+
+function countSpans(req: ReturnType<typeof decodeExportRequest>): number {
+  let n = 0;
+  for (const rs of req.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  return n;
+}
+
+async function readCapped(req: Request, max: number): Promise<Uint8Array | null> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > max) return null;
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * POST /api/v1/traces (OTLP/HTTP). Order matters: the key is checked before the body is read
+ * (401 costs nothing), the size before it is parsed (413), the rate before anything is written
+ * (429), and the whole request is stored in one transaction or refused (400), so a bad request
+ * never leaves half a trace behind. Success is the OTLP ExportTraceServiceResponse as JSON, with
+ * partialSuccess explaining spans whose parent was never received.
+ */
+export async function handleOtlpTraces(db: Database, req: Request, deps: { limiter: RateLimiter; metrics: Metrics }): Promise<Response> {
+  const refuse = (status: number, message: string) => {
+    deps.metrics.spansRejected.inc({ status: String(status) });
+    return jsonError(status, message);
+  };
+  const actor = await authenticateApiKey(db, req);
+  if (!actor) return refuse(401, "missing, unknown or revoked API key (send Authorization: Bearer <wflo API key>)");
+  if (!can(actor.role, "runs:trigger")) return refuse(403, `this key's role (${actor.role}) lacks the permission runs:trigger, which sending traces needs`);
+  const body = await readCapped(req, MAX_BODY_BYTES);
+  if (body === null) return refuse(413, `request body exceeds ${MAX_BODY_BYTES} bytes (WFLO_OTLP_MAX_BYTES); send smaller batches`);
+  let decoded;
+  try {
+    decoded = decodeExportRequest(body, req.headers.get("content-type") ?? "");
+  } catch (e) {
+    if (e instanceof OtlpDecodeError) return refuse(e.message.startsWith("unsupported Content-Type") ? 415 : 400, `malformed OTLP payload: ${e.message}`);
+    throw e;
+  }
+  const n = countSpans(decoded);
+  const rate = deps.limiter.take(actor.id, n);
+  if (!rate.ok) {
+    deps.metrics.spansRejected.inc({ status: "429" });
+    return Response.json({ error: { status: 429, message: `trace rate limit exceeded for this API key (WFLO_OTLP_RATE_LIMIT spans/s); retry after ${rate.retryAfterS} s` } }, { status: 429, headers: { "retry-after": String(rate.retryAfterS) } });
+  }
+  try {
+    const r = await ingest(db, decoded, { apiKeyId: actor.id });
+    deps.metrics.spansIngested.inc(r.accepted);
+    const notes: string[] = [];
+    if (r.unknownParents) notes.push(`${r.unknownParents} span(s) name a parent that was never received; they are shown under their trace's root until it arrives`);
+    if (r.duplicates) notes.push(`${r.duplicates} span(s) were already stored and were left unchanged`);
+    return Response.json({ partialSuccess: notes.length ? { rejectedSpans: 0, errorMessage: notes.join("; ") } : {}, wflo: { accepted: r.accepted, runs: r.traces.map((t) => `/runs/${t}`), llmCalls: r.llmCalls } });
+  } catch (e) {
+    if (e instanceof AttributeTooLargeError) return refuse(413, e.message);
+    log.error({ err: e }, "OTLP ingest failed");
+    return refuse(500, "Internal server error");
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Secret redaction and size caps for everything a trace stores, serves, logs or exports.
+ *
+ * Dependency-free on purpose: server/log.ts uses it, and the logger is imported everywhere.
+ * Two rules: a value under a secret-sounding key is dropped whole (we cannot know which part of
+ * `password: "..."` is the secret), and secret-shaped substrings are cut out of any string, so a
+ * token pasted into free text ("call it with Bearer abc...") is caught too.
+ */
+
+export const REDACTED = "[redacted]";
+
+/** Keys whose values are secrets whatever they look like. Matched on the key with `_`/`-` removed, lower-cased. */
+const SECRET_KEY = /^(pass(word|wd|phrase)?|secret|clientsecret|token|accesstoken|refreshtoken|idtoken|apikey|xapikey|apitoken|authorization|proxyauthorization|cookie|setcookie|privatekey|credentials?|sessiontoken|awssecretaccesskey)$/;
+
+/** Secret-shaped substrings, whatever key (or no key) they sit under. */
+const BUILTIN_PATTERNS: readonly RegExp[] = [
+  /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, // Authorization header values
+  /\bBasic\s+[A-Za-z0-9+/=]{12,}/g,
+  /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/g, // OpenAI / Anthropic keys
+  /\bwflo_[A-Za-z0-9_-]{20,}/g, // wflo API keys
+  /\b(?:ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}/g,
+  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack
+  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
+  /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys
+  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+  /((?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"']+)/gi, // key=value (and "key":"value") in free text
+];
+
+/**
+ * `WFLO_REDACT_PATTERNS`: extra regular expressions, one per line, or a JSON array of strings.
+ * Read once per process; an invalid pattern is reported by `configuredPatterns` and skipped rather
+ * than failing every write.
+ */
+let cached: { source: string | undefined; patterns: RegExp[] } | null = null;
+export function configuredPatterns(env: string | undefined = process.env.WFLO_REDACT_PATTERNS): RegExp[] {
+  if (cached && cached.source === env) return cached.patterns;
+  const raw = (env ?? "").trim();
+  let list: string[] = [];
+  if (raw.startsWith("[")) {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (Array.isArray(parsed)) list = parsed.filter((p): p is string => typeof p === "string");
+    } catch {
+      list = [];
+    }
+  } else if (raw) list = raw.split(/\r?\n/);
+  const patterns: RegExp[] = [];
+  for (const p of list.map((s) => s.trim()).filter(Boolean)) {
+    try {
+      patterns.push(new RegExp(p, "g"));
+    } catch {
+      // An invalid pattern must not take the logger down; it is simply not applied.
+    }
+  }
+  cached = { source: env, patterns };
+  return patterns;
+}
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key.replace(/[_\-.\s]/g, "").toLowerCase());
+}
+
+export function redactString(s: string, extra: readonly RegExp[] = configuredPatterns()): string {
+  if (s.length < 8) return s;
+  let out = s;
+  for (const re of BUILTIN_PATTERNS) {
+    re.lastIndex = 0;
+    // The key=value pattern keeps the key so the reader still sees what was there.
+    out = out.replace(re, (_m, ...groups: unknown[]) => (typeof groups[0] === "string" && typeof groups[1] === "string" && groups.length > 3 ? `${groups[0]}${REDACTED}` : REDACTED));
+  }
+  for (const re of extra) {
+    re.lastIndex = 0;
+    out = out.replace(re, REDACTED);
+  }
+  return out;
+}
+
+/**
+ * A deep copy with secrets replaced. Cycles and depth beyond 40 become a marker instead of
+ * recursing forever (log objects can be anything).
+ */
+export function redact<T>(value: T, extra: readonly RegExp[] = configuredPatterns()): T {
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === "string") return redactString(v, extra);
+    if (v === null || typeof v !== "object") return v;
+    if (v instanceof Date) return v;
+    if (depth > 40) return "[too deep]";
+    if (seen.has(v)) return "[circular]";
+    seen.add(v);
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (v instanceof Error) {
+      return { name: v.name, message: redactString(v.message, extra), ...(v.stack ? { stack: redactString(v.stack, extra) } : {}) };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== "" ? REDACTED : walk(x, depth + 1);
+    return out;
+  };
+  return walk(value, 0) as T;
+}
+
+/** Default cap on one stored input/output/attribute value: large enough for a prompt, small enough for a 5k-span trace. */
+export const DEFAULT_VALUE_CAP_BYTES = 32 * 1024;
+
+export type Truncated = { truncated: true; bytes: number; preview: string };
+
+/**
+ * Redacted, then capped: a value whose JSON exceeds `capBytes` becomes `{ truncated, bytes, preview }`
+ * with the first part of its JSON, so the reader sees what it was and that it was cut.
+ */
+export function capValue(value: unknown, capBytes = DEFAULT_VALUE_CAP_BYTES): unknown {
+  if (value === undefined) return null;
+  const clean = redact(value);
+  let json: string;
+  try {
+    json = JSON.stringify(clean, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
+  } catch {
+    return { truncated: true, bytes: 0, preview: "[unserialisable]" } satisfies Truncated;
+  }
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= capBytes) return JSON.parse(json) as unknown;
+  return { truncated: true, bytes, preview: json.slice(0, Math.max(0, capBytes - 200)) } satisfies Truncated;
+}
