@@ -12,6 +12,7 @@ import { Button } from "@/components/ui/button";
 import { RunCostPanel } from "@/components/governance/run-cost-panel";
 import { RecoveryPanels } from "@/components/recovery/recovery-panels";
 import { StepSandboxExecutions } from "@/components/sandbox/step-sandbox-executions";
+import { TraceExplorer } from "@/components/tracing/trace-explorer";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -156,6 +157,8 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
           </Card>
         </div>
       </div>
+
+      <TraceExplorer runId={runId} />
     </div>
   );
 }
