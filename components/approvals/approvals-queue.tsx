@@ -60,19 +60,19 @@ export function ApprovalsQueue() {
         </div>
         <div className="flex flex-wrap items-center gap-2">
           {f.view === "history" ? (
-            <Select aria-label="Status" className="w-40" value={f.status ?? ""} onChange={(e) => set("status", e.target.value || undefined)}>
+            <div className="w-40"><Select aria-label="Status" value={f.status ?? ""} onChange={(e) => set("status", e.target.value || undefined)}>
               <option value="">Any outcome</option>
               {APPROVAL_STATUSES.filter((s) => s !== "pending").map((s) => (
                 <option key={s} value={s}>{s.replace("_", "-")}</option>
               ))}
-            </Select>
+            </Select></div>
           ) : null}
-          <Select aria-label="Risk" className="w-36" value={f.risk ?? ""} onChange={(e) => set("risk", e.target.value || undefined)}>
+          <div className="w-36"><Select aria-label="Risk" value={f.risk ?? ""} onChange={(e) => set("risk", e.target.value || undefined)}>
             <option value="">Any risk</option>
             {RISK_LEVELS.map((r) => (
               <option key={r} value={r}>{r}</option>
             ))}
-          </Select>
+          </Select></div>
         </div>
       </div>
       {error ? <div role="alert" className="px-5 py-3 text-sm text-rose-600">{errorMessage(error)}</div> : null}
@@ -116,13 +116,19 @@ export function ApprovalsQueue() {
                   ) : (
                     <div>
                       <ApprovalStatusBadge status={a.status} />
-                      <div className="mt-0.5 text-xs text-slate-500">{a.decidedByEmail ?? ""}</div>
+                      <div className="mt-0.5 text-xs text-slate-500">{a.decidedByEmail === "policy" ? "" : (a.decidedByEmail ?? "")}</div>
                     </div>
                   )}
                 </Td>
                 <Td className="tabular-nums text-slate-600 dark:text-slate-300">
-                  {a.approvalsCount}/{a.approvalsNeeded}
-                  <div className="text-xs text-slate-500">{a.deciderRole}+</div>
+                  {a.status === "auto_approved" || a.status === "denied" ? (
+                    <span className="text-xs text-slate-500">by policy</span>
+                  ) : (
+                    <>
+                      {a.approvalsCount}/{a.approvalsNeeded}
+                      <div className="whitespace-nowrap text-xs text-slate-500">{a.deciderRole}+</div>
+                    </>
+                  )}
                 </Td>
               </Tr>
             );

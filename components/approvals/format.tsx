@@ -19,7 +19,7 @@ export function ApprovalStatusBadge({ status }: { status: ApprovalStatus }) {
   const s = STATUS[status];
   return (
     <span data-testid="approval-status">
-      <Badge tone={s.tone}>{s.label}</Badge>
+      <Badge tone={s.tone} className="whitespace-nowrap">{s.label}</Badge>
     </span>
   );
 }
