@@ -93,7 +93,7 @@ export function ApprovalsQueue() {
             const left = timeLeft(a.deadlineAt, now);
             return (
               <Tr key={a.id} data-testid={`approval-row-${a.gate}`}>
-                <Td className="max-w-md">
+                <Td className="max-w-[17rem]">
                   <Link href={`/approvals/${a.id}`} className="font-medium text-slate-900 hover:text-brand-600 hover:underline dark:text-slate-100">{a.action}</Link>
                   <div className="truncate text-xs text-slate-500">
                     <span className="font-mono">{a.gate}</span>
