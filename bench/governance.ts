@@ -2,6 +2,8 @@
  * Cost governance figures (`npm run bench -- governance`), on its own embedded PostgreSQL
  * (.wflo/bench-pg, port WFLO_BENCH_PG_PORT or 54370):
  *   budget.reservations_per_s     reserve+settle cycles/s, 32 workers in 2 OS processes, one hot budget
+ *   budget.commit_floor_per_s     the same run's physical floor: single-row INSERT commits/s on one connection
+ *   budget.reservations_vs_floor  reservations_per_s / commit_floor_per_s (the machine is shared and noisy: compare this)
  *   budget.overspend_usd          how far spend passed the limit when the budget affords half the calls (must be 0)
  *   budget.utilization            spent / limit in that run
  *   tracking.overhead_us_per_call usage extraction + price lookup + exact cost, per call, no I/O
@@ -59,6 +61,20 @@ async function twoProcesses(url: string, calls: number, estimateNano: bigint, ac
   return { reserved: a.reserved + b.reserved, refused: a.refused + b.refused, seconds };
 }
 
+/** Single-row INSERT commits per second on one connection: what one durable commit costs here, now. */
+async function commitFloor(url: string, n = 300): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`create table if not exists bench_commit_floor (id bigserial primary key, v int not null)`;
+    for (let i = 0; i < 20; i++) await sql`insert into bench_commit_floor (v) values (${i})`;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await sql`insert into bench_commit_floor (v) values (${i})`;
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    await sql.end();
+  }
+}
+
 async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
   const out: Record<string, Metric> = {};
   // Throughput: a budget that never runs out, so every cycle is a full reserve + settle.
@@ -68,8 +84,13 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
     await createBudget(db, admin, { name: "Hot", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: "1000000" });
     await createBudget(db, admin, { name: "Global", scope: "global", period: "month", limitUsd: "1000000" });
     await sql.end();
+    // The floor is measured just before and just after, so both see the same machine load.
+    const before = await commitFloor(url);
     const r = await twoProcesses(url, 12_000, 1_000_000n, 900_000n, 0, 8_000);
+    const floor = (before + (await commitFloor(url))) / 2;
     out["budget.reservations_per_s"] = { value: r.reserved / r.seconds, unit: "cycles/s" };
+    out["budget.commit_floor_per_s"] = { value: floor, unit: "commits/s" };
+    out["budget.reservations_vs_floor"] = { value: r.reserved / r.seconds / floor, unit: "ratio" };
   }
   // Safety: a budget that affords half the calls, calls with provider latency, actual = 98 % of estimate.
   {

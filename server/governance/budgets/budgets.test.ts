@@ -136,6 +136,23 @@ describe("reserve and settle", () => {
     expect(b).toMatchObject({ id: a.id, reused: true, status: "active" });
   });
 
+  it("counts a reservation once when the same batch reserves one step twice and settles and releases it together", async () => {
+    const w = await createBudget(fresh.db, admin, { name: "Batch", scope: "workflow", scopeValue: "batch-dup", period: "lifetime", limitUsd: 10 });
+    // The first call occupies the batcher; the ones submitted with it wait and go to PostgreSQL together, in one batch.
+    const [other, a, b] = await Promise.all([
+      reserve(fresh.db, { runId: "run-dup", stepId: "other", workflow: "batch-dup", estimateNano: 1n * USD }),
+      reserve(fresh.db, { runId: "run-dup", stepId: "s", workflow: "batch-dup", estimateNano: 3n * USD, idempotencyKey: "run-dup:s" }),
+      reserve(fresh.db, { runId: "run-dup", stepId: "s", workflow: "batch-dup", estimateNano: 3n * USD, idempotencyKey: "run-dup:s" }),
+    ]);
+    expect(b).toMatchObject({ id: a.id, reused: true });
+    const [, ...outcomes] = await Promise.all([release(fresh.db, other.id), settle(fresh.db, a.id, 2n * USD, call()), settle(fresh.db, a.id, 2n * USD, call()), release(fresh.db, a.id)]);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(["already", "already", "settled"]);
+    expect(new Set(outcomes.map((o) => o.callId)).size).toBe(1);
+    expect(await fresh.db.select().from(llmCalls).where(eq(llmCalls.reservationId, a.id))).toHaveLength(1);
+    const [c] = await fresh.db.select().from(budgetCounters).where(eq(budgetCounters.budgetId, w.id));
+    expect({ spent: c!.spentNano, reserved: c!.reservedNano }).toEqual({ spent: 2n * USD, reserved: 0n });
+  });
+
   it("expires crashed reservations and still records a late settlement", async () => {
     const r = await reserve(fresh.db, { runId: "run-5", stepId: "s", workflow: "research", estimateNano: 1n * USD, ttlMs: 1 });
     await new Promise((res) => setTimeout(res, 20));
