@@ -139,3 +139,20 @@ describe("secrets never leave", () => {
     expect(r.self).toBe("[circular]");
   });
 });
+
+describe("tokens over time (dashboard)", () => {
+  it("sums input and output tokens per day and key from the hourly rollup", async () => {
+    const { llmCostRollup } = await import("@/db/schema");
+    const { tokensOverTime } = await import("./tokens");
+    await fresh.db.insert(llmCostRollup).values([
+      { hour: new Date("2026-11-20T10:00:00Z"), provider: "openai", model: "gpt-4o-mini", workflow: "demo", calls: 2n, costNano: 10n, inputTokens: 100n, outputTokens: 20n },
+      { hour: new Date("2026-11-20T15:00:00Z"), provider: "openai", model: "gpt-4o-mini", workflow: "demo", calls: 1n, costNano: 5n, inputTokens: 50n, outputTokens: 5n },
+      { hour: new Date("2026-11-21T09:00:00Z"), provider: "openai", model: "gpt-4o", workflow: "demo", calls: 1n, costNano: 5n, inputTokens: 7n, outputTokens: 3n },
+    ]);
+    const points = await tokensOverTime(fresh.db, { from: new Date("2026-11-19T00:00:00Z"), to: new Date("2026-11-22T00:00:00Z"), groupBy: "model", timeZone: "UTC" });
+    expect(points).toEqual([
+      { bucket: new Date("2026-11-20T00:00:00Z"), key: "gpt-4o-mini", inputTokens: 150, outputTokens: 25 },
+      { bucket: new Date("2026-11-21T00:00:00Z"), key: "gpt-4o", inputTokens: 7, outputTokens: 3 },
+    ]);
+  });
+});
