@@ -59,7 +59,7 @@ function batch(b: number) {
 }
 
 export async function run(): Promise<Record<string, Metric>> {
-  const pg = await startEmbeddedPostgres({ dir: path.join(process.cwd(), ".wflo", "bench-pg"), port: Number(process.env.WFLO_BENCH_PG_PORT ?? 54370), database: "postgres" });
+  const pg = await startEmbeddedPostgres({ dir: path.join(process.cwd(), ".wflo", "bench-pg-tracing"), port: Number(process.env.WFLO_BENCH_TRACING_PG_PORT ?? 54373), database: "postgres" });
   const name = "wflo_bench_tracing";
   const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists "${name}" with (force)`);
