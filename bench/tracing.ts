@@ -5,7 +5,14 @@
  * check, decode, zod, redaction, pricing, one transaction per request) into PostgreSQL, from a
  * local load generator: 4 concurrent exporters sending batches of 512 spans (the OpenTelemetry
  * SDK's default batch size), one span in ten a priced GenAI chat span.
+ *
+ * ui.trace_render_ms_5k: the production build (`next build` first) on its own data dir and
+ * ports; a 5,000-span trace is sent over OTLP, then headless Chromium opens its run page. The
+ * figure is the median over 3 loads of the time from navigation start until a span's details
+ * are on screen after a click (measured in the page). Skipped when there is no build.
  */
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -59,6 +66,104 @@ function batch(b: number) {
 }
 
 export async function run(): Promise<Record<string, Metric>> {
+  const ingestFigures = await ingestBench();
+  const ui = await uiBench();
+  return { ...ingestFigures, ...(ui === null ? {} : { "ui.trace_render_ms_5k": { value: ui, unit: "ms" } }) };
+}
+
+/** 5,000 spans in one trace: a root, 50 agent spans, 99 children each (every tenth a chat call). */
+function bigTrace(traceId: string) {
+  const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
+  const id = (n: number) => hex(n + 1, 16);
+  const spans: Record<string, unknown>[] = [{ traceId, spanId: id(0), name: "agent run", startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 50_000_000_000n) }];
+  for (let a = 0; a < 50; a++) {
+    const start = t0 + BigInt(a) * 1_000_000_000n;
+    spans.push({ traceId, spanId: id(1 + a * 100), parentSpanId: id(0), name: `agent step ${a}`, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 900_000_000n) });
+    for (let c = 1; c < 100 && spans.length < 5000; c++) {
+      const st = start + BigInt(c) * 9_000_000n;
+      const llm = c % 10 === 0;
+      spans.push({
+        traceId,
+        spanId: id(1 + a * 100 + c),
+        parentSpanId: id(1 + a * 100),
+        name: llm ? "chat gpt-4o-mini" : `tool ${a}.${c}`,
+        startTimeUnixNano: String(st),
+        endTimeUnixNano: String(st + 8_000_000n),
+        attributes: llm
+          ? [
+              { key: "gen_ai.operation.name", value: { stringValue: "chat" } },
+              { key: "gen_ai.request.model", value: { stringValue: "gpt-4o-mini" } },
+              { key: "gen_ai.usage.input_tokens", value: { intValue: "300" } },
+              { key: "gen_ai.usage.output_tokens", value: { intValue: "50" } },
+            ]
+          : [{ key: "step", value: { intValue: String(c) } }],
+      });
+    }
+  }
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "ui-bench" } }] }, scopeSpans: [{ spans }] }] });
+}
+
+async function uiBench(): Promise<number | null> {
+  const root = process.cwd();
+  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    console.log("ui.trace_render_ms_5k skipped: no production build (run `npx next build` first)");
+    return null;
+  }
+  const port = Number(process.env.WFLO_BENCH_UI_PORT ?? 3711);
+  const base = `http://localhost:${port}`;
+  const admin = { email: "bench@wflo.local", password: "bench admin password" };
+  const dataDir = path.join(root, ".wflo", "bench-ui");
+  rmSync(dataDir, { recursive: true, force: true });
+  const server = spawn(process.execPath, ["scripts/start.mjs", "--no-build"], {
+    cwd: root,
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: base, WFLO_DATA_DIR: dataDir, WFLO_PG_PORT: process.env.WFLO_BENCH_UI_PG_PORT ?? "54375", WFLO_ENGINE_PORT: process.env.WFLO_BENCH_UI_ENGINE_PORT ?? "8312", WFLO_ADMIN_EMAIL: admin.email, WFLO_ADMIN_PASSWORD: admin.password, WFLO_SIGNIN_MAX_PER_ADDRESS: "1000", NODE_ENV: "production" },
+  });
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  try {
+    for (let i = 0; ; i++) {
+      if (i > 240) throw new Error("the app did not start within 120 s");
+      const ok = await fetch(`${base}/signin`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const page = await browser.newPage();
+    await page.goto(`${base}/signin`);
+    await page.getByLabel("Email").fill(admin.email);
+    await page.getByLabel("Password").fill(admin.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.goto(`${base}/settings/api-keys`);
+    await page.getByLabel("Name").fill("ui bench");
+    await page.getByLabel("Role").selectOption("operator");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = ((await page.getByTestId("new-api-key").textContent()) ?? "").trim();
+    const traceId = hex(Date.now(), 32);
+    const r = await fetch(`${base}/api/v1/traces`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: bigTrace(traceId) });
+    if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.goto(`${base}/runs/${traceId}`);
+      await page.getByTestId("span-llm").first().click();
+      await page.getByTestId("llm-facts").waitFor();
+      const ms = await page.evaluate(() => performance.now());
+      if (i > 0) times.push(ms); // the first load warms the server's caches
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
+  } finally {
+    await browser.close();
+    try {
+      process.kill(-server.pid!, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function ingestBench(): Promise<Record<string, Metric>> {
   const pg = await startEmbeddedPostgres({ dir: path.join(process.cwd(), ".wflo", "bench-pg-tracing"), port: Number(process.env.WFLO_BENCH_TRACING_PG_PORT ?? 54373), database: "postgres" });
   const name = "wflo_bench_tracing";
   const admin = postgres(pg.url, { max: 1, onnotice: () => {} });

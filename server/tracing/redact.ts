@@ -85,21 +85,26 @@ export function redactString(s: string, extra: readonly RegExp[] = configuredPat
  * recursing forever (log objects can be anything).
  */
 export function redact<T>(value: T, extra: readonly RegExp[] = configuredPatterns()): T {
-  const seen = new WeakSet<object>();
+  const seen = new Set<object>();
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === "string") return redactString(v, extra);
     if (v === null || typeof v !== "object") return v;
     if (v instanceof Date) return v;
     if (depth > 40) return "[too deep]";
+    // Only an object inside itself is a cycle; the same object in two places is copied twice.
     if (seen.has(v)) return "[circular]";
     seen.add(v);
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-    if (v instanceof Error) {
-      return { name: v.name, message: redactString(v.message, extra), ...(v.stack ? { stack: redactString(v.stack, extra) } : {}) };
+    try {
+      if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+      if (v instanceof Error) {
+        return { name: v.name, message: redactString(v.message, extra), ...(v.stack ? { stack: redactString(v.stack, extra) } : {}) };
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== "" ? REDACTED : walk(x, depth + 1);
+      return out;
+    } finally {
+      seen.delete(v);
     }
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== "" ? REDACTED : walk(x, depth + 1);
-    return out;
   };
   return walk(value, 0) as T;
 }

@@ -137,6 +137,8 @@ describe("secrets never leave", () => {
     expect(r.Authorization).toBe(REDACTED);
     expect(JSON.stringify(r)).not.toContain("correcthorse");
     expect(r.self).toBe("[circular]");
+    const shared = { a: 1 };
+    expect(redact({ x: shared, y: shared })).toEqual({ x: { a: 1 }, y: { a: 1 } });
   });
 });
 
