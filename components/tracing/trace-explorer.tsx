@@ -48,9 +48,11 @@ const STATUS_TONE: Record<TraceSpan["status"], Tone> = { ok: "green", error: "re
 export function TraceExplorer({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.tracing.get.queryOptions({ runId }, { refetchInterval: (q) => (q.state.data && q.state.data.terminal ? false : 1000) }));
+  // Parsed once per new response (the query keeps the same object while nothing changed).
+  const trace = useMemo<Trace | null>(() => (query.data ? { ...query.data, spans: JSON.parse(query.data.spansJson) as TraceSpan[] } : null), [query.data]);
   if (query.error) return <Card className="px-5 py-6 text-sm text-rose-600">Trace not available: {errorMessage(query.error)}</Card>;
-  if (!query.data) return <Card className="px-5 py-6 text-sm text-slate-500">Loading the trace…</Card>;
-  return <Explorer trace={query.data} />;
+  if (!trace) return <Card className="px-5 py-6 text-sm text-slate-500">Loading the trace…</Card>;
+  return <Explorer trace={trace} />;
 }
 
 export function Explorer({ trace }: { trace: Trace }) {

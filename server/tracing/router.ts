@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { getTrace } from "./trace";
+import type { TraceWire } from "./types";
 import { tokensOverTime, tokensOverTimeInput } from "./tokens";
 
 export const traceInput = z.object({ runId: z.string({ error: "runId must be text" }).trim().min(1, "runId must not be empty").max(200, "runId must be at most 200 characters") });
@@ -13,7 +14,8 @@ export const tracingRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       const trace = await getTrace(ctx.db, input.runId);
       if (!trace) throw new TRPCError({ code: "NOT_FOUND", message: `no run or trace with id ${input.runId}` });
-      return trace;
+      const { spans, ...rest } = trace;
+      return { ...rest, spansJson: JSON.stringify(spans) } satisfies TraceWire;
     }),
   /** Tokens per day by model or workflow, for the dashboard's spend chart. */
   tokensOverTime: requirePermission("dashboard:read")

@@ -16,6 +16,8 @@ import type { Trace, TraceSpan } from "./types";
  */
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(TERMINAL_RUN_STATUSES);
+/** Absent rather than null: a 5,000-span trace should not carry 10,000 empty fields. */
+const cap = (v: unknown) => (v === null || v === undefined ? undefined : capValue(v));
 const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
 
 type Attr = TraceSpan["attributes"];
@@ -68,9 +70,9 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       startMs: runStart,
       endMs: ms(run.endedAt),
       attributes: flatAttrs({ "wflo.run.id": run.id, "wflo.workflow": run.workflowId, "wflo.event": run.eventName, "wflo.attempts": run.attempts, "wflo.triggered_by": run.triggeredByEmail, "wflo.rerun_of": run.rerunOf }),
-      input: capValue(run.input),
-      output: capValue(run.output),
-      error: run.error ? redact(run.error) : null,
+      input: cap(run.input),
+      output: cap(run.output),
+      error: run.error ? redact(run.error) : undefined,
     });
   }
 
@@ -88,8 +90,8 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       startMs: s.startedAt.getTime(),
       endMs: ms(s.endedAt),
       attributes: { "wflo.step.id": s.stepId, "wflo.step.kind": s.kind, "wflo.step.attempts": s.attempts, "wflo.step.position": s.position, ...flatAttrs(s.detail as Record<string, unknown> | null, "wflo.step.detail") },
-      output: capValue(s.output),
-      error: s.error ? redact(s.error) : null,
+      output: cap(s.output),
+      error: s.error ? redact(s.error) : undefined,
     });
   }
   const under = (stepId: string | null | undefined) => (stepId ? stepSpanByStepId.get(stepId) : undefined) ?? rootId;
@@ -148,8 +150,8 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       startMs: start,
       endMs: e.durationMs === null ? null : start + e.durationMs,
       attributes: { "wflo.sandbox.provider": e.provider, "wflo.sandbox.language": e.language, "wflo.sandbox.outcome": e.outcome, "wflo.sandbox.exit_code": e.exitCode, "wflo.sandbox.signal": e.signal, ...flatAttrs(e.limits as Record<string, unknown>, "wflo.sandbox.limits") },
-      input: capValue({ code: e.code }),
-      output: capValue({ stdout: e.stdout, stderr: e.stderr, files: e.files }),
+      input: cap({ code: e.code }),
+      output: cap({ stdout: e.stdout, stderr: e.stderr, files: e.files }),
       error: e.outcome === "ok" ? null : { name: e.outcome, message: redact(e.error ?? `sandbox ${e.outcome}`) },
     });
   }
@@ -165,8 +167,8 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       startMs: a.createdAt.getTime(),
       endMs: ms(decided),
       attributes: { "wflo.approval.status": a.status, "wflo.approval.action": a.action, "wflo.approval.risk": a.risk, "wflo.approval.decided_by": a.decidedByEmail, "wflo.approval.policy_rule": a.policyRule, "wflo.approval.comment": a.decisionComment },
-      input: capValue({ summary: a.summary, details: a.details, payload: a.payload }),
-      output: capValue(a.editedPayload ? { editedPayload: a.editedPayload } : null),
+      input: cap({ summary: a.summary, details: a.details, payload: a.payload }),
+      output: cap(a.editedPayload ? { editedPayload: a.editedPayload } : null),
     });
   }
 
@@ -181,7 +183,7 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       startMs: at,
       endMs: at,
       attributes: { "wflo.checkpoint.name": c.name, "wflo.checkpoint.version": c.version },
-      output: capValue(c.state),
+      output: cap(c.state),
     });
   }
 
@@ -200,11 +202,12 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       startMs: s.startedAt.getTime(),
       endMs: ms(s.endedAt),
       attributes: redact(flatAttrs(s.attributes)),
-      input: capValue(s.input),
-      output: capValue(s.output),
-      error: s.error ? redact(s.error) : null,
+      // An LLM span shows its prompt and answer as `llm.request` / `llm.response`, not twice.
+      input: s.kind === "llm" ? undefined : cap(s.input),
+      output: s.kind === "llm" ? undefined : cap(s.output),
+      error: s.error ? redact(s.error) : undefined,
       ...(s.kind === "llm"
-        ? { llm: { provider: String(s.attributes["gen_ai.system"] ?? s.attributes["gen_ai.provider.name"] ?? "unknown"), model: s.model ?? "unknown", inputTokens: s.inputTokens ?? 0, outputTokens: s.outputTokens ?? 0, cachedInputTokens: 0, reasoningTokens: 0, costNano: s.costNano === null ? null : s.costNano.toString(), simulated: false, request: capValue(s.input), response: capValue(s.output) } }
+        ? { llm: { provider: String(s.attributes["gen_ai.system"] ?? s.attributes["gen_ai.provider.name"] ?? "unknown"), model: s.model ?? "unknown", inputTokens: s.inputTokens ?? 0, outputTokens: s.outputTokens ?? 0, cachedInputTokens: 0, reasoningTokens: 0, costNano: s.costNano === null ? null : s.costNano.toString(), simulated: false, request: s.input === null ? null : capValue(s.input), response: s.output === null ? null : capValue(s.output) } }
         : {}),
     });
   }
