@@ -33,7 +33,7 @@ test("a demo run's checkpoints are listed and diffed, and a fork from a checkpoi
 
   // Time travel: step back to the first step and see what the workflow knew then.
   const tt = page.getByTestId("time-travel");
-  await tt.getByLabel("Step").fill("0");
+  await tt.getByRole("slider", { name: "Step" }).fill("0");
   await expect(tt.getByTestId("time-travel-step")).toHaveText("plan");
 
   // Fork from report v2 with other reviewer comments: only finalize runs again.

@@ -1,10 +1,10 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { GitBranch, History, Save } from "lucide-react";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { JsonView } from "@/components/runs/json-view";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { useOpenRunForEvent } from "@/components/runs/use-open-run";
@@ -35,6 +35,11 @@ export function RecoveryPanels({ runId, live, canFork }: { runId: string; live: 
   const info = useQuery(trpc.recovery.info.queryOptions({ runId }));
   const tree = useQuery(trpc.recovery.tree.queryOptions({ runId }, poll));
   const [forkFrom, setForkFrom] = useState<ForkFrom | null>(null);
+  const qc = useQueryClient();
+  // Polling stops when the run ends; one more read picks up what its last request saved.
+  useEffect(() => {
+    if (!live) void qc.invalidateQueries({ queryKey: trpc.recovery.pathKey() });
+  }, [live, qc, trpc]);
 
   return (
     <div className="space-y-6" data-testid="recovery-panels">
