@@ -101,7 +101,19 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
     const steps = await stepRows(runId);
     const byId = Object.fromEntries(steps.map((s) => [s.stepId, s]));
     expect(steps.map((s) => s.stepId).sort()).toEqual(
-      ["plan", "research-1", "research-2", "research-3", "draft", "pause-before-review", "await-feedback", "finalize"].sort(),
+      [
+        "plan",
+        "checkpoint:plan:v1",
+        "research-1",
+        "research-2",
+        "research-3",
+        "draft",
+        "checkpoint:report:v1",
+        "pause-before-review",
+        "await-feedback",
+        "checkpoint:report:v2",
+        "finalize",
+      ].sort(),
     );
     expect(steps.every((s) => s.status === "completed")).toBe(true);
     expect(byId["plan"]?.output).toMatchObject({ simulated: true, provider: "simulated" });

@@ -34,11 +34,14 @@ describe("on the embedded engine", () => {
     expect(detail.run).toMatchObject({ triggeredByEmail: operator.email, output: { feedback: { received: true, comments: "Add a cost section." }, simulated: true } });
     expect(detail.steps.map((s) => [s.stepId, s.status])).toEqual([
       ["plan", "completed"],
+      ["checkpoint:plan:v1", "completed"],
       ["research-1", "completed"],
       ["research-2", "completed"],
       ["draft", "completed"],
+      ["checkpoint:report:v1", "completed"],
       ["pause-before-review", "completed"],
       ["await-feedback", "completed"],
+      ["checkpoint:report:v2", "completed"],
       ["finalize", "completed"],
     ]);
     // The middleware records completion from the SDK's response, a moment before the engine stores it.
