@@ -10,7 +10,7 @@ import {
   upsertStep,
   type StepIdentity,
 } from "@/server/runs/recorder";
-import { log } from "@/server/log";
+import { log, withLogContext } from "@/server/log";
 import { splitEventData } from "@/server/runs/envelope";
 import { createApproval, type WfloApproval } from "@/server/approvals/gate";
 import { gateLlmCalls } from "@/server/approvals/gated-llm";
@@ -211,7 +211,12 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     return { ...arg, ctx: { ...ctx, wflo: { ...wflo, ...checkpoints } } };
   }
 
-  async wrapRequest({ next, fn, runId, requestInfo }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
+  async wrapRequest(args: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
+    // Every log line written while this request runs the workflow carries its run (= trace) id.
+    return args.runId ? withLogContext({ runId: args.runId }, () => this.recordRequest(args)) : this.recordRequest(args);
+  }
+
+  private async recordRequest({ next, fn, runId, requestInfo }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
     if (!recorded(fn) || !runId) return next();
     const db = getDb();
     const body = requestBody.safeParse(await requestInfo.body());
@@ -245,7 +250,7 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     if (recorded(fn)) await guardStep(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, hashedId: stepInfo.hashedId });
     const served = await this.reused(fn);
     // `has`, not `get`: null is a legal recorded output.
-    return served?.runs.has(stepInfo.hashedId) ? served.runs.get(stepInfo.hashedId) : next();
+    return served?.runs.has(stepInfo.hashedId) ? served.runs.get(stepInfo.hashedId) : withLogContext({ runId: ctx.runId, step: stepInfo.options.id }, next);
   }
 
   /** A reused sleep or wait cannot be skipped (the SDK reports it before any hook can), so it is made short. */

@@ -9,6 +9,7 @@ import type { Engine } from "@/inngest/engine";
 import { startEmbeddedEngine } from "@/inngest/engine/from-env";
 import { bootstrapAdmin } from "@/server/auth/bootstrap";
 import { log } from "@/server/log";
+import { startTraceExport } from "@/server/tracing/export";
 
 const g = globalThis as unknown as { __wfloBoot?: Promise<void>; __wfloEngine?: Engine };
 
@@ -31,6 +32,8 @@ async function doBoot() {
   process.env.NEXTAUTH_URL ??= `http://localhost:${process.env.PORT ?? 3000}`;
   // Printed with console.log on purpose: the one-time password must reach a person, not a log pipeline.
   await bootstrapAdmin(getDb(), (line) => console.log(`[wflo] ${line}`));
+  // Spans leave over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  startTraceExport(getDb());
   if (inngestMode() === "embedded") await startEngine();
   else log.info({ mode: inngestMode() }, "workflows run on the configured Inngest server; embedded engine off");
 }

@@ -7,7 +7,9 @@ import { can } from "@/server/auth/permissions";
 export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
   const user = await requirePageUser("runs:read");
   const { runId } = await params;
-  // Awaited: the detail renders with plain useQuery, so the HTML has the run only if the data is there first.
+  // The trace starts loading at once and streams to the browser when ready (the explorer waits for it);
+  // the detail is awaited: it renders with plain useQuery, so the HTML has the run only if the data is there first.
+  void prefetch(trpc.tracing.get.queryOptions({ runId }));
   await prefetch(trpc.runs.get.queryOptions({ runId }));
   return (
     <HydrateClient>

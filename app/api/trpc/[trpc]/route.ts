@@ -3,9 +3,14 @@ import { getDb } from "@/db/client";
 import { appRouter } from "@/server/api/root";
 import { createInnerContext } from "@/server/api/trpc";
 import { currentUser } from "@/server/auth/session";
-import { log } from "@/server/log";
+import { log, requestIdOf, withLogContext } from "@/server/log";
 
 function handler(req: Request) {
+  // One correlation id per request on every log line it causes.
+  return withLogContext({ requestId: requestIdOf(req) }, () => handle(req));
+}
+
+function handle(req: Request) {
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
