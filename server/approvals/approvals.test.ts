@@ -217,7 +217,7 @@ describe("the REST API with an API key", () => {
     expect(viewerTry.status).toBe(403);
     const badBody = await call(bot.secret, { decision: "maybe" });
     expect(badBody.status).toBe(400);
-    expect(await badBody.json()).toEqual({ error: { status: 400, message: "decision: decision must be approve or reject" } });
+    expect(await badBody.json()).toEqual({ error: "decision: decision must be approve or reject", code: "BAD_REQUEST", field: "decision" });
 
     const ok = await call(bot.secret, { decision: "approve", comment: "approved from Slack" });
     expect(ok.status).toBe(200);

@@ -14,7 +14,7 @@ const ADDED_BY_ROLE = {
     "policies:read",
     "workflows:read",
   ],
-  operator: ["runs:trigger", "runs:cancel", "runs:rerun", "guards:reset"],
+  operator: ["runs:trigger", "runs:cancel", "runs:rerun", "guards:reset", "usage:record"],
   approver: ["approvals:decide"],
   admin: [
     "users:read",

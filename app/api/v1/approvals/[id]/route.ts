@@ -1,0 +1,3 @@
+import { getApprovalRoute } from "@/server/rest/routes";
+
+export const GET = getApprovalRoute.handle;

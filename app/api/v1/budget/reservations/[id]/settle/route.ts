@@ -1,0 +1,3 @@
+import { settleRoute } from "@/server/rest/routes";
+
+export const POST = settleRoute.handle;

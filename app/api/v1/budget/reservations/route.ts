@@ -1,0 +1,3 @@
+import { reserveRoute } from "@/server/rest/routes";
+
+export const POST = reserveRoute.handle;

@@ -1,0 +1,3 @@
+import { listBudgetsRoute } from "@/server/rest/routes";
+
+export const GET = listBudgetsRoute.handle;

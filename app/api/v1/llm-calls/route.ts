@@ -1,0 +1,3 @@
+import { recordLlmCallRoute } from "@/server/rest/routes";
+
+export const POST = recordLlmCallRoute.handle;

@@ -1,0 +1,3 @@
+import { cancelRunRoute } from "@/server/rest/routes";
+
+export const POST = cancelRunRoute.handle;

@@ -1,0 +1,3 @@
+import { getRunRoute } from "@/server/rest/routes";
+
+export const GET = getRunRoute.handle;

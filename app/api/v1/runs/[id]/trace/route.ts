@@ -1,0 +1,3 @@
+import { getRunTraceRoute } from "@/server/rest/routes";
+
+export const GET = getRunTraceRoute.handle;
