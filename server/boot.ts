@@ -43,7 +43,6 @@ async function startEngine() {
   try {
     const engine = await startEmbeddedEngine(getDb());
     g.__wfloEngine = engine;
-    log.info({ url: engine.url }, "embedded engine listening");
     const stop = () => void engine.stop();
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
