@@ -18,6 +18,7 @@ import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
 import { guardStep } from "@/server/governance/guards/step-guard";
 import { createCheckpoints } from "@/server/recovery/checkpoint";
+import { recordCompensable } from "@/server/recovery/compensation";
 import { recordRecoveryStart, REUSED_WAIT, servedSteps, type ForkOf, type Served } from "@/server/recovery/runtime";
 
 /**
@@ -38,7 +39,8 @@ import { recordRecoveryStart, REUSED_WAIT, servedSteps, type ForkOf, type Served
  * - `transformFunctionInput` adds `ctx.wflo` (with `checkpoint`, `checkpointed`, `rollbackToCheckpoint`).
  * - `wrapStepHandler` serves a forked run's reused steps from the parent's records
  *   (server/recovery/runtime.ts): the step still completes durably in the child, but its
- *   handler (an LLM call, say) never runs, so nothing is called or billed twice.
+ *   handler (an LLM call, say) never runs, so nothing is called or billed twice. It also
+ *   records steps their workflow declares a compensation for (server/recovery/compensation.ts).
  *
  * Recording is best-effort: hooks log failures and never fail the user's step, and the
  * lifecycle function (functions/system/run-lifecycle.ts) settles terminal states from the
@@ -250,7 +252,12 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     if (recorded(fn)) await guardStep(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, hashedId: stepInfo.hashedId });
     const served = await this.reused(fn);
     // `has`, not `get`: null is a legal recorded output.
-    return served?.runs.has(stepInfo.hashedId) ? served.runs.get(stepInfo.hashedId) : withLogContext({ runId: ctx.runId, step: stepInfo.options.id }, next);
+    if (served?.runs.has(stepInfo.hashedId)) return served.runs.get(stepInfo.hashedId);
+    const output = await withLogContext({ runId: ctx.runId, step: stepInfo.options.id }, next);
+    // A step its workflow can undo is recorded inside the step, before its result is committed
+    // (server/recovery/compensation.ts). A reused step is not: its effect belongs to the parent run.
+    if (recorded(fn)) await recordCompensable(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, output });
+    return output;
   }
 
   /** A reused sleep or wait cannot be skipped (the SDK reports it before any hook can), so it is made short. */

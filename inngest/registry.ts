@@ -4,6 +4,7 @@ import { flaky } from "./functions/flaky";
 import { hello } from "./functions/hello";
 import { researchAssistant } from "./functions/research-assistant";
 import { runLifecycle } from "./functions/system/run-lifecycle";
+import { runRollback } from "./functions/system/run-rollback";
 import type { Workflow } from "./functions/define";
 
 /**
@@ -12,7 +13,7 @@ import type { Workflow } from "./functions/define";
  */
 export const workflows: readonly Workflow[] = [researchAssistant, dataAnalyst, hello, flaky, cleanupRecords];
 
-export const systemFunctions = [runLifecycle] as const;
+export const systemFunctions = [runLifecycle, runRollback] as const;
 
 export const servedFunctions = [...workflows.map((w) => w.fn), ...systemFunctions];
 

@@ -11,7 +11,8 @@ const deletePlan = z.object({
 /**
  * The approvals demo: a low-risk step (a snapshot, auto-approved by the built-in policy) and a
  * high-risk step (deleting rows, waits for an approver who did not start the run). Counting is
- * simulated: it is deterministic per input, so every replay sees the same numbers.
+ * simulated: it is deterministic per input, so every replay sees the same numbers. The delete
+ * declares its compensation (restore from the snapshot), so an operator can roll the run back.
  */
 export const cleanupRecords = defineWorkflow(
   {
@@ -20,6 +21,13 @@ export const cleanupRecords = defineWorkflow(
     description: "Snapshots a table (low risk, auto-approved), then deletes old rows once an approver agrees (high risk).",
     event: "maintenance/cleanup.requested",
     retries: 2,
+    // "Roll back run" on the run page restores the deleted rows from the snapshot taken before.
+    compensate: {
+      delete: async (output) => {
+        const done = z.object({ deleted: z.number(), table: z.string() }).parse(output);
+        return { restored: done.deleted, table: done.table, from: `s3://wflo-demo/snapshots/${done.table}.parquet` };
+      },
+    },
     input: z.object({
       table: z.enum(["audit_exports", "session_logs", "temp_uploads"], { error: "table must be one of: audit_exports, session_logs, temp_uploads" }).default("audit_exports").describe("Which table to clean up"),
       olderThanDays: z.number({ error: "olderThanDays must be a number" }).int("olderThanDays must be a whole number").min(30, "olderThanDays must be at least 30").max(3650, "olderThanDays must be at most 3650").default(90).describe("Delete rows older than this many days"),

@@ -1,6 +1,7 @@
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { checkpointInput, diffInput, forkInput, runIdInput } from "./schemas";
 import { replayRun } from "./replay";
+import { requestRollback, rollbackStatus } from "./rollback";
 import { diffCheckpoints, forkRun, forkTree, listCheckpoints, recoveryInfo, rollbackToCheckpoint, timeline } from "./service";
 
 /** Checkpoints, forks, rollback and replay of runs (server/recovery). */
@@ -30,6 +31,17 @@ export const recoveryRouter = createTRPCRouter({
   replay: requirePermission("runs:rerun")
     .input(runIdInput)
     .mutation(({ ctx, input }) => replayRun(ctx.db, input.runId)),
+  /**
+   * "Roll back run": the finished run's compensations, newest first, in a system run. Same
+   * permission as cancel: both stop what a run did. Two at once: one proceeds, one gets CONFLICT.
+   */
+  rollback: requirePermission("runs:cancel")
+    .input(runIdInput)
+    .mutation(({ ctx, input }) => requestRollback(ctx.db, ctx.user, input.runId)),
+  /** The run's rollback (if any) and its compensable steps with their status, attempts and error. */
+  rollbackStatus: requirePermission("runs:read")
+    .input(runIdInput)
+    .query(({ ctx, input }) => rollbackStatus(ctx.db, input.runId)),
   /** Time travel: the workflow's state after each step. */
   timeline: requirePermission("runs:read")
     .input(runIdInput)

@@ -1,0 +1,78 @@
+import { TRPCError } from "@trpc/server";
+import { asc, desc, eq, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { runCompensations, runRollbacks, runs, TERMINAL_RUN_STATUSES } from "@/db/schema";
+import type { SessionUser } from "@/server/api/trpc";
+import { writeAudit } from "@/server/audit/chain";
+import { sendEvent } from "@/server/runs/dispatch";
+import { openCompensations } from "./compensation";
+
+/** Handled by wflo's system function `system-run-rollback` (inngest/functions/system/run-rollback.ts). */
+export const ROLLBACK_EVENT = "wflo/run.rollback.requested";
+
+const isTerminal = (s: string) => (TERMINAL_RUN_STATUSES as readonly string[]).includes(s);
+
+/**
+ * "Roll back run": claims the run's one `run_rollbacks` row, then sends the event that runs its
+ * compensations. The claim is the primary key, so of two operators at once exactly one proceeds;
+ * the other gets CONFLICT naming who is rolling it back. A rollback that ended partly (a
+ * compensation kept failing) can be claimed again once someone has fixed the cause: only its
+ * open compensations run. Claim, audit and event are one transaction, so a refused event leaves
+ * nothing claimed.
+ */
+export async function requestRollback(db: Database, user: SessionUser, runId: string) {
+  const [run] = await db.select({ id: runs.id, workflowId: runs.workflowId, status: runs.status }).from(runs).where(eq(runs.id, runId));
+  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `runId: no run with id ${runId}` });
+  if (!isTerminal(run.status)) {
+    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: run ${runId} is ${run.status}; cancel it or let it finish before rolling it back` });
+  }
+  const open = await openCompensations(db, runId);
+  if (!open.length) {
+    const [existing] = await db.select({ status: runRollbacks.status }).from(runRollbacks).where(eq(runRollbacks.runId, runId));
+    if (existing?.status !== "running") {
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: run ${runId} has nothing to undo: none of its completed steps declared a compensation${existing ? " that is not already compensated" : ""}` });
+    }
+  }
+
+  return db.transaction(async (tx) => {
+    const [claimed] = await tx
+      .insert(runRollbacks)
+      .values({ runId, workflowId: run.workflowId, reason: "operator", requestedByEmail: user.email })
+      .onConflictDoUpdate({
+        target: runRollbacks.runId,
+        set: { status: "running", reason: "operator", requestedByEmail: user.email, failedStepId: null, error: null, endedAt: null, createdAt: sql`now()` },
+        setWhere: sql`${runRollbacks.status} = 'partly_rolled_back'`,
+      })
+      .returning({ runId: runRollbacks.runId });
+    if (!claimed) {
+      const [other] = await tx.select().from(runRollbacks).where(eq(runRollbacks.runId, runId));
+      const who = other?.requestedByEmail ?? (other?.reason === "automatic" ? "the workflow's automatic rollback" : "someone else");
+      throw new TRPCError({
+        code: "CONFLICT",
+        message:
+          other?.status === "running"
+            ? `runId: run ${runId} is already being rolled back by ${who} (since ${other.createdAt.toISOString()})`
+            : `runId: run ${runId} was already rolled back by ${who}`,
+      });
+    }
+    await writeAudit(tx, { id: user.id, email: user.email }, { action: "run.rollback", targetType: "run", targetId: runId, after: { compensations: open.map((c) => c.stepId) } });
+    const eventId = await sendEvent(ROLLBACK_EVENT, { runId, workflowId: run.workflowId, requestedByEmail: user.email });
+    return { eventId, runId, compensations: open.map((c) => c.stepId) };
+  });
+}
+
+/** The run page's rollback card: the rollback (if any) and every compensable step, newest first. */
+export async function rollbackStatus(db: Database, runId: string) {
+  const [rollback] = await db.select().from(runRollbacks).where(eq(runRollbacks.runId, runId));
+  const compensations = await db
+    .select({ stepId: runCompensations.stepId, seq: runCompensations.seq, status: runCompensations.status, attempts: runCompensations.attempts, error: runCompensations.error, compensatedAt: runCompensations.compensatedAt })
+    .from(runCompensations)
+    .where(eq(runCompensations.runId, runId))
+    .orderBy(desc(runCompensations.seq), asc(runCompensations.stepId));
+  return {
+    rollback: rollback ?? null,
+    /** A compensation kept failing: the run is not silently done, a person must look. */
+    needsAttention: rollback?.status === "partly_rolled_back",
+    compensations,
+  };
+}
