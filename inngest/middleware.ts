@@ -147,9 +147,16 @@ function asyncDetail(o: Op): Record<string, unknown> | undefined {
   }
 }
 
+/** The SDK's error for a request whose run was re-dispatched meanwhile (checkpoint answered 409). */
+const STALE_DISPATCH = "StaleDispatchError";
+
 /** What one response tells about the run: its ops recorded, the run moved on or finished. */
 async function recordResponse(db: Database, runId: string, attempt: number, res: Middleware.Response): Promise<void> {
   const noRetry = Object.entries(res.headers).some(([k, v]) => k.toLowerCase() === "x-inngest-no-retry" && v === "true");
+  // The server refused this request's checkpoint (409) because its lease expired and a newer
+  // dispatch of the run owns it now: that dispatch reports the outcome. Recording this one as
+  // "failed" would stick (terminal states are final) while the run goes on and completes.
+  if (res.status >= 500 && toRecordedError(parseJson(res.body)).name === STALE_DISPATCH) return;
   if (res.status === 200) return finishRun(db, runId, { status: "completed", output: parseJson(res.body) });
   if (res.status === 400 || (res.status >= 500 && noRetry)) {
     return finishRun(db, runId, { status: "failed", error: toRecordedError(parseJson(res.body)) });
