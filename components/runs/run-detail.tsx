@@ -142,7 +142,7 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
             <CardHeader title="Input" />
             <div className="px-5 py-4"><JsonView value={run.input} /></div>
           </Card>
-          <RecoveryPanels runId={runId} live={!run.terminal} canFork={canRerun} />
+          <RecoveryPanels runId={runId} live={!run.terminal} canFork={canRerun} canRollback={canCancel} />
           <Card>
             <CardHeader title={run.status === "failed" ? "Error" : "Output"} action={simulated && run.output ? <SimulatedBadge /> : undefined} />
             <div className="px-5 py-4">
