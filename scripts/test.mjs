@@ -18,6 +18,12 @@ if (!existsSync(chromium)) {
   process.exit(1);
 }
 
+// The sandbox's escape-attempt suite runs real code under bubblewrap; without it those tests cannot mean anything.
+if (!existsSync("/usr/bin/bwrap")) {
+  console.error("bubblewrap not found at /usr/bin/bwrap. Install it (apt-get install bubblewrap): the sandbox tests run code in it.");
+  process.exit(1);
+}
+
 function step(name, cmd, args) {
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
