@@ -227,6 +227,26 @@ export const llmCalls = pgTable(
 export type LlmCallRow = typeof llmCalls.$inferSelect;
 
 /**
+ * The provider's raw result of a successful governed call made with an idempotency key (its
+ * JSON, at most 4 MiB), so a durable step retried after the call was settled but before the
+ * step's own result was saved gets the recorded result back instead of calling and paying
+ * again (server/governance/track.ts). Written before the settle; it counts only once its
+ * reservation's llm_calls row exists with status 'ok'. Keyed by the idempotency key, so a
+ * later successful attempt of the same step replaces an earlier unsettled one.
+ */
+export const llmCallResults = pgTable(
+  "llm_call_results",
+  {
+    idempotencyKey: text("idempotency_key").primaryKey(),
+    reservationId: uuid("reservation_id").notNull(),
+    result: jsonb("result").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("llm_call_results_reservation_idx").on(t.reservationId)],
+);
+export type LlmCallResultRow = typeof llmCallResults.$inferSelect;
+
+/**
  * Spend per hour x provider x model x workflow, maintained by settle, so dashboards never
  * scan llm_calls. `workflow` is '' when a call had none.
  */
