@@ -16,6 +16,7 @@ import { createApproval, type WfloApproval } from "@/server/approvals/gate";
 import { gateLlmCalls } from "@/server/approvals/gated-llm";
 import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
+import { wrapClient, type WrapOptions } from "@/server/adapters/wrap-client";
 import { guardStep } from "@/server/governance/guards/step-guard";
 import { createCheckpoints } from "@/server/recovery/checkpoint";
 import { recordCompensable } from "@/server/recovery/compensation";
@@ -61,6 +62,8 @@ export type WfloContext = {
   approval: WfloApproval;
   /** Runs agent-written code in the configured sandbox as one durable step (server/sandbox). */
   sandbox: WfloSandbox;
+  /** The same client (openai, @anthropic-ai/sdk, @google/genai) with every LLM call governed as a durable step `llm:<model>:<n>` (server/adapters). */
+  wrap: <C extends object>(client: C, opts?: WrapOptions) => C;
 };
 
 const requestBody = z.object({
@@ -213,7 +216,8 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
     };
     const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
-    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: gateLlmCalls(createLlm(ctx.step, run), approval, envelope.requireApproval === true), trackLlmCall: createTrack(ctx.step, run), approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }) };
+    const trackLlmCall = createTrack(ctx.step, run);
+    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: gateLlmCalls(createLlm(ctx.step, run), approval, envelope.requireApproval === true), trackLlmCall, approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }), wrap: (client, opts) => wrapClient(client, { trackLlmCall }, opts) };
     this.forkOf = envelope.forkOf;
     const fork = envelope.forkOf;
     const checkpoints = createCheckpoints(ctx.step, ctx.runId, fork?.checkpoint && fork.state !== undefined ? { ...fork.checkpoint, state: fork.state } : undefined);
