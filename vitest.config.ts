@@ -8,7 +8,8 @@ export default defineConfig({
     globalSetup: ["./db/testing/global-setup.ts"],
     setupFiles: ["./db/testing/setup.ts"],
     pool: "forks",
-    testTimeout: 30_000,
+    // Engine-backed tests wait for real runs; on a loaded 2-core CI machine those can take a while.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     env: { NODE_ENV: "test" },
   },

@@ -58,12 +58,15 @@ if (existsSync(vitest)) {
   const v = JSON.parse(readFileSync(vitest, "utf8"));
   passed += v.numPassedTests;
   failed += v.numFailedTests;
+  // Never trust an exit code alone: a dependency's exit hook once turned failing runs into exit 0.
+  if (v.numFailedTests > 0 || v.success === false) ok = false;
 }
 const pw = path.join(reports, "playwright.json");
 if (built && existsSync(pw)) {
   const p = JSON.parse(readFileSync(pw, "utf8"));
   passed += p.stats.expected;
   failed += p.stats.unexpected + (p.stats.flaky ?? 0);
+  if (p.stats.unexpected > 0) ok = false;
 }
 if (!ok && failed === 0) failed = 1; // a failed typecheck or build counts too
 console.log(`\ntests: ${passed} passed, ${failed} failed`);

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { approvalDecisions, auditLog, governanceNotifications, users } from "@/db/schema";
 import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
@@ -72,7 +72,7 @@ describe("the demo workflow", () => {
     expect(res).toMatchObject({ status: "approved", final: true });
     await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed");
     expect((await h.engineRun(runId))?.output).toMatchObject({ deleted: 500, olderThanDays: 120, approvedBy: approver2.email, comment: "checked the snapshot", edited: true });
-    const audit = await h.fresh.db.select().from(auditLog).where(eq(auditLog.targetId, gate.id));
+    const audit = await h.fresh.db.select().from(auditLog).where(eq(auditLog.targetId, gate.id)).orderBy(asc(auditLog.id));
     expect(audit.map((r) => r.action)).toEqual(["approval.request", "approval.approve"]);
     expect(await verifyAuditChain(h.fresh.db)).toMatchObject({ ok: true });
     const notes = await h.fresh.db.select().from(governanceNotifications).where(eq(governanceNotifications.runId, runId));
@@ -100,7 +100,7 @@ describe("the demo workflow", () => {
     const runId = await startCleanup(operator);
     const gate = await h.until("the approval row", async () => (await h.as(viewer).approvals.list({})).find((a) => a.runId === runId), 20_000);
     await h.as(approver).approvals.decide({ approvalId: gate.id, decision: "approve", comment: "instant" });
-    await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed", 15_000);
+    await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed", 45_000);
     expect((await h.engineRun(runId))?.output).toMatchObject({ approvedBy: approver.email, comment: "instant" });
   });
 
@@ -152,7 +152,7 @@ describe("escalation and deadlines (shortened timers)", () => {
       code: "FORBIDDEN",
       message: "deciding this approval needs the admin role or higher; yours is approver",
     });
-    await h.until("the escalation", async () => (await h.approval(gate.id)).escalatedAt, 10_000);
+    await h.until("the escalation", async () => (await h.approval(gate.id)).escalatedAt, 45_000);
     expect((await h.approval(gate.id)).deciderRole).toBe("approver");
     await h.until("the deadline default", async () => (await h.engineRun(runId))?.status === "completed", 15_000);
     expect((await h.engineRun(runId))?.output).toMatchObject({ status: "rejected", approved: false, decidedBy: "timeout", timedOut: true });

@@ -50,7 +50,7 @@ afterAll(async () => {
 
 const caller = () => appRouter.createCaller(createInnerContext({ db: fresh.db, user: admin }));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -58,7 +58,7 @@ export async function startRunsHarness(): Promise<RunsHarness> {
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
   await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
 
-  const until: RunsHarness["until"] = async (what, probe, timeoutMs = 20_000) => {
+  const until: RunsHarness["until"] = async (what, probe, timeoutMs = 60_000) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const v = await probe();
