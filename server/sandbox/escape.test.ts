@@ -203,6 +203,8 @@ open("inside.txt", "w").write("fine")`);
     expect(r.outcome).toBe("ok");
     expect(r.stdout).toBe("started\n");
     expect(Date.now() - started).toBeLessThan(1_500);
+    // The kernel kills the sandbox's PID namespace when its init exits; reaping may take a moment on a loaded host.
+    for (let i = 0; i < 30 && hostProcessesWith(nonce).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(hostProcessesWith(nonce)).toEqual([]);
   });
 
