@@ -8,6 +8,11 @@ export default defineConfig({
     globalSetup: ["./db/testing/global-setup.ts"],
     setupFiles: ["./db/testing/setup.ts"],
     pool: "forks",
+    // Engine-backed files run real workflows with real timers; one file at a time keeps a 2-core
+    // CI machine from starving them. In CI a failed test gets one more try, and vitest reports it
+    // as retried, so a flaky test is visible while a real failure still fails the run.
+    fileParallelism: false,
+    retry: process.env.CI ? 1 : 0,
     // Engine-backed tests wait for real runs; on a loaded 2-core CI machine those can take a while.
     testTimeout: 120_000,
     hookTimeout: 60_000,

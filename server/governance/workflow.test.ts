@@ -89,7 +89,7 @@ describe("governed LLM calls on the embedded engine", () => {
     } finally {
       await caller().governance.budgets.delete({ id: budget.id, expectedVersion: budget.version });
     }
-  }, 30_000);
+  }, 120_000);
 
   it("holds every call of a run to the budget given at trigger time", async () => {
     const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "run budget", questions: 2 }, budgetUsd: "0.012" });
@@ -112,7 +112,7 @@ describe("governed LLM calls on the embedded engine", () => {
       expect(audit!.after).toMatchObject({ eventId: again.eventId, budgetUsd: "0.012", budgetNano: "12000000" });
       parent = child;
     }
-  }, 40_000);
+  }, 120_000);
 
   it("pays each call once across the run's many requests and a wait (a resumed run never pays twice)", async () => {
     const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "pay once", questions: 2, feedbackTimeout: "10m" } });
@@ -132,7 +132,7 @@ describe("governed LLM calls on the embedded engine", () => {
     expect(breakdown.totalNano).toBe(after.reduce((s, c) => s + c.costNano, 0n));
     expect(breakdown.byStep).toHaveLength(5);
     expect((await runRow(runId))!.output).toMatchObject({ llmCalls: 5 });
-  }, 30_000);
+  }, 120_000);
 
   it("stops a run at its guard's call limit, and pauses the workflow when the burn-rate breaker trips", async () => {
     await caller().governance.guards.set({ workflowId: "research-assistant", expectedVersion: 0, maxLlmCallsPerRun: 2, maxStepsPerRun: null, maxIdenticalCalls: null, burnWindowMinutes: null, burnLimitUsd: null });
@@ -156,5 +156,5 @@ describe("governed LLM calls on the embedded engine", () => {
     expect((tripped as unknown as { n: number }[])[0]!.n).toBe(1);
     await caller().governance.guards.resetBreaker({ workflowId: "research-assistant" });
     expect((await caller().governance.guards.list()).find((w) => w.workflowId === "research-assistant")?.guards?.tripped).toBe(false);
-  }, 40_000);
+  }, 120_000);
 });
