@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
+import type { InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import { closeDb } from "@/db/client";
 import { runs, users } from "@/db/schema";
@@ -42,7 +43,12 @@ export type RunsHarness = {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startRunsHarness(): Promise<RunsHarness> {
+export type RunsHarnessOptions = {
+  /** Test-only Inngest functions served beside the app's own (they must use the app's `inngest` client). */
+  extraFunctions?: readonly InngestFunction.Any[];
+};
+
+export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<RunsHarness> {
   const port = Number(process.env.WFLO_ENGINE_PORT);
   if (!port) throw new Error("call claimEnginePort() inside vi.hoisted before importing the runs harness");
   const fresh = await freshDatabase();
@@ -54,7 +60,7 @@ export async function startRunsHarness(): Promise<RunsHarness> {
   if (new URL(inngest.eventBaseUrl).port !== String(port)) {
     throw new Error(`the Inngest client sends to ${inngest.eventBaseUrl}, not the engine on port ${port}: it was imported before claimEnginePort()`);
   }
-  const app: Server = createServer(serve({ client: inngest, functions: servedFunctions }));
+  const app: Server = createServer(serve({ client: inngest, functions: [...servedFunctions, ...(opts.extraFunctions ?? [])] }));
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
   await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
 
