@@ -14,7 +14,13 @@
  *   - caching: OpenAI prompts of >= 1024 tokens seen before report cached_tokens (multiple of
  *     128); Anthropic blocks marked cache_control report cache_creation the first time and
  *     cache_read after;
- *   - a model whose name contains "fail" gets a 500 error in the provider's error format.
+ *   - a model whose name contains "fail" gets a 500 error in the provider's error format;
+ *   - tool calls (OpenAI chat + responses, Anthropic messages; JSON and SSE): when the request
+ *     offers tools and the last user message contains `call tool <name> with <json-object>`
+ *     with no tool result after it yet, the answer is a call to tool <name> with that JSON as
+ *     its arguments (output tokens: tokens of name + arguments); once a tool result follows
+ *     the last user message, the answer is text `Tool result: <result>` (each result verbatim,
+ *     one per line), so an agent's tool loop ends after one round.
  *
  * Run it alone for manual use: `npx tsx server/governance/testing/provider-server.ts [port]`.
  */
@@ -32,7 +38,13 @@ export type ProviderServerOptions = {
   reply?: (lastUserText: string, model: string) => string;
 };
 
-export type RecordedRequest = { api: "openai.chat" | "openai.responses" | "anthropic.messages" | "google.generate"; model: string; stream: boolean };
+export type RecordedRequest = {
+  api: "openai.chat" | "openai.responses" | "anthropic.messages" | "google.generate";
+  model: string;
+  stream: boolean;
+  /** Set when the answer was a tool call: the tool's name. */
+  toolCall?: string;
+};
 
 export type ProviderServer = {
   url: string;
@@ -63,18 +75,46 @@ function textOf(content: unknown): string {
   return "";
 }
 
-type Turn = { role: string; text: string; cacheMark: boolean };
+/** `toolResult`: a tool's output sent back (OpenAI role "tool", responses function_call_output, Anthropic tool_result blocks). */
+type Turn = { role: string; text: string; cacheMark: boolean; toolResult?: boolean };
 
 function hasCacheMark(content: unknown): boolean {
   return Array.isArray(content) && content.some((b) => isObj(b) && b.cache_control !== undefined);
 }
 
-type Prompt = { turns: Turn[]; lastUser: string };
+/** `toolResults`: outputs of tools sent after the last user message (the tool-call convention). */
+type Prompt = { turns: Turn[]; lastUser: string; toolResults: string[] };
 
 function prompt(turns: Turn[]): Prompt {
-  const lastUser = [...turns].reverse().find((t) => t.role === "user")?.text ?? "";
-  return { turns, lastUser };
+  let at = -1;
+  for (let i = turns.length - 1; i >= 0; i--) {
+    if (turns[i]!.role === "user" && !turns[i]!.toolResult) {
+      at = i;
+      break;
+    }
+  }
+  const lastUser = at >= 0 ? turns[at]!.text : "";
+  const toolResults = turns.slice(at + 1).filter((t) => t.toolResult).map((t) => t.text);
+  return { turns, lastUser, toolResults };
 }
+
+/** A tool call the convention asks for: `call tool <name> with <json-object>` in the last user message. */
+type ToolCall = { name: string; args: string };
+
+function requestedTool(p: Prompt, offersTools: boolean): ToolCall | undefined {
+  if (!offersTools || p.toolResults.length > 0) return undefined;
+  const m = /call tool ([A-Za-z0-9_.-]+) with (\{[\s\S]*\})/.exec(p.lastUser);
+  if (!m) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(m[2]!);
+    if (!isObj(parsed)) return undefined;
+    return { name: m[1]!, args: JSON.stringify(parsed) };
+  } catch {
+    return undefined;
+  }
+}
+
+const offers = (tools: unknown) => Array.isArray(tools) && tools.length > 0;
 
 export async function startProviderServer(opts: ProviderServerOptions = {}): Promise<ProviderServer> {
   const requests: RecordedRequest[] = [];
@@ -89,7 +129,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
 
   /** Output accounting shared by all formats. */
   function answer(model: string, p: Prompt, maxTokens: number | undefined, reasoningInside: boolean) {
-    const text = replyFor(p.lastUser, model);
+    const text = p.toolResults.length ? `Tool result: ${p.toolResults.join("\n")}` : replyFor(p.lastUser, model);
     const thinks = reasoningInside ? /^(o\d|gpt-5)/.test(model) : /^gemini-2\.5/.test(model);
     const reasoning = thinks ? REASONING_TOKENS : 0;
     let visible = tokens(text);
@@ -100,6 +140,12 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       finished = false;
     }
     return { text, visible, reasoning, finished };
+  }
+
+  /** Output accounting of a tool call: the name and arguments are what the model "wrote". */
+  function toolAnswer(model: string, call: ToolCall, reasoningInside: boolean) {
+    const reasoning = reasoningInside && /^(o\d|gpt-5)/.test(model) ? REASONING_TOKENS : 0;
+    return { visible: tokens(call.name + call.args), reasoning };
   }
 
   function openaiCached(p: Prompt, total: number): number {
@@ -114,12 +160,20 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
 
   function chatTurns(body: Obj): Prompt {
     const msgs = Array.isArray(body.messages) ? body.messages : [];
-    return prompt(msgs.filter(isObj).map((m) => ({ role: String(m.role ?? "user"), text: textOf(m.content), cacheMark: false })));
+    return prompt(
+      msgs.filter(isObj).map((m) => {
+        const calls = Array.isArray(m.tool_calls) ? m.tool_calls.filter(isObj).map((c) => (isObj(c.function) ? `${String(c.function.name)}${String(c.function.arguments)}` : "")) : [];
+        return { role: String(m.role ?? "user"), text: [textOf(m.content), ...calls].filter(Boolean).join("\n"), cacheMark: false, toolResult: m.role === "tool" };
+      }),
+    );
   }
 
-  async function openaiChat(body: Obj, res: ServerResponse) {
+  async function openaiChat(body: Obj, res: ServerResponse, rec: RecordedRequest) {
     const model = String(body.model ?? "");
     const p = chatTurns(body);
+    const call = requestedTool(p, offers(body.tools));
+    if (call) rec.toolCall = call.name;
+    if (call) return openaiChatTool(body, res, model, p, call);
     const maxTokens = num(body.max_completion_tokens) ?? num(body.max_tokens);
     const a = answer(model, p, maxTokens, true);
     const promptTokens = inputTokens(p);
@@ -154,6 +208,51 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     });
   }
 
+  async function openaiChatTool(body: Obj, res: ServerResponse, model: string, p: Prompt, call: ToolCall) {
+    const t = toolAnswer(model, call, true);
+    const promptTokens = inputTokens(p);
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: t.visible + t.reasoning,
+      total_tokens: promptTokens + t.visible + t.reasoning,
+      prompt_tokens_details: { cached_tokens: openaiCached(p, promptTokens), audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: t.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    };
+    const id = nextId("chatcmpl");
+    const callId = nextId("call");
+    const created = 1_700_000_000 + seq;
+    if (body.stream === true) {
+      const includeUsage = isObj(body.stream_options) && body.stream_options.include_usage === true;
+      const chunk = (choices: unknown[], extra: Obj = {}) => ({ id, object: "chat.completion.chunk", created, model, system_fingerprint: "fp_wflo", choices, ...extra });
+      const delta = (d: Obj, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+      const events: unknown[] = [
+        delta({ role: "assistant", content: null }),
+        delta({ tool_calls: [{ index: 0, id: callId, type: "function", function: { name: call.name, arguments: "" } }] }),
+        ...pieces(call.args).map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
+        delta({}, "tool_calls"),
+      ];
+      if (includeUsage) events.push(chunk([], { usage }));
+      return sse(res, events.map((e) => ({ data: e })), "[DONE]");
+    }
+    json(res, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      system_fingerprint: "fp_wflo",
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: null, refusal: null, annotations: [], tool_calls: [{ id: callId, type: "function", function: { name: call.name, arguments: call.args } }] },
+          logprobs: null,
+          finish_reason: "tool_calls",
+        },
+      ],
+      usage,
+      service_tier: "default",
+    });
+  }
+
   // -------------------------------------------------------- OpenAI responses
 
   function responsesTurns(body: Obj): Prompt {
@@ -161,24 +260,31 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     if (typeof body.instructions === "string") turns.push({ role: "system", text: body.instructions, cacheMark: false });
     if (typeof body.input === "string") turns.push({ role: "user", text: body.input, cacheMark: false });
     else if (Array.isArray(body.input))
-      for (const m of body.input.filter(isObj)) turns.push({ role: String(m.role ?? "user"), text: textOf(m.content), cacheMark: false });
+      for (const m of body.input.filter(isObj)) {
+        if (m.type === "function_call") turns.push({ role: "assistant", text: `${String(m.name)}${String(m.arguments)}`, cacheMark: false });
+        else if (m.type === "function_call_output") turns.push({ role: "tool", text: typeof m.output === "string" ? m.output : textOf(m.output), cacheMark: false, toolResult: true });
+        else turns.push({ role: String(m.role ?? "user"), text: textOf(m.content), cacheMark: false });
+      }
     return prompt(turns);
   }
 
-  async function openaiResponses(body: Obj, res: ServerResponse) {
+  async function openaiResponses(body: Obj, res: ServerResponse, rec: RecordedRequest) {
     const model = String(body.model ?? "");
     const p = responsesTurns(body);
+    const call = requestedTool(p, offers(body.tools));
+    if (call) rec.toolCall = call.name;
     const a = answer(model, p, num(body.max_output_tokens), true);
     const input = inputTokens(p);
     const id = nextId("resp");
-    const msgId = nextId("msg");
+    const msgId = nextId(call ? "fc" : "msg");
     const created = 1_700_000_000 + seq;
+    const t = call ? toolAnswer(model, call, true) : a;
     const usage = {
       input_tokens: input,
       input_tokens_details: { cached_tokens: openaiCached(p, input) },
-      output_tokens: a.visible + a.reasoning,
-      output_tokens_details: { reasoning_tokens: a.reasoning },
-      total_tokens: input + a.visible + a.reasoning,
+      output_tokens: t.visible + t.reasoning,
+      output_tokens_details: { reasoning_tokens: t.reasoning },
+      total_tokens: input + t.visible + t.reasoning,
     };
     const part = { type: "output_text", text: a.text, annotations: [], logprobs: [] };
     const item = { id: msgId, type: "message", status: "completed", role: "assistant", content: [part] };
@@ -203,6 +309,22 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       truncation: "disabled",
       metadata: {},
     };
+    if (call) {
+      const fc = { id: msgId, type: "function_call", status: "completed", call_id: nextId("call"), name: call.name, arguments: call.args };
+      const finished = { ...base, incomplete_details: null, status: "completed", output: [fc], usage };
+      if (body.stream !== true) return json(res, 200, finished);
+      let n = 0;
+      const ev = (type: string, data: Obj) => ({ event: type, data: { type, sequence_number: n++, ...data } });
+      return sse(res, [
+        ev("response.created", { response: { ...base, status: "in_progress", output: [], usage: null } }),
+        ev("response.in_progress", { response: { ...base, status: "in_progress", output: [], usage: null } }),
+        ev("response.output_item.added", { output_index: 0, item: { ...fc, status: "in_progress", arguments: "" } }),
+        ...pieces(call.args).map((delta) => ev("response.function_call_arguments.delta", { item_id: msgId, output_index: 0, delta })),
+        ev("response.function_call_arguments.done", { item_id: msgId, output_index: 0, arguments: call.args }),
+        ev("response.output_item.done", { output_index: 0, item: fc }),
+        ev("response.completed", { response: finished }),
+      ]);
+    }
     const done = { ...base, status: a.finished ? "completed" : "incomplete", output: [item], usage };
     if (body.stream === true) {
       let n = 0;
@@ -229,15 +351,22 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     const turns: Turn[] = [];
     if (body.system !== undefined) turns.push({ role: "system", text: textOf(body.system), cacheMark: hasCacheMark(body.system) });
     for (const m of (Array.isArray(body.messages) ? body.messages : []).filter(isObj)) {
-      turns.push({ role: String(m.role ?? "user"), text: textOf(m.content), cacheMark: hasCacheMark(m.content) });
+      const blocks = Array.isArray(m.content) ? m.content.filter(isObj) : [];
+      const results = blocks.filter((b) => b.type === "tool_result");
+      const uses = blocks.filter((b) => b.type === "tool_use").map((b) => `${String(b.name)}${JSON.stringify(b.input ?? {})}`);
+      // A user message carrying tool results is the tool's turn, not the user's.
+      if (results.length) for (const r of results) turns.push({ role: "tool", text: textOf(r.content), cacheMark: r.cache_control !== undefined, toolResult: true });
+      else turns.push({ role: String(m.role ?? "user"), text: [textOf(m.content), ...uses].filter(Boolean).join("\n"), cacheMark: hasCacheMark(m.content) });
     }
     return prompt(turns);
   }
 
-  async function anthropicMessages(body: Obj, res: ServerResponse) {
+  async function anthropicMessages(body: Obj, res: ServerResponse, rec: RecordedRequest) {
     const model = String(body.model ?? "");
     const p = anthropicTurns(body);
-    const a = answer(model, p, num(body.max_tokens), true);
+    const call = requestedTool(p, offers(body.tools));
+    if (call) rec.toolCall = call.name;
+    const a = call ? { ...toolAnswer(model, call, false), text: "", finished: true } : answer(model, p, num(body.max_tokens), true);
     const total = inputTokens(p);
     // The cacheable prefix runs through the last turn marked cache_control.
     const lastMark = p.turns.map((t) => t.cacheMark).lastIndexOf(true);
@@ -260,10 +389,20 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       service_tier: "standard",
     };
     const id = nextId("msg");
-    const stop = a.finished ? "end_turn" : "max_tokens";
-    const message = { id, type: "message", role: "assistant", model, content: [{ type: "text", text: a.text }], stop_reason: stop, stop_sequence: null, usage };
+    const stop = call ? "tool_use" : a.finished ? "end_turn" : "max_tokens";
+    const toolUse = call ? { type: "tool_use", id: nextId("toolu"), name: call.name, input: JSON.parse(call.args) as unknown } : undefined;
+    const message = { id, type: "message", role: "assistant", model, content: [toolUse ?? { type: "text", text: a.text }], stop_reason: stop, stop_sequence: null, usage };
     if (body.stream === true) {
       const ev = (type: string, data: Obj) => ({ event: type, data: { type, ...data } });
+      if (call && toolUse)
+        return sse(res, [
+          ev("message_start", { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }),
+          ev("content_block_start", { index: 0, content_block: { ...toolUse, input: {} } }),
+          ...pieces(call.args).map((partial_json) => ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json } })),
+          ev("content_block_stop", { index: 0 }),
+          ev("message_delta", { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: a.visible } }),
+          ev("message_stop", {}),
+        ]);
       return sse(res, [
         ev("message_start", { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }),
         ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
@@ -339,16 +478,19 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       return json(res, 500, { error: { message: "simulated provider failure", type: "server_error", param: null, code: null } });
     }
     if (url.pathname === "/v1/chat/completions") {
-      requests.push({ api: "openai.chat", model, stream: body.stream === true });
-      return openaiChat(body, res);
+      const rec: RecordedRequest = { api: "openai.chat", model, stream: body.stream === true };
+      requests.push(rec);
+      return openaiChat(body, res, rec);
     }
     if (url.pathname === "/v1/responses") {
-      requests.push({ api: "openai.responses", model, stream: body.stream === true });
-      return openaiResponses(body, res);
+      const rec: RecordedRequest = { api: "openai.responses", model, stream: body.stream === true };
+      requests.push(rec);
+      return openaiResponses(body, res, rec);
     }
     if (url.pathname === "/v1/messages") {
-      requests.push({ api: "anthropic.messages", model, stream: body.stream === true });
-      return anthropicMessages(body, res);
+      const rec: RecordedRequest = { api: "anthropic.messages", model, stream: body.stream === true };
+      requests.push(rec);
+      return anthropicMessages(body, res, rec);
     }
     if (g) {
       const stream = g[2] === "streamGenerateContent";
