@@ -86,7 +86,11 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
             <div className="text-right text-sm">
               <div className="text-slate-500">Workflow</div>
               <div className="font-medium">{a.workflowId}</div>
-              <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">Open run {a.runId.slice(0, 10)}… →</Link>
+              {a.runId ? (
+                <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">Open run {a.runId.slice(0, 10)}… →</Link>
+              ) : (
+                <div className="text-xs text-slate-500" title="Requested over the REST API by an agent outside wflo; it polls for this decision">external request</div>
+              )}
             </div>
           </div>
           <dl className="grid grid-cols-2 gap-x-6 gap-y-3 px-5 py-4 text-sm sm:grid-cols-4">

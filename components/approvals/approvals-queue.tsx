@@ -103,7 +103,7 @@ export function ApprovalsQueue() {
                 <Td><RiskBadge risk={a.risk} /></Td>
                 <Td>
                   <div className="whitespace-nowrap text-sm">{a.workflowId}</div>
-                  <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">{a.runId.slice(0, 12)}…</Link>
+                  {a.runId ? <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">{a.runId.slice(0, 12)}…</Link> : <span className="text-xs text-slate-500">external request</span>}
                 </Td>
                 <Td className="text-slate-600 dark:text-slate-300">{a.requestedByEmail ?? "—"}</Td>
                 <Td className="tabular-nums text-slate-500">{now === null ? "" : shortDuration(now - a.createdAt.getTime())}</Td>

@@ -14,6 +14,11 @@ export const apiKeys = pgTable(
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull().unique(),
     role: userRole("role").notNull(),
+    /**
+     * The workflows this key may act on (registry ids), or null for every workflow. A scoped key
+     * sees only runs, approvals and LLM calls of these workflows (server/apikeys/scope.ts).
+     */
+    workflowIds: text("workflow_ids").array(),
     createdById: uuid("created_by_id"),
     createdByEmail: text("created_by_email").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -12,15 +12,18 @@ export const TIMEOUT_DEFAULTS = ["reject", "approve", "fail"] as const;
 export type TimeoutDefault = (typeof TIMEOUT_DEFAULTS)[number];
 
 /**
- * One gate of one run (`wflo.approval(name, ...)`). Unique per (run, gate) so the durable
- * request step can be retried without asking twice. Who may decide is `deciderRole` (the
+ * One gate of one run (`wflo.approval(name, ...)`), or an external request (POST /api/v1/approvals
+ * from an agent outside wflo): that one has no run (`runId` null), its `workflowId` is the label
+ * the agent gave, and its caller polls for the decision instead of a gate waiting for an event.
+ * Unique per (run, gate) so the durable request step can be retried without asking twice. Who may decide is `deciderRole` (the
  * minimum role; escalation may widen it), and `approvalsNeeded` distinct people must approve.
  */
 export const approvals = pgTable(
   "approvals",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    runId: text("run_id").notNull(),
+    /** Null for an external request (no wflo run waits on it). */
+    runId: text("run_id"),
     workflowId: text("workflow_id").notNull(),
     gate: text("gate").notNull(),
     action: text("action").notNull(),

@@ -129,7 +129,8 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
       edited: a.editedPayload !== null,
       policy: { version: a.policyVersion, rule: a.policyRule },
     };
-    await deliverDecision(db, { runId: a.runId, gate: a.gate }, data);
+    // An external request has no run waiting on it: its caller polls GET /api/v1/approvals/{id}.
+    if (a.runId !== null) await deliverDecision(db, { runId: a.runId, gate: a.gate }, data);
     dispatchSoon();
   }
   return { approvalId: out.row.id, status: out.row.status, approvals: out.row.approvalsCount, approvalsNeeded: out.row.approvalsNeeded, final: out.final };
