@@ -1,11 +1,15 @@
 import { UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
+import { functionAdapter } from "./function";
 
 /**
  * Every framework adapter, most specific first: the first whose `detect` accepts the target runs
  * it. A plain async function comes last because several frameworks' objects are callable.
  * Each adapter lives in its own module in this folder (`defineAdapter(...)`) and adds ONE line here.
  */
-export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [];
+export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [
+  // Keep last: any callable matches it.
+  functionAdapter,
+];
 
 /** What kind of thing was given, for the error when no adapter takes it. */
 function describe(target: unknown): string {
