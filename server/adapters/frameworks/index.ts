@@ -1,5 +1,6 @@
 import { UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
 import { functionAdapter } from "./function";
+import { openAIAgents } from "./openai-agents";
 
 /**
  * Every framework adapter, most specific first: the first whose `detect` accepts the target runs
@@ -7,6 +8,7 @@ import { functionAdapter } from "./function";
  * Each adapter lives in its own module in this folder (`defineAdapter(...)`) and adds ONE line here.
  */
 export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [
+  openAIAgents,
   // Keep last: any callable matches it.
   functionAdapter,
 ];

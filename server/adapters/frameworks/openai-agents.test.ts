@@ -1,0 +1,129 @@
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { costOf } from "@/server/governance";
+import { countTokens } from "@/server/governance/estimate/tokens";
+import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+
+/**
+ * The OpenAI Agents SDK adapter on real parts: real `@openai/agents` agents (a tool round trip
+ * on the Responses API, a handoff on Chat Completions) run inside a workflow on the embedded
+ * engine against the local provider server (base URL passed to the adapter, no env); tokens
+ * and exact catalogue costs read back from `llm_calls`.
+ */
+vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+
+let h: RunsHarness;
+let providers: ProviderServer;
+let fns: typeof import("./testing/openai-agents-functions");
+
+beforeAll(async () => {
+  providers = await startProviderServer();
+  fns = await import("./testing/openai-agents-functions");
+  fns.agentsProvider.baseURL = providers.openaiBaseUrl;
+  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
+  h = await startRunsHarness({ extraFunctions: fns.openAIAgentsTestFunctions });
+});
+afterAll(async () => {
+  await h?.close();
+  await providers?.close();
+});
+
+async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
+  const { inngest } = await import("@/inngest/client");
+  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
+  return (await h.runFor(ids[0]!)).id;
+}
+const finished = (runId: string) =>
+  h.until(`run ${runId} to finish`, async () => {
+    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
+    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
+  });
+const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+
+/** The provider server's accounting: o200k tokens of each turn's text + 4 per turn. */
+const tok = (s: string) => countTokens(s, "gpt-4o");
+const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
+
+describe("OpenAI Agents SDK adapter", () => {
+  it("runs a real agent's tool loop and a handoff as governed, durable steps with exact tokens and costs", async () => {
+    const before = providers.requests.length;
+    const runId = await start("test/openai-agents");
+    const run = await finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    expect(run.output).toEqual({
+      weather: { finalOutput: "Tool result: sunny in Paris", lastAgent: "Weather desk" },
+      triaged: { finalOutput: 'Tool result: {"assistant":"Weather desk"}', lastAgent: "Weather desk" },
+      after: "done",
+    });
+    // Each call reached the provider once and the tool ran once, although the agent loop was
+    // replayed on every engine request.
+    expect(providers.requests.slice(before).map((r) => [r.api, r.toolCall ?? null])).toEqual([
+      ["openai.responses", "get_weather"],
+      ["openai.responses", null],
+      ["openai.chat", "transfer_to_Weather_desk"],
+      ["openai.chat", null],
+    ]);
+    expect(fns.toolRuns).toEqual(["Paris"]);
+
+    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
+    expect(steps.map((s) => s.id).sort()).toEqual(
+      ["after", "llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2", "llm:gpt-4o-mini:3", "llm:gpt-4o-mini:4", "tool:get_weather:1", ...[1, 2, 3, 4].map((v) => `checkpoint:openai-agents.turn:v${v}`)].sort(),
+    );
+    expect(steps.every((s) => s.status === "completed")).toBe(true);
+
+    // One checkpoint per agent turn: who answered; the handoff shows as the transfer call.
+    const cps = await h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId)).orderBy(asc(stateSnapshots.version));
+    expect(cps.map((c) => [c.name, c.version, (c.state as { agent: string }).agent])).toEqual([
+      ["openai-agents.turn", 1, "Weather desk"],
+      ["openai-agents.turn", 2, "Weather desk"],
+      ["openai-agents.turn", 3, "Triage"],
+      ["openai-agents.turn", 4, "Weather desk"],
+    ]);
+    expect(JSON.stringify(cps[2]!.state)).toContain("transfer_to_Weather_desk");
+
+    const deskInstr = "Answer weather questions with the tool.";
+    const triageInstr = "Hand weather questions to the weather desk.";
+    const ask = 'call tool get_weather with {"city":"Paris"}';
+    const askTriage = "call tool transfer_to_Weather_desk with {}";
+    const callArgs = 'get_weather{"city":"Paris"}';
+    const handoffOut = '{"assistant":"Weather desk"}';
+    const expected = [
+      { step: "llm:gpt-4o-mini:1", agent: "Weather desk", in: turns(deskInstr, ask), out: tok(callArgs) },
+      { step: "llm:gpt-4o-mini:2", agent: "Weather desk", in: turns(deskInstr, ask, callArgs, "sunny in Paris"), out: tok("Tool result: sunny in Paris") },
+      { step: "llm:gpt-4o-mini:3", agent: "Triage", in: turns(triageInstr, askTriage), out: tok("transfer_to_Weather_desk{}") },
+      { step: "llm:gpt-4o-mini:4", agent: "Weather desk", in: turns(deskInstr, askTriage, "transfer_to_Weather_desk{}", handoffOut), out: tok(`Tool result: ${handoffOut}`) },
+    ];
+    const calls = await callsOf(runId);
+    expect(calls.map((c) => ({ step: c.stepId, agent: c.agent, provider: c.provider, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
+      expected.map((e) => ({ step: e.step, agent: e.agent, provider: "openai", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-openai-agents" })),
+    );
+    const rates = cataloguePrice("gpt-4o-mini", "openai")!.rates;
+    expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => costOf({ inputTokens: e.in, outputTokens: e.out, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, rates)));
+    // The same tokens the Agents SDK itself read from the provider's answers (kept in the checkpoints).
+    expect(cps.map((c) => (c.state as { usage: { inputTokens: number; outputTokens: number } }).usage)).toEqual(expected.map((e) => ({ inputTokens: e.in, outputTokens: e.out })));
+  }, 90_000);
+
+  it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
+    const before = providers.requests.length;
+    const toolsBefore = fns.toolRuns.length;
+    const runId = await start("test/openai-agents", { budgetNano: "1000" });
+    const run = await finished(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toMatch(/budget/i);
+    expect(providers.requests.length).toBe(before);
+    expect(fns.toolRuns.length).toBe(toolsBefore);
+    expect(await callsOf(runId)).toEqual([]);
+  }, 60_000);
+
+  it("detects Agents SDK agents by shape and names what it cannot run", async () => {
+    const { adapterFor } = await import("./index");
+    expect(adapterFor(fns.triageAgent).id).toBe("openai-agents");
+    expect(() => adapterFor({ name: "x", tools: [] })).toThrow(/wflo cannot run a plain object: expected one of .*OpenAI Agents SDK Agent/);
+    const { UnsupportedTargetError } = await import("../framework");
+    expect(() => adapterFor(42)).toThrow(UnsupportedTargetError);
+  });
+});

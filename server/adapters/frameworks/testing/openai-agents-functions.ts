@@ -1,0 +1,42 @@
+import { Agent, handoff, tool } from "@openai/agents";
+import { z } from "zod";
+import { inngest } from "@/inngest/client";
+import { openAIAgentsAdapter } from "../openai-agents";
+
+/**
+ * Test-only workflows running real `@openai/agents` agents through the adapter. The base URL is
+ * the test's local provider server (set before the first run), never env.
+ */
+export const agentsProvider = { baseURL: "" };
+/** How many times the tool's own code ran (a replayed agent loop must not run it again). */
+export const toolRuns: string[] = [];
+
+const getWeather = tool({
+  name: "get_weather",
+  description: "The weather in a city.",
+  parameters: z.object({ city: z.string() }),
+  execute: async ({ city }) => {
+    toolRuns.push(city);
+    return `sunny in ${city}`;
+  },
+});
+
+export const weatherAgent = new Agent({ name: "Weather desk", instructions: "Answer weather questions with the tool.", model: "gpt-4o-mini", tools: [getWeather] });
+export const triageAgent = new Agent({ name: "Triage", instructions: "Hand weather questions to the weather desk.", model: "gpt-4o-mini", handoffs: [handoff(weatherAgent)] });
+// A cycle, as triage patterns have: the desk can hand back.
+weatherAgent.handoffs = [triageAgent];
+
+export const agentsWorkflow = inngest.createFunction(
+  { id: "test-openai-agents", retries: 0, triggers: [{ event: "test/openai-agents" }] },
+  async (ctx) => {
+    const responses = openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents" });
+    const chat = openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents", useResponses: false });
+    // A tool round trip on the Responses API, then a handoff on Chat Completions.
+    const weather = await responses.run(weatherAgent, 'call tool get_weather with {"city":"Paris"}', ctx);
+    const triaged = await chat.run(triageAgent, "call tool transfer_to_Weather_desk with {}", ctx);
+    const after = await ctx.step.run("after", () => "done");
+    return { weather, triaged, after };
+  },
+);
+
+export const openAIAgentsTestFunctions = [agentsWorkflow];
