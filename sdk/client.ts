@@ -1,0 +1,278 @@
+import type { z } from "zod";
+import type { decideInput } from "../server/approvals/decide";
+import type { PublicApproval } from "../server/approvals/queries";
+import type { CostBreakdown } from "../server/governance/reports";
+import type { listBudgets } from "../server/governance";
+import type { replayReportSchema, rerunBody, rerunResponse } from "../server/rest/routes/run-actions";
+import type { getRun, listRuns } from "../server/runs/service";
+import type { triggerInput } from "../server/runs/schemas";
+import type { Trace } from "../server/tracing/types";
+
+/**
+ * WfloClient: the wflo REST API (/api/v1) from any Node 20+ or browser program, with an API key.
+ * Request shapes are the routes' own zod schemas (input side); answers are the services' return
+ * types as JSON carries them (dates and nano-dollar bigints become strings). Only `import type`
+ * above: at run time this file needs nothing but `fetch`.
+ */
+
+/** A value as it arrives over JSON: Date -> ISO string, bigint (nano-dollars) -> decimal string. */
+export type Jsonified<T> = T extends Date
+  ? string
+  : T extends bigint
+    ? string
+    : T extends readonly (infer U)[]
+      ? Jsonified<U>[]
+      : T extends object
+        ? { [K in keyof T]: Jsonified<T[K]> }
+        : T;
+
+export type TriggerRunInput = z.input<typeof triggerInput>;
+export type TriggeredRun = { eventId: string; workflowId: string; runId: string | null };
+export type ListRunsQuery = {
+  workflowId?: string;
+  status?: RunSummary["status"];
+  /** Part of the triggering user's email (or the API key's name). */
+  triggeredBy?: string;
+  /** Only the runs this event started (what `triggerRun` returned). */
+  eventId?: string;
+  from?: string | Date;
+  to?: string | Date;
+  limit?: number;
+  cursor?: string;
+};
+export type RunSummary = Jsonified<Awaited<ReturnType<typeof listRuns>>["items"][number]>;
+export type RunPage = { items: RunSummary[]; nextCursor?: string };
+type RunRecord = Jsonified<Awaited<ReturnType<typeof getRun>>>;
+export type RunDetail = RunRecord & {
+  status: RunSummary["status"];
+  /** The run's output once it completed, else null. */
+  result: unknown;
+  error: RunRecord["run"]["error"];
+  cost: Jsonified<CostBreakdown>;
+};
+export type RunStep = RunDetail["steps"][number];
+export type RunTrace = Jsonified<Trace>;
+export type RerunInput = z.input<typeof rerunBody>;
+export type RerunResult = z.output<typeof rerunResponse>;
+export type ReplayReport = z.output<typeof replayReportSchema>;
+
+export type Approval = Jsonified<Omit<PublicApproval, "viewer">> & { link: string };
+export type ApprovalStatusFilter = "pending" | "all" | Approval["status"];
+export type ListApprovalsQuery = { status?: ApprovalStatusFilter; risk?: Approval["risk"]; workflowId?: string; runId?: string; limit?: number };
+export type ApprovalDecisionRecord = { id: string; deciderEmail: string | null; via: string; decision: string; comment: string | null; at: string };
+export type ApprovalWithDecisions = { approval: Approval; decisions: ApprovalDecisionRecord[] };
+export type DecideInput = Omit<z.input<typeof decideInput>, "approvalId">;
+export type DecisionResult = { approvalId: string; status: string; approvals: number; approvalsNeeded: number; final: boolean };
+/** A budget with its current window (spent, reserved, utilization); null for per-run budgets. */
+export type Budget = Jsonified<Awaited<ReturnType<typeof listBudgets>>[number]>;
+
+/** A run that stopped at an approval gate, with the approvals it waits for. */
+export type PausedRun = { run: RunSummary; approvals: Approval[] };
+/** What the approver is asked: enough to decide without opening the panel. */
+export type ApprovalPrompt = Pick<Approval, "id" | "runId" | "workflowId" | "gate" | "action" | "summary" | "details" | "payload" | "allowEdit" | "risk" | "status" | "deciderRole" | "deadlineAt" | "link">;
+
+/**
+ * Every failure of a WfloClient call. `status` is the HTTP status (0 when the server could not
+ * be reached); `code` the server's stable code (UNAUTHORIZED, FORBIDDEN, BAD_REQUEST, NOT_FOUND,
+ * CONFLICT, PRECONDITION_FAILED, BUDGET_EXCEEDED, ...) or, from the client itself, UNREACHABLE
+ * or BAD_RESPONSE; `message` the server's own one-line message.
+ */
+export class WfloApiError extends Error {
+  override readonly name = "WfloApiError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export type WfloClientOptions = {
+  /** The control panel, e.g. http://localhost:3000 (the API is under /api/v1). */
+  baseUrl: string;
+  /** An API key from Settings → API keys (wflo_...). */
+  apiKey: string;
+  /** Another fetch (a proxy-aware one, a test double); the global one by default. */
+  fetch?: typeof fetch;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seg = (id: string) => encodeURIComponent(id);
+
+type Query = Record<string, string | number | Date | undefined>;
+
+export class WfloClient {
+  readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(opts: WfloClientOptions) {
+    if (!/^https?:\/\//.test(opts.baseUrl)) throw new TypeError(`baseUrl must start with http:// or https:// (got ${opts.baseUrl})`);
+    if (!opts.apiKey) throw new TypeError("apiKey is required (create one in Settings → API keys)");
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
+    this.apiKey = opts.apiKey;
+    this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  /** Starts a run; `runId` is null if the engine has not started it within 5 s (see `runForEvent`). */
+  triggerRun(input: TriggerRunInput): Promise<TriggeredRun> {
+    return this.request("POST", "/runs", { body: input });
+  }
+
+  listRuns(query: ListRunsQuery = {}): Promise<RunPage> {
+    return this.request("GET", "/runs", { query });
+  }
+
+  /** The run with its steps, result and cost breakdown. */
+  getRun(runId: string): Promise<RunDetail> {
+    return this.request("GET", `/runs/${seg(runId)}`);
+  }
+
+  getTrace(runId: string): Promise<RunTrace> {
+    return this.request("GET", `/runs/${seg(runId)}/trace`);
+  }
+
+  cancelRun(runId: string): Promise<{ runId: string; status: "cancelled" }> {
+    return this.request("POST", `/runs/${seg(runId)}/cancel`, { body: {} });
+  }
+
+  /** A new run with the same input, held to the original's budget unless `budgetUsd` sets another. */
+  rerun(runId: string, input: RerunInput = {}): Promise<RerunResult> {
+    return this.request("POST", `/runs/${seg(runId)}/rerun`, { body: input });
+  }
+
+  /** Today's code against the run's recorded results (costs nothing): where it diverges, if anywhere. */
+  replay(runId: string): Promise<ReplayReport> {
+    return this.request("POST", `/runs/${seg(runId)}/replay`, { body: {} });
+  }
+
+  /** The run an event started, polled until the engine has started it. */
+  async runForEvent(eventId: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<string> {
+    const end = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (;;) {
+      const page = await this.listRuns({ eventId });
+      if (page.items[0]) return page.items[0].id;
+      if (Date.now() > end) throw new WfloApiError(0, "NO_RUN", `the server accepted event ${eventId} but started no run within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s: is its engine running?`);
+      await pause(opts.pollMs ?? 500);
+    }
+  }
+
+  // ------------------------------------------------------------------ approvals
+
+  listApprovals(query: ListApprovalsQuery = {}): Promise<{ approvals: Approval[] }> {
+    return this.request("GET", "/approvals", { query });
+  }
+
+  getApproval(approvalId: string): Promise<ApprovalWithDecisions> {
+    return this.request("GET", `/approvals/${seg(approvalId)}`);
+  }
+
+  decideApproval(approvalId: string, input: DecideInput): Promise<DecisionResult> {
+    return this.request("POST", `/approvals/${seg(approvalId)}/decision`, { body: input });
+  }
+
+  // ------------------------------------------------------------------ budgets
+
+  listBudgets(): Promise<{ budgets: Budget[] }> {
+    return this.request("GET", "/budgets");
+  }
+
+  // ------------------------------------------------------------------ paused runs (human in the loop)
+
+  /** Runs stopped at an approval gate, newest first, each with the pending approvals it waits for. */
+  async listPausedRuns(query: { workflowId?: string } = {}): Promise<PausedRun[]> {
+    const [{ items }, { approvals }] = await Promise.all([this.listRuns({ status: "waiting", workflowId: query.workflowId, limit: 100 }), this.listApprovals({ status: "pending", workflowId: query.workflowId, limit: 200 })]);
+    return items.map((run) => ({ run, approvals: approvals.filter((a) => a.runId === run.id) })).filter((p) => p.approvals.length > 0);
+  }
+
+  /**
+   * What an approver is asked: by approval id (a UUID), or by run id (the approval that run
+   * waits for now; a WfloApiError 404 NOT_FOUND when it waits for none).
+   */
+  async getApprovalPrompt(runIdOrApprovalId: string): Promise<ApprovalPrompt> {
+    const a = await this.resolveApproval(runIdOrApprovalId);
+    return {
+      id: a.id,
+      runId: a.runId,
+      workflowId: a.workflowId,
+      gate: a.gate,
+      action: a.action,
+      summary: a.summary,
+      details: a.details,
+      payload: a.payload,
+      allowEdit: a.allowEdit,
+      risk: a.risk,
+      status: a.status,
+      deciderRole: a.deciderRole,
+      deadlineAt: a.deadlineAt,
+      link: a.link,
+    };
+  }
+
+  /** Decides the approval (or the one the run waits for), so the paused run goes on (or stops). */
+  async resume(runIdOrApprovalId: string, input: DecideInput): Promise<DecisionResult> {
+    const a = await this.resolveApproval(runIdOrApprovalId);
+    return this.decideApproval(a.id, input);
+  }
+
+  approve(runIdOrApprovalId: string, opts: Omit<DecideInput, "decision"> = {}): Promise<DecisionResult> {
+    return this.resume(runIdOrApprovalId, { ...opts, decision: "approve" });
+  }
+
+  reject(runIdOrApprovalId: string, opts: Omit<DecideInput, "decision"> = {}): Promise<DecisionResult> {
+    return this.resume(runIdOrApprovalId, { ...opts, decision: "reject" });
+  }
+
+  private async resolveApproval(id: string): Promise<Approval> {
+    if (UUID.test(id)) return (await this.getApproval(id)).approval;
+    const { approvals } = await this.listApprovals({ status: "pending", runId: id });
+    const first = approvals[0];
+    if (first) return first;
+    await this.getRun(id); // an unknown run is a 404 naming it
+    throw new WfloApiError(404, "NOT_FOUND", `run ${id} is not waiting for an approval`, "runId");
+  }
+
+  // ------------------------------------------------------------------ transport
+
+  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const q = Object.entries(o.query ?? {})
+      .filter((e): e is [string, string | number | Date] => e[1] !== undefined && e[1] !== "")
+      .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]);
+    const url = `${this.baseUrl}/api/v1${path}${q.length ? `?${new URLSearchParams(q)}` : ""}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, {
+        method,
+        headers: { authorization: `Bearer ${this.apiKey}`, accept: "application/json", ...(o.body !== undefined && { "content-type": "application/json" }) },
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new WfloApiError(0, "UNREACHABLE", `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    }
+    const text = await res.text();
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : {};
+    } catch {
+      throw new WfloApiError(res.status, "BAD_RESPONSE", `${this.baseUrl} answered ${res.status} with something other than JSON: is it a wflo control panel?`);
+    }
+    if (!res.ok) {
+      const err = (data ?? {}) as { error?: unknown; code?: unknown; field?: unknown; details?: unknown };
+      throw new WfloApiError(
+        res.status,
+        typeof err.code === "string" ? err.code : `HTTP_${res.status}`,
+        typeof err.error === "string" ? err.error : `HTTP ${res.status}`,
+        typeof err.field === "string" ? err.field : undefined,
+        err.details && typeof err.details === "object" ? (err.details as Record<string, unknown>) : undefined,
+      );
+    }
+    return data as T;
+  }
+}
