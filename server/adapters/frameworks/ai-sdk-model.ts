@@ -1,6 +1,7 @@
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3GenerateResult, LanguageModelV3StreamPart, LanguageModelV3StreamResult, LanguageModelV3Usage } from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
 import type { MessageLike } from "@/server/governance/estimate/estimate";
+import { isLanguageModel } from "./ai-sdk-detect";
 import type { TrackRequest, WfloTrack } from "@/inngest/functions/llm/provider";
 
 /**
@@ -34,17 +35,14 @@ export type GovernModelOptions = {
   tags?: string[];
 };
 
+export { isLanguageModel };
+
 export class GovernedModelError extends Error {
   override name = "GovernedModelError";
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** A LanguageModelV3 by shape (package copies differ, so no instanceof). */
-export function isLanguageModel(v: unknown): v is LanguageModelV3 {
-  return isObj(v) && v.specificationVersion === "v3" && typeof v.modelId === "string" && typeof v.provider === "string" && typeof v.doGenerate === "function" && typeof v.doStream === "function";
-}
 
 /** Text of AI SDK prompt content: text parts, tool-call inputs and tool-result outputs. */
 function textOf(v: unknown): string {

@@ -1,4 +1,5 @@
 import { UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
+import { aiSdkAdapter } from "./ai-sdk";
 import { functionAdapter } from "./function";
 import { openAIAgents } from "./openai-agents";
 
@@ -9,6 +10,7 @@ import { openAIAgents } from "./openai-agents";
  */
 export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [
   openAIAgents,
+  aiSdkAdapter,
   // Keep last: any callable matches it.
   functionAdapter,
 ];

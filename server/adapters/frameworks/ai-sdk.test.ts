@@ -1,0 +1,165 @@
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { costOf } from "@/server/governance";
+import { countTokens } from "@/server/governance/estimate/tokens";
+import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+
+/**
+ * The Vercel AI SDK adapter on real parts: real `ai` 6 generateText / streamText / ToolLoopAgent
+ * with `@ai-sdk/openai` models (Chat Completions and Responses) run inside workflows on the
+ * embedded engine against the local provider server (base URL passed in, no env); tokens and
+ * exact catalogue costs read back from `llm_calls`.
+ */
+vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+
+let h: RunsHarness;
+let providers: ProviderServer;
+let fns: typeof import("./testing/ai-sdk-functions");
+
+beforeAll(async () => {
+  providers = await startProviderServer();
+  fns = await import("./testing/ai-sdk-functions");
+  fns.aiSdkProvider.baseURL = providers.openaiBaseUrl;
+  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
+  h = await startRunsHarness({ extraFunctions: fns.aiSdkTestFunctions });
+});
+afterAll(async () => {
+  await h?.close();
+  await providers?.close();
+});
+
+async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
+  const { inngest } = await import("@/inngest/client");
+  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
+  return (await h.runFor(ids[0]!)).id;
+}
+const finished = (runId: string) =>
+  h.until(`run ${runId} to finish`, async () => {
+    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
+    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
+  }, 60_000);
+const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+const stepsOf = async (runId: string) => (await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId))).map((s) => `${s.id}=${s.status}`).sort();
+const checkpointsOf = (runId: string) => h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId)).orderBy(asc(stateSnapshots.version));
+
+/** The provider server's accounting: o200k tokens of each turn's text + 4 per turn. */
+const tok = (s: string) => countTokens(s, "gpt-4o");
+const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
+const price = (model: string, inTok: number, outTok: number) => costOf({ inputTokens: inTok, outputTokens: outTok, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, cataloguePrice(model, "openai")!.rates);
+
+describe("Vercel AI SDK adapter", () => {
+  const ask = 'call tool weather with {"city":"Paris"}';
+  const callArgs = 'weather{"city":"Paris"}';
+
+  it("runs a generateText tool loop as governed, durable steps with the provider's tokens and exact costs", async () => {
+    const before = providers.requests.length;
+    const toolsBefore = fns.toolRuns.length;
+    const runId = await start("test/ai-sdk.call");
+    const run = await finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    expect(run.output).toEqual({
+      generated: {
+        text: "Tool result: sunny in Paris",
+        finishReason: "stop",
+        steps: 2,
+        toolCalls: [{ toolName: "weather", input: { city: "Paris" } }],
+        toolResults: [{ toolName: "weather", output: "sunny in Paris" }],
+        usage: { inputTokens: turns("Use the tool.", ask) + turns("Use the tool.", ask, callArgs, "sunny in Paris"), outputTokens: tok(callArgs) + tok("Tool result: sunny in Paris") },
+      },
+      after: "done",
+    });
+    // The provider saw each call once (first a tool call, then the answer); the tool ran once.
+    expect(providers.requests.slice(before).map((r) => [r.api, r.toolCall ?? null])).toEqual([["openai.chat", "weather"], ["openai.chat", null]]);
+    expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Paris"]);
+    expect(await stepsOf(runId)).toEqual(["after", "ai-sdk:gpt-4o-mini:1", "ai-sdk:gpt-4o-mini:2", "checkpoint:ai-sdk.turn:v1", "checkpoint:ai-sdk.turn:v2", "tool:weather:1"].map((s) => `${s}=completed`));
+
+    const expected = [
+      { step: "ai-sdk:gpt-4o-mini:1", in: turns("Use the tool.", ask), out: tok(callArgs) },
+      { step: "ai-sdk:gpt-4o-mini:2", in: turns("Use the tool.", ask, callArgs, "sunny in Paris"), out: tok("Tool result: sunny in Paris") },
+    ];
+    const calls = await callsOf(runId);
+    expect(calls.map((c) => ({ step: c.stepId, provider: c.provider, model: c.model, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
+      expected.map((e) => ({ step: e.step, provider: "openai", model: "gpt-4o-mini", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-ai-sdk-call" })),
+    );
+    expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => price("gpt-4o-mini", e.in, e.out)));
+
+    // One checkpoint per model turn, with what the AI SDK itself read from the provider.
+    const cps = await checkpointsOf(runId);
+    expect(cps.map((c) => [c.name, c.version, (c.state as { finishReason: string }).finishReason, (c.state as { usage: unknown }).usage])).toEqual([
+      ["ai-sdk.turn", 1, "tool-calls", { inputTokens: expected[0]!.in, outputTokens: expected[0]!.out }],
+      ["ai-sdk.turn", 2, "stop", { inputTokens: expected[1]!.in, outputTokens: expected[1]!.out }],
+    ]);
+  }, 90_000);
+
+  it("streams a ToolLoopAgent (Responses API) and a streamText call; a retry after a crash replays them without calling or paying again", async () => {
+    const before = providers.requests.length;
+    const toolsBefore = fns.toolRuns.length;
+    const runId = await start("test/ai-sdk.stream");
+    const run = await finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    const oslo = 'call tool weather with {"city":"Oslo"}';
+    const osloArgs = 'weather{"city":"Oslo"}';
+    const instr = "Forecast with the tool.";
+    const expected = [
+      { step: "ai-sdk:gpt-4o-mini:1", model: "gpt-4o-mini", agent: "forecaster", in: turns(instr, oslo), out: tok(osloArgs) },
+      { step: "ai-sdk:gpt-4o-mini:2", model: "gpt-4o-mini", agent: "forecaster", in: turns(instr, oslo, osloArgs, "sunny in Oslo"), out: tok("Tool result: sunny in Oslo") },
+      { step: "ai-sdk:gpt-4o:1", model: "gpt-4o", agent: null, in: turns("Stream a haiku."), out: tok("Reply from gpt-4o: Stream a haiku.") },
+    ];
+    // Attempt 1 got the same answers from the memoised steps (the streams replayed from them).
+    expect(run.output).toEqual({
+      attempt: 1,
+      streamed: {
+        text: "Tool result: sunny in Oslo",
+        finishReason: "stop",
+        steps: 2,
+        toolCalls: [{ toolName: "weather", input: { city: "Oslo" } }],
+        toolResults: [{ toolName: "weather", output: "sunny in Oslo" }],
+        usage: { inputTokens: expected[0]!.in + expected[1]!.in, outputTokens: expected[0]!.out + expected[1]!.out },
+      },
+      plain: { text: "Reply from gpt-4o: Stream a haiku.", finishReason: "stop", steps: 1, toolCalls: [], toolResults: [], usage: { inputTokens: expected[2]!.in, outputTokens: expected[2]!.out } },
+    });
+    expect(providers.requests.slice(before).map((r) => [r.api, r.stream, r.toolCall ?? null])).toEqual([
+      ["openai.responses", true, "weather"],
+      ["openai.responses", true, null],
+      ["openai.chat", true, null],
+    ]);
+    expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Oslo"]);
+    const calls = await callsOf(runId);
+    expect(calls.map((c) => ({ step: c.stepId, model: c.model, agent: c.agent, status: c.status, in: c.inputTokens, out: c.outputTokens, cost: c.costNano }))).toEqual(
+      expected.map((e) => ({ step: e.step, model: e.model, agent: e.agent, status: "ok", in: e.in, out: e.out, cost: price(e.model, e.in, e.out) })),
+    );
+  }, 90_000);
+
+  it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
+    const before = providers.requests.length;
+    const toolsBefore = fns.toolRuns.length;
+    // 1,000 nano-dollars: below the worst case of 200 output tokens of gpt-4o-mini (120,000).
+    const runId = await start("test/ai-sdk.call", { budgetNano: "1000" });
+    const run = await finished(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toMatch(/budget/i);
+    expect(providers.requests.length).toBe(before);
+    expect(fns.toolRuns.length).toBe(toolsBefore);
+    expect(await callsOf(runId)).toEqual([]);
+  }, 60_000);
+
+  it("detects AI SDK agents and calls by shape and names what it cannot run", async () => {
+    const { adapterFor } = await import("./index");
+    const { createOpenAI } = await import("@ai-sdk/openai");
+    const { ToolLoopAgent } = await import("ai");
+    const model = createOpenAI({ apiKey: "x", baseURL: providers.openaiBaseUrl }).chat("gpt-4o-mini");
+    expect(adapterFor(new ToolLoopAgent({ model })).id).toBe("ai-sdk");
+    expect(adapterFor({ model, prompt: "hi" }).id).toBe("ai-sdk");
+    // A model id string cannot be governed: not an AI SDK call.
+    expect(() => adapterFor({ model: "openai/gpt-4o", prompt: "hi" })).toThrow(/wflo cannot run a plain object: expected one of .*Vercel AI SDK agent/);
+    const { aiSdkAdapter } = await import("./ai-sdk");
+    const { UnsupportedTargetError } = await import("../framework");
+    await expect(aiSdkAdapter.run(new ToolLoopAgent({ model: "openai/gpt-4o" }), "hi", {} as never)).rejects.toThrow(UnsupportedTargetError);
+    await expect(aiSdkAdapter.run({ model, prompt: "hi" }, 42, {} as never)).rejects.toThrow(/takes a prompt string/);
+  });
+});
