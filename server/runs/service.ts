@@ -191,15 +191,16 @@ export async function cancelRun(db: Database, user: SessionUser, runId: string) 
   return { runId, status: "cancelled" as const };
 }
 
-export async function rerunRun(db: Database, user: SessionUser, runId: string) {
+/** `opts.budgetNano` replaces the repeated run's own budget for the re-run (the REST route's budget override). */
+export async function rerunRun(db: Database, user: SessionUser, runId: string, opts: { budgetNano?: bigint } = {}) {
   const run = await loadRun(db, runId);
   if (!findWorkflow(run.workflowId)) {
     throw new TRPCError({ code: "PRECONDITION_FAILED", message: `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run` });
   }
   // Parsed again: the workflow's schema may have changed since the original run.
   const { wf, input } = parseWorkflowInput(run.workflowId, run.input ?? {});
-  // A re-run is held to the same per-run budget as the run it repeats.
-  const budgetNano = await runBudgetNano(db, run);
+  // A re-run is held to the same per-run budget as the run it repeats, unless the caller sets another.
+  const budgetNano = opts.budgetNano ?? (await runBudgetNano(db, run));
   const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), rerunOf: runId, ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }) }));
   await db.transaction(async (tx) => {
     await writeAudit(tx, actorOf(user), { action: "run.rerun", targetType: "run", targetId: runId, after: { event: wf.event, eventId, input, ...budgetFacts(budgetNano) } });

@@ -1,6 +1,7 @@
 import type { Route } from "../route";
 import { decideApprovalRoute, getApprovalRoute, listApprovalsRoute } from "./approvals";
 import { listBudgetsRoute, recordLlmCallRoute, reserveRoute, settleRoute } from "./budgets";
+import { runActionRoutes } from "./run-actions";
 import { cancelRunRoute, getRunRoute, getRunTraceRoute, listRunsRoute, triggerRun } from "./runs";
 
 export { decideApprovalRoute, getApprovalRoute, listApprovalsRoute, listBudgetsRoute, recordLlmCallRoute, reserveRoute, settleRoute, cancelRunRoute, getRunRoute, getRunTraceRoute, listRunsRoute, triggerRun };
@@ -12,6 +13,7 @@ export const restRoutes: readonly Route[] = [
   getRunRoute,
   getRunTraceRoute,
   cancelRunRoute,
+  ...runActionRoutes,
   listApprovalsRoute,
   getApprovalRoute,
   decideApprovalRoute,

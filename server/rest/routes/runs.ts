@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Database } from "@/db/client";
 import { RUN_STATUSES } from "@/db/schema";
 import type { SessionUser } from "@/server/api/trpc";
 import type { ApiKeyActor } from "@/server/apikeys/service";
@@ -16,6 +17,16 @@ export const asUser = (a: ApiKeyActor): SessionUser => ({ id: a.id, email: a.ema
 /** How long POST /runs waits for the run its event started, so the caller gets a run id back. */
 const RUN_ID_WAIT_MS = 5_000;
 
+/** The run an event started, waiting up to 5 s for the engine to start it; null if it has not by then. */
+export async function runIdForEvent(db: Database, eventId: string): Promise<string | null> {
+  const end = Date.now() + RUN_ID_WAIT_MS;
+  for (;;) {
+    const [run] = await runsForEvent(db, eventId);
+    if (run || Date.now() > end) return run?.id ?? null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export const triggerRun = defineRoute({
   method: "POST",
   path: "/runs",
@@ -31,12 +42,7 @@ export const triggerRun = defineRoute({
   errors: { 412: "New runs of the workflow are paused (its circuit breaker tripped)" },
   handler: async ({ db, actor, body }) => {
     const { eventId, workflowId } = await triggerWorkflow(db, asUser(actor), body.workflowId, body.input, body.budgetUsd, { requireApproval: body.requireApproval });
-    const end = Date.now() + RUN_ID_WAIT_MS;
-    for (;;) {
-      const [run] = await runsForEvent(db, eventId);
-      if (run || Date.now() > end) return { eventId, workflowId, runId: run?.id ?? null };
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return { eventId, workflowId, runId: await runIdForEvent(db, eventId) };
   },
 });
 

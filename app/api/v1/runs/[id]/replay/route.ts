@@ -1,0 +1,3 @@
+import { replayRunRoute } from "@/server/rest/routes/run-actions";
+
+export const POST = replayRunRoute.handle;

@@ -1,0 +1,3 @@
+import { rerunRunRoute } from "@/server/rest/routes/run-actions";
+
+export const POST = rerunRunRoute.handle;
