@@ -1,16 +1,12 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { asc, eq } from "drizzle-orm";
-import { serve } from "inngest/node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db/client";
 import { llmCalls, runSteps, runs } from "@/db/schema";
-import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
-import type { Engine } from "@/inngest/engine";
+import { inngest } from "@/inngest/client";
 import { BudgetExceededError } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 import { providerUrls, wrappedTestFunctions } from "./testing/wrapped-functions";
 import { wrapClient, WrappedCallError } from "./wrap-client";
 
@@ -19,55 +15,31 @@ import { wrapClient, WrappedCallError } from "./wrap-client";
  * pointed by baseURL (no env) at the local provider server, wrapped with `wflo.wrap` inside
  * workflows on the embedded engine; tokens and exact costs read back from `llm_calls`.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let fresh: FreshDb;
-let engine: Engine;
-let app: Server;
+let h: RunsHarness;
 let providers: ProviderServer;
 
 beforeAll(async () => {
-  fresh = await freshDatabase();
-  process.env.DATABASE_URL = fresh.url;
   providers = await startProviderServer();
   Object.assign(providerUrls, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl, google: providers.googleBaseUrl });
-  const { createEngine } = await import("@/inngest/engine");
-  const { inngest } = await import("@/inngest/client");
-  engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 50 });
-  await engine.start();
-  app = createServer(serve({ client: inngest, functions: wrappedTestFunctions }));
-  await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
-  await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
+  h = await startRunsHarness({ extraFunctions: wrappedTestFunctions });
 });
 afterAll(async () => {
-  await engine?.stop();
-  await new Promise((r) => app?.close(r));
+  await h?.close();
   await providers?.close();
-  await closeDb();
-  await fresh?.drop();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { inngest } = await import("@/inngest/client");
   const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return until(`a run for ${name}`, async () => (await fresh.db.select({ id: runs.id }).from(runs).where(eq(runs.eventId, ids[0]!)))[0]?.id);
+  return (await h.runFor(ids[0]!)).id;
 }
 const finished = (runId: string) =>
-  until(`run ${runId} to finish`, async () => {
-    const r = (await fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
+  h.until(`run ${runId} to finish`, async () => {
+    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
     return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
   });
-const callsOf = (runId: string) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
 
 const tok = (s: string) => countTokens(s, "gpt-4o");
 const reply = (model: string, text: string) => tok(`Reply from ${model}: ${text}`);
@@ -90,7 +62,7 @@ describe("wrapped provider clients in a workflow", () => {
       after: "done",
     });
 
-    const steps = await fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
+    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
     expect(steps.map((s) => s.id).sort()).toEqual(["after", "llm:claude-3-5-haiku-latest:1", "llm:gemini-2.0-flash:1", "llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2", "llm:gpt-4o-mini:3"]);
     expect(steps.every((s) => s.status === "completed")).toBe(true);
 
@@ -108,7 +80,7 @@ describe("wrapped provider clients in a workflow", () => {
     );
     // Catalogue prices per million tokens: gpt-4o-mini $0.15/$0.60, claude 3.5 haiku $0.80/$4, gemini 2.0 flash $0.10/$0.40.
     expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => BigInt(e.in * e.rin + e.out * e.rout)));
-  }, 40_000);
+  });
 
   it("a run budget too small refuses the first call before the provider sees it, and stops the run", async () => {
     const before = providers.requests.length;
@@ -120,7 +92,7 @@ describe("wrapped provider clients in a workflow", () => {
     expect(run.error?.message).toMatch(/budget/i);
     expect(providers.requests.length).toBe(before);
     expect(await callsOf(runId)).toEqual([]);
-  }, 30_000);
+  });
 
   it("refuses streaming calls instead of letting them through untracked", async () => {
     const before = providers.requests.length;
@@ -128,14 +100,14 @@ describe("wrapped provider clients in a workflow", () => {
     expect(run.status).toBe("failed");
     expect(run.error?.message).toMatch(/streaming is not supported by wrapped clients/);
     expect(providers.requests.length).toBe(before);
-  }, 30_000);
+  });
 });
 
 describe("wrapClient outside a workflow", () => {
   it("governs a plain async function's calls directly and throws BudgetExceededError with spentUsd/budgetUsd", async () => {
     const openai = new OpenAI({ apiKey: "sk-test-wrapped", baseURL: providers.openaiBaseUrl, maxRetries: 0 });
     const runId = `plain-${Date.now()}`;
-    const ctx = { runId, workflow: "plain-script", db: fresh.db, perRunLimitNano: 200_000n };
+    const ctx = { runId, workflow: "plain-script", db: h.fresh.db, perRunLimitNano: 200_000n };
     const client = wrapClient(openai, ctx);
     const res = await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 100, messages: [{ role: "user", content: "Hello there." }] });
     expect(res.choices[0]?.message.content).toBe("Reply from gpt-4o-mini: Hello there.");

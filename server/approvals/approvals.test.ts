@@ -10,7 +10,7 @@ import { startGateHarness, type GateHarness } from "./testing/harness";
  * Gates on real parts: the demo and test workflows run on the embedded engine; decisions go
  * through the tRPC router (or the REST route) and reach the waiting run as a real event.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: GateHarness;
 let operator: SessionUser;
@@ -158,10 +158,10 @@ describe("escalation and deadlines (shortened timers)", () => {
     expect((await h.engineRun(runId))?.output).toMatchObject({ status: "rejected", approved: false, decidedBy: "timeout", timedOut: true });
     expect((await h.approval(gate.id)).status).toBe("expired");
     expect(await errorOf(h.as(approver).approvals.decide({ approvalId: gate.id, decision: "approve" }))).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("expired") });
-    const audit = await h.fresh.db.select().from(auditLog).where(eq(auditLog.targetId, gate.id));
-    // Each lifecycle step is audited exactly once. (Their id order has been seen out of sequence on a
-    // loaded CI machine; that is under investigation, so the order is not asserted here.)
-    expect(audit.map((r) => r.action).sort()).toEqual(["approval.escalate", "approval.request", "approval.timeout"]);
+    // Each lifecycle step is audited exactly once, in order: the gate's steps run one after another.
+    // (Without ORDER BY, PostgreSQL returns rows in no promised order; that was the "out of sequence" once seen in CI.)
+    const audit = await h.fresh.db.select().from(auditLog).where(eq(auditLog.targetId, gate.id)).orderBy(asc(auditLog.id));
+    expect(audit.map((r) => r.action)).toEqual(["approval.request", "approval.escalate", "approval.timeout"]);
     const notes = await h.fresh.db.select().from(governanceNotifications).where(eq(governanceNotifications.runId, runId));
     expect(notes.map((n) => n.kind).sort()).toEqual(["approval_decided", "approval_escalated", "approval_requested"]);
   });
