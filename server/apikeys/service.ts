@@ -6,6 +6,7 @@ import type { Database } from "@/db/client";
 import { apiKeys, ROLES, type ApiKeyRow, type Role } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
+import { workflowOptions } from "@/server/workflows/catalog";
 
 /** Secrets look like `wflo_<43 base64url chars>`; only their SHA-256 is stored. */
 const KEY_PREFIX = "wflo_";
@@ -14,11 +15,27 @@ export const hashKey = (secret: string) => createHash("sha256").update(secret).d
 export const createApiKeyInput = z.object({
   name: z.string({ error: "name must be text" }).trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters"),
   role: z.enum(ROLES, { error: `role must be one of: ${ROLES.join(", ")}` }),
+  /** Registry workflow ids the key is limited to; absent or empty = every workflow. */
+  workflowIds: z
+    .array(z.string({ error: "workflowIds must be a list of workflow ids" }).trim().min(1, "workflowIds must not contain a blank id").max(200, "workflowIds: an id is at most 200 characters"), { error: "workflowIds must be a list of workflow ids" })
+    .max(100, "workflowIds may hold at most 100 workflows")
+    .optional(),
 });
+
+/** Every id must name a workflow this app serves: a typo would otherwise make a key that can do nothing. */
+function checkWorkflowIds(ids: readonly string[]): string[] | null {
+  if (ids.length === 0) return null;
+  const served = workflowOptions().map((w) => w.id);
+  const unknown = ids.filter((id) => !served.includes(id));
+  if (unknown.length) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `workflowIds: no workflow named ${unknown.map((u) => `"${u}"`).join(", ")}; this app serves ${served.join(", ")}` });
+  }
+  return [...new Set(ids)].sort();
+}
 export const apiKeyIdInput = z.object({ keyId: z.uuid("keyId must be an API key id (a UUID)") });
 
 export function publicApiKey(k: ApiKeyRow) {
-  return { id: k.id, name: k.name, prefix: k.prefix, role: k.role, createdByEmail: k.createdByEmail, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
+  return { id: k.id, name: k.name, prefix: k.prefix, role: k.role, workflowIds: k.workflowIds, createdByEmail: k.createdByEmail, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
 }
 
 export async function listApiKeys(db: Database) {
@@ -28,11 +45,12 @@ export async function listApiKeys(db: Database) {
 /** Returns the secret once; nothing can show it again. A key never gets a role above its creator's. */
 export async function createApiKey(db: Database, actor: Actor & { role: Role }, input: z.output<typeof createApiKeyInput>) {
   if (roleRank(input.role) > roleRank(actor.role)) throw new TRPCError({ code: "FORBIDDEN", message: `role: you cannot create a key with a role above your own (${actor.role})` });
+  const workflowIds = checkWorkflowIds(input.workflowIds ?? []);
   const secret = KEY_PREFIX + randomBytes(32).toString("base64url");
   return db.transaction(async (tx) => {
-    const [k] = await tx.insert(apiKeys).values({ name: input.name, prefix: secret.slice(0, KEY_PREFIX.length + 6), hash: hashKey(secret), role: input.role, createdById: actor.id, createdByEmail: actor.email }).returning();
+    const [k] = await tx.insert(apiKeys).values({ name: input.name, prefix: secret.slice(0, KEY_PREFIX.length + 6), hash: hashKey(secret), role: input.role, workflowIds, createdById: actor.id, createdByEmail: actor.email }).returning();
     if (!k) throw new Error("insert returned no row");
-    await writeAudit(tx, actor, { action: "apikey.create", targetType: "api_key", targetId: k.id, after: { name: k.name, role: k.role, prefix: k.prefix } });
+    await writeAudit(tx, actor, { action: "apikey.create", targetType: "api_key", targetId: k.id, after: { name: k.name, role: k.role, prefix: k.prefix, workflowIds: k.workflowIds } });
     return { key: publicApiKey(k), secret };
   });
 }
@@ -44,13 +62,16 @@ export async function revokeApiKey(db: Database, actor: Actor, keyId: string) {
       const [exists] = await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, keyId));
       throw new TRPCError(exists ? { code: "CONFLICT", message: "this API key is already revoked" } : { code: "NOT_FOUND", message: `no API key with id ${keyId}` });
     }
-    await writeAudit(tx, actor, { action: "apikey.revoke", targetType: "api_key", targetId: k.id, after: { name: k.name, role: k.role, prefix: k.prefix } });
+    await writeAudit(tx, actor, { action: "apikey.revoke", targetType: "api_key", targetId: k.id, after: { name: k.name, role: k.role, prefix: k.prefix, workflowIds: k.workflowIds } });
     return publicApiKey(k);
   });
 }
 
-/** Who a request acts as when it carries an API key: the key's role, and a readable name for the audit log. */
-export type ApiKeyActor = { kind: "api_key"; id: string; email: string; role: Role; name: string };
+/**
+ * Who a request acts as when it carries an API key: the key's role, a readable name for the audit
+ * log, and the workflows it is limited to (null = all; enforced by server/apikeys/scope.ts).
+ */
+export type ApiKeyActor = { kind: "api_key"; id: string; email: string; role: Role; name: string; workflowIds: readonly string[] | null };
 
 /**
  * `Authorization: Bearer wflo_...` -> the key's actor, or null for a missing, unknown or
@@ -62,5 +83,5 @@ export async function authenticateApiKey(db: Database, req: Request): Promise<Ap
   if (!m?.[1] || !m[1].startsWith(KEY_PREFIX)) return null;
   const [k] = await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(and(eq(apiKeys.hash, hashKey(m[1])), isNull(apiKeys.revokedAt))).returning();
   if (!k) return null;
-  return { kind: "api_key", id: k.id, email: `api-key:${k.name} (${k.prefix}…)`, role: k.role, name: k.name };
+  return { kind: "api_key", id: k.id, email: `api-key:${k.name} (${k.prefix}…)`, role: k.role, name: k.name, workflowIds: k.workflowIds?.length ? k.workflowIds : null };
 }

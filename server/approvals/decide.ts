@@ -73,8 +73,9 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
     if (a.status !== "pending") refuseClosed(a);
     if (a.deadlineAt.getTime() <= Date.now()) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided` });
     if (roleRank(who.role) < roleRank(a.deciderRole)) throw forbidden(`deciding this approval needs the ${a.deciderRole} role or higher; yours is ${who.role}`);
-    if (input.decision === "approve" && !a.allowSelfApproval && who.kind === "user" && a.requestedById === who.id) {
-      throw forbidden("you started this run, so you cannot approve its own high-risk gate; another approver must");
+    // requestedById is the user who started the run, or the API key that sent an external request.
+    if (input.decision === "approve" && !a.allowSelfApproval && a.requestedById === who.id) {
+      throw forbidden(a.runId === null ? "this API key sent this request, so it cannot approve it; another approver must" : "you started this run, so you cannot approve its own high-risk gate; another approver must");
     }
     if (a.requireComment && !comment) throw bad("comment: a comment is required to decide this approval");
     if (input.payload !== undefined) {

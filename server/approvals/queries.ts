@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, asc, count, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { APPROVAL_STATUSES, RISK_LEVELS, approvalDecisions, approvals, type ApprovalRow } from "@/db/schema";
@@ -24,6 +24,8 @@ export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role
   return {
     id: a.id,
     runId: a.runId,
+    /** Requested over REST by an agent outside wflo: no run waits on it; its caller polls. */
+    external: a.runId === null,
     workflowId: a.workflowId,
     gate: a.gate,
     action: a.action,
@@ -60,11 +62,14 @@ export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role
 }
 export type PublicApproval = ReturnType<typeof publicApproval>;
 
-export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }): Promise<PublicApproval[]> {
+/** `scope.workflowIds`: only approvals of these workflows (an API key limited to some workflows). */
+export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }, scope: { workflowIds?: readonly string[] | null } = {}): Promise<PublicApproval[]> {
+  const scoped = scope.workflowIds ? (scope.workflowIds.length ? inArray(approvals.workflowId, [...scope.workflowIds]) : sql`false`) : undefined;
   const where =
     input.view === "pending"
-      ? and(eq(approvals.status, "pending"), input.risk ? eq(approvals.risk, input.risk) : undefined, input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined)
+      ? and(scoped, eq(approvals.status, "pending"), input.risk ? eq(approvals.risk, input.risk) : undefined, input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined)
       : and(
+          scoped,
           input.status ? eq(approvals.status, input.status) : inArray(approvals.status, APPROVAL_STATUSES.filter((s) => s !== "pending")),
           input.risk ? eq(approvals.risk, input.risk) : undefined,
           input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined,

@@ -41,7 +41,7 @@ function operation(r: Route): JsonSchema {
       [ok]: { description: r.response.description, content: { "application/json": { schema: r.response.schema ? outputSchema(r.response.schema) : { type: "object" } } } },
       "400": errorRef("The input fails its schema; `error` names the field and the rule"),
       "401": errorRef("Missing, unknown or revoked API key"),
-      "403": errorRef(`The key's role lacks the permission ${r.permission}`),
+      "403": errorRef(`The key's role lacks the permission ${r.permission}, or (acting on a run, approval or LLM call) its workflow is outside the key's workflow scope`),
       ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, d]) => [status, errorRef(d)])),
       "500": errorRef("Internal server error (details stay in the server log)"),
     },
@@ -58,11 +58,11 @@ export function openApiDocument(routes: readonly Route[] = restRoutes): JsonSche
       title: "wflo REST API",
       version: "1",
       description:
-        "Trigger and inspect runs, decide approvals, read budgets, and record LLM calls made outside wflo. Authenticate with an API key an admin created in Settings → API keys: `Authorization: Bearer wflo_...`. The key's role decides what it may call (`x-wflo-permission` on each operation). Money is in nano-dollars (1e-9 USD) as decimal strings.",
+        "Trigger and inspect runs, decide approvals, read budgets, and record LLM calls made outside wflo. Authenticate with an API key an admin created in Settings → API keys: `Authorization: Bearer wflo_...`. The key's role decides what it may call (`x-wflo-permission` on each operation); a key limited to some workflows sees only their runs, approvals and LLM calls (others answer 404) and cannot act on others (403). Money is in nano-dollars (1e-9 USD) as decimal strings.",
     },
     servers: [{ url: "/api/v1" }],
     security: [{ apiKey: [] }],
-    tags: [{ name: "Runs" }, { name: "Approvals" }, { name: "Budgets" }],
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "A wflo API key (wflo_...)" } },

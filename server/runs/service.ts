@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, asc, desc, eq, gte, ilike, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, ilike, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { auditLog, runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from "@/db/schema";
@@ -34,8 +34,10 @@ function decodeCursor(raw: string): Cursor {
   throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: cursor is malformed; start again from the first page" });
 }
 
-export async function listRuns(db: Database, input: z.output<typeof listRunsInput>) {
+/** `scope.workflowIds`: only runs of these workflows (an API key limited to some workflows). */
+export async function listRuns(db: Database, input: z.output<typeof listRunsInput>, scope: { workflowIds?: readonly string[] | null } = {}) {
   const where: SQL[] = [];
+  if (scope.workflowIds) where.push(scope.workflowIds.length ? inArray(runs.workflowId, [...scope.workflowIds]) : sql`false`);
   if (input.workflowId) where.push(eq(runs.workflowId, input.workflowId));
   if (input.status) where.push(eq(runs.status, input.status));
   if (input.triggeredBy) where.push(ilike(runs.triggeredByEmail, `%${input.triggeredBy.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));

@@ -1,9 +1,17 @@
 import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
+import { approvalInScope, assertWorkflowInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
-import { getApproval, listApprovals } from "@/server/approvals/queries";
+import { decisionOf, expireOverdueExternal, externalApprovalInput, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
+import { getApproval, listApprovals, publicApproval, type PublicApproval } from "@/server/approvals/queries";
 import { defineRoute } from "../route";
 import { queryInt, uuidParams } from "../schemas";
+
+/** The REST view of an approval: the queue's fields, its panel link, and its outcome for a caller that acts on it. */
+function restApproval(a: PublicApproval) {
+  const { viewer: _viewer, ...rest } = a;
+  return { ...rest, link: `/approvals/${a.id}`, decision: decisionOf(a) };
+}
 
 const listQuery = z.object({
   status: z.enum(["pending", "all", ...APPROVAL_STATUSES], { error: `status must be one of: pending, all, ${APPROVAL_STATUSES.filter((s) => s !== "pending").join(", ")}` }).default("pending"),
@@ -22,17 +30,24 @@ export const listApprovalsRoute = defineRoute({
   permission: "approvals:read",
   query: listQuery,
   response: { description: "Approvals, each with a link to its page in the panel" },
-  handler: async ({ db, query }) => {
+  handler: async ({ db, actor, query }) => {
+    await expireOverdueExternal(db);
     const rows = await listApprovals(db, {
       view: query.status === "pending" ? "pending" : "history",
       status: query.status === "pending" || query.status === "all" ? undefined : query.status,
       risk: query.risk,
       workflowId: query.workflowId,
       limit: query.limit,
-    });
-    const approvals = rows.filter((a) => !query.runId || a.runId === query.runId).map(({ viewer: _viewer, ...a }) => ({ ...a, link: `/approvals/${a.id}` }));
-    return { approvals };
+    }, undefined, { workflowIds: scopeFilter(actor) });
+    const list = rows.filter((a) => !query.runId || a.runId === query.runId).map(restApproval);
+    return { approvals: list };
   },
+});
+
+const waitQuery = z.object({
+  wait: queryInt("wait", 0, WAIT_CAP_S)
+    .optional()
+    .describe(`Long poll: hold the request up to this many seconds (at most ${WAIT_CAP_S}) and answer as soon as the approval is decided, denied, expired or cancelled`),
 });
 
 export const getApprovalRoute = defineRoute({
@@ -40,15 +55,38 @@ export const getApprovalRoute = defineRoute({
   path: "/approvals/{id}",
   operationId: "getApproval",
   tag: "Approvals",
-  summary: "One approval and its decisions (poll this to wait for a decision)",
+  summary: "One approval and its decisions (poll, or long-poll with ?wait=, for the decision)",
+  description: `\`approval.decision\` says what to do: \`final\` false while it waits; then \`approved\` true or false (an expired request follows its onTimeout default; \`timedOut\` says so) and \`payload\` is the payload to act on (the approver's edit, if any). With \`?wait=N\` (N ≤ ${WAIT_CAP_S}) the answer comes as soon as the approval is final, or after N seconds with it still pending: call again.`,
   permission: "approvals:read",
   params: uuidParams("an approval id"),
+  query: waitQuery,
   response: { description: "The approval" },
-  errors: { 404: "No approval with this id" },
-  handler: async ({ db, params }) => {
+  errors: { 404: "No approval with this id (or, for a workflow-scoped key, none of its workflows)" },
+  handler: async ({ db, actor, req, params, query }) => {
+    await approvalInScope(db, actor, params.id, "read");
+    await expireOverdueExternal(db, { approvalId: params.id });
+    if (query.wait) await waitForDecision(db, params.id, query.wait * 1000, req.signal);
     const { approval, decisions } = await getApproval(db, params.id);
-    const { viewer: _viewer, ...rest } = approval;
-    return { approval: { ...rest, link: `/approvals/${approval.id}` }, decisions };
+    return { approval: restApproval(approval), decisions };
+  },
+});
+
+export const requestApprovalRoute = defineRoute({
+  method: "POST",
+  path: "/approvals",
+  operationId: "requestApproval",
+  tag: "Approvals",
+  summary: "Request an approval from outside wflo (then poll GET /approvals/{id}?wait=)",
+  description:
+    "For agents that are not wflo workflows. The request goes through the same approval policy as a workflow's gate (it may be auto-approved or denied at once: see `approval.decision`), shows in the panel's queue with the same notifications, and is decided there or with POST /approvals/{id}/decision. Nothing waits on it inside wflo: poll GET /approvals/{id} (or long-poll with ?wait=) for the decision. At the deadline the `onTimeout` default applies. The key that asks can never approve its own request.",
+  permission: "runs:trigger",
+  body: externalApprovalInput,
+  status: 201,
+  response: { description: "The approval as stored: pending, or already final when a policy decided it" },
+  handler: async ({ db, actor, body }) => {
+    assertWorkflowInScope(actor, body.workflow, "workflow");
+    const row = await requestExternalApproval(db, actor, body);
+    return { approval: restApproval(publicApproval(row)), decisions: [] };
   },
 });
 
@@ -64,5 +102,9 @@ export const decideApprovalRoute = defineRoute({
   body: decideInput.omit({ approvalId: true }),
   response: { description: "The approval after this decision", schema: z.object({ approvalId: z.string(), status: z.string(), approvals: z.number(), approvalsNeeded: z.number(), final: z.boolean() }) },
   errors: { 404: "No approval with this id", 409: "Already decided (or this key already voted)", 412: "Expired or cancelled" },
-  handler: async ({ db, actor, params, body }) => decideApproval(db, actor, { ...body, approvalId: params.id }),
+  handler: async ({ db, actor, params, body }) => {
+    // Out of the key's workflow scope: 403 naming the workflow (deciding is acting, not reading).
+    await approvalInScope(db, actor, params.id, "act");
+    return decideApproval(db, actor, { ...body, approvalId: params.id });
+  },
 });

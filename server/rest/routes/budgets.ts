@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { costOf, getPriceBook, listBudgets, reserve, settle, type ResolvedPrice } from "@/server/governance";
+import { assertCallInScope, reservationInScope } from "@/server/apikeys/scope";
 import { flatten } from "@/server/governance/pricing/rates";
 import { RestError } from "../errors";
 import { defineRoute } from "../route";
@@ -83,6 +84,7 @@ export const recordLlmCallRoute = defineRoute({
   response: { description: "The recorded call", schema: callResult },
   errors: { 402: "A budget cannot take this call", 422: "The model has no price and a budget forbids unpriced models" },
   handler: async ({ db, actor, body }) => {
+    await assertCallInScope(db, actor, body);
     const price = (await getPriceBook(db)).resolve(body.model, body.provider);
     const { costNano, record } = priced(price, body);
     const r = await reserve(db, { runId: body.runId, stepId: body.stepId, workflow: body.workflow, agent: body.agent, apiKeyId: actor.id, tags: body.tags, estimateNano: costNano, unpriced: price === null, model: body.model, provider: body.provider ?? null });
@@ -111,6 +113,7 @@ export const reserveRoute = defineRoute({
   response: { description: "The reservation", schema: z.object({ reservationId: z.string(), amountNano: z.string(), status: z.string(), reused: z.boolean() }) },
   errors: { 402: "A budget cannot afford the estimate; nothing was held", 422: "The model has no price and a budget forbids unpriced models" },
   handler: async ({ db, actor, body }) => {
+    await assertCallInScope(db, actor, body);
     const unpriced = body.model ? (await getPriceBook(db)).resolve(body.model, body.provider) === null : false;
     const r = await reserve(db, { ...body, apiKeyId: actor.id, estimateNano: BigInt(body.estimateNano), unpriced });
     return { reservationId: r.id, amountNano: r.amountNano.toString(), status: r.status, reused: r.reused };
@@ -129,7 +132,8 @@ export const settleRoute = defineRoute({
   body: z.object(callFacts),
   response: { description: "The recorded call", schema: callResult },
   errors: { 404: "No reservation with this id" },
-  handler: async ({ db, params, body }) => {
+  handler: async ({ db, actor, params, body }) => {
+    await reservationInScope(db, actor, params.id);
     const price = (await getPriceBook(db)).resolve(body.model, body.provider);
     const { costNano, record } = priced(price, body);
     const s = await settle(db, params.id, costNano, record);

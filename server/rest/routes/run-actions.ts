@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runInScope } from "@/server/apikeys/scope";
 import { replayRun } from "@/server/recovery/replay";
 import { triggerInput } from "@/server/runs/schemas";
 import { rerunRun } from "@/server/runs/service";
@@ -37,6 +38,7 @@ export const rerunRunRoute = defineRoute({
   response: { description: "The new run's event was accepted", schema: rerunResponse },
   errors: { 404: "No run with this id", 412: "The run's workflow is no longer served, or new runs of it are paused" },
   handler: async ({ db, actor, params, body }) => {
+    await runInScope(db, actor, params.id, "act");
     const r = await rerunRun(db, asUser(actor), params.id, { budgetNano: body.budgetUsd });
     return { ...r, runId: await runIdForEvent(db, r.eventId) };
   },
@@ -66,7 +68,10 @@ export const replayRunRoute = defineRoute({
   params: idParams("a run id"),
   response: { description: "The divergence report", schema: replayReportSchema },
   errors: { 404: "No run with this id", 412: "The run's workflow is no longer served by this app" },
-  handler: async ({ db, params }) => replayRun(db, params.id),
+  handler: async ({ db, actor, params }) => {
+    await runInScope(db, actor, params.id, "read");
+    return replayRun(db, params.id);
+  },
 });
 
 export const runActionRoutes = [rerunRunRoute, replayRunRoute] as const;

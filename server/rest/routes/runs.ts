@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { RUN_STATUSES } from "@/db/schema";
 import type { SessionUser } from "@/server/api/trpc";
+import { assertWorkflowInScope, runInScope, scopeFilter } from "@/server/apikeys/scope";
 import type { ApiKeyActor } from "@/server/apikeys/service";
 import { getCostBreakdown } from "@/server/governance";
 import { triggerInput } from "@/server/runs/schemas";
@@ -41,6 +42,7 @@ export const triggerRun = defineRoute({
   response: { description: "The event was accepted; `runId` is null if the engine has not started the run within 5 s (poll GET /runs?eventId=).", schema: z.object({ eventId: z.string(), workflowId: z.string(), runId: z.string().nullable() }) },
   errors: { 412: "New runs of the workflow are paused (its circuit breaker tripped)" },
   handler: async ({ db, actor, body }) => {
+    assertWorkflowInScope(actor, body.workflowId);
     const { eventId, workflowId } = await triggerWorkflow(db, asUser(actor), body.workflowId, body.input, body.budgetUsd, { requireApproval: body.requireApproval });
     return { eventId, workflowId, runId: await runIdForEvent(db, eventId) };
   },
@@ -68,14 +70,16 @@ export const listRunsRoute = defineRoute({
   permission: "runs:read",
   query: listRunsQuery,
   response: { description: "One page of runs and the cursor of the next page (absent on the last)." },
-  handler: async ({ db, query }) => {
+  handler: async ({ db, actor, query }) => {
     const { eventId, ...filters } = query;
+    // A workflow-scoped key lists only its workflows' runs.
+    const scope = { workflowIds: scopeFilter(actor) };
     if (eventId) {
       const ids = new Set((await runsForEvent(db, eventId)).map((r) => r.id));
-      const page = await listRuns(db, { ...filters, limit: 100 });
+      const page = await listRuns(db, { ...filters, limit: 100 }, scope);
       return { items: page.items.filter((r) => ids.has(r.id)) };
     }
-    return listRuns(db, filters);
+    return listRuns(db, filters, scope);
   },
 });
 
@@ -89,8 +93,9 @@ export const getRunRoute = defineRoute({
   permission: "runs:read",
   params: idParams("a run id"),
   response: { description: "The run" },
-  errors: { 404: "No run with this id" },
-  handler: async ({ db, params }) => {
+  errors: { 404: "No run with this id (or, for a workflow-scoped key, none of its workflows)" },
+  handler: async ({ db, actor, params }) => {
+    await runInScope(db, actor, params.id, "read");
     const detail = await getRun(db, params.id);
     const cost = await getCostBreakdown(db, params.id);
     return { ...detail, status: detail.run.status, result: detail.run.status === "completed" ? detail.run.output : null, error: detail.run.error ?? null, cost };
@@ -107,8 +112,9 @@ export const getRunTraceRoute = defineRoute({
   permission: "runs:read",
   params: idParams("a run id"),
   response: { description: "The trace" },
-  errors: { 404: "No run with this id" },
-  handler: async ({ db, params }) => {
+  errors: { 404: "No run with this id (or, for a workflow-scoped key, none of its workflows)" },
+  handler: async ({ db, actor, params }) => {
+    await runInScope(db, actor, params.id, "read");
     const trace = await getTrace(db, params.id);
     if (!trace) throw new RestError(404, "NOT_FOUND", `no run with id ${params.id}`, "id");
     return trace;
@@ -125,5 +131,8 @@ export const cancelRunRoute = defineRoute({
   params: idParams("a run id"),
   response: { description: "The run is cancelled", schema: z.object({ runId: z.string(), status: z.literal("cancelled") }) },
   errors: { 404: "No run with this id", 412: "The run has already finished" },
-  handler: async ({ db, actor, params }) => cancelRun(db, asUser(actor), params.id),
+  handler: async ({ db, actor, params }) => {
+    await runInScope(db, actor, params.id, "act");
+    return cancelRun(db, asUser(actor), params.id);
+  },
 });

@@ -1,0 +1,150 @@
+import { and, eq, isNull, lte } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { approvals, RISK_LEVELS, ROLES, type ApprovalRow } from "@/db/schema";
+import type { ApiKeyActor } from "@/server/apikeys/service";
+import { log } from "@/server/log";
+import { durationMs, durationSchema } from "@/server/policies/schemas";
+import { expireApproval, insertRoutedApproval, routedApproval } from "./lifecycle";
+import { dispatchSoon } from "./notify";
+import type { Duration } from "./types";
+
+/**
+ * External approval requests: an agent outside wflo (any language, no workflow) asks for an
+ * approval over REST and polls or long-polls for the decision. The request is routed by the
+ * same policy and rules as a run's gate (lifecycle.routedApproval), lands in the same queue
+ * with the same notifications, and is decided with the same decide service. What differs:
+ * there is no run (runId null), so nothing durable waits for it: the caller polls, and the
+ * deadline is applied when anyone next looks (expireOverdueExternal), not by a gate's step.
+ */
+
+const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
+const text = (field: string, max: number) => z.string({ error: `${field} must be text` }).trim().min(1, `${field} must not be blank`).max(max, `${field} must be at most ${max} characters`);
+const object = (field: string) => z.record(z.string(), z.unknown(), { error: `${field} must be a JSON object` });
+
+export const externalApprovalInput = z.object({
+  title: text("title", 200).describe('What the agent wants to do, in a few words: the queue\'s headline ("Refund $120 to order 1042")'),
+  description: z.string({ error: "description must be text" }).trim().max(4000, "description must be at most 4000 characters").optional().describe("Why, and what happens when approved"),
+  workflow: text("workflow", 200).describe("Which workflow or agent asks (a label; for a workflow-scoped key, one of its workflows). Policies match it as `workflow`"),
+  name: text("name", 200).default("external").describe("The request's kind, matched by policies as `gate` (default external)"),
+  payload: object("payload").optional().describe("The data the agent will act on; approvers may edit it when allowEdit is set"),
+  details: object("details").optional().describe("Shown to the approver; details.diff = { before, after } renders as a diff"),
+  allowEdit: z.boolean({ error: "allowEdit must be true or false" }).optional(),
+  risk: z.enum(RISK_LEVELS, { error: `risk must be one of: ${RISK_LEVELS.join(", ")}` }).default("medium"),
+  tool: text("tool", 200).optional(),
+  amountUsd: z.number({ error: "amountUsd must be a number" }).min(0, "amountUsd must not be negative").optional(),
+  costUsd: z.number({ error: "costUsd must be a number" }).min(0, "costUsd must not be negative").optional(),
+  requiredRole: z.enum(ROLES, { error: `requiredRole must be one of: ${ROLES.join(", ")}` }).optional().describe("The minimum role that may decide; the policy may raise it, never lower it"),
+  approvalsNeeded: z.number({ error: "approvalsNeeded must be a number" }).int("approvalsNeeded must be a whole number").min(1, "approvalsNeeded must be at least 1").max(10, "approvalsNeeded must be at most 10").optional(),
+  requireComment: z.boolean({ error: "requireComment must be true or false" }).optional(),
+  timeout: durationSchema("timeout")
+    .refine((d) => durationMs(d) <= MAX_TIMEOUT_MS, "timeout must be at most 7d")
+    .optional()
+    .describe("Until the default applies, e.g. 15m (default: the policy's, else 24h; at most 7d)"),
+  onTimeout: z.enum(["reject", "approve"], { error: "onTimeout must be reject or approve" }).optional().describe("What the deadline decides (default reject)"),
+});
+export type ExternalApprovalInput = z.output<typeof externalApprovalInput>;
+
+/** Routes and stores the request: pending (notified), or already final when a policy auto-approves or denies it. */
+export async function requestExternalApproval(db: Database, actor: ApiKeyActor, input: ExternalApprovalInput): Promise<ApprovalRow> {
+  const values = await routedApproval(
+    db,
+    {
+      runId: null,
+      workflowId: input.workflow,
+      gate: input.name,
+      triggeredBy: { id: actor.id, email: actor.email },
+      options: {
+        action: input.title,
+        summary: input.description,
+        details: input.details,
+        payload: input.payload,
+        allowEdit: input.allowEdit,
+        risk: input.risk,
+        tool: input.tool,
+        amountUsd: input.amountUsd,
+        costUsd: input.costUsd,
+        requiredRole: input.requiredRole,
+        approvalsNeeded: input.approvalsNeeded,
+        requireComment: input.requireComment,
+        timeout: input.timeout as Duration | undefined,
+        onTimeout: input.onTimeout,
+        // The agent asked for it; if it may also decide, it must not approve its own request.
+        allowSelfApproval: false,
+      },
+    },
+    { role: actor.role },
+  );
+  // No run to fail at the deadline: a policy's "fail" default means the request is refused.
+  if (values.onTimeout === "fail") values.onTimeout = "reject";
+  const row = await db.transaction((tx) => insertRoutedApproval(tx, values));
+  // runId is null, so (run, gate) never conflicts: an insert always returns its row.
+  if (!row) throw new Error("external approval insert returned no row");
+  if (row.status === "pending") dispatchSoon();
+  return row;
+}
+
+/**
+ * Applies the deadline to external requests that passed it (a run's gate does this in its own
+ * durable step). Called wherever approvals are read, so the queue, the badge and a polling
+ * agent all see `expired` without a timer process. Bounded per call; the rest go next time.
+ */
+export async function expireOverdueExternal(db: Database, opts: { approvalId?: string } = {}): Promise<number> {
+  const due = await db
+    .select({ id: approvals.id })
+    .from(approvals)
+    .where(and(eq(approvals.status, "pending"), isNull(approvals.runId), lte(approvals.deadlineAt, new Date()), opts.approvalId ? eq(approvals.id, opts.approvalId) : undefined))
+    .limit(50);
+  for (const d of due) {
+    try {
+      await expireApproval(db, d.id);
+    } catch (err) {
+      log.warn({ err, approvalId: d.id }, "could not expire an external approval");
+    }
+  }
+  return due.length;
+}
+
+/** What an approval's outcome is, for a caller that acts on it: `approved` is null while it is still open. */
+export function decisionOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "editedPayload" | "payload" | "policyReason">) {
+  const approved =
+    a.status === "approved" || a.status === "auto_approved" ? true : a.status === "rejected" || a.status === "denied" || a.status === "cancelled" ? false : a.status === "expired" ? a.onTimeout === "approve" : null;
+  return {
+    final: a.status !== "pending",
+    approved,
+    decidedBy: a.decidedByEmail,
+    comment: a.status === "denied" ? a.policyReason : a.decisionComment,
+    timedOut: a.status === "expired",
+    decidedAt: a.decidedAt,
+    /** The payload to act on: the approver's edit when there was one. */
+    payload: a.editedPayload ?? a.payload,
+  };
+}
+
+/** GET ?wait= holds the request at most this long (proxies commonly cut idle requests at 60 s). */
+export const WAIT_CAP_S = 55;
+/** One primary-key read per interval per waiting caller: cheap, and a decision is seen within it. */
+const WAIT_INTERVAL_MS = 500;
+
+/**
+ * Long poll: returns as soon as the approval is no longer pending (decided, denied, expired or
+ * cancelled), or when `waitMs` passes, or when the caller goes away. An external request whose
+ * deadline passes during the wait is expired here, so the caller sees the default applied.
+ */
+export async function waitForDecision(db: Database, approvalId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const [a] = await db.select({ status: approvals.status, runId: approvals.runId, deadlineAt: approvals.deadlineAt }).from(approvals).where(eq(approvals.id, approvalId));
+    if (!a || a.status !== "pending") return;
+    if (a.runId === null && a.deadlineAt.getTime() <= Date.now()) {
+      await expireOverdueExternal(db, { approvalId });
+      return;
+    }
+    const left = Math.min(end, a.deadlineAt.getTime() + 50) - Date.now();
+    if (Date.now() >= end || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.max(10, Math.min(WAIT_INTERVAL_MS, left)));
+      signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
+}
