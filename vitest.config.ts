@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["{app,components,server,db,inngest,scripts,cli}/**/*.test.ts"],
+    include: ["{app,components,server,db,inngest,scripts,cli,sdk}/**/*.test.ts"],
     globalSetup: ["./db/testing/global-setup.ts"],
     setupFiles: ["./db/testing/setup.ts"],
     pool: "forks",

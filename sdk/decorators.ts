@@ -1,5 +1,9 @@
-import { currentRun, nextCallId } from "@/server/adapters/current-run";
+import { getDb } from "@/db/client";
+import { stopOrRethrow } from "@/inngest/functions/llm/provider";
+import { currentRun, nextCallId, withinStep, type CurrentRun } from "@/server/adapters/current-run";
 import type { EstimateInput } from "@/server/governance";
+import { governedLlmCall } from "@/server/governance/governed";
+import { splitEventData } from "@/server/runs/envelope";
 import { WfloOptionsError } from "./errors";
 
 /**
@@ -27,7 +31,9 @@ export function checkpoint<A extends unknown[], R>(name: string, fn: (...args: A
   return async (...args: A): Promise<Awaited<R>> => {
     const run = currentRun();
     if (!run) return await fn(...args);
-    return run.ctx.wflo.checkpointed(name, async (): Promise<Awaited<R>> => await fn(...args));
+    // The n-th call of this checkpoint in the run (= its version): the key its inner calls replay under.
+    const occurrence = nextCallId(run, `checkpoint:${name}`);
+    return run.ctx.wflo.checkpointed(name, () => withinStep(run, occurrence, async (): Promise<Awaited<R>> => await fn(...args)));
   };
 }
 
@@ -82,13 +88,52 @@ export function trackLlmCall<A extends unknown[], R>(opts: TrackLlmCallOptions<A
   return async (...args: A): Promise<Awaited<R>> => {
     const run = currentRun();
     if (!run) return await fn(...args);
-    const estimate = opts.request ? opts.request(...args) : defaultRequest(args);
+    const estimate = { ...(opts.request ? opts.request(...args) : defaultRequest(args)), ...(opts.maxOutputTokens !== undefined ? { maxOutputTokens: opts.maxOutputTokens } : {}), model };
     const stepId = nextCallId(run, `track:${model}`);
-    return run.ctx.wflo.trackLlmCall(
-      stepId,
-      { ...estimate, ...(opts.maxOutputTokens !== undefined ? { maxOutputTokens: opts.maxOutputTokens } : {}), model, agent: opts.agent, tags: opts.tags },
-      async (): Promise<Awaited<R>> => await fn(...args),
-      opts.usageOf ? { usageOf: opts.usageOf } : undefined,
-    );
+    const call = async (): Promise<Awaited<R>> => await fn(...args);
+    const usage = opts.usageOf ? { usageOf: opts.usageOf } : undefined;
+    if (run.step) return governedInline(run, `${run.step}/${stepId}`, estimate, opts, call, usage);
+    return run.ctx.wflo.trackLlmCall(stepId, { ...estimate, agent: opts.agent, tags: opts.tags }, call, usage);
   };
+}
+
+/**
+ * A tracked call inside another step's handler (a checkpoint's): steps cannot nest, so the call
+ * is governed right here (guards, budget before, usage and price after) and recorded under
+ * `<checkpoint step>/track:<model>:<n>`. Its idempotency key is deterministic, so when the
+ * enclosing step is retried (a crash before it finished) a call that already settled is replayed
+ * from its stored result: not called, not paid again (server/governance/track.ts).
+ */
+async function governedInline<R>(
+  run: CurrentRun,
+  stepId: string,
+  estimate: EstimateInput,
+  opts: { agent?: string; tags?: string[] },
+  call: () => Promise<R>,
+  usage: { usageOf: (r: R) => unknown } | undefined,
+): Promise<R> {
+  const { runId, workflowId } = run.ctx.wflo;
+  const { envelope } = splitEventData(run.ctx.event.data);
+  try {
+    const out = await governedLlmCall(
+      getDb(),
+      {
+        runId,
+        stepId,
+        workflow: workflowId,
+        agent: opts.agent,
+        tags: opts.tags,
+        userId: envelope.triggeredBy?.id ?? null,
+        perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
+        idempotencyKey: `${runId}:${stepId}`,
+      },
+      estimate,
+      call,
+      usage,
+    );
+    return out.result;
+  } catch (e) {
+    // A budget refusal or tripped guard ends the run at once, as for a call in its own step.
+    return stopOrRethrow(e);
+  }
 }

@@ -12,6 +12,11 @@ export type CurrentRun = {
   ctx: AdapterContext;
   /** Call counters for deterministic step ids (`track:<model>:<n>`), per request. */
   counters: Map<string, number>;
+  /**
+   * Set while a durable step's handler runs (an SDK `checkpoint(name, fn)` step): steps cannot
+   * nest, so a call made there is governed inline and keyed under this id instead.
+   */
+  step?: string;
 };
 
 const store = new AsyncLocalStorage<CurrentRun>();
@@ -21,6 +26,11 @@ export function withCurrentRun<T>(ctx: AdapterContext, work: () => Promise<T>): 
   const current = store.getStore();
   if (current?.ctx === ctx) return work();
   return store.run({ ctx, counters: new Map() }, work);
+}
+
+/** Runs `work` as the handler of durable step `stepId` of `run`, with its own call counters. */
+export function withinStep<T>(run: CurrentRun, stepId: string, work: () => Promise<T>): Promise<T> {
+  return store.run({ ctx: run.ctx, counters: new Map(), step: stepId }, work);
 }
 
 /** The run this code runs in, or undefined outside any workflow. */

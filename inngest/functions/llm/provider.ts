@@ -58,7 +58,7 @@ export type RunGovernance = { runId: string; workflowId: string; userId: string 
  * Governance refusals end the run at once: retrying cannot make a budget larger or a guard
  * looser. The NonRetriableError carries the facts (JSON-safe) as its cause.
  */
-function stopOrRethrow(e: unknown): never {
+export function stopOrRethrow(e: unknown): never {
   if (e instanceof BudgetExceededError) throw new NonRetriableError(e.message, { cause: { name: e.name, ...budgetFacts(e) } });
   if (e instanceof GuardTrippedError) throw new NonRetriableError(e.message, { cause: { name: e.name, guard: e.kind, limit: e.limit, observed: e.observed } });
   if (e instanceof UnpricedModelError) throw new NonRetriableError(e.message, { cause: { name: e.name, model: e.model, provider: e.provider } });
