@@ -7,7 +7,7 @@ import { startRunsHarness, type RunsHarness } from "./testing/runs-harness";
  * engine calls wflo's real serve handler, the middleware records the run, the engine's
  * lifecycle events reach the lifecycle function. Nothing is stubbed.
  */
-vi.hoisted(async () => (await import("./testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let operator: SessionUser;

@@ -10,7 +10,7 @@ import { startRunsHarness, type RunsHarness } from "./testing/runs-harness";
  * a procedure sends is taken in, scheduled and executed for real, and what the tests read back
  * is what the middleware recorded from the real SDK.
  */
-vi.hoisted(async () => (await import("./testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let admin: SessionUser;

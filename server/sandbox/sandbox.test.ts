@@ -16,7 +16,7 @@ import { SandboxInputError, SandboxPolicyError, SandboxUnavailableError, type Sa
  * engine and serve handler; policy, bad input and recording against a real database; the
  * other providers' availability reports.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let admin: SessionUser;
