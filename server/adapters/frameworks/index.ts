@@ -2,6 +2,7 @@ import { UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } fr
 import { aiSdkAdapter } from "./ai-sdk";
 import { functionAdapter } from "./function";
 import { openAIAgents } from "./openai-agents";
+import { agentKit } from "./agentkit";
 
 /**
  * Every framework adapter, most specific first: the first whose `detect` accepts the target runs
@@ -10,6 +11,7 @@ import { openAIAgents } from "./openai-agents";
  */
 export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [
   openAIAgents,
+  agentKit,
   aiSdkAdapter,
   // Keep last: any callable matches it.
   functionAdapter,

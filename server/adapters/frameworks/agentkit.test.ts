@@ -1,0 +1,121 @@
+import { and, asc, eq, like } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { costOf } from "@/server/governance";
+import { countTokens } from "@/server/governance/estimate/tokens";
+import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+
+/**
+ * The AgentKit adapter on real parts: a real `@inngest/agent-kit` network (OpenAI researcher
+ * calling a tool in its turn, then a Claude writer who answers from the tool's result) run through the registry inside a workflow on the embedded
+ * engine. Its `step.ai.infer` calls are made by the app under governance instead of by the
+ * engine, against the local provider server (URLs and keys given to the models, no env).
+ */
+vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+
+let h: RunsHarness;
+let providers: ProviderServer;
+let fns: typeof import("./testing/agentkit-functions");
+
+beforeAll(async () => {
+  providers = await startProviderServer();
+  fns = await import("./testing/agentkit-functions");
+  Object.assign(fns.kitProviders, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl });
+  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
+  h = await startRunsHarness({ extraFunctions: fns.agentKitTestFunctions });
+});
+afterAll(async () => {
+  await h?.close();
+  await providers?.close();
+});
+
+async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
+  const { inngest } = await import("@/inngest/client");
+  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
+  return (await h.runFor(ids[0]!)).id;
+}
+const finished = (runId: string) =>
+  h.until(`run ${runId} to finish`, async () => {
+    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
+    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
+  });
+const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+
+const tok = (s: string) => countTokens(s, "gpt-4o");
+const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
+const zero = { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+describe("Inngest AgentKit adapter", () => {
+  it("runs a real network with step.ai.infer governed in the app: durable steps, exact tokens and costs, a checkpoint per agent", async () => {
+    const before = providers.requests.length;
+    const runId = await start("test/agentkit");
+    const run = await finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    const out = (run.output as { out: { results: { agent: string; toolCalls: unknown[] }[]; lastAgent: string }; after: string });
+    expect(out.after).toBe("done");
+    expect(out.out.lastAgent).toBe("writer");
+    expect(out.out.results.map((r) => r.agent)).toEqual(["researcher", "writer"]);
+    expect(JSON.stringify(out.out.results[0]!.toolCalls)).toContain("MVCC: multi-version concurrency control");
+
+    // Every model call reached the provider once, from the app (the engine made none), and the
+    // tool ran once, although the network loop was replayed on every engine request.
+    expect(providers.requests.slice(before).map((r) => [r.api, r.model, r.toolCall ?? null])).toEqual([
+      ["openai.chat", "gpt-4o-mini", "lookup"],
+      ["anthropic.messages", "claude-3-5-haiku-latest", null],
+    ]);
+    expect(fns.kitToolRuns).toEqual(["MVCC"]);
+
+    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status, output: runSteps.output }).from(runSteps).where(eq(runSteps.runId, runId));
+    const llmSteps = steps.filter((s) => s.id.startsWith("agentkit:")).map((s) => s.id).sort();
+    expect(llmSteps).toEqual(["agentkit:claude-3-5-haiku-latest:1", "agentkit:gpt-4o-mini:1"]);
+    expect(steps.map((s) => s.id)).toContain("lookup");
+    expect(steps.every((s) => s.status === "completed")).toBe(true);
+
+    // One checkpoint per agent turn in the network.
+    const cps = await h.fresh.db.select().from(stateSnapshots).where(and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, "agentkit%"))).orderBy(asc(stateSnapshots.version));
+    expect(cps.map((c) => [c.name, c.version, (c.state as { agent: string }).agent, (c.state as { callCount: number }).callCount])).toEqual([
+      ["agentkit.agent", 1, "researcher", 1],
+      ["agentkit.agent", 2, "writer", 2],
+    ]);
+
+    // Tokens: what the provider reported in each raw answer (the memoised step outputs) = what
+    // wflo recorded; the first call also checked against the server's accounting directly.
+    const raw = (id: string) => steps.find((s) => s.id === id)!.output as { usage: Record<string, number> };
+    const calls = await callsOf(runId);
+    expect(calls.map((c) => [c.stepId, c.agent, c.provider, c.status, c.priceSource, c.workflow])).toEqual([
+      ["agentkit:gpt-4o-mini:1", "researcher", "openai", "ok", "catalogue", "test-agentkit"],
+      ["agentkit:claude-3-5-haiku-latest:1", "writer", "anthropic", "ok", "catalogue", "test-agentkit"],
+    ]);
+    expect(calls[0]).toMatchObject({ inputTokens: turns("You look terms up.", 'call tool lookup with {"term":"MVCC"}'), outputTokens: tok('lookup{"term":"MVCC"}') });
+    for (const c of calls) {
+      const u = raw(c.stepId).usage;
+      const reported = c.provider === "openai" ? { in: u.prompt_tokens, out: u.completion_tokens } : { in: u.input_tokens, out: u.output_tokens };
+      expect({ in: c.inputTokens, out: c.outputTokens }).toEqual(reported);
+      const rates = cataloguePrice(c.model, c.provider)!.rates;
+      expect(c.costNano).toBe(costOf({ inputTokens: reported.in!, outputTokens: reported.out!, ...zero }, rates));
+    }
+  }, 90_000);
+
+  it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
+    const before = providers.requests.length;
+    const toolsBefore = fns.kitToolRuns.length;
+    const runId = await start("test/agentkit", { budgetNano: "1000" });
+    const run = await finished(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toMatch(/budget/i);
+    expect(providers.requests.length).toBe(before);
+    expect(fns.kitToolRuns.length).toBe(toolsBefore);
+    expect(await callsOf(runId)).toEqual([]);
+  }, 60_000);
+
+  it("detects AgentKit networks and agents by shape", async () => {
+    const { adapterFor } = await import("./index");
+    const net = fns.buildNetwork();
+    expect(adapterFor(net).id).toBe("agentkit");
+    expect(adapterFor(net.agents.get("writer")).id).toBe("agentkit");
+    expect(() => adapterFor({ name: "n", agents: new Map() })).toThrow(/wflo cannot run a plain object: expected one of .*AgentKit/);
+  });
+});

@@ -1,0 +1,56 @@
+import { anthropic, createAgent, createNetwork, createTool, openai } from "@inngest/agent-kit";
+import { z } from "zod";
+import { inngest } from "@/inngest/client";
+import { runTarget } from "../index";
+
+/**
+ * Test-only workflow running a real `@inngest/agent-kit` network (an OpenAI researcher with a
+ * tool, then a Claude writer, chosen by a code router) through the registry. Provider URLs and
+ * keys come from the test (the local provider server), never env.
+ */
+export const kitProviders = { openai: "", anthropic: "" };
+/** How many times the tool's own code ran (a replayed network must not run it again). */
+export const kitToolRuns: string[] = [];
+
+const lookup = createTool({
+  name: "lookup",
+  description: "Look a database term up.",
+  parameters: z.object({ term: z.string() }),
+  // AgentKit's convention: a tool's side effects go in the step tools it is handed.
+  handler: async ({ term }, { step }) =>
+    step!.run("lookup", () => {
+      kitToolRuns.push(term);
+      return `${term}: multi-version concurrency control`;
+    }),
+});
+
+/** Built per run: the models need the provider server's URLs, known only once the test started it. */
+export function buildNetwork() {
+  const researcher = createAgent({
+    name: "researcher",
+    system: "You look terms up.",
+    tools: [lookup],
+    model: openai({ model: "gpt-4o-mini", apiKey: "sk-test-agentkit", baseUrl: kitProviders.openai }),
+  });
+  const writer = createAgent({
+    name: "writer",
+    system: "You write one sentence.",
+    model: anthropic({ model: "claude-3-5-haiku-latest", apiKey: "sk-ant-test-agentkit", baseUrl: `${kitProviders.anthropic}/v1/`, defaultParameters: { max_tokens: 300 } }),
+  });
+  return createNetwork({
+    name: "research",
+    agents: [researcher, writer],
+    router: ({ callCount }) => (callCount === 0 ? researcher : callCount === 1 ? writer : undefined),
+  });
+}
+
+export const agentKitWorkflow = inngest.createFunction(
+  { id: "test-agentkit", retries: 0, triggers: [{ event: "test/agentkit" }] },
+  async (ctx) => {
+    const out = await runTarget(buildNetwork(), 'call tool lookup with {"term":"MVCC"}', ctx);
+    const after = await ctx.step.run("after", () => "done");
+    return { out, after };
+  },
+);
+
+export const agentKitTestFunctions = [agentKitWorkflow];
