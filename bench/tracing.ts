@@ -24,6 +24,7 @@ import { createApiKey } from "@/server/apikeys/service";
 import { createMetrics } from "@/server/metrics/metrics";
 import { handleOtlpTraces } from "@/server/tracing/otlp/handler";
 import { createRateLimiter } from "@/server/tracing/otlp/rate-limit";
+import { bigTrace } from "@/server/tracing/testing/big-trace";
 
 type Metric = { value: number; unit: string };
 
@@ -71,38 +72,6 @@ export async function run(): Promise<Record<string, Metric>> {
   return { ...ingestFigures, ...(ui === null ? {} : { "ui.trace_render_ms_5k": { value: ui, unit: "ms" } }) };
 }
 
-/** 5,000 spans in one trace: a root, 50 agent spans, 99 children each (every tenth a chat call). */
-function bigTrace(traceId: string) {
-  const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
-  const id = (n: number) => hex(n + 1, 16);
-  const spans: Record<string, unknown>[] = [{ traceId, spanId: id(0), name: "agent run", startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 50_000_000_000n) }];
-  for (let a = 0; a < 50; a++) {
-    const start = t0 + BigInt(a) * 1_000_000_000n;
-    spans.push({ traceId, spanId: id(1 + a * 100), parentSpanId: id(0), name: `agent step ${a}`, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 900_000_000n) });
-    for (let c = 1; c < 100 && spans.length < 5000; c++) {
-      const st = start + BigInt(c) * 9_000_000n;
-      const llm = c % 10 === 0;
-      spans.push({
-        traceId,
-        spanId: id(1 + a * 100 + c),
-        parentSpanId: id(1 + a * 100),
-        name: llm ? "chat gpt-4o-mini" : `tool ${a}.${c}`,
-        startTimeUnixNano: String(st),
-        endTimeUnixNano: String(st + 8_000_000n),
-        attributes: llm
-          ? [
-              { key: "gen_ai.operation.name", value: { stringValue: "chat" } },
-              { key: "gen_ai.request.model", value: { stringValue: "gpt-4o-mini" } },
-              { key: "gen_ai.usage.input_tokens", value: { intValue: "300" } },
-              { key: "gen_ai.usage.output_tokens", value: { intValue: "50" } },
-            ]
-          : [{ key: "step", value: { intValue: String(c) } }],
-      });
-    }
-  }
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "ui-bench" } }] }, scopeSpans: [{ spans }] }] });
-}
-
 async function uiBench(): Promise<number | null> {
   const root = process.cwd();
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
@@ -141,7 +110,7 @@ async function uiBench(): Promise<number | null> {
     await page.getByRole("button", { name: "Create key" }).click();
     const secret = ((await page.getByTestId("new-api-key").textContent()) ?? "").trim();
     const traceId = hex(Date.now(), 32);
-    const r = await fetch(`${base}/api/v1/traces`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: bigTrace(traceId) });
+    const r = await fetch(`${base}/api/v1/traces`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify(bigTrace(traceId, "ui-bench")) });
     if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
     const times: number[] = [];
     for (let i = 0; i < 4; i++) {

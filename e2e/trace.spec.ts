@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
+import { BIG_TRACE_SPANS, bigTrace } from "../server/tracing/testing/big-trace";
 import { signIn } from "./helpers";
 
 test("a finished demo run's trace: tree, waterfall, an LLM call's prompt, tokens and cost, search", async ({ page }) => {
@@ -72,38 +73,11 @@ test("a 5,000-span trace sent over OTLP renders and is interactive fast", async 
 
   // 50 agent spans under one root, 99 children each (every tenth a priced chat call): 5,000 spans.
   const traceId = Array.from({ length: 32 }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join("");
-  const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
-  const id = (n: number) => (n + 1).toString(16).padStart(16, "0");
-  const spans: Record<string, unknown>[] = [{ traceId, spanId: id(0), name: "agent run", startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 50_000_000_000n) }];
-  for (let a = 0; a < 50; a++) {
-    const aid = id(1 + a * 100);
-    const start = t0 + BigInt(a) * 1_000_000_000n;
-    spans.push({ traceId, spanId: aid, parentSpanId: id(0), name: `agent step ${a}`, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 900_000_000n) });
-    for (let c = 1; c < 100 && spans.length < 5000; c++) {
-      const s = start + BigInt(c) * 9_000_000n;
-      const llm = c % 10 === 0;
-      spans.push({
-        traceId,
-        spanId: id(1 + a * 100 + c),
-        parentSpanId: aid,
-        name: llm ? "chat gpt-4o-mini" : `tool ${a}.${c}`,
-        startTimeUnixNano: String(s),
-        endTimeUnixNano: String(s + 8_000_000n),
-        attributes: llm
-          ? [
-              { key: "gen_ai.operation.name", value: { stringValue: "chat" } },
-              { key: "gen_ai.request.model", value: { stringValue: "gpt-4o-mini" } },
-              { key: "gen_ai.usage.input_tokens", value: { intValue: "300" } },
-              { key: "gen_ai.usage.output_tokens", value: { intValue: "50" } },
-            ]
-          : [{ key: "step", value: { intValue: String(c) } }],
-      });
-    }
-  }
-  expect(spans).toHaveLength(5000);
+  const body = bigTrace(traceId, "load-agent");
+  expect(body.resourceSpans[0]!.scopeSpans[0]!.spans).toHaveLength(BIG_TRACE_SPANS);
   const res = await page.request.post("/api/v1/traces", {
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-    data: { resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "load-agent" } }] }, scopeSpans: [{ spans }] }] },
+    data: body,
   });
   expect(res.status()).toBe(200);
 
