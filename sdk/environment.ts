@@ -1,6 +1,8 @@
 import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
+import { closeDb } from "@/db/client";
 import { prepareDatabase } from "@/db/connect";
 import { WfloConnectionError } from "./errors";
+import { closeHosts } from "./host";
 
 /**
  * What a process using the SDK needs from a running wflo: the engine (events in, requests out
@@ -53,4 +55,15 @@ async function check(): Promise<void> {
   } catch (e) {
     throw new WfloConnectionError(`cannot reach the control panel's database: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * For a script that is done with wflo: stops serving its workflows and closes its database
+ * connection, so the process can exit. Runs still in progress go on on the engine and can be
+ * attached to later by `executionId`. Not for the wflo app process (it owns that connection).
+ */
+export async function shutdown(): Promise<void> {
+  await closeHosts();
+  await closeDb();
+  ready = undefined;
 }

@@ -142,3 +142,15 @@ export async function attach(workflow: string, retries: Retries, eventId: string
     },
   };
 }
+
+/** Closes every host of this process (what `shutdown()` does for a script that is done). */
+export async function closeHosts(): Promise<void> {
+  const all = [...hosts.values()];
+  hosts.clear();
+  for (const pending of all) {
+    const host = await pending.catch(() => undefined);
+    if (!host) continue;
+    host.server.closeAllConnections();
+    await new Promise<void>((r) => host.server.close(() => r()));
+  }
+}

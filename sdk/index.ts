@@ -9,6 +9,7 @@
  * recorded in the control panel. See sdk/README.md for what a script needs.
  */
 export { WfloWorkflow, type WfloWorkflowOptions, type ExecuteOptions, type CostBreakdown, type CostLine } from "./workflow";
+export { shutdown } from "./environment";
 export { checkpoint, trackLlmCall, type TrackLlmCallOptions } from "./decorators";
 export { BudgetExceededError, WorkflowRunError, WfloOptionsError, WfloConnectionError, ExecutionDetachedError } from "./errors";
 export type { WfloFunction, WfloTools } from "@/server/adapters/frameworks/function";

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import OpenAI from "openai";
 import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -344,4 +347,30 @@ describe("errors", () => {
     expect(await tracked(1)).toBe(2);
     expect(await saved(4)).toBe(8);
   });
+});
+
+describe("a standalone script", () => {
+  it("examples/sdk-quickstart.ts imports wflo/sdk and runs in its own process with only the database URL and the engine port", async () => {
+    const { INNGEST_BASE_URL: _b, INNGEST_DEV: _d, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, ...rest } = process.env;
+    const env: NodeJS.ProcessEnv = { ...rest, NODE_ENV: "production", DATABASE_URL: fresh.url, WFLO_ENGINE_PORT: process.env.WFLO_ENGINE_PORT, OPENAI_BASE_URL: providers.openaiBaseUrl, OPENAI_API_KEY: "sk-test-script", WFLO_LOG_LEVEL: "error" };
+    const root = path.resolve(import.meta.dirname, "..");
+    const before = sentPrompts.length;
+    const requests = providers.requests.length;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(root, "examples", "sdk-quickstart.ts"), "B-trees"], { cwd: root, env, timeout: 90_000 });
+    const runId = /^Execution: (\S+)$/m.exec(stdout)?.[1];
+    expect(runId, stdout).toBeDefined();
+    const facts = `Reply from ${MODEL}: List three key facts about B-trees.`;
+    expect(stdout).toContain(`Summary: Reply from ${MODEL}: Write a two-sentence summary of B-trees from these facts:`);
+    expect(stdout).toContain("Budget: $0.05");
+    expect(stdout).toContain(`Checkpoint research_complete: ${facts.slice(0, 80)}`);
+    // The script's two calls, once each, recorded against its run in the panel's database.
+    expect(sentPrompts.length).toBe(before);
+    expect(providers.requests.length).toBe(requests + 2);
+    const [run] = await fresh.db.select().from(runs).where(eq(runs.id, runId!));
+    expect(run).toMatchObject({ workflowId: "sdk-quickstart", status: "completed" });
+    const calls = await callsOf(runId!);
+    expect(calls.map((c) => c.stepId)).toEqual(["checkpoint:research_complete:1/track:gpt-4o-mini:1", "checkpoint:synthesis_complete:1/track:gpt-4o-mini:1"]);
+    const total = calls.reduce((t, c) => t + c.costNano, 0n);
+    expect(stdout).toContain(`Total: $${(Number(total) / 1e9).toFixed(6)}`);
+  }, 120_000);
 });
