@@ -1,8 +1,7 @@
 import OpenAI from "openai";
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runSteps, runs } from "@/db/schema";
-import { inngest } from "@/inngest/client";
+import { llmCalls, runSteps } from "@/db/schema";
 import { BudgetExceededError } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
@@ -30,15 +29,8 @@ afterAll(async () => {
   await providers?.close();
 });
 
-async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const finished = (runId: string) =>
-  h.until(`run ${runId} to finish`, async () => {
-    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-  });
+const start = (name: string, envelope: Record<string, unknown> = {}) => h.start(name, { envelope });
+const finished = (runId: string) => h.finished(runId);
 const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
 
 const tok = (s: string) => countTokens(s, "gpt-4o");

@@ -1,7 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { auditLog, llmCalls, runSteps, runs } from "@/db/schema";
-import { inngest } from "@/inngest/client";
+import { auditLog, llmCalls, runSteps } from "@/db/schema";
 import type { SessionUser } from "@/server/api/trpc";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { runStopReason } from "@/server/governance/alerts/notifications";
@@ -44,15 +43,8 @@ afterAll(async () => {
   await providers?.close();
 });
 
-async function start(name: string): Promise<string> {
-  const { ids } = await inngest.send({ name, data: { _wflo: { triggeredBy: { id: admin.id, email: admin.email } } } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const runRow = async (runId: string) => (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-const finished = (runId: string) => h.until(`run ${runId} to finish`, async () => {
-  const r = await runRow(runId);
-  return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-});
+const start = (name: string) => h.start(name, { by: admin });
+const finished = (runId: string) => h.finished(runId);
 const guards = (workflowId: string, g: { maxStepsPerRun?: number; maxIdenticalCalls?: number }) =>
   setGuards(h.fresh.db, admin, { workflowId, expectedVersion: 0, maxLlmCallsPerRun: null, maxStepsPerRun: g.maxStepsPerRun ?? null, maxIdenticalCalls: g.maxIdenticalCalls ?? null, burnWindowMinutes: null, burnLimitUsd: null }, governanceTestWorkflowIds);
 

@@ -4,7 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import { closeDb } from "@/db/client";
-import { runs, users } from "@/db/schema";
+import { runs, users, type Run } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine } from "@/inngest/engine";
 import { inngest } from "@/inngest/client";
@@ -28,6 +28,13 @@ export type RunsHarness = {
   until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs?: number): Promise<T>;
   /** The run an event started, once the middleware has recorded it. */
   runFor(eventId: string): Promise<{ id: string; workflowId: string; status: string }>;
+  /**
+   * Sends `name` straight to the engine (no tRPC), with wflo's envelope: `by` as the user who
+   * triggered it, `envelope` for the rest (a run budget, say). Returns the run's id once recorded.
+   */
+  start(name: string, opts?: { data?: Record<string, unknown>; by?: SessionUser; envelope?: Record<string, unknown> }): Promise<string>;
+  /** The run's row once it completed, failed or was cancelled. */
+  finished(runId: string, timeoutMs?: number): Promise<Run>;
   /** The run's status as wflo recorded it. */
   statusOf(runId: string): Promise<string | undefined>;
   /**
@@ -89,6 +96,17 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
       system ??= await h.user("harness-viewer@example.com", "viewer");
       const viewer = system;
       return until(`a run for event ${eventId}`, async () => (await as(viewer).runs.byEvent({ eventId }))[0]);
+    },
+    async start(name, { data = {}, by, envelope = {} } = {}) {
+      const triggeredBy = by ? { triggeredBy: { id: by.id, email: by.email } } : {};
+      const { ids } = await inngest.send({ name, data: { ...data, _wflo: { ...envelope, ...triggeredBy } } });
+      return (await h.runFor(ids[0]!)).id;
+    },
+    async finished(runId, timeoutMs) {
+      return until(`run ${runId} to finish`, async () => {
+        const [r] = await fresh.db.select().from(runs).where(eq(runs.id, runId));
+        return r && ["completed", "failed", "cancelled"].includes(r.status) ? r : undefined;
+      }, timeoutMs);
     },
     async statusOf(runId) {
       return (await fresh.db.select({ s: runs.status }).from(runs).where(eq(runs.id, runId)))[0]?.s;
