@@ -12,8 +12,22 @@ import { FieldError, Input, Label, Select } from "@/components/ui/form";
 import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
 import { ROLES, type Role } from "@/db/schema/auth";
 
-/** Settings -> API keys: create (the secret is shown once), see last use, revoke. */
-export function ApiKeysAdmin() {
+/** The workflows a key is limited to: "all", or their names. */
+function ScopeCell({ ids, names }: { ids: string[] | null; names: Map<string, string> }) {
+  if (!ids?.length) return <span className="text-slate-500">all workflows</span>;
+  return (
+    <div className="flex flex-wrap gap-1" data-testid="key-scope">
+      {ids.map((id) => <Badge key={id} tone="blue">{names.get(id) ?? id}</Badge>)}
+    </div>
+  );
+}
+
+/**
+ * Settings -> API keys: create (the secret is shown once; optionally limited to some workflows),
+ * see scope and last use, revoke. `workflows` are the registry's, passed by the page.
+ */
+export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: string }[] }) {
+  const names = new Map(workflows.map((w) => [w.id, w.name]));
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { data: keys } = useQuery(trpc.apiKeys.list.queryOptions());
@@ -36,13 +50,14 @@ export function ApiKeysAdmin() {
         {revoke.error ? <div role="alert" className="px-5 py-2 text-sm text-rose-600">{errorMessage(revoke.error)}</div> : null}
         <Table>
           <thead>
-            <tr><Th>Name</Th><Th>Role</Th><Th>Created</Th><Th>Last used</Th><Th className="text-right">Status</Th></tr>
+            <tr><Th>Name</Th><Th>Role</Th><Th>Workflows</Th><Th>Created</Th><Th>Last used</Th><Th className="text-right">Status</Th></tr>
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {(keys ?? []).map((k) => (
               <Tr key={k.id}>
                 <Td><div className="font-medium">{k.name}</div><div className="font-mono text-xs text-slate-500">{k.prefix}…</div></Td>
                 <Td>{k.role}</Td>
+                <Td><ScopeCell ids={k.workflowIds} names={names} /></Td>
                 <Td className="text-slate-500"><LocalTime date={k.createdAt} /><div className="text-xs">{k.createdByEmail}</div></Td>
                 <Td className="text-slate-500">{k.lastUsedAt ? <LocalTime date={k.lastUsedAt} /> : "never"}</Td>
                 <Td className="text-right">
@@ -52,7 +67,7 @@ export function ApiKeysAdmin() {
                 </Td>
               </Tr>
             ))}
-            {keys && keys.length === 0 ? <EmptyRow colSpan={5}>No API keys yet.</EmptyRow> : null}
+            {keys && keys.length === 0 ? <EmptyRow colSpan={6}>No API keys yet.</EmptyRow> : null}
           </tbody>
         </Table>
       </Card>
@@ -65,7 +80,8 @@ export function ApiKeysAdmin() {
             e.preventDefault();
             const f = new FormData(e.currentTarget);
             setSecret(null);
-            create.mutate({ name: String(f.get("name")), role: String(f.get("role")) as Role });
+            // No box ticked = every workflow (the key is not limited).
+            create.mutate({ name: String(f.get("name")), role: String(f.get("role")) as Role, workflowIds: f.getAll("workflowIds").map(String) });
           }}
         >
           <div>
@@ -79,6 +95,20 @@ export function ApiKeysAdmin() {
               {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
             </Select>
           </div>
+          <fieldset>
+            <legend className="mb-1 block text-sm font-medium text-slate-700 dark:text-slate-300">Workflows</legend>
+            <p className="mb-2 text-xs text-slate-500">Leave all unticked for a key that may act on every workflow. A limited key sees only these workflows&apos; runs, approvals and LLM calls.</p>
+            <div className="max-h-48 space-y-1 overflow-y-auto rounded-md border border-slate-200 px-3 py-2 dark:border-slate-800">
+              {workflows.map((w) => (
+                <label key={w.id} className="flex items-center gap-2 text-sm">
+                  <input type="checkbox" name="workflowIds" value={w.id} className="h-4 w-4 rounded border-slate-300" />
+                  <span>{w.name}</span>
+                  <span className="font-mono text-xs text-slate-500">{w.id}</span>
+                </label>
+              ))}
+            </div>
+            <FieldError message={errors.workflowIds} />
+          </fieldset>
           <FieldError message={create.error && !Object.keys(errors).length ? errorMessage(create.error) : null} />
           <Button type="submit" disabled={create.isPending}>Create key</Button>
         </form>

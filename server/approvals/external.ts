@@ -38,7 +38,8 @@ export const externalApprovalInput = z.object({
   approvalsNeeded: z.number({ error: "approvalsNeeded must be a number" }).int("approvalsNeeded must be a whole number").min(1, "approvalsNeeded must be at least 1").max(10, "approvalsNeeded must be at most 10").optional(),
   requireComment: z.boolean({ error: "requireComment must be true or false" }).optional(),
   timeout: durationSchema("timeout")
-    .refine((d) => durationMs(d) <= MAX_TIMEOUT_MS, "timeout must be at most 7d")
+    // Only a well-formed duration is measured; a malformed one already has its own message.
+    .refine((d) => !/^\d+[smhd]$/.test(d) || durationMs(d) <= MAX_TIMEOUT_MS, "timeout must be at most 7d")
     .optional()
     .describe("Until the default applies, e.g. 15m (default: the policy's, else 24h; at most 7d)"),
   onTimeout: z.enum(["reject", "approve"], { error: "onTimeout must be reject or approve" }).optional().describe("What the deadline decides (default reject)"),

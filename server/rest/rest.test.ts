@@ -1,7 +1,8 @@
 import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ROLES, type Role } from "@/db/schema";
+import { and, eq } from "drizzle-orm";
+import { auditLog, governanceNotifications, ROLES, type Role } from "@/db/schema";
 import type { SessionUser } from "@/server/api/trpc";
 import { createApiKey, revokeApiKey } from "@/server/apikeys/service";
 import { can } from "@/server/auth/permissions";
@@ -20,7 +21,7 @@ vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claim
 
 let h: RunsHarness;
 let admin: SessionUser;
-const keys = {} as Record<Role | "revoked", string>;
+const keys = {} as Record<Role | "revoked" | "scoped", string>;
 
 beforeAll(async () => {
   h = await startRunsHarness();
@@ -29,6 +30,8 @@ beforeAll(async () => {
   const revoked = await createApiKey(h.fresh.db, admin, { name: "old-bot", role: "admin" });
   await revokeApiKey(h.fresh.db, admin, revoked.key.id);
   keys.revoked = revoked.secret;
+  // An admin key limited to one workflow: every refusal it gets comes from the scope, not the role.
+  keys.scoped = (await createApiKey(h.fresh.db, admin, { name: "hello-bot", role: "admin", workflowIds: ["hello"] })).secret;
 });
 afterAll(async () => h?.close());
 
@@ -214,5 +217,252 @@ describe("OpenAPI", () => {
     const html = await docs().text();
     expect(html).toContain('"operationId":"triggerRun"');
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)=["']https?:/);
+  });
+});
+
+describe("workflow-scoped keys", () => {
+  const db = () => h.fresh.db;
+  const scopeError = (field: string, wf: string) => `${field}: this API key is limited to the workflows "hello"; "${wf}" is not one of them`;
+
+  it("creating one checks the ids against the registry (400 naming the unknown one), shows and audits the scope", async () => {
+    const err = await h
+      .as(admin)
+      .apiKeys.create({ name: "typo", role: "operator", workflowIds: ["hello", "helo"] })
+      .then(() => null, (e: unknown) => e as { code: string; message: string });
+    expect(err).toMatchObject({ code: "BAD_REQUEST" });
+    expect(err?.message).toMatch(/^workflowIds: no workflow named "helo"; this app serves .*hello/);
+    const made = await h.as(admin).apiKeys.create({ name: "scoped-ui", role: "operator", workflowIds: ["hello", "cleanup-records", "hello"] });
+    expect(made.key.workflowIds).toEqual(["cleanup-records", "hello"]);
+    const listed = (await h.as(admin).apiKeys.list()).find((k) => k.id === made.key.id);
+    expect(listed?.workflowIds).toEqual(["cleanup-records", "hello"]);
+    const [audit] = await db().select().from(auditLog).where(and(eq(auditLog.action, "apikey.create"), eq(auditLog.targetId, made.key.id)));
+    expect(audit?.after).toMatchObject({ workflowIds: ["cleanup-records", "hello"] });
+    const unscoped = await h.as(admin).apiKeys.create({ name: "all", role: "viewer" });
+    expect(unscoped.key.workflowIds).toBeNull();
+  });
+
+  it("runs: out of scope invisible (404, left out of lists) and not triggerable, cancellable or re-runnable (403 naming the workflow)", async () => {
+    const other = await call(byId("triggerRun"), { key: keys.admin, body: { workflowId: "cleanup-records" } });
+    const otherId = other.body.runId as string;
+    await h.until("the other run to wait", async () => (await h.statusOf(otherId)) === "waiting");
+
+    const refused = await call(byId("triggerRun"), { key: keys.scoped, body: { workflowId: "cleanup-records" } });
+    expect(refused).toEqual({ status: 403, body: { code: "FORBIDDEN", field: "workflowId", error: scopeError("workflowId", "cleanup-records") } });
+    const mine = await call(byId("triggerRun"), { key: keys.scoped, body: { workflowId: "hello", input: { name: "scope" } } });
+    expect(mine.status).toBe(202);
+    const mineId = mine.body.runId as string;
+
+    for (const op of ["getRun", "getRunTrace", "replayRun"]) {
+      const res = await call(byId(op), { key: keys.scoped, params: { id: otherId } });
+      expect(res, op).toMatchObject({ status: 404, body: { code: "NOT_FOUND", error: `no run with id ${otherId}` } });
+    }
+    expect((await call(byId("getRun"), { key: keys.scoped, params: { id: mineId } })).status).toBe(200);
+    for (const op of ["cancelRun", "rerunRun"]) {
+      const res = await call(byId(op), { key: keys.scoped, params: { id: otherId }, body: {} });
+      expect(res, op).toEqual({ status: 403, body: { code: "FORBIDDEN", field: "id", error: scopeError("id", "cleanup-records") } });
+    }
+    expect(await h.statusOf(otherId)).toBe("waiting");
+
+    const listed = await call(byId("listRuns"), { key: keys.scoped, query: { limit: "100" } });
+    const ids = (listed.body.items as { id: string; workflowId: string }[]).map((r) => r.id);
+    expect(ids).toContain(mineId);
+    expect(ids).not.toContain(otherId);
+    expect(new Set((listed.body.items as { workflowId: string }[]).map((r) => r.workflowId))).toEqual(new Set(["hello"]));
+    expect((await call(byId("listRuns"), { key: keys.scoped, query: { workflowId: "cleanup-records" } })).body.items).toEqual([]);
+    expect((await call(byId("listRuns"), { key: keys.scoped, query: { eventId: other.body.eventId as string } })).body.items).toEqual([]);
+
+    // Approvals of the other workflow: invisible to read, 403 to decide.
+    const gate = await h.until("the other run's gate", async () => (await call(byId("listApprovals"), { key: keys.admin, query: { runId: otherId } })).body.approvals as { id: string }[] | undefined).then((a) => a[0]);
+    expect(gate).toBeDefined();
+    const gateId = (gate as { id: string }).id;
+    const inScope = await call(byId("requestApproval"), { key: keys.scoped, body: { title: "Greet the board", workflow: "hello" } });
+    expect(inScope.status).toBe(201);
+    const scopedList = await call(byId("listApprovals"), { key: keys.scoped });
+    expect((scopedList.body.approvals as { id: string }[]).map((a) => a.id)).toEqual([(inScope.body.approval as { id: string }).id]);
+    expect((await call(byId("listApprovals"), { key: keys.admin })).body.approvals).toEqual(expect.arrayContaining([expect.objectContaining({ id: gateId })]));
+    expect(await call(byId("getApproval"), { key: keys.scoped, params: { id: gateId } })).toMatchObject({ status: 404, body: { error: `no approval with id ${gateId}` } });
+    expect(await call(byId("decideApproval"), { key: keys.scoped, params: { id: gateId }, body: { decision: "approve" } })).toEqual({ status: 403, body: { code: "FORBIDDEN", field: "id", error: scopeError("id", "cleanup-records") } });
+    expect((await call(byId("getApproval"), { key: keys.admin, params: { id: gateId } })).body.approval).toMatchObject({ status: "pending" });
+    const outside = await call(byId("requestApproval"), { key: keys.scoped, body: { title: "x", workflow: "cleanup-records" } });
+    expect(outside).toEqual({ status: 403, body: { code: "FORBIDDEN", field: "workflow", error: scopeError("workflow", "cleanup-records") } });
+
+    // LLM calls, reservations and spans must name an in-scope workflow, and not charge another workflow's run.
+    const usage = { inputTokens: 10, outputTokens: 5 };
+    const noLabel = await call(byId("recordLlmCall"), { key: keys.scoped, body: { runId: "ext-s", stepId: "a", model: "gpt-4o-mini", usage } });
+    expect(noLabel).toMatchObject({ status: 403, body: { field: "workflow", error: 'workflow: this API key is limited to the workflows "hello"; name one of them in workflow' } });
+    expect(await call(byId("recordLlmCall"), { key: keys.scoped, body: { runId: "ext-s", stepId: "a", workflow: "cleanup-records", model: "gpt-4o-mini", usage } })).toMatchObject({ status: 403, body: { error: scopeError("workflow", "cleanup-records") } });
+    expect(await call(byId("reserveBudget"), { key: keys.scoped, body: { runId: otherId, stepId: "a", workflow: "hello", estimateNano: "1000" } })).toMatchObject({ status: 403, body: { field: "runId", error: scopeError("runId", "cleanup-records") } });
+    expect(await call(byId("recordLlmCall"), { key: keys.scoped, body: { runId: "ext-s", stepId: "a", workflow: "hello", model: "gpt-4o-mini", usage } })).toMatchObject({ status: 201 });
+    const foreign = await call(byId("reserveBudget"), { key: keys.admin, body: { runId: "ext-t", stepId: "a", workflow: "cleanup-records", estimateNano: "1000" } });
+    const foreignId = foreign.body.reservationId as string;
+    expect(await call(byId("settleReservation"), { key: keys.scoped, params: { id: foreignId }, body: { model: "gpt-4o-mini", usage } })).toMatchObject({ status: 404, body: { error: `reservationId: no reservation ${foreignId}` } });
+    const span = { spanId: "s1", name: "x", startTime: Date.now() };
+    expect(await call(byId("ingestSpans"), { key: keys.scoped, body: { spans: [{ ...span, runId: otherId }] } })).toMatchObject({ status: 403, body: { error: scopeError("runId", "cleanup-records") } });
+    expect(await call(byId("ingestSpans"), { key: keys.scoped, body: { workflow: "my-agent", spans: [{ ...span, traceId: "t-scope" }] } })).toMatchObject({ status: 403, body: { error: scopeError("workflow", "my-agent") } });
+    expect(await call(byId("ingestSpans"), { key: keys.scoped, body: { spans: [{ ...span, runId: mineId }] } })).toMatchObject({ status: 201, body: { accepted: 1 } });
+
+    await call(byId("cancelRun"), { key: keys.admin, params: { id: otherId } });
+  });
+});
+
+describe("external approval requests", () => {
+  const request = (key: string, body: Record<string, unknown>) => call(byId("requestApproval"), { key, body });
+  type Decision = { final: boolean; approved: boolean | null; decidedBy: string | null; timedOut: boolean; payload: Record<string, unknown> };
+  type Ext = { id: string; status: string; runId: string | null; external: boolean; workflowId: string; decision: Decision; requestedByEmail: string };
+
+  it("an agent asks, the request is queued and notified like a gate, an approver decides, and the long poll returns at once", async () => {
+    const made = await request(keys.operator, { title: "Refund $120 to order 1042", description: "Customer was double-charged", workflow: "billing-agent", payload: { orderId: 1042, amountUsd: 120 }, risk: "high", timeout: "10m" });
+    expect(made.status).toBe(201);
+    const a = (made.body.approval as Ext);
+    expect(a).toMatchObject({ status: "pending", runId: null, external: true, workflowId: "billing-agent", gate: "external", action: "Refund $120 to order 1042", summary: "Customer was double-charged", risk: "high", deciderRole: "approver", requestedByEmail: expect.stringMatching(/^api-key:operator-bot/), link: `/approvals/${a.id}`, decision: { final: false, approved: null } });
+
+    // Same queue and notifications as a workflow's gate.
+    const approverUser = await h.user("approver-ext@example.com", "approver");
+    const queue = await h.as(approverUser).approvals.list({ view: "pending" });
+    expect(queue.find((q) => q.id === a.id)).toMatchObject({ external: true, runId: null });
+    const notes = await h.fresh.db.select().from(governanceNotifications).where(eq(governanceNotifications.kind, "approval_requested"));
+    expect(notes.find((n) => (n.details as { approvalId?: string }).approvalId === a.id)).toMatchObject({ title: "Approval needed: Refund $120 to order 1042", runId: null, workflowId: "billing-agent" });
+    const [requested] = await h.fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "approval.request"), eq(auditLog.targetId, a.id)));
+    expect(requested?.after).toMatchObject({ external: true, workflow: "billing-agent", policyRule: "high-risk" });
+
+    expect((await call(byId("getApproval"), { key: keys.viewer, params: { id: a.id } })).body.approval).toMatchObject({ status: "pending", decision: { final: false } });
+
+    const started = Date.now();
+    const waiting = call(byId("getApproval"), { key: keys.operator, params: { id: a.id }, query: { wait: "30" } });
+    await new Promise((r) => setTimeout(r, 800));
+    const decided = await call(byId("decideApproval"), { key: keys.approver, params: { id: a.id }, body: { decision: "approve", comment: "refund ok" } });
+    expect(decided).toMatchObject({ status: 200, body: { status: "approved", final: true } });
+    const res = await waiting;
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(800);
+    expect(took).toBeLessThan(5_000);
+    expect(res.status).toBe(200);
+    expect((res.body.approval as Ext).decision).toMatchObject({ final: true, approved: true, decidedBy: expect.stringMatching(/^api-key:approver-bot/), timedOut: false, payload: { orderId: 1042, amountUsd: 120 } });
+    expect(res.body.decisions).toMatchObject([{ decision: "approve", comment: "refund ok", via: "api_key" }]);
+  });
+
+  it("a wait on an undecided request answers after the wait, still pending; the requesting key cannot approve its own request; the panel's decide works", async () => {
+    const made = await request(keys.admin, { title: "Rotate the prod DB password", workflow: "ops-agent" });
+    const id = (made.body.approval as Ext).id;
+    const started = Date.now();
+    const res = await call(byId("getApproval"), { key: keys.admin, params: { id }, query: { wait: "1" } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect((res.body.approval as Ext).decision).toMatchObject({ final: false, approved: null });
+    expect(await call(byId("decideApproval"), { key: keys.admin, params: { id }, body: { decision: "approve" } })).toMatchObject({ status: 403, body: { error: "this API key sent this request, so it cannot approve it; another approver must" } });
+    const approverUser = await h.user("approver-panel@example.com", "approver");
+    expect(await h.as(approverUser).approvals.decide({ approvalId: id, decision: "reject", comment: "not now" })).toMatchObject({ status: "rejected", final: true });
+    const after = await call(byId("getApproval"), { key: keys.admin, params: { id } });
+    expect((after.body.approval as Ext).decision).toMatchObject({ final: true, approved: false, decidedBy: "approver-panel@example.com" });
+  });
+
+  it("the policy applies: low risk is approved at once, without waiting", async () => {
+    const made = await request(keys.operator, { title: "Read the weather", workflow: "ops-agent", risk: "low" });
+    expect(made.status).toBe(201);
+    expect(made.body.approval).toMatchObject({ status: "auto_approved", policyRule: "low-risk", decision: { final: true, approved: true, decidedBy: "policy" } });
+  });
+
+  it("at the deadline the default applies (a waiting caller sees it), and the request can no longer be decided", async () => {
+    const made = await request(keys.operator, { title: "Send the newsletter", workflow: "mail-agent", timeout: "1s", onTimeout: "reject" });
+    const id = (made.body.approval as Ext).id;
+    const res = await call(byId("getApproval"), { key: keys.operator, params: { id }, query: { wait: "10" } });
+    expect((res.body.approval as Ext).status).toBe("expired");
+    expect((res.body.approval as Ext).decision).toMatchObject({ final: true, approved: false, timedOut: true, decidedBy: "timeout" });
+    expect(await call(byId("decideApproval"), { key: keys.approver, params: { id }, body: { decision: "approve" } })).toMatchObject({ status: 412, body: { code: "PRECONDITION_FAILED" } });
+    const audit = await h.fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "approval.timeout"), eq(auditLog.targetId, id)));
+    expect(audit).toHaveLength(1);
+
+    // Nobody waiting: the queue itself applies the deadline when it is read.
+    const late = await request(keys.operator, { title: "Archive logs", workflow: "mail-agent", timeout: "1s", onTimeout: "approve" });
+    const lateId = (late.body.approval as Ext).id;
+    await new Promise((r) => setTimeout(r, 1_300));
+    const queue = await call(byId("listApprovals"), { key: keys.viewer });
+    expect((queue.body.approvals as { id: string }[]).map((q) => q.id)).not.toContain(lateId);
+    expect((await call(byId("getApproval"), { key: keys.viewer, params: { id: lateId } })).body.approval).toMatchObject({ status: "expired", decision: { approved: true, timedOut: true } });
+  });
+
+  it.each([
+    [{ workflow: "a" }, "title: title must be text"],
+    [{ title: "  ", workflow: "a" }, "title: title must not be blank"],
+    [{ title: "x" }, "workflow: workflow must be text"],
+    [{ title: "x", workflow: "a", risk: "extreme" }, "risk: risk must be one of: low, medium, high, critical"],
+    [{ title: "x", workflow: "a", timeout: "8d" }, "timeout: timeout must be at most 7d"],
+    [{ title: "x", workflow: "a", timeout: "soon" }, "timeout: timeout must be a duration like 30s, 15m, 2h or 1d"],
+    [{ title: "x", workflow: "a", payload: [1] }, "payload: payload must be a JSON object"],
+    [{ title: "x", workflow: "a", onTimeout: "fail" }, "onTimeout: onTimeout must be reject or approve"],
+  ])("POST /approvals %j -> 400 %s", async (body, error) => {
+    expect(await request(keys.operator, body)).toEqual({ status: 400, body: { code: "BAD_REQUEST", error, field: error.split(":")[0] } });
+  });
+
+  it("?wait must be 0..55 seconds", async () => {
+    expect(await call(byId("getApproval"), { key: keys.viewer, params: { id: UNKNOWN_UUID }, query: { wait: "100" } })).toEqual({ status: 400, body: { code: "BAD_REQUEST", field: "wait", error: "wait: wait must be at most 55" } });
+    expect(await call(byId("getApproval"), { key: keys.viewer, params: { id: UNKNOWN_UUID }, query: { wait: "5" } })).toMatchObject({ status: 404 });
+  });
+});
+
+describe("JSON span ingest", () => {
+  it("spans naming a wflo run show in its trace, GenAI usage is priced and recorded, secrets are redacted, a re-send stores nothing twice", async () => {
+    const t = await call(byId("triggerRun"), { key: keys.operator, body: { workflowId: "hello", input: { name: "spans" } } });
+    const runId = t.body.runId as string;
+    await h.until("the run to complete", async () => (await h.statusOf(runId)) === "completed");
+    const start = Date.now();
+    const body = {
+      spans: [
+        { runId, spanId: "plan-1", name: "plan the answer", kind: "step", startTime: new Date(start).toISOString(), endTime: new Date(start + 40).toISOString(), status: "ok", attributes: { "agent.name": "planner", authorization: "Bearer abcdefghijklmnop" } },
+        {
+          runId,
+          spanId: "llm-1",
+          parentSpanId: "plan-1",
+          name: "chat gpt-4o-mini",
+          startTime: start + 5,
+          endTime: start + 35,
+          attributes: { "gen_ai.request.model": "gpt-4o-mini", "gen_ai.provider.name": "openai", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 500, note: "called with sk-proj-abcdefghijklmnopqrstuvwx" },
+          status: "ok",
+        },
+        { runId, spanId: "tool-1", parentSpanId: "plan-1", name: "search", kind: "tool", startTime: start + 36, endTime: start + 39, status: "error", error: { name: "TimeoutError", message: "search took too long" } },
+      ],
+    };
+    const res = await call(byId("ingestSpans"), { key: keys.operator, body });
+    expect(res).toEqual({ status: 201, body: { accepted: 3, duplicates: 0, runs: [`/runs/${runId}`], llmCalls: 1, unknownParents: 0 } });
+
+    const trace = await call(byId("getRunTrace"), { key: keys.viewer, params: { id: runId } });
+    type S = { id: string; parentId: string | null; kind: string; name: string; status: string; attributes: Record<string, unknown>; error?: { name: string; message: string }; llm?: { model: string; inputTokens: number; costNano: string | null } };
+    const spans = trace.body.spans as S[];
+    const byId2 = new Map(spans.map((s) => [s.id, s]));
+    expect(byId2.get("otel:plan-1")).toMatchObject({ parentId: "run", kind: "step", name: "plan the answer", status: "ok" });
+    expect(byId2.get("otel:plan-1")?.attributes.authorization).toBe("[redacted]");
+    const llm = byId2.get("otel:llm-1");
+    expect(llm).toMatchObject({ parentId: "otel:plan-1", kind: "llm", llm: { model: "gpt-4o-mini", inputTokens: 1000 } });
+    expect(BigInt(llm?.llm?.costNano ?? "0")).toBeGreaterThan(0n);
+    expect(JSON.stringify(llm?.attributes)).not.toContain("sk-proj-abcdefghijklmnopqrstuvwx");
+    expect(byId2.get("otel:tool-1")).toMatchObject({ kind: "tool", status: "error", error: { name: "TimeoutError", message: "search took too long" } });
+    const cost = await getCostBreakdown(h.fresh.db, runId);
+    expect(cost.calls).toBe(1);
+
+    expect((await call(byId("ingestSpans"), { key: keys.operator, body })).body).toMatchObject({ accepted: 0, duplicates: 3, llmCalls: 0 });
+  });
+
+  it("spans of your own trace become a run labelled with `workflow`", async () => {
+    const res = await call(byId("ingestSpans"), { key: keys.operator, body: { workflow: "my-agent", spans: [{ traceId: "trace-own-1", spanId: "root", name: "handle request", startTime: Date.now() - 100, endTime: Date.now(), status: "ok" }] } });
+    expect(res).toMatchObject({ status: 201, body: { accepted: 1, runs: ["/runs/trace-own-1"] } });
+    const run = await call(byId("getRun"), { key: keys.viewer, params: { id: "trace-own-1" } });
+    expect(run.body).toMatchObject({ status: "completed", run: { workflowId: "my-agent" } });
+  });
+
+  const span = { traceId: "t-bad", spanId: "s", name: "n", startTime: 1_700_000_000_000 };
+  it.each([
+    [{ spans: [] }, 400, "spans: spans must hold at least one span"],
+    [{ spans: [{ ...span, spanId: undefined }] }, 400, "spans.0.spanId: spanId must be text"],
+    [{ spans: [{ ...span, spanId: "has space" }] }, 400, "spans.0.spanId: spanId must be a span id (letters, digits, _ . : -)"],
+    [{ spans: [{ ...span, runId: "r" }] }, 400, "spans.0.runId: give exactly one of runId (a wflo run) or traceId (your own trace)"],
+    [{ spans: [{ ...span, startTime: "yesterday" }] }, 400, "spans.0.startTime: startTime must be an ISO 8601 date-time (2026-01-31T12:00:00.123Z) or milliseconds since the epoch"],
+    [{ spans: [{ ...span, endTime: 1 }] }, 400, "spans.0.endTime: endTime must not be before startTime"],
+    [{ spans: [{ ...span, kind: "db" }] }, 400, "spans.0.kind: kind must be one of: llm, tool, step, span"],
+    [{ spans: [span, { ...span, traceId: undefined, runId: "no-such-run" }] }, 404, "spans.1.runId: no run with id no-such-run"],
+    [{ spans: [{ ...span, attributes: { big: "x".repeat(70 * 1024) } }] }, 413, `spans.0.attributes: attribute "big" is ${70 * 1024} bytes; the limit is 65536 (WFLO_OTLP_MAX_ATTRIBUTE_BYTES)`],
+  ])("%# -> %i %s", async (body, status, error) => {
+    const res = await call(byId("ingestSpans"), { key: keys.operator, body });
+    expect(res.status).toBe(status);
+    expect(res.body.error).toBe(error);
+    expect(res.body.field).toBe(error.split(":")[0]);
   });
 });

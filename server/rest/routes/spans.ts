@@ -27,8 +27,10 @@ const id = (field: string, what: string) =>
     .regex(/^[\w.:-]+$/, `${field} must be ${what} (letters, digits, _ . : -)`);
 
 /** ISO 8601 with offset, or milliseconds since the epoch. Kept as nanoseconds, as OTLP does. */
-const time = (field: string) =>
-  z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()], { error: `${field} must be an ISO 8601 date-time (2026-01-31T12:00:00.123Z) or milliseconds since the epoch` }).transform((v) => BigInt(typeof v === "number" ? v : Date.parse(v)) * 1_000_000n);
+const time = (field: string) => {
+  const error = `${field} must be an ISO 8601 date-time (2026-01-31T12:00:00.123Z) or milliseconds since the epoch`;
+  return z.union([z.iso.datetime({ offset: true, error }), z.number({ error }).int(error).nonnegative(error)], { error }).transform((v) => BigInt(typeof v === "number" ? v : Date.parse(v)) * 1_000_000n);
+};
 
 const KINDS = ["llm", "tool", "step", "span"] as const;
 /** How ingest recognises a kind when the attributes do not already say it (gen_ai.operation.name). */

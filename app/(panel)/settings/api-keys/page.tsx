@@ -3,6 +3,7 @@ import { ApiKeysAdmin } from "@/components/apikeys/api-keys-admin";
 import { PageHeader } from "@/components/ui/page-header";
 import { HydrateClient, prefetch, trpc } from "@/server/api/server";
 import { requirePageUser } from "@/server/auth/page-guard";
+import { workflowOptions } from "@/server/workflows/catalog";
 
 export default async function ApiKeysPage() {
   await requirePageUser("settings:manage");
@@ -11,7 +12,7 @@ export default async function ApiKeysPage() {
     <HydrateClient>
       <div className="mb-4"><Link href="/settings" className="text-sm text-brand-600 hover:underline">← Settings</Link></div>
       <PageHeader title="API keys" description="Stored as SHA-256 hashes; creating and revoking keys is in the audit log." />
-      <ApiKeysAdmin />
+      <ApiKeysAdmin workflows={workflowOptions()} />
     </HydrateClient>
   );
 }
