@@ -168,6 +168,25 @@ describe("WfloWorkflow.execute with a function target", () => {
   }, 60_000);
 });
 
+describe("WfloWorkflow.execute with a framework target", () => {
+  it("runs an AI SDK ToolLoopAgent through its adapter: governed model calls, turn checkpoints, cost breakdown", async () => {
+    const { createOpenAI } = await import("@ai-sdk/openai");
+    const { ToolLoopAgent } = await import("ai");
+    const agent = new ToolLoopAgent({ model: createOpenAI({ apiKey: "sk-test-sdk", baseURL: providers.openaiBaseUrl }).chat(MODEL), instructions: "Be brief.", maxOutputTokens: 100 });
+    const workflow = new WfloWorkflow({ name: "sdk-ai-sdk", budgetUsd: 1 });
+    const requests = providers.requests.length;
+    const out = await workflow.execute(agent, { prompt: "Define MVCC." });
+    expect(out).toMatchObject({ text: `Reply from ${MODEL}: Define MVCC.`, finishReason: "stop" });
+    expect(providers.requests.length).toBe(requests + 1);
+    const calls = await callsOf(workflow.executionId!);
+    expect(calls.map((c) => [c.stepId, c.model, c.status])).toEqual([[`ai-sdk:${MODEL}:1`, MODEL, "ok"]]);
+    const b = await workflow.getCostBreakdown();
+    expect(b.totalNano).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
+    expect(b.byStep.map((s) => s.stepId)).toEqual([`ai-sdk:${MODEL}:1`]);
+    expect(await workflow.rollbackToCheckpoint("ai-sdk.turn")).toMatchObject({ finishReason: "stop" });
+  }, 60_000);
+});
+
 describe("budgets", () => {
   it("stops the run before the call it cannot afford: execute rejects with BudgetExceededError (spentUsd, budgetUsd) and the provider sees nothing more", async () => {
     const openai = new OpenAI({ apiKey: "sk-test-sdk", baseURL: providers.openaiBaseUrl, maxRetries: 0 });
@@ -276,6 +295,25 @@ describe("durability", () => {
     expect(await callsOf(workflow.executionId!)).toHaveLength(2);
     const [run] = await fresh.db.select().from(runs).where(eq(runs.id, workflow.executionId!));
     expect(run?.attempts).toBeGreaterThan(1);
+  }, 60_000);
+
+  it("a crash inside a checkpoint after its call settled: the retried checkpoint gets the call back from its stored result, not called or paid again", async () => {
+    const { ask } = agentParts();
+    let attempts = 0;
+    const draft = checkpoint("draft", async (topic: string) => {
+      attempts++;
+      const r = await ask(`Draft ${topic}`);
+      if (attempts === 1) throw new Error("crashed inside the checkpoint, after the call");
+      return r.choices[0]?.message.content ?? "";
+    });
+    const workflow = new WfloWorkflow({ name: "sdk-inline-replay", retries: 2 });
+    const before = sentPrompts.length;
+    expect(await workflow.execute(async ({ topic }: { topic: string }) => draft(topic), { topic: "indexes" })).toBe(`Reply from ${MODEL}: Draft indexes`);
+    expect(attempts).toBe(2);
+    expect(sentPrompts.slice(before)).toEqual(["Draft indexes"]);
+    const calls = await callsOf(workflow.executionId!);
+    expect(calls.map((c) => [c.stepId, c.status, c.costNano])).toEqual([["checkpoint:draft:1/track:gpt-4o-mini:1", "ok", costOf("Draft indexes")]]);
+    expect((await workflow.getCostBreakdown()).totalNano).toBe(costOf("Draft indexes"));
   }, 60_000);
 
   it("the same idempotency key starts one run: a second execute attaches to it", async () => {
