@@ -1,27 +1,22 @@
-import { Badge, type Tone } from "@/components/ui/badge";
+import { StatusPill, type StatusLooks } from "@/components/ui/status-badge";
 import type { ApprovalStatus, RiskLevel } from "@/db/schema/approvals";
 
-const RISK_TONE: Record<RiskLevel, Tone> = { low: "green", medium: "blue", high: "amber", critical: "red" };
+const RISK: StatusLooks<RiskLevel> = { low: ["green", "low risk"], medium: ["blue", "medium risk"], high: ["amber", "high risk"], critical: ["red", "critical risk"] };
 export function RiskBadge({ risk }: { risk: RiskLevel }) {
-  return <Badge tone={RISK_TONE[risk]} className="whitespace-nowrap">{risk} risk</Badge>;
+  return <StatusPill status={risk} looks={RISK} />;
 }
 
-const STATUS: Record<ApprovalStatus, { tone: Tone; label: string }> = {
-  pending: { tone: "amber", label: "pending" },
-  approved: { tone: "green", label: "approved" },
-  auto_approved: { tone: "green", label: "auto-approved" },
-  rejected: { tone: "red", label: "rejected" },
-  denied: { tone: "red", label: "denied by policy" },
-  expired: { tone: "slate", label: "expired" },
-  cancelled: { tone: "slate", label: "cancelled" },
+const STATUS: StatusLooks<ApprovalStatus> = {
+  pending: "amber",
+  approved: "green",
+  auto_approved: ["green", "auto-approved"],
+  rejected: "red",
+  denied: ["red", "denied by policy"],
+  expired: "slate",
+  cancelled: "slate",
 };
 export function ApprovalStatusBadge({ status }: { status: ApprovalStatus }) {
-  const s = STATUS[status];
-  return (
-    <span data-testid="approval-status">
-      <Badge tone={s.tone} className="whitespace-nowrap">{s.label}</Badge>
-    </span>
-  );
+  return <StatusPill status={status} looks={STATUS} testId="approval-status" />;
 }
 
 /** "4m", "2h 05m", "3d 2h": compact, for queue columns. */

@@ -1,30 +1,23 @@
 import type { RunStatus } from "@/db/schema/runs";
-import { Badge, type Tone } from "@/components/ui/badge";
+import { Badge } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
+import { StatusPill, type StatusLooks } from "@/components/ui/status-badge";
 
-const LOOK: Record<RunStatus, { tone: Tone; label: string }> = {
-  queued: { tone: "slate", label: "queued" },
-  running: { tone: "blue", label: "running" },
-  sleeping: { tone: "violet", label: "sleeping" },
-  waiting: { tone: "amber", label: "waiting for event" },
-  completed: { tone: "green", label: "completed" },
-  failed: { tone: "red", label: "failed" },
-  cancelled: { tone: "slate", label: "cancelled" },
+const LOOKS: StatusLooks<RunStatus> = {
+  queued: "slate",
+  running: "blue",
+  sleeping: "violet",
+  waiting: ["amber", "waiting for event"],
+  completed: "green",
+  failed: "red",
+  cancelled: "slate",
 };
 
 const LIVE: readonly RunStatus[] = ["running", "sleeping", "waiting", "queued"];
 
 export function StatusBadge({ status, label }: { status: RunStatus; label?: string }) {
-  const look = LOOK[status];
-  return (
-    <Badge tone={look.tone} className="gap-1.5 whitespace-nowrap">
-      <span
-        aria-hidden
-        className={cn("h-1.5 w-1.5 rounded-full bg-current", LIVE.includes(status) && "animate-pulse", status === "cancelled" && "opacity-50")}
-      />
-      <span data-testid="run-status">{label ?? look.label}</span>
-    </Badge>
-  );
+  const dot = LIVE.includes(status) ? "pulse" : status === "cancelled" ? "dim" : "solid";
+  return <StatusPill status={status} looks={LOOKS} label={label} testId="run-status" dot={dot} />;
 }
 
 /** The visible mark on anything a simulated LLM produced. */

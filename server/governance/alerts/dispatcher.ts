@@ -4,7 +4,7 @@ import { governanceNotifications, type GovernanceNotificationRow } from "@/db/sc
 import { markBudgetAlertsDelivered, pendingBudgetAlerts } from "@/server/governance/budgets/service";
 import { formatUsd } from "@/server/governance/money";
 import { log } from "@/server/log";
-import { insertNotification } from "./notifications";
+import { insertNotification, notificationFacts } from "./notifications";
 import { postWebhook, webhookBody, webhookTargets, type AlertPayload, type WebhookTarget } from "./webhooks";
 
 /**
@@ -45,18 +45,7 @@ export async function collectBudgetAlerts(db: Database, context: { runId?: strin
 }
 
 function payloadOf(r: GovernanceNotificationRow): AlertPayload {
-  return {
-    id: r.id,
-    kind: r.kind,
-    severity: r.severity,
-    title: r.title,
-    message: r.message,
-    runId: r.runId,
-    workflowId: r.workflowId,
-    budgetId: r.budgetId,
-    details: r.details,
-    createdAt: r.createdAt.toISOString(),
-  };
+  return { ...notificationFacts(r), createdAt: r.createdAt.toISOString() };
 }
 
 async function claim(db: DbOrTx, limit: number): Promise<GovernanceNotificationRow[]> {

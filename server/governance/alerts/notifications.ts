@@ -42,18 +42,16 @@ export async function insertNotification(db: DbOrTx, n: NewNotification): Promis
   return rows.length > 0;
 }
 
+/** What a notification says, the same for every reader: the panel, the API and the webhook payload. */
+export function notificationFacts(r: GovernanceNotificationRow) {
+  const { id, kind, severity, title, message, runId, workflowId, budgetId, details, createdAt } = r;
+  return { id, kind, severity, title, message, runId, workflowId, budgetId, details, createdAt };
+}
+
+/** A notification for the panel and the API: what it says, whether it was read, how its delivery went. */
 export function publicNotification(r: GovernanceNotificationRow) {
   return {
-    id: r.id,
-    kind: r.kind,
-    severity: r.severity,
-    title: r.title,
-    message: r.message,
-    runId: r.runId,
-    workflowId: r.workflowId,
-    budgetId: r.budgetId,
-    details: r.details,
-    createdAt: r.createdAt,
+    ...notificationFacts(r),
     read: r.readAt !== null,
     deliveryStatus: r.deliveryStatus,
     deliveryAttempts: r.deliveryAttempts,
