@@ -92,6 +92,25 @@ describe("a paused run, from outside the panel", () => {
   });
 });
 
+describe("approvals requested from outside wflo", () => {
+  it("requestApproval -> waitForDecision long-polls until an approver decides (with their edit of the payload); a short timeout returns it still pending", async () => {
+    const asked = await operator.requestApproval({ title: "Refund $120 to order 1042", workflow: "support-agent", payload: { orderId: 1042, amountUsd: 120 }, allowEdit: true, risk: "high" });
+    expect(asked.approval).toMatchObject({ status: "pending", workflowId: "support-agent", runId: null, decision: { final: false, approved: null } });
+    const id = asked.approval.id;
+
+    const early = await operator.waitForDecision(id, { timeoutMs: 1_200 });
+    expect(early.approval.decision.final).toBe(false);
+
+    const waiting = operator.waitForDecision(id);
+    const prompt = await approver.getApprovalPrompt(id);
+    expect(prompt).toMatchObject({ id, action: "Refund $120 to order 1042", payload: { orderId: 1042, amountUsd: 120 }, allowEdit: true });
+    await approver.approve(id, { comment: "half now", payload: { orderId: 1042, amountUsd: 60 } });
+    const decided = await waiting;
+    expect(decided.approval.decision).toMatchObject({ final: true, approved: true, comment: "half now", payload: { orderId: 1042, amountUsd: 60 }, timedOut: false });
+    expect(decided.approval.decision.decidedBy).toMatch(/^api-key:sdk-approver/);
+  });
+});
+
 describe("rerun and replay", () => {
   it("rerun starts a new run of the same input (with a budget override); replay reports no divergence", async () => {
     const t = await operator.triggerRun({ workflowId: "hello", input: { name: "sdk" } });

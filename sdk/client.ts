@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { decideInput } from "../server/approvals/decide";
+import type { decisionOf, externalApprovalInput } from "../server/approvals/external";
 import type { PublicApproval } from "../server/approvals/queries";
 import type { CostBreakdown } from "../server/governance/reports";
 import type { listBudgets } from "../server/governance";
@@ -56,7 +57,11 @@ export type RerunInput = z.input<typeof rerunBody>;
 export type RerunResult = z.output<typeof rerunResponse>;
 export type ReplayReport = z.output<typeof replayReportSchema>;
 
-export type Approval = Jsonified<Omit<PublicApproval, "viewer">> & { link: string };
+/** What a decision means for the caller: `final`, then `approved` and the `payload` to act on (the approver's edit, if any). */
+export type ApprovalDecision = Jsonified<ReturnType<typeof decisionOf>>;
+export type Approval = Jsonified<Omit<PublicApproval, "viewer">> & { link: string; decision: ApprovalDecision };
+/** An approval request from an agent outside wflo (POST /approvals). */
+export type RequestApprovalInput = z.input<typeof externalApprovalInput>;
 export type ApprovalStatusFilter = "pending" | "all" | Approval["status"];
 export type ListApprovalsQuery = { status?: ApprovalStatusFilter; risk?: Approval["risk"]; workflowId?: string; runId?: string; limit?: number };
 export type ApprovalDecisionRecord = { id: string; deciderEmail: string | null; via: string; decision: string; comment: string | null; at: string };
@@ -99,6 +104,8 @@ export type WfloClientOptions = {
   fetch?: typeof fetch;
 };
 
+/** The server holds a long poll at most this long (GET /approvals/{id}?wait=). */
+const WAIT_CAP_S = 55;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seg = (id: string) => encodeURIComponent(id);
@@ -169,8 +176,33 @@ export class WfloClient {
     return this.request("GET", "/approvals", { query });
   }
 
-  getApproval(approvalId: string): Promise<ApprovalWithDecisions> {
-    return this.request("GET", `/approvals/${seg(approvalId)}`);
+  /** With `waitSeconds` (at most 55) the server answers as soon as the approval is final, or after that long still pending. */
+  getApproval(approvalId: string, opts: { waitSeconds?: number; signal?: AbortSignal } = {}): Promise<ApprovalWithDecisions> {
+    return this.request("GET", `/approvals/${seg(approvalId)}`, { query: { wait: opts.waitSeconds }, signal: opts.signal });
+  }
+
+  /**
+   * Asks for a human decision from an agent that is not a wflo workflow: routed by the same
+   * approval policy as a workflow's gate (it may come back already final), queued and notified.
+   * Then `waitForDecision(approval.id)`. The key that asks can never approve its own request.
+   */
+  requestApproval(input: RequestApprovalInput): Promise<ApprovalWithDecisions> {
+    return this.request("POST", "/approvals", { body: input });
+  }
+
+  /**
+   * Long-polls the approval until it is final (decided, denied, or expired with its onTimeout
+   * default applied) and returns it with `approval.decision`. With `timeoutMs` it returns when
+   * that has passed, `decision.final` false if nobody decided; `signal` stops waiting.
+   */
+  async waitForDecision(approvalId: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ApprovalWithDecisions> {
+    const end = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
+    for (;;) {
+      const left = end - Date.now();
+      const waitSeconds = Math.max(0, Math.min(WAIT_CAP_S, Math.ceil(left / 1000)));
+      const r = await this.getApproval(approvalId, { waitSeconds, signal: opts.signal });
+      if (r.approval.decision.final || left <= 0 || waitSeconds === 0) return r;
+    }
   }
 
   decideApproval(approvalId: string, input: DecideInput): Promise<DecisionResult> {
@@ -240,7 +272,7 @@ export class WfloClient {
 
   // ------------------------------------------------------------------ transport
 
-  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; body?: unknown } = {}): Promise<T> {
+  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
     const q = Object.entries(o.query ?? {})
       .filter((e): e is [string, string | number | Date] => e[1] !== undefined && e[1] !== "")
       .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]);
@@ -251,8 +283,10 @@ export class WfloClient {
         method,
         headers: { authorization: `Bearer ${this.apiKey}`, accept: "application/json", ...(o.body !== undefined && { "content-type": "application/json" }) },
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: o.signal,
       });
     } catch (e) {
+      if (o.signal?.aborted) throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new WfloApiError(0, "UNREACHABLE", `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
