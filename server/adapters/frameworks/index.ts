@@ -3,6 +3,7 @@ import { aiSdkAdapter } from "./ai-sdk";
 import { functionAdapter } from "./function";
 import { openAIAgents } from "./openai-agents";
 import { agentKit } from "./agentkit";
+import { mastraAdapter } from "./mastra";
 
 /**
  * Every framework adapter, most specific first: the first whose `detect` accepts the target runs
@@ -12,6 +13,7 @@ import { agentKit } from "./agentkit";
 export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [
   openAIAgents,
   agentKit,
+  mastraAdapter,
   aiSdkAdapter,
   // Keep last: any callable matches it.
   functionAdapter,

@@ -1,0 +1,109 @@
+import { and, asc, eq, like } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { costOf } from "@/server/governance";
+import { countTokens } from "@/server/governance/estimate/tokens";
+import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+
+/**
+ * The Mastra adapter on real parts: a real `@mastra/core` Agent with an AI SDK OpenAI model and
+ * a tool, run through the registry inside a workflow on the embedded engine against the local
+ * provider server (base URL given to the model, no env); tokens and exact catalogue costs read
+ * back from `llm_calls`.
+ */
+vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+
+let h: RunsHarness;
+let providers: ProviderServer;
+let fns: typeof import("./testing/mastra-functions");
+
+beforeAll(async () => {
+  providers = await startProviderServer();
+  fns = await import("./testing/mastra-functions");
+  fns.mastraProvider.openai = providers.openaiBaseUrl;
+  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
+  h = await startRunsHarness({ extraFunctions: fns.mastraTestFunctions });
+});
+afterAll(async () => {
+  await h?.close();
+  await providers?.close();
+});
+
+async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
+  const { inngest } = await import("@/inngest/client");
+  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
+  return (await h.runFor(ids[0]!)).id;
+}
+const finished = (runId: string) =>
+  h.until(`run ${runId} to finish`, async () => {
+    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
+    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
+  });
+const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+
+const tok = (s: string) => countTokens(s, "gpt-4o");
+const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
+const zero = { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+
+describe("Mastra adapter", () => {
+  it("runs a real Mastra agent's tool loop as governed, durable steps with exact tokens and costs and a checkpoint per step", async () => {
+    const before = providers.requests.length;
+    const runId = await start("test/mastra");
+    const run = await finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    const out = run.output as { out: { text: string; steps: number }; after: string };
+    expect(out.after).toBe("done");
+    expect(out.out.text).toMatch(/^Tool result: .*MVCC: multi-version concurrency control/);
+    expect(out.out.steps).toBe(2);
+
+    // Each call reached the provider once and the tool ran once, although the loop was replayed.
+    expect(providers.requests.slice(before).map((r) => [r.api, r.model, r.toolCall ?? null])).toEqual([
+      ["openai.chat", "gpt-4o-mini", "lookup"],
+      ["openai.chat", "gpt-4o-mini", null],
+    ]);
+    expect(fns.mastraToolRuns).toEqual(["MVCC"]);
+
+    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
+    expect(steps.map((s) => s.id).sort()).toEqual(["after", "checkpoint:mastra.step:v1", "checkpoint:mastra.step:v2", "mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2", "tool:lookup:1"]);
+    expect(steps.every((s) => s.status === "completed")).toBe(true);
+
+    const cps = await h.fresh.db.select().from(stateSnapshots).where(and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, "mastra%"))).orderBy(asc(stateSnapshots.version));
+    type Cp = { agent: string; finishReason: string; usage: { inputTokens: number; outputTokens: number } };
+    expect(cps.map((c) => [c.version, (c.state as Cp).agent, (c.state as Cp).finishReason])).toEqual([
+      [1, "Glossary", "tool-calls"],
+      [2, "Glossary", "stop"],
+    ]);
+
+    const calls = await callsOf(runId);
+    expect(calls.map((c) => [c.stepId, c.agent, c.provider, c.status, c.priceSource, c.workflow])).toEqual([
+      ["mastra:gpt-4o-mini:1", "Glossary", "openai", "ok", "catalogue", "test-mastra"],
+      ["mastra:gpt-4o-mini:2", "Glossary", "openai", "ok", "catalogue", "test-mastra"],
+    ]);
+    // The provider server's accounting for the first call, exactly; every call = what Mastra itself read from the provider.
+    expect(calls[0]).toMatchObject({ inputTokens: turns("Look terms up with the tool.", 'call tool lookup with {"term":"MVCC"}'), outputTokens: tok('lookup{"term":"MVCC"}') });
+    expect(calls.map((c) => ({ inputTokens: c.inputTokens, outputTokens: c.outputTokens }))).toEqual(cps.map((c) => (c.state as Cp).usage));
+    const rates = cataloguePrice("gpt-4o-mini", "openai")!.rates;
+    expect(calls.map((c) => c.costNano)).toEqual(calls.map((c) => costOf({ inputTokens: c.inputTokens, outputTokens: c.outputTokens, ...zero }, rates)));
+  }, 90_000);
+
+  it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
+    const before = providers.requests.length;
+    const toolsBefore = fns.mastraToolRuns.length;
+    const runId = await start("test/mastra", { budgetNano: "1000" });
+    const run = await finished(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toMatch(/budget/i);
+    expect(providers.requests.length).toBe(before);
+    expect(fns.mastraToolRuns.length).toBe(toolsBefore);
+    expect(await callsOf(runId)).toEqual([]);
+  }, 60_000);
+
+  it("detects Mastra agents by shape", async () => {
+    const { adapterFor } = await import("./index");
+    expect(adapterFor(fns.buildMastraAgent()).id).toBe("mastra");
+    expect(() => adapterFor({ name: "a", id: "a", generate: () => null })).toThrow(/wflo cannot run a plain object: expected one of .*Mastra Agent/);
+  });
+});

@@ -1,0 +1,40 @@
+import { createOpenAI } from "@ai-sdk/openai";
+import { Agent } from "@mastra/core/agent";
+import { createTool } from "@mastra/core/tools";
+import { z } from "zod";
+import { inngest } from "@/inngest/client";
+import { runTarget } from "../index";
+
+/**
+ * Test-only workflow running a real `@mastra/core` Agent (an AI SDK OpenAI model, one tool)
+ * through the registry. The provider URL comes from the test (the local provider server), never env.
+ */
+export const mastraProvider = { openai: "" };
+/** How many times the tool's own code ran (a replayed agent loop must not run it again). */
+export const mastraToolRuns: string[] = [];
+
+const lookup = createTool({
+  id: "lookup",
+  description: "Look a database term up.",
+  inputSchema: z.object({ term: z.string() }),
+  execute: async ({ term }) => {
+    mastraToolRuns.push(term);
+    return `${term}: multi-version concurrency control`;
+  },
+});
+
+export function buildMastraAgent() {
+  const openai = createOpenAI({ apiKey: "sk-test-mastra", baseURL: mastraProvider.openai });
+  return new Agent({ id: "glossary", name: "Glossary", instructions: "Look terms up with the tool.", model: openai.chat("gpt-4o-mini"), tools: { lookup } });
+}
+
+export const mastraWorkflow = inngest.createFunction(
+  { id: "test-mastra", retries: 0, triggers: [{ event: "test/mastra" }] },
+  async (ctx) => {
+    const out = await runTarget(buildMastraAgent(), 'call tool lookup with {"term":"MVCC"}', ctx);
+    const after = await ctx.step.run("after", () => "done");
+    return { out, after };
+  },
+);
+
+export const mastraTestFunctions = [mastraWorkflow];
