@@ -15,8 +15,8 @@ import { runsForEvent } from "@/server/runs/service";
 import { WFLO_ENVELOPE_KEY, withEnvelope } from "@/server/runs/envelope";
 import type { BudgetPeriod } from "@/db/schema";
 import { ensureWfloEnvironment } from "./environment";
-import { BudgetExceededError, ExecutionDetachedError, WfloOptionsError, WorkflowRunError } from "./errors";
-import { attach, triggerEventName, type Retries } from "./host";
+import { BudgetExceededError, ExecutionDetachedError, WfloConnectionError, WfloOptionsError, WorkflowRunError } from "./errors";
+import { attach, SDK_APP_PREFIX, triggerEventName, type Retries } from "./host";
 
 export type WfloWorkflowOptions = {
   /** The workflow's name: what the control panel lists its runs under. 1-64 letters, digits, - and _. */
@@ -67,6 +67,8 @@ export type CostBreakdown = {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+/** A run the engine started shows up once its first request reaches this process; past this, ask the engine why not. */
+const RUN_START_GRACE_MS = 30_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
@@ -195,7 +197,14 @@ export class WfloWorkflow {
           name: triggerEventName(this.name),
           data: withEnvelope(input, this.budgetNano === undefined ? {} : { budgetNano: this.budgetNano.toString() }),
         });
-        const found = await this.poll(opts.signal, async () => (await runsForEvent(db, eventId))[0]?.id);
+        const sentAt = Date.now();
+        const found = await this.poll(opts.signal, async () => {
+          const id = (await runsForEvent(db, eventId))[0]?.id;
+          if (id === undefined && Date.now() - sentAt > RUN_START_GRACE_MS && (await engineRunsFor(eventId)) === 0) {
+            throw new WfloConnectionError(`the engine took the event for workflow "${this.name}" (${eventId}) but started no run: is the workflow synced? (its app is ${SDK_APP_PREFIX}${this.name})`);
+          }
+          return id;
+        });
         this.runId = found;
       }
       return this.outcome(await this.finished(this.runId!, opts.signal));
@@ -312,6 +321,19 @@ async function engineEnd(runId: string): Promise<{ status: "failed" | "cancelled
     if (status !== "failed" && status !== "cancelled") return undefined;
     const err = body.data?.error;
     return { status, error: err ? { name: err.name ?? "Error", message: err.message ?? "" } : null, seen: Date.now() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many runs the embedded engine started for an event; undefined when it cannot tell (another server, unreachable). */
+async function engineRunsFor(eventId: string): Promise<number | undefined> {
+  if (inngestMode() !== "embedded") return undefined;
+  try {
+    const res = await fetch(`${embeddedEngineUrl()}/v1/events/${encodeURIComponent(eventId)}/runs`, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { data?: unknown[] };
+    return Array.isArray(body.data) ? body.data.length : undefined;
   } catch {
     return undefined;
   }
