@@ -305,6 +305,25 @@ describe("workflow-scoped keys", () => {
   });
 });
 
+describe("workflow-scoped keys on OTLP intake (/api/v1/traces)", () => {
+  const otlp = (service: string, traceId: string) => ({
+    resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans: [{ traceId, spanId: "00f067aa0ba902b7", name: "work", startTimeUnixNano: "1700000000000000000", endTimeUnixNano: "1700000000100000000" }] }] }],
+  });
+  const send = async (key: string, body: unknown) => {
+    const { POST } = await import("@/app/api/v1/traces/route");
+    const res = await POST(new Request("http://wflo.test/api/v1/traces", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify(body) }));
+    return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
+  };
+
+  it("a scoped key may send traces only of its workflows", async () => {
+    const refused = await send(keys.scoped, otlp("my-agent", "4bf92f3577b34da6a3ce929d0e0e4736"));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error?.message).toBe('service.name: this API key is limited to the workflows "hello"; "my-agent" is not one of them');
+    expect((await send(keys.scoped, otlp("hello", "4bf92f3577b34da6a3ce929d0e0e4737"))).status).toBe(200);
+    expect((await send(keys.operator, otlp("my-agent", "4bf92f3577b34da6a3ce929d0e0e4738"))).status).toBe(200);
+  });
+});
+
 describe("external approval requests", () => {
   const request = (key: string, body: Record<string, unknown>) => call(byId("requestApproval"), { key, body });
   type Decision = { final: boolean; approved: boolean | null; decidedBy: string | null; timedOut: boolean; payload: Record<string, unknown> };

@@ -1,10 +1,12 @@
+import { TRPCError } from "@trpc/server";
 import type { Database } from "@/db/client";
 import { jsonError } from "@/server/apikeys/http";
-import { authenticateApiKey } from "@/server/apikeys/service";
+import { assertCallInScope } from "@/server/apikeys/scope";
+import { authenticateApiKey, type ApiKeyActor } from "@/server/apikeys/service";
 import { can } from "@/server/auth/permissions";
 import { log } from "@/server/log";
 import type { Metrics } from "@/server/metrics/metrics";
-import { decodeExportRequest, OtlpDecodeError } from "./decode";
+import { attributes, decodeExportRequest, OtlpDecodeError } from "./decode";
 import { AttributeTooLargeError, ingest } from "./ingest";
 import type { RateLimiter } from "./rate-limit";
 
@@ -15,6 +17,23 @@ function countSpans(req: ReturnType<typeof decodeExportRequest>): number {
   let n = 0;
   for (const rs of req.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
   return n;
+}
+
+async function scopeProblem(db: Database, actor: ApiKeyActor, req: ReturnType<typeof decodeExportRequest>): Promise<string | null> {
+  if (actor.workflowIds === null) return null;
+  try {
+    for (const rs of req.resourceSpans ?? []) {
+      const service = attributes(rs.resource?.attributes)["service.name"];
+      const workflow = typeof service === "string" ? service : null;
+      const traceIds = new Set((rs.scopeSpans ?? []).flatMap((ss) => (ss.spans ?? []).map((s) => s.traceId)));
+      await assertCallInScope(db, actor, { workflow }, { runId: "traceId", workflow: "service.name" });
+      for (const t of traceIds) await assertCallInScope(db, actor, { runId: t, workflow }, { runId: "traceId", workflow: "service.name" });
+    }
+    return null;
+  } catch (e) {
+    if (e instanceof TRPCError) return e.message;
+    throw e;
+  }
 }
 
 async function readCapped(req: Request, max: number): Promise<Uint8Array | null> {
@@ -61,6 +80,9 @@ export async function handleOtlpTraces(db: Database, req: Request, deps: { limit
     if (e instanceof OtlpDecodeError) return refuse(e.message.startsWith("unsupported Content-Type") ? 415 : 400, `malformed OTLP payload: ${e.message}`);
     throw e;
   }
+  // A workflow-scoped key may only send traces of its workflows (service.name), onto runs of its workflows.
+  const outOfScope = await scopeProblem(db, actor, decoded);
+  if (outOfScope) return refuse(403, outOfScope);
   const n = countSpans(decoded);
   const rate = deps.limiter.take(actor.id, n);
   if (!rate.ok) {
