@@ -119,6 +119,18 @@ describe("OpenAI Agents SDK adapter", () => {
     expect(await callsOf(runId)).toEqual([]);
   }, 60_000);
 
+  it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
+    const before = providers.requests.length;
+    const runId = await start("test/openai-agents.retry");
+    const run = await finished(runId);
+    expect(run.status).toBe("completed");
+    expect(run.attempts).toBe(2);
+    expect(run.output).toEqual({ finalOutput: "Tool result: sunny in Oslo", lastAgent: "Weather desk" });
+    expect(providers.requests.length - before).toBe(2);
+    expect(fns.toolRuns.filter((c) => c === "Oslo")).toEqual(["Oslo"]);
+    expect((await callsOf(runId)).map((c) => c.stepId)).toEqual(["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"]);
+  }, 60_000);
+
   it("detects Agents SDK agents by shape and names what it cannot run", async () => {
     const { adapterFor } = await import("./index");
     expect(adapterFor(fns.triageAgent).id).toBe("openai-agents");

@@ -39,4 +39,15 @@ export const agentsWorkflow = inngest.createFunction(
   },
 );
 
-export const openAIAgentsTestFunctions = [agentsWorkflow];
+/** Crashes after the agent on its first attempt: the retry replays the agent from memoised steps. */
+export const agentsRetryWorkflow = inngest.createFunction(
+  { id: "test-openai-agents-retry", retries: 1, triggers: [{ event: "test/openai-agents.retry" }] },
+  async (ctx) => {
+    const adapter = openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents" });
+    const out = await adapter.run(weatherAgent, 'call tool get_weather with {"city":"Oslo"}', ctx);
+    if (ctx.attempt === 0) throw new Error("crash after the agent finished");
+    return out;
+  },
+);
+
+export const openAIAgentsTestFunctions = [agentsWorkflow, agentsRetryWorkflow];
