@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,11 +36,12 @@ afterAll(async () => {
 });
 
 type Result = { code: number | null; stdout: string; stderr: string };
-type Opts = { key?: string; env?: Record<string, string | undefined>; stdin?: string; onStdout?: (all: string) => void };
+type Opts = { key?: string; env?: Record<string, string | undefined>; stdin?: string; cwd?: string; onStdout?: (all: string, child: ChildProcess) => void };
 
 function wflo(args: string[], o: Opts = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.resolve("bin/wflo.mjs"), ...args, ...(args[0] === "run" ? ["--poll-ms", "100"] : [])], {
+      cwd: o.cwd,
       env: { NODE_ENV: "test", PATH: process.env.PATH, WFLO_CONFIG_DIR: path.join(home, ".wflo"), WFLO_URL: server.url, WFLO_API_KEY: o.key ?? keys.operator, ...o.env },
       // No stdin unless the test pipes some: an open, silent stdin would be read as piped input.
       stdio: ["pipe", "pipe", "pipe"],
@@ -49,7 +50,7 @@ function wflo(args: string[], o: Opts = {}): Promise<Result> {
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
-      o.onStdout?.(stdout);
+      o.onStdout?.(stdout, child);
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
@@ -146,6 +147,12 @@ describe("input, detach and exit codes", () => {
     ["a wrong key", 3, ["runs", "list"], { key: "wflo_wrong" }, "wflo: not authorised: missing, unknown or revoked API key (send Authorization: Bearer <key>)\n"],
     ["a revoked key", 3, ["budgets", "list"], { key: "revoked" }, /^wflo: not authorised: /],
     ["a role without the permission", 3, ["approvals", "approve", "00000000-0000-4000-8000-000000000000"], { key: "viewer" }, "wflo: this key's role (viewer) lacks the permission approvals:decide\n"],
+    ["--input - with nothing on stdin", 2, ["run", "hello", "--input", "-"], {}, "wflo: --input - reads the input from stdin, but stdin was empty\n"],
+    ["replay without a run id", 2, ["runs", "replay"], {}, "wflo: missing the run id (see wflo help)\n"],
+    ["replay with a key that may not re-run", 3, ["runs", "replay", "some-run"], { key: "viewer" }, "wflo: this key's role (viewer) lacks the permission runs:rerun\n"],
+    ["replay of an unknown run", 4, ["runs", "replay", "no-such-run"], {}, "wflo: no run with id no-such-run\n"],
+    ["rerun of an unknown run", 4, ["runs", "rerun", "no-such-run"], {}, "wflo: no run with id no-such-run\n"],
+    ["init with an argument", 2, ["init", "here"], {}, "wflo: wflo init takes no arguments (got here); it sets up the current directory (see wflo help)\n"],
     ["input that fails the workflow's schema", 4, ["run", "cleanup-records", "--input", '{"olderThanDays":3}'], {}, "wflo: olderThanDays: olderThanDays must be at least 30\n"],
     ["an unknown workflow", 4, ["run", "nope"], {}, /^wflo: workflowId: no workflow named "nope"; this app serves /],
     ["an unknown run id", 4, ["runs", "show", "no-such-run"], {}, "wflo: no run with id no-such-run\n"],
@@ -180,5 +187,97 @@ describe("input, detach and exit codes", () => {
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ url: server.url, apiKey: keys.viewer });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect((await wflo(["budgets", "list"], { env: { WFLO_URL: "", WFLO_API_KEY: "" } })).code).toBe(0);
+  });
+});
+
+describe("runs replay and rerun", () => {
+  it("replay prints the divergence report of a run today's code still follows (and --json the report); rerun starts a new run of the same input", async () => {
+    const first = await wflo(["run", "hello", "--input", '{"name":"replay"}', "--json"]);
+    expect(first.code).toBe(0);
+    const runId = (JSON.parse(first.stdout.trim().split("\n").at(-1)!) as { run: { id: string } }).run.id;
+
+    const replay = await wflo(["runs", "replay", runId]);
+    expect(replay).toMatchObject({ code: 0, stderr: "" });
+    expect(replay.stdout).toContain(`replayed run ${runId} (hello) against its records: 1 step(s), nothing executed or billed\n`);
+    expect(replay.stdout).toMatch(/^definition unchanged \(\S+\)$/m);
+    expect(replay.stdout).toContain("no divergence: today's code asks for the recorded steps in the recorded order\n");
+    expect(replay.stdout).toContain("output: matches the recorded result\n");
+    const asJson = await wflo(["runs", "replay", runId, "--json"]);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ runId, workflowId: "hello", stepsReplayed: 1, divergence: null, outputMatches: true });
+
+    const rerun = await wflo(["runs", "rerun", runId, "--budget", "1.50", "--json"]);
+    expect(rerun.code).toBe(0);
+    const again = JSON.parse(rerun.stdout) as { runId: string; rerunOf: string };
+    expect(again.rerunOf).toBe(runId);
+    expect(again.runId).not.toBe(runId);
+    await h.until("the re-run", async () => (await h.statusOf(again.runId)) === "completed");
+    const shown = await wflo(["runs", "show", again.runId, "--json"], { key: keys.viewer });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: "completed", result: { message: "Hello, replay!" } });
+  });
+});
+
+describe("Ctrl-C while following a run", () => {
+  it("SIGINT -> exit 130 with the run id on stderr; the run goes on on the server", async () => {
+    let runId = "";
+    const r = await wflo(["run", "cleanup-records"], {
+      onStdout: (out, child) => {
+        runId ||= /^run (\S+) \(cleanup-records\) started/m.exec(out)?.[1] ?? "";
+        if (runId && /waiting for approval/.test(out) && child.exitCode === null && !child.killed) child.kill("SIGINT");
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe(`\nwflo: interrupted; run ${runId} goes on on the server (stop it with: wflo runs cancel ${runId})\n`);
+    expect(await h.statusOf(runId)).toBe("waiting");
+    expect((await wflo(["runs", "cancel", runId])).code).toBe(0);
+  });
+});
+
+describe("wflo init", () => {
+  it("scaffolds a workflow using wflo/sdk, wflo.config.json and .env.example into an existing project; overwrites nothing without --force; later commands read the project's config", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wflo-init-"));
+    try {
+      const bare = await wflo(["init"], { cwd: dir });
+      expect(bare.code).toBe(2);
+      expect(bare.stderr).toBe(`wflo: wflo init sets up an existing project: run it in the folder that holds your package.json (none in ${dir})\n`);
+      expect(existsSync(path.join(dir, "wflo.config.json"))).toBe(false);
+
+      writeFileSync(path.join(dir, "package.json"), '{ "name": "my-app", "type": "module" }\n');
+      expect((await wflo(["init", "--name", "Not_Kebab"], { cwd: dir })).code).toBe(2);
+      const made = await wflo(["init", "--name", "research-notes", "--url", server.url], { cwd: dir });
+      expect(made.stderr).toBe("");
+      expect(made.code).toBe(0);
+      expect(made.stdout).toMatch(/^created workflows\/research-notes\.ts\ncreated wflo\.config\.json\ncreated \.env\.example\nnext: /);
+      const wf = readFileSync(path.join(dir, "workflows", "research-notes.ts"), "utf8");
+      expect(wf).toContain('import { WfloWorkflow, checkpoint, trackLlmCall } from "wflo/sdk";');
+      expect(wf).toContain('new WfloWorkflow({ name: "research-notes", budgetUsd: 0.5 })');
+      expect(wf).toContain("npx tsx workflows/research-notes.ts");
+      expect(JSON.parse(readFileSync(path.join(dir, "wflo.config.json"), "utf8"))).toEqual({ url: server.url, apiKeyEnv: "WFLO_API_KEY" });
+      const envExample = readFileSync(path.join(dir, ".env.example"), "utf8");
+      expect(envExample).toContain(`WFLO_URL=${server.url}\n`);
+      expect(envExample).toMatch(/^WFLO_API_KEY=wflo_replace_me$/m);
+
+      // A second init changes nothing, and names what is in the way.
+      writeFileSync(path.join(dir, "wflo.config.json"), '{ "url": "http://mine.example" }\n');
+      const twice = await wflo(["init", "--name", "research-notes"], { cwd: dir });
+      expect(twice).toEqual({ code: 2, stdout: "", stderr: "wflo: workflows/research-notes.ts, wflo.config.json, .env.example already exist; wflo init overwrites nothing unless you pass --force\n" });
+      expect(readFileSync(path.join(dir, "wflo.config.json"), "utf8")).toBe('{ "url": "http://mine.example" }\n');
+      const other = await wflo(["init", "--name", "another-one"], { cwd: dir });
+      expect(other.code).toBe(2);
+      expect(existsSync(path.join(dir, "workflows", "another-one.ts"))).toBe(false);
+      const forced = await wflo(["init", "--name", "research-notes", "--url", server.url, "--force", "--json"], { cwd: dir });
+      expect(forced.code).toBe(0);
+      expect(JSON.parse(forced.stdout)).toEqual({ created: ["workflows/research-notes.ts", "wflo.config.json", ".env.example"] });
+      expect(JSON.parse(readFileSync(path.join(dir, "wflo.config.json"), "utf8"))).toEqual({ url: server.url, apiKeyEnv: "WFLO_API_KEY" });
+
+      // The project's wflo.config.json (URL) and .env (key) configure later commands run there.
+      const noEnv = { WFLO_URL: "", WFLO_API_KEY: "", WFLO_CONFIG_DIR: path.join(dir, "no-login") };
+      expect(await wflo(["budgets", "list"], { cwd: dir, env: noEnv })).toMatchObject({ code: 2, stderr: "wflo: no API key: set WFLO_API_KEY (create one in Settings → API keys) or run wflo login\n" });
+      writeFileSync(path.join(dir, ".env"), `WFLO_API_KEY=${keys.viewer}\n`);
+      expect(await wflo(["budgets", "list"], { cwd: dir, env: noEnv })).toEqual({ code: 0, stdout: "no budgets\n", stderr: "" });
+      mkdirSync(path.join(dir, "sub"));
+      expect((await wflo(["budgets", "list"], { cwd: path.join(dir, "sub"), env: noEnv })).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

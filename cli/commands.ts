@@ -1,26 +1,26 @@
-import type { Client } from "./client";
+import type { ListRunsQuery, ReplayReport, WfloClient } from "../sdk/client";
 import { saveConfig } from "./config";
 import { CliError, EXIT } from "./errors";
 import { duration, spanTree, table, usd } from "./format";
-import type { Approval, Budget, RunDetail, RunSummary, Trace } from "./types";
 
 const say = (line: string) => process.stdout.write(line + "\n");
 const json = (v: unknown) => say(JSON.stringify(v, null, 2));
 const when = (iso: string | null) => (iso ? iso.replace("T", " ").slice(0, 19) : "-");
 const idArg = (what: string, v: string | undefined) => {
   if (!v) throw new CliError(EXIT.usage, `missing the ${what} id (see wflo help)`);
-  return encodeURIComponent(v);
+  return v;
 };
 
-export async function runsList(c: Client, o: { workflow?: string; status?: string; limit?: string; json: boolean }) {
-  const page = await c.get<{ items: RunSummary[]; nextCursor?: string }>("/runs", { workflowId: o.workflow, status: o.status, limit: o.limit });
+export async function runsList(c: WfloClient, o: { workflow?: string; status?: string; limit?: string; json: boolean }) {
+  // The server checks status and limit and names what is wrong; the CLI passes them through as typed.
+  const page = await c.listRuns({ workflowId: o.workflow, status: o.status as ListRunsQuery["status"], limit: o.limit === undefined ? undefined : Number(o.limit) });
   if (o.json) return json(page);
   if (!page.items.length) return say("no runs");
   say(table(["RUN", "WORKFLOW", "STATUS", "STARTED", "TRIGGERED BY"], page.items.map((r) => [r.id, r.workflowId, r.status, when(r.startedAt), r.triggeredByEmail ?? "-"])));
 }
 
-export async function runsShow(c: Client, id: string | undefined, o: { json: boolean }) {
-  const d = await c.get<RunDetail>(`/runs/${idArg("run", id)}`);
+export async function runsShow(c: WfloClient, id: string | undefined, o: { json: boolean }) {
+  const d = await c.getRun(idArg("run", id));
   if (o.json) return json(d);
   say(`run ${d.run.id}  ${d.run.workflowName} (${d.run.workflowId})`);
   say(`status ${d.status}${d.error?.message ? `: ${d.error.message}` : ""}   started ${when(d.run.startedAt)}   ended ${when(d.run.endedAt)}`);
@@ -32,34 +32,60 @@ export async function runsShow(c: Client, id: string | undefined, o: { json: boo
   if (d.status === "completed") say(`\nresult: ${JSON.stringify(d.result, null, 2)}`);
 }
 
-export async function runsTrace(c: Client, id: string | undefined, o: { json: boolean }) {
-  const t = await c.get<Trace>(`/runs/${idArg("run", id)}/trace`);
+export async function runsTrace(c: WfloClient, id: string | undefined, o: { json: boolean }) {
+  const t = await c.getTrace(idArg("run", id));
   if (o.json) return json(t);
   say(spanTree(t.spans));
   say(`\n${t.summary.spans} spans, ${t.summary.llmCalls} LLM call(s), ${usd(t.summary.costNano)}, ${duration(t.summary.durationMs)} (${t.status})`);
 }
 
-export async function runsCancel(c: Client, id: string | undefined, o: { json: boolean }) {
-  const r = await c.post<{ runId: string; status: string }>(`/runs/${idArg("run", id)}/cancel`, {});
+export async function runsCancel(c: WfloClient, id: string | undefined, o: { json: boolean }) {
+  const r = await c.cancelRun(idArg("run", id));
   if (o.json) return json(r);
   say(`run ${r.runId} cancelled`);
 }
 
-export async function approvalsList(c: Client, o: { all: boolean; run?: string; json: boolean }) {
-  const r = await c.get<{ approvals: Approval[] }>("/approvals", { status: o.all ? "all" : "pending", runId: o.run });
-  if (o.json) return json(r);
-  if (!r.approvals.length) return say(o.all ? "no approvals" : "no pending approvals");
-  say(table(["APPROVAL", "STATUS", "RISK", "RUN", "ACTION"], r.approvals.map((a) => [a.id, a.status, a.risk, a.runId, a.action])));
+export async function runsRerun(c: WfloClient, id: string | undefined, o: { budget?: string; json: boolean }) {
+  const r = await c.rerun(idArg("run", id), o.budget !== undefined ? { budgetUsd: o.budget } : {});
+  const runId = r.runId ?? (await c.runForEvent(r.eventId));
+  if (o.json) return json({ ...r, runId });
+  say(`started run ${runId} (${r.workflowId}), a re-run of ${r.rerunOf}; follow it with: wflo runs show ${runId}`);
 }
 
-export async function approvalsDecide(c: Client, decision: "approve" | "reject", id: string | undefined, o: { comment?: string; json: boolean }) {
-  const r = await c.post<{ approvalId: string; status: string; approvals: number; approvalsNeeded: number; final: boolean }>(`/approvals/${idArg("approval", id)}/decision`, { decision, ...(o.comment && { comment: o.comment }) });
+/** The divergence report in words: where today's code leaves the recording, if it does. */
+export function describeReplay(r: ReplayReport): string[] {
+  const lines = [`replayed run ${r.runId} (${r.workflowId}) against its records: ${r.stepsReplayed} step(s), nothing executed or billed`];
+  lines.push(r.fingerprint.changed ? `definition changed since the run (${r.fingerprint.recorded} -> ${r.fingerprint.current})` : `definition ${r.fingerprint.recorded ? "unchanged" : "not recorded for this run"} (${r.fingerprint.current})`);
+  if (r.divergence) {
+    const d = r.divergence;
+    lines.push(`DIVERGES at step ${d.at + 1}: expected ${d.expected === null ? "nothing" : `"${d.expected}"`}, got ${d.got === null ? "nothing" : `"${d.got}"`}`);
+    lines.push(`  ${d.reason}`);
+  } else lines.push("no divergence: today's code asks for the recorded steps in the recorded order");
+  lines.push(`output: ${r.outputMatches === null ? "not compared (the run did not complete, or the replay stopped)" : r.outputMatches ? "matches the recorded result" : "DIFFERS from the recorded result"}`);
+  return lines;
+}
+
+export async function runsReplay(c: WfloClient, id: string | undefined, o: { json: boolean }) {
+  const r = await c.replay(idArg("run", id));
+  if (o.json) json(r);
+  else describeReplay(r).forEach(say);
+}
+
+export async function approvalsList(c: WfloClient, o: { all: boolean; run?: string; json: boolean }) {
+  const r = await c.listApprovals({ status: o.all ? "all" : "pending", runId: o.run });
+  if (o.json) return json(r);
+  if (!r.approvals.length) return say(o.all ? "no approvals" : "no pending approvals");
+  say(table(["APPROVAL", "STATUS", "RISK", "RUN", "ACTION"], r.approvals.map((a) => [a.id, a.status, a.risk, a.runId ?? "-", a.action])));
+}
+
+export async function approvalsDecide(c: WfloClient, decision: "approve" | "reject", id: string | undefined, o: { comment?: string; json: boolean }) {
+  const r = await c.decideApproval(idArg("approval", id), { decision, ...(o.comment && { comment: o.comment }) });
   if (o.json) return json(r);
   say(r.final ? `approval ${r.approvalId} ${r.status}` : `recorded: ${r.approvals} of ${r.approvalsNeeded} approvals for ${r.approvalId}`);
 }
 
-export async function budgetsList(c: Client, o: { json: boolean }) {
-  const r = await c.get<{ budgets: Budget[] }>("/budgets");
+export async function budgetsList(c: WfloClient, o: { json: boolean }) {
+  const r = await c.listBudgets();
   if (o.json) return json(r);
   if (!r.budgets.length) return say("no budgets");
   say(
@@ -71,10 +97,11 @@ export async function budgetsList(c: Client, o: { json: boolean }) {
 }
 
 /** Checks the URL and key with a real call before writing them. */
-export async function login(makeClient: (url: string, key: string) => Client, o: { url?: string; key?: string }) {
+export async function login(makeClient: (url: string, key: string) => WfloClient, o: { url?: string; key?: string }) {
   const url = (o.url ?? process.env.WFLO_URL)?.replace(/\/+$/, "");
   const key = o.key ?? process.env.WFLO_API_KEY;
   if (!url || !key) throw new CliError(EXIT.usage, "wflo login needs --url <control panel URL> and --key <API key> (or WFLO_URL / WFLO_API_KEY)");
-  await makeClient(url, key).get("/budgets");
+  if (!/^https?:\/\//.test(url)) throw new CliError(EXIT.usage, `--url must start with http:// or https:// (got ${url})`);
+  await makeClient(url, key).listBudgets();
   say(`saved ${url} and the key to ${saveConfig({ url, apiKey: key })}`);
 }

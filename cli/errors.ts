@@ -1,4 +1,10 @@
-/** The CLI's exit codes: stable, documented in the README ("CLI"). */
+import { WfloApiError } from "../sdk/client";
+
+/**
+ * The CLI's exit codes: stable, documented in the README ("CLI") and in `wflo help`.
+ * 0 ok, 1 run failed, 2 bad usage or config, 3 cannot reach the server or not authorised,
+ * 4 validation failed (bad input, unknown workflow or id), 5 budget exceeded, 130 interrupted.
+ */
 export const EXIT = {
   ok: 0,
   runFailed: 1,
@@ -28,3 +34,11 @@ export function exitForStatus(status: number, code?: string): ExitCode {
   if (status === 401 || status === 403 || status >= 500) return EXIT.unreachable;
   return EXIT.validation;
 }
+
+/** A failed API call (the SDK's WfloApiError) as the one line and exit code the CLI ends with. */
+export function cliErrorOf(e: WfloApiError): CliError {
+  // status 0: the client never got an HTTP answer (UNREACHABLE, or no run for an event).
+  if (e.status === 0 || e.code === "BAD_RESPONSE") return new CliError(EXIT.unreachable, e.message);
+  return new CliError(exitForStatus(e.status, e.code), e.status === 401 ? `not authorised: ${e.message}` : e.message);
+}
+

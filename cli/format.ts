@@ -1,4 +1,6 @@
-import type { TraceSpan } from "./types";
+import type { RunTrace } from "../sdk/client";
+
+type TraceSpan = RunTrace["spans"][number];
 
 /** Nano-dollars (decimal string) -> "$0.0123": exact, through bigint. */
 export function usd(nano: string | null | undefined): string {

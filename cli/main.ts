@@ -1,29 +1,46 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { Client } from "./client";
-import { approvalsDecide, approvalsList, budgetsList, login, runsCancel, runsList, runsShow, runsTrace } from "./commands";
+import { WfloApiError, WfloClient } from "../sdk/client";
+import { clientFor } from "./client";
+import { approvalsDecide, approvalsList, budgetsList, login, runsCancel, runsList, runsReplay, runsRerun, runsShow, runsTrace } from "./commands";
 import { loadConfig } from "./config";
-import { CliError, EXIT, usageError } from "./errors";
+import { CliError, cliErrorOf, EXIT, usageError } from "./errors";
+import { init } from "./init";
 import { readInput } from "./input";
 import { runWorkflow } from "./run";
 
 const HELP = `wflo — the wflo control panel from the terminal (over its REST API)
 
 usage:
+  wflo init [--name <workflow-id>] [--url <url>] [--dir workflows] [--force]
+                                             scaffolds a workflow, wflo.config.json and .env.example
+                                             into the current project (overwrites nothing without --force)
   wflo run <workflow> [--input '<json>' | --input - ] [--budget 10.00] [--require-approval] [--detach] [--json]
+                                             streams the run's steps and approvals until it ends
   wflo runs list [--workflow <id>] [--status <status>] [--limit <n>] [--json]
-  wflo runs show <run-id> [--json]
-  wflo runs trace <run-id> [--json]
-  wflo runs cancel <run-id>
+  wflo runs show <run-id> [--json]           status, steps, result and cost
+  wflo runs trace <run-id> [--json]          the span tree with LLM tokens and costs
+  wflo runs replay <run-id> [--json]         today's code against the run's records: the divergence report
+  wflo runs rerun <run-id> [--budget 10.00] [--json]
+  wflo runs cancel <run-id> [--json]
   wflo approvals list [--all] [--run <run-id>] [--json]
-  wflo approvals approve <approval-id> [--comment <text>]
-  wflo approvals reject <approval-id> [--comment <text>]
+  wflo approvals approve <approval-id> [--comment <text>] [--json]
+  wflo approvals reject <approval-id> [--comment <text>] [--json]
   wflo budgets list [--json]
-  wflo login --url <url> --key <api-key>     saves them to ~/.wflo/config.json
+  wflo login --url <url> --key <api-key>     checks them, then saves them to ~/.wflo/config.json
 
-config: WFLO_URL and WFLO_API_KEY (they win over ~/.wflo/config.json).
+config (first match wins): WFLO_URL and WFLO_API_KEY in the environment; the project's .env and
+  wflo.config.json (url, apiKeyEnv) in the current directory; ~/.wflo/config.json (wflo login).
 input: --input '<json>', --input - (stdin), or JSON piped to stdin.
-exit codes: 0 ok, 1 run failed, 2 bad usage or config, 3 cannot reach the server or not authorised,
-            4 validation failed (bad input, unknown workflow or id), 5 budget exceeded, 130 interrupted.
+exit codes (stable):
+  0    ok
+  1    the run failed or was cancelled
+  2    bad usage or config (unknown command or flag, bad --input JSON, no server/key configured,
+       wflo init would overwrite a file)
+  3    cannot reach the server, or not authorised (missing/revoked key, role lacks the permission)
+  4    validation failed (input does not fit the workflow, unknown workflow, run or approval id,
+       a run that cannot be cancelled or re-run)
+  5    budget exceeded (the run was stopped by its budget, or a call was refused)
+  130  interrupted (Ctrl-C while following a run; the run goes on on the server)
 `;
 
 const common = { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } as const;
@@ -36,7 +53,7 @@ function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[]
   }
 }
 
-const client = () => new Client(loadConfig());
+const client = () => clientFor(loadConfig());
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -57,10 +74,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case "runs": {
       const [sub, ...args] = rest;
-      const { values: v, positionals: p } = parse(args, { workflow: { type: "string" }, status: { type: "string" }, limit: { type: "string" } });
+      const { values: v, positionals: p } = parse(args, { workflow: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, budget: { type: "string" } });
+      if (v.help) return (process.stdout.write(HELP), EXIT.ok);
+      if (v.budget !== undefined && sub !== "rerun") throw usageError(`--budget is for wflo run and wflo runs rerun`);
+      if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget)) throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
       if (sub === "list") await runsList(client(), { workflow: v.workflow, status: v.status, limit: v.limit, json: v.json });
       else if (sub === "show") await runsShow(client(), p[0], v);
       else if (sub === "trace") await runsTrace(client(), p[0], v);
+      else if (sub === "replay") await runsReplay(client(), p[0], v);
+      else if (sub === "rerun") await runsRerun(client(), p[0], { budget: v.budget, json: v.json });
       else if (sub === "cancel") await runsCancel(client(), p[0], v);
       else throw usageError(`unknown command: wflo runs ${sub ?? ""}`.trim());
       return EXIT.ok;
@@ -82,7 +104,19 @@ async function main(argv: string[]): Promise<number> {
     }
     case "login": {
       const { values: v } = parse(rest, { url: { type: "string" }, key: { type: "string" } });
-      await login((url, apiKey) => new Client({ url, apiKey }), v);
+      await login((baseUrl, apiKey) => new WfloClient({ baseUrl, apiKey }), v);
+      return EXIT.ok;
+    }
+    case "init": {
+      const { values: v, positionals: p } = parse(rest, { name: { type: "string", default: "my-workflow" }, url: { type: "string", default: "http://localhost:3000" }, dir: { type: "string", default: "workflows" }, force: { type: "boolean", default: false } });
+      if (v.help) return (process.stdout.write(HELP), EXIT.ok);
+      if (p.length) throw usageError(`wflo init takes no arguments (got ${p.join(" ")}); it sets up the current directory`);
+      const r = init({ cwd: process.cwd(), name: v.name, url: v.url, dir: v.dir, force: v.force, json: v.json });
+      if (v.json) process.stdout.write(JSON.stringify(r) + "\n");
+      else {
+        for (const f of r.created) process.stdout.write(`created ${f}\n`);
+        process.stdout.write(`next: copy .env.example to .env and set WFLO_API_KEY; with the control panel running, npx tsx ${r.created[0]} "durable agents"; then npx wflo runs list\n`);
+      }
       return EXIT.ok;
     }
     default:
@@ -92,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: unknown) => {
+  (thrown: unknown) => {
+    const e = thrown instanceof WfloApiError ? cliErrorOf(thrown) : thrown;
     if (e instanceof CliError) {
       process.stderr.write(`wflo: ${e.message}\n`);
       process.exit(e.code);

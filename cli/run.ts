@@ -1,24 +1,12 @@
-import type { Client } from "./client";
-import { CliError, EXIT, type ExitCode } from "./errors";
+import type { RunDetail, WfloClient } from "../sdk/client";
+import { EXIT, type ExitCode } from "./errors";
 import { duration, usd } from "./format";
-import type { Approval, RunDetail } from "./types";
 
 export type RunOptions = { workflow: string; input: Record<string, unknown>; budget?: string; requireApproval: boolean; detach: boolean; json: boolean; pollMs: number };
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stdout.write(line + "\n");
-
-/** The run a trigger started: POST /runs waits for it up to 5 s; a slower engine is polled by event id. */
-async function runIdOf(client: Client, eventId: string, runId: string | null): Promise<string> {
-  if (runId) return runId;
-  for (let i = 0; i < 120; i++) {
-    const page = await client.get<{ items: { id: string }[] }>("/runs", { eventId });
-    if (page.items[0]) return page.items[0].id;
-    await pause(500);
-  }
-  throw new CliError(EXIT.unreachable, `the server accepted event ${eventId} but started no run within a minute: is its engine running?`);
-}
 
 /** A failed run's exit code: 5 when a budget stopped it, 1 otherwise. */
 export function exitForRun(d: RunDetail): ExitCode {
@@ -33,40 +21,43 @@ export function exitForRun(d: RunDetail): ExitCode {
  * it finishes, each approval the run waits for with the command that decides it, then the
  * result and what it cost. Ctrl-C leaves the run going on the server (exit 130).
  */
-export async function runWorkflow(client: Client, o: RunOptions): Promise<ExitCode> {
-  const started = await client.post<{ eventId: string; workflowId: string; runId: string | null }>("/runs", {
+export async function runWorkflow(client: WfloClient, o: RunOptions): Promise<ExitCode> {
+  let runId: string | undefined;
+  // Ctrl-C (also while the trigger is in flight) stops following, never the run: exit 130.
+  process.once("SIGINT", () => {
+    process.stderr.write(runId ? `\nwflo: interrupted; run ${runId} goes on on the server (stop it with: wflo runs cancel ${runId})\n` : "\nwflo: interrupted\n");
+    process.exit(EXIT.interrupted);
+  });
+  const started = await client.triggerRun({
     workflowId: o.workflow,
     input: o.input,
     ...(o.budget !== undefined && { budgetUsd: o.budget }),
     ...(o.requireApproval && { requireApproval: true }),
   });
-  const runId = await runIdOf(client, started.eventId, started.runId);
+  // POST /runs waits up to 5 s for the run; a slower engine is polled by event id.
+  runId = started.runId ?? (await client.runForEvent(started.eventId));
   if (o.detach) {
     if (o.json) say(JSON.stringify({ runId, eventId: started.eventId, workflowId: started.workflowId }));
     else say(`started run ${runId} (${o.workflow}); follow it with: wflo runs show ${runId}`);
     return EXIT.ok;
   }
-  process.once("SIGINT", () => {
-    process.stderr.write(`\nwflo: interrupted; run ${runId} goes on on the server (stop it with: wflo runs cancel ${runId})\n`);
-    process.exit(EXIT.interrupted);
-  });
   if (!o.json) say(`run ${runId} (${o.workflow}) started${o.budget ? `, budget $${o.budget}` : ""}${o.requireApproval ? ", every LLM step needs approval" : ""}`);
 
   const shownSteps = new Set<string>();
   const shownApprovals = new Set<string>();
   for (;;) {
-    const d = await client.get<RunDetail>(`/runs/${encodeURIComponent(runId)}`);
+    const d = await client.getRun(runId);
     if (!o.json) {
       for (const s of d.steps) {
         // A step is shown once, when it has ended (steps share the run statuses).
-        if (shownSteps.has(s.id) || !TERMINAL.has(s.status)) continue;
-        shownSteps.add(s.id);
+        if (shownSteps.has(s.hashedId) || !TERMINAL.has(s.status)) continue;
+        shownSteps.add(s.hashedId);
         const ms = s.startedAt && s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : null;
         say(`  ${s.status === "completed" ? "✓" : "✗"} ${s.name} (${s.kind}, ${duration(ms)})`);
       }
     }
     if (d.status === "waiting") {
-      const { approvals } = await client.get<{ approvals: Approval[] }>("/approvals", { runId, status: "pending" });
+      const { approvals } = await client.listApprovals({ runId, status: "pending" });
       for (const a of approvals) {
         if (shownApprovals.has(a.id)) continue;
         shownApprovals.add(a.id);
