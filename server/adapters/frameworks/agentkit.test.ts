@@ -111,6 +111,17 @@ describe("Inngest AgentKit adapter", () => {
     expect(await callsOf(runId)).toEqual([]);
   }, 60_000);
 
+  it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
+    const before = providers.requests.length;
+    const runId = await start("test/agentkit.retry");
+    const run = await finished(runId);
+    expect(run.status).toBe("completed");
+    expect(run.attempts).toBe(2);
+    expect(providers.requests.length - before).toBe(2);
+    expect(fns.kitToolRuns.filter((t) => t === "WAL")).toEqual(["WAL"]);
+    expect((await callsOf(runId)).map((c) => c.stepId)).toEqual(["agentkit:gpt-4o-mini:1", "agentkit:claude-3-5-haiku-latest:1"]);
+  }, 60_000);
+
   it("detects AgentKit networks and agents by shape", async () => {
     const { adapterFor } = await import("./index");
     const net = fns.buildNetwork();

@@ -101,6 +101,17 @@ describe("Mastra adapter", () => {
     expect(await callsOf(runId)).toEqual([]);
   }, 60_000);
 
+  it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
+    const before = providers.requests.length;
+    const runId = await start("test/mastra.retry");
+    const run = await finished(runId);
+    expect(run.status).toBe("completed");
+    expect(run.attempts).toBe(2);
+    expect(providers.requests.length - before).toBe(2);
+    expect(fns.mastraToolRuns.filter((t) => t === "WAL")).toEqual(["WAL"]);
+    expect((await callsOf(runId)).map((c) => c.stepId)).toEqual(["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"]);
+  }, 60_000);
+
   it("detects Mastra agents by shape", async () => {
     const { adapterFor } = await import("./index");
     expect(adapterFor(fns.buildMastraAgent()).id).toBe("mastra");

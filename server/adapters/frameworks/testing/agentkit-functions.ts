@@ -53,4 +53,14 @@ export const agentKitWorkflow = inngest.createFunction(
   },
 );
 
-export const agentKitTestFunctions = [agentKitWorkflow];
+/** Crashes after the agent on its first attempt: the retry replays it from memoised steps. */
+export const agentKitRetryWorkflow = inngest.createFunction(
+  { id: "test-agentkit-retry", retries: 1, triggers: [{ event: "test/agentkit.retry" }] },
+  async (ctx) => {
+    const out = await runTarget(buildNetwork(), 'call tool lookup with {"term":"WAL"}', ctx);
+    if (ctx.attempt === 0) throw new Error("crash after the agent finished");
+    return out;
+  },
+);
+
+export const agentKitTestFunctions = [agentKitWorkflow, agentKitRetryWorkflow];

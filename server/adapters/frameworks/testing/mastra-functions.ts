@@ -37,4 +37,14 @@ export const mastraWorkflow = inngest.createFunction(
   },
 );
 
-export const mastraTestFunctions = [mastraWorkflow];
+/** Crashes after the agent on its first attempt: the retry replays it from memoised steps. */
+export const mastraRetryWorkflow = inngest.createFunction(
+  { id: "test-mastra-retry", retries: 1, triggers: [{ event: "test/mastra.retry" }] },
+  async (ctx) => {
+    const out = await runTarget(buildMastraAgent(), 'call tool lookup with {"term":"WAL"}', ctx);
+    if (ctx.attempt === 0) throw new Error("crash after the agent finished");
+    return out;
+  },
+);
+
+export const mastraTestFunctions = [mastraWorkflow, mastraRetryWorkflow];
