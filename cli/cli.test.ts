@@ -228,6 +228,16 @@ describe("Ctrl-C while following a run", () => {
     expect(r.code).toBe(130);
     expect(r.stderr).toBe(`\nwflo: interrupted; run ${runId} goes on on the server (stop it with: wflo runs cancel ${runId})\n`);
     expect(await h.statusOf(runId)).toBe("waiting");
+
+    // What the approver is asked, found from the run id.
+    const shown = await wflo(["approvals", "show", runId], { key: keys.viewer });
+    expect(shown).toMatchObject({ code: 0, stderr: "" });
+    expect(shown.stdout).toMatch(new RegExp(`^approval (\\S+)  pending  run ${runId}  \\(cleanup-records, gate delete-old-records\\)\\nasks: Delete [\\d,]+ rows from audit_exports\\n`));
+    expect(shown.stdout).toMatch(/^risk high, decided by approver or above, deadline \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/m);
+    expect(shown.stdout).toMatch(/^approve: wflo approvals approve \S+ {3}reject: wflo approvals reject \S+$/m);
+    const approvalId = /^approval (\S+)/.exec(shown.stdout)?.[1] ?? "";
+    expect(JSON.parse((await wflo(["approvals", "show", approvalId, "--json"], { key: keys.viewer })).stdout)).toMatchObject({ id: approvalId, runId, status: "pending", risk: "high" });
+
     expect((await wflo(["runs", "cancel", runId])).code).toBe(0);
   });
 });

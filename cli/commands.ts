@@ -78,6 +78,19 @@ export async function approvalsList(c: WfloClient, o: { all: boolean; run?: stri
   say(table(["APPROVAL", "STATUS", "RISK", "RUN", "ACTION"], r.approvals.map((a) => [a.id, a.status, a.risk, a.runId ?? "-", a.action])));
 }
 
+/** The approval prompt: what is asked, how risky, by when, and the data it would act on. */
+export async function approvalsShow(c: WfloClient, id: string | undefined, o: { json: boolean }) {
+  const a = await c.getApprovalPrompt(idArg("approval or run", id));
+  if (o.json) return json(a);
+  say(`approval ${a.id}  ${a.status}${a.runId ? `  run ${a.runId}` : ""}  (${a.workflowId}, gate ${a.gate})`);
+  say(`asks: ${a.action}`);
+  if (a.summary) say(a.summary);
+  say(`risk ${a.risk}, decided by ${a.deciderRole} or above, deadline ${when(a.deadlineAt)}${a.allowEdit ? ", the payload may be edited" : ""}`);
+  if (Object.keys(a.payload).length) say(`payload: ${JSON.stringify(a.payload, null, 2)}`);
+  if (Object.keys(a.details).length) say(`details: ${JSON.stringify(a.details, null, 2)}`);
+  if (a.status === "pending") say(`approve: wflo approvals approve ${a.id}   reject: wflo approvals reject ${a.id}`);
+}
+
 export async function approvalsDecide(c: WfloClient, decision: "approve" | "reject", id: string | undefined, o: { comment?: string; json: boolean }) {
   const r = await c.decideApproval(idArg("approval", id), { decision, ...(o.comment && { comment: o.comment }) });
   if (o.json) return json(r);

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { WfloApiError, WfloClient } from "../sdk/client";
 import { clientFor } from "./client";
-import { approvalsDecide, approvalsList, budgetsList, login, runsCancel, runsList, runsReplay, runsRerun, runsShow, runsTrace } from "./commands";
+import { approvalsDecide, approvalsList, approvalsShow, budgetsList, login, runsCancel, runsList, runsReplay, runsRerun, runsShow, runsTrace } from "./commands";
 import { loadConfig } from "./config";
 import { CliError, cliErrorOf, EXIT, usageError } from "./errors";
 import { init } from "./init";
@@ -23,6 +23,8 @@ usage:
   wflo runs rerun <run-id> [--budget 10.00] [--json]
   wflo runs cancel <run-id> [--json]
   wflo approvals list [--all] [--run <run-id>] [--json]
+  wflo approvals show <approval-id | run-id> [--json]
+                                             what the approver is asked (a run id: the approval it waits for)
   wflo approvals approve <approval-id> [--comment <text>] [--json]
   wflo approvals reject <approval-id> [--comment <text>] [--json]
   wflo budgets list [--json]
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       const [sub, ...args] = rest;
       const { values: v, positionals: p } = parse(args, { all: { type: "boolean", default: false }, run: { type: "string" }, comment: { type: "string" } });
       if (sub === "list") await approvalsList(client(), { all: v.all, run: v.run, json: v.json });
+      else if (sub === "show") await approvalsShow(client(), p[0], v);
       else if (sub === "approve" || sub === "reject") await approvalsDecide(client(), sub, p[0], { comment: v.comment, json: v.json });
       else throw usageError(`unknown command: wflo approvals ${sub ?? ""}`.trim());
       return EXIT.ok;
