@@ -57,7 +57,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     } catch (e) {
       // Another process may have started the same cluster a moment before us.
       await new Promise((r) => setTimeout(r, 1000));
-      if (await canConnect(`${base}/postgres`)) return finish(async () => {});
+      if (await canConnect(`${base}/postgres`)) {
+        naturalExitHooks().noneOfOursRunning(); // importing the package registered them; nothing here to stop
+        return finish(async () => {});
+      }
       throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${String(e ?? "exited early")}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`);
     }
     log(`embedded PostgreSQL listening on 127.0.0.1:${opts.port}`);
@@ -108,8 +111,13 @@ function naturalExitHooks() {
   } catch {
     // Inside a bundled server chunk resolution may fail; the hooks then stay as the package set them.
     // (The app's server never stops its cluster explicitly nor exits naturally, so nothing is lost there.)
-    return { clusterStarted() {}, clusterStopped() {} };
+    return { clusterStarted() {}, clusterStopped() {}, noneOfOursRunning() {} };
   }
+  const noneOfOursRunning = () => {
+    if (runningClusters > 0) return;
+    hook.unhookEvent("beforeExit");
+    hook.unhookEvent("exit");
+  };
   return {
     clusterStarted() {
       runningClusters++;
@@ -119,10 +127,9 @@ function naturalExitHooks() {
     },
     clusterStopped() {
       runningClusters = Math.max(0, runningClusters - 1);
-      if (runningClusters > 0) return;
-      hook.unhookEvent("beforeExit");
-      hook.unhookEvent("exit");
+      noneOfOursRunning();
     },
+    noneOfOursRunning,
   };
 }
 

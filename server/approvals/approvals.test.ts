@@ -1,10 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { asc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { approvalDecisions, auditLog, governanceNotifications, users } from "@/db/schema";
 import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
 import { verifyAuditChain } from "@/server/audit/chain";
-import { startGateHarness, type GateHarness } from "./testing/harness";
+import { openHarness } from "@/server/runs/testing/runs-harness";
+import { startGateHarness } from "./testing/harness";
 
 /**
  * Gates on real parts: the demo and test workflows run on the embedded engine; decisions go
@@ -12,22 +13,13 @@ import { startGateHarness, type GateHarness } from "./testing/harness";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: GateHarness;
-let operator: SessionUser;
-let approver: SessionUser;
-let approver2: SessionUser;
-let viewer: SessionUser;
-let admin: SessionUser;
-
-beforeAll(async () => {
-  h = await startGateHarness();
-  operator = await h.user("op@example.com", "operator");
-  approver = await h.user("ann@example.com", "approver");
-  approver2 = await h.user("bob@example.com", "approver");
-  viewer = await h.user("vic@example.com", "viewer");
-  admin = await h.user("root@example.com", "admin");
+const { h, operator, approver, approver2, viewer, admin } = await openHarness(startGateHarness, {
+  operator: ["op@example.com", "operator"],
+  approver: ["ann@example.com", "approver"],
+  approver2: ["bob@example.com", "approver"],
+  viewer: ["vic@example.com", "viewer"],
+  admin: ["root@example.com", "admin"],
 });
-afterAll(async () => h?.close());
 
 async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

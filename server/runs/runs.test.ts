@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditLog, runs } from "@/db/schema";
 import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
-import { startRunsHarness, type RunsHarness } from "./testing/runs-harness";
+import { openHarness, startRunsHarness } from "./testing/runs-harness";
 
 /**
  * The runs and workflows routers through `createCaller`, on the embedded engine: every event
@@ -12,18 +12,11 @@ import { startRunsHarness, type RunsHarness } from "./testing/runs-harness";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: RunsHarness;
-let admin: SessionUser;
-let operator: SessionUser;
-let viewer: SessionUser;
-
-beforeAll(async () => {
-  h = await startRunsHarness();
-  admin = await h.user("admin@example.com", "admin");
-  operator = await h.user("operator@example.com", "operator");
-  viewer = await h.user("viewer@example.com", "viewer");
+const { h, admin, operator, viewer } = await openHarness(startRunsHarness, {
+  admin: ["admin@example.com", "admin"],
+  operator: ["operator@example.com", "operator"],
+  viewer: ["viewer@example.com", "viewer"],
 });
-afterAll(async () => h?.close());
 
 const as = (user: SessionUser) => h.as(user);
 const auditRows = () => h.fresh.db.select().from(auditLog).orderBy(auditLog.id);

@@ -1,9 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditLog, runs, sandboxExecutions } from "@/db/schema";
-import type { SessionUser } from "@/server/api/trpc";
-import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
+import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
 import { runSandbox } from "./run";
 import { dockerProvider } from "./providers/docker";
 import { e2bProvider } from "./providers/e2b";
@@ -18,17 +17,11 @@ import { SandboxInputError, SandboxPolicyError, SandboxUnavailableError, type Sa
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: RunsHarness;
-let admin: SessionUser;
-let operator: SessionUser;
-let viewer: SessionUser;
-beforeAll(async () => {
-  h = await startRunsHarness();
-  admin = await h.user("sbx-admin@example.com", "admin");
-  operator = await h.user("sbx-operator@example.com", "operator");
-  viewer = await h.user("sbx-viewer@example.com", "viewer");
+const { h, admin, operator, viewer } = await openHarness(startRunsHarness, {
+  admin: ["sbx-admin@example.com", "admin"],
+  operator: ["sbx-operator@example.com", "operator"],
+  viewer: ["sbx-viewer@example.com", "viewer"],
 });
-afterAll(async () => h?.close());
 
 const ctx = (workflowId: string | null = null) => ({ runId: null, stepId: null, workflowId, attempt: 0 });
 const LIMITS: SandboxLimits = { timeoutMs: 2_000, memoryMb: 128, cpuSeconds: 1, maxOutputBytes: 64 * 1024 };

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { serve } from "inngest/node";
+import { afterAll } from "vitest";
 import { closeDb } from "@/db/client";
 import { runs, users, type Run } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
@@ -129,4 +130,28 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
     },
   };
   return h;
+}
+
+type AnyHarness = { user(email: string, role: SessionUser["role"]): Promise<SessionUser>; close(): Promise<void> };
+type UserSpecs<K extends string> = Record<K, readonly [email: string, role: SessionUser["role"]]>;
+
+/**
+ * A test file's prologue in one call, at its top level, right after claiming the engine port:
+ *
+ *   const { h, admin, viewer } = await openHarness(startRunsHarness, { admin: ["admin@example.com", "admin"], viewer: ["viewer@example.com", "viewer"] });
+ *
+ * Starts the harness (any of them: the runs harness, the approvals gate harness, ...), stores the
+ * named users, and closes it after the file's tests.
+ */
+export async function openHarness<H extends AnyHarness, K extends string>(start: () => Promise<H>, users: UserSpecs<K>): Promise<{ h: H } & Record<K, SessionUser>> {
+  // Top-level code has no hook timeout: a harness that never comes up fails the file instead of hanging it.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the test harness did not start within 90 s")), 90_000);
+  });
+  const h = await Promise.race([start(), timeout]).finally(() => clearTimeout(timer));
+  afterAll(() => h.close());
+  const named = {} as Record<K, SessionUser>;
+  for (const [name, [email, role]] of Object.entries(users) as [K, UserSpecs<K>[K]][]) named[name] = await h.user(email, role);
+  return { h, ...named };
 }
