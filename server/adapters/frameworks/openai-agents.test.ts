@@ -68,6 +68,8 @@ describe("OpenAI Agents SDK adapter", () => {
       ["openai.chat", null],
     ]);
     expect(fns.toolRuns).toEqual(["Paris"]);
+    // Tracing is off for adapter runs: the SDK started no trace or span, so its exporter to OpenAI has nothing to send.
+    expect(fns.tracedEvents).toEqual([]);
 
     const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
     expect(steps.map((s) => s.id).sort()).toEqual(

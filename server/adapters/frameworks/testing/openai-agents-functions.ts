@@ -1,4 +1,4 @@
-import { Agent, handoff, tool } from "@openai/agents";
+import { addTraceProcessor, Agent, handoff, setTracingDisabled, tool } from "@openai/agents";
 import { z } from "zod";
 import { inngest } from "@/inngest/client";
 import { openAIAgentsAdapter } from "../openai-agents";
@@ -10,6 +10,19 @@ import { openAIAgentsAdapter } from "../openai-agents";
 export const agentsProvider = { baseURL: "" };
 /** How many times the tool's own code ran (a replayed agent loop must not run it again). */
 export const toolRuns: string[] = [];
+
+// The SDK turns tracing off under NODE_ENV=test; on, as in production, the adapter must keep it off.
+setTracingDisabled(false);
+/** Traces and spans the SDK started (what its OpenAI exporter, registered on import, would send). */
+export const tracedEvents: string[] = [];
+addTraceProcessor({
+  onTraceStart: async (t) => void tracedEvents.push(`trace:${t.name}`),
+  onTraceEnd: async () => undefined,
+  onSpanStart: async (s) => void tracedEvents.push(`span:${s.spanData.type}`),
+  onSpanEnd: async () => undefined,
+  shutdown: async () => undefined,
+  forceFlush: async () => undefined,
+});
 
 const getWeather = tool({
   name: "get_weather",
