@@ -114,12 +114,13 @@ async function withGovernedInfer<R>(ctx: AdapterContext, work: () => Promise<R>)
   return runWithAsyncCtx({ ...store, execution: { ...exec, ctx: { ...exec.ctx, step: governed } as typeof exec.ctx } }, work);
 }
 
-/** The run's input as AgentKit takes it: a string, or `{ content }`. */
+/** The run's input as AgentKit takes it: a string, or `{ content | input | prompt }`. */
 function inputOf(input: unknown): string {
   if (typeof input === "string") return input;
   if (isObj(input) && typeof input.content === "string") return input.content;
   if (isObj(input) && typeof input.input === "string") return input.input;
-  throw new UnsupportedTargetError(`the AgentKit adapter takes a string or { content }, not ${input === null ? "null" : typeof input}`);
+  if (isObj(input) && typeof input.prompt === "string") return input.prompt;
+  throw new UnsupportedTargetError(`the AgentKit adapter takes a string, { content }, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
 }
 
 type Result = { agentName: string; output: unknown[]; toolCalls: unknown[] };

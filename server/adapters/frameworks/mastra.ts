@@ -34,12 +34,13 @@ export function isMastraAgent(t: unknown): t is MastraAgent {
   return isObj(t) && typeof t.name === "string" && typeof t.id === "string" && fn(t, "generate") && fn(t, "stream") && fn(t, "__fork") && fn(t, "__updateModel") && fn(t, "__setTools") && fn(t, "listTools");
 }
 
-/** The messages as Mastra's generate takes them: a string, a list of messages, or { messages | prompt }. */
+/** The messages as Mastra's generate takes them: a string, a list of messages, or { messages | prompt | input }. */
 function messagesOf(input: unknown): string | unknown[] {
   if (typeof input === "string" || Array.isArray(input)) return input;
   if (isObj(input) && (typeof input.messages === "string" || Array.isArray(input.messages))) return input.messages as string | unknown[];
   if (isObj(input) && typeof input.prompt === "string") return input.prompt;
-  throw new UnsupportedTargetError(`the Mastra adapter takes a string, a list of messages or { messages | prompt }, not ${input === null ? "null" : typeof input}`);
+  if (isObj(input) && typeof input.input === "string") return input.input;
+  throw new UnsupportedTargetError(`the Mastra adapter takes a string, a list of messages or { messages | prompt | input }, not ${input === null ? "null" : typeof input}`);
 }
 
 /** Per engine request: how many times each tool ran, in call order (the same on every replay). */

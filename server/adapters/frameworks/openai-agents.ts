@@ -47,11 +47,12 @@ export function isOpenAIAgent(target: unknown): target is Agent {
   return Array.isArray(target.tools) && Array.isArray(target.handoffs) && Array.isArray(target.inputGuardrails) && Array.isArray(target.outputGuardrails) && fn(target, "clone") && fn(target, "asTool") && fn(target, "getSystemPrompt");
 }
 
-/** The run's input as the SDK takes it: a string or a list of input items. */
+/** The run's input as the SDK takes it: a string or a list of input items (or `{ input | prompt }`, as `WfloWorkflow.execute` passes inputs). */
 function inputOf(input: unknown): string | unknown[] {
   if (typeof input === "string" || Array.isArray(input)) return input;
   if (isObj(input) && (typeof input.input === "string" || Array.isArray(input.input))) return input.input as string | unknown[];
-  throw new UnsupportedTargetError(`the OpenAI Agents SDK adapter takes a string, a list of input items or { input }, not ${input === null ? "null" : typeof input}`);
+  if (isObj(input) && typeof input.prompt === "string") return input.prompt;
+  throw new UnsupportedTargetError(`the OpenAI Agents SDK adapter takes a string, a list of input items, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
 }
 
 /** Per engine request: how many times each tool has been called, in call order (stable across replays). */

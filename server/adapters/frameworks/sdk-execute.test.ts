@@ -1,0 +1,87 @@
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { closeDb } from "@/db/client";
+import { llmCalls } from "@/db/schema";
+import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import type { Engine } from "@/inngest/engine";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+
+/**
+ * The README's way in: `new WfloWorkflow({ name, budgetUsd }).execute(agent, { prompt })` from
+ * wflo/sdk with a real OpenAI Agents SDK agent, AgentKit network and Mastra agent, each detected
+ * by the registry and run by its adapter on the embedded engine against the local provider
+ * server; the cost breakdown is what `llm_calls` holds, and a budget too small stops the run
+ * with the SDK's BudgetExceededError before the provider sees anything.
+ */
+vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+
+let fresh: FreshDb;
+let engine: Engine;
+let providers: ProviderServer;
+
+beforeAll(async () => {
+  fresh = await freshDatabase();
+  process.env.DATABASE_URL = fresh.url;
+  providers = await startProviderServer();
+  const { createEngine } = await import("@/inngest/engine");
+  engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 300 });
+  await engine.start();
+});
+afterAll(async () => {
+  await engine?.stop();
+  await providers?.close();
+  await closeDb();
+  await fresh?.drop();
+});
+
+const callsOf = (runId: string) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+
+async function agents() {
+  const [{ Agent: OpenAIAgent, setDefaultOpenAIClient }, kit, { Agent: MastraAgent }, { createOpenAI }, { default: OpenAI }] = await Promise.all([
+    import("@openai/agents"),
+    import("@inngest/agent-kit"),
+    import("@mastra/core/agent"),
+    import("@ai-sdk/openai"),
+    import("openai"),
+  ]);
+  // The Agents SDK's own configuration (no env): the adapter governs the client it holds.
+  setDefaultOpenAIClient(new OpenAI({ apiKey: "sk-test-execute", baseURL: providers.openaiBaseUrl, maxRetries: 0 }) as never);
+  const writer = kit.createAgent({ name: "writer", system: "Be brief.", model: kit.openai({ model: "gpt-4o-mini", apiKey: "sk-test-execute", baseUrl: providers.openaiBaseUrl }) });
+  return {
+    "openai-agents": new OpenAIAgent({ name: "Assistant", instructions: "Be brief.", model: "gpt-4o-mini" }),
+    agentkit: kit.createNetwork({ name: "one", agents: [writer], router: ({ callCount }) => (callCount === 0 ? writer : undefined) }),
+    mastra: new MastraAgent({ id: "assistant", name: "Assistant", instructions: "Be brief.", model: createOpenAI({ apiKey: "sk-test-execute", baseURL: providers.openaiBaseUrl }).chat("gpt-4o-mini") }),
+  };
+}
+
+describe("framework agents through WfloWorkflow.execute", () => {
+  it("runs each with governed calls; the cost breakdown is the recorded calls'", async () => {
+    const { WfloWorkflow } = await import("@/sdk");
+    const all = await agents();
+    const outputs: Record<string, string> = {};
+    for (const [id, agent] of Object.entries(all)) {
+      const workflow = new WfloWorkflow({ name: `execute-${id}`, budgetUsd: 0.5 });
+      const before = providers.requests.length;
+      const out = await workflow.execute(agent, { prompt: "Define MVCC." });
+      outputs[id] = JSON.stringify(out);
+      expect(providers.requests.length - before).toBe(1);
+      const calls = await callsOf(workflow.executionId!);
+      expect(calls.map((c) => [c.model, c.status, c.priceSource])).toEqual([["gpt-4o-mini", "ok", "catalogue"]]);
+      const b = await workflow.getCostBreakdown();
+      expect(b.totalNano).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
+    }
+    for (const o of Object.values(outputs)) expect(o).toContain("Reply from gpt-4o-mini: Define MVCC.");
+  }, 120_000);
+
+  it("a budget too small rejects execute with BudgetExceededError before the provider is called", async () => {
+    const { WfloWorkflow, BudgetExceededError } = await import("@/sdk");
+    const all = await agents();
+    for (const [id, agent] of Object.entries(all)) {
+      const workflow = new WfloWorkflow({ name: `execute-small-${id}`, budgetUsd: 0.000001 });
+      const before = providers.requests.length;
+      const err = await workflow.execute(agent, { prompt: "Define MVCC." }).catch((e: unknown) => e);
+      expect(err, id).toBeInstanceOf(BudgetExceededError);
+      expect(providers.requests.length, id).toBe(before);
+    }
+  }, 120_000);
+});
