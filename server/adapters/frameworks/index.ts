@@ -1,6 +1,7 @@
 import { UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
 import { aiSdkAdapter } from "./ai-sdk";
 import { functionAdapter } from "./function";
+import { langGraph } from "./langgraph";
 import { openAIAgents } from "./openai-agents";
 import { agentKit } from "./agentkit";
 import { mastraAdapter } from "./mastra";
@@ -11,6 +12,7 @@ import { mastraAdapter } from "./mastra";
  * Each adapter lives in its own module in this folder (`defineAdapter(...)`) and adds ONE line here.
  */
 export const frameworkAdapters: readonly FrameworkAdapter<unknown>[] = [
+  langGraph,
   openAIAgents,
   agentKit,
   mastraAdapter,
