@@ -1,11 +1,11 @@
 import OpenAI from "openai";
 import { asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { llmCalls, runSteps } from "@/db/schema";
 import { BudgetExceededError } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
+import { startProviderServer } from "@/server/governance/testing/provider-server";
+import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
 import { providerUrls, wrappedTestFunctions } from "./testing/wrapped-functions";
 import { wrapClient, WrappedCallError } from "./wrap-client";
 
@@ -16,18 +16,10 @@ import { wrapClient, WrappedCallError } from "./wrap-client";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: RunsHarness;
-let providers: ProviderServer;
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  Object.assign(providerUrls, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl, google: providers.googleBaseUrl });
-  h = await startRunsHarness({ extraFunctions: wrappedTestFunctions });
-});
-afterAll(async () => {
-  await h?.close();
-  await providers?.close();
-});
+const providers = await startProviderServer();
+afterAll(() => providers.close());
+Object.assign(providerUrls, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl, google: providers.googleBaseUrl });
+const { h } = await openHarness(() => startRunsHarness({ extraFunctions: wrappedTestFunctions }), {});
 
 const start = (name: string, envelope: Record<string, unknown> = {}) => h.start(name, { envelope });
 const finished = (runId: string) => h.finished(runId);

@@ -1,14 +1,13 @@
 import { and, asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLog, llmCalls, runSteps } from "@/db/schema";
-import type { SessionUser } from "@/server/api/trpc";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { runStopReason } from "@/server/governance/alerts/notifications";
 import { breakerState } from "@/server/governance/guards/enforce";
 import { listGuards, resetBreaker, setGuards } from "@/server/governance/guards/service";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import { startProviderServer } from "@/server/governance/testing/provider-server";
 import { governanceTestFunctions, governanceTestWorkflowIds } from "@/server/governance/testing/governance-functions";
-import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
+import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
 
 /**
  * Governance paths that need the real engine and the real provider SDKs: OpenAI and Anthropic
@@ -20,28 +19,20 @@ await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 const PROVIDER_ENV = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] as const;
 const savedEnv = Object.fromEntries(PROVIDER_ENV.map((k) => [k, process.env[k]]));
 
-let h: RunsHarness;
-let providers: ProviderServer;
-let admin: SessionUser;
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  process.env.OPENAI_API_KEY = "sk-test-wflo";
-  process.env.OPENAI_BASE_URL = providers.openaiBaseUrl;
-  process.env.ANTHROPIC_API_KEY = "sk-ant-test-wflo";
-  process.env.ANTHROPIC_BASE_URL = providers.anthropicBaseUrl;
-  h = await startRunsHarness({ extraFunctions: governanceTestFunctions });
-  admin = await h.user("admin@example.com", "admin");
-});
+const providers = await startProviderServer();
+process.env.OPENAI_API_KEY = "sk-test-wflo";
+process.env.OPENAI_BASE_URL = providers.openaiBaseUrl;
+process.env.ANTHROPIC_API_KEY = "sk-ant-test-wflo";
+process.env.ANTHROPIC_BASE_URL = providers.anthropicBaseUrl;
 afterAll(async () => {
   // Other test files in this worker must not see the provider keys.
   for (const k of PROVIDER_ENV) {
     if (savedEnv[k] === undefined) delete process.env[k];
     else process.env[k] = savedEnv[k];
   }
-  await h?.close();
-  await providers?.close();
+  await providers.close();
 });
+const { h, admin } = await openHarness(() => startRunsHarness({ extraFunctions: governanceTestFunctions }), { admin: ["admin@example.com", "admin"] });
 
 const start = (name: string) => h.start(name, { by: admin });
 const finished = (runId: string) => h.finished(runId);

@@ -1,9 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditLog, llmCalls, runs } from "@/db/schema";
-import type { SessionUser } from "@/server/api/trpc";
 import { inngest } from "@/inngest/client";
-import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
+import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
 
 /**
  * Governance on the real path: tRPC trigger -> embedded engine -> wflo's serve handler ->
@@ -11,17 +10,10 @@ import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-h
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: RunsHarness;
-let admin: SessionUser;
-
-beforeAll(async () => {
-  // No provider keys: every call is simulated (and priced at the built-in rate).
-  delete process.env.OPENAI_API_KEY;
-  delete process.env.ANTHROPIC_API_KEY;
-  h = await startRunsHarness();
-  admin = await h.user("admin@example.com", "admin");
-});
-afterAll(async () => h?.close());
+// No provider keys: every call is simulated (and priced at the built-in rate).
+delete process.env.OPENAI_API_KEY;
+delete process.env.ANTHROPIC_API_KEY;
+const { h, admin } = await openHarness(startRunsHarness, { admin: ["admin@example.com", "admin"] });
 
 const caller = () => h.as(admin);
 const runRow = async (runId: string) => (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
