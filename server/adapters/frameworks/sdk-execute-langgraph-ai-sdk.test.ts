@@ -1,0 +1,85 @@
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { closeDb } from "@/db/client";
+import { llmCalls } from "@/db/schema";
+import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import type { Engine } from "@/inngest/engine";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+
+/**
+ * The README's way in for LangGraph.js and the Vercel AI SDK: `new WfloWorkflow({ name,
+ * budgetUsd }).execute(target, inputs)` from wflo/sdk with a real compiled graph, a real
+ * ToolLoopAgent and a generateText options object, each detected by the registry and run by its
+ * adapter on the embedded engine against the local provider server (base URLs passed, no env).
+ */
+vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+
+let fresh: FreshDb;
+let engine: Engine;
+let providers: ProviderServer;
+
+beforeAll(async () => {
+  fresh = await freshDatabase();
+  process.env.DATABASE_URL = fresh.url;
+  providers = await startProviderServer();
+  const { createEngine } = await import("@/inngest/engine");
+  engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 300 });
+  await engine.start();
+});
+afterAll(async () => {
+  await engine?.stop();
+  await providers?.close();
+  await closeDb();
+  await fresh?.drop();
+});
+
+const callsOf = (runId: string) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+
+async function targets() {
+  const [{ ChatOpenAI }, { StateGraph, MessagesAnnotation, START, END }, { createOpenAI }, { ToolLoopAgent }] = await Promise.all([
+    import("@langchain/openai"),
+    import("@langchain/langgraph"),
+    import("@ai-sdk/openai"),
+    import("ai"),
+  ]);
+  const chat = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "sk-test-execute", configuration: { baseURL: providers.openaiBaseUrl }, maxTokens: 200, maxRetries: 0 });
+  const graph = new StateGraph(MessagesAnnotation)
+    .addNode("chat", async (s) => ({ messages: [await chat.invoke(s.messages)] }))
+    .addEdge(START, "chat")
+    .addEdge("chat", END)
+    .compile();
+  const model = createOpenAI({ apiKey: "sk-test-execute", baseURL: providers.openaiBaseUrl }).chat("gpt-4o-mini");
+  return {
+    langgraph: { target: graph, inputs: { messages: [{ role: "user", content: "Define MVCC." }] } },
+    "ai-sdk-agent": { target: new ToolLoopAgent({ model, instructions: "Be brief.", maxOutputTokens: 200 }), inputs: { prompt: "Define MVCC." } },
+    "ai-sdk-call": { target: { model, system: "Be brief.", maxOutputTokens: 200 }, inputs: { prompt: "Define MVCC.", stream: true } },
+  };
+}
+
+describe("LangGraph graphs and AI SDK agents/calls through WfloWorkflow.execute", () => {
+  it("runs each with governed calls; the cost breakdown is the recorded calls'", async () => {
+    const { WfloWorkflow } = await import("@/sdk");
+    for (const [id, { target, inputs }] of Object.entries(await targets())) {
+      const workflow = new WfloWorkflow({ name: `execute-${id}`, budgetUsd: 0.5 });
+      const before = providers.requests.length;
+      const out = await workflow.execute(target, inputs);
+      expect(JSON.stringify(out), id).toContain("Reply from gpt-4o-mini: Define MVCC.");
+      expect(providers.requests.length - before, id).toBe(1);
+      const calls = await callsOf(workflow.executionId!);
+      expect(calls.map((c) => [c.model, c.status, c.priceSource]), id).toEqual([["gpt-4o-mini", "ok", "catalogue"]]);
+      const b = await workflow.getCostBreakdown();
+      expect(b.totalNano, id).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
+    }
+  }, 120_000);
+
+  it("a budget too small rejects execute with BudgetExceededError before the provider is called", async () => {
+    const { WfloWorkflow, BudgetExceededError } = await import("@/sdk");
+    for (const [id, { target, inputs }] of Object.entries(await targets())) {
+      const workflow = new WfloWorkflow({ name: `execute-small-${id}`, budgetUsd: 0.000001 });
+      const before = providers.requests.length;
+      const err = await workflow.execute(target, inputs).catch((e: unknown) => e);
+      expect(err, id).toBeInstanceOf(BudgetExceededError);
+      expect(providers.requests.length, id).toBe(before);
+    }
+  }, 120_000);
+});
