@@ -1,21 +1,20 @@
 import { and, asc, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { runSteps, stateSnapshots } from "@/db/schema";
 import { costOf } from "@/server/governance";
-import { countTokens } from "@/server/governance/estimate/tokens";
 import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
- * The AgentKit adapter on real parts: a real `@inngest/agent-kit` network (OpenAI researcher
- * calling a tool in its turn, then a Claude writer who answers from the tool's result) run through the registry inside a workflow on the embedded
- * engine. Its `step.ai.infer` calls are made by the app under governance instead of by the
+ * The AgentKit adapter on real parts: a real `@inngest/agent-kit` network (an OpenAI researcher
+ * calling a tool in its turn, then a Claude writer answering from the tool's result) run through
+ * the registry inside a workflow on the embedded engine. Its `step.ai.infer` calls are made by the app under governance instead of by the
  * engine, against the local provider server (URLs and keys given to the models, no env).
  */
 vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
 
-let h: RunsHarness;
+let h: AdapterHarness;
 let providers: ProviderServer;
 let fns: typeof import("./testing/agentkit-functions");
 
@@ -23,35 +22,18 @@ beforeAll(async () => {
   providers = await startProviderServer();
   fns = await import("./testing/agentkit-functions");
   Object.assign(fns.kitProviders, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl });
-  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
-  h = await startRunsHarness({ extraFunctions: fns.agentKitTestFunctions });
+  h = await startAdapterHarness(fns.agentKitTestFunctions);
 });
 afterAll(async () => {
   await h?.close();
   await providers?.close();
 });
 
-async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { inngest } = await import("@/inngest/client");
-  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const finished = (runId: string) =>
-  h.until(`run ${runId} to finish`, async () => {
-    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-  });
-const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
-
-const tok = (s: string) => countTokens(s, "gpt-4o");
-const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
-const zero = { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-
 describe("Inngest AgentKit adapter", () => {
   it("runs a real network with step.ai.infer governed in the app: durable steps, exact tokens and costs, a checkpoint per agent", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/agentkit");
-    const run = await finished(runId);
+    const runId = await h.start("test/agentkit");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     const out = (run.output as { out: { results: { agent: string; toolCalls: unknown[] }[]; lastAgent: string }; after: string });
@@ -84,7 +66,7 @@ describe("Inngest AgentKit adapter", () => {
     // Tokens: what the provider reported in each raw answer (the memoised step outputs) = what
     // wflo recorded; the first call also checked against the server's accounting directly.
     const raw = (id: string) => steps.find((s) => s.id === id)!.output as { usage: Record<string, number> };
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     expect(calls.map((c) => [c.stepId, c.agent, c.provider, c.status, c.priceSource, c.workflow])).toEqual([
       ["agentkit:gpt-4o-mini:1", "researcher", "openai", "ok", "catalogue", "test-agentkit"],
       ["agentkit:claude-3-5-haiku-latest:1", "writer", "anthropic", "ok", "catalogue", "test-agentkit"],
@@ -95,31 +77,31 @@ describe("Inngest AgentKit adapter", () => {
       const reported = c.provider === "openai" ? { in: u.prompt_tokens, out: u.completion_tokens } : { in: u.input_tokens, out: u.output_tokens };
       expect({ in: c.inputTokens, out: c.outputTokens }).toEqual(reported);
       const rates = cataloguePrice(c.model, c.provider)!.rates;
-      expect(c.costNano).toBe(costOf({ inputTokens: reported.in!, outputTokens: reported.out!, ...zero }, rates));
+      expect(c.costNano).toBe(costOf({ inputTokens: reported.in!, outputTokens: reported.out!, ...NO_CACHE_OR_REASONING }, rates));
     }
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.kitToolRuns.length;
-    const runId = await start("test/agentkit", { budgetNano: "1000" });
-    const run = await finished(runId);
+    const runId = await h.start("test/agentkit", { budgetNano: "1000" });
+    const run = await h.finished(runId);
     expect(run.status).toBe("failed");
     expect(run.error?.message).toMatch(/budget/i);
     expect(providers.requests.length).toBe(before);
     expect(fns.kitToolRuns.length).toBe(toolsBefore);
-    expect(await callsOf(runId)).toEqual([]);
+    expect(await h.callsOf(runId)).toEqual([]);
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/agentkit.retry");
-    const run = await finished(runId);
+    const runId = await h.start("test/agentkit.retry");
+    const run = await h.finished(runId);
     expect(run.status).toBe("completed");
     expect(run.attempts).toBe(2);
     expect(providers.requests.length - before).toBe(2);
     expect(fns.kitToolRuns.filter((t) => t === "WAL")).toEqual(["WAL"]);
-    expect((await callsOf(runId)).map((c) => c.stepId)).toEqual(["agentkit:gpt-4o-mini:1", "agentkit:claude-3-5-haiku-latest:1"]);
+    expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["agentkit:gpt-4o-mini:1", "agentkit:claude-3-5-haiku-latest:1"]);
   }, 60_000);
 
   it("detects AgentKit networks and agents by shape", async () => {

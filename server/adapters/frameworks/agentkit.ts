@@ -2,6 +2,7 @@ import type { Agent, Network, StateData } from "@inngest/agent-kit";
 import type { EstimateInput } from "@/server/governance";
 import { defineAdapter, UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
 import { estimateInputOf, WrappedCallError, type WrappedApi } from "../wrap-client";
+import { countedStepId } from "./step-ids";
 
 /**
  * Inngest AgentKit (`@inngest/agent-kit`): runs an existing Network (or a single Agent) inside
@@ -71,16 +72,6 @@ async function post(model: AiAdapter, body: Obj): Promise<unknown> {
   return JSON.parse(text) as unknown;
 }
 
-/** Per engine request: calls per model in call order (stable across replays). */
-const counters = new WeakMap<object, Map<string, number>>();
-function stepIdFor(key: object, model: string): string {
-  let m = counters.get(key);
-  if (!m) counters.set(key, (m = new Map()));
-  const n = (m.get(model) ?? 0) + 1;
-  m.set(model, n);
-  return `agentkit:${model}:${n}`;
-}
-
 /** `step.ai.infer(agentName, { model, body })` as a governed, durable call made by the app. */
 function governedInfer(ctx: AdapterContext) {
   return async (agentName: string, opts: { model: AiAdapter; body: Obj }): Promise<unknown> => {
@@ -92,7 +83,7 @@ function governedInfer(ctx: AdapterContext) {
     if (!api) throw new WrappedCallError(`AgentKit model format "${model.format}" is not governed by wflo yet (supported: ${Object.keys(FORMATS).join(", ")})`);
     if (!model.url) throw new WrappedCallError(`AgentKit model for agent "${agentName}" has no URL`);
     const request = estimateOf(api, model, body);
-    return ctx.wflo.trackLlmCall(stepIdFor(ctx.wflo.trackLlmCall, request.model), { ...request, agent: agentName }, () => post(model, body));
+    return ctx.wflo.trackLlmCall(countedStepId(ctx.wflo.trackLlmCall, `agentkit:${request.model}`), { ...request, agent: agentName }, () => post(model, body));
   };
 }
 

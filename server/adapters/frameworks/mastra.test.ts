@@ -1,11 +1,10 @@
 import { and, asc, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { runSteps, stateSnapshots } from "@/db/schema";
 import { costOf } from "@/server/governance";
-import { countTokens } from "@/server/governance/estimate/tokens";
 import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The Mastra adapter on real parts: a real `@mastra/core` Agent with an AI SDK OpenAI model and
@@ -15,7 +14,7 @@ import type { RunsHarness } from "@/server/runs/testing/runs-harness";
  */
 vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
 
-let h: RunsHarness;
+let h: AdapterHarness;
 let providers: ProviderServer;
 let fns: typeof import("./testing/mastra-functions");
 
@@ -23,35 +22,18 @@ beforeAll(async () => {
   providers = await startProviderServer();
   fns = await import("./testing/mastra-functions");
   fns.mastraProvider.openai = providers.openaiBaseUrl;
-  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
-  h = await startRunsHarness({ extraFunctions: fns.mastraTestFunctions });
+  h = await startAdapterHarness(fns.mastraTestFunctions);
 });
 afterAll(async () => {
   await h?.close();
   await providers?.close();
 });
 
-async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { inngest } = await import("@/inngest/client");
-  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const finished = (runId: string) =>
-  h.until(`run ${runId} to finish`, async () => {
-    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-  });
-const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
-
-const tok = (s: string) => countTokens(s, "gpt-4o");
-const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
-const zero = { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-
 describe("Mastra adapter", () => {
   it("runs a real Mastra agent's tool loop as governed, durable steps with exact tokens and costs and a checkpoint per step", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/mastra");
-    const run = await finished(runId);
+    const runId = await h.start("test/mastra");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     const out = run.output as { out: { text: string; steps: number }; after: string };
@@ -77,7 +59,7 @@ describe("Mastra adapter", () => {
       [2, "Glossary", "stop"],
     ]);
 
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     expect(calls.map((c) => [c.stepId, c.agent, c.provider, c.status, c.priceSource, c.workflow])).toEqual([
       ["mastra:gpt-4o-mini:1", "Glossary", "openai", "ok", "catalogue", "test-mastra"],
       ["mastra:gpt-4o-mini:2", "Glossary", "openai", "ok", "catalogue", "test-mastra"],
@@ -86,30 +68,30 @@ describe("Mastra adapter", () => {
     expect(calls[0]).toMatchObject({ inputTokens: turns("Look terms up with the tool.", 'call tool lookup with {"term":"MVCC"}'), outputTokens: tok('lookup{"term":"MVCC"}') });
     expect(calls.map((c) => ({ inputTokens: c.inputTokens, outputTokens: c.outputTokens }))).toEqual(cps.map((c) => (c.state as Cp).usage));
     const rates = cataloguePrice("gpt-4o-mini", "openai")!.rates;
-    expect(calls.map((c) => c.costNano)).toEqual(calls.map((c) => costOf({ inputTokens: c.inputTokens, outputTokens: c.outputTokens, ...zero }, rates)));
+    expect(calls.map((c) => c.costNano)).toEqual(calls.map((c) => costOf({ inputTokens: c.inputTokens, outputTokens: c.outputTokens, ...NO_CACHE_OR_REASONING }, rates)));
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.mastraToolRuns.length;
-    const runId = await start("test/mastra", { budgetNano: "1000" });
-    const run = await finished(runId);
+    const runId = await h.start("test/mastra", { budgetNano: "1000" });
+    const run = await h.finished(runId);
     expect(run.status).toBe("failed");
     expect(run.error?.message).toMatch(/budget/i);
     expect(providers.requests.length).toBe(before);
     expect(fns.mastraToolRuns.length).toBe(toolsBefore);
-    expect(await callsOf(runId)).toEqual([]);
+    expect(await h.callsOf(runId)).toEqual([]);
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/mastra.retry");
-    const run = await finished(runId);
+    const runId = await h.start("test/mastra.retry");
+    const run = await h.finished(runId);
     expect(run.status).toBe("completed");
     expect(run.attempts).toBe(2);
     expect(providers.requests.length - before).toBe(2);
     expect(fns.mastraToolRuns.filter((t) => t === "WAL")).toEqual(["WAL"]);
-    expect((await callsOf(runId)).map((c) => c.stepId)).toEqual(["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"]);
+    expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"]);
   }, 60_000);
 
   it("detects Mastra agents by shape", async () => {

@@ -1,6 +1,7 @@
 import type { Agent as MastraAgent } from "@mastra/core/agent";
 import { defineAdapter, UnsupportedTargetError, type AdapterContext } from "../framework";
 import { isLanguageModel } from "./ai-sdk-detect";
+import { durableToolCall } from "./step-ids";
 
 /**
  * Mastra (`@mastra/core` 1.x): runs an existing Mastra `Agent` inside the workflow, unchanged
@@ -43,25 +44,14 @@ function messagesOf(input: unknown): string | unknown[] {
   throw new UnsupportedTargetError(`the Mastra adapter takes a string, a list of messages or { messages | prompt | input }, not ${input === null ? "null" : typeof input}`);
 }
 
-/** Per engine request: how many times each tool ran, in call order (the same on every replay). */
-const toolCounters = new WeakMap<object, Map<string, number>>();
-function toolStepId(key: object, name: string): string {
-  let m = toolCounters.get(key);
-  if (!m) toolCounters.set(key, (m = new Map()));
-  const n = (m.get(name) ?? 0) + 1;
-  m.set(name, n);
-  return `tool:${name}:${n}`;
-}
-
 /** The same tools (same class, so Mastra's own input validation still runs), each execution a durable step. */
 function durableTools(tools: Obj, ctx: AdapterContext): Obj {
-  const key = ctx.wflo.trackLlmCall;
   return Object.fromEntries(
     Object.entries(tools).map(([name, t]) => {
       if (!isObj(t) || typeof t.execute !== "function") return [name, t];
       const execute = t.execute as (input: unknown, context: unknown) => unknown;
       const copy = Object.assign(Object.create(Object.getPrototypeOf(t) as object) as Obj, t, {
-        execute: (input: unknown, context: unknown) => ctx.step.run(toolStepId(key, name), async () => (await execute.call(t, input, context)) ?? null),
+        execute: (input: unknown, context: unknown) => durableToolCall(ctx, name, () => execute.call(t, input, context)),
       });
       return [name, copy];
     }),

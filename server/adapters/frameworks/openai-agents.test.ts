@@ -1,11 +1,10 @@
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { runSteps, stateSnapshots } from "@/db/schema";
 import { costOf } from "@/server/governance";
-import { countTokens } from "@/server/governance/estimate/tokens";
 import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The OpenAI Agents SDK adapter on real parts: real `@openai/agents` agents (a tool round trip
@@ -15,7 +14,7 @@ import type { RunsHarness } from "@/server/runs/testing/runs-harness";
  */
 vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
 
-let h: RunsHarness;
+let h: AdapterHarness;
 let providers: ProviderServer;
 let fns: typeof import("./testing/openai-agents-functions");
 
@@ -23,35 +22,18 @@ beforeAll(async () => {
   providers = await startProviderServer();
   fns = await import("./testing/openai-agents-functions");
   fns.agentsProvider.baseURL = providers.openaiBaseUrl;
-  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
-  h = await startRunsHarness({ extraFunctions: fns.openAIAgentsTestFunctions });
+  h = await startAdapterHarness(fns.openAIAgentsTestFunctions);
 });
 afterAll(async () => {
   await h?.close();
   await providers?.close();
 });
 
-async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { inngest } = await import("@/inngest/client");
-  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const finished = (runId: string) =>
-  h.until(`run ${runId} to finish`, async () => {
-    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-  });
-const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
-
-/** The provider server's accounting: o200k tokens of each turn's text + 4 per turn. */
-const tok = (s: string) => countTokens(s, "gpt-4o");
-const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
-
 describe("OpenAI Agents SDK adapter", () => {
   it("runs a real agent's tool loop and a handoff as governed, durable steps with exact tokens and costs", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/openai-agents");
-    const run = await finished(runId);
+    const runId = await h.start("test/openai-agents");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     expect(run.output).toEqual({
@@ -99,12 +81,12 @@ describe("OpenAI Agents SDK adapter", () => {
       { step: "llm:gpt-4o-mini:3", agent: "Triage", in: turns(triageInstr, askTriage), out: tok("transfer_to_Weather_desk{}") },
       { step: "llm:gpt-4o-mini:4", agent: "Weather desk", in: turns(deskInstr, askTriage, "transfer_to_Weather_desk{}", handoffOut), out: tok(`Tool result: ${handoffOut}`) },
     ];
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     expect(calls.map((c) => ({ step: c.stepId, agent: c.agent, provider: c.provider, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
       expected.map((e) => ({ step: e.step, agent: e.agent, provider: "openai", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-openai-agents" })),
     );
     const rates = cataloguePrice("gpt-4o-mini", "openai")!.rates;
-    expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => costOf({ inputTokens: e.in, outputTokens: e.out, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, rates)));
+    expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => costOf({ inputTokens: e.in, outputTokens: e.out, ...NO_CACHE_OR_REASONING }, rates)));
     // The same tokens the Agents SDK itself read from the provider's answers (kept in the checkpoints).
     expect(cps.map((c) => (c.state as { usage: { inputTokens: number; outputTokens: number } }).usage)).toEqual(expected.map((e) => ({ inputTokens: e.in, outputTokens: e.out })));
   }, 90_000);
@@ -112,25 +94,25 @@ describe("OpenAI Agents SDK adapter", () => {
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
-    const runId = await start("test/openai-agents", { budgetNano: "1000" });
-    const run = await finished(runId);
+    const runId = await h.start("test/openai-agents", { budgetNano: "1000" });
+    const run = await h.finished(runId);
     expect(run.status).toBe("failed");
     expect(run.error?.message).toMatch(/budget/i);
     expect(providers.requests.length).toBe(before);
     expect(fns.toolRuns.length).toBe(toolsBefore);
-    expect(await callsOf(runId)).toEqual([]);
+    expect(await h.callsOf(runId)).toEqual([]);
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/openai-agents.retry");
-    const run = await finished(runId);
+    const runId = await h.start("test/openai-agents.retry");
+    const run = await h.finished(runId);
     expect(run.status).toBe("completed");
     expect(run.attempts).toBe(2);
     expect(run.output).toEqual({ finalOutput: "Tool result: sunny in Oslo", lastAgent: "Weather desk" });
     expect(providers.requests.length - before).toBe(2);
     expect(fns.toolRuns.filter((c) => c === "Oslo")).toEqual(["Oslo"]);
-    expect((await callsOf(runId)).map((c) => c.stepId)).toEqual(["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"]);
+    expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"]);
   }, 60_000);
 
   it("detects Agents SDK agents by shape and names what it cannot run", async () => {

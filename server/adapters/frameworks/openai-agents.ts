@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import type { Agent, FunctionTool, Handoff, Model, ModelRequest, ModelResponse, Tool } from "@openai/agents-core";
 import { defineAdapter, UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
 import { WrappedCallError } from "../wrap-client";
+import { durableToolCall } from "./step-ids";
 
 /**
  * OpenAI Agents SDK (`@openai/agents`): runs an existing `Agent` (and the agents it hands off
@@ -55,16 +56,6 @@ function inputOf(input: unknown): string | unknown[] {
   throw new UnsupportedTargetError(`the OpenAI Agents SDK adapter takes a string, a list of input items, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
 }
 
-/** Per engine request: how many times each tool has been called, in call order (stable across replays). */
-const toolCounters = new WeakMap<object, Map<string, number>>();
-function toolStepId(key: object, name: string): string {
-  let m = toolCounters.get(key);
-  if (!m) toolCounters.set(key, (m = new Map()));
-  const n = (m.get(name) ?? 0) + 1;
-  m.set(name, n);
-  return `tool:${name}:${n}`;
-}
-
 /** Resolves the client the agents' calls go through (see the module comment for the order). */
 async function baseClient(opts: OpenAIAgentsOptions): Promise<OpenAI> {
   if (opts.client) return opts.client;
@@ -78,8 +69,7 @@ export async function runOpenAIAgent(agent: Agent, input: unknown, ctx: AdapterC
   const runInput = inputOf(input);
   const [{ Runner, getDefaultModel }, { OpenAIProvider }] = await Promise.all([import("@openai/agents-core"), import("@openai/agents-openai")]);
   const client = await baseClient(opts);
-  const { wflo, step } = ctx;
-  const counterKey = wflo.trackLlmCall;
+  const { wflo } = ctx;
   let turn = 0;
 
   /** A provider whose client records every call under `agentName`; never the websocket transport (it would bypass governance). */
@@ -107,7 +97,7 @@ export async function runOpenAIAgent(agent: Agent, input: unknown, ctx: AdapterC
   const durableTool = (t: Tool): Tool => {
     if (t.type !== "function") return t;
     const ft = t as FunctionTool;
-    return { ...ft, invoke: async (runContext, toolInput, details) => step.run(toolStepId(counterKey, ft.name), async () => (await ft.invoke(runContext, toolInput, details)) ?? null) } as FunctionTool as Tool;
+    return { ...ft, invoke: async (runContext, toolInput, details) => durableToolCall(ctx, ft.name, () => ft.invoke(runContext, toolInput, details)) } as FunctionTool as Tool;
   };
 
   // The agent graph, each agent copied with a governed model and durable tools; handoffs point
