@@ -2,7 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { approvalDecisions, auditLog, governanceNotifications, users } from "@/db/schema";
-import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import type { SessionUser } from "@/server/api/trpc";
+import { errorOf } from "@/server/api/testing/error-of";
 import { verifyAuditChain } from "@/server/audit/chain";
 import { openHarness } from "@/server/runs/testing/runs-harness";
 import { startGateHarness } from "./testing/harness";
@@ -20,16 +21,6 @@ const { h, operator, approver, approver2, viewer, admin } = await openHarness(st
   viewer: ["vic@example.com", "viewer"],
   admin: ["root@example.com", "admin"],
 });
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
-    throw e;
-  }
-  throw new Error("expected an error");
-}
 
 const startCleanup = (by: SessionUser, input: Record<string, unknown> = {}) => h.start("maintenance/cleanup.requested", input, by);
 

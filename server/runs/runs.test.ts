@@ -1,8 +1,8 @@
-import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { auditLog, runs } from "@/db/schema";
-import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import type { SessionUser } from "@/server/api/trpc";
+import { errorOf } from "@/server/api/testing/error-of";
 import { openHarness, startRunsHarness } from "./testing/runs-harness";
 
 /**
@@ -22,17 +22,7 @@ const as = (user: SessionUser) => h.as(user);
 const auditRows = () => h.fresh.db.select().from(auditLog).orderBy(auditLog.id);
 /** The event as the engine took it in (it starts the run, so the run carries it). */
 const eventOf = async (runId: string) => (await h.engine.getRun(runId))?.event;
-const finished = (runId: string) => h.until(`run ${runId} to finish`, async () => ["completed", "failed", "cancelled"].includes((await h.statusOf(runId)) ?? ""));
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
-    throw e;
-  }
-  throw new Error("expected an error");
-}
+const finished = (runId: string) => h.finished(runId);
 
 describe("runs.trigger", () => {
   it("validates against the workflow's schema, applies defaults, sends the event with who triggered it, and audits", async () => {
