@@ -93,6 +93,22 @@ describe("Inngest AgentKit adapter", () => {
     expect(await h.callsOf(runId)).toEqual([]);
   }, 60_000);
 
+  it("governs the built-in routing agent's calls too (an LLM picks the next agent)", async () => {
+    const before = providers.requests.length;
+    const runId = await h.start("test/agentkit.routed");
+    const run = await h.finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    const sent = providers.requests.slice(before);
+    // router -> writer -> router -> writer (maxIter 2) -> router: every request a governed call.
+    expect(sent.map((r) => r.toolCall ?? null)).toEqual(["select_agent", null, "select_agent", null, "select_agent"]);
+    const calls = await h.callsOf(runId);
+    expect(calls.map((c) => [c.stepId, c.agent, c.status])).toEqual(
+      ["Default routing agent", "writer", "Default routing agent", "writer", "Default routing agent"].map((agent, i) => [`agentkit:gpt-4o-mini:${i + 1}`, agent, "ok"]),
+    );
+    expect(calls.every((c) => c.inputTokens > 0 && c.outputTokens > 0 && c.costNano > 0n)).toBe(true);
+  }, 60_000);
+
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
     const before = providers.requests.length;
     const runId = await h.start("test/agentkit.retry");

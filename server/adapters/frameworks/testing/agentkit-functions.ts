@@ -53,6 +53,18 @@ export const agentKitWorkflow = inngest.createFunction(
   },
 );
 
+/** A network routed by AgentKit's default routing agent (an LLM) on its defaultModel; maxIter bounds it. */
+export function buildRoutedNetwork() {
+  const model = openai({ model: "gpt-4o-mini", apiKey: "sk-test-agentkit", baseUrl: kitProviders.openai });
+  const writer = createAgent({ name: "writer", description: "Writes one sentence.", system: "You write one sentence.", model });
+  return createNetwork({ name: "routed", agents: [writer], defaultModel: model, maxIter: 2 });
+}
+
+export const agentKitRoutedWorkflow = inngest.createFunction(
+  { id: "test-agentkit-routed", retries: 0, triggers: [{ event: "test/agentkit.routed" }] },
+  async (ctx) => runTarget(buildRoutedNetwork(), 'call tool select_agent with {"name":"writer"}', ctx),
+);
+
 /** Crashes after the agent on its first attempt: the retry replays it from memoised steps. */
 export const agentKitRetryWorkflow = inngest.createFunction(
   { id: "test-agentkit-retry", retries: 1, triggers: [{ event: "test/agentkit.retry" }] },
@@ -63,4 +75,4 @@ export const agentKitRetryWorkflow = inngest.createFunction(
   },
 );
 
-export const agentKitTestFunctions = [agentKitWorkflow, agentKitRetryWorkflow];
+export const agentKitTestFunctions = [agentKitWorkflow, agentKitRetryWorkflow, agentKitRoutedWorkflow];
