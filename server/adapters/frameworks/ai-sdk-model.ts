@@ -155,9 +155,12 @@ export function governModel(model: LanguageModelV3, ctx: ModelGovernanceContext,
         let upstream: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
         const stream = new ReadableStream<LanguageModelV3StreamPart>({
           start: (c) => void (out = c),
+          // The caller stopped reading: cut the provider's stream and wait for the step to
+          // settle what was used, so `await reader.cancel()` returns with the call recorded.
           cancel: async (reason) => {
             cancelled = true;
             await upstream?.cancel(reason);
+            await recorded.catch(() => undefined);
           },
         });
         let live: ((meta: Omit<StreamRecord, "parts">) => void) | undefined;

@@ -1,6 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { llmCalls, reservations, runs, runSteps, stateSnapshots } from "@/db/schema";
 import { costOf } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { cataloguePrice } from "@/server/governance/pricing/catalogue";
@@ -17,18 +17,22 @@ vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claim
 
 let h: RunsHarness;
 let providers: ProviderServer;
+let slow: ProviderServer;
 let fns: typeof import("./testing/ai-sdk-functions");
 
 beforeAll(async () => {
   providers = await startProviderServer();
+  slow = await startProviderServer({ streamGapMs: 100 });
   fns = await import("./testing/ai-sdk-functions");
   fns.aiSdkProvider.baseURL = providers.openaiBaseUrl;
+  fns.aiSdkProvider.slowBaseURL = slow.openaiBaseUrl;
   const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
   h = await startRunsHarness({ extraFunctions: fns.aiSdkTestFunctions });
 });
 afterAll(async () => {
   await h?.close();
   await providers?.close();
+  await slow?.close();
 });
 
 async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
@@ -134,6 +138,23 @@ describe("Vercel AI SDK adapter", () => {
       expected.map((e) => ({ step: e.step, model: e.model, agent: e.agent, status: "ok", in: e.in, out: e.out, cost: price(e.model, e.in, e.out) })),
     );
   }, 90_000);
+
+  it("a stream the caller cuts short is cut upstream and still settles (no usage report: charged the reserved estimate)", async () => {
+    const runId = await start("test/ai-sdk.cancel");
+    const run = await finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.output).toEqual({ seen: ["stream-start", "response-metadata", "text-start", "text-delta"] });
+    expect(slow.requests.map((r) => [r.api, r.stream])).toEqual([["openai.chat", true]]);
+    expect(await stepsOf(runId)).toEqual(["ai-sdk:gpt-4o-mini:1=completed"]);
+    const [call, ...more] = await callsOf(runId);
+    expect(more).toEqual([]);
+    expect(call).toMatchObject({ stepId: "ai-sdk:gpt-4o-mini:1", status: "ok", inputTokens: 0, outputTokens: 0 });
+    expect(call!.error).toMatch(/usage unreadable, charged the estimate/);
+    // The worst case reserved before the call: the prompt plus 300 output tokens at gpt-4o-mini's price.
+    expect(call!.costNano).toBeGreaterThanOrEqual(price("gpt-4o-mini", 0, 300));
+    const [reservation] = await h.fresh.db.select().from(reservations).where(eq(reservations.runId, runId));
+    expect(reservation).toMatchObject({ status: "settled", amountNano: call!.costNano });
+  }, 60_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
     const before = providers.requests.length;

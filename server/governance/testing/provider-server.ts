@@ -35,6 +35,8 @@ export type ProviderServerOptions = {
   host?: string;
   /** Added before every answer, to simulate provider latency. */
   latencyMs?: number;
+  /** Pause between the events of a streamed answer (default 0: all at once), to cut streams short in tests. */
+  streamGapMs?: number;
   reply?: (lastUserText: string, model: string) => string;
 };
 
@@ -124,6 +126,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
   const nextId = (prefix: string) => `${prefix}_${(++seq).toString().padStart(8, "0")}`;
 
   const tokens = (s: string) => countTokens(s, "gpt-4o");
+  const streamOut = (res: ServerResponse, events: { event?: string; data: unknown }[], done?: string) => sse(res, events, done, opts.streamGapMs ?? 0);
   const inputTokens = (p: Prompt) => p.turns.reduce((n, t) => n + tokens(t.text) + PER_MESSAGE, 0);
   const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -194,7 +197,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       for (const piece of pieces(a.text)) events.push(chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]));
       events.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
       if (includeUsage) events.push(chunk([], { usage }));
-      return sse(res, events.map((e) => ({ data: e })), "[DONE]");
+      return streamOut(res, events.map((e) => ({ data: e })), "[DONE]");
     }
     json(res, 200, {
       id,
@@ -232,7 +235,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
         delta({}, "tool_calls"),
       ];
       if (includeUsage) events.push(chunk([], { usage }));
-      return sse(res, events.map((e) => ({ data: e })), "[DONE]");
+      return streamOut(res, events.map((e) => ({ data: e })), "[DONE]");
     }
     json(res, 200, {
       id,
@@ -315,7 +318,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       if (body.stream !== true) return json(res, 200, finished);
       let n = 0;
       const ev = (type: string, data: Obj) => ({ event: type, data: { type, sequence_number: n++, ...data } });
-      return sse(res, [
+      return streamOut(res, [
         ev("response.created", { response: { ...base, status: "in_progress", output: [], usage: null } }),
         ev("response.in_progress", { response: { ...base, status: "in_progress", output: [], usage: null } }),
         ev("response.output_item.added", { output_index: 0, item: { ...fc, status: "in_progress", arguments: "" } }),
@@ -340,7 +343,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
         ev("response.output_item.done", { output_index: 0, item }),
         ev(a.finished ? "response.completed" : "response.incomplete", { response: done }),
       ];
-      return sse(res, events);
+      return streamOut(res, events);
     }
     json(res, 200, done);
   }
@@ -395,7 +398,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     if (body.stream === true) {
       const ev = (type: string, data: Obj) => ({ event: type, data: { type, ...data } });
       if (call && toolUse)
-        return sse(res, [
+        return streamOut(res, [
           ev("message_start", { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }),
           ev("content_block_start", { index: 0, content_block: { ...toolUse, input: {} } }),
           ...pieces(call.args).map((partial_json) => ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json } })),
@@ -403,7 +406,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
           ev("message_delta", { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: a.visible } }),
           ev("message_stop", {}),
         ]);
-      return sse(res, [
+      return streamOut(res, [
         ev("message_start", { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }),
         ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
         ev("ping", {}),
@@ -444,7 +447,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     const candidate = (text: string, finish: string | undefined) => ({ content: { parts: [{ text }], role: "model" }, ...(finish ? { finishReason: finish } : {}), index: 0 });
     if (stream) {
       const parts = pieces(a.text);
-      return sse(
+      return streamOut(
         res,
         parts.map((text, i) => {
           const last = i === parts.length - 1;
@@ -552,9 +555,16 @@ function json(res: ServerResponse, status: number, body: unknown) {
   res.end(text);
 }
 
-function sse(res: ServerResponse, events: { event?: string; data: unknown }[], done?: string) {
+async function sse(res: ServerResponse, events: { event?: string; data: unknown }[], done: string | undefined, gapMs: number) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  for (const e of events) res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${JSON.stringify(e.data)}\n\n`);
+  for (const [i, e] of events.entries()) {
+    if (gapMs > 0 && i > 0) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      // The client hung up (a stream cut short): nothing more to send.
+      if (res.destroyed) return;
+    }
+    res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${JSON.stringify(e.data)}\n\n`);
+  }
   if (done) res.write(`data: ${done}\n\n`);
   res.end();
 }

@@ -3,12 +3,13 @@ import { stepCountIs, tool, ToolLoopAgent } from "ai";
 import { z } from "zod";
 import { inngest } from "@/inngest/client";
 import { aiSdkAdapter } from "../ai-sdk";
+import { governModel } from "../ai-sdk-model";
 
 /**
  * Test-only workflows running real Vercel AI SDK code (`ai` 6, `@ai-sdk/openai`) through the
  * adapter. The base URL is the test's local provider server (set before the first run), never env.
  */
-export const aiSdkProvider = { baseURL: "" };
+export const aiSdkProvider = { baseURL: "", slowBaseURL: "" };
 /** Every time a tool's own code ran (a replayed loop must not run it again). */
 export const toolRuns: string[] = [];
 
@@ -49,4 +50,23 @@ export const aiSdkStreamWorkflow = inngest.createFunction(
   },
 );
 
-export const aiSdkTestFunctions = [aiSdkCallWorkflow, aiSdkStreamWorkflow];
+/** governModel on its own: a stream the caller stops reading after its first text part. */
+export const aiSdkCancelWorkflow = inngest.createFunction(
+  { id: "test-ai-sdk-cancel", retries: 0, triggers: [{ event: "test/ai-sdk.cancel" }] },
+  async (ctx) => {
+    const model = governModel(createOpenAI({ baseURL: aiSdkProvider.slowBaseURL, apiKey: "sk-test-ai-sdk" }).chat("gpt-4o-mini"), ctx);
+    const { stream } = await model.doStream({ prompt: [{ role: "user", content: [{ type: "text", text: "Write a long story about a lighthouse keeper." }] }], maxOutputTokens: 300 });
+    const reader = stream.getReader();
+    const seen: string[] = [];
+    for (;;) {
+      const { value } = await reader.read();
+      if (!value) break;
+      seen.push(value.type);
+      if (value.type === "text-delta") break;
+    }
+    await reader.cancel();
+    return { seen };
+  },
+);
+
+export const aiSdkTestFunctions = [aiSdkCallWorkflow, aiSdkStreamWorkflow, aiSdkCancelWorkflow];
