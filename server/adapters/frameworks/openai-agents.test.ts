@@ -103,6 +103,23 @@ describe("OpenAI Agents SDK adapter", () => {
     expect(await h.callsOf(runId)).toEqual([]);
   }, 60_000);
 
+  it("an agent used as a tool runs its nested run under the same governance", async () => {
+    const before = providers.requests.length;
+    const runId = await h.start("test/openai-agents.nested");
+    const run = await h.finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    const sent = providers.requests.slice(before);
+    const calls = await h.callsOf(runId);
+    // Every request the provider saw is a governed, recorded call.
+    expect(calls.length).toBe(sent.length);
+    expect(sent.map((r) => r.toolCall ?? null)).toEqual(["ask_weather_desk", "get_weather", null, null]);
+    expect(calls.map((c) => [c.stepId, c.status])).toEqual([1, 2, 3, 4].map((n) => [`llm:gpt-4o-mini:${n}`, "ok"]));
+    expect(run.output).toMatchObject({ lastAgent: "Manager" });
+    expect(JSON.stringify(run.output)).toContain("sunny in Rome");
+    expect(fns.tracedEvents).toEqual([]);
+  }, 60_000);
+
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
     const before = providers.requests.length;
     const runId = await h.start("test/openai-agents.retry");

@@ -95,7 +95,9 @@ export async function runOpenAIAgent(agent: Agent, input: unknown, ctx: AdapterC
   });
 
   const durableTool = (t: Tool): Tool => {
-    if (t.type !== "function") return t;
+    // An agent used as a tool (`agent.asTool()`, which adds `on`) runs a nested Runner: left at the
+    // workflow level, its own model calls become governed steps (steps cannot nest).
+    if (t.type !== "function" || typeof (t as { on?: unknown }).on === "function") return t;
     const ft = t as FunctionTool;
     return { ...ft, invoke: async (runContext, toolInput, details) => durableToolCall(ctx, ft.name, () => ft.invoke(runContext, toolInput, details)) } as FunctionTool as Tool;
   };

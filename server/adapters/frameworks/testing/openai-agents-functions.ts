@@ -52,6 +52,19 @@ export const agentsWorkflow = inngest.createFunction(
   },
 );
 
+/** A manager using the weather desk as a tool (`asTool`): a nested Runner inside the run. */
+export const managerAgent = new Agent({
+  name: "Manager",
+  instructions: "Ask the weather desk.",
+  model: "gpt-4o-mini",
+  tools: [weatherAgent.asTool({ toolName: "ask_weather_desk", toolDescription: "Ask the weather desk a question." })],
+});
+
+export const agentsNestedWorkflow = inngest.createFunction(
+  { id: "test-openai-agents-nested", retries: 0, triggers: [{ event: "test/openai-agents.nested" }] },
+  async (ctx) => openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents" }).run(managerAgent, 'call tool ask_weather_desk with {"input":"call tool get_weather with {\\"city\\":\\"Rome\\"}"}', ctx),
+);
+
 /** Crashes after the agent on its first attempt: the retry replays the agent from memoised steps. */
 export const agentsRetryWorkflow = inngest.createFunction(
   { id: "test-openai-agents-retry", retries: 1, triggers: [{ event: "test/openai-agents.retry" }] },
@@ -63,4 +76,4 @@ export const agentsRetryWorkflow = inngest.createFunction(
   },
 );
 
-export const openAIAgentsTestFunctions = [agentsWorkflow, agentsRetryWorkflow];
+export const openAIAgentsTestFunctions = [agentsWorkflow, agentsRetryWorkflow, agentsNestedWorkflow];
