@@ -21,7 +21,7 @@ let fns: typeof import("./testing/agentkit-functions");
 beforeAll(async () => {
   providers = await startProviderServer();
   fns = await import("./testing/agentkit-functions");
-  Object.assign(fns.kitProviders, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl });
+  Object.assign(fns.kitProviders, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl, google: providers.googleBaseUrl });
   h = await startAdapterHarness(fns.agentKitTestFunctions);
 });
 afterAll(async () => {
@@ -107,6 +107,25 @@ describe("Inngest AgentKit adapter", () => {
       ["Default routing agent", "writer", "Default routing agent", "writer", "Default routing agent"].map((agent, i) => [`agentkit:gpt-4o-mini:${i + 1}`, agent, "ok"]),
     );
     expect(calls.every((c) => c.inputTokens > 0 && c.outputTokens > 0 && c.costNano > 0n)).toBe(true);
+  }, 60_000);
+
+  it("runs a single Agent (Gemini format) with its call governed and its result checkpointed", async () => {
+    const before = providers.requests.length;
+    const runId = await h.start("test/agentkit.agent");
+    const run = await h.finished(runId);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("completed");
+    expect(providers.requests.slice(before).map((r) => [r.api, r.model])).toEqual([["google.generate", "gemini-2.0-flash"]]);
+    expect(JSON.stringify(run.output)).toContain("Reply from gemini-2.0-flash: Explain vacuum.");
+    const [call, ...more] = await h.callsOf(runId);
+    expect(more).toEqual([]);
+    // The server's accounting: system + user turns in, the reply out; Gemini 2.0 Flash at $0.10 / $0.40 per Mtok.
+    const inTok = turns("Summarise in one line.", "Explain vacuum.");
+    const outTok = tok("Reply from gemini-2.0-flash: Explain vacuum.");
+    expect(call).toMatchObject({ stepId: "agentkit:gemini-2.0-flash:1", agent: "summariser", provider: "google", status: "ok", inputTokens: inTok, outputTokens: outTok });
+    expect(call!.costNano).toBe(costOf({ inputTokens: inTok, outputTokens: outTok, ...NO_CACHE_OR_REASONING }, cataloguePrice("gemini-2.0-flash", "google")!.rates));
+    const cps = await h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId));
+    expect(cps.map((c) => [c.name, c.version, (c.state as { agent: string }).agent])).toEqual([["agentkit.agent", 1, "summariser"]]);
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {

@@ -1,4 +1,4 @@
-import { anthropic, createAgent, createNetwork, createTool, openai } from "@inngest/agent-kit";
+import { anthropic, createAgent, createNetwork, createTool, gemini, openai } from "@inngest/agent-kit";
 import { z } from "zod";
 import { inngest } from "@/inngest/client";
 import { runTarget } from "../index";
@@ -8,7 +8,7 @@ import { runTarget } from "../index";
  * tool, then a Claude writer, chosen by a code router) through the registry. Provider URLs and
  * keys come from the test (the local provider server), never env.
  */
-export const kitProviders = { openai: "", anthropic: "" };
+export const kitProviders = { openai: "", anthropic: "", google: "" };
 /** How many times the tool's own code ran (a replayed network must not run it again). */
 export const kitToolRuns: string[] = [];
 
@@ -65,6 +65,16 @@ export const agentKitRoutedWorkflow = inngest.createFunction(
   async (ctx) => runTarget(buildRoutedNetwork(), 'call tool select_agent with {"name":"writer"}', ctx),
 );
 
+/** A single AgentKit Agent (no network) on Gemini. */
+export function buildGeminiAgent() {
+  return createAgent({ name: "summariser", system: "Summarise in one line.", model: gemini({ model: "gemini-2.0-flash", apiKey: "test-agentkit", baseUrl: `${kitProviders.google}/v1beta/` }) });
+}
+
+export const agentKitAgentWorkflow = inngest.createFunction(
+  { id: "test-agentkit-agent", retries: 0, triggers: [{ event: "test/agentkit.agent" }] },
+  async (ctx) => runTarget(buildGeminiAgent(), { prompt: "Explain vacuum." }, ctx),
+);
+
 /** Crashes after the agent on its first attempt: the retry replays it from memoised steps. */
 export const agentKitRetryWorkflow = inngest.createFunction(
   { id: "test-agentkit-retry", retries: 1, triggers: [{ event: "test/agentkit.retry" }] },
@@ -75,4 +85,4 @@ export const agentKitRetryWorkflow = inngest.createFunction(
   },
 );
 
-export const agentKitTestFunctions = [agentKitWorkflow, agentKitRetryWorkflow, agentKitRoutedWorkflow];
+export const agentKitTestFunctions = [agentKitWorkflow, agentKitRetryWorkflow, agentKitRoutedWorkflow, agentKitAgentWorkflow];
