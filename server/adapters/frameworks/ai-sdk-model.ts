@@ -2,6 +2,7 @@ import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Genera
 import { wrapLanguageModel } from "ai";
 import type { MessageLike } from "@/server/governance/estimate/estimate";
 import { isLanguageModel } from "./ai-sdk-detect";
+import { countedStepId } from "./step-ids";
 import type { TrackRequest, WfloTrack } from "@/inngest/functions/llm/provider";
 
 /**
@@ -116,18 +117,6 @@ const finishUsage = (parts: LanguageModelV3StreamPart[]) => {
   return finish?.type === "finish" ? finish.usage : undefined;
 };
 
-/** Per-run call counters (keyed by the request's trackLlmCall), shared by every model governed on it. */
-const counters = new WeakMap<object, Map<string, number>>();
-
-function nextStepId(key: object, prefix: string, modelId: string): string {
-  let m = counters.get(key);
-  if (!m) counters.set(key, (m = new Map()));
-  const base = `${prefix}:${modelId}`;
-  const n = (m.get(base) ?? 0) + 1;
-  m.set(base, n);
-  return `${base}:${n}`;
-}
-
 export function governModel(model: LanguageModelV3, ctx: ModelGovernanceContext, opts: GovernModelOptions = {}): LanguageModelV3 {
   if (!isLanguageModel(model)) {
     throw new GovernedModelError(
@@ -144,12 +133,12 @@ export function governModel(model: LanguageModelV3, ctx: ModelGovernanceContext,
     middleware: {
       specificationVersion: "v3",
       wrapGenerate: async ({ doGenerate, params }) => {
-        const stepId = nextStepId(track, prefix, model.modelId);
+        const stepId = countedStepId(track, `${prefix}:${model.modelId}`);
         const result = await track(stepId, trackRequestOf(model, params, opts), async () => await doGenerate(), { usageOf: (r) => usageReport(r.usage, r.response?.modelId ?? model.modelId) });
         return reviveGenerate(result);
       },
       wrapStream: async ({ doStream, params }) => {
-        const stepId = nextStepId(track, prefix, model.modelId);
+        const stepId = countedStepId(track, `${prefix}:${model.modelId}`);
         let out!: ReadableStreamDefaultController<LanguageModelV3StreamPart>;
         let cancelled = false;
         let upstream: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;

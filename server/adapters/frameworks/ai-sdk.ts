@@ -1,5 +1,6 @@
 import { defineAdapter, UnsupportedTargetError, type AdapterContext } from "../framework";
 import { isAiSdkAgent, isAiSdkCall, isLanguageModel, type AiSdkAgentLike, type AiSdkCallLike } from "./ai-sdk-detect";
+import { durableToolCall } from "./step-ids";
 
 /**
  * Vercel AI SDK (`ai` 6): runs an existing agent or call inside the workflow, unchanged in what
@@ -43,25 +44,14 @@ function promptOf(input: unknown): { prompt: Obj; stream: boolean; options?: unk
   throw new UnsupportedTargetError(`the AI SDK adapter takes a prompt string, a list of messages or { prompt | messages, stream?, options? }, not ${typeof input}`);
 }
 
-/** Per engine request: how many times each tool ran, in call order (the same on every replay). */
-const toolCounters = new WeakMap<object, Map<string, number>>();
-function toolStepId(key: object, name: string): string {
-  let m = toolCounters.get(key);
-  if (!m) toolCounters.set(key, (m = new Map()));
-  const n = (m.get(name) ?? 0) + 1;
-  m.set(name, n);
-  return `tool:${name}:${n}`;
-}
-
 /** The same tools, each execution a durable step (tools without execute are left to the caller). */
 function durableTools(tools: unknown, ctx: AdapterContext): unknown {
   if (!isObj(tools)) return tools;
-  const key = ctx.wflo.trackLlmCall;
   return Object.fromEntries(
     Object.entries(tools).map(([name, t]) => {
       if (!isObj(t) || typeof t.execute !== "function") return [name, t];
       const execute = t.execute as (input: unknown, options: unknown) => unknown;
-      return [name, { ...t, execute: (input: unknown, options: unknown) => ctx.step.run(toolStepId(key, name), async () => (await execute(input, options)) ?? null) }];
+      return [name, { ...t, execute: (input: unknown, options: unknown) => durableToolCall(ctx, name, () => execute(input, options)) }];
     }),
   );
 }
