@@ -94,6 +94,16 @@ describe("Mastra adapter", () => {
     expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"]);
   }, 60_000);
 
+  it("refuses an agent with sub-agents (their calls would not be governed) before any call", async () => {
+    const before = providers.requests.length;
+    const runId = await h.start("test/mastra.subagent");
+    const run = await h.finished(runId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toMatch(/Mastra agent "Lead" has sub-agent "helper": their model calls would not be governed/);
+    expect(providers.requests.length).toBe(before);
+    expect(await h.callsOf(runId)).toEqual([]);
+  }, 60_000);
+
   it("detects Mastra agents by shape", async () => {
     const { adapterFor } = await import("./index");
     expect(adapterFor(fns.buildMastraAgent()).id).toBe("mastra");

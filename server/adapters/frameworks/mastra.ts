@@ -20,6 +20,8 @@ import { durableToolCall } from "./step-ids";
  * The model must be an AI SDK model object (LanguageModelV3, e.g. `openai("gpt-4o-mini")` of
  * `@ai-sdk/openai` 3): a Mastra model-router id ("openai/gpt-4o") resolves to Mastra's own
  * gateway model, which wflo cannot govern yet, and is refused with a clear error.
+ * Sub-agents, workflows and scorers on the agent make model calls outside its model and are
+ * refused (a clear error) until they are governed too.
  * Mastra's product telemetry (PostHog) is sent by a `Mastra` instance, not by agents: this
  * adapter creates none; set MASTRA_TELEMETRY_DISABLED=1 where the app builds its own.
  */
@@ -75,6 +77,14 @@ export async function runMastraAgent(agent: MastraAgent, input: unknown, ctx: Ad
       `Mastra agent "${agent.name}": wflo governs AI SDK model objects (e.g. model: openai("gpt-4o-mini") from @ai-sdk/openai)${typeof model === "string" ? `, not the model-router id "${model}"` : ""}; model fallback lists are not supported yet`,
     );
   }
+  // Parts that make model calls of their own, outside this agent's model: not governed yet, so refused rather than run ungoverned.
+  const [subAgents, workflows, scorers] = await Promise.all([agent.listAgents(), agent.listWorkflows(), agent.listScorers()]);
+  const ungoverned = [
+    ...Object.keys(subAgents ?? {}).map((n) => `sub-agent "${n}"`),
+    ...Object.keys(workflows ?? {}).map((n) => `workflow "${n}"`),
+    ...Object.keys(scorers ?? {}).map((n) => `scorer "${n}"`),
+  ];
+  if (ungoverned.length) throw new UnsupportedTargetError(`Mastra agent "${agent.name}" has ${ungoverned.join(", ")}: their model calls would not be governed by wflo, which the Mastra adapter does not support yet`);
   const fork = agent.__fork();
   fork.__updateModel({ model: governModel(model, ctx, { prefix: "mastra", agent: agent.name }) });
   fork.__setTools(durableTools((await agent.listTools()) as Obj, ctx) as never);

@@ -37,6 +37,17 @@ export const mastraWorkflow = inngest.createFunction(
   },
 );
 
+/** An agent with a sub-agent: the sub-agent's calls would bypass governance, so the adapter refuses it. */
+export const mastraSubAgentWorkflow = inngest.createFunction(
+  { id: "test-mastra-subagent", retries: 0, triggers: [{ event: "test/mastra.subagent" }] },
+  async (ctx) => {
+    const openai = createOpenAI({ apiKey: "sk-test-mastra", baseURL: mastraProvider.openai });
+    const helper = new Agent({ id: "helper", name: "Helper", description: "Helps.", instructions: "Help.", model: openai.chat("gpt-4o-mini") });
+    const lead = new Agent({ id: "lead", name: "Lead", instructions: "Delegate.", model: openai.chat("gpt-4o-mini"), agents: { helper } });
+    return runTarget(lead, "hello", ctx);
+  },
+);
+
 /** Crashes after the agent on its first attempt: the retry replays it from memoised steps. */
 export const mastraRetryWorkflow = inngest.createFunction(
   { id: "test-mastra-retry", retries: 1, triggers: [{ event: "test/mastra.retry" }] },
@@ -47,4 +58,4 @@ export const mastraRetryWorkflow = inngest.createFunction(
   },
 );
 
-export const mastraTestFunctions = [mastraWorkflow, mastraRetryWorkflow];
+export const mastraTestFunctions = [mastraWorkflow, mastraRetryWorkflow, mastraSubAgentWorkflow];
