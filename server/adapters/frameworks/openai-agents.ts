@@ -21,6 +21,10 @@ import { durableToolCall } from "./step-ids";
  * neither made nor paid again; a call that was in flight is replayed from `llm_call_results`
  * when it had settled, else made again (see governed.ts).
  *
+ * Not governed: a guardrail function that calls the SDK's global `run()` itself (another
+ * runner, with the SDK's default provider); agents used as tools are (they inherit this run's
+ * config), though their own tools are not steps.
+ *
  * Which OpenAI endpoint: `options.client` (any `openai` client), else `options.apiKey` /
  * `options.baseURL`, else the Agents SDK's own default client (`setDefaultOpenAIClient`), else
  * `new OpenAI()` (OPENAI_API_KEY / OPENAI_BASE_URL, as the SDK itself would).
