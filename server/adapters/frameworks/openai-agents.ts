@@ -118,9 +118,11 @@ export async function runOpenAIAgent(agent: Agent, input: unknown, ctx: AdapterC
     const inner = await providerFor(a.name).getModel(a.model || getDefaultModel());
     const c = a.clone({ model: governedModel(inner, a.name), tools: a.tools.map(durableTool) });
     copies.set(a, c);
-    c.handoffs = await Promise.all(
-      a.handoffs.map(async (h) => (isOpenAIAgent(h) ? copy(h) : (h as Handoff).clone({ agent: await copy((h as Handoff).agent as Agent) }))),
-    );
+    // One at a time: every agent is registered before its handoffs are followed, so a cycle or
+    // an agent reached twice maps to the one copy.
+    const handoffs: (Agent | Handoff)[] = [];
+    for (const h of a.handoffs) handoffs.push(isOpenAIAgent(h) ? await copy(h) : (h as Handoff).clone({ agent: await copy((h as Handoff).agent as Agent) }));
+    c.handoffs = handoffs as typeof c.handoffs;
     return c;
   };
   const start = await copy(agent);
