@@ -1,7 +1,8 @@
 import type { Agent, Network, StateData } from "@inngest/agent-kit";
 import type { EstimateInput } from "@/server/governance";
-import { defineAdapter, UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
-import { estimateInputOf, WrappedCallError, type WrappedApi } from "../wrap-client";
+import { defineAdapter, type AdapterContext, type FrameworkAdapter } from "../framework";
+import { refuse } from "./refuse";
+import { estimateInputOf, type WrappedApi } from "../wrap-client";
 import { countedStepId } from "./step-ids";
 
 /**
@@ -80,8 +81,8 @@ function governedInfer(ctx: AdapterContext) {
     // What inngest's own step.ai.infer does first: the adapter fills in the model and defaults.
     opts.model.onCall?.(model, body);
     const api = FORMATS[model.format ?? ""];
-    if (!api) throw new WrappedCallError(`AgentKit model format "${model.format}" is not governed by wflo yet (supported: ${Object.keys(FORMATS).join(", ")})`);
-    if (!model.url) throw new WrappedCallError(`AgentKit model for agent "${agentName}" has no URL`);
+    if (!api) refuse(`AgentKit model format "${model.format}" is not governed by wflo yet (supported: ${Object.keys(FORMATS).join(", ")})`);
+    if (!model.url) refuse(`AgentKit model for agent "${agentName}" has no URL`);
     const request = estimateOf(api, model, body);
     return ctx.wflo.trackLlmCall(countedStepId(ctx.wflo.trackLlmCall, `agentkit:${request.model}`), { ...request, agent: agentName }, () => post(model, body));
   };
@@ -92,7 +93,7 @@ async function withGovernedInfer<R>(ctx: AdapterContext, work: () => Promise<R>)
   const { getAsyncCtx, runWithAsyncCtx } = await import("inngest/experimental");
   const store = await getAsyncCtx();
   const exec = store?.execution;
-  if (!store || !exec) throw new UnsupportedTargetError("the AgentKit adapter must run inside a wflo workflow (no Inngest execution context)");
+  if (!store || !exec) refuse("the AgentKit adapter must run inside a wflo workflow (no Inngest execution context)");
   const step = exec.ctx.step as unknown as Obj & { ai: Obj };
   const infer = governedInfer(ctx);
   const governed = new Proxy(step, {
@@ -111,7 +112,7 @@ function inputOf(input: unknown): string {
   if (isObj(input) && typeof input.content === "string") return input.content;
   if (isObj(input) && typeof input.input === "string") return input.input;
   if (isObj(input) && typeof input.prompt === "string") return input.prompt;
-  throw new UnsupportedTargetError(`the AgentKit adapter takes a string, { content }, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
+  refuse(`the AgentKit adapter takes a string, { content }, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
 }
 
 type Result = { agentName: string; output: unknown[]; toolCalls: unknown[] };
@@ -122,7 +123,7 @@ export async function runAgentKitNetwork(network: KitNetwork, input: unknown, ct
   const text = inputOf(input);
   const { getDefaultRoutingAgent } = await import("@inngest/agent-kit");
   const original = network.router ?? (network.defaultModel ? getDefaultRoutingAgent() : undefined);
-  if (!original) throw new UnsupportedTargetError(`AgentKit network "${network.name}" has no router and no defaultModel for the built-in routing agent`);
+  if (!original) refuse(`AgentKit network "${network.name}" has no router and no defaultModel for the built-in routing agent`);
   type FnRouter = Extract<NonNullable<KitNetwork["router"]>, (...a: never[]) => unknown>;
   // Asked after every agent's turn: the natural point for a checkpoint of what that agent did.
   const router: FnRouter = async (args) => {

@@ -100,6 +100,8 @@ describe("Mastra adapter", () => {
     const run = await h.finished(runId);
     expect(run.status).toBe("failed");
     expect(run.error?.message).toMatch(/Mastra agent "Lead" has sub-agent "helper": their model calls would not be governed/);
+    // A refusal is final: the workflow allows 2 retries, none is spent on it.
+    expect(run.attempts).toBe(1);
     expect(providers.requests.length).toBe(before);
     expect(await h.callsOf(runId)).toEqual([]);
   }, 60_000);

@@ -1,5 +1,6 @@
 import type { Agent as MastraAgent } from "@mastra/core/agent";
-import { defineAdapter, UnsupportedTargetError, type AdapterContext } from "../framework";
+import { defineAdapter, type AdapterContext } from "../framework";
+import { refuse } from "./refuse";
 import { isLanguageModel } from "./ai-sdk-detect";
 import { durableToolCall } from "./step-ids";
 
@@ -43,7 +44,7 @@ function messagesOf(input: unknown): string | unknown[] {
   if (isObj(input) && (typeof input.messages === "string" || Array.isArray(input.messages))) return input.messages as string | unknown[];
   if (isObj(input) && typeof input.prompt === "string") return input.prompt;
   if (isObj(input) && typeof input.input === "string") return input.input;
-  throw new UnsupportedTargetError(`the Mastra adapter takes a string, a list of messages or { messages | prompt | input }, not ${input === null ? "null" : typeof input}`);
+  refuse(`the Mastra adapter takes a string, a list of messages or { messages | prompt | input }, not ${input === null ? "null" : typeof input}`);
 }
 
 /** The same tools (same class, so Mastra's own input validation still runs), each execution a durable step. */
@@ -73,7 +74,7 @@ export async function runMastraAgent(agent: MastraAgent, input: unknown, ctx: Ad
   const configured: unknown = (agent as unknown as { model?: unknown }).model;
   const model: unknown = typeof configured === "function" ? await agent.getModel() : configured;
   if (!isLanguageModel(model)) {
-    throw new UnsupportedTargetError(
+    refuse(
       `Mastra agent "${agent.name}": wflo governs AI SDK model objects (e.g. model: openai("gpt-4o-mini") from @ai-sdk/openai)${typeof model === "string" ? `, not the model-router id "${model}"` : ""}; model fallback lists are not supported yet`,
     );
   }
@@ -84,7 +85,7 @@ export async function runMastraAgent(agent: MastraAgent, input: unknown, ctx: Ad
     ...Object.keys(workflows ?? {}).map((n) => `workflow "${n}"`),
     ...Object.keys(scorers ?? {}).map((n) => `scorer "${n}"`),
   ];
-  if (ungoverned.length) throw new UnsupportedTargetError(`Mastra agent "${agent.name}" has ${ungoverned.join(", ")}: their model calls would not be governed by wflo, which the Mastra adapter does not support yet`);
+  if (ungoverned.length) refuse(`Mastra agent "${agent.name}" has ${ungoverned.join(", ")}: their model calls would not be governed by wflo, which the Mastra adapter does not support yet`);
   const fork = agent.__fork();
   fork.__updateModel({ model: governModel(model, ctx, { prefix: "mastra", agent: agent.name }) });
   fork.__setTools(durableTools((await agent.listTools()) as Obj, ctx) as never);

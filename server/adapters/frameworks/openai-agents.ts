@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import type { Agent, FunctionTool, Handoff, Model, ModelRequest, ModelResponse, Tool } from "@openai/agents-core";
-import { defineAdapter, UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
+import { defineAdapter, type AdapterContext, type FrameworkAdapter } from "../framework";
+import { refuse } from "./refuse";
 import { WrappedCallError } from "../wrap-client";
 import { durableToolCall } from "./step-ids";
 
@@ -57,7 +58,7 @@ function inputOf(input: unknown): string | unknown[] {
   if (typeof input === "string" || Array.isArray(input)) return input;
   if (isObj(input) && (typeof input.input === "string" || Array.isArray(input.input))) return input.input as string | unknown[];
   if (isObj(input) && typeof input.prompt === "string") return input.prompt;
-  throw new UnsupportedTargetError(`the OpenAI Agents SDK adapter takes a string, a list of input items, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
+  refuse(`the OpenAI Agents SDK adapter takes a string, a list of input items, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
 }
 
 /** Resolves the client the agents' calls go through (see the module comment for the order). */
@@ -113,7 +114,7 @@ export async function runOpenAIAgent(agent: Agent, input: unknown, ctx: AdapterC
     const done = copies.get(a);
     if (done) return done;
     if (typeof a.model !== "string") {
-      throw new UnsupportedTargetError(`agent "${a.name}" has a Model object; give it a model name (model: "gpt-4o-mini") so wflo can supply the governed client`);
+      refuse(`agent "${a.name}" has a Model object; give it a model name (model: "gpt-4o-mini") so wflo can supply the governed client`);
     }
     const inner = await providerFor(a.name).getModel(a.model || getDefaultModel());
     const c = a.clone({ model: governedModel(inner, a.name), tools: a.tools.map(durableTool) });

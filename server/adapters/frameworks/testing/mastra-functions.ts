@@ -39,7 +39,7 @@ export const mastraWorkflow = inngest.createFunction(
 
 /** An agent with a sub-agent: the sub-agent's calls would bypass governance, so the adapter refuses it. */
 export const mastraSubAgentWorkflow = inngest.createFunction(
-  { id: "test-mastra-subagent", retries: 0, triggers: [{ event: "test/mastra.subagent" }] },
+  { id: "test-mastra-subagent", retries: 2, triggers: [{ event: "test/mastra.subagent" }] },
   async (ctx) => {
     const openai = createOpenAI({ apiKey: "sk-test-mastra", baseURL: mastraProvider.openai });
     const helper = new Agent({ id: "helper", name: "Helper", description: "Helps.", instructions: "Help.", model: openai.chat("gpt-4o-mini") });
