@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { LocalTime } from "@/components/runs/time";
 import { useTRPC } from "@/components/trpc/client";
 import { errorMessage, fieldErrors } from "@/components/trpc/errors";
@@ -17,7 +17,7 @@ function ScopeCell({ ids, names }: { ids: string[] | null; names: Map<string, st
   if (!ids?.length) return <span className="text-slate-500">all workflows</span>;
   return (
     <div className="flex flex-wrap gap-1" data-testid="key-scope">
-      {ids.map((id) => <Badge key={id} tone="blue">{names.get(id) ?? id}</Badge>)}
+      {ids.map((id) => <Badge key={id} tone="blue" className="whitespace-nowrap">{names.get(id) ?? id}</Badge>)}
     </div>
   );
 }
@@ -33,7 +33,9 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
   const { data: keys } = useQuery(trpc.apiKeys.list.queryOptions());
   const invalidate = () => qc.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
-  const create = useMutation(trpc.apiKeys.create.mutationOptions({ onSuccess: (r) => { setSecret({ name: r.key.name, secret: r.secret }); void invalidate(); } }));
+  const form = useRef<HTMLFormElement>(null);
+  // A created key clears the form, so the next key does not silently inherit this one's workflows.
+  const create = useMutation(trpc.apiKeys.create.mutationOptions({ onSuccess: (r) => { setSecret({ name: r.key.name, secret: r.secret }); form.current?.reset(); void invalidate(); } }));
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => void invalidate() }));
   const errors = fieldErrors(create.error);
 
@@ -74,6 +76,7 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
       <Card className="self-start">
         <CardHeader title="Create a key" />
         <form
+          ref={form}
           className="space-y-4 px-5 py-4"
           noValidate
           onSubmit={(e) => {
