@@ -204,6 +204,13 @@ export class WfloWorkflow {
             throw new WfloConnectionError(`the engine took the event for workflow "${this.name}" (${eventId}) but started no run: is the workflow synced? (its app is ${SDK_APP_PREFIX}${this.name})`);
           }
           return id;
+        }).catch(async (err: unknown) => {
+          // Detached between polls: the run may exist already, and its id is what resuming needs.
+          if (!(err instanceof ExecutionDetachedError) || err.executionId) throw err;
+          const id = (await runsForEvent(db, eventId))[0]?.id;
+          if (!id) throw err;
+          this.runId = id;
+          throw new ExecutionDetachedError(id);
         });
         this.runId = found;
       }
