@@ -7,6 +7,9 @@
  *
  * Runs execute on wflo's engine (durably: memoised steps, resumable after a crash) and are
  * recorded in the control panel. See sdk/README.md for what a script needs.
+ *
+ * The REST client is its own entry, `wflo/client` (sdk/client.ts): it needs only `fetch`, so
+ * services that talk to a control panel over HTTP do not load the engine-side SDK.
  */
 export { WfloWorkflow, type WfloWorkflowOptions, type ExecuteOptions, type CostBreakdown, type CostLine } from "./workflow";
 export { shutdown } from "./environment";
