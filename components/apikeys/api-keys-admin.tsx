@@ -17,7 +17,7 @@ function ScopeCell({ ids, names }: { ids: string[] | null; names: Map<string, st
   if (!ids?.length) return <span className="text-slate-500">all workflows</span>;
   return (
     <div className="flex flex-wrap gap-1" data-testid="key-scope">
-      {ids.map((id) => <Badge key={id} tone="blue" className="whitespace-nowrap">{names.get(id) ?? id}</Badge>)}
+      {ids.map((id) => <Badge key={id} tone="blue">{names.get(id) ?? id}</Badge>)}
     </div>
   );
 }
