@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { appRouter } from "@/server/api/root";
-import { createInnerContext, publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import { errorOf } from "@/server/api/testing/error-of";
+import { createInnerContext, type SessionUser } from "@/server/api/trpc";
 import { DEFAULT_RULES, evaluatePolicy, unreachableRules } from "./evaluate";
 import { policyRequest, type PolicyRule } from "./schemas";
 
@@ -22,15 +22,6 @@ afterAll(async () => fresh.drop());
 
 const as = (u: SessionUser) => appRouter.createCaller(createInnerContext({ db: fresh.db, user: u }));
 const req = (fields: Record<string, unknown>) => policyRequest.parse(fields);
-async function errorOf(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
-    throw e;
-  }
-  throw new Error("expected an error");
-}
 
 describe("risk-based routing out of the box", () => {
   it.each([

@@ -1,10 +1,10 @@
-import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { appRouter } from "@/server/api/root";
-import { createInnerContext, publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import { errorOf } from "@/server/api/testing/error-of";
+import { createInnerContext, type SessionUser } from "@/server/api/trpc";
 import { verifyAuditChain } from "@/server/audit/chain";
 import { verifyPassword } from "@/server/auth/password";
 
@@ -20,16 +20,6 @@ afterAll(async () => fresh.drop());
 
 const as = (user: SessionUser | null) => appRouter.createCaller(createInnerContext({ db: fresh.db, user }));
 const auditCount = async () => (await fresh.db.select().from(auditLog)).length;
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
-    throw e;
-  }
-  throw new Error("expected an error");
-}
 
 describe("user administration", () => {
   it("creates a user with a hashed password and an audit row in the same transaction", async () => {
@@ -47,25 +37,25 @@ describe("user administration", () => {
 
   it("refuses a duplicate email (any case) and writes nothing", async () => {
     const before = await auditCount();
-    const err = await codeOf(as(admin).users.create({ email: "ALICE@example.com", role: "viewer", password: "another long password" }));
+    const err = await errorOf(as(admin).users.create({ email: "ALICE@example.com", role: "viewer", password: "another long password" }));
     expect(err).toEqual({ code: "CONFLICT", message: "a user with email alice@example.com already exists" });
     expect(await auditCount()).toBe(before);
   });
 
   it("names the field for weak passwords, bad emails and unknown roles", async () => {
     const caller = as(admin);
-    expect(await codeOf(caller.users.create({ email: "bob@example.com", role: "viewer", password: "short" }))).toMatchObject({
+    expect(await errorOf(caller.users.create({ email: "bob@example.com", role: "viewer", password: "short" }))).toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("password: password must be at least 12 characters"),
     });
-    expect(await codeOf(caller.users.create({ email: "not-an-email", role: "viewer", password: "long enough password" }))).toMatchObject({
+    expect(await errorOf(caller.users.create({ email: "not-an-email", role: "viewer", password: "long enough password" }))).toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("email: email must be a valid address"),
     });
     expect(
-      await codeOf(caller.users.create({ email: "bob@example.com", role: "superuser" as "viewer", password: "long enough password" })),
+      await errorOf(caller.users.create({ email: "bob@example.com", role: "superuser" as "viewer", password: "long enough password" })),
     ).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("role: role must be one of: viewer, operator, approver, admin") });
-    expect(await codeOf(caller.users.create({ email: "x".repeat(300) + "@example.com", role: "viewer", password: "long enough password" }))).toMatchObject({
+    expect(await errorOf(caller.users.create({ email: "x".repeat(300) + "@example.com", role: "viewer", password: "long enough password" }))).toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("email"),
     });
@@ -73,12 +63,12 @@ describe("user administration", () => {
   });
 
   it("refuses callers without a session or without the permission", async () => {
-    expect((await codeOf(as(null).users.list())).code).toBe("UNAUTHORIZED");
-    expect((await codeOf(as({ ...admin, role: "approver" }).users.create({ email: "c@example.com", role: "admin", password: "long enough password" }))).code).toBe("FORBIDDEN");
+    expect((await errorOf(as(null).users.list())).code).toBe("UNAUTHORIZED");
+    expect((await errorOf(as({ ...admin, role: "approver" }).users.create({ email: "c@example.com", role: "admin", password: "long enough password" }))).code).toBe("FORBIDDEN");
   });
 
   it("never demotes or deactivates the last active admin, even when asked twice at once", async () => {
-    const err = await codeOf(as(admin).users.changeRole({ userId: admin.id, role: "viewer" }));
+    const err = await errorOf(as(admin).users.changeRole({ userId: admin.id, role: "viewer" }));
     expect(err).toEqual({ code: "PRECONDITION_FAILED", message: "cannot remove the last active admin: make another user admin first" });
 
     const second = await as(admin).users.create({ email: "admin2@example.com", role: "admin", password: "second admin password" });
@@ -98,9 +88,9 @@ describe("user administration", () => {
     const [alice] = await fresh.db.select().from(users).where(eq(users.email, "alice@example.com"));
     expect((await as(me).users.setActive({ userId: alice!.id, active: false })).active).toBe(false);
     expect((await as(me).users.setActive({ userId: alice!.id, active: true })).active).toBe(true);
-    expect(await codeOf(as(me).users.setActive({ userId: me.id, active: false }))).toEqual({ code: "BAD_REQUEST", message: "you cannot deactivate your own account" });
-    expect(await codeOf(as(me).users.changeRole({ userId: "00000000-0000-4000-8000-000000000000", role: "viewer" }))).toMatchObject({ code: "NOT_FOUND" });
-    expect(await codeOf(as(me).users.changeRole({ userId: "nope", role: "viewer" }))).toMatchObject({ code: "BAD_REQUEST", message: "userId: userId must be a UUID" });
+    expect(await errorOf(as(me).users.setActive({ userId: me.id, active: false }))).toEqual({ code: "BAD_REQUEST", message: "you cannot deactivate your own account" });
+    expect(await errorOf(as(me).users.changeRole({ userId: "00000000-0000-4000-8000-000000000000", role: "viewer" }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await errorOf(as(me).users.changeRole({ userId: "nope", role: "viewer" }))).toMatchObject({ code: "BAD_REQUEST", message: "userId: userId must be a UUID" });
   });
 
   it("keeps the audit chain intact through all of it", async () => {
