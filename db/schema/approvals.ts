@@ -60,9 +60,15 @@ export const approvals = pgTable(
     editedPayload: jsonb("edited_payload").$type<Record<string, unknown>>(),
     decidedAt: timestamp("decided_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** External requests only: the caller's Idempotency-Key, unique per requester (the API key), so a retried POST gets this row back. */
+    idempotencyKey: text("idempotency_key"),
+    /** sha256 of the request as parsed (canonical JSON): the same key with a different request is refused, not replayed. */
+    requestHash: text("request_hash"),
   },
   (t) => [
     uniqueIndex("approvals_run_gate_uq").on(t.runId, t.gate),
+    // The race guard for idempotent external requests: of two identical POSTs at once, one insert wins.
+    uniqueIndex("approvals_requester_idempotency_uq").on(t.requestedById, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
     index("approvals_status_created_idx").on(t.status, t.createdAt),
     index("approvals_workflow_idx").on(t.workflowId),
   ],
