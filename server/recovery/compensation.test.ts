@@ -1,26 +1,19 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
-import { serve } from "inngest/node";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { closeDb } from "@/db/client";
-import { runs, runSteps, users } from "@/db/schema";
-import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
-import { createEngine, type Engine } from "@/inngest/engine";
-import { inngest } from "@/inngest/client";
+import { runs, runSteps } from "@/db/schema";
 import { defineWorkflow } from "@/inngest/functions/define";
-import { servedFunctions } from "@/inngest/registry";
-import { appRouter } from "@/server/api/root";
-import { createInnerContext, publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import { errorOf } from "@/server/api/testing/error-of";
+import { publicErrorMessage } from "@/server/api/trpc";
+import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
 
 /**
  * Compensation on the embedded engine with the real SDK: a test-only booking saga whose steps
  * declare undos. The undos log what they did in this process (the serve handler runs here), so
  * the order is observed, not inferred from rows the code under test wrote.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 const undone: { runId: string; stepId: string; output: unknown }[] = [];
 const undoneIn = (runId: string) => undone.filter((u) => u.runId === runId).map((u) => u.stepId);
@@ -58,65 +51,20 @@ const trip = defineWorkflow(
   },
 );
 
-let fresh: FreshDb;
-let engine: Engine;
-let app: Server;
-let operator: SessionUser;
-let operator2: SessionUser;
-let viewer: SessionUser;
-
-const as = (u: SessionUser) => appRouter.createCaller(createInnerContext({ db: fresh.db, user: u }));
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await pause(50);
-  }
-}
+const { h, operator, operator2, viewer } = await openHarness(() => startRunsHarness({ extraFunctions: [trip.fn] }), {
+  operator: ["op1@example.com", "operator"],
+  operator2: ["op2@example.com", "operator"],
+  viewer: ["viewer@example.com", "viewer"],
+});
+const fresh = h.fresh;
+const as = h.as;
+const until = h.until;
+const finished = (runId: string) => h.finished(runId);
 const runOf = async (runId: string) => (await fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-const finished = (runId: string) => until(`run ${runId} to finish`, async () => ["completed", "failed", "cancelled"].includes((await runOf(runId))?.status ?? "") && (await runOf(runId)));
-async function start(input: Record<string, unknown>): Promise<string> {
-  const { ids } = await inngest.send({ name: trip.event, data: input });
-  return until("the run to be recorded", async () => (await fresh.db.select({ id: runs.id }).from(runs).where(eq(runs.eventId, ids[0]!)))[0]?.id);
-}
+const start = (input: Record<string, unknown>) => h.start(trip.event, { data: input });
 const rollbackEnded = (runId: string) => until(`rollback of ${runId} to end`, async () => {
   const s = await as(viewer).recovery.rollbackStatus({ runId });
   return s.rollback && s.rollback.status !== "running" && s;
-});
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
-    throw e;
-  }
-  throw new Error("expected an error");
-}
-
-beforeAll(async () => {
-  fresh = await freshDatabase();
-  process.env.DATABASE_URL = fresh.url;
-  engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 50 });
-  await engine.start();
-  app = createServer(serve({ client: inngest, functions: [...servedFunctions, trip.fn] }));
-  await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
-  await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
-  const user = async (email: string, role: SessionUser["role"]): Promise<SessionUser> => {
-    const [u] = await fresh.db.insert(users).values({ email, name: email, role, passwordHash: "x" }).returning();
-    return { id: u!.id, email, name: email, role };
-  };
-  operator = await user("op1@example.com", "operator");
-  operator2 = await user("op2@example.com", "operator");
-  viewer = await user("viewer@example.com", "viewer");
-});
-afterAll(async () => {
-  await engine?.stop();
-  await new Promise((r) => app?.close(r));
-  await closeDb();
-  await fresh?.drop();
 });
 
 describe("automatic rollback on failure", () => {

@@ -1,8 +1,8 @@
-import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { llmCalls, runFingerprints, runSteps } from "@/db/schema";
-import { publicErrorMessage, type SessionUser } from "@/server/api/trpc";
+import { errorOf } from "@/server/api/testing/error-of";
+import type { SessionUser } from "@/server/api/trpc";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 import { jsonDiff, shapeProblems } from "./diff";
 
@@ -11,7 +11,7 @@ import { jsonDiff, shapeProblems } from "./diff";
  * checkpoints; forks are new runs whose reused steps the middleware serves from the parent's
  * records, which `llm_calls` (every priced call, by run and step) must confirm.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let operator: SessionUser;
@@ -22,16 +22,6 @@ const FEEDBACK = "research/feedback.submitted";
 const finished = (runId: string) => h.until(`run ${runId} to finish`, async () => ["completed", "failed", "cancelled"].includes((await h.statusOf(runId)) ?? ""), 30_000);
 const callsOf = async (runId: string) => (await h.fresh.db.select({ stepId: llmCalls.stepId, cost: llmCalls.costNano }).from(llmCalls).where(eq(llmCalls.runId, runId))).map((c) => c.stepId).sort();
 const totalCalls = async () => (await h.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from llm_calls`))[0]?.n ?? 0;
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TRPCError) return { code: e.code, message: publicErrorMessage(e) };
-    throw e;
-  }
-  throw new Error("expected an error");
-}
 
 beforeAll(async () => {
   h = await startRunsHarness();
