@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
+import { TRPCError } from "@trpc/server";
 import { and, eq, isNull, lte } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { approvals, RISK_LEVELS, ROLES, type ApprovalRow } from "@/db/schema";
 import type { ApiKeyActor } from "@/server/apikeys/service";
+import { canonicalJson } from "@/server/audit/chain";
 import { log } from "@/server/log";
 import { durationMs, durationSchema } from "@/server/policies/schemas";
 import { expireApproval, insertRoutedApproval, routedApproval } from "./lifecycle";
@@ -46,8 +49,53 @@ export const externalApprovalInput = z.object({
 });
 export type ExternalApprovalInput = z.output<typeof externalApprovalInput>;
 
-/** Routes and stores the request: pending (notified), or already final when a policy auto-approves or denies it. */
-export async function requestExternalApproval(db: Database, actor: ApiKeyActor, input: ExternalApprovalInput): Promise<ApprovalRow> {
+/** The longest Idempotency-Key accepted (a UUID is 36; room for a caller's own composite keys). */
+export const MAX_IDEMPOTENCY_KEY = 200;
+
+/** The request as parsed (defaults applied), hashed: a retry that spells it differently but means the same is the same request. */
+function requestHash(input: ExternalApprovalInput): string {
+  return createHash("sha256").update(canonicalJson(input)).digest("hex");
+}
+
+/** Only the idempotency index: another unique violation is a different bug and must surface. */
+function idempotencyRace(e: unknown): boolean {
+  const cause = ((e as { cause?: unknown }).cause ?? e) as { code?: string; constraint_name?: string };
+  return cause.code === "23505" && cause.constraint_name === "approvals_requester_idempotency_uq";
+}
+
+async function priorRequest(db: Database, actor: ApiKeyActor, key: string): Promise<ApprovalRow | undefined> {
+  const [row] = await db.select().from(approvals).where(and(eq(approvals.requestedById, actor.id), eq(approvals.idempotencyKey, key)));
+  return row;
+}
+
+/** The first request's row for a retry; a different request under the same key is a caller bug: 409, not a silent replay. */
+function replayOf(prior: ApprovalRow, key: string, hash: string): ApprovalRow {
+  if (prior.requestHash !== hash) {
+    throw new TRPCError({
+      code: "CONFLICT",
+      message: `Idempotency-Key "${key}" was already used by this API key for a different request (approval ${prior.id}, "${prior.action}"); send a new key for a new request, or the same body to get that approval back`,
+    });
+  }
+  return prior;
+}
+
+export type ExternalRequestResult = { row: ApprovalRow; replayed: boolean };
+
+/**
+ * Routes and stores the request: pending (notified), or already final when a policy auto-approves
+ * or denies it. With an idempotency key, a retry of the same request by the same API key returns
+ * the first one's row (`replayed`), even when the two arrive at once: the unique index
+ * (requester, key) lets one insert win, and the loser's transaction (row, audit, notification)
+ * rolls back before it reads the winner's row.
+ */
+export async function requestExternalApproval(db: Database, actor: ApiKeyActor, input: ExternalApprovalInput, opts: { idempotencyKey?: string } = {}): Promise<ExternalRequestResult> {
+  const key = opts.idempotencyKey;
+  const hash = key === undefined ? null : requestHash(input);
+  if (key !== undefined && hash !== null) {
+    // The common retry (the first answer was lost) skips routing; the index, not this read, is the guard.
+    const prior = await priorRequest(db, actor, key);
+    if (prior) return { row: replayOf(prior, key, hash), replayed: true };
+  }
   const values = await routedApproval(
     db,
     {
@@ -78,11 +126,21 @@ export async function requestExternalApproval(db: Database, actor: ApiKeyActor, 
   );
   // No run to fail at the deadline: a policy's "fail" default means the request is refused.
   if (values.onTimeout === "fail") values.onTimeout = "reject";
-  const row = await db.transaction((tx) => insertRoutedApproval(tx, values));
+  values.idempotencyKey = key ?? null;
+  values.requestHash = hash;
+  let row: ApprovalRow | null;
+  try {
+    row = await db.transaction((tx) => insertRoutedApproval(tx, values));
+  } catch (e) {
+    if (key === undefined || hash === null || !idempotencyRace(e)) throw e;
+    const prior = await priorRequest(db, actor, key);
+    if (!prior) throw e;
+    return { row: replayOf(prior, key, hash), replayed: true };
+  }
   // runId is null, so (run, gate) never conflicts: an insert always returns its row.
   if (!row) throw new Error("external approval insert returned no row");
   if (row.status === "pending") dispatchSoon();
-  return row;
+  return { row, replayed: false };
 }
 
 /**

@@ -93,7 +93,9 @@ export function defineRoute<P extends AnyObject | undefined = undefined, Q exten
           parsed[k] = r.data;
         }
         const ctx = { req, db, actor, params: parsed.params, query: parsed.query, body: parsed.body } as RouteContext<Out<P>, Out<Q>, Out<B>>;
-        return jsonBody(await spec.handler(ctx), spec.status ?? 200);
+        const out = await spec.handler(ctx);
+        // A handler that must answer another success status (an idempotent replay: 200, not 201) returns its Response.
+        return out instanceof Response ? out : jsonBody(out, spec.status ?? 200);
       } catch (err) {
         return errorResponse(err);
       }

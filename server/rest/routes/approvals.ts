@@ -2,8 +2,9 @@ import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
 import { approvalInScope, assertWorkflowInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
-import { decisionOf, expireOverdueExternal, externalApprovalInput, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
+import { decisionOf, expireOverdueExternal, externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
 import { getApproval, listApprovals, publicApproval, type PublicApproval } from "@/server/approvals/queries";
+import { jsonBody, RestError } from "../errors";
 import { defineRoute } from "../route";
 import { queryInt, uuidParams } from "../schemas";
 
@@ -71,6 +72,16 @@ export const getApprovalRoute = defineRoute({
   },
 });
 
+/** The Idempotency-Key header, if sent: a header (not a body field) so a retry can resend the exact bytes and proxies can see it. */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const raw = req.headers.get("idempotency-key");
+  if (raw === null) return undefined;
+  const key = raw.trim();
+  if (!key) throw new RestError(400, "BAD_REQUEST", `Idempotency-Key: the Idempotency-Key header must not be empty (leave it out, or send 1 to ${MAX_IDEMPOTENCY_KEY} characters)`, "Idempotency-Key");
+  if (key.length > MAX_IDEMPOTENCY_KEY) throw new RestError(400, "BAD_REQUEST", `Idempotency-Key: the Idempotency-Key header must be at most ${MAX_IDEMPOTENCY_KEY} characters (got ${key.length})`, "Idempotency-Key");
+  return key;
+}
+
 export const requestApprovalRoute = defineRoute({
   method: "POST",
   path: "/approvals",
@@ -78,15 +89,22 @@ export const requestApprovalRoute = defineRoute({
   tag: "Approvals",
   summary: "Request an approval from outside wflo (then poll GET /approvals/{id}?wait=)",
   description:
-    "For agents that are not wflo workflows. The request goes through the same approval policy as a workflow's gate (it may be auto-approved or denied at once: see `approval.decision`), shows in the panel's queue with the same notifications, and is decided there or with POST /approvals/{id}/decision. Nothing waits on it inside wflo: poll GET /approvals/{id} (or long-poll with ?wait=) for the decision. At the deadline the `onTimeout` default applies. The key that asks can never approve its own request.",
+    "For agents that are not wflo workflows. The request goes through the same approval policy as a workflow's gate (it may be auto-approved or denied at once: see `approval.decision`), shows in the panel's queue with the same notifications, and is decided there or with POST /approvals/{id}/decision. Nothing waits on it inside wflo: poll GET /approvals/{id} (or long-poll with ?wait=) for the decision. At the deadline the `onTimeout` default applies. The key that asks can never approve its own request.\n\n" +
+    `**Retries:** send an \`Idempotency-Key\` header (1 to ${MAX_IDEMPOTENCY_KEY} characters, e.g. a UUID you make once per request and reuse on every retry). The same API key with the same Idempotency-Key and the same body gets the first request's approval back as it stands now, with status 200 and the same body shape as 201, even when the copies arrive at once: one approval, one notification, one audit entry. The same key with a different body is refused with 409. Keys are scoped per API key and kept with the approval.`,
   permission: "runs:trigger",
   body: externalApprovalInput,
   status: 201,
-  response: { description: "The approval as stored: pending, or already final when a policy decided it" },
-  handler: async ({ db, actor, body }) => {
+  response: { description: "The approval as stored: pending, or already final when a policy decided it (200 instead for a retry with the same Idempotency-Key)" },
+  errors: { 409: "This Idempotency-Key was already used by this API key for a different request" },
+  handler: async ({ db, actor, req, body }) => {
+    const idempotencyKey = idempotencyKeyOf(req);
     assertWorkflowInScope(actor, body.workflow, "workflow");
-    const row = await requestExternalApproval(db, actor, body);
-    return { approval: restApproval(publicApproval(row)), decisions: [] };
+    const { row, replayed } = await requestExternalApproval(db, actor, body, { idempotencyKey });
+    if (!replayed) return { approval: restApproval(publicApproval(row)), decisions: [] };
+    // A retry: the first request's approval as it stands now (it may have been decided meanwhile).
+    await expireOverdueExternal(db, { approvalId: row.id });
+    const { approval, decisions } = await getApproval(db, row.id);
+    return jsonBody({ approval: restApproval(approval), decisions }, 200);
   },
 });
 
