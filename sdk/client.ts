@@ -185,9 +185,12 @@ export class WfloClient {
    * Asks for a human decision from an agent that is not a wflo workflow: routed by the same
    * approval policy as a workflow's gate (it may come back already final), queued and notified.
    * Then `waitForDecision(approval.id)`. The key that asks can never approve its own request.
+   * `idempotencyKey` (sent as the Idempotency-Key header; 1-200 characters): make one per request
+   * (e.g. crypto.randomUUID()) and reuse it when retrying, and a retry gets the same approval back
+   * instead of asking twice; the same key with a different request is refused (409 CONFLICT).
    */
-  requestApproval(input: RequestApprovalInput): Promise<ApprovalWithDecisions> {
-    return this.request("POST", "/approvals", { body: input });
+  requestApproval(input: RequestApprovalInput, opts: { idempotencyKey?: string } = {}): Promise<ApprovalWithDecisions> {
+    return this.request("POST", "/approvals", { body: input, headers: opts.idempotencyKey === undefined ? undefined : { "idempotency-key": opts.idempotencyKey } });
   }
 
   /**
@@ -272,7 +275,7 @@ export class WfloClient {
 
   // ------------------------------------------------------------------ transport
 
-  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<T> {
     const q = Object.entries(o.query ?? {})
       .filter((e): e is [string, string | number | Date] => e[1] !== undefined && e[1] !== "")
       .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]);
@@ -281,7 +284,7 @@ export class WfloClient {
     try {
       res = await this.fetchImpl(url, {
         method,
-        headers: { authorization: `Bearer ${this.apiKey}`, accept: "application/json", ...(o.body !== undefined && { "content-type": "application/json" }) },
+        headers: { ...o.headers, authorization: `Bearer ${this.apiKey}`, accept: "application/json", ...(o.body !== undefined && { "content-type": "application/json" }) },
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
         signal: o.signal,
       });

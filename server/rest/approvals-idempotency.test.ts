@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import { approvals, auditLog, governanceNotifications } from "@/db/schema";
+import { WfloApiError, WfloClient } from "@/sdk/client";
 import type { SessionUser } from "@/server/api/trpc";
 import { createApiKey } from "@/server/apikeys/service";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
@@ -40,7 +41,7 @@ async function post(key: string, body: unknown, idempotencyKey?: string): Promis
   return { status: res.status, body: (await res.json()) as Res["body"] };
 }
 
-const refund = (order: number) => ({ title: `Refund $120 to order ${order}`, workflow: "billing-agent", payload: { orderId: order, amountUsd: 120 }, risk: "high", timeout: "10m" });
+const refund = (order: number) => ({ title: `Refund $120 to order ${order}`, workflow: "billing-agent", payload: { orderId: order, amountUsd: 120 }, risk: "high" as const, timeout: "10m" });
 const rowsFor = (title: string) => h.fresh.db.select().from(approvals).where(eq(approvals.action, title));
 const auditFor = (ids: string[]) => h.fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "approval.request"), inArray(auditLog.targetId, ids)));
 
@@ -129,6 +130,28 @@ describe("POST /approvals with Idempotency-Key", () => {
     expect(long).toEqual({ status: 400, body: { code: "BAD_REQUEST", field: "Idempotency-Key", error: "Idempotency-Key: the Idempotency-Key header must be at most 200 characters (got 201)" } });
     expect(await rowsFor(refund(7).title)).toHaveLength(0);
     expect((await post(keyA, refund(7), "k".repeat(200))).status).toBe(201);
+  });
+
+  it("the SDK sends the key: a retry after a lost answer gets the same approval; a different request under it is WfloApiError 409", async () => {
+    let lose = 1;
+    // The real route handler answers; the first answer is lost on the way back (the network blip).
+    const blip: typeof fetch = async (input, init) => {
+      const res = await route.handle(new Request(input as string, init), { params: Promise.resolve({}) });
+      if (lose-- > 0) throw new TypeError("fetch failed", { cause: { code: "ECONNRESET" } });
+      return res;
+    };
+    const client = new WfloClient({ baseUrl: "http://wflo.test", apiKey: keyA, fetch: blip });
+    const idempotencyKey = "sdk-8";
+    const lost = await client.requestApproval(refund(8), { idempotencyKey }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(WfloApiError);
+    expect((lost as WfloApiError).code).toBe("UNREACHABLE");
+    const again = await client.requestApproval(refund(8), { idempotencyKey });
+    const rows = await rowsFor(refund(8).title);
+    expect(rows.map((r) => r.id)).toEqual([again.approval.id]);
+    expect(rows[0]!.idempotencyKey).toBe(idempotencyKey);
+
+    const clash = await client.requestApproval({ ...refund(8), risk: "low" }, { idempotencyKey }).catch((e: unknown) => e);
+    expect(clash).toMatchObject({ status: 409, code: "CONFLICT" });
   });
 
   it("the OpenAPI document says how: the header, 200 on a retry, 409 on a different body", () => {
