@@ -17,7 +17,7 @@ import { restRoutes, routeFileOf } from "./routes";
  * exports), on a fresh database and the embedded engine: keys, roles, bodies, ids, and the
  * success paths down to what the services stored.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let admin: SessionUser;

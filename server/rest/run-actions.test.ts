@@ -12,7 +12,7 @@ import { triggerRun } from "./routes/runs";
  * and the embedded engine: keys, unknown runs, the re-run's input and budget, and the replay's
  * divergence report against what the run recorded.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 const keys = { admin: "", operator: "", viewer: "" };
@@ -34,12 +34,16 @@ async function call(route: Route, o: { key?: string | null; id?: string; body?: 
   return { status: res.status, body: (await res.json()) as Body };
 }
 
-/** A completed run of `hello`, started over REST. */
+/**
+ * A completed run of `hello`, started over REST. Completed in the engine too: the middleware
+ * records "completed" a moment before the engine ends the run and emits its lifecycle event
+ * (inngest/function.finished), which would otherwise land inside a "nothing was sent" check.
+ */
 async function completedHello(name: string, budgetUsd?: string): Promise<string> {
   const t = await call(triggerRun, { key: keys.operator, body: { workflowId: "hello", input: { name }, ...(budgetUsd && { budgetUsd }) } });
   expect(t.status).toBe(202);
   const runId = t.body.runId as string;
-  await h.until(`run ${runId} to complete`, async () => (await h.statusOf(runId)) === "completed");
+  await h.until(`run ${runId} to complete`, async () => (await h.statusOf(runId)) === "completed" && (await h.engine.getRun(runId))?.status === "completed");
   return runId;
 }
 
