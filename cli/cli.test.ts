@@ -12,7 +12,7 @@ import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-h
  * `wflo` as a user runs it: `node bin/wflo.mjs` in a child process, over real HTTP, against the
  * REST route handlers on a fresh database and the embedded engine.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let server: RestServer;

@@ -11,7 +11,7 @@ import { WfloApiError, WfloClient } from "./client";
  * resumed; runs are read, re-run and replayed; every failure is a WfloApiError with the
  * server's status, code and message.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let server: RestServer;
