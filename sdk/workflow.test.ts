@@ -31,7 +31,7 @@ import {
  * middleware recording everything, and the real openai client against the local provider
  * server. Tokens and costs are read back from what was recorded.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let fresh: FreshDb;
 let engine: Engine;

@@ -13,7 +13,7 @@ import { startProviderServer, type ProviderServer } from "@/server/governance/te
  * server; the cost breakdown is what `llm_calls` holds, and a budget too small stops the run
  * with the SDK's BudgetExceededError before the provider sees anything.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let fresh: FreshDb;
 let engine: Engine;
