@@ -12,7 +12,7 @@ import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHar
  * the registry inside a workflow on the embedded engine. Its `step.ai.infer` calls are made by the app under governance instead of by the
  * engine, against the local provider server (URLs and keys given to the models, no env).
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: AdapterHarness;
 let providers: ProviderServer;

@@ -12,7 +12,7 @@ import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHar
  * engine against the local provider server (base URL passed to the adapter, no env); tokens
  * and exact catalogue costs read back from `llm_calls`.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: AdapterHarness;
 let providers: ProviderServer;
