@@ -13,7 +13,7 @@ import type { RunsHarness } from "@/server/runs/testing/runs-harness";
  * engine against the local provider server (base URL passed in, no env); tokens and exact
  * catalogue costs read back from `llm_calls`.
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let h: RunsHarness;
 let providers: ProviderServer;

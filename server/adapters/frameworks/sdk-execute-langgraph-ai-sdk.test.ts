@@ -12,7 +12,7 @@ import { startProviderServer, type ProviderServer } from "@/server/governance/te
  * ToolLoopAgent and a generateText options object, each detected by the registry and run by its
  * adapter on the embedded engine against the local provider server (base URLs passed, no env).
  */
-vi.hoisted(async () => (await import("@/server/runs/testing/engine-port")).claimEnginePort());
+await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let fresh: FreshDb;
 let engine: Engine;
