@@ -16,15 +16,16 @@ function Lines<T extends Line>({ title, rows, name }: { title: string; rows: T[]
   return (
     <div>
       <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{title}</h3>
-      <table className="w-full text-sm">
+      {/* Fixed layout: long names (nested step ids) wrap inside their column instead of squeezing the figures. */}
+      <table className="w-full table-fixed text-sm">
         <tbody>
           {rows.map((r, i) => (
             <tr key={i} className="border-t border-slate-100 dark:border-slate-800">
-              <td className="py-1 pr-2">{name(r)}</td>
-              <td className="py-1 pr-2 text-right text-xs tabular-nums text-slate-500">
+              <td className="break-all py-1 pr-2">{name(r)}</td>
+              <td className="w-32 whitespace-nowrap py-1 pr-2 text-right text-xs tabular-nums text-slate-500">
                 {r.calls} call{r.calls === 1 ? "" : "s"} · {(r.inputTokens + r.outputTokens).toLocaleString()} tok
               </td>
-              <td className="py-1 text-right tabular-nums">{usd(r.costNano)}</td>
+              <td className="w-24 whitespace-nowrap py-1 text-right tabular-nums">{usd(r.costNano)}</td>
             </tr>
           ))}
         </tbody>

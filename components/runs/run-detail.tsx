@@ -67,6 +67,9 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
   }
   if (!query.data) return <EmptyState title="Loading run…">Fetching the run and its steps.</EmptyState>;
   const { run, steps, simulated } = query.data;
+  // Runs started by the SDK, another app or OTLP ingest have no code in this app: re-running,
+  // forking or replaying them here cannot work (the server refuses too), so the panel does not offer it.
+  const servedHere = query.data.workflow !== null;
   const waits = canSendEvents && !run.terminal ? openWaits(steps) : [];
 
   return (
@@ -81,7 +84,10 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
           <p className="mt-1 font-mono text-xs text-slate-500">run {run.id}</p>
         </div>
         <div className="flex items-center gap-2">
-          {canRerun ? (
+          {canRerun && !servedHere ? (
+            <span className="max-w-xs text-right text-xs text-slate-500">Started outside this app (SDK, API or OpenTelemetry): re-run it where it was started.</span>
+          ) : null}
+          {canRerun && servedHere ? (
             <Button variant="secondary" disabled={rerun.isPending || opener.waiting} onClick={() => { setActionError(null); rerun.mutate({ runId }); }}>
               {rerun.isPending || opener.waiting ? "Starting…" : "Re-run"}
             </Button>
@@ -142,7 +148,7 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
             <CardHeader title="Input" />
             <div className="px-5 py-4"><JsonView value={run.input} /></div>
           </Card>
-          <RecoveryPanels runId={runId} live={!run.terminal} canFork={canRerun} canRollback={canCancel} />
+          <RecoveryPanels runId={runId} live={!run.terminal} canFork={canRerun && servedHere} canRollback={canCancel && servedHere} />
           <Card>
             <CardHeader title={run.status === "failed" ? "Error" : "Output"} action={simulated && run.output ? <SimulatedBadge /> : undefined} />
             <div className="px-5 py-4">
