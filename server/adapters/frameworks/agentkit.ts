@@ -67,7 +67,11 @@ async function post(model: AiAdapter, body: Obj): Promise<unknown> {
     headers["x-api-key"] = key;
     headers["anthropic-version"] ??= "2023-06-01";
   } else if (key && model.format !== "gemini") headers.authorization = `Bearer ${key}`;
-  const res = await fetch(model.url!, { method: "POST", headers, body: JSON.stringify(body) });
+  const res = await fetch(model.url!, { method: "POST", headers, body: JSON.stringify(body) }).catch((err: unknown) => {
+    // undici says only "fetch failed"; the host is what an operator needs to see (never the key).
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    throw new Error(`AgentKit model call: cannot reach ${new URL(model.url!).origin} (${cause})`, { cause: err });
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`AgentKit model call: the provider answered HTTP ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as unknown;
