@@ -256,11 +256,11 @@ describe("wflo init", () => {
       const made = await wflo(["init", "--name", "research-notes", "--url", server.url], { cwd: dir });
       expect(made.stderr).toBe("");
       expect(made.code).toBe(0);
-      expect(made.stdout).toMatch(/^created workflows\/research-notes\.ts\ncreated wflo\.config\.json\ncreated \.env\.example\nnext: /);
+      expect(made.stdout).toMatch(/^created workflows\/research-notes\.ts\ncreated wflo\.config\.json\ncreated \.env\.example\nnext:\n/);
       const wf = readFileSync(path.join(dir, "workflows", "research-notes.ts"), "utf8");
-      expect(wf).toContain('import { WfloWorkflow, checkpoint, trackLlmCall } from "wflo/sdk";');
+      expect(wf).toContain('import { WfloWorkflow, checkpoint, shutdown, trackLlmCall } from "wflo/sdk";');
       expect(wf).toContain('new WfloWorkflow({ name: "research-notes", budgetUsd: 0.5 })');
-      expect(wf).toContain("npx tsx workflows/research-notes.ts");
+      expect(wf).toContain("node --env-file=.env --import tsx workflows/research-notes.ts");
       expect(JSON.parse(readFileSync(path.join(dir, "wflo.config.json"), "utf8"))).toEqual({ url: server.url, apiKeyEnv: "WFLO_API_KEY" });
       const envExample = readFileSync(path.join(dir, ".env.example"), "utf8");
       expect(envExample).toContain(`WFLO_URL=${server.url}\n`);

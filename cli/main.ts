@@ -4,7 +4,7 @@ import { clientFor } from "./client";
 import { approvalsDecide, approvalsList, approvalsShow, budgetsList, login, runsCancel, runsList, runsReplay, runsRerun, runsShow, runsTrace } from "./commands";
 import { loadConfig } from "./config";
 import { CliError, cliErrorOf, EXIT, usageError } from "./errors";
-import { init } from "./init";
+import { init, nextSteps } from "./init";
 import { readInput } from "./input";
 import { runWorkflow } from "./run";
 
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
       if (v.json) process.stdout.write(JSON.stringify(r) + "\n");
       else {
         for (const f of r.created) process.stdout.write(`created ${f}\n`);
-        process.stdout.write(`next: copy .env.example to .env and set WFLO_API_KEY; with the control panel running, npx tsx ${r.created[0]} "durable agents"; then npx wflo runs list\n`);
+        process.stdout.write(nextSteps(r.created[0]!));
       }
       return EXIT.ok;
     }

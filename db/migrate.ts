@@ -1,9 +1,31 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 
-export const MIGRATIONS_DIR = path.join(process.cwd(), "db", "migrations");
+export const MIGRATIONS_DIR = findMigrationsDir();
+
+/**
+ * db/migrations of the wflo package this code belongs to, found from the module's own location
+ * (the source file under tsx/vitest, the SDK bundle in dist/sdk, the Next.js server build), so
+ * an SDK script run from another project applies wflo's migrations, not a folder under its cwd.
+ * The cwd is the last resort (a bundler that rewrote import.meta.url to something else).
+ */
+function findMigrationsDir(): string {
+  let dir: string | undefined;
+  try {
+    dir = path.dirname(fileURLToPath(import.meta.url));
+  } catch {
+    dir = undefined; // not a file: URL
+  }
+  for (; dir; dir = path.dirname(dir) === dir ? undefined : path.dirname(dir)) {
+    const candidate = path.join(dir, "db", "migrations");
+    if (existsSync(path.join(candidate, "meta", "_journal.json"))) return candidate;
+  }
+  return path.join(process.cwd(), "db", "migrations");
+}
 const MIGRATION_LOCK = 727_001;
 
 /** Applies committed migrations; an advisory lock lets several processes start at once. */

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
 import { closeDb } from "@/db/client";
 import { prepareDatabase } from "@/db/connect";
@@ -10,10 +12,10 @@ import { closeHosts } from "./host";
  * steps, LLM calls and checkpoints there; the SDK reads results and costs from it).
  *
  * - Inside the wflo app process both are already up (server/boot.ts).
- * - A standalone script on the same machine as `npm start` needs nothing more when it runs from
- *   the project folder: the embedded engine answers on 127.0.0.1:8288 (WFLO_ENGINE_PORT) and the
- *   embedded PostgreSQL under .wflo/ is found the way the panel finds it (WFLO_DATA_DIR,
- *   WFLO_PG_PORT). With an external database set DATABASE_URL to the panel's; with a real
+ * - A standalone script on the same machine as `npm start`: the embedded engine answers on
+ *   127.0.0.1:8288 (WFLO_ENGINE_PORT). The database is DATABASE_URL when set (the panel's), else
+ *   the panel's embedded PostgreSQL in WFLO_DATA_DIR (the panel's .wflo folder; default ./.wflo,
+ *   which only exists when the script runs from the wflo checkout) on WFLO_PG_PORT. With a real
  *   Inngest server set the same INNGEST_* variables the panel has.
  */
 let ready: Promise<void> | undefined;
@@ -49,7 +51,16 @@ async function check(): Promise<void> {
   // Set inside the app (boot) and when the script names the panel's database: used as it is.
   if (process.env.DATABASE_URL?.trim()) return;
   // Else the panel's own way to its embedded PostgreSQL (reused while the panel runs; its
-  // migrations are already applied, so applying them again changes nothing).
+  // migrations are already applied, so applying them again changes nothing). Only an existing
+  // cluster: from another project there is no .wflo/ in the cwd, and starting a fresh, empty
+  // database there would record the runs where the panel never sees them.
+  const dataDir = path.resolve(process.env.WFLO_DATA_DIR?.trim() || path.join(process.cwd(), ".wflo"));
+  if (!existsSync(path.join(dataDir, "pg", "data", "PG_VERSION"))) {
+    throw new WfloConnectionError(
+      `cannot find the control panel's database: DATABASE_URL is not set and there is no embedded PostgreSQL in ${dataDir}` +
+        `${process.env.WFLO_DATA_DIR?.trim() ? " (WFLO_DATA_DIR)" : ""}: set DATABASE_URL to the panel's database, or WFLO_DATA_DIR to the panel's .wflo folder (in the wflo checkout)`,
+    );
+  }
   try {
     await prepareDatabase();
   } catch (e) {
