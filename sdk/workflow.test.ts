@@ -2,15 +2,14 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import OpenAI from "openai";
-import { asc, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db/client";
-import { llmCalls, runs, stateSnapshots } from "@/db/schema";
-import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
-import type { Engine } from "@/inngest/engine";
+import { runs, stateSnapshots } from "@/db/schema";
+import type { FreshDb } from "@/db/testing/fresh-db";
 import { BudgetExceededError as GovernanceBudgetExceededError } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { ProviderServer } from "@/server/governance/testing/provider-server";
+import { startEngineOnly, type EngineOnly } from "./testing/engine-only";
 import { getRun } from "@/server/runs/service";
 import {
   BudgetExceededError,
@@ -33,23 +32,17 @@ import {
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
+let env: EngineOnly;
 let fresh: FreshDb;
-let engine: Engine;
 let providers: ProviderServer;
+let callsOf: EngineOnly["callsOf"];
 
 beforeAll(async () => {
-  fresh = await freshDatabase();
-  process.env.DATABASE_URL = fresh.url;
-  providers = await startProviderServer();
-  const { createEngine } = await import("@/inngest/engine");
-  engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 300 });
-  await engine.start();
+  env = await startEngineOnly();
+  ({ fresh, providers, callsOf } = env);
 });
 afterAll(async () => {
-  await engine?.stop();
-  await providers?.close();
-  await closeDb();
-  await fresh?.drop();
+  await env?.close();
 });
 
 const MODEL = "gpt-4o-mini";
@@ -79,7 +72,6 @@ function agentParts(counters: { research: number } = { research: 0 }) {
   return { ask, research, summarise, counters };
 }
 
-const callsOf = (runId: string) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
 const eventCount = async () => (await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`))[0]?.n ?? 0;
 
 async function rejection(p: Promise<unknown>): Promise<Error> {

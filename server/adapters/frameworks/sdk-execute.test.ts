@@ -1,10 +1,6 @@
-import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db/client";
-import { llmCalls } from "@/db/schema";
-import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
-import type { Engine } from "@/inngest/engine";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { ProviderServer } from "@/server/governance/testing/provider-server";
+import { startEngineOnly, type EngineOnly } from "@/sdk/testing/engine-only";
 
 /**
  * The README's way in: `new WfloWorkflow({ name, budgetUsd }).execute(agent, { prompt })` from
@@ -15,26 +11,17 @@ import { startProviderServer, type ProviderServer } from "@/server/governance/te
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let fresh: FreshDb;
-let engine: Engine;
+let env: EngineOnly;
 let providers: ProviderServer;
+let callsOf: EngineOnly["callsOf"];
 
 beforeAll(async () => {
-  fresh = await freshDatabase();
-  process.env.DATABASE_URL = fresh.url;
-  providers = await startProviderServer();
-  const { createEngine } = await import("@/inngest/engine");
-  engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 300 });
-  await engine.start();
+  env = await startEngineOnly();
+  ({ providers, callsOf } = env);
 });
 afterAll(async () => {
-  await engine?.stop();
-  await providers?.close();
-  await closeDb();
-  await fresh?.drop();
+  await env?.close();
 });
-
-const callsOf = (runId: string) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
 
 async function agents() {
   const [{ Agent: OpenAIAgent, setDefaultOpenAIClient }, kit, { Agent: MastraAgent }, { createOpenAI }, { default: OpenAI }] = await Promise.all([
