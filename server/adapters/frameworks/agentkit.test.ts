@@ -1,10 +1,8 @@
-import { and, asc, eq, like } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runSteps, stateSnapshots } from "@/db/schema";
-import { costOf } from "@/server/governance";
-import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import { runSteps } from "@/db/schema";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The AgentKit adapter on real parts: a real `@inngest/agent-kit` network (an OpenAI researcher
@@ -57,7 +55,7 @@ describe("Inngest AgentKit adapter", () => {
     expect(steps.every((s) => s.status === "completed")).toBe(true);
 
     // One checkpoint per agent turn in the network.
-    const cps = await h.fresh.db.select().from(stateSnapshots).where(and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, "agentkit%"))).orderBy(asc(stateSnapshots.version));
+    const cps = await h.checkpointsOf(runId, "agentkit");
     expect(cps.map((c) => [c.name, c.version, (c.state as { agent: string }).agent, (c.state as { callCount: number }).callCount])).toEqual([
       ["agentkit.agent", 1, "researcher", 1],
       ["agentkit.agent", 2, "writer", 2],
@@ -76,21 +74,12 @@ describe("Inngest AgentKit adapter", () => {
       const u = raw(c.stepId).usage;
       const reported = c.provider === "openai" ? { in: u.prompt_tokens, out: u.completion_tokens } : { in: u.input_tokens, out: u.output_tokens };
       expect({ in: c.inputTokens, out: c.outputTokens }).toEqual(reported);
-      const rates = cataloguePrice(c.model, c.provider)!.rates;
-      expect(c.costNano).toBe(costOf({ inputTokens: reported.in!, outputTokens: reported.out!, ...NO_CACHE_OR_REASONING }, rates));
+      expect(c.costNano).toBe(price(c.model, reported.in!, reported.out!, c.provider));
     }
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
-    const before = providers.requests.length;
-    const toolsBefore = fns.kitToolRuns.length;
-    const runId = await h.start("test/agentkit", { budgetNano: "1000" });
-    const run = await h.finished(runId);
-    expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/budget/i);
-    expect(providers.requests.length).toBe(before);
-    expect(fns.kitToolRuns.length).toBe(toolsBefore);
-    expect(await h.callsOf(runId)).toEqual([]);
+    await expectBudgetRefusal(h, providers, "test/agentkit", fns.kitToolRuns);
   }, 60_000);
 
   it("governs the built-in routing agent's calls too (an LLM picks the next agent)", async () => {
@@ -123,20 +112,13 @@ describe("Inngest AgentKit adapter", () => {
     const inTok = turns("Summarise in one line.", "Explain vacuum.");
     const outTok = tok("Reply from gemini-2.0-flash: Explain vacuum.");
     expect(call).toMatchObject({ stepId: "agentkit:gemini-2.0-flash:1", agent: "summariser", provider: "google", status: "ok", inputTokens: inTok, outputTokens: outTok });
-    expect(call!.costNano).toBe(costOf({ inputTokens: inTok, outputTokens: outTok, ...NO_CACHE_OR_REASONING }, cataloguePrice("gemini-2.0-flash", "google")!.rates));
-    const cps = await h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId));
+    expect(call!.costNano).toBe(price("gemini-2.0-flash", inTok, outTok, "google"));
+    const cps = await h.checkpointsOf(runId);
     expect(cps.map((c) => [c.name, c.version, (c.state as { agent: string }).agent])).toEqual([["agentkit.agent", 1, "summariser"]]);
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
-    const before = providers.requests.length;
-    const runId = await h.start("test/agentkit.retry");
-    const run = await h.finished(runId);
-    expect(run.status).toBe("completed");
-    expect(run.attempts).toBe(2);
-    expect(providers.requests.length - before).toBe(2);
-    expect(fns.kitToolRuns.filter((t) => t === "WAL")).toEqual(["WAL"]);
-    expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["agentkit:gpt-4o-mini:1", "agentkit:claude-3-5-haiku-latest:1"]);
+    await expectReplayedAfterCrash(h, providers, "test/agentkit.retry", { toolRuns: fns.kitToolRuns, toolInput: "WAL", stepIds: ["agentkit:gpt-4o-mini:1", "agentkit:claude-3-5-haiku-latest:1"] });
   }, 60_000);
 
   it("detects AgentKit networks and agents by shape", async () => {

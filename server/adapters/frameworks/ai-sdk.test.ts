@@ -1,11 +1,8 @@
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, reservations, runs, runSteps, stateSnapshots } from "@/db/schema";
-import { costOf } from "@/server/governance";
-import { countTokens } from "@/server/governance/estimate/tokens";
-import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import { reservations } from "@/db/schema";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+import { expectBudgetRefusal, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The Vercel AI SDK adapter on real parts: real `ai` 6 generateText / streamText / ToolLoopAgent
@@ -15,7 +12,7 @@ import type { RunsHarness } from "@/server/runs/testing/runs-harness";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: RunsHarness;
+let h: AdapterHarness;
 let providers: ProviderServer;
 let slow: ProviderServer;
 let fns: typeof import("./testing/ai-sdk-functions");
@@ -26,33 +23,13 @@ beforeAll(async () => {
   fns = await import("./testing/ai-sdk-functions");
   fns.aiSdkProvider.baseURL = providers.openaiBaseUrl;
   fns.aiSdkProvider.slowBaseURL = slow.openaiBaseUrl;
-  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
-  h = await startRunsHarness({ extraFunctions: fns.aiSdkTestFunctions });
+  h = await startAdapterHarness(fns.aiSdkTestFunctions);
 });
 afterAll(async () => {
   await h?.close();
   await providers?.close();
   await slow?.close();
 });
-
-async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { inngest } = await import("@/inngest/client");
-  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const finished = (runId: string) =>
-  h.until(`run ${runId} to finish`, async () => {
-    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-  }, 60_000);
-const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
-const stepsOf = async (runId: string) => (await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId))).map((s) => `${s.id}=${s.status}`).sort();
-const checkpointsOf = (runId: string) => h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId)).orderBy(asc(stateSnapshots.version));
-
-/** The provider server's accounting: o200k tokens of each turn's text + 4 per turn. */
-const tok = (s: string) => countTokens(s, "gpt-4o");
-const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
-const price = (model: string, inTok: number, outTok: number) => costOf({ inputTokens: inTok, outputTokens: outTok, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, cataloguePrice(model, "openai")!.rates);
 
 describe("Vercel AI SDK adapter", () => {
   const ask = 'call tool weather with {"city":"Paris"}';
@@ -61,8 +38,8 @@ describe("Vercel AI SDK adapter", () => {
   it("runs a generateText tool loop as governed, durable steps with the provider's tokens and exact costs", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
-    const runId = await start("test/ai-sdk.call");
-    const run = await finished(runId);
+    const runId = await h.start("test/ai-sdk.call");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     expect(run.output).toEqual({
@@ -79,20 +56,20 @@ describe("Vercel AI SDK adapter", () => {
     // The provider saw each call once (first a tool call, then the answer); the tool ran once.
     expect(providers.requests.slice(before).map((r) => [r.api, r.toolCall ?? null])).toEqual([["openai.chat", "weather"], ["openai.chat", null]]);
     expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Paris"]);
-    expect(await stepsOf(runId)).toEqual(["after", "ai-sdk:gpt-4o-mini:1", "ai-sdk:gpt-4o-mini:2", "checkpoint:ai-sdk.turn:v1", "checkpoint:ai-sdk.turn:v2", "tool:weather:1"].map((s) => `${s}=completed`));
+    expect(await h.stepsOf(runId)).toEqual(["after", "ai-sdk:gpt-4o-mini:1", "ai-sdk:gpt-4o-mini:2", "checkpoint:ai-sdk.turn:v1", "checkpoint:ai-sdk.turn:v2", "tool:weather:1"].map((s) => `${s}=completed`));
 
     const expected = [
       { step: "ai-sdk:gpt-4o-mini:1", in: turns("Use the tool.", ask), out: tok(callArgs) },
       { step: "ai-sdk:gpt-4o-mini:2", in: turns("Use the tool.", ask, callArgs, "sunny in Paris"), out: tok("Tool result: sunny in Paris") },
     ];
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     expect(calls.map((c) => ({ step: c.stepId, provider: c.provider, model: c.model, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
       expected.map((e) => ({ step: e.step, provider: "openai", model: "gpt-4o-mini", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-ai-sdk-call" })),
     );
     expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => price("gpt-4o-mini", e.in, e.out)));
 
     // One checkpoint per model turn, with what the AI SDK itself read from the provider.
-    const cps = await checkpointsOf(runId);
+    const cps = await h.checkpointsOf(runId);
     expect(cps.map((c) => [c.name, c.version, (c.state as { finishReason: string }).finishReason, (c.state as { usage: unknown }).usage])).toEqual([
       ["ai-sdk.turn", 1, "tool-calls", { inputTokens: expected[0]!.in, outputTokens: expected[0]!.out }],
       ["ai-sdk.turn", 2, "stop", { inputTokens: expected[1]!.in, outputTokens: expected[1]!.out }],
@@ -102,8 +79,8 @@ describe("Vercel AI SDK adapter", () => {
   it("streams a ToolLoopAgent (Responses API) and a streamText call; a retry after a crash replays them without calling or paying again", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
-    const runId = await start("test/ai-sdk.stream");
-    const run = await finished(runId);
+    const runId = await h.start("test/ai-sdk.stream");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     const oslo = 'call tool weather with {"city":"Oslo"}';
@@ -133,20 +110,20 @@ describe("Vercel AI SDK adapter", () => {
       ["openai.chat", true, null],
     ]);
     expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Oslo"]);
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     expect(calls.map((c) => ({ step: c.stepId, model: c.model, agent: c.agent, status: c.status, in: c.inputTokens, out: c.outputTokens, cost: c.costNano }))).toEqual(
       expected.map((e) => ({ step: e.step, model: e.model, agent: e.agent, status: "ok", in: e.in, out: e.out, cost: price(e.model, e.in, e.out) })),
     );
   }, 90_000);
 
   it("a stream the caller cuts short is cut upstream and still settles (no usage report: charged the reserved estimate)", async () => {
-    const runId = await start("test/ai-sdk.cancel");
-    const run = await finished(runId);
+    const runId = await h.start("test/ai-sdk.cancel");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.output).toEqual({ seen: ["stream-start", "response-metadata", "text-start", "text-delta"] });
     expect(slow.requests.map((r) => [r.api, r.stream])).toEqual([["openai.chat", true]]);
-    expect(await stepsOf(runId)).toEqual(["ai-sdk:gpt-4o-mini:1=completed"]);
-    const [call, ...more] = await callsOf(runId);
+    expect(await h.stepsOf(runId)).toEqual(["ai-sdk:gpt-4o-mini:1=completed"]);
+    const [call, ...more] = await h.callsOf(runId);
     expect(more).toEqual([]);
     expect(call).toMatchObject({ stepId: "ai-sdk:gpt-4o-mini:1", status: "ok", inputTokens: 0, outputTokens: 0 });
     expect(call!.error).toMatch(/usage unreadable, charged the estimate/);
@@ -157,16 +134,8 @@ describe("Vercel AI SDK adapter", () => {
   }, 60_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
-    const before = providers.requests.length;
-    const toolsBefore = fns.toolRuns.length;
     // 1,000 nano-dollars: below the worst case of 200 output tokens of gpt-4o-mini (120,000).
-    const runId = await start("test/ai-sdk.call", { budgetNano: "1000" });
-    const run = await finished(runId);
-    expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/budget/i);
-    expect(providers.requests.length).toBe(before);
-    expect(fns.toolRuns.length).toBe(toolsBefore);
-    expect(await callsOf(runId)).toEqual([]);
+    await expectBudgetRefusal(h, providers, "test/ai-sdk.call", fns.toolRuns);
   }, 60_000);
 
   it("detects AI SDK agents and calls by shape and names what it cannot run", async () => {

@@ -1,11 +1,6 @@
-import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
-import { costOf } from "@/server/governance";
-import { countTokens } from "@/server/governance/estimate/tokens";
-import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import type { RunsHarness } from "@/server/runs/testing/runs-harness";
+import { expectBudgetRefusal, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The LangGraph.js adapter on real parts: real `@langchain/langgraph` graphs with
@@ -15,7 +10,7 @@ import type { RunsHarness } from "@/server/runs/testing/runs-harness";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: RunsHarness;
+let h: AdapterHarness;
 let providers: ProviderServer;
 let fns: typeof import("./testing/langgraph-functions");
 
@@ -23,32 +18,12 @@ beforeAll(async () => {
   providers = await startProviderServer();
   fns = await import("./testing/langgraph-functions");
   fns.langGraphProvider.baseURL = providers.openaiBaseUrl;
-  const { startRunsHarness } = await import("@/server/runs/testing/runs-harness");
-  h = await startRunsHarness({ extraFunctions: fns.langGraphTestFunctions });
+  h = await startAdapterHarness(fns.langGraphTestFunctions);
 });
 afterAll(async () => {
   await h?.close();
   await providers?.close();
 });
-
-async function start(name: string, envelope: Record<string, unknown> = {}): Promise<string> {
-  const { inngest } = await import("@/inngest/client");
-  const { ids } = await inngest.send({ name, data: { _wflo: envelope } });
-  return (await h.runFor(ids[0]!)).id;
-}
-const finished = (runId: string) =>
-  h.until(`run ${runId} to finish`, async () => {
-    const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
-    return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-  }, 60_000);
-const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
-const stepsOf = async (runId: string) => (await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId))).map((s) => `${s.id}=${s.status}`).sort();
-const checkpointsOf = (runId: string) => h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId)).orderBy(asc(stateSnapshots.version));
-
-/** The provider server's accounting: o200k tokens of each turn's text + 4 per turn. */
-const tok = (s: string) => countTokens(s, "gpt-4o");
-const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
-const price = (model: string, inTok: number, outTok: number) => costOf({ inputTokens: inTok, outputTokens: outTok, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, cataloguePrice(model, "openai")!.rates);
 
 describe("LangGraph adapter", () => {
   const ask = 'call tool weather with {"city":"Paris"}';
@@ -58,8 +33,8 @@ describe("LangGraph adapter", () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
     fns.crashOnce.armed = true;
-    const runId = await start("test/langgraph.agent");
-    const run = await finished(runId);
+    const runId = await h.start("test/langgraph.agent");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     const out = run.output as { out: { messages: { type: string; content: string; tool_calls?: unknown[] }[] }; after: string };
@@ -74,20 +49,20 @@ describe("LangGraph adapter", () => {
     // finished model call was not made again (two provider requests in all).
     expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Paris", "Paris"]);
     expect(providers.requests.slice(before).map((r) => [r.api, r.toolCall ?? null])).toEqual([["openai.chat", "weather"], ["openai.chat", null]]);
-    expect(await stepsOf(runId)).toEqual(["after", ...[1, 2, 3].map((v) => `checkpoint:langgraph.node:v${v}`), "langgraph:1", "langgraph:2", "langgraph:3"].map((s) => `${s}=completed`));
+    expect(await h.stepsOf(runId)).toEqual(["after", ...[1, 2, 3].map((v) => `checkpoint:langgraph.node:v${v}`), "langgraph:1", "langgraph:2", "langgraph:3"].map((s) => `${s}=completed`));
 
     const expected = [
       { step: "langgraph:1:gpt-4o-mini:1", in: turns(ask), out: tok(callArgs) },
       { step: "langgraph:3:gpt-4o-mini:1", in: turns(ask, callArgs, "sunny in Paris"), out: tok("Tool result: sunny in Paris") },
     ];
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     expect(calls.map((c) => ({ step: c.stepId, provider: c.provider, model: c.model, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
       expected.map((e) => ({ step: e.step, provider: "openai", model: "gpt-4o-mini", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-langgraph-agent" })),
     );
     expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => price("gpt-4o-mini", e.in, e.out)));
 
     // One checkpoint per node run, with the node's update.
-    const cps = await checkpointsOf(runId);
+    const cps = await h.checkpointsOf(runId);
     expect(cps.map((c) => [c.name, c.version, (c.state as { node: string }).node, (c.state as { superstep: number }).superstep])).toEqual([
       ["langgraph.node", 1, "agent", 1],
       ["langgraph.node", 2, "tools", 2],
@@ -98,8 +73,8 @@ describe("LangGraph adapter", () => {
 
   it("stream mode streams the model call from the provider and returns every node's update", async () => {
     const before = providers.requests.length;
-    const runId = await start("test/langgraph.stream");
-    const run = await finished(runId);
+    const runId = await h.start("test/langgraph.stream");
+    const run = await h.finished(runId);
     expect(run.error).toBeNull();
     const reply = "Reply from gpt-4o: Stream a haiku.";
     expect(run.output).toEqual({
@@ -107,23 +82,15 @@ describe("LangGraph adapter", () => {
       updates: [{ node: "chat", update: { messages: [{ type: "AIMessage", content: reply }] } }],
     });
     expect(providers.requests.slice(before)).toEqual([{ api: "openai.chat", model: "gpt-4o", stream: true }]);
-    const calls = await callsOf(runId);
+    const calls = await h.callsOf(runId);
     const inTok = turns("Stream a haiku.");
     expect(calls.map((c) => [c.stepId, c.status, c.inputTokens, c.outputTokens, c.costNano])).toEqual([["langgraph:1:gpt-4o:1", "ok", inTok, tok(reply), price("gpt-4o", inTok, tok(reply))]]);
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
-    const before = providers.requests.length;
-    const toolsBefore = fns.toolRuns.length;
     // 1,000 nano-dollars: below the worst case of 200 output tokens of gpt-4o-mini (120,000).
-    const runId = await start("test/langgraph.agent", { budgetNano: "1000" });
-    const run = await finished(runId);
-    expect(run.status).toBe("failed");
+    const run = await expectBudgetRefusal(h, providers, "test/langgraph.agent", fns.toolRuns);
     expect(run.attempts).toBe(1);
-    expect(run.error?.message).toMatch(/budget/i);
-    expect(providers.requests.length).toBe(before);
-    expect(fns.toolRuns.length).toBe(toolsBefore);
-    expect(await callsOf(runId)).toEqual([]);
   }, 60_000);
 
   it("detects compiled graphs by shape and names what it cannot run", async () => {
@@ -149,13 +116,13 @@ describe("WfloCallbackHandler on its own (plain LangChain, no workflow)", () => 
     expect(res.content).toBe("Reply from gpt-4o-mini: Hello there.");
     const inTok = turns("Hello there.");
     const outTok = tok("Reply from gpt-4o-mini: Hello there.");
-    expect((await callsOf(runId)).map((c) => [c.stepId, c.workflow, c.inputTokens, c.outputTokens, c.costNano])).toEqual([["chain:gpt-4o-mini:1", "plain-langchain", inTok, outTok, price("gpt-4o-mini", inTok, outTok)]]);
+    expect((await h.callsOf(runId)).map((c) => [c.stepId, c.workflow, c.inputTokens, c.outputTokens, c.costNano])).toEqual([["chain:gpt-4o-mini:1", "plain-langchain", inTok, outTok, price("gpt-4o-mini", inTok, outTok)]]);
 
     // What is left of 200,000 nano cannot hold a worst case of 1,000 output tokens (600,000).
     const before = providers.requests.length;
     const big = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "sk-test", configuration: { baseURL: providers.openaiBaseUrl }, maxTokens: 1000, maxRetries: 0 });
     await expect(big.invoke("More.", { callbacks: [handler] })).rejects.toBeInstanceOf(BudgetExceededError);
     expect(providers.requests.length).toBe(before);
-    expect(await callsOf(runId)).toHaveLength(1);
+    expect(await h.callsOf(runId)).toHaveLength(1);
   });
 });

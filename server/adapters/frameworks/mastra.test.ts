@@ -1,10 +1,6 @@
-import { and, asc, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runSteps, stateSnapshots } from "@/db/schema";
-import { costOf } from "@/server/governance";
-import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The Mastra adapter on real parts: a real `@mastra/core` Agent with an AI SDK OpenAI model and
@@ -48,11 +44,9 @@ describe("Mastra adapter", () => {
     ]);
     expect(fns.mastraToolRuns).toEqual(["MVCC"]);
 
-    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
-    expect(steps.map((s) => s.id).sort()).toEqual(["after", "checkpoint:mastra.step:v1", "checkpoint:mastra.step:v2", "mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2", "tool:lookup:1"]);
-    expect(steps.every((s) => s.status === "completed")).toBe(true);
+    expect(await h.stepsOf(runId)).toEqual(["after", "checkpoint:mastra.step:v1", "checkpoint:mastra.step:v2", "mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2", "tool:lookup:1"].map((s) => `${s}=completed`));
 
-    const cps = await h.fresh.db.select().from(stateSnapshots).where(and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, "mastra%"))).orderBy(asc(stateSnapshots.version));
+    const cps = await h.checkpointsOf(runId, "mastra");
     type Cp = { agent: string; finishReason: string; usage: { inputTokens: number; outputTokens: number } };
     expect(cps.map((c) => [c.version, (c.state as Cp).agent, (c.state as Cp).finishReason])).toEqual([
       [1, "Glossary", "tool-calls"],
@@ -67,31 +61,15 @@ describe("Mastra adapter", () => {
     // The provider server's accounting for the first call, exactly; every call = what Mastra itself read from the provider.
     expect(calls[0]).toMatchObject({ inputTokens: turns("Look terms up with the tool.", 'call tool lookup with {"term":"MVCC"}'), outputTokens: tok('lookup{"term":"MVCC"}') });
     expect(calls.map((c) => ({ inputTokens: c.inputTokens, outputTokens: c.outputTokens }))).toEqual(cps.map((c) => (c.state as Cp).usage));
-    const rates = cataloguePrice("gpt-4o-mini", "openai")!.rates;
-    expect(calls.map((c) => c.costNano)).toEqual(calls.map((c) => costOf({ inputTokens: c.inputTokens, outputTokens: c.outputTokens, ...NO_CACHE_OR_REASONING }, rates)));
+    expect(calls.map((c) => c.costNano)).toEqual(calls.map((c) => price("gpt-4o-mini", c.inputTokens, c.outputTokens)));
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
-    const before = providers.requests.length;
-    const toolsBefore = fns.mastraToolRuns.length;
-    const runId = await h.start("test/mastra", { budgetNano: "1000" });
-    const run = await h.finished(runId);
-    expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/budget/i);
-    expect(providers.requests.length).toBe(before);
-    expect(fns.mastraToolRuns.length).toBe(toolsBefore);
-    expect(await h.callsOf(runId)).toEqual([]);
+    await expectBudgetRefusal(h, providers, "test/mastra", fns.mastraToolRuns);
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
-    const before = providers.requests.length;
-    const runId = await h.start("test/mastra.retry");
-    const run = await h.finished(runId);
-    expect(run.status).toBe("completed");
-    expect(run.attempts).toBe(2);
-    expect(providers.requests.length - before).toBe(2);
-    expect(fns.mastraToolRuns.filter((t) => t === "WAL")).toEqual(["WAL"]);
-    expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"]);
+    await expectReplayedAfterCrash(h, providers, "test/mastra.retry", { toolRuns: fns.mastraToolRuns, toolInput: "WAL", stepIds: ["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"] });
   }, 60_000);
 
   it("refuses an agent with sub-agents (their calls would not be governed) before any call", async () => {

@@ -1,10 +1,6 @@
-import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runSteps, stateSnapshots } from "@/db/schema";
-import { costOf } from "@/server/governance";
-import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { NO_CACHE_OR_REASONING, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
 
 /**
  * The OpenAI Agents SDK adapter on real parts: real `@openai/agents` agents (a tool round trip
@@ -53,14 +49,12 @@ describe("OpenAI Agents SDK adapter", () => {
     // Tracing is off for adapter runs: the SDK started no trace or span, so its exporter to OpenAI has nothing to send.
     expect(fns.tracedEvents).toEqual([]);
 
-    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
-    expect(steps.map((s) => s.id).sort()).toEqual(
-      ["after", "llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2", "llm:gpt-4o-mini:3", "llm:gpt-4o-mini:4", "tool:get_weather:1", ...[1, 2, 3, 4].map((v) => `checkpoint:openai-agents.turn:v${v}`)].sort(),
+    expect(await h.stepsOf(runId)).toEqual(
+      ["after", "llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2", "llm:gpt-4o-mini:3", "llm:gpt-4o-mini:4", "tool:get_weather:1", ...[1, 2, 3, 4].map((v) => `checkpoint:openai-agents.turn:v${v}`)].sort().map((s) => `${s}=completed`),
     );
-    expect(steps.every((s) => s.status === "completed")).toBe(true);
 
     // One checkpoint per agent turn: who answered; the handoff shows as the transfer call.
-    const cps = await h.fresh.db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId)).orderBy(asc(stateSnapshots.version));
+    const cps = await h.checkpointsOf(runId);
     expect(cps.map((c) => [c.name, c.version, (c.state as { agent: string }).agent])).toEqual([
       ["openai-agents.turn", 1, "Weather desk"],
       ["openai-agents.turn", 2, "Weather desk"],
@@ -85,22 +79,13 @@ describe("OpenAI Agents SDK adapter", () => {
     expect(calls.map((c) => ({ step: c.stepId, agent: c.agent, provider: c.provider, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
       expected.map((e) => ({ step: e.step, agent: e.agent, provider: "openai", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-openai-agents" })),
     );
-    const rates = cataloguePrice("gpt-4o-mini", "openai")!.rates;
-    expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => costOf({ inputTokens: e.in, outputTokens: e.out, ...NO_CACHE_OR_REASONING }, rates)));
+    expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => price("gpt-4o-mini", e.in, e.out)));
     // The same tokens the Agents SDK itself read from the provider's answers (kept in the checkpoints).
     expect(cps.map((c) => (c.state as { usage: { inputTokens: number; outputTokens: number } }).usage)).toEqual(expected.map((e) => ({ inputTokens: e.in, outputTokens: e.out })));
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
-    const before = providers.requests.length;
-    const toolsBefore = fns.toolRuns.length;
-    const runId = await h.start("test/openai-agents", { budgetNano: "1000" });
-    const run = await h.finished(runId);
-    expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/budget/i);
-    expect(providers.requests.length).toBe(before);
-    expect(fns.toolRuns.length).toBe(toolsBefore);
-    expect(await h.callsOf(runId)).toEqual([]);
+    await expectBudgetRefusal(h, providers, "test/openai-agents", fns.toolRuns);
   }, 60_000);
 
   it("an agent used as a tool runs its nested run under the same governance", async () => {
@@ -121,15 +106,8 @@ describe("OpenAI Agents SDK adapter", () => {
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
-    const before = providers.requests.length;
-    const runId = await h.start("test/openai-agents.retry");
-    const run = await h.finished(runId);
-    expect(run.status).toBe("completed");
-    expect(run.attempts).toBe(2);
+    const run = await expectReplayedAfterCrash(h, providers, "test/openai-agents.retry", { toolRuns: fns.toolRuns, toolInput: "Oslo", stepIds: ["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"] });
     expect(run.output).toEqual({ finalOutput: "Tool result: sunny in Oslo", lastAgent: "Weather desk" });
-    expect(providers.requests.length - before).toBe(2);
-    expect(fns.toolRuns.filter((c) => c === "Oslo")).toEqual(["Oslo"]);
-    expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"]);
   }, 60_000);
 
   it("detects Agents SDK agents by shape and names what it cannot run", async () => {

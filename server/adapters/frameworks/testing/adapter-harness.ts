@@ -1,18 +1,26 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, like, and } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
-import { llmCalls, runs } from "@/db/schema";
+import { expect } from "vitest";
+import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
+import { costOf } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
+import { cataloguePrice } from "@/server/governance/pricing/catalogue";
+import type { ProviderServer } from "@/server/governance/testing/provider-server";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 
 /**
  * What a framework adapter test needs on top of the runs harness: start a test workflow by
- * event (with wflo's envelope, e.g. `{ budgetNano }`), wait for it to end, read its LLM calls.
- * Import it after `claimEnginePort()` (inside beforeAll), like the runs harness.
+ * event (with wflo's envelope, e.g. `{ budgetNano }`), wait for it to end, read its LLM calls,
+ * steps and checkpoints. Import it after `claimEnginePort()` (inside beforeAll), like the runs harness.
  */
 export type AdapterHarness = RunsHarness & {
   start(event: string, envelope?: Record<string, unknown>): Promise<string>;
   finished(runId: string): Promise<typeof runs.$inferSelect>;
   callsOf(runId: string): Promise<(typeof llmCalls.$inferSelect)[]>;
+  /** The run's steps as sorted `stepId=status` strings. */
+  stepsOf(runId: string): Promise<string[]>;
+  /** The run's checkpoints, oldest version first; only those whose name starts with `namePrefix` if given. */
+  checkpointsOf(runId: string, namePrefix?: string): Promise<(typeof stateSnapshots.$inferSelect)[]>;
 };
 
 export async function startAdapterHarness(functions: readonly InngestFunction.Any[]): Promise<AdapterHarness> {
@@ -29,6 +37,14 @@ export async function startAdapterHarness(functions: readonly InngestFunction.An
         return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
       }),
     callsOf: (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt)),
+    stepsOf: async (runId: string) =>
+      (await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId))).map((s) => `${s.id}=${s.status}`).sort(),
+    checkpointsOf: (runId: string, namePrefix?: string) =>
+      h.fresh.db
+        .select()
+        .from(stateSnapshots)
+        .where(namePrefix === undefined ? eq(stateSnapshots.runId, runId) : and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, `${namePrefix}%`)))
+        .orderBy(asc(stateSnapshots.version)),
   });
 }
 
@@ -37,3 +53,46 @@ export const tok = (s: string) => countTokens(s, "gpt-4o");
 export const turns = (...texts: string[]) => texts.reduce((n, t) => n + tok(t) + 4, 0);
 /** The usage fields a text-only call leaves at zero, for `costOf`. */
 export const NO_CACHE_OR_REASONING = { cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+/** The exact catalogue cost (nano-dollars) of a text-only call. */
+export const price = (model: string, inputTokens: number, outputTokens: number, provider = "openai") =>
+  costOf({ inputTokens, outputTokens, ...NO_CACHE_OR_REASONING }, cataloguePrice(model, provider)!.rates);
+
+/**
+ * The budget test every adapter shares: `event` started with a 1,000 nano-dollar run budget
+ * (below any model call's worst case) fails for the budget before the provider sees a request,
+ * runs no tool (`toolRuns`: the test functions' record of tool calls) and records no call.
+ */
+export async function expectBudgetRefusal(h: AdapterHarness, providers: ProviderServer, event: string, toolRuns: readonly unknown[]): Promise<typeof runs.$inferSelect> {
+  const before = providers.requests.length;
+  const toolsBefore = toolRuns.length;
+  const runId = await h.start(event, { budgetNano: "1000" });
+  const run = await h.finished(runId);
+  expect(run.status).toBe("failed");
+  expect(run.error?.message).toMatch(/budget/i);
+  expect(providers.requests.length).toBe(before);
+  expect(toolRuns.length).toBe(toolsBefore);
+  expect(await h.callsOf(runId)).toEqual([]);
+  return run;
+}
+
+/**
+ * The crash-retry test the agent adapters share: `event`'s workflow crashes once after its
+ * first agent finished, and the retry (attempt 2) replays that agent from its memoised steps.
+ * Two provider requests in all, the tool ran once with `toolInput`, the calls recorded are `stepIds`.
+ */
+export async function expectReplayedAfterCrash(
+  h: AdapterHarness,
+  providers: ProviderServer,
+  event: string,
+  expected: { toolRuns: readonly unknown[]; toolInput: string; stepIds: string[] },
+): Promise<typeof runs.$inferSelect> {
+  const before = providers.requests.length;
+  const runId = await h.start(event);
+  const run = await h.finished(runId);
+  expect(run.status).toBe("completed");
+  expect(run.attempts).toBe(2);
+  expect(providers.requests.length - before).toBe(2);
+  expect(expected.toolRuns.filter((t) => t === expected.toolInput)).toEqual([expected.toolInput]);
+  expect((await h.callsOf(runId)).map((c) => c.stepId)).toEqual(expected.stepIds);
+  return run;
+}
