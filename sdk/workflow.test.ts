@@ -3,13 +3,11 @@ import path from "node:path";
 import { promisify } from "node:util";
 import OpenAI from "openai";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runs, stateSnapshots } from "@/db/schema";
-import type { FreshDb } from "@/db/testing/fresh-db";
 import { BudgetExceededError as GovernanceBudgetExceededError } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
-import type { ProviderServer } from "@/server/governance/testing/provider-server";
-import { startEngineOnly, type EngineOnly } from "./testing/engine-only";
+import { engineOnlyForSuite } from "./testing/engine-only";
 import { getRun } from "@/server/runs/service";
 import {
   BudgetExceededError,
@@ -32,18 +30,7 @@ import {
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let env: EngineOnly;
-let fresh: FreshDb;
-let providers: ProviderServer;
-let callsOf: EngineOnly["callsOf"];
-
-beforeAll(async () => {
-  env = await startEngineOnly();
-  ({ fresh, providers, callsOf } = env);
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = engineOnlyForSuite();
 
 const MODEL = "gpt-4o-mini";
 const tok = (s: string) => countTokens(s, "gpt-4o");
@@ -55,7 +42,7 @@ const costOf = (prompt: string) => BigInt(usageOf(prompt).in * 150 + usageOf(pro
 const sentPrompts: string[] = [];
 
 function agentParts(counters: { research: number } = { research: 0 }) {
-  const openai = new OpenAI({ apiKey: "sk-test-sdk", baseURL: providers.openaiBaseUrl, maxRetries: 0 });
+  const openai = new OpenAI({ apiKey: "sk-test-sdk", baseURL: env.providers.openaiBaseUrl, maxRetries: 0 });
   const ask = trackLlmCall({ model: MODEL, maxOutputTokens: 200 }, async (prompt: string) => {
     sentPrompts.push(prompt);
     return openai.chat.completions.create({ model: MODEL, max_tokens: 200, messages: [{ role: "user", content: prompt }] });
@@ -72,7 +59,7 @@ function agentParts(counters: { research: number } = { research: 0 }) {
   return { ask, research, summarise, counters };
 }
 
-const eventCount = async () => (await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`))[0]?.n ?? 0;
+const eventCount = async () => (await env.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`))[0]?.n ?? 0;
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -108,17 +95,17 @@ describe("WfloWorkflow.execute with a function target", () => {
     const runId = workflow.executionId!;
     expect(runId).toEqual(expect.any(String));
     // The control panel's own view of the run.
-    const page = await getRun(fresh.db, runId);
+    const page = await getRun(env.fresh.db, runId);
     expect(page.run).toMatchObject({ workflowId: "sdk-research", status: "completed", input: { topic: "MVCC" }, output: result });
     expect(page.steps.map((s) => s.stepId).sort()).toEqual(
       ["checkpoint:counted:v1", "checkpoint:research_complete:v1", "checkpoint:summary_complete:v1", "research_complete", "summary_complete"].sort(),
     );
     expect(page.steps.every((s) => s.status === "completed")).toBe(true);
-    const snaps = await fresh.db.select({ name: stateSnapshots.name, version: stateSnapshots.version, state: stateSnapshots.state }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId));
+    const snaps = await env.fresh.db.select({ name: stateSnapshots.name, version: stateSnapshots.version, state: stateSnapshots.state }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId));
     expect(snaps).toHaveLength(3);
 
     // Recorded LLM calls: tokens the provider reported, catalogue cost, under the checkpoint that made them.
-    const calls = await callsOf(runId);
+    const calls = await env.callsOf(runId);
     expect(calls.map((c) => ({ step: c.stepId, model: c.model, status: c.status, in: c.inputTokens, out: c.outputTokens, cost: c.costNano, workflow: c.workflow }))).toEqual([
       { step: "checkpoint:research_complete:1/track:gpt-4o-mini:1", model: MODEL, status: "ok", in: usageOf("Research MVCC").in, out: usageOf("Research MVCC").out, cost: costOf("Research MVCC"), workflow: "sdk-research" },
       { step: "checkpoint:summary_complete:1/track:gpt-4o-mini:1", model: MODEL, status: "ok", in: usageOf(`Summarise ${notes}`).in, out: usageOf(`Summarise ${notes}`).out, cost: costOf(`Summarise ${notes}`), workflow: "sdk-research" },
@@ -150,7 +137,7 @@ describe("WfloWorkflow.execute with a function target", () => {
       return [a.choices[0]?.message.content, b.choices[0]?.message.content];
     }, { q: "Define WAL" });
     expect(out).toEqual([`Reply from ${MODEL}: Define WAL`, `Reply from ${MODEL}: Define WAL again`]);
-    const calls = await callsOf(workflow.executionId!);
+    const calls = await env.callsOf(workflow.executionId!);
     expect(calls.map((c) => [c.stepId, c.costNano])).toEqual([
       ["track:gpt-4o-mini:1", costOf("Define WAL")],
       ["track:gpt-4o-mini:2", costOf("Define WAL again")],
@@ -164,13 +151,13 @@ describe("WfloWorkflow.execute with a framework target", () => {
   it("runs an AI SDK ToolLoopAgent through its adapter: governed model calls, turn checkpoints, cost breakdown", async () => {
     const { createOpenAI } = await import("@ai-sdk/openai");
     const { ToolLoopAgent } = await import("ai");
-    const agent = new ToolLoopAgent({ model: createOpenAI({ apiKey: "sk-test-sdk", baseURL: providers.openaiBaseUrl }).chat(MODEL), instructions: "Be brief.", maxOutputTokens: 100 });
+    const agent = new ToolLoopAgent({ model: createOpenAI({ apiKey: "sk-test-sdk", baseURL: env.providers.openaiBaseUrl }).chat(MODEL), instructions: "Be brief.", maxOutputTokens: 100 });
     const workflow = new WfloWorkflow({ name: "sdk-ai-sdk", budgetUsd: 1 });
-    const requests = providers.requests.length;
+    const requests = env.providers.requests.length;
     const out = await workflow.execute(agent, { prompt: "Define MVCC." });
     expect(out).toMatchObject({ text: `Reply from ${MODEL}: Define MVCC.`, finishReason: "stop" });
-    expect(providers.requests.length).toBe(requests + 1);
-    const calls = await callsOf(workflow.executionId!);
+    expect(env.providers.requests.length).toBe(requests + 1);
+    const calls = await env.callsOf(workflow.executionId!);
     expect(calls.map((c) => [c.stepId, c.model, c.status])).toEqual([[`ai-sdk:${MODEL}:1`, MODEL, "ok"]]);
     const b = await workflow.getCostBreakdown();
     expect(b.totalNano).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
@@ -181,7 +168,7 @@ describe("WfloWorkflow.execute with a framework target", () => {
 
 describe("budgets", () => {
   it("stops the run before the call it cannot afford: execute rejects with BudgetExceededError (spentUsd, budgetUsd) and the provider sees nothing more", async () => {
-    const openai = new OpenAI({ apiKey: "sk-test-sdk", baseURL: providers.openaiBaseUrl, maxRetries: 0 });
+    const openai = new OpenAI({ apiKey: "sk-test-sdk", baseURL: env.providers.openaiBaseUrl, maxRetries: 0 });
     const small = trackLlmCall({ model: MODEL, maxOutputTokens: 50 }, (p: string) => {
       sentPrompts.push(p);
       return openai.chat.completions.create({ model: MODEL, max_tokens: 50, messages: [{ role: "user", content: p }] });
@@ -209,8 +196,8 @@ describe("budgets", () => {
     expect(be.spentNano + be.requestedNano).toBeGreaterThan(be.limitNano);
     expect(be.stepId).toBe("track:gpt-4o-mini:2");
     expect(sentPrompts.slice(before)).toEqual(["Short question"]);
-    expect((await callsOf(workflow.executionId!)).map((c) => c.stepId)).toEqual(["track:gpt-4o-mini:1"]);
-    const [run] = await fresh.db.select().from(runs).where(eq(runs.id, workflow.executionId!));
+    expect((await env.callsOf(workflow.executionId!)).map((c) => c.stepId)).toEqual(["track:gpt-4o-mini:1"]);
+    const [run] = await env.fresh.db.select().from(runs).where(eq(runs.id, workflow.executionId!));
     expect(run).toMatchObject({ status: "failed", attempts: 1 });
     expect(await workflow.getCostBreakdown()).toMatchObject({ totalNano: costOf("Short question"), budgetNano: 500_000n, exceeded: false });
   }, 60_000);
@@ -241,7 +228,7 @@ describe("durability", () => {
     expect(detached).toBeInstanceOf(ExecutionDetachedError);
     const runId = a.executionId!;
     expect(detached.message).toContain(runId);
-    expect(await fresh.db.select({ name: stateSnapshots.name }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId))).toEqual([{ name: "research_complete" }]);
+    expect(await env.fresh.db.select({ name: stateSnapshots.name }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId))).toEqual([{ name: "research_complete" }]);
 
     // A new process (a new WfloWorkflow, a new serve handler on a new port) attaches to the run.
     const b = new WfloWorkflow({ name: "sdk-resume", budgetUsd: 1, retries: 20 });
@@ -252,15 +239,15 @@ describe("durability", () => {
     // The research checkpoint's function ran once and its call was made and paid once.
     expect(parts.counters.research).toBe(1);
     expect(sentPrompts.slice(before)).toEqual(["Research vacuum", `Summarise ${notes}`]);
-    const calls = await callsOf(runId);
+    const calls = await env.callsOf(runId);
     expect(calls.map((c) => [c.stepId, c.costNano])).toEqual([
       ["checkpoint:research_complete:1/track:gpt-4o-mini:1", costOf("Research vacuum")],
       ["checkpoint:summary_complete:1/track:gpt-4o-mini:1", costOf(`Summarise ${notes}`)],
     ]);
     expect((await b.getCostBreakdown()).totalNano).toBe(costOf("Research vacuum") + costOf(`Summarise ${notes}`));
-    const [run] = await fresh.db.select().from(runs).where(eq(runs.id, runId));
+    const [run] = await env.fresh.db.select().from(runs).where(eq(runs.id, runId));
     expect(run?.status).toBe("completed");
-    expect((await fresh.db.select().from(runs).where(eq(runs.workflowId, "sdk-resume"))).length).toBe(1);
+    expect((await env.fresh.db.select().from(runs).where(eq(runs.workflowId, "sdk-resume"))).length).toBe(1);
 
     // Attaching to a finished run returns its output without running anything.
     const c = new WfloWorkflow({ name: "sdk-resume" });
@@ -284,8 +271,8 @@ describe("durability", () => {
     expect(out).toBe(`Reply from ${MODEL}: Summarise Reply from ${MODEL}: Research locks`);
     expect(parts.counters.research).toBe(1);
     expect(sentPrompts.slice(before)).toEqual(["Research locks", `Summarise Reply from ${MODEL}: Research locks`]);
-    expect(await callsOf(workflow.executionId!)).toHaveLength(2);
-    const [run] = await fresh.db.select().from(runs).where(eq(runs.id, workflow.executionId!));
+    expect(await env.callsOf(workflow.executionId!)).toHaveLength(2);
+    const [run] = await env.fresh.db.select().from(runs).where(eq(runs.id, workflow.executionId!));
     expect(run?.attempts).toBeGreaterThan(1);
   }, 60_000);
 
@@ -303,7 +290,7 @@ describe("durability", () => {
     expect(await workflow.execute(async ({ topic }: { topic: string }) => draft(topic), { topic: "indexes" })).toBe(`Reply from ${MODEL}: Draft indexes`);
     expect(attempts).toBe(2);
     expect(sentPrompts.slice(before)).toEqual(["Draft indexes"]);
-    const calls = await callsOf(workflow.executionId!);
+    const calls = await env.callsOf(workflow.executionId!);
     expect(calls.map((c) => [c.stepId, c.status, c.costNano])).toEqual([["checkpoint:draft:1/track:gpt-4o-mini:1", "ok", costOf("Draft indexes")]]);
     expect((await workflow.getCostBreakdown()).totalNano).toBe(costOf("Draft indexes"));
   }, 60_000);
@@ -382,11 +369,11 @@ describe("errors", () => {
 describe("a standalone script", () => {
   it("examples/sdk-quickstart.ts imports wflo/sdk and runs in its own process with only the database URL and the engine port", async () => {
     const { INNGEST_BASE_URL: _b, INNGEST_DEV: _d, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, ...rest } = process.env;
-    const env: NodeJS.ProcessEnv = { ...rest, NODE_ENV: "production", DATABASE_URL: fresh.url, WFLO_ENGINE_PORT: process.env.WFLO_ENGINE_PORT, OPENAI_BASE_URL: providers.openaiBaseUrl, OPENAI_API_KEY: "sk-test-script", WFLO_LOG_LEVEL: "error" };
+    const scriptEnv: NodeJS.ProcessEnv = { ...rest, NODE_ENV: "production", DATABASE_URL: env.fresh.url, WFLO_ENGINE_PORT: process.env.WFLO_ENGINE_PORT, OPENAI_BASE_URL: env.providers.openaiBaseUrl, OPENAI_API_KEY: "sk-test-script", WFLO_LOG_LEVEL: "error" };
     const root = path.resolve(import.meta.dirname, "..");
     const before = sentPrompts.length;
-    const requests = providers.requests.length;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(root, "examples", "sdk-quickstart.ts"), "B-trees"], { cwd: root, env, timeout: 90_000 });
+    const requests = env.providers.requests.length;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(root, "examples", "sdk-quickstart.ts"), "B-trees"], { cwd: root, env: scriptEnv, timeout: 90_000 });
     const runId = /^Execution: (\S+)$/m.exec(stdout)?.[1];
     expect(runId, stdout).toBeDefined();
     const facts = `Reply from ${MODEL}: List three key facts about B-trees.`;
@@ -395,10 +382,10 @@ describe("a standalone script", () => {
     expect(stdout).toContain(`Checkpoint research_complete: ${facts.slice(0, 80)}`);
     // The script's two calls, once each, recorded against its run in the panel's database.
     expect(sentPrompts.length).toBe(before);
-    expect(providers.requests.length).toBe(requests + 2);
-    const [run] = await fresh.db.select().from(runs).where(eq(runs.id, runId!));
+    expect(env.providers.requests.length).toBe(requests + 2);
+    const [run] = await env.fresh.db.select().from(runs).where(eq(runs.id, runId!));
     expect(run).toMatchObject({ workflowId: "sdk-quickstart", status: "completed" });
-    const calls = await callsOf(runId!);
+    const calls = await env.callsOf(runId!);
     expect(calls.map((c) => c.stepId)).toEqual(["checkpoint:research_complete:1/track:gpt-4o-mini:1", "checkpoint:synthesis_complete:1/track:gpt-4o-mini:1"]);
     const total = calls.reduce((t, c) => t + c.costNano, 0n);
     expect(stdout).toContain(`Total: $${(Number(total) / 1e9).toFixed(6)}`);

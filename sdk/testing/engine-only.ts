@@ -1,4 +1,5 @@
 import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll } from "vitest";
 import { closeDb } from "@/db/client";
 import { llmCalls } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
@@ -40,4 +41,19 @@ export async function startEngineOnly(): Promise<EngineOnly> {
       await fresh.drop();
     },
   };
+}
+
+/**
+ * `startEngineOnly()` for a whole test file: started in beforeAll, closed in afterAll. The
+ * returned object is filled in once beforeAll has run, so read its fields inside tests only.
+ */
+export function engineOnlyForSuite(): EngineOnly {
+  const env = {} as EngineOnly;
+  beforeAll(async () => {
+    Object.assign(env, await startEngineOnly());
+  });
+  afterAll(async () => {
+    if ("close" in env) await env.close();
+  });
+  return env;
 }

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { ProviderServer } from "@/server/governance/testing/provider-server";
-import { startEngineOnly, type EngineOnly } from "@/sdk/testing/engine-only";
+import { describe, expect, it, vi } from "vitest";
+import { engineOnlyForSuite } from "@/sdk/testing/engine-only";
 
 /**
  * The README's way in for LangGraph.js and the Vercel AI SDK: `new WfloWorkflow({ name,
@@ -10,17 +9,7 @@ import { startEngineOnly, type EngineOnly } from "@/sdk/testing/engine-only";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let env: EngineOnly;
-let providers: ProviderServer;
-let callsOf: EngineOnly["callsOf"];
-
-beforeAll(async () => {
-  env = await startEngineOnly();
-  ({ providers, callsOf } = env);
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = engineOnlyForSuite();
 
 async function targets() {
   const [{ ChatOpenAI }, { StateGraph, MessagesAnnotation, START, END }, { createOpenAI }, { ToolLoopAgent }] = await Promise.all([
@@ -29,13 +18,13 @@ async function targets() {
     import("@ai-sdk/openai"),
     import("ai"),
   ]);
-  const chat = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "sk-test-execute", configuration: { baseURL: providers.openaiBaseUrl }, maxTokens: 200, maxRetries: 0 });
+  const chat = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "sk-test-execute", configuration: { baseURL: env.providers.openaiBaseUrl }, maxTokens: 200, maxRetries: 0 });
   const graph = new StateGraph(MessagesAnnotation)
     .addNode("chat", async (s) => ({ messages: [await chat.invoke(s.messages)] }))
     .addEdge(START, "chat")
     .addEdge("chat", END)
     .compile();
-  const model = createOpenAI({ apiKey: "sk-test-execute", baseURL: providers.openaiBaseUrl }).chat("gpt-4o-mini");
+  const model = createOpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl }).chat("gpt-4o-mini");
   return {
     langgraph: { target: graph, inputs: { messages: [{ role: "user", content: "Define MVCC." }] } },
     "ai-sdk-agent": { target: new ToolLoopAgent({ model, instructions: "Be brief.", maxOutputTokens: 200 }), inputs: { prompt: "Define MVCC." } },
@@ -48,11 +37,11 @@ describe("LangGraph graphs and AI SDK agents/calls through WfloWorkflow.execute"
     const { WfloWorkflow } = await import("@/sdk");
     for (const [id, { target, inputs }] of Object.entries(await targets())) {
       const workflow = new WfloWorkflow({ name: `execute-${id}`, budgetUsd: 0.5 });
-      const before = providers.requests.length;
+      const before = env.providers.requests.length;
       const out = await workflow.execute(target, inputs);
       expect(JSON.stringify(out), id).toContain("Reply from gpt-4o-mini: Define MVCC.");
-      expect(providers.requests.length - before, id).toBe(1);
-      const calls = await callsOf(workflow.executionId!);
+      expect(env.providers.requests.length - before, id).toBe(1);
+      const calls = await env.callsOf(workflow.executionId!);
       expect(calls.map((c) => [c.model, c.status, c.priceSource]), id).toEqual([["gpt-4o-mini", "ok", "catalogue"]]);
       const b = await workflow.getCostBreakdown();
       expect(b.totalNano, id).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
@@ -63,10 +52,10 @@ describe("LangGraph graphs and AI SDK agents/calls through WfloWorkflow.execute"
     const { WfloWorkflow, BudgetExceededError } = await import("@/sdk");
     for (const [id, { target, inputs }] of Object.entries(await targets())) {
       const workflow = new WfloWorkflow({ name: `execute-small-${id}`, budgetUsd: 0.000001 });
-      const before = providers.requests.length;
+      const before = env.providers.requests.length;
       const err = await workflow.execute(target, inputs).catch((e: unknown) => e);
       expect(err, id).toBeInstanceOf(BudgetExceededError);
-      expect(providers.requests.length, id).toBe(before);
+      expect(env.providers.requests.length, id).toBe(before);
     }
   }, 120_000);
 });

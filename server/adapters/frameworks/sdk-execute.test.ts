@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { ProviderServer } from "@/server/governance/testing/provider-server";
-import { startEngineOnly, type EngineOnly } from "@/sdk/testing/engine-only";
+import { describe, expect, it, vi } from "vitest";
+import { engineOnlyForSuite } from "@/sdk/testing/engine-only";
 
 /**
  * The README's way in: `new WfloWorkflow({ name, budgetUsd }).execute(agent, { prompt })` from
@@ -11,17 +10,7 @@ import { startEngineOnly, type EngineOnly } from "@/sdk/testing/engine-only";
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let env: EngineOnly;
-let providers: ProviderServer;
-let callsOf: EngineOnly["callsOf"];
-
-beforeAll(async () => {
-  env = await startEngineOnly();
-  ({ providers, callsOf } = env);
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = engineOnlyForSuite();
 
 async function agents() {
   const [{ Agent: OpenAIAgent, setDefaultOpenAIClient }, kit, { Agent: MastraAgent }, { createOpenAI }, { default: OpenAI }] = await Promise.all([
@@ -32,12 +21,12 @@ async function agents() {
     import("openai"),
   ]);
   // The Agents SDK's own configuration (no env): the adapter governs the client it holds.
-  setDefaultOpenAIClient(new OpenAI({ apiKey: "sk-test-execute", baseURL: providers.openaiBaseUrl, maxRetries: 0 }) as never);
-  const writer = kit.createAgent({ name: "writer", system: "Be brief.", model: kit.openai({ model: "gpt-4o-mini", apiKey: "sk-test-execute", baseUrl: providers.openaiBaseUrl }) });
+  setDefaultOpenAIClient(new OpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl, maxRetries: 0 }) as never);
+  const writer = kit.createAgent({ name: "writer", system: "Be brief.", model: kit.openai({ model: "gpt-4o-mini", apiKey: "sk-test-execute", baseUrl: env.providers.openaiBaseUrl }) });
   return {
     "openai-agents": new OpenAIAgent({ name: "Assistant", instructions: "Be brief.", model: "gpt-4o-mini" }),
     agentkit: kit.createNetwork({ name: "one", agents: [writer], router: ({ callCount }) => (callCount === 0 ? writer : undefined) }),
-    mastra: new MastraAgent({ id: "assistant", name: "Assistant", instructions: "Be brief.", model: createOpenAI({ apiKey: "sk-test-execute", baseURL: providers.openaiBaseUrl }).chat("gpt-4o-mini") }),
+    mastra: new MastraAgent({ id: "assistant", name: "Assistant", instructions: "Be brief.", model: createOpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl }).chat("gpt-4o-mini") }),
   };
 }
 
@@ -48,11 +37,11 @@ describe("framework agents through WfloWorkflow.execute", () => {
     const outputs: Record<string, string> = {};
     for (const [id, agent] of Object.entries(all)) {
       const workflow = new WfloWorkflow({ name: `execute-${id}`, budgetUsd: 0.5 });
-      const before = providers.requests.length;
+      const before = env.providers.requests.length;
       const out = await workflow.execute(agent, { prompt: "Define MVCC." });
       outputs[id] = JSON.stringify(out);
-      expect(providers.requests.length - before).toBe(1);
-      const calls = await callsOf(workflow.executionId!);
+      expect(env.providers.requests.length - before).toBe(1);
+      const calls = await env.callsOf(workflow.executionId!);
       expect(calls.map((c) => [c.model, c.status, c.priceSource])).toEqual([["gpt-4o-mini", "ok", "catalogue"]]);
       const b = await workflow.getCostBreakdown();
       expect(b.totalNano).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
@@ -65,10 +54,10 @@ describe("framework agents through WfloWorkflow.execute", () => {
     const all = await agents();
     for (const [id, agent] of Object.entries(all)) {
       const workflow = new WfloWorkflow({ name: `execute-small-${id}`, budgetUsd: 0.000001 });
-      const before = providers.requests.length;
+      const before = env.providers.requests.length;
       const err = await workflow.execute(agent, { prompt: "Define MVCC." }).catch((e: unknown) => e);
       expect(err, id).toBeInstanceOf(BudgetExceededError);
-      expect(providers.requests.length, id).toBe(before);
+      expect(env.providers.requests.length, id).toBe(before);
     }
   }, 120_000);
 });
