@@ -1,8 +1,7 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runSteps } from "@/db/schema";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { expectBudgetRefusal, expectReplayedAfterCrash, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
 
 /**
  * The AgentKit adapter on real parts: a real `@inngest/agent-kit` network (an OpenAI researcher
@@ -12,19 +11,10 @@ import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarne
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: AdapterHarness;
-let providers: ProviderServer;
-let fns: typeof import("./testing/agentkit-functions");
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  fns = await import("./testing/agentkit-functions");
+const { h, providers, fns } = await openAdapterHarness(async (providers) => {
+  const fns = await import("./testing/agentkit-functions");
   Object.assign(fns.kitProviders, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl, google: providers.googleBaseUrl });
-  h = await startAdapterHarness(fns.agentKitTestFunctions);
-});
-afterAll(async () => {
-  await h?.close();
-  await providers?.close();
+  return { fns, functions: fns.agentKitTestFunctions };
 });
 
 describe("Inngest AgentKit adapter", () => {

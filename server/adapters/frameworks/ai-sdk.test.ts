@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { reservations } from "@/db/schema";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { expectBudgetRefusal, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { startProviderServer } from "@/server/governance/testing/provider-server";
+import { expectBudgetRefusal, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
 
 /**
  * The Vercel AI SDK adapter on real parts: real `ai` 6 generateText / streamText / ToolLoopAgent
@@ -12,23 +12,14 @@ import { expectBudgetRefusal, price, startAdapterHarness, tok, turns, type Adapt
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: AdapterHarness;
-let providers: ProviderServer;
-let slow: ProviderServer;
-let fns: typeof import("./testing/ai-sdk-functions");
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  slow = await startProviderServer({ streamGapMs: 100 });
-  fns = await import("./testing/ai-sdk-functions");
+// A second provider server that streams slowly, for the test that cuts a stream short.
+const slow = await startProviderServer({ streamGapMs: 100 });
+afterAll(() => slow.close());
+const { h, providers, fns } = await openAdapterHarness(async (providers) => {
+  const fns = await import("./testing/ai-sdk-functions");
   fns.aiSdkProvider.baseURL = providers.openaiBaseUrl;
   fns.aiSdkProvider.slowBaseURL = slow.openaiBaseUrl;
-  h = await startAdapterHarness(fns.aiSdkTestFunctions);
-});
-afterAll(async () => {
-  await h?.close();
-  await providers?.close();
-  await slow?.close();
+  return { fns, functions: fns.aiSdkTestFunctions };
 });
 
 describe("Vercel AI SDK adapter", () => {

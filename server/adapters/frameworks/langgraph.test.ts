@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { expectBudgetRefusal, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { describe, expect, it, vi } from "vitest";
+import { expectBudgetRefusal, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
 
 /**
  * The LangGraph.js adapter on real parts: real `@langchain/langgraph` graphs with
@@ -10,19 +9,10 @@ import { expectBudgetRefusal, price, startAdapterHarness, tok, turns, type Adapt
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: AdapterHarness;
-let providers: ProviderServer;
-let fns: typeof import("./testing/langgraph-functions");
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  fns = await import("./testing/langgraph-functions");
+const { h, providers, fns } = await openAdapterHarness(async (providers) => {
+  const fns = await import("./testing/langgraph-functions");
   fns.langGraphProvider.baseURL = providers.openaiBaseUrl;
-  h = await startAdapterHarness(fns.langGraphTestFunctions);
-});
-afterAll(async () => {
-  await h?.close();
-  await providers?.close();
+  return { fns, functions: fns.langGraphTestFunctions };
 });
 
 describe("LangGraph adapter", () => {

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { describe, expect, it, vi } from "vitest";
+import { expectBudgetRefusal, expectReplayedAfterCrash, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
 
 /**
  * The Mastra adapter on real parts: a real `@mastra/core` Agent with an AI SDK OpenAI model and
@@ -10,19 +9,10 @@ import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarne
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: AdapterHarness;
-let providers: ProviderServer;
-let fns: typeof import("./testing/mastra-functions");
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  fns = await import("./testing/mastra-functions");
+const { h, providers, fns } = await openAdapterHarness(async (providers) => {
+  const fns = await import("./testing/mastra-functions");
   fns.mastraProvider.openai = providers.openaiBaseUrl;
-  h = await startAdapterHarness(fns.mastraTestFunctions);
-});
-afterAll(async () => {
-  await h?.close();
-  await providers?.close();
+  return { fns, functions: fns.mastraTestFunctions };
 });
 
 describe("Mastra adapter", () => {

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
-import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarness, tok, turns, type AdapterHarness } from "./testing/adapter-harness";
+import { describe, expect, it, vi } from "vitest";
+import { expectBudgetRefusal, expectReplayedAfterCrash, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
 
 /**
  * The OpenAI Agents SDK adapter on real parts: real `@openai/agents` agents (a tool round trip
@@ -10,19 +9,10 @@ import { expectBudgetRefusal, expectReplayedAfterCrash, price, startAdapterHarne
  */
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
-let h: AdapterHarness;
-let providers: ProviderServer;
-let fns: typeof import("./testing/openai-agents-functions");
-
-beforeAll(async () => {
-  providers = await startProviderServer();
-  fns = await import("./testing/openai-agents-functions");
+const { h, providers, fns } = await openAdapterHarness(async (providers) => {
+  const fns = await import("./testing/openai-agents-functions");
   fns.agentsProvider.baseURL = providers.openaiBaseUrl;
-  h = await startAdapterHarness(fns.openAIAgentsTestFunctions);
-});
-afterAll(async () => {
-  await h?.close();
-  await providers?.close();
+  return { fns, functions: fns.openAIAgentsTestFunctions };
 });
 
 describe("OpenAI Agents SDK adapter", () => {

@@ -1,11 +1,11 @@
 import { asc, eq, like, and } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { llmCalls, runs, runSteps, stateSnapshots } from "@/db/schema";
 import { costOf } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { cataloguePrice } from "@/server/governance/pricing/catalogue";
-import type { ProviderServer } from "@/server/governance/testing/provider-server";
+import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 
 /**
@@ -46,6 +46,34 @@ export async function startAdapterHarness(functions: readonly InngestFunction.An
         .where(namePrefix === undefined ? eq(stateSnapshots.runId, runId) : and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, `${namePrefix}%`)))
         .orderBy(asc(stateSnapshots.version)),
   });
+}
+
+/**
+ * A framework adapter test's prologue in one call, at its top level right after claiming the
+ * engine port (like `openHarness`): starts the local provider server, lets `load` import the test
+ * functions and point them at it, starts the adapter harness with them, and closes both after the
+ * file's tests.
+ *
+ *   const { h, providers, fns } = await openAdapterHarness(async (providers) => {
+ *     const fns = await import("./testing/mastra-functions");
+ *     fns.mastraProvider.openai = providers.openaiBaseUrl;
+ *     return { fns, functions: fns.mastraTestFunctions };
+ *   });
+ */
+export async function openAdapterHarness<F>(
+  load: (providers: ProviderServer) => Promise<{ fns: F; functions: readonly InngestFunction.Any[] }>,
+): Promise<{ h: AdapterHarness; providers: ProviderServer; fns: F }> {
+  const providers = await startProviderServer();
+  afterAll(() => providers.close());
+  const { fns, functions } = await load(providers);
+  // Top-level code has no hook timeout: a harness that never comes up fails the file instead of hanging it.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the adapter test harness did not start within 90 s")), 90_000);
+  });
+  const h = await Promise.race([startAdapterHarness(functions), timeout]).finally(() => clearTimeout(timer));
+  afterAll(() => h.close());
+  return { h, providers, fns };
 }
 
 /** The local provider server's accounting: o200k tokens of a text, and of turns (+4 framing each). */
