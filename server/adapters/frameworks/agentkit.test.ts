@@ -20,10 +20,7 @@ const { h, providers, fns } = await openAdapterHarness(async (providers) => {
 describe("Inngest AgentKit adapter", () => {
   it("runs a real network with step.ai.infer governed in the app: durable steps, exact tokens and costs, a checkpoint per agent", async () => {
     const before = providers.requests.length;
-    const runId = await h.start("test/agentkit");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/agentkit");
     const out = (run.output as { out: { results: { agent: string; toolCalls: unknown[] }[]; lastAgent: string }; after: string });
     expect(out.after).toBe("done");
     expect(out.out.lastAgent).toBe("writer");
@@ -74,10 +71,7 @@ describe("Inngest AgentKit adapter", () => {
 
   it("governs the built-in routing agent's calls too (an LLM picks the next agent)", async () => {
     const before = providers.requests.length;
-    const runId = await h.start("test/agentkit.routed");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/agentkit.routed");
     const sent = providers.requests.slice(before);
     // router -> writer -> router -> writer (maxIter 2) -> router: every request a governed call.
     expect(sent.map((r) => r.toolCall ?? null)).toEqual(["select_agent", null, "select_agent", null, "select_agent"]);
@@ -90,10 +84,7 @@ describe("Inngest AgentKit adapter", () => {
 
   it("runs a single Agent (Gemini format) with its call governed and its result checkpointed", async () => {
     const before = providers.requests.length;
-    const runId = await h.start("test/agentkit.agent");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/agentkit.agent");
     expect(providers.requests.slice(before).map((r) => [r.api, r.model])).toEqual([["google.generate", "gemini-2.0-flash"]]);
     expect(JSON.stringify(run.output)).toContain("Reply from gemini-2.0-flash: Explain vacuum.");
     const [call, ...more] = await h.callsOf(runId);

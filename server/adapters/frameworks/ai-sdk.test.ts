@@ -29,10 +29,7 @@ describe("Vercel AI SDK adapter", () => {
   it("runs a generateText tool loop as governed, durable steps with the provider's tokens and exact costs", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
-    const runId = await h.start("test/ai-sdk.call");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/ai-sdk.call");
     expect(run.output).toEqual({
       generated: {
         text: "Tool result: sunny in Paris",
@@ -70,10 +67,7 @@ describe("Vercel AI SDK adapter", () => {
   it("streams a ToolLoopAgent (Responses API) and a streamText call; a retry after a crash replays them without calling or paying again", async () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
-    const runId = await h.start("test/ai-sdk.stream");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/ai-sdk.stream");
     const oslo = 'call tool weather with {"city":"Oslo"}';
     const osloArgs = 'weather{"city":"Oslo"}';
     const instr = "Forecast with the tool.";

@@ -23,10 +23,7 @@ describe("LangGraph adapter", () => {
     const before = providers.requests.length;
     const toolsBefore = fns.toolRuns.length;
     fns.crashOnce.armed = true;
-    const runId = await h.start("test/langgraph.agent");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/langgraph.agent");
     const out = run.output as { out: { messages: { type: string; content: string; tool_calls?: unknown[] }[] }; after: string };
     expect(out.after).toBe("done");
     expect(out.out.messages.map((m) => [m.type, m.content, m.tool_calls?.length ?? 0])).toEqual([

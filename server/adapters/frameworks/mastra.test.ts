@@ -18,10 +18,7 @@ const { h, providers, fns } = await openAdapterHarness(async (providers) => {
 describe("Mastra adapter", () => {
   it("runs a real Mastra agent's tool loop as governed, durable steps with exact tokens and costs and a checkpoint per step", async () => {
     const before = providers.requests.length;
-    const runId = await h.start("test/mastra");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/mastra");
     const out = run.output as { out: { text: string; steps: number }; after: string };
     expect(out.after).toBe("done");
     expect(out.out.text).toMatch(/^Tool result: .*MVCC: multi-version concurrency control/);

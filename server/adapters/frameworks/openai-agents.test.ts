@@ -18,10 +18,7 @@ const { h, providers, fns } = await openAdapterHarness(async (providers) => {
 describe("OpenAI Agents SDK adapter", () => {
   it("runs a real agent's tool loop and a handoff as governed, durable steps with exact tokens and costs", async () => {
     const before = providers.requests.length;
-    const runId = await h.start("test/openai-agents");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/openai-agents");
     expect(run.output).toEqual({
       weather: { finalOutput: "Tool result: sunny in Paris", lastAgent: "Weather desk" },
       triaged: { finalOutput: 'Tool result: {"assistant":"Weather desk"}', lastAgent: "Weather desk" },
@@ -80,10 +77,7 @@ describe("OpenAI Agents SDK adapter", () => {
 
   it("an agent used as a tool runs its nested run under the same governance", async () => {
     const before = providers.requests.length;
-    const runId = await h.start("test/openai-agents.nested");
-    const run = await h.finished(runId);
-    expect(run.error).toBeNull();
-    expect(run.status).toBe("completed");
+    const { runId, run } = await h.completed("test/openai-agents.nested");
     const sent = providers.requests.slice(before);
     const calls = await h.callsOf(runId);
     // Every request the provider saw is a governed, recorded call.

@@ -16,6 +16,8 @@ import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-h
 export type AdapterHarness = RunsHarness & {
   start(event: string, envelope?: Record<string, unknown>): Promise<string>;
   finished(runId: string): Promise<typeof runs.$inferSelect>;
+  /** Starts `event`, waits for the run to end and checks it completed without an error. */
+  completed(event: string, envelope?: Record<string, unknown>): Promise<{ runId: string; run: typeof runs.$inferSelect }>;
   callsOf(runId: string): Promise<(typeof llmCalls.$inferSelect)[]>;
   /** The run's steps as sorted `stepId=status` strings. */
   stepsOf(runId: string): Promise<string[]>;
@@ -25,7 +27,7 @@ export type AdapterHarness = RunsHarness & {
 
 export async function startAdapterHarness(functions: readonly InngestFunction.Any[]): Promise<AdapterHarness> {
   const h = await startRunsHarness({ extraFunctions: functions });
-  return Object.assign(h, {
+  const a: AdapterHarness = Object.assign(h, {
     async start(event: string, envelope: Record<string, unknown> = {}) {
       const { inngest } = await import("@/inngest/client");
       const { ids } = await inngest.send({ name: event, data: { _wflo: envelope } });
@@ -45,7 +47,15 @@ export async function startAdapterHarness(functions: readonly InngestFunction.An
         .from(stateSnapshots)
         .where(namePrefix === undefined ? eq(stateSnapshots.runId, runId) : and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, `${namePrefix}%`)))
         .orderBy(asc(stateSnapshots.version)),
+    async completed(event: string, envelope?: Record<string, unknown>) {
+      const runId = await a.start(event, envelope);
+      const run = await a.finished(runId);
+      expect(run.error).toBeNull();
+      expect(run.status).toBe("completed");
+      return { runId, run };
+    },
   });
+  return a;
 }
 
 /**
