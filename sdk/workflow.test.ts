@@ -9,6 +9,7 @@ import { BudgetExceededError as GovernanceBudgetExceededError } from "@/server/g
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { engineOnlyForSuite } from "./testing/engine-only";
 import { getRun } from "@/server/runs/service";
+import { buildSdkBundle } from "./testing/build-bundle";
 import {
   BudgetExceededError,
   ExecutionDetachedError,
@@ -368,6 +369,8 @@ describe("errors", () => {
 
 describe("a standalone script", () => {
   it("examples/sdk-quickstart.ts imports wflo/sdk and runs in its own process with only the database URL and the engine port", async () => {
+    // `wflo/sdk` is the dist bundle: build it from these sources, never test a stale one.
+    await buildSdkBundle();
     const { INNGEST_BASE_URL: _b, INNGEST_DEV: _d, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, ...rest } = process.env;
     const scriptEnv: NodeJS.ProcessEnv = { ...rest, NODE_ENV: "production", DATABASE_URL: env.fresh.url, WFLO_ENGINE_PORT: process.env.WFLO_ENGINE_PORT, OPENAI_BASE_URL: env.providers.openaiBaseUrl, OPENAI_API_KEY: "sk-test-script", WFLO_LOG_LEVEL: "error" };
     const root = path.resolve(import.meta.dirname, "..");
