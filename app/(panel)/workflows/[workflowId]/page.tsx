@@ -4,6 +4,7 @@ import { Suspense } from "react";
 import { effectiveFilters, toQueryInput } from "@/components/runs/filters";
 import { RunsTable } from "@/components/runs/runs-table";
 import { SimulatedBadge } from "@/components/runs/status-badge";
+import { SandboxPolicyCard } from "@/components/workflows/sandbox-policy-card";
 import { TriggerForm } from "@/components/workflows/trigger-form";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -11,6 +12,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { HydrateClient, prefetch, serverCaller, trpc } from "@/server/api/server";
 import { requirePageUser } from "@/server/auth/page-guard";
 import { can } from "@/server/auth/permissions";
+import { defaultPolicy } from "@/server/sandbox/policy";
 import { workflowExists } from "@/server/workflows/catalog";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
@@ -24,6 +26,8 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
   const canTrigger = can(user.role, "runs:trigger");
   const canSeeRuns = can(user.role, "runs:read");
   // Awaited so the recent runs are in the HTML, under the same input the table asks for.
+  // Awaited: the card reads it with useQuery, so the policy is in the HTML (providers are probed in the browser).
+  await prefetch(trpc.sandbox.policy.queryOptions({ workflowId: wf.id }));
   if (canSeeRuns) await prefetch(trpc.runs.list.infiniteQueryOptions(toQueryInput(effectiveFilters(await searchParams, wf.id)), { getNextPageParam: (p) => p.nextCursor }));
 
   return (
@@ -64,6 +68,9 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
             </Suspense>
           </div>
         ) : null}
+      </div>
+      <div className="mt-6">
+        <SandboxPolicyCard workflowId={wf.id} canManage={can(user.role, "settings:manage")} wfloDefaults={defaultPolicy(wf.id)} />
       </div>
     </HydrateClient>
   );
