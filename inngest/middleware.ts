@@ -13,7 +13,8 @@ import {
 import { log, withLogContext } from "@/server/log";
 import { splitEventData } from "@/server/runs/envelope";
 import { createApproval, type WfloApproval } from "@/server/approvals/gate";
-import { gateLlmCalls } from "@/server/approvals/gated-llm";
+import { gateLlmCalls, gateTrack, type LlmGate } from "@/server/approvals/gated-llm";
+import { withLlmGateScope } from "@/server/approvals/llm-gate-scope";
 import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
 import { wrapClient, type WrapOptions } from "@/server/adapters/wrap-client";
@@ -204,6 +205,20 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
   /** Set by transformFunctionInput for a forked run; its served steps load once per request. */
   private forkOf: ForkOf | undefined;
   private served: Promise<Served> | undefined;
+  /** LLM steps whose approval this request saw granted (require-approval runs only). */
+  private readonly approvedLlmSteps = new Set<string>();
+
+  /** The LLM-gate scope of a require-approval run (server/approvals/llm-gate-scope.ts), else undefined. */
+  private llmGateScope(fn: Fn | null, ctx: { runId: string; event?: { data?: unknown } }, step?: string) {
+    if (!recorded(fn) || splitEventData(ctx.event?.data).envelope.requireApproval !== true) return undefined;
+    return { runId: ctx.runId, approved: this.approvedLlmSteps, step };
+  }
+
+  /** A require-approval run's body runs in its LLM-gate scope: a call made outside a gated step is refused. */
+  async wrapFunctionHandler({ ctx, fn, next }: Middleware.WrapFunctionHandlerArgs): Promise<unknown> {
+    const scope = this.llmGateScope(fn, ctx);
+    return scope ? withLlmGateScope(scope, next) : next();
+  }
 
   transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
     const ctx = arg.ctx;
@@ -216,8 +231,12 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
     };
     const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
-    const trackLlmCall = createTrack(ctx.step, run);
-    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: gateLlmCalls(createLlm(ctx.step, run), approval, envelope.requireApproval === true), trackLlmCall, approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }), wrap: (client, opts) => wrapClient(client, { trackLlmCall }, opts) };
+    // "Require approval" gates every LLM call: wflo.llm and wflo.trackLlmCall here, and through
+    // trackLlmCall wflo.wrap, the framework adapters and the SDK; governedLlmCall refuses any
+    // other call of the run (server/approvals/llm-gate-scope.ts, scoped by the hooks below).
+    const gate: LlmGate | undefined = envelope.requireApproval === true ? { approval, approved: this.approvedLlmSteps } : undefined;
+    const trackLlmCall = gateTrack(createTrack(ctx.step, run), gate);
+    const wflo: WfloContext = { runId: ctx.runId, workflowId: run.workflowId, llm: gateLlmCalls(createLlm(ctx.step, run), gate), trackLlmCall, approval, sandbox: createSandbox(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, attempt: () => ctx.attempt ?? 0 }), wrap: (client, opts) => wrapClient(client, { trackLlmCall }, opts) };
     this.forkOf = envelope.forkOf;
     const fork = envelope.forkOf;
     const checkpoints = createCheckpoints(ctx.step, ctx.runId, fork?.checkpoint && fork.state !== undefined ? { ...fork.checkpoint, state: fork.state } : undefined);
@@ -264,7 +283,9 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     const served = await this.reused(fn);
     // `has`, not `get`: null is a legal recorded output.
     if (served?.runs.has(stepInfo.hashedId)) return served.runs.get(stepInfo.hashedId);
-    const output = await withLogContext({ runId: ctx.runId, step: stepInfo.options.id }, next);
+    const scope = this.llmGateScope(fn, ctx, stepInfo.options.id);
+    const handler = scope ? () => withLlmGateScope(scope, next) : next;
+    const output = await withLogContext({ runId: ctx.runId, step: stepInfo.options.id }, handler);
     // A step its workflow can undo is recorded inside the step, before its result is committed
     // (server/recovery/compensation.ts). A reused step is not: its effect belongs to the parent run.
     if (recorded(fn)) await recordCompensable(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, output });

@@ -2,6 +2,7 @@ import type { Database } from "@/db/client";
 import { writeAudit } from "@/server/audit/chain";
 import { kickAlertDispatch } from "./alerts/dispatcher";
 import { insertNotification } from "./alerts/notifications";
+import { assertLlmCallApproved } from "@/server/approvals/llm-gate-scope";
 import { BudgetExceededError } from "./errors";
 import type { EstimateInput } from "./estimate/estimate";
 import { callFingerprint, checkBurnRate, checkGuardsBeforeCall } from "./guards/enforce";
@@ -57,6 +58,8 @@ export async function governedLlmCall<R>(
   call: () => Promise<R>,
   opts: TrackOptions<R> = {},
 ): Promise<TrackedCall<R>> {
+  // A run started with "require approval" lets a call through only in the step its gate approved.
+  assertLlmCallApproved(ctx);
   const fingerprint = callFingerprint({ model: request.model, system: request.system, prompt: request.prompt ?? JSON.stringify(request.messages ?? []) });
   await checkGuardsBeforeCall(db, { runId: ctx.runId, stepId: ctx.stepId, workflowId: ctx.workflow, fingerprint });
   try {
