@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { approvals, llmCalls, type ApprovalRow } from "@/db/schema";
 import { startProviderServer } from "@/server/governance/testing/provider-server";
 import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
+import { aiSdkProvider, aiSdkTestFunctions } from "@/server/adapters/frameworks/testing/ai-sdk-functions";
 import { langGraphProvider, langGraphTestFunctions } from "@/server/adapters/frameworks/testing/langgraph-functions";
 import { raProvider, requireApprovalTestFunctions } from "./testing/require-approval-functions";
 
@@ -17,7 +18,8 @@ const providers = await startProviderServer();
 afterAll(() => providers.close());
 raProvider.openaiBaseUrl = providers.openaiBaseUrl;
 langGraphProvider.baseURL = providers.openaiBaseUrl;
-const { h, approver } = await openHarness(() => startRunsHarness({ extraFunctions: [...requireApprovalTestFunctions, ...langGraphTestFunctions] }), { approver: ["ann@example.com", "approver"] });
+aiSdkProvider.baseURL = providers.openaiBaseUrl;
+const { h, approver } = await openHarness(() => startRunsHarness({ extraFunctions: [...requireApprovalTestFunctions, ...langGraphTestFunctions, ...aiSdkTestFunctions] }), { approver: ["ann@example.com", "approver"] });
 
 const startGated = (name: string) => h.start(name, { envelope: { requireApproval: true } });
 const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId));
@@ -64,6 +66,28 @@ describe.each([
     expect(run.error?.message).toMatch(/rejected by ann@example.com: not now/);
     expect(providers.requests.length).toBe(before);
     expect(await callsOf(runId)).toEqual([]);
+  });
+});
+
+describe("a require-approval run through a framework adapter (AI SDK generateText with a tool)", () => {
+  it("gates each model call of the loop: the provider sees a request only after its approval", async () => {
+    const before = providers.requests.length;
+    const runId = await startGated("test/ai-sdk.call");
+    const approved: string[] = [];
+    // Call 1 asks for the tool; call 2 answers with its result: two gates, one after the other.
+    for (let n = 1; n <= 2; n++) {
+      const next = await h.until(`LLM gate ${n}`, async () => (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((a) => a.status === "pending" && !approved.includes(a.id)));
+      await h.waitingForEvent(runId);
+      expect(next.gate).toMatch(/^llm:/);
+      expect(next.payload).toMatchObject({ model: "gpt-4o-mini" });
+      expect(providers.requests.length).toBe(before + n - 1);
+      await h.as(approver).approvals.decide({ approvalId: next.id, decision: "approve" });
+      approved.push(next.id);
+    }
+    const run = await h.finished(runId);
+    expect(run.error).toBeNull();
+    expect(providers.requests.length).toBe(before + 2);
+    expect(await callsOf(runId)).toHaveLength(2);
   });
 });
 
