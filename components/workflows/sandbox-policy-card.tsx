@@ -26,6 +26,12 @@ const LIMITS: { key: LimitKey; label: string; unit: string; human: (n: number) =
   { key: "maxOutputBytes", label: "Output (stdout+stderr)", unit: "bytes", human: (n) => bytes(n) },
 ];
 
+/** "30 s" for 30000 ms; nothing when it would repeat the number and unit ("5 s" for 5 s). */
+function humanHint(l: (typeof LIMITS)[number], n: number): string | null {
+  const h = l.human(n);
+  return h === `${n} ${l.unit}` ? null : h;
+}
+
 /** Why the network row is never a toggle: the same reason `applyPolicy` refuses every grant. */
 const NETWORK_REASON =
   "No sandbox provider can enforce a host allowlist yet (that needs an egress proxy), and a grant would need an approval step, so code always runs without network.";
@@ -112,6 +118,8 @@ function FixedRules() {
   );
 }
 
+const Hint = ({ text }: { text: string | null }) => (text ? <span className="text-slate-400">({text})</span> : null);
+
 function PolicyView({ policy, providers }: { policy: Policy; providers: ProviderInfo[] | undefined }) {
   return (
     <div className="space-y-5 px-5 py-4">
@@ -146,10 +154,10 @@ function PolicyView({ policy, providers }: { policy: Policy; providers: Provider
                 <tr key={l.key} data-testid={`sandbox-limit-${l.key}`}>
                   <td className="py-1.5 pr-6">{l.label}</td>
                   <td className="py-1.5 pr-6 tabular-nums">
-                    {policy.defaults[l.key].toLocaleString("en-US")} {l.unit} <span className="text-slate-400">({l.human(policy.defaults[l.key])})</span>
+                    {policy.defaults[l.key].toLocaleString("en-US")} {l.unit} <Hint text={humanHint(l, policy.defaults[l.key])} />
                   </td>
                   <td className="py-1.5 tabular-nums">
-                    {policy.maximums[l.key].toLocaleString("en-US")} {l.unit} <span className="text-slate-400">({l.human(policy.maximums[l.key])})</span>
+                    {policy.maximums[l.key].toLocaleString("en-US")} {l.unit} <Hint text={humanHint(l, policy.maximums[l.key])} />
                   </td>
                 </tr>
               ))}
@@ -162,13 +170,16 @@ function PolicyView({ policy, providers }: { policy: Policy; providers: Provider
   );
 }
 
-function Checkbox({ label, checked, disabled, onChange, hint }: { label: string; checked: boolean; disabled?: boolean; onChange: (v: boolean) => void; hint?: React.ReactNode }) {
+function Checkbox({ label, checked, disabled, onChange, badge, note }: { label: string; checked: boolean; disabled?: boolean; onChange: (v: boolean) => void; badge?: React.ReactNode; note?: string | null }) {
   return (
-    <label className={`flex flex-wrap items-center gap-2 text-sm ${disabled ? "text-slate-400" : ""}`}>
-      <input type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
-      <span className="font-mono">{label}</span>
-      {hint}
-    </label>
+    <div>
+      <label className={`flex items-center gap-2 text-sm ${disabled ? "text-slate-400" : ""}`}>
+        <input type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+        <span className="font-mono">{label}</span>
+        {badge}
+      </label>
+      {note ? <p className="ml-6 text-xs text-slate-500 dark:text-slate-400">{note}</p> : null}
+    </div>
   );
 }
 
@@ -218,12 +229,8 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
                   checked={checked}
                   disabled={busy || (unavailable && !checked)}
                   onChange={(on) => setForm((f) => ({ ...f, providers: toggle(f.providers, name, on) }))}
-                  hint={
-                    <>
-                      {info?.default ? <Badge tone="blue">configured default</Badge> : null}
-                      {unavailable ? <span className="text-xs text-slate-500 dark:text-slate-400">unavailable: {info?.missing}</span> : null}
-                    </>
-                  }
+                  badge={info?.default ? <Badge tone="blue">configured default</Badge> : null}
+                  note={unavailable ? `unavailable here: ${info?.missing ?? "unknown reason"}` : null}
                 />
               );
             })}
@@ -271,7 +278,7 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
                       />
                       <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400">
                         {l.unit}
-                        {value.trim() !== "" && Number.isInteger(n) && n > 0 ? <span className="text-slate-400"> · {l.human(n)}</span> : null}
+                        {value.trim() !== "" && Number.isInteger(n) && n > 0 && humanHint(l, n) ? <span className="text-slate-400"> · {humanHint(l, n)}</span> : null}
                       </span>
                     </div>
                     <FieldError id={`${id}-error`} message={err} />
