@@ -12,7 +12,7 @@ export const wfloEnvelope = z.object({
   rerunOf: z.string().min(1).optional(),
   /** The run's own budget (runs.trigger `budgetUsd`), nano-dollars as a decimal string: every LLM call of the run is held to it. */
   budgetNano: z.string().regex(/^\d{1,20}$/).optional(),
-  /** `wflo run --require-approval`: every `wflo.llm` call of the run waits for an approval (server/approvals/gated-llm.ts). */
+  /** `wflo run --require-approval`: every LLM call of the run (wflo.llm, trackLlmCall, wrap, adapters) waits for an approval; calls made inside a step are refused (server/approvals/gated-llm.ts, llm-gate-scope.ts). */
   requireApproval: z.boolean().optional(),
   /**
    * A fork (server/recovery/service.ts): the middleware serves the parent's recorded `step.run`
