@@ -25,6 +25,7 @@ import { createDb } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { runMigrations } from "@/db/migrate";
 import { createEngine } from "@/inngest/engine";
+import { engineClientOptions } from "@/inngest/engine/signing-key";
 
 type Metric = { value: number; unit: string };
 
@@ -69,7 +70,7 @@ export async function run(): Promise<Record<string, Metric>> {
   const engine = createEngine({ db, port: 0, pollIntervalMs: 50 });
   await engine.start();
 
-  const client = new Inngest({ id: "bench", isDev: true, baseUrl: engine.url, logger: { info() {}, warn() {}, error() {}, debug() {} } });
+  const client = new Inngest({ id: "bench", ...engineClientOptions(engine.url), logger: { info() {}, warn() {}, error() {}, debug() {} } });
   const stamps = new Map<string, number[]>();
   const seq = client.createFunction({ id: "seq", retries: 0, triggers: [{ event: "bench/seq" }] }, async ({ event, step }) => {
     const { n, tag } = event.data as { n: number; tag: string };

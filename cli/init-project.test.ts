@@ -95,7 +95,8 @@ describe("wflo init in another project", () => {
     expect(readFileSync(path.join(project, "workflows", "my-workflow.mts"), "utf8")).toContain("await shutdown();");
 
     // The panel here uses an external database: DATABASE_URL instead of WFLO_DATA_DIR.
-    writeEnv({ DATABASE_URL: fresh.url, WFLO_ENGINE_PORT: String(process.env.WFLO_ENGINE_PORT), OPENAI_API_KEY: "sk-test-project", OPENAI_BASE_URL: providers.openaiBaseUrl }, ["WFLO_DATA_DIR"]);
+    // With DATABASE_URL instead of the panel's data dir, the script needs the engine's signing key too.
+    writeEnv({ DATABASE_URL: fresh.url, WFLO_ENGINE_SIGNING_KEY: process.env.WFLO_ENGINE_SIGNING_KEY ?? "", WFLO_ENGINE_PORT: String(process.env.WFLO_ENGINE_PORT), OPENAI_API_KEY: "sk-test-project", OPENAI_BASE_URL: providers.openaiBaseUrl }, ["WFLO_DATA_DIR"]);
     const requests = providers.requests.length;
     const started = Date.now();
     const script = await run([...command!.split(" ").slice(1), "B-trees"]);

@@ -83,6 +83,8 @@ WFLO_API_KEY=wflo_replace_me
 WFLO_DATA_DIR=${dataDir}
 # ... or, when the panel runs with DATABASE_URL, the same URL instead (and remove WFLO_DATA_DIR).
 # DATABASE_URL=postgres://user:password@host:5432/wflo
+# ... and then the panel's engine signing key too (the line in its .wflo/engine-signing-key, or its WFLO_ENGINE_SIGNING_KEY).
+# WFLO_ENGINE_SIGNING_KEY=signkey-prod-...
 # The panel's engine port (npm start's default 8288), where wflo/sdk scripts start their runs.
 WFLO_ENGINE_PORT=8288
 # The key for the scaffolded workflow's LLM calls (or OPENAI_BASE_URL for an OpenAI-compatible server).

@@ -1,5 +1,7 @@
 import { Inngest } from "inngest";
 import { log } from "@/server/log";
+import { hashSigningKey } from "./engine/signing";
+import { EMBEDDED_EVENT_KEY, engineSigningKey } from "./engine/signing-key";
 import { WfloMiddleware } from "./middleware";
 
 export type InngestMode = "embedded" | "dev-server" | "cloud/self-hosted";
@@ -35,17 +37,71 @@ export function inngestApiBaseUrl(): string {
   return (explicit ?? (mode === "dev-server" ? "http://localhost:8288" : "https://api.inngest.com")).replace(/\/+$/, "");
 }
 
+export { EMBEDDED_EVENT_KEY };
+
+let embeddedKey: string | undefined;
+/**
+ * The embedded engine's signing key, resolved on first use (inngest/engine/signing-key.ts). Only
+ * read: the process that runs the engine (boot) creates it, so a script pointed at the wrong
+ * data dir fails naming the file instead of inventing a key the engine does not know.
+ */
+function embeddedSigningKey(): string {
+  embeddedKey ??= engineSigningKey(process.env, { create: false });
+  return embeddedKey;
+}
+
+/**
+ * Client options for the embedded engine: cloud mode against it, so the SDK's serve handler runs
+ * nothing without a valid `x-inngest-signature` from the engine (dev mode runs any POST from
+ * anyone who can reach the port), and the SDK's calls to the engine (sync, checkpoints, run
+ * data) carry the bearer derived from the key, which the engine requires. The key itself comes
+ * from `clientSigningKey()` in a getter of the options (see `inngest` below).
+ */
+export function embeddedEngineOptions(): { isDev: false; baseUrl: string; eventKey: string } | Record<never, never> {
+  return inngestMode() === "embedded" ? { isDev: false, baseUrl: embeddedEngineUrl(), eventKey: EMBEDDED_EVENT_KEY } : {};
+}
+
+/**
+ * The signing key an Inngest client of this process uses: the embedded engine's, or undefined
+ * with a real server (the SDK then reads INNGEST_SIGNING_KEY itself). Meant for a getter in the
+ * client's options: the SDK reads the option lazily, so importing a client module (as
+ * `next build` does) neither needs nor creates a key.
+ */
+export function clientSigningKey(): string | undefined {
+  return inngestMode() === "embedded" ? embeddedSigningKey() : undefined;
+}
+
+/**
+ * Options for the app's serve handler. On the embedded engine every request to it must carry the
+ * engine's signature, syncs included: an unsigned PUT would otherwise make the SDK re-register
+ * the app at the URL the request claims (its Host header), sending the engine's calls, with
+ * their event and step data, elsewhere. The engine syncs in band, signed.
+ */
+export function serveHandlerOptions(): { enableUnauthedSync?: boolean } {
+  return inngestMode() === "embedded" ? { enableUnauthedSync: false } : {};
+}
+
+/** The authorization header for wflo's own calls to the Inngest server's REST API (cancel, run reads). */
+export function inngestApiHeaders(): Record<string, string> {
+  if (inngestMode() === "embedded") return { authorization: `Bearer ${hashSigningKey(embeddedSigningKey())}` };
+  // Inngest's REST API takes the signing key itself as the bearer token; local servers ignore it.
+  return process.env.INNGEST_SIGNING_KEY ? { authorization: `Bearer ${process.env.INNGEST_SIGNING_KEY}` } : {};
+}
+
 export const INNGEST_APP_ID = "wflo";
 
 /**
- * The one Inngest client. Embedded mode needs dev mode explicitly: setting only a base URL
- * leaves the SDK in cloud mode, where it demands signing and event keys. With a real server
- * configured, the SDK's own environment handling applies unchanged.
+ * The one Inngest client. Embedded mode is cloud mode against the engine with its signing key
+ * (embeddedEngineOptions, clientSigningKey). With a real server configured, the SDK's own
+ * environment handling applies unchanged.
  */
 export const inngest = new Inngest({
   id: INNGEST_APP_ID,
   middleware: [WfloMiddleware],
   // SDK messages (step errors, retries) go to the one logger, not straight to the console.
   logger: log,
-  ...(inngestMode() === "embedded" ? { isDev: true, baseUrl: embeddedEngineUrl() } : {}),
+  ...embeddedEngineOptions(),
+  get signingKey() {
+    return clientSigningKey();
+  },
 });

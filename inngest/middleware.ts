@@ -17,6 +17,7 @@ import { gateLlmCalls, gateTrack, type LlmGate } from "@/server/approvals/gated-
 import { withLlmGateScope } from "@/server/approvals/llm-gate-scope";
 import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
 import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
+import { requestIsAuthentic } from "./request-signature";
 import { wrapClient, type WrapOptions } from "@/server/adapters/wrap-client";
 import { guardStep } from "@/server/governance/guards/step-guard";
 import { createCheckpoints } from "@/server/recovery/checkpoint";
@@ -248,10 +249,14 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     return args.runId ? withLogContext({ runId: args.runId }, () => this.recordRequest(args)) : this.recordRequest(args);
   }
 
-  private async recordRequest({ next, fn, runId, requestInfo }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
+  private async recordRequest({ next, fn, runId, requestInfo, requestArgs }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
     if (!recorded(fn) || !runId) return next();
+    const raw = await requestInfo.body();
+    // The SDK checks the engine's signature only inside next(): a forged request is refused there,
+    // and must not reach the records before (inngest/request-signature.ts).
+    if (!requestIsAuthentic(this.client, requestArgs, raw)) return next();
     const db = getDb();
-    const body = requestBody.safeParse(await requestInfo.body());
+    const body = requestBody.safeParse(raw);
     const attempt = body.success ? (body.data.ctx?.attempt ?? 0) : 0;
     if (body.success) {
       const { event, steps } = body.data;

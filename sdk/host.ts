@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Inngest, NonRetriableError } from "inngest";
 import { serve } from "inngest/node";
-import { embeddedEngineUrl, inngestMode } from "@/inngest/client";
+import { clientSigningKey, embeddedEngineOptions } from "@/inngest/client";
 import { WfloMiddleware } from "@/inngest/middleware";
 import { withCurrentRun } from "@/server/adapters/current-run";
 import type { AdapterContext } from "@/server/adapters/framework";
@@ -45,11 +45,20 @@ function clientFor(workflow: string): Inngest {
     id: `${SDK_APP_PREFIX}${workflow}`,
     middleware: [WfloMiddleware],
     logger: log,
-    ...(inngestMode() === "embedded" ? { isDev: true, baseUrl: embeddedEngineUrl() } : {}),
+    ...embeddedEngineOptions(),
+    get signingKey() {
+      return clientSigningKey();
+    },
   });
 }
 
 async function startHost(workflow: string, retries: Retries): Promise<Host> {
+  // The engine's signing key, read now: without it the host could neither sync nor verify the engine's calls.
+  try {
+    clientSigningKey();
+  } catch (e) {
+    throw new WfloConnectionError(e instanceof Error ? e.message : String(e));
+  }
   const client = clientFor(workflow);
   const targets = new Map<string, unknown>();
   const fn = client.createFunction(
@@ -97,7 +106,9 @@ async function startHost(workflow: string, retries: Retries): Promise<Host> {
   }
   if (!res.ok) {
     server.close();
-    throw new WfloConnectionError(`the engine refused to sync workflow "${workflow}" (HTTP ${res.status}): ${body.slice(0, 500)}`);
+    // A 401 here is the engine not knowing this process's signing key (another data dir, no key).
+    const hint = res.status === 401 || /unauthorized/i.test(body) ? ": this process's engine signing key is not the engine's; set WFLO_DATA_DIR to the panel's .wflo folder or WFLO_ENGINE_SIGNING_KEY to the panel's key" : "";
+    throw new WfloConnectionError(`the engine refused to sync workflow "${workflow}" (HTTP ${res.status})${hint}: ${body.slice(0, 500)}`);
   }
   return { client, url, targets, server };
 }

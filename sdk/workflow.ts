@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { runs, type Run } from "@/db/schema";
-import { embeddedEngineUrl, inngestMode } from "@/inngest/client";
+import { embeddedEngineUrl, inngestApiHeaders, inngestMode } from "@/inngest/client";
 import { findWorkflow } from "@/inngest/registry";
 import { adapterFor } from "@/server/adapters/frameworks";
 import type { WfloFunction } from "@/server/adapters/frameworks/function";
@@ -321,7 +321,7 @@ export class WfloWorkflow {
 async function engineEnd(runId: string): Promise<{ status: "failed" | "cancelled"; error: { name: string; message: string } | null; seen: number } | undefined> {
   if (inngestMode() !== "embedded") return undefined;
   try {
-    const res = await fetch(`${embeddedEngineUrl()}/v1/runs/${encodeURIComponent(runId)}`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${embeddedEngineUrl()}/v1/runs/${encodeURIComponent(runId)}`, { headers: inngestApiHeaders(), signal: AbortSignal.timeout(5_000) });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { data?: { status?: string; error?: { name?: string; message?: string } | null } };
     const status = body.data?.status;
@@ -337,7 +337,7 @@ async function engineEnd(runId: string): Promise<{ status: "failed" | "cancelled
 async function engineRunsFor(eventId: string): Promise<number | undefined> {
   if (inngestMode() !== "embedded") return undefined;
   try {
-    const res = await fetch(`${embeddedEngineUrl()}/v1/events/${encodeURIComponent(eventId)}/runs`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${embeddedEngineUrl()}/v1/events/${encodeURIComponent(eventId)}/runs`, { headers: inngestApiHeaders(), signal: AbortSignal.timeout(5_000) });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { data?: unknown[] };
     return Array.isArray(body.data) ? body.data.length : undefined;

@@ -115,6 +115,7 @@ describe("failing runs stay contained", () => {
   it("fails a run whose SDK answers garbage, recording why", async () => {
     const reg = await fetch(`${h.engine.url}/fn/register`, {
       method: "POST",
+      headers: h.auth,
       body: JSON.stringify({
         url: garbageUrl,
         appName: "garbage-app",
@@ -132,6 +133,7 @@ describe("failing runs stay contained", () => {
   it("refuses a registration with a bad expression, naming it", async () => {
     const reg = await fetch(`${h.engine.url}/fn/register`, {
       method: "POST",
+      headers: h.auth,
       body: JSON.stringify({
         url: garbageUrl,
         appName: "bad-app",

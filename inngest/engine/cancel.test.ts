@@ -64,7 +64,7 @@ describe("cancellation", () => {
     const other = runs.find((r) => r.id !== cancelled.id)!;
     expect((await h.engine.getRun(other.id))?.status).toBe("running");
 
-    const res = await fetch(`${h.engine.url}/v1/runs/${other.id}`, { method: "DELETE" });
+    const res = await fetch(`${h.engine.url}/v1/runs/${other.id}`, { method: "DELETE", headers: h.auth });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ data: { run_id: other.id, status: "cancelled" } });
 
@@ -92,7 +92,7 @@ describe("cancellation", () => {
   });
 
   it("returns 404 when cancelling an unknown run over HTTP", async () => {
-    const res = await fetch(`${h.engine.url}/v1/runs/nope`, { method: "DELETE" });
+    const res = await fetch(`${h.engine.url}/v1/runs/nope`, { method: "DELETE", headers: h.auth });
     expect(res.status).toBe(404);
   });
 });

@@ -3,11 +3,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine } from "./index";
+import { engineSigningKey } from "./signing-key";
 
 /**
- * The drop-in promise: an Inngest app in another process, pointed at the engine only with
- * INNGEST_DEV (as it would be at Inngest's dev server), syncs the way the SDK syncs — a PUT to
- * its own serve endpoint makes it register with the engine — and its functions run there.
+ * The drop-in promise: an Inngest app in another process, pointed at the engine only with the
+ * SDK's own variables (INNGEST_BASE_URL and the engine's signing key, as at a self-hosted Inngest
+ * server), syncs the way the SDK syncs — a PUT to its own serve endpoint makes it register with
+ * the engine — and its functions run there, called with signed requests.
  */
 let fresh: FreshDb;
 let engine: Engine;
@@ -25,9 +27,9 @@ afterAll(async () => {
 });
 
 function startApp(engineUrl: string): Promise<string> {
-  // Only INNGEST_DEV points the app at the engine; no other Inngest settings leak in.
-  const { INNGEST_BASE_URL: _b, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, ...rest } = process.env;
-  const env = { ...rest, INNGEST_DEV: engineUrl, WFLO_LOG_LEVEL: "error" };
+  // Only the SDK's variables point the app at the engine; no other Inngest settings leak in.
+  const { INNGEST_BASE_URL: _b, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, INNGEST_DEV: _d, ...rest } = process.env;
+  const env = { ...rest, INNGEST_BASE_URL: engineUrl, INNGEST_SIGNING_KEY: engineSigningKey(), INNGEST_EVENT_KEY: "any-key", WFLO_LOG_LEVEL: "error" };
   const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "testing", "external-app.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
   app = child;
   return new Promise((resolve, reject) => {

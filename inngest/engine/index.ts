@@ -9,6 +9,7 @@ import { createHttpApi } from "./http-api";
 import { ingestEvents, validateEvents, type IncomingEvent } from "./intake";
 import { FunctionRegistry, type FunctionRecord } from "./registry";
 import { cancelRun, getRun, listRuns, type EngineRunSummary, type EngineRunView } from "./reads";
+import { engineSigningKey } from "./signing-key";
 import { syncApp, type SyncResult } from "./sync";
 import { Worker } from "./worker";
 
@@ -22,8 +23,12 @@ export type EngineOptions = {
   port?: number;
   /** Default 127.0.0.1 (WFLO_ENGINE_HOST). */
   host?: string;
-  /** When set (INNGEST_SIGNING_KEY), requests to SDKs are signed and REST calls need its bearer hash. */
-  signingKey?: string;
+  /**
+   * Requests to SDKs are signed with it and REST calls need its bearer hash. Default: the
+   * embedded key (signing-key.ts: WFLO_ENGINE_SIGNING_KEY or the data dir's key file), which
+   * the app's and the SDK's clients use too; null = unsigned and open (tests of that only).
+   */
+  signingKey?: string | null;
   /** Serve URLs to sync on start. */
   apps?: string[];
   /** Retry delay after the 0-based attempt that failed; defaults to Inngest's schedule. */
@@ -70,7 +75,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const core: EngineCore = {
     sql,
     registry,
-    signingKey: opts.signingKey,
+    signingKey: opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey()),
     backoff: opts.backoff ?? inngestBackoff,
     leaseMs: opts.leaseMs ?? 30_000,
     requestTimeoutMs: opts.requestTimeoutMs ?? 300_000,

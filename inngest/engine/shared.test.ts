@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine } from "./index";
+import { engineClientOptions } from "./signing-key";
 
 /** Several processes sharing one PostgreSQL: leases mean no step runs twice. */
 let fresh: FreshDb;
@@ -28,7 +29,7 @@ describe("shared database", () => {
       engines.push(e);
     }
     const executions = new Map<string, number>();
-    const client = new Inngest({ id: "shared-app", isDev: true, baseUrl: engines[0]!.url });
+    const client = new Inngest({ id: "shared-app", ...engineClientOptions(engines[0]!.url) });
     const fn = client.createFunction({ id: "work", triggers: [{ event: "s/go" }] }, async ({ event, step }) => {
       const id = (event.data as { id: number }).id;
       let sum = 0;

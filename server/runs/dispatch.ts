@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { inngest, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
+import { inngest, inngestApiBaseUrl, inngestApiHeaders, inngestMode } from "@/inngest/client";
 import { log } from "@/server/log";
 
 /**
@@ -22,9 +22,7 @@ export async function sendEvent(name: string, data: Record<string, unknown>): Pr
 }
 
 export async function cancelRemoteRun(runId: string): Promise<void> {
-  const headers: Record<string, string> = {};
-  // Inngest's REST API takes the signing key itself as the bearer token; local servers ignore it.
-  if (process.env.INNGEST_SIGNING_KEY) headers.authorization = `Bearer ${process.env.INNGEST_SIGNING_KEY}`;
+  const headers = inngestApiHeaders();
   let res: Response;
   try {
     res = await fetch(`${inngestApiBaseUrl()}/v1/runs/${encodeURIComponent(runId)}`, { method: "DELETE", headers, signal: AbortSignal.timeout(10_000) });

@@ -9,6 +9,7 @@ import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import { createDb } from "@/db/client";
 import { createEngine } from "../index";
+import { engineClientOptions } from "../signing-key";
 
 const url = process.env.CRASH_DB_URL;
 const logFile = process.env.CRASH_LOG_FILE;
@@ -18,7 +19,7 @@ const STEPS = Number(process.env.CRASH_STEPS ?? 8);
 const { db } = createDb(url, { max: 5 });
 const engine = createEngine({ db, port: 0, leaseMs: 1_000, pollIntervalMs: 20, backoff: () => 20 });
 await engine.start();
-const client = new Inngest({ id: "crash-app", isDev: true, baseUrl: engine.url });
+const client = new Inngest({ id: "crash-app", ...engineClientOptions(engine.url) });
 const fn = client.createFunction({ id: "crashy", triggers: [{ event: "crash/go" }] }, async ({ step }) => {
   let total = 0;
   for (let i = 0; i < STEPS; i++) {

@@ -1,6 +1,6 @@
 /**
  * A separate Inngest SDK app, as a user would write one: configured only by the environment
- * (INNGEST_DEV=<engine url>), served on its own port by the SDK's Node adapter. Used by
+ * (INNGEST_BASE_URL=<engine url>, INNGEST_SIGNING_KEY=<the engine's key>, INNGEST_EVENT_KEY), served on its own port by the SDK's Node adapter. Used by
  * external-app.test.ts to show any Inngest app can run on the embedded engine.
  */
 import { createServer } from "node:http";

@@ -4,6 +4,8 @@ import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine, type EngineOptions } from "../index";
+import { hashSigningKey } from "../signing";
+import { engineClientOptions, engineSigningKey } from "../signing-key";
 import type { EngineRunView } from "../reads";
 
 /**
@@ -14,6 +16,8 @@ export type Harness = {
   fresh: FreshDb;
   engine: Engine;
   client: Inngest;
+  /** Headers for the engine's REST API: the bearer derived from the engine's signing key (none when unsigned). */
+  auth: Record<string, string>;
   appUrl: string;
   serveFunctions(functions: InngestFunction.Any[]): Promise<void>;
   /** POSTs the SDK app received, per fnId query parameter. */
@@ -33,7 +37,11 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
   await engine.start();
   // The SDK logs every step error it reports; tests assert on outcomes instead.
   const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-  const client = new Inngest({ id: APP_ID, isDev: true, baseUrl: engine.url, logger: quiet });
+  // The engine's own key unless a test runs it unsigned (signingKey: null) or with another key.
+  const key = opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey());
+  const auth: Record<string, string> = key ? { authorization: `Bearer ${hashSigningKey(key)}` } : {};
+  const keyed = opts.signingKey === null ? { isDev: true as const, baseUrl: engine.url } : { ...engineClientOptions(engine.url), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) };
+  const client = new Inngest({ id: APP_ID, ...keyed, logger: quiet });
   let server: Server | null = null;
   let appUrl = "";
   const calls = new Map<string, number>();
@@ -42,6 +50,7 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
     fresh,
     engine,
     client,
+    auth,
     get appUrl() {
       return appUrl;
     },

@@ -8,7 +8,7 @@ import { closeDb } from "@/db/client";
 import { runs, users, type Run } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine } from "@/inngest/engine";
-import { inngest } from "@/inngest/client";
+import { inngest, serveHandlerOptions } from "@/inngest/client";
 import { servedFunctions } from "@/inngest/registry";
 import { appRouter } from "@/server/api/root";
 import { createInnerContext, type SessionUser } from "@/server/api/trpc";
@@ -22,6 +22,8 @@ import { createInnerContext, type SessionUser } from "@/server/api/trpc";
 export type RunsHarness = {
   fresh: FreshDb;
   engine: Engine;
+  /** wflo's serve handler (inngest/node `serve` with the app's client and the route's options), as the engine calls it. */
+  appUrl: string;
   /** A stored user with this role, for `as`. */
   user(email: string, role: SessionUser["role"]): Promise<SessionUser>;
   as(user: SessionUser): ReturnType<typeof appRouter.createCaller>;
@@ -68,9 +70,10 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
   if (new URL(inngest.eventBaseUrl).port !== String(port)) {
     throw new Error(`the Inngest client sends to ${inngest.eventBaseUrl}, not the engine on port ${port}: it was imported before claimEnginePort()`);
   }
-  const app: Server = createServer(serve({ client: inngest, functions: [...servedFunctions, ...(opts.extraFunctions ?? [])] }));
+  const app: Server = createServer(serve({ client: inngest, functions: [...servedFunctions, ...(opts.extraFunctions ?? [])], ...serveHandlerOptions() }));
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
-  await engine.syncApp(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`);
+  const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`;
+  await engine.syncApp(appUrl);
 
   const until: RunsHarness["until"] = async (what, probe, timeoutMs = 60_000) => {
     const end = Date.now() + timeoutMs;
@@ -86,6 +89,7 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
   const h: RunsHarness = {
     fresh,
     engine,
+    appUrl,
     as,
     until,
     async user(email, role) {

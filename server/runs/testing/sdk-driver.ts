@@ -4,6 +4,9 @@
  * once and waits resolved by a callback. It is deliberately small; the embedded engine is the
  * real executor.
  */
+import { canonicalBody, signBody } from "@/inngest/engine/signing";
+import { engineSigningKey } from "@/inngest/engine/signing-key";
+
 export type ServeHandler = (req: Request) => Promise<Response>;
 
 type Op = { id: string; op: string; name?: string; opts?: Record<string, unknown>; data?: unknown; error?: unknown };
@@ -36,20 +39,22 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
 
   const call = async (stepId: string, attempt: number) => {
     requests++;
+    const body = canonicalBody({
+      version: 2,
+      event: o.event,
+      events: [o.event],
+      steps,
+      ctx: { run_id: o.runId, attempt, max_attempts: maxAttempts, disable_immediate_execution: false, use_api: false, stack: { stack, current: stack.length } },
+    });
     const url = new URL(SERVE_URL);
     url.searchParams.set("fnId", o.functionId);
     url.searchParams.set("stepId", stepId);
     const res = await o.handler(
       new Request(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          version: 2,
-          event: o.event,
-          events: [o.event],
-          steps,
-          ctx: { run_id: o.runId, attempt, max_attempts: maxAttempts, disable_immediate_execution: false, use_api: false, stack: { stack, current: stack.length } },
-        }),
+        // Signed like the engine signs (wflo's client on the embedded engine refuses unsigned calls).
+        headers: { "content-type": "application/json", "x-inngest-signature": signBody(body, engineSigningKey()) },
+        body,
       }),
     );
     return { status: res.status, body: (await res.json()) as unknown };
