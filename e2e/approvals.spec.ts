@@ -1,19 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { signIn, signOut } from "./helpers";
+import { createUser, signIn, signOut } from "./helpers";
 
 const stamp = Date.now();
 const APPROVER = { email: `approver-${stamp}@e2e.test`, password: "approver password 42" };
 const VIEWER = { email: `viewer-${stamp}@e2e.test`, password: "viewer password 42" };
-
-async function createUser(page: Page, who: { email: string; password: string }, role: string) {
-  await page.goto("/settings/users");
-  await page.getByLabel("Email", { exact: true }).fill(who.email);
-  await page.getByLabel("Password", { exact: true }).fill(who.password);
-  await page.getByLabel("Role", { exact: true }).selectOption(role);
-  await page.getByRole("button", { name: "Create user" }).click();
-  await expect(page.getByTestId(`user-row-${who.email}`)).toBeVisible();
-}
 
 async function openGate(page: Page) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Approvals/ }).click();

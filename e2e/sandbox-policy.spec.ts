@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { signIn, signOut } from "./helpers";
+import { createUser, signIn, signOut } from "./helpers";
 
 /**
  * A workflow's sandbox policy in the browser: an admin's bad wall-clock limit is refused with the
@@ -12,15 +12,6 @@ const VIEWER = { email: `sandbox-viewer-${stamp}@e2e.test`, password: "viewer pa
 // A value no earlier run of this spec left behind (the e2e data directory may be reused).
 const WALL_MS = 20_000 + (stamp % 90_000);
 const WORKFLOW = "data-analyst";
-
-async function createUser(page: Page, who: { email: string; password: string }, role: string) {
-  await page.goto("/settings/users");
-  await page.getByLabel("Email", { exact: true }).fill(who.email);
-  await page.getByLabel("Password", { exact: true }).fill(who.password);
-  await page.getByLabel("Role", { exact: true }).selectOption(role);
-  await page.getByRole("button", { name: "Create user" }).click();
-  await expect(page.getByTestId(`user-row-${who.email}`)).toBeVisible();
-}
 
 test("an admin edits a workflow's sandbox wall-clock limit (bad value refused, good one saved and audited); a viewer sees it read-only", async ({ page }) => {
   test.setTimeout(90_000);

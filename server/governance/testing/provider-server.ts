@@ -179,14 +179,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     if (call) return openaiChatTool(body, res, model, p, call);
     const maxTokens = num(body.max_completion_tokens) ?? num(body.max_tokens);
     const a = answer(model, p, maxTokens, true);
-    const promptTokens = inputTokens(p);
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: a.visible + a.reasoning,
-      total_tokens: promptTokens + a.visible + a.reasoning,
-      prompt_tokens_details: { cached_tokens: openaiCached(p, promptTokens), audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: a.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-    };
+    const usage = chatUsage(p, a);
     const id = nextId("chatcmpl");
     const created = 1_700_000_000 + seq;
     const finish = a.finished ? "stop" : "length";
@@ -211,16 +204,21 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     });
   }
 
+  /** Chat Completions usage of one answer (plain text or a tool call) to prompt `p`. */
+  function chatUsage(p: Prompt, out: { visible: number; reasoning: number }) {
+    const promptTokens = inputTokens(p);
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: out.visible + out.reasoning,
+      total_tokens: promptTokens + out.visible + out.reasoning,
+      prompt_tokens_details: { cached_tokens: openaiCached(p, promptTokens), audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: out.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    };
+  }
+
   async function openaiChatTool(body: Obj, res: ServerResponse, model: string, p: Prompt, call: ToolCall) {
     const t = toolAnswer(model, call, true);
-    const promptTokens = inputTokens(p);
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: t.visible + t.reasoning,
-      total_tokens: promptTokens + t.visible + t.reasoning,
-      prompt_tokens_details: { cached_tokens: openaiCached(p, promptTokens), audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: t.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-    };
+    const usage = chatUsage(p, t);
     const id = nextId("chatcmpl");
     const callId = nextId("call");
     const created = 1_700_000_000 + seq;
