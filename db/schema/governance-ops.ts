@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { users } from "./auth";
 
 /**
  * Runaway guards and alerts (server/governance/guards, server/governance/alerts): what stops
@@ -62,7 +63,6 @@ export const governanceNotifications = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     dedupeKey: text("dedupe_key").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    readAt: timestamp("read_at", { withTimezone: true }),
     deliveryStatus: text("delivery_status").$type<DeliveryStatus>().notNull().default("pending"),
     deliveryAttempts: integer("delivery_attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
@@ -77,3 +77,21 @@ export const governanceNotifications = pgTable(
   ],
 );
 export type GovernanceNotificationRow = typeof governanceNotifications.$inferSelect;
+
+/**
+ * Who has read which notification. Read state is per user (one person's "mark all read" must
+ * not hide an alert from everyone else), so it lives here rather than on the notification.
+ */
+export const notificationReads = pgTable(
+  "notification_reads",
+  {
+    notificationId: bigint("notification_id", { mode: "number" })
+      .notNull()
+      .references(() => governanceNotifications.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    readAt: timestamp("read_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.notificationId, t.userId] }), index("notification_reads_user_idx").on(t.userId)],
+);
