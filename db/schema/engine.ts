@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * The embedded durable engine (inngest/engine). It plays the Inngest server's part of the
@@ -32,6 +32,32 @@ export const engineFunctions = pgTable(
   (t) => [index("engine_functions_app_idx").on(t.appId)],
 );
 
+/**
+ * Keys for outside senders of events (`POST /e/:key`), like a self-hosted Inngest server's event
+ * keys. Admins create and revoke them (server/event-keys); only the SHA-256 of the key is kept
+ * (keys are 256 random bits, so a plain hash is enough). The app's own client needs no row: its
+ * key is derived from the engine signing key (inngest/engine/event-key.ts).
+ */
+export const eventKeys = pgTable(
+  "event_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** The first characters of the key, to recognise it in lists. */
+    prefix: text("prefix").notNull(),
+    /** The last four characters, shown with the prefix. */
+    last4: text("last4").notNull(),
+    hash: text("hash").notNull().unique(),
+    createdById: uuid("created_by_id"),
+    createdByEmail: text("created_by_email").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("event_keys_created_idx").on(t.createdAt)],
+);
+export type EventKeyRow = typeof eventKeys.$inferSelect;
+
 /** Every accepted event. `id` is the public id (user-supplied or generated): de-duplication key. */
 export const engineEvents = pgTable(
   "engine_events",
@@ -43,6 +69,8 @@ export const engineEvents = pgTable(
     user: jsonb("user"),
     ts: bigint("ts", { mode: "number" }).notNull(),
     v: text("v"),
+    /** The outside event key that sent it; null = the app's own (internal) key or the engine itself. */
+    eventKeyId: uuid("event_key_id").references(() => eventKeys.id),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("engine_events_id_idx").on(t.id), index("engine_events_name_idx").on(t.name, t.receivedAt)],
