@@ -75,7 +75,11 @@ export const approvals = pgTable(
 );
 export type ApprovalRow = typeof approvals.$inferSelect;
 
-/** One person's (or API key's) vote; unique per decider so N-of-M needs N distinct people. */
+/**
+ * One person's vote; unique per decider so N-of-M needs N distinct people. An API key votes for
+ * its creator: `deciderId` is the creator's user id (two keys of one admin are one approver) and
+ * `apiKeyId` the key that cast it, for traceability.
+ */
 export const approvalDecisions = pgTable(
   "approval_decisions",
   {
@@ -84,6 +88,8 @@ export const approvalDecisions = pgTable(
       .notNull()
       .references(() => approvals.id, { onDelete: "cascade" }),
     deciderId: uuid("decider_id").notNull(),
+    /** The API key that cast the vote (null for a person in the panel). */
+    apiKeyId: uuid("api_key_id"),
     deciderEmail: text("decider_email").notNull(),
     /** "user" or "api_key". */
     deciderKind: text("decider_kind").notNull().default("user"),

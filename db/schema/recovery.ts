@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Checkpoints, forks, rollback and replay (server/recovery). Written on the SDK side like runs
@@ -75,6 +75,15 @@ export const runRollbacks = pgTable("run_rollbacks", {
   /** "operator" or "automatic" (the workflow opted into rollback on failure). */
   reason: text("reason").notNull(),
   requestedByEmail: text("requested_by_email"),
+  requestedById: uuid("requested_by_id"),
+  /**
+   * An operator's request, written with its audit row by server/recovery/rollback.ts; the
+   * rollback event carries only this id, and the system function acts only on a row that has it
+   * (a forged event names no such request). Null for automatic rollbacks. New on every re-claim.
+   */
+  requestId: uuid("request_id").unique(),
+  /** The system run that took the request (idempotent for its own retries; any other run is refused). */
+  startedByRunId: text("started_by_run_id"),
   /** The compensation that kept failing: the run needs a person. */
   failedStepId: text("failed_step_id"),
   error: jsonb("error").$type<{ name: string; message: string }>(),
