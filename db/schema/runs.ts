@@ -13,6 +13,19 @@ export const TERMINAL_RUN_STATUSES = ["completed", "failed", "cancelled"] as con
 
 export const runStatus = pgEnum("run_status", RUN_STATUSES);
 
+/**
+ * Who a run is attributed to. `user`: wflo's own server paths (panel, REST with an API key, CLI)
+ * signed the envelope naming the person (or API key) in `triggered_by_id`/`_email`.
+ * `event_key`: no validly signed attribution, so the run is held to the engine event key that
+ * sent its event (`triggered_by_event_key`). `schedule`: a cron tick. `unsigned`: a real Inngest
+ * server delivered an event wflo cannot trace to a key. A separate column (not a label in
+ * `triggered_by_email`) because that column means a person everywhere it is read (filters,
+ * approvals' requester, traces): a key name there would pass for one.
+ */
+export const RUN_TRIGGER_KINDS = ["user", "event_key", "schedule", "unsigned"] as const;
+export type RunTriggerKind = (typeof RUN_TRIGGER_KINDS)[number];
+export const runTriggerKind = pgEnum("run_trigger_kind", RUN_TRIGGER_KINDS);
+
 /** The error shape stored for runs and steps: what Inngest serialises, trimmed. */
 export type RecordedError = { name: string; message: string; stack?: string };
 
@@ -32,6 +45,11 @@ export const runs = pgTable(
     error: jsonb("error").$type<RecordedError>(),
     triggeredById: uuid("triggered_by_id"),
     triggeredByEmail: text("triggered_by_email"),
+    /** Null on runs recorded before attribution had a kind. */
+    triggeredByKind: runTriggerKind("triggered_by_kind"),
+    /** The sending event key's id (null = the app's internal key) and its name when the run started, kept if the key is later revoked. */
+    triggeredByEventKeyId: uuid("triggered_by_event_key_id"),
+    triggeredByEventKey: text("triggered_by_event_key"),
     /** Set when this run was started by "re-run" of another one. */
     rerunOf: text("rerun_of"),
     /** Highest attempt seen on any request of this run (Inngest counts attempts per step). */
