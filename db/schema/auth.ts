@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** Ordered from least to most privileged; see server/auth/permissions.ts. */
 export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
@@ -18,6 +18,14 @@ export const users = pgTable("users", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+  /**
+   * Put into the session JWT at sign-in and compared on every request: a password change,
+   * an admin reset, deactivation, sign-out and "sign out everywhere" bump it, so every
+   * session cookie issued before stops working.
+   */
+  sessionVersion: integer("session_version").notNull().default(1),
+  /** Set for generated passwords and admin resets: until the user picks their own, only the change-password page works. */
+  mustChangePassword: boolean("must_change_password").notNull().default(false),
 });
 
 export type User = typeof users.$inferSelect;
