@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { ROLES, users, type Role } from "@/db/schema";
 import { writeAudit } from "@/server/audit/chain";
 import { log } from "@/server/log";
+import { clientAddressFrom } from "./client-address";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { clearAccountFailures, isSignInBlocked, recordSignInFailure, SIGN_IN_LIMITS } from "./rate-limit";
 
@@ -19,14 +20,6 @@ export const SIGN_IN_ERRORS = {
   invalid: "Wrong email or password",
   locked: `Too many failed sign-ins. Try again in ${Math.round(SIGN_IN_LIMITS.windowMs / 60_000)} minutes.`,
 } as const;
-
-/** The rightmost X-Forwarded-For entry is the one our own server (or nearest proxy) added. */
-function clientAddress(headers: Record<string, unknown> | undefined): string {
-  const xff = headers?.["x-forwarded-for"];
-  const list = typeof xff === "string" ? xff.split(",").map((s) => s.trim()).filter(Boolean) : [];
-  const real = headers?.["x-real-ip"];
-  return list.at(-1) ?? (typeof real === "string" ? real : "unknown");
-}
 
 function oidcProvider(): OAuthConfig<Record<string, unknown>> | null {
   const issuer = process.env.WFLO_OIDC_ISSUER;
@@ -70,7 +63,7 @@ export function getAuthOptions(): NextAuthOptions {
           const parsed = credentialsInput.safeParse(raw);
           if (!parsed.success) throw new Error(SIGN_IN_ERRORS.invalid);
           const { email, password } = parsed.data;
-          const address = clientAddress(req?.headers as Record<string, unknown> | undefined);
+          const address = clientAddressFrom(req?.headers as Record<string, unknown> | undefined);
           const db = getDb();
           if (await isSignInBlocked(db, email, address)) {
             log.warn({ email, address }, "sign-in refused: rate limited");
