@@ -94,7 +94,7 @@ export function installClientAddressHook(): void {
     const emit = proto.emit;
     proto.emit = function (this: HttpServer, event: string | symbol, ...args: unknown[]) {
       if (event === "request") applyClientAddress(args[0] as IncomingMessage);
-      return emit.call(this, event, ...args);
+      return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
     } as typeof proto.emit;
     proto[HOOKED] = true;
   }

@@ -1,7 +1,6 @@
 import { once } from "node:events";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parse as parseCookies } from "cookie";
 import NextAuth from "next-auth";
 import { getAuthOptions } from "@/server/auth/options";
 
@@ -17,6 +16,10 @@ export type AuthServer = { url: string; close: () => Promise<void> };
 type ApiRequest = IncomingMessage & { query: Record<string, string | string[]>; cookies: Record<string, string>; body: Record<string, string> };
 type ApiResponse = ServerResponse & { status: (n: number) => ApiResponse; send: (b: unknown) => void; json: (b: unknown) => void };
 
+function parseCookies(header: string): Record<string, string> {
+  return Object.fromEntries(header.split(";").map((p) => p.trim()).filter(Boolean).map((p) => [p.slice(0, p.indexOf("=")), decodeURIComponent(p.slice(p.indexOf("=") + 1))]));
+}
+
 async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -31,7 +34,7 @@ export async function startAuthServer(prepare: (req: IncomingMessage) => void = 
       const url = new URL(req.url ?? "/", "http://localhost");
       const api = req as ApiRequest;
       api.query = { ...Object.fromEntries(url.searchParams), nextauth: url.pathname.replace(/^\/api\/auth\//, "").split("/") };
-      api.cookies = parseCookies(req.headers.cookie ?? "") as Record<string, string>;
+      api.cookies = parseCookies(req.headers.cookie ?? "");
       api.body = req.method === "POST" ? await readForm(req) : {};
       const out = res as ApiResponse;
       out.status = (n) => ((out.statusCode = n), out);
