@@ -70,7 +70,7 @@ export async function routedApproval(db: DbOrTx, req: Omit<GateRequest, "runId">
   const o = req.options;
   const policy = await currentPolicy(db);
   const risk: RiskLevel = o.risk ?? "medium";
-  const verdict = evaluatePolicy(policy.rules, policy.version, {
+  const verdict = await evaluatePolicy(policy.rules, policy.version, {
     workflow: req.workflowId,
     gate: req.gate,
     action: o.action,

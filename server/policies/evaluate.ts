@@ -1,9 +1,12 @@
 import { parse } from "@marcbachmann/cel-js";
+import { CEL_MEMORY_BUDGET_MB, CEL_TIME_BUDGET_MS, runConditions, type Lane, type Overrun } from "./cel-sandbox";
 import type { PolicyOutcome, PolicyRequest, PolicyRule } from "./schemas";
 
 /**
  * Policy rules are CEL (the same library the engine uses for Inngest's `if` expressions), so a
- * condition is data, not code: it cannot call out, loop or touch the process.
+ * condition is data, not code: it cannot call out or touch the process. It can still loop
+ * (comprehensions), so evaluation runs in a worker with a budget; parsing (linear in the
+ * condition, which is at most 2,000 characters) stays here for syntax checks.
  */
 type Compiled = ReturnType<typeof parse>;
 const cache = new Map<string, Compiled>();
@@ -28,33 +31,47 @@ export function syntaxError(expression: string): string | null {
   }
 }
 
-export type RuleTrace = { ruleId: string; matched: boolean; error?: string };
+export type RuleTrace = { ruleId: string; matched: boolean; error?: string; overrun?: true };
 export type PolicyVerdict = { version: number; ruleId: string | null; ruleName: string; outcome: PolicyOutcome; trace: RuleTrace[] };
 
 /** With no rule matching, a person decides: failing closed is the safe default for a gate. */
 export const NO_MATCH_OUTCOME: PolicyOutcome = { type: "require_approval", role: "approver", approvalsNeeded: 1 };
 
+/** After this many conditions overran on one request, the rest are not tried: a person decides. */
+const MAX_OVERRUNS = 3;
+
+export const overrunMessage = (reason: Overrun["reason"]) =>
+  reason === "memory"
+    ? `exceeded the evaluation budget (${CEL_MEMORY_BUDGET_MB} MB of memory) on this request; a condition may not build large lists`
+    : `exceeded the evaluation budget (${CEL_TIME_BUDGET_MS} ms) on this request; a condition may not loop over large lists inside loops`;
+
 /**
  * First matching rule wins. A condition that errors (missing payload field, wrong type) or
- * yields a non-boolean does not match; the trace says why, for the test box.
+ * yields a non-boolean does not match; the trace says why, for the test box. Conditions run
+ * off the main thread under a time and memory budget (cel-sandbox.ts); one that overruns
+ * does not match either, like an error, and the rules after it still decide.
  */
-export function evaluatePolicy(rules: readonly PolicyRule[], version: number, request: PolicyRequest): PolicyVerdict {
-  const trace: RuleTrace[] = [];
-  const vars = { ...request };
-  for (const rule of rules) {
-    try {
-      const v: unknown = compile(rule.condition)(vars);
-      if (typeof v !== "boolean") {
-        trace.push({ ruleId: rule.id, matched: false, error: `condition returned ${typeof v}, not a boolean` });
-        continue;
-      }
-      trace.push({ ruleId: rule.id, matched: v });
-      if (v) return { version, ruleId: rule.id, ruleName: rule.name, outcome: rule.outcome, trace };
-    } catch (e) {
-      trace.push({ ruleId: rule.id, matched: false, error: String((e as Error).message).split("\n")[0] });
+export async function evaluatePolicy(rules: readonly PolicyRule[], version: number, request: PolicyRequest, lane: Lane = "decide"): Promise<PolicyVerdict> {
+  const conditions = rules.map((r) => r.condition);
+  const overruns = new Map<number, Overrun["reason"]>();
+  for (;;) {
+    const out = await runConditions(lane, conditions, { ...request }, [...overruns.keys()]);
+    if (out.kind === "overrun") {
+      overruns.set(out.index, out.reason);
+      if (overruns.size < MAX_OVERRUNS) continue;
+      const trace = [...overruns].map(([i, reason]): RuleTrace => ({ ruleId: rules[i]!.id, matched: false, error: overrunMessage(reason), overrun: true }));
+      return { version, ruleId: null, ruleName: "evaluation budget spent: a person decides", outcome: NO_MATCH_OUTCOME, trace };
     }
+    const trace = out.results.map((r, i): RuleTrace => {
+      const reason = overruns.get(i);
+      if (reason) return { ruleId: rules[i]!.id, matched: false, error: overrunMessage(reason), overrun: true };
+      return r.error === undefined ? { ruleId: rules[i]!.id, matched: r.matched } : { ruleId: rules[i]!.id, matched: false, error: r.error };
+    });
+    const hit = out.results.findIndex((r) => r.matched);
+    const rule = hit >= 0 ? rules[hit] : undefined;
+    if (rule) return { version, ruleId: rule.id, ruleName: rule.name, outcome: rule.outcome, trace };
+    return { version, ruleId: null, ruleName: "no rule matched: a person decides", outcome: NO_MATCH_OUTCOME, trace };
   }
-  return { version, ruleId: null, ruleName: "no rule matched: a person decides", outcome: NO_MATCH_OUTCOME, trace };
 }
 
 const normalise = (c: string) => c.replace(/\s+/g, " ").trim();

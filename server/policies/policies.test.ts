@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
@@ -29,8 +31,8 @@ describe("risk-based routing out of the box", () => {
     ["medium", { type: "require_approval", role: "approver", approvalsNeeded: 1 }, "medium-risk"],
     ["high", { type: "require_approval", role: "approver", approvalsNeeded: 1, allowSelfApproval: false }, "high-risk"],
     ["critical", { type: "require_approval", role: "approver", approvalsNeeded: 2, allowSelfApproval: false, requireComment: true }, "critical-risk"],
-  ] as const)("%s risk", (risk, outcome, rule) => {
-    const v = evaluatePolicy(DEFAULT_RULES, 0, req({ risk }));
+  ] as const)("%s risk", async (risk, outcome, rule) => {
+    const v = await evaluatePolicy(DEFAULT_RULES, 0, req({ risk }));
     expect(v.ruleId).toBe(rule);
     expect(v.outcome).toEqual(outcome);
   });
@@ -42,14 +44,14 @@ describe("conditions", () => {
     { id: "finance", name: "Finance needs two", condition: 'workflow == "payouts" && payload.currency == "EUR"', outcome: { type: "require_approval", role: "admin", approvalsNeeded: 2 } },
     { id: "admins-self", name: "Admins' own low-cost steps", condition: 'role == "admin" && costUsd < 1.0', outcome: { type: "auto_approve" } },
   ];
-  it("match on amounts, time of day, workflow, payload fields, role and cost; first match wins", () => {
-    expect(evaluatePolicy(rules, 3, req({ amountUsd: 25_000, hour: 23 })).ruleId).toBe("big-wires");
-    expect(evaluatePolicy(rules, 3, req({ amountUsd: 25_000, hour: 12 })).ruleId).toBeNull();
-    expect(evaluatePolicy(rules, 3, req({ workflow: "payouts", payload: { currency: "EUR" } }))).toMatchObject({ ruleId: "finance", version: 3 });
-    expect(evaluatePolicy(rules, 3, req({ role: "admin", costUsd: 0.2 })).ruleId).toBe("admins-self");
+  it("match on amounts, time of day, workflow, payload fields, role and cost; first match wins", async () => {
+    expect((await evaluatePolicy(rules, 3, req({ amountUsd: 25_000, hour: 23 }))).ruleId).toBe("big-wires");
+    expect((await evaluatePolicy(rules, 3, req({ amountUsd: 25_000, hour: 12 }))).ruleId).toBeNull();
+    expect(await evaluatePolicy(rules, 3, req({ workflow: "payouts", payload: { currency: "EUR" } }))).toMatchObject({ ruleId: "finance", version: 3 });
+    expect((await evaluatePolicy(rules, 3, req({ role: "admin", costUsd: 0.2 }))).ruleId).toBe("admins-self");
   });
-  it("a condition that errors on a request does not match, and the trace says why; no match means a person decides", () => {
-    const v = evaluatePolicy(rules, 3, req({ workflow: "payouts", payload: {} }));
+  it("a condition that errors on a request does not match, and the trace says why; no match means a person decides", async () => {
+    const v = await evaluatePolicy(rules, 3, req({ workflow: "payouts", payload: {} }));
     expect(v.trace[1]).toEqual({ ruleId: "finance", matched: false, error: "No such key: currency" });
     expect(v.outcome).toMatchObject({ type: "require_approval", role: "approver" });
   });
@@ -84,5 +86,47 @@ describe("saving and testing policies", () => {
     const bad = await as(viewer).policies.test({ rules: [{ id: "x", name: "X", condition: "risk ==", outcome: { type: "auto_approve" } }], request: req({}) });
     expect(bad.errors[0]).toMatch(/^rules\.0\.condition: rule "x" has a syntax error/);
     expect((await as(viewer).policies.versions())[0]?.version).toBe(2);
+  });
+});
+
+describe("CEL cannot stall the process", () => {
+  // A nested comprehension over a 6,000-item list: 36 million steps, seconds of CPU.
+  const bomb: PolicyRule = { id: "bomb", name: "Bomb", condition: "payload.xs.all(a, payload.xs.all(b, a + b >= 0))", outcome: { type: "auto_approve" } };
+  const xs = Array.from({ length: 6_000 }, (_, i) => i);
+
+  it("a comprehension bomb in the test box is refused naming the rule, while the process keeps answering other requests", async () => {
+    const probe = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/`;
+    try {
+      // The probe is scheduled before the bomb starts: if the bomb holds the event loop, the
+      // probe's timer cannot even fire until it is done.
+      const scheduledAt = performance.now() + 100;
+      const answered = new Promise<number>((resolve, reject) => {
+        setTimeout(() => void fetch(url).then(async (r) => (await r.text(), resolve(performance.now())), reject), 100);
+      });
+      const err = errorOf(as(viewer).policies.test({ rules: [bomb, DEFAULT_RULES[0]!], request: req({ risk: "low", payload: { xs } }) }));
+      // Liveness bound, not a speed claim: an idle process answers in milliseconds.
+      expect((await answered) - scheduledAt).toBeLessThan(1_000);
+      const e = await err;
+      expect(e.code).toBe("BAD_REQUEST");
+      expect(e.message).toMatch(/^rules\.0\.condition: rule "bomb" exceeded the evaluation budget/);
+    } finally {
+      probe.close();
+    }
+  });
+
+  it("in a real decision the rule that overran does not match and the next rules still decide", async () => {
+    const v = await evaluatePolicy([bomb, DEFAULT_RULES[0]!], 7, req({ risk: "low", payload: { xs } }));
+    expect(v.ruleId).toBe("low-risk");
+    expect(v.trace[0]).toMatchObject({ ruleId: "bomb", matched: false });
+    expect(v.trace[0]?.error).toMatch(/exceeded the evaluation budget/);
+  });
+
+  it("refuses a request whose payload is larger than the cap, naming the field", async () => {
+    const big = { blob: "x".repeat(70 * 1024) };
+    const e = await errorOf(as(viewer).policies.test({ rules: DEFAULT_RULES, request: { payload: big } }));
+    expect(e.code).toBe("BAD_REQUEST");
+    expect(e.message).toMatch(/request\.payload.*at most 65536 bytes/);
   });
 });

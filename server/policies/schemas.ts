@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RISK_LEVELS, TIMEOUT_DEFAULTS } from "@/db/schema/approvals";
 import { ROLES } from "@/db/schema/auth";
+import { capJson } from "@/server/security/json-size";
 
 /** Durations as Inngest writes them: "30s", "15m", "2h", "1d". */
 export const durationSchema = (field: string) =>
@@ -50,16 +51,18 @@ export const savePolicyInput = z.object({
 });
 
 /** What a rule's condition sees. Field names are the CEL variable names. */
+const requestText = (field: string) => z.string({ error: `${field} must be text` }).max(500, `${field} must be at most 500 characters`).default("");
 export const policyRequest = z.object({
-  workflow: z.string().default(""),
-  gate: z.string().default(""),
-  action: z.string().default(""),
-  tool: z.string().default(""),
+  workflow: requestText("workflow"),
+  gate: requestText("gate"),
+  action: requestText("action"),
+  tool: requestText("tool"),
   risk: riskSchema.default("medium"),
   costUsd: z.number({ error: "costUsd must be a number" }).default(0),
   amountUsd: z.number({ error: "amountUsd must be a number" }).default(0),
-  payload: z.record(z.string(), z.unknown(), { error: "payload must be an object" }).default({}),
-  role: z.string().default(""),
+  /** Capped like an approval's payload: conditions see the same data a gate would. */
+  payload: z.record(z.string(), z.unknown(), { error: "payload must be an object" }).superRefine(capJson("payload")).default({}),
+  role: requestText("role"),
   /** 0-23, UTC, when the request is made. */
   hour: z.number().int().min(0).max(23).default(12),
   /** 0 = Sunday. */

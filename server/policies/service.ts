@@ -65,9 +65,22 @@ export async function savePolicy(db: Database, actor: Actor, input: z.output<typ
   });
 }
 
-/** The test box: what the given rules (or the policy in force) decide for a sample request. */
+/**
+ * The test box: what the given rules (or the policy in force) decide for a sample request. It
+ * runs in its own lane of the CEL sandbox, so what anyone types here never delays a real
+ * decision; a condition that overruns its budget is refused, naming the rule.
+ */
 export async function testPolicy(db: DbOrTx, rules: PolicyRule[] | undefined, request: PolicyRequest): Promise<PolicyVerdict & { errors: string[]; warnings: string[] }> {
   const policy = rules ? { rules, version: -1 } : await currentPolicy(db);
   const errors = policyErrors(policy.rules);
-  return { ...evaluatePolicy(policy.rules, policy.version, request), errors, warnings: policyWarnings(policy.rules) };
+  const verdict = await evaluatePolicy(policy.rules, policy.version, request, "test");
+  const overran = verdict.trace.filter((t) => t.overrun);
+  if (overran.length) {
+    const message = overran.map((t) => {
+      const i = policy.rules.findIndex((r) => r.id === t.ruleId);
+      return `rules.${i}.condition: rule "${t.ruleId}" ${t.error}`;
+    });
+    throw new TRPCError({ code: "BAD_REQUEST", message: message.join("; ") });
+  }
+  return { ...verdict, errors, warnings: policyWarnings(policy.rules) };
 }
