@@ -1,10 +1,13 @@
 import { redirect } from "next/navigation";
 import { Suspense } from "react";
 import { SignInForm } from "@/components/shell/sign-in-form";
+import { safeCallbackPath } from "@/server/auth/callback-url";
 import { currentUser } from "@/server/auth/session";
 
-export default async function SignInPage() {
-  if (await currentUser()) redirect("/");
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  // Checked here, on the server: the form only ever receives a path on this origin.
+  const callbackPath = safeCallbackPath((await searchParams).callbackUrl);
+  if (await currentUser()) redirect(callbackPath);
   const sso = process.env.WFLO_OIDC_ISSUER && process.env.WFLO_OIDC_CLIENT_ID ? (process.env.WFLO_OIDC_NAME ?? "SSO") : null;
   return (
     <div className="grid min-h-screen place-items-center bg-slate-100 px-4 dark:bg-slate-950">
@@ -14,7 +17,7 @@ export default async function SignInPage() {
           <span className="text-2xl font-semibold tracking-tight">wflo</span>
         </div>
         <Suspense>
-          <SignInForm ssoName={sso} />
+          <SignInForm ssoName={sso} callbackPath={callbackPath} />
         </Suspense>
         <p className="mt-6 text-center text-xs text-slate-500">The secure runtime and control panel for AI agents</p>
       </div>

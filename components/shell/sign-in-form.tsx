@@ -7,7 +7,8 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { FieldError, Input, Label } from "@/components/ui/form";
 
-export function SignInForm({ ssoName }: { ssoName: string | null }) {
+/** `callbackPath` is already a same-origin path (the page checks it with safeCallbackPath). */
+export function SignInForm({ ssoName, callbackPath }: { ssoName: string | null; callbackPath: string }) {
   const router = useRouter();
   const params = useSearchParams();
   const [error, setError] = useState<string | null>(params.get("error") === "AccessDenied" ? "This account is not allowed to sign in" : null);
@@ -18,13 +19,13 @@ export function SignInForm({ ssoName }: { ssoName: string | null }) {
     const form = new FormData(e.currentTarget);
     setBusy(true);
     setError(null);
-    const res = await signIn("credentials", { email: String(form.get("email")), password: String(form.get("password")), redirect: false });
+    const res = await signIn("credentials", { email: String(form.get("email")), password: String(form.get("password")), callbackUrl: callbackPath, redirect: false });
     setBusy(false);
     if (!res || res.error) {
       setError(res?.error && res.error !== "CredentialsSignin" ? res.error : "Wrong email or password");
       return;
     }
-    router.replace(params.get("callbackUrl")?.startsWith("/") ? params.get("callbackUrl")! : "/");
+    router.replace(callbackPath);
     router.refresh();
   }
 
@@ -46,7 +47,7 @@ export function SignInForm({ ssoName }: { ssoName: string | null }) {
         </Button>
       </form>
       {ssoName ? (
-        <Button variant="secondary" className="mt-3 w-full" onClick={() => void signIn("oidc", { callbackUrl: "/" })}>
+        <Button variant="secondary" className="mt-3 w-full" onClick={() => void signIn("oidc", { callbackUrl: callbackPath })}>
           Sign in with {ssoName}
         </Button>
       ) : null}

@@ -7,6 +7,7 @@ import { getDb } from "@/db/client";
 import { ROLES, users, type Role } from "@/db/schema";
 import { writeAudit } from "@/server/audit/chain";
 import { log } from "@/server/log";
+import { safeRedirect } from "./callback-url";
 import { clientAddressFrom } from "./client-address";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { clearAccountFailures, isSignInBlocked, recordSignInFailure, SIGN_IN_LIMITS } from "./rate-limit";
@@ -84,6 +85,8 @@ export function getAuthOptions(): NextAuthOptions {
       ...(oidc ? [oidc] : []),
     ],
     callbacks: {
+      // The default would send `//evil.example` on as a path; only same-origin paths are allowed.
+      redirect: ({ url, baseUrl }) => safeRedirect(url, baseUrl),
       async signIn({ user, account }) {
         if (account?.provider !== "oidc") return true;
         const email = user.email?.toLowerCase();
