@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { decideInput } from "../server/approvals/decide";
-import type { decisionOf, externalApprovalInput } from "../server/approvals/external";
-import type { PublicApproval } from "../server/approvals/queries";
+import type { decisionOf, decisionStatusOf, externalApprovalInput } from "../server/approvals/external";
+import type { PublicApproval, QueueApproval } from "../server/approvals/queries";
 import type { CostBreakdown } from "../server/governance/reports";
 import type { listBudgets } from "../server/governance";
 import type { replayReportSchema, rerunBody, rerunResponse } from "../server/rest/routes/run-actions";
@@ -60,6 +60,8 @@ export type ReplayReport = z.output<typeof replayReportSchema>;
 /** What a decision means for the caller: `final`, then `approved` and the `payload` to act on (the approver's edit, if any). */
 export type ApprovalDecision = Jsonified<ReturnType<typeof decisionOf>>;
 export type Approval = Jsonified<Omit<PublicApproval, "viewer">> & { link: string; decision: ApprovalDecision };
+/** A row of GET /approvals: an approval without its details and payloads (getApproval has them). */
+export type ApprovalSummary = Jsonified<Omit<QueueApproval, "viewer">> & { link: string; decision: Jsonified<ReturnType<typeof decisionStatusOf>> };
 /** An approval request from an agent outside wflo (POST /approvals). */
 export type RequestApprovalInput = z.input<typeof externalApprovalInput>;
 export type ApprovalStatusFilter = "pending" | "all" | Approval["status"];
@@ -72,7 +74,7 @@ export type DecisionResult = { approvalId: string; status: string; approvals: nu
 export type Budget = Jsonified<Awaited<ReturnType<typeof listBudgets>>[number]>;
 
 /** A run that stopped at an approval gate, with the approvals it waits for. */
-export type PausedRun = { run: RunSummary; approvals: Approval[] };
+export type PausedRun = { run: RunSummary; approvals: ApprovalSummary[] };
 /** What the approver is asked: enough to decide without opening the panel. */
 export type ApprovalPrompt = Pick<Approval, "id" | "runId" | "workflowId" | "gate" | "action" | "summary" | "details" | "payload" | "allowEdit" | "risk" | "status" | "deciderRole" | "deadlineAt" | "link">;
 
@@ -172,7 +174,7 @@ export class WfloClient {
 
   // ------------------------------------------------------------------ approvals
 
-  listApprovals(query: ListApprovalsQuery = {}): Promise<{ approvals: Approval[] }> {
+  listApprovals(query: ListApprovalsQuery = {}): Promise<{ approvals: ApprovalSummary[] }> {
     return this.request("GET", "/approvals", { query });
   }
 
@@ -268,7 +270,8 @@ export class WfloClient {
     if (UUID.test(id)) return (await this.getApproval(id)).approval;
     const { approvals } = await this.listApprovals({ status: "pending", runId: id });
     const first = approvals[0];
-    if (first) return first;
+    // The list leaves details and payloads out; the prompt shows them.
+    if (first) return (await this.getApproval(first.id)).approval;
     await this.getRun(id); // an unknown run is a 404 naming it
     throw new WfloApiError(404, "NOT_FOUND", `run ${id} is not waiting for an approval`, "runId");
   }

@@ -8,6 +8,7 @@ import type { ApiKeyActor } from "@/server/apikeys/service";
 import { canonicalJson } from "@/server/audit/chain";
 import { log } from "@/server/log";
 import { durationMs, durationSchema } from "@/server/policies/schemas";
+import { capJson } from "@/server/security/json-size";
 import { expireApproval, insertRoutedApproval, routedApproval } from "./lifecycle";
 import { dispatchSoon } from "./notify";
 import type { Duration } from "./types";
@@ -23,15 +24,16 @@ import type { Duration } from "./types";
 
 const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
 const text = (field: string, max: number) => z.string({ error: `${field} must be text` }).trim().min(1, `${field} must not be blank`).max(max, `${field} must be at most ${max} characters`);
-const object = (field: string) => z.record(z.string(), z.unknown(), { error: `${field} must be a JSON object` });
+/** A JSON object capped at 64 KiB as JSON: it is stored and shown to every reviewer (./limits.ts). */
+const object = (field: string) => z.record(z.string(), z.unknown(), { error: `${field} must be a JSON object` }).superRefine(capJson(field));
 
 export const externalApprovalInput = z.object({
   title: text("title", 200).describe('What the agent wants to do, in a few words: the queue\'s headline ("Refund $120 to order 1042")'),
   description: z.string({ error: "description must be text" }).trim().max(4000, "description must be at most 4000 characters").optional().describe("Why, and what happens when approved"),
   workflow: text("workflow", 200).describe("Which workflow or agent asks (a label; for a workflow-scoped key, one of its workflows). Policies match it as `workflow`"),
   name: text("name", 200).default("external").describe("The request's kind, matched by policies as `gate` (default external)"),
-  payload: object("payload").optional().describe("The data the agent will act on; approvers may edit it when allowEdit is set"),
-  details: object("details").optional().describe("Shown to the approver; details.diff = { before, after } renders as a diff"),
+  payload: object("payload").optional().describe("The data the agent will act on; approvers may edit it when allowEdit is set (at most 64 KiB as JSON)"),
+  details: object("details").optional().describe("Shown to the approver; details.diff = { before, after } renders as a diff (at most 64 KiB as JSON)"),
   allowEdit: z.boolean({ error: "allowEdit must be true or false" }).optional(),
   risk: z.enum(RISK_LEVELS, { error: `risk must be one of: ${RISK_LEVELS.join(", ")}` }).default("medium"),
   tool: text("tool", 200).optional(),
@@ -165,7 +167,8 @@ export async function expireOverdueExternal(db: Database, opts: { approvalId?: s
 }
 
 /** What an approval's outcome is, for a caller that acts on it: `approved` is null while it is still open. */
-export function decisionOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "editedPayload" | "payload" | "policyReason">) {
+/** Where an approval stands, without the payload (what a queue lists). */
+export function decisionStatusOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "policyReason">) {
   const approved =
     a.status === "approved" || a.status === "auto_approved" ? true : a.status === "rejected" || a.status === "denied" || a.status === "cancelled" ? false : a.status === "expired" ? a.onTimeout === "approve" : null;
   return {
@@ -175,6 +178,12 @@ export function decisionOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decide
     comment: a.status === "denied" ? a.policyReason : a.decisionComment,
     timedOut: a.status === "expired",
     decidedAt: a.decidedAt,
+  };
+}
+
+export function decisionOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "editedPayload" | "payload" | "policyReason">) {
+  return {
+    ...decisionStatusOf(a),
     /** The payload to act on: the approver's edit when there was one. */
     payload: a.editedPayload ?? a.payload,
   };

@@ -8,6 +8,7 @@ import { roleRank } from "@/server/auth/permissions";
 import { evaluatePolicy } from "@/server/policies/evaluate";
 import { durationMs } from "@/server/policies/schemas";
 import { currentPolicy } from "@/server/policies/service";
+import { assertApprovalSizes } from "./limits";
 import { dispatchSoon, notifyApproval } from "./notify";
 import type { ApprovalOptions, ApprovalResult } from "./types";
 
@@ -141,6 +142,7 @@ export async function insertRoutedApproval(tx: DbOrTx, values: NewApproval): Pro
 
 /** Policy first (auto-approve / deny / ask), then the row; idempotent per (run, gate) so a retried step never asks twice. */
 export async function requestApproval(db: Database, req: GateRequest): Promise<GateTicket> {
+  assertApprovalSizes(req.gate, req.options);
   const [existing] = await db.select().from(approvals).where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate)));
   if (existing) return ticketOf(existing);
 

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, asc, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { APPROVAL_STATUSES, RISK_LEVELS, approvalDecisions, approvals, type ApprovalRow } from "@/db/schema";
@@ -17,8 +17,16 @@ export const listApprovalsInput = z.object({
 });
 export const approvalIdInput = z.object({ approvalId: z.uuid("approvalId must be an approval id (a UUID)") });
 
+/**
+ * The columns a queue row needs: everything but `details`, `payload`, `editedPayload` and the
+ * payload schema, which can be large (up to 64 KiB each) and are only read on the detail view.
+ * The queue is polled every few seconds by every open panel, so they are not even selected.
+ */
+const { details: _details, payload: _payload, editedPayload: _editedPayload, payloadSchema: _payloadSchema, ...queueColumns } = getTableColumns(approvals);
+type QueueRow = Omit<ApprovalRow, "details" | "payload" | "editedPayload" | "payloadSchema"> & { hasPayloadSchema: boolean };
+
 /** What the queue shows, plus what the viewer may do with it (the server still checks on decide). */
-export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role }) {
+export function queueApproval(a: QueueRow, viewer?: { id: string; role: Role }) {
   const mayDecideRole = viewer ? roleRank(viewer.role) >= roleRank(a.deciderRole) : false;
   const ownRun = viewer ? a.requestedById === viewer.id : false;
   return {
@@ -30,11 +38,8 @@ export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role
     gate: a.gate,
     action: a.action,
     summary: a.summary,
-    details: a.details,
-    payload: a.payload,
-    editedPayload: a.editedPayload,
     allowEdit: a.allowEdit,
-    hasPayloadSchema: a.payloadSchema !== null,
+    hasPayloadSchema: a.hasPayloadSchema,
     risk: a.risk,
     amountUsd: a.amountUsd,
     tool: a.tool,
@@ -60,10 +65,16 @@ export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role
     viewer: { roleAllows: mayDecideRole, ownRun, selfApprovalBlocked: ownRun && !a.allowSelfApproval },
   };
 }
+export type QueueApproval = ReturnType<typeof queueApproval>;
+
+/** One approval in full (the detail view, a run's gates): the queue's fields plus details and payloads. */
+export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role }) {
+  return { ...queueApproval({ ...a, hasPayloadSchema: a.payloadSchema !== null }, viewer), details: a.details, payload: a.payload, editedPayload: a.editedPayload };
+}
 export type PublicApproval = ReturnType<typeof publicApproval>;
 
 /** `scope.workflowIds`: only approvals of these workflows (an API key limited to some workflows). */
-export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }, scope: { workflowIds?: readonly string[] | null } = {}): Promise<PublicApproval[]> {
+export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }, scope: { workflowIds?: readonly string[] | null } = {}): Promise<QueueApproval[]> {
   const scoped = scope.workflowIds ? (scope.workflowIds.length ? inArray(approvals.workflowId, [...scope.workflowIds]) : sql`false`) : undefined;
   const where =
     input.view === "pending"
@@ -76,12 +87,12 @@ export async function listApprovals(db: DbOrTx, input: z.output<typeof listAppro
           input.before ? lt(approvals.createdAt, input.before) : undefined,
         );
   const rows = await db
-    .select()
+    .select({ ...queueColumns, hasPayloadSchema: sql<boolean>`${approvals.payloadSchema} is not null` })
     .from(approvals)
     .where(where)
     .orderBy(input.view === "pending" ? asc(approvals.createdAt) : desc(approvals.createdAt))
     .limit(input.limit);
-  return rows.map((r) => publicApproval(r, viewer));
+  return rows.map((r) => queueApproval(r, viewer));
 }
 
 export async function getApproval(db: DbOrTx, approvalId: string, viewer?: { id: string; role: Role }) {

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
 import { approvalInScope, assertWorkflowInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
-import { decisionOf, expireOverdueExternal, externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
-import { getApproval, listApprovals, publicApproval, type PublicApproval } from "@/server/approvals/queries";
+import { decisionOf, decisionStatusOf, expireOverdueExternal, externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
+import { getApproval, listApprovals, publicApproval, type PublicApproval, type QueueApproval } from "@/server/approvals/queries";
 import { jsonBody, RestError } from "../errors";
 import { defineRoute } from "../route";
 import { queryInt, uuidParams } from "../schemas";
@@ -12,6 +12,12 @@ import { queryInt, uuidParams } from "../schemas";
 function restApproval(a: PublicApproval) {
   const { viewer: _viewer, ...rest } = a;
   return { ...rest, link: `/approvals/${a.id}`, decision: decisionOf(a) };
+}
+
+/** A list row: the queue's fields (no details or payloads: GET /approvals/{id} has them), its link and where it stands. */
+function restQueueApproval(a: QueueApproval) {
+  const { viewer: _viewer, ...rest } = a;
+  return { ...rest, link: `/approvals/${a.id}`, decision: decisionStatusOf(a) };
 }
 
 const listQuery = z.object({
@@ -30,7 +36,7 @@ export const listApprovalsRoute = defineRoute({
   summary: "List approvals (pending by default)",
   permission: "approvals:read",
   query: listQuery,
-  response: { description: "Approvals, each with a link to its page in the panel" },
+  response: { description: "Approvals, each with a link to its page in the panel. Without `details`, `payload` and `decision.payload`: GET /approvals/{id} has them" },
   handler: async ({ db, actor, query }) => {
     await expireOverdueExternal(db);
     const rows = await listApprovals(db, {
@@ -40,7 +46,7 @@ export const listApprovalsRoute = defineRoute({
       workflowId: query.workflowId,
       limit: query.limit,
     }, undefined, { workflowIds: scopeFilter(actor) });
-    const list = rows.filter((a) => !query.runId || a.runId === query.runId).map(restApproval);
+    const list = rows.filter((a) => !query.runId || a.runId === query.runId).map(restQueueApproval);
     return { approvals: list };
   },
 });
