@@ -1,7 +1,7 @@
 import { Inngest } from "inngest";
 import { log } from "@/server/log";
 import { hashSigningKey } from "./engine/signing";
-import { EMBEDDED_EVENT_KEY, engineSigningKey } from "./engine/signing-key";
+import { deriveEventKey, engineSigningKey } from "./engine/signing-key";
 import { WfloMiddleware } from "./middleware";
 
 export type InngestMode = "embedded" | "dev-server" | "cloud/self-hosted";
@@ -37,8 +37,6 @@ export function inngestApiBaseUrl(): string {
   return (explicit ?? (mode === "dev-server" ? "http://localhost:8288" : "https://api.inngest.com")).replace(/\/+$/, "");
 }
 
-export { EMBEDDED_EVENT_KEY };
-
 let embeddedKey: string | undefined;
 /**
  * The embedded engine's signing key, resolved on first use (inngest/engine/signing-key.ts). Only
@@ -57,8 +55,8 @@ function embeddedSigningKey(): string {
  * data) carry the bearer derived from the key, which the engine requires. The key itself comes
  * from `clientSigningKey()` in a getter of the options (see `inngest` below).
  */
-export function embeddedEngineOptions(): { isDev: false; baseUrl: string; eventKey: string } | Record<never, never> {
-  return inngestMode() === "embedded" ? { isDev: false, baseUrl: embeddedEngineUrl(), eventKey: EMBEDDED_EVENT_KEY } : {};
+export function embeddedEngineOptions(): { isDev: false; baseUrl: string } | Record<never, never> {
+  return inngestMode() === "embedded" ? { isDev: false, baseUrl: embeddedEngineUrl() } : {};
 }
 
 /**
@@ -69,6 +67,18 @@ export function embeddedEngineOptions(): { isDev: false; baseUrl: string; eventK
  */
 export function clientSigningKey(): string | undefined {
   return inngestMode() === "embedded" ? embeddedSigningKey() : undefined;
+}
+
+let embeddedEventKey: string | undefined;
+/**
+ * The event key an Inngest client of this process sends with (`POST /e/:key`): on the embedded
+ * engine the app's internal key, derived from the signing key (signing-key.ts), or undefined
+ * with a real server (the SDK then reads INNGEST_EVENT_KEY). For a getter, like clientSigningKey.
+ */
+export function clientEventKey(): string | undefined {
+  if (inngestMode() !== "embedded") return undefined;
+  embeddedEventKey ??= deriveEventKey(embeddedSigningKey());
+  return embeddedEventKey;
 }
 
 /**
@@ -92,7 +102,7 @@ export const INNGEST_APP_ID = "wflo";
 
 /**
  * The one Inngest client. Embedded mode is cloud mode against the engine with its signing key
- * (embeddedEngineOptions, clientSigningKey). With a real server configured, the SDK's own
+ * (embeddedEngineOptions, clientSigningKey, clientEventKey). With a real server configured, the SDK's own
  * environment handling applies unchanged.
  */
 export const inngest = new Inngest({
@@ -103,5 +113,8 @@ export const inngest = new Inngest({
   ...embeddedEngineOptions(),
   get signingKey() {
     return clientSigningKey();
+  },
+  get eventKey() {
+    return clientEventKey();
   },
 });

@@ -34,10 +34,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function post(body: string) {
-  const res = await fetch(`${h.engine.url}/e/test-key`, { method: "POST", headers: { "content-type": "application/json" }, body });
-  return { status: res.status, body: (await res.json()) as { error?: string; ids?: string[]; status: number } };
-}
+const post = (body: string) => h.postEvents(body);
 const storedEvents = async () => (await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events`)[0]?.n ?? 0;
 
 describe("malformed events", () => {
@@ -66,11 +63,11 @@ describe("malformed events", () => {
     expect(await storedEvents()).toBe(before);
   });
 
-  it("rejects a request body over 3 MiB", async () => {
+  it("rejects a request body over 3 MiB with a 413", async () => {
     const events = Array.from({ length: 14 }, () => ({ name: "b/x", data: { blob: "q".repeat(250 * 1024) } }));
     const res = await post(JSON.stringify(events));
-    expect(res.status).toBe(400);
-    expect(res.body.error).toContain("limit");
+    expect(res.status).toBe(413);
+    expect(res.body.error).toContain("3 MiB limit");
   });
 
   it("throws a clear error from sendEvent() for bad events", async () => {

@@ -7,6 +7,8 @@ export type EngineCore = {
   sql: Sql;
   registry: FunctionRegistry;
   signingKey?: string;
+  /** The app's own event key for the intake (senders.ts); undefined = only admin-made keys are accepted. */
+  internalEventKey?: string;
   backoff: Backoff;
   leaseMs: number;
   requestTimeoutMs: number;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { postToIntake } from "./testing/intake";
 
 /**
  * Durability: a real child process (engine + served function) is killed with SIGKILL in the
@@ -44,7 +45,7 @@ afterAll(async () => {
 describe("crash recovery", () => {
   it("resumes a run after kill -9 without re-running completed steps", async () => {
     const first = await startChild();
-    const res = await fetch(`${first.engineUrl}/e/key`, { method: "POST", body: JSON.stringify({ name: "crash/go" }) });
+    const res = await postToIntake(first.engineUrl, { name: "crash/go" });
     expect(res.status).toBe(200);
     while (lines().length < 4) await new Promise((r) => setTimeout(r, 20));
     first.child.kill("SIGKILL");

@@ -6,6 +6,7 @@ import { ingestEvents, validateEvents } from "./intake";
 import { checkpointBodySchema, EVENT_REQUEST_LIMIT_BYTES, registerBodySchema, STEP_OUTPUT_LIMIT_BYTES } from "./protocol";
 import { saveApp, validateFunctions } from "./registry";
 import { finishRun, lockRun, resolveStep } from "./runs";
+import { identifySender, reservedNameProblem, touchSender } from "./senders";
 import { bearerMatches } from "./signing";
 import { cancelRun, getRun } from "./reads";
 
@@ -20,8 +21,16 @@ const err = (status: number, message: string): Reply => ({ status, body: { error
 
 class BodyTooLarge extends Error {}
 
+const limitText = (limit: number) => (limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MiB` : `${Math.round(limit / 1024)} KiB`);
+
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new BodyTooLarge(`request body is over the ${limitText(limit)} limit (${limit} bytes)`);
+    // A declared length over the limit is refused before any of the body is read.
+    if (Number(req.headers["content-length"] ?? 0) > limit) {
+      reject(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (buf: Buffer) => {
@@ -29,7 +38,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (size > limit) {
         req.removeAllListeners("data");
         req.pause();
-        reject(new BodyTooLarge(`request body is over the ${Math.round(limit / 1024)} KiB limit`));
+        reject(tooLarge());
         return;
       }
       chunks.push(buf);
@@ -55,7 +64,7 @@ export function createHttpApi(core: EngineCore): Server {
         if (e instanceof BodyTooLarge) {
           // The rest of the body is never read, so this connection can't be reused.
           res.setHeader("connection", "close");
-          return send(res, err(400, e.message));
+          return send(res, err(413, e.message));
         }
         log.error({ err: e, url: req.url }, "engine: API request failed");
         send(res, err(500, "internal error"));
@@ -75,7 +84,7 @@ async function route(core: EngineCore, req: IncomingMessage): Promise<Reply> {
   const method = req.method ?? "GET";
 
   if (method === "GET" && (url.pathname === "/health" || url.pathname === "/")) return ok({ ok: true, engine: "wflo" });
-  if (method === "POST" && parts[0] === "e" && parts.length === 2) return intake(core, req);
+  if (method === "POST" && parts[0] === "e" && parts.length <= 2) return intake(core, req, parts[1]);
 
   if (core.signingKey && !bearerMatches(req.headers.authorization, core.signingKey)) return err(401, "Unauthorized: a Bearer token derived from the signing key is required");
 
@@ -111,13 +120,38 @@ async function route(core: EngineCore, req: IncomingMessage): Promise<Reply> {
   return err(404, `no route for ${method} ${url.pathname}`);
 }
 
-async function intake(core: EngineCore, req: IncomingMessage): Promise<Reply> {
+/** The media type of a request, without parameters ("application/json; charset=utf-8" -> "application/json"). */
+const mediaType = (req: IncomingMessage) => req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+
+/**
+ * `POST /e/:key`. In this order, each refusal before anything is stored: the key (401: none,
+ * unknown or revoked), the content type (415: only application/json, so a web page cannot post
+ * a "simple" cross-origin request), the size (413), the events (400, text included), then the
+ * names the sender may not send (403).
+ */
+async function intake(core: EngineCore, req: IncomingMessage, key: string | undefined): Promise<Reply> {
+  const who = await identifySender(core.sql, core.internalEventKey, key);
+  if (!who.ok) return err(401, who.message);
+  if (mediaType(req) !== "application/json") {
+    return err(415, `content-type must be application/json; got ${req.headers["content-type"] ? `"${req.headers["content-type"]}"` : "none"}`);
+  }
   const parsed = parseJson(await readBody(req, EVENT_REQUEST_LIMIT_BYTES));
   if (!parsed.ok) return err(400, parsed.message);
   const checked = validateEvents(parsed.value);
   if (!checked.ok) return err(400, `invalid event payload: ${checked.errors.join("; ")}`);
+  const where = (i: number) => (Array.isArray(parsed.value) ? `event[${i}]` : "event");
+  const refused = checked.events.flatMap((e, i) => {
+    const problem = reservedNameProblem(e.name, who.sender);
+    return problem ? [`${where(i)}.name: ${problem}`] : [];
+  });
+  if (refused.length > 0) return err(403, `forbidden event names: ${refused.join("; ")}`);
   const seed = req.headers["x-inngest-event-id-seed"];
-  const ids = await core.sql.begin((tx) => ingestEvents(tx, core, checked.events, { idSeed: typeof seed === "string" ? seed : null }));
+  const eventKeyId = who.sender.kind === "outside" ? who.sender.keyId : null;
+  const ids = await core.sql.begin(async (tx) => {
+    const stored = await ingestEvents(tx, core, checked.events, { idSeed: typeof seed === "string" ? seed : null, eventKeyId });
+    await touchSender(tx, who.sender);
+    return stored;
+  });
   core.wake();
   return ok({ ids, status: 200 });
 }

@@ -9,7 +9,7 @@ import { createHttpApi } from "./http-api";
 import { ingestEvents, validateEvents, type IncomingEvent } from "./intake";
 import { FunctionRegistry, type FunctionRecord } from "./registry";
 import { cancelRun, getRun, listRuns, type EngineRunSummary, type EngineRunView } from "./reads";
-import { engineSigningKey } from "./signing-key";
+import { deriveEventKey, engineSigningKey } from "./signing-key";
 import { syncApp, type SyncResult } from "./sync";
 import { Worker } from "./worker";
 
@@ -29,6 +29,13 @@ export type EngineOptions = {
    * the app's and the SDK's clients use too; null = unsigned and open (tests of that only).
    */
   signingKey?: string | null;
+  /**
+   * The app's own key for the event intake (`POST /e/:key`), the only one that may send wflo's
+   * reserved names. Default: derived from the signing key (signing-key.ts `deriveEventKey`), as
+   * the app's and the SDK's clients derive it; with no signing key and none given, the intake
+   * accepts only admin-made event keys.
+   */
+  eventKey?: string;
   /** Serve URLs to sync on start. */
   apps?: string[];
   /** Retry delay after the 0-based attempt that failed; defaults to Inngest's schedule. */
@@ -72,10 +79,12 @@ export function createEngine(opts: EngineOptions): Engine {
   const host = opts.host ?? process.env.WFLO_ENGINE_HOST ?? "127.0.0.1";
   const registry = new FunctionRegistry();
   let worker: Worker | null = null;
+  const signingKey = opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey());
   const core: EngineCore = {
     sql,
     registry,
-    signingKey: opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey()),
+    signingKey,
+    internalEventKey: opts.eventKey ?? (signingKey ? deriveEventKey(signingKey) : undefined),
     backoff: opts.backoff ?? inngestBackoff,
     leaseMs: opts.leaseMs ?? 30_000,
     requestTimeoutMs: opts.requestTimeoutMs ?? 300_000,

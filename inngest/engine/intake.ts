@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { badTextMessage, findBadText } from "@/server/security/text-input";
 import { json, newId, type TxSql } from "./db";
 import type { EngineCore } from "./core";
 import { parseDurationMs } from "./duration";
@@ -39,6 +40,12 @@ export function validateEvents(body: unknown): { ok: true; events: IncomingEvent
       for (const issue of parsed.error.issues) errors.push(`${where}.${issue.path.join(".") || "(root)"}: ${issue.message}`);
       return;
     }
+    // PostgreSQL's jsonb refuses NUL and a lone surrogate cannot be stored as UTF-8: a 400 naming the field, not a 500.
+    const bad = findBadText(parsed.data, where);
+    if (bad) {
+      errors.push(badTextMessage(bad));
+      return;
+    }
     const size = Buffer.byteLength(JSON.stringify(raw), "utf8");
     if (size > EVENT_LIMIT_BYTES) {
       errors.push(`${where}: ${size} bytes is over the ${EVENT_LIMIT_BYTES / 1024} KiB per-event limit`);
@@ -60,7 +67,8 @@ function nameMatches(pattern: string, name: string): boolean {
   return re.test(name);
 }
 
-export type IngestOptions = { internal?: boolean; idSeed?: string | null };
+/** `eventKeyId`: the outside event key that sent the events (senders.ts); absent = the app's own key or the engine. */
+export type IngestOptions = { internal?: boolean; idSeed?: string | null; eventKeyId?: string | null };
 
 /** Stores and dispatches events inside `tx`; returns their ids in order. */
 export async function ingestEvents(tx: TxSql, core: EngineCore, incoming: IncomingEvent[], opts: IngestOptions = {}): Promise<string[]> {
@@ -70,8 +78,8 @@ export async function ingestEvents(tx: TxSql, core: EngineCore, incoming: Incomi
     const publicId = raw.id ?? seededId(opts.idSeed, i) ?? internalId;
     const event: EngineEvent = { id: publicId, name: raw.name, data: raw.data ?? {}, ts: raw.ts ?? Date.now(), user: raw.user ?? {}, ...(raw.v ? { v: raw.v } : {}) };
     const inserted = await tx<{ internal_id: string }[]>`
-      insert into engine_events (internal_id, id, name, data, "user", ts, v)
-      values (${internalId}, ${event.id}, ${event.name}, ${json(event.data)}::jsonb, ${json(event.user)}::jsonb, ${event.ts}, ${event.v ?? null})
+      insert into engine_events (internal_id, id, name, data, "user", ts, v, event_key_id)
+      values (${internalId}, ${event.id}, ${event.name}, ${json(event.data)}::jsonb, ${json(event.user)}::jsonb, ${event.ts}, ${event.v ?? null}, ${opts.eventKeyId ?? null})
       on conflict (id) do nothing returning internal_id`;
     if (inserted.length === 0) {
       // Seen before (same id): Inngest's de-duplication; the event starts nothing again.

@@ -56,10 +56,10 @@ describe("REST API", () => {
 
 describe("event ids", () => {
   it("derives ULIDs from the SDK's id seed, so a retried send is de-duplicated", async () => {
-    const headers = { "content-type": "application/json", "x-inngest-event-id-seed": `${Date.now()},${Buffer.alloc(10, 7).toString("base64")}` };
-    const body = JSON.stringify([{ name: "r/two" }, { name: "r/two" }]);
-    const first = (await (await fetch(`${h.engine.url}/e/k`, { method: "POST", headers, body })).json()) as { ids: string[] };
-    const again = (await (await fetch(`${h.engine.url}/e/k`, { method: "POST", headers, body })).json()) as { ids: string[] };
+    const headers = { "x-inngest-event-id-seed": `${Date.now()},${Buffer.alloc(10, 7).toString("base64")}` };
+    const body = [{ name: "r/two" }, { name: "r/two" }];
+    const first = (await h.postEvents(body, { headers })).body as { ids: string[] };
+    const again = (await h.postEvents(body, { headers })).body as { ids: string[] };
     expect(first.ids).toHaveLength(2);
     expect(first.ids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(first.ids[0]).not.toBe(first.ids[1]);

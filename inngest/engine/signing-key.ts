@@ -1,6 +1,7 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { EVENT_KEY_PREFIX } from "@/server/security/event-key-format";
 
 /**
  * The one signing key shared by the embedded engine and the Inngest clients that talk to it
@@ -50,20 +51,27 @@ export function engineSigningKey(env: Env = process.env, { create = true }: { cr
 }
 
 /**
- * The embedded engine's event intake (`POST /e/:key`) does not check the key (the engine listens
- * on 127.0.0.1 by default); cloud mode still demands one to send events, so this fixed,
- * non-secret value is it.
+ * The app's own event key for the engine's intake (`POST /e/:key`): an HMAC of the signing key,
+ * so it is a secret exactly as strong as that key (never a public constant), and every process
+ * that holds the signing key (the panel, its engine, the SDK's hosts, test harnesses) derives
+ * the same one without storing a second secret. The engine treats it as its internal sender:
+ * the only key that may send wflo's reserved event names. Outside senders get their own keys
+ * (event_keys, Settings → Event keys). Rotating the signing key rotates this key with it.
  */
-export const EMBEDDED_EVENT_KEY = "wflo-embedded";
+export function deriveEventKey(signingKey: string): string {
+  return `${EVENT_KEY_PREFIX}internal-${createHmac("sha256", signingKey).update("wflo engine event key v1").digest("hex")}`;
+}
 
 /**
  * Inngest client options for an SDK app on the embedded engine at `baseUrl`: cloud mode with the
  * engine's key. In cloud mode the SDK's serve handler runs nothing without a valid
  * `x-inngest-signature` (dev mode runs any POST from anyone who can reach the port), and the
- * SDK's calls to the engine (sync, checkpoints, run data) carry the bearer the engine requires.
+ * SDK's calls to the engine (sync, checkpoints, run data) carry the bearer the engine requires;
+ * its events go to the intake with the key derived from the signing key.
  */
 export function engineClientOptions(baseUrl: string, env: Env = process.env): { isDev: false; baseUrl: string; signingKey: string; eventKey: string } {
-  return { isDev: false, baseUrl, signingKey: engineSigningKey(env), eventKey: EMBEDDED_EVENT_KEY };
+  const signingKey = engineSigningKey(env);
+  return { isDev: false, baseUrl, signingKey, eventKey: deriveEventKey(signingKey) };
 }
 
 function readExisting(file: string): string | undefined {

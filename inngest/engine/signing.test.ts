@@ -13,7 +13,7 @@ let server: Server;
 beforeAll(async () => {
   h = await startHarness({ signingKey: SIGNING_KEY });
   // A cloud-mode app: it verifies every request's signature and authenticates its REST calls.
-  const client = new Inngest({ id: "test-app", isDev: false, signingKey: SIGNING_KEY, eventKey: "evt-key", baseUrl: h.engine.url });
+  const client = new Inngest({ id: "test-app", isDev: false, signingKey: SIGNING_KEY, eventKey: h.eventKey, baseUrl: h.engine.url });
   const fn = client.createFunction({ id: "signed", triggers: [{ event: "s/go" }] }, async ({ step }) => {
     const a = await step.run("a", () => 1);
     await step.sleep("nap", "1s");

@@ -1,6 +1,7 @@
 import { approvalsRouter } from "@/server/approvals/router";
 import { auditRouter } from "@/server/audit/router";
 import { apiKeysRouter } from "@/server/apikeys/router";
+import { eventKeysRouter } from "@/server/event-keys/router";
 import { policiesRouter } from "@/server/policies/router";
 import { dashboardRouter } from "@/server/dashboard/router";
 import { governanceRouter } from "@/server/governance/router";
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   approvals: approvalsRouter,
   policies: policiesRouter,
   apiKeys: apiKeysRouter,
+  eventKeys: eventKeysRouter,
   recovery: recoveryRouter,
   sandbox: sandboxRouter,
   tracing: tracingRouter,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { postToIntake } from "@/inngest/engine/testing/intake";
 import { getCostBreakdown } from "@/server/governance/reports";
 import { claimEnginePort } from "@/server/runs/testing/engine-port";
 
@@ -55,7 +56,7 @@ afterAll(async () => {
 describe("kill -9 mid-run", () => {
   it("resumes in a new process with no completed step re-run and no LLM call billed twice", async () => {
     const first = await startChild();
-    const res = await fetch(`${first.engineUrl}/e/key`, { method: "POST", body: JSON.stringify({ name: "test/crash-llm.requested", data: {} }) });
+    const res = await postToIntake(first.engineUrl, { name: "test/crash-llm.requested", data: {} });
     expect(res.status).toBe(200);
     // Kill while work-2 sleeps: llm-1, work-1 and llm-2 are committed, work-2 is not.
     for (let i = 0; i < 400 && !lines().includes("work-2"); i++) await pause(25);

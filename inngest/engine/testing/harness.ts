@@ -5,8 +5,9 @@ import { serve } from "inngest/node";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine, type EngineOptions } from "../index";
 import { hashSigningKey } from "../signing";
-import { engineClientOptions, engineSigningKey } from "../signing-key";
+import { deriveEventKey, engineClientOptions, engineSigningKey } from "../signing-key";
 import type { EngineRunView } from "../reads";
+import { postToIntake, type IntakeReply } from "./intake";
 
 /**
  * Conformance-test harness: a fresh database, the engine on an ephemeral port, and a real
@@ -18,6 +19,14 @@ export type Harness = {
   client: Inngest;
   /** Headers for the engine's REST API: the bearer derived from the engine's signing key (none when unsigned). */
   auth: Record<string, string>;
+  /** The app's internal event key (derived from the signing key), as the harness's client sends with. */
+  eventKey: string;
+  /**
+   * POSTs `body` (a string is sent as is, anything else as JSON) to the engine's intake, as an
+   * outside sender would: with the internal key unless `key` says otherwise (null = no key in
+   * the path), as application/json unless `contentType` says otherwise (null = no header).
+   */
+  postEvents(body: unknown, opts?: Parameters<typeof postToIntake>[2]): Promise<IntakeReply>;
   appUrl: string;
   serveFunctions(functions: InngestFunction.Any[]): Promise<void>;
   /** POSTs the SDK app received, per fnId query parameter. */
@@ -29,18 +38,23 @@ export type Harness = {
 };
 
 export const APP_ID = "test-app";
+/** The internal event key of an engine a test runs unsigned (signingKey: null). */
+export const UNSIGNED_EVENT_KEY = "wflo-ek-internal-unsigned-test";
 export const fnId = (id: string) => `${APP_ID}-${id}`;
 
 export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}): Promise<Harness> {
   const fresh = await freshDatabase();
-  const engine = createEngine({ db: fresh.db, port: 0, backoff: () => 20, pollIntervalMs: 20, leaseMs: 3_000, ...opts });
+  // An unsigned engine has no key to derive its internal event key from: give it a fixed one.
+  const unsigned = opts.signingKey === null && opts.eventKey === undefined ? { eventKey: UNSIGNED_EVENT_KEY } : {};
+  const engine = createEngine({ db: fresh.db, port: 0, backoff: () => 20, pollIntervalMs: 20, leaseMs: 3_000, ...unsigned, ...opts });
   await engine.start();
   // The SDK logs every step error it reports; tests assert on outcomes instead.
   const quiet = { info() {}, warn() {}, error() {}, debug() {} };
   // The engine's own key unless a test runs it unsigned (signingKey: null) or with another key.
   const key = opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey());
   const auth: Record<string, string> = key ? { authorization: `Bearer ${hashSigningKey(key)}` } : {};
-  const keyed = opts.signingKey === null ? { isDev: true as const, baseUrl: engine.url } : { ...engineClientOptions(engine.url), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) };
+  const eventKey = key ? deriveEventKey(key) : UNSIGNED_EVENT_KEY;
+  const keyed = opts.signingKey === null ? { isDev: true as const, baseUrl: engine.url, eventKey } : { ...engineClientOptions(engine.url), ...(key ? { signingKey: key, eventKey } : {}) };
   const client = new Inngest({ id: APP_ID, ...keyed, logger: quiet });
   let server: Server | null = null;
   let appUrl = "";
@@ -51,6 +65,8 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
     engine,
     client,
     auth,
+    eventKey,
+    postEvents: (body, o = {}) => postToIntake(engine.url, body, { key: eventKey, ...o }),
     get appUrl() {
       return appUrl;
     },
