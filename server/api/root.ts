@@ -8,6 +8,7 @@ import { governanceRouter } from "@/server/governance/router";
 import { sessionRouter } from "@/server/auth/router";
 import { systemRouter } from "@/server/system/router";
 import { usersRouter } from "@/server/users/router";
+import { accountRouter } from "@/server/users/account-router";
 import { runsRouter } from "@/server/runs/router";
 import { workflowsRouter } from "@/server/workflows/router";
 import { sandboxRouter } from "@/server/sandbox/router";
@@ -19,6 +20,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 export const appRouter = createTRPCRouter({
   session: sessionRouter,
   users: usersRouter,
+  account: accountRouter,
   audit: auditRouter,
   dashboard: dashboardRouter,
   system: systemRouter,

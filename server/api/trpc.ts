@@ -12,7 +12,14 @@ import { can, type Permission } from "@/server/auth/permissions";
 
 // ---------------------------------------------------------------- context
 
-export type SessionUser = { id: string; email: string; name: string; role: Role };
+export type SessionUser = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  /** Set while the user must replace a generated or admin-reset password (server/users/account.ts). */
+  mustChangePassword?: boolean;
+};
 
 export type Context = { db: Database; user: SessionUser | null };
 
@@ -23,7 +30,12 @@ export function createInnerContext(opts: Context): Context {
 
 // ---------------------------------------------------------- initialization
 
-export type ProcedureMeta = { permission?: Permission; public?: true };
+export type ProcedureMeta = {
+  permission?: Permission;
+  public?: true;
+  /** Callable while the user must change their password: the change itself, and signing out. */
+  duringPasswordChange?: true;
+};
 
 function describeZodError(err: ZodError): string {
   return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
@@ -64,8 +76,12 @@ export const createCallerFactory = t.createCallerFactory;
 /** For sign-in related calls only; everything else names a permission. */
 export const publicProcedure = t.procedure.meta({ public: true });
 
-const authenticated = t.middleware(({ ctx, next }) => {
+/** Shown for every other call while a generated or reset password is still in use. */
+export const PASSWORD_CHANGE_REQUIRED = "change your password first: this account's password was generated or reset by an admin; choose your own at /change-password";
+
+const authenticated = t.middleware(({ ctx, meta, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
+  if (ctx.user.mustChangePassword && !meta?.duringPasswordChange) throw new TRPCError({ code: "FORBIDDEN", message: PASSWORD_CHANGE_REQUIRED });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 

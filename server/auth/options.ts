@@ -10,6 +10,7 @@ import { log } from "@/server/log";
 import { safeRedirect } from "./callback-url";
 import { clientAddressFrom } from "./client-address";
 import { dummyPasswordHash, verifyPassword } from "./password";
+import { revokeSessionsOf, sessionUserFor } from "./session-version";
 import { clearAccountFailures, isSignInBlocked, recordSignInFailure, SIGN_IN_LIMITS } from "./rate-limit";
 
 export const SESSION_MAX_AGE_S = Number(process.env.WFLO_SESSION_MAX_AGE ?? 8 * 3600);
@@ -79,7 +80,7 @@ export function getAuthOptions(): NextAuthOptions {
           }
           await clearAccountFailures(db, email);
           await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, u.id));
-          return { id: u.id, email: u.email, name: u.name, role: u.role };
+          return { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion: u.sessionVersion };
         },
       }),
       ...(oidc ? [oidc] : []),
@@ -104,20 +105,33 @@ export function getAuthOptions(): NextAuthOptions {
       async jwt({ token, user, account }) {
         if (user && account) {
           if (account.provider === "oidc") {
-            const [u] = await getDb().select({ id: users.id }).from(users).where(eq(users.email, String(user.email).toLowerCase()));
+            const [u] = await getDb()
+              .select({ id: users.id, sessionVersion: users.sessionVersion })
+              .from(users)
+              .where(eq(users.email, String(user.email).toLowerCase()));
             token.uid = u?.id;
+            token.sv = u?.sessionVersion;
           } else {
+            // The version read with the verified password: a reset racing this sign-in still wins.
             token.uid = user.id;
+            token.sv = user.sessionVersion;
           }
         }
         return token;
       },
+      /** Every request: the user read fresh, refused when deactivated or when the session was revoked. */
       async session({ session, token }) {
-        if (!token.uid) return session;
-        const [u] = await getDb().select().from(users).where(eq(users.id, token.uid));
-        if (!u || !u.active) return { ...session, user: undefined as never };
-        session.user = { id: u.id, email: u.email, name: u.name, role: u.role };
+        const user = await sessionUserFor(getDb(), token);
+        if (!user) return { ...session, user: undefined as never };
+        session.user = user;
         return session;
+      },
+    },
+    events: {
+      // A signed-out cookie must not keep working if someone copied it: signing out ends the
+      // user's sessions (on every device; the account page says so).
+      async signOut({ token }) {
+        if (token) await revokeSessionsOf(getDb(), token);
       },
     },
     logger: {

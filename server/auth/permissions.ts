@@ -7,6 +7,8 @@ import { ROLES, type Role } from "@/db/schema";
  */
 const ADDED_BY_ROLE = {
   viewer: [
+    // One's own account: change one's password, sign out everywhere.
+    "account:manage",
     "dashboard:read",
     "runs:read",
     "approvals:read",

@@ -34,3 +34,17 @@ export async function recordSignInFailure(db: DbOrTx, email: string, address: st
 export async function clearAccountFailures(db: DbOrTx, email: string): Promise<void> {
   await db.delete(signInFailures).where(inArray(signInFailures.key, [accountKey(email)]));
 }
+
+/** Account-only counting, for password checks made inside a session (the account page): no client address there. */
+export async function isAccountBlocked(db: DbOrTx, email: string): Promise<boolean> {
+  const since = new Date(Date.now() - SIGN_IN_LIMITS.windowMs);
+  const [row] = await db
+    .select({ n: count() })
+    .from(signInFailures)
+    .where(and(eq(signInFailures.key, accountKey(email)), gt(signInFailures.at, since)));
+  return (row?.n ?? 0) >= SIGN_IN_LIMITS.perAccount;
+}
+
+export async function recordAccountFailure(db: DbOrTx, email: string): Promise<void> {
+  await db.insert(signInFailures).values({ key: accountKey(email) });
+}

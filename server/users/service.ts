@@ -5,6 +5,9 @@ import type { Database, Tx } from "@/db/client";
 import { users, type Role, type User } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { hashPassword } from "@/server/auth/password";
+import { revokeSessions } from "@/server/auth/session-version";
+import { assertCleanText } from "@/server/security/text-input";
+import { hidingParameters } from "./hide-parameters";
 import type { createUserInput } from "./schemas";
 
 const USERS_LOCK = 727_003;
@@ -30,9 +33,13 @@ export async function listUsers(db: Database): Promise<PublicUser[]> {
   return rows.map(publicUser);
 }
 
+const badRequest = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
+
 export async function createUser(db: Database, actor: Actor, input: z.output<typeof createUserInput>): Promise<PublicUser> {
+  // Before anything is hashed or written: a NUL byte would fail the insert with the hash in the error.
+  assertCleanText(input, badRequest);
   const passwordHash = await hashPassword(input.password);
-  return db.transaction(async (tx) => {
+  return hidingParameters(() => db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK})`);
     const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
     if (existing) throw new TRPCError({ code: "CONFLICT", message: `a user with email ${input.email} already exists` });
@@ -43,7 +50,7 @@ export async function createUser(db: Database, actor: Actor, input: z.output<typ
     if (!created) throw new Error("insert returned no row");
     await writeAudit(tx, actor, { action: "user.create", targetType: "user", targetId: created.id, after: audited(created) });
     return publicUser(created);
-  });
+  }));
 }
 
 /** Loads the user under the users lock; every change to roles or activity goes through here so "last admin" checks cannot race. */
@@ -83,6 +90,8 @@ export async function setActive(db: Database, actor: Actor, userId: string, acti
     if (!active && before.role === "admin") await assertAnotherActiveAdmin(tx, userId);
     const [after] = await tx.update(users).set({ active, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
     if (!after) throw new Error("update returned no row");
+    // Deactivation ends every session for good: reactivating later does not revive old cookies.
+    if (!active) await revokeSessions(tx, userId);
     await writeAudit(tx, actor, {
       action: active ? "user.activate" : "user.deactivate",
       targetType: "user",
@@ -94,12 +103,15 @@ export async function setActive(db: Database, actor: Actor, userId: string, acti
   });
 }
 
+/** The admin knows the new password, so the user must choose their own at next sign-in; their sessions end now. */
 export async function resetPassword(db: Database, actor: Actor, userId: string, password: string): Promise<void> {
+  assertCleanText({ password }, badRequest);
   const passwordHash = await hashPassword(password);
-  await db.transaction(async (tx) => {
+  await hidingParameters(() => db.transaction(async (tx) => {
     const before = await lockedUser(tx, userId);
-    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+    await tx.update(users).set({ passwordHash, mustChangePassword: true, updatedAt: new Date() }).where(eq(users.id, userId));
+    await revokeSessions(tx, userId);
     // The audit row says that it happened, never what the password is.
     await writeAudit(tx, actor, { action: "user.reset_password", targetType: "user", targetId: userId, before: audited(before) });
-  });
+  }));
 }

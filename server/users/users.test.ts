@@ -93,6 +93,61 @@ describe("user administration", () => {
     expect(await errorOf(as(me).users.changeRole({ userId: "nope", role: "viewer" }))).toMatchObject({ code: "BAD_REQUEST", message: "userId: userId must be a UUID" });
   });
 
+  it("refuses NUL bytes and lone surrogates with a 400 naming the field, writing nothing (finding 9)", async () => {
+    const before = await auditCount();
+    const usersBefore = (await fresh.db.select().from(users)).length;
+    expect(await errorOf(as(admin).users.create({ email: "nul@example.com", name: "Mallory\u0000", role: "viewer", password: "long enough password" }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "name: must not contain a NUL byte",
+    });
+    expect(await errorOf(as(admin).users.create({ email: "sur@example.com", name: "x\uD800y", role: "viewer", password: "long enough password" }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "name: must not contain a lone UTF-16 surrogate",
+    });
+    expect(await errorOf(as(admin).users.create({ email: "pw@example.com", name: "P", role: "viewer", password: "long enough\u0000password" }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "password: must not contain a NUL byte",
+    });
+    const [alice] = await fresh.db.select().from(users).where(eq(users.email, "alice@example.com"));
+    expect(await errorOf(as(admin).users.resetPassword({ userId: alice!.id, password: "long enough\uDC00password" }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "password: must not contain a lone UTF-16 surrogate",
+    });
+    expect((await fresh.db.select().from(users)).length).toBe(usersBefore);
+    expect(await auditCount()).toBe(before);
+  });
+
+  it("refuses bad text in the service itself, whatever edge called it", async () => {
+    const { createUser } = await import("./service");
+    await expect(createUser(fresh.db, admin, { email: "svc@example.com", name: "a\u0000b", role: "viewer", password: "long enough password" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "name: must not contain a NUL byte",
+    });
+  });
+
+  it("a failing users write never carries the password hash in its error", async () => {
+    const { hidingParameters } = await import("./hide-parameters");
+    const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0c2FsdA$aGFzaGhhc2hoYXNo";
+    // A real failing insert (PostgreSQL refuses the NUL): Drizzle's own error lists the hash.
+    const write = () => fresh.db.insert(users).values({ email: "leak@example.com", name: "a\u0000b", passwordHash: hash });
+    const raw = await write().then(() => null, (e: unknown) => e);
+    expect(JSON.stringify(raw, Object.getOwnPropertyNames(raw)) + String(raw)).toContain(hash);
+    const hidden = await hidingParameters(write).then(() => null, (e: unknown) => e as Error);
+    expect(hidden).toBeInstanceOf(Error);
+    expect(hidden!.message).toMatch(/^writing the user failed/);
+    expect(JSON.stringify(hidden, Object.getOwnPropertyNames(hidden)) + String(hidden?.cause ?? "")).not.toContain("argon2");
+  });
+
+  it("an admin reset makes the user choose a new password at next sign-in, and ends their sessions", async () => {
+    const [alice] = await fresh.db.select().from(users).where(eq(users.email, "alice@example.com"));
+    await as(admin).users.resetPassword({ userId: alice!.id, password: "reset by the admin" });
+    const [after] = await fresh.db.select().from(users).where(eq(users.id, alice!.id));
+    expect(after).toMatchObject({ mustChangePassword: true, sessionVersion: alice!.sessionVersion + 1 });
+    const [audit] = await fresh.db.select().from(auditLog).where(eq(auditLog.action, "user.reset_password"));
+    expect(JSON.stringify(audit)).not.toContain("reset by the admin");
+    expect(JSON.stringify(audit)).not.toContain("argon2");
+  });
+
   it("keeps the audit chain intact through all of it", async () => {
     expect(await verifyAuditChain(fresh.db)).toMatchObject({ ok: true });
   });
