@@ -9,6 +9,7 @@ import { ZodError, z } from "zod";
 import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { can, type Permission } from "@/server/auth/permissions";
+import { findBadText, badTextMessage } from "@/server/security/text-input";
 
 // ---------------------------------------------------------------- context
 
@@ -73,8 +74,18 @@ export const createCallerFactory = t.createCallerFactory;
 
 // -------------------------------------------------------------- procedures
 
+/**
+ * Every procedure's raw input, before its schema: a NUL byte or a lone surrogate anywhere
+ * (values or keys) is a 400 naming the field, instead of a 500 from PostgreSQL deep in a service.
+ */
+const cleanText = t.middleware(async ({ getRawInput, next }) => {
+  const bad = findBadText(await getRawInput());
+  if (bad) throw new TRPCError({ code: "BAD_REQUEST", message: badTextMessage(bad) });
+  return next();
+});
+
 /** For sign-in related calls only; everything else names a permission. */
-export const publicProcedure = t.procedure.meta({ public: true });
+export const publicProcedure = t.procedure.meta({ public: true }).use(cleanText);
 
 /** Shown for every other call while a generated or reset password is still in use. */
 export const PASSWORD_CHANGE_REQUIRED = "change your password first: this account's password was generated or reset by an admin; choose your own at /change-password";
@@ -95,5 +106,7 @@ export function requirePermission(permission: Permission) {
         throw new TRPCError({ code: "FORBIDDEN", message: `your role (${ctx.user.role}) lacks the permission ${permission}` });
       }
       return next();
-    });
+    })
+    // After the permission, as REST does: nobody learns what an input should be without the right to send it.
+    .use(cleanText);
 }

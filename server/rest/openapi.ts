@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Route } from "./route";
 import { restRoutes } from "./routes";
+import { REST_BODY_LIMIT } from "@/server/security/limits";
 import { errorSchema } from "./schemas";
 
 type JsonSchema = Record<string, unknown>;
@@ -42,6 +43,7 @@ function operation(r: Route): JsonSchema {
       "400": errorRef("The input fails its schema; `error` names the field and the rule"),
       "401": errorRef("Missing, unknown or revoked API key"),
       "403": errorRef(`The key's role lacks the permission ${r.permission}, or (acting on a run, approval or LLM call) its workflow is outside the key's workflow scope`),
+      ...(r.body && { "413": errorRef(`The body exceeds ${(r.bodyLimit ?? REST_BODY_LIMIT).bytes} bytes (${(r.bodyLimit ?? REST_BODY_LIMIT).env})`) }),
       ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, d]) => [status, errorRef(d)])),
       "500": errorRef("Internal server error (details stay in the server log)"),
     },

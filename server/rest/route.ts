@@ -3,6 +3,9 @@ import { getDb, type Database } from "@/db/client";
 import { authenticateApiKey, type ApiKeyActor } from "@/server/apikeys/service";
 import { can, type Permission } from "@/server/auth/permissions";
 import { requestIdOf, withLogContext } from "@/server/log";
+import { readBodyCapped } from "@/server/security/body";
+import { REST_BODY_LIMIT, tooLargeMessage, type BodyLimit } from "@/server/security/limits";
+import { badTextMessage, findBadText } from "@/server/security/text-input";
 import { describeZod, errorJson, errorResponse, jsonBody } from "./errors";
 
 type AnyObject = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
@@ -26,11 +29,13 @@ export type RouteSpec<P extends AnyObject | undefined, Q extends AnyObject | und
   params?: P;
   query?: Q;
   body?: B;
+  /** The body's size cap (default REST_BODY_LIMIT, server/security/limits.ts); over it: 413 naming the limit. */
+  bodyLimit?: BodyLimit;
   /** Success status (default 200) and what it carries, for the OpenAPI document. */
   status?: number;
   response: { description: string; schema?: z.ZodType };
   /** Extra documented failures (401/403/400 are on every route). */
-  errors?: Partial<Record<402 | 404 | 409 | 412 | 422, string>>;
+  errors?: Partial<Record<402 | 404 | 409 | 412 | 413 | 422, string>>;
   handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
 };
 
@@ -44,18 +49,24 @@ function queryObject(url: URL): Record<string, string> {
   return Object.fromEntries(url.searchParams.entries());
 }
 
-async function readJson(req: Request): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  const text = await req.text();
+type JsonBody = { ok: true; value: unknown } | { ok: false; status: 400 | 413; error: string; code: string };
+
+/** The body as JSON, read with a streaming cap: a 30 MB body is refused after `limit` bytes, never held whole. */
+async function readJson(req: Request, limit: BodyLimit): Promise<JsonBody> {
+  const body = await readBodyCapped(req, limit.bytes);
+  if (!body.ok) return { ok: false, status: 413, error: tooLargeMessage(limit), code: "PAYLOAD_TOO_LARGE" };
+  const text = new TextDecoder().decode(body.bytes);
   if (!text.trim()) return { ok: true, value: {} };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false };
+    return { ok: false, status: 400, error: "body must be JSON", code: "BAD_REQUEST" };
   }
 }
 
 /**
- * One REST route: API key -> permission (the one map, `can`) -> params, query, body through
+ * One REST route: API key -> permission (the one map, `can`) -> the body under its size cap
+ * (413) -> no NUL bytes or lone surrogates anywhere (400) -> params, query, body through
  * zod (400 naming the field) -> the handler -> JSON, with service errors mapped to statuses.
  * The order matters: nobody learns whether an id exists, or what a body should be, without a key
  * that may make the call.
@@ -76,9 +87,14 @@ export function defineRoute<P extends AnyObject | undefined = undefined, Q exten
         if (spec.params) parts.params = (await next?.params) ?? {};
         if (spec.query) parts.query = queryObject(new URL(req.url));
         if (spec.body) {
-          const raw = await readJson(req);
-          if (!raw.ok) return errorJson(400, { error: "body must be JSON", code: "BAD_REQUEST" });
+          const raw = await readJson(req, spec.bodyLimit ?? REST_BODY_LIMIT);
+          if (!raw.ok) return errorJson(raw.status, { error: raw.error, code: raw.code });
           parts.body = raw.value;
+        }
+        // One text check over everything the caller sent (PostgreSQL refuses NUL; a lone surrogate cannot be stored).
+        for (const k of ["params", "query", "body"] as const) {
+          const bad = findBadText(parts[k]);
+          if (bad) return errorJson(400, { error: badTextMessage(bad), code: "BAD_REQUEST", field: bad.path });
         }
         const parsed: Record<string, unknown> = {};
         for (const k of ["params", "query", "body"] as const) {

@@ -4,7 +4,7 @@
  * passes the cap, so a 30 MB body costs at most `max` bytes of memory, not 30 MB.
  */
 
-export type CappedBody = { ok: true; bytes: Uint8Array } | { ok: false };
+export type CappedBody = { ok: true; bytes: Uint8Array<ArrayBuffer> } | { ok: false };
 
 export async function readBodyCapped(req: Request, max: number): Promise<CappedBody> {
   const declared = Number(req.headers.get("content-length") ?? NaN);

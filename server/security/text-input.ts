@@ -16,7 +16,10 @@ function problemOf(s: string): BadText["problem"] | null {
   return null;
 }
 
-const join = (base: string, key: string | number) => (typeof key === "number" ? `${base}[${key}]` : base ? `${base}.${key}` : key);
+// A key that is not a plain name (an OTLP attribute "user.note", a key with spaces) is quoted, so the path stays unambiguous.
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+const join = (base: string, key: string | number) =>
+  typeof key === "number" ? `${base}[${key}]` : !PLAIN_KEY.test(key) ? `${base}[${JSON.stringify(key)}]` : base ? `${base}.${key}` : key;
 
 /**
  * The first string (value or object key) in `value` that holds a NUL byte or a lone surrogate,

@@ -5,6 +5,7 @@ import { assertCallInScope } from "@/server/apikeys/scope";
 import type { AnyValue, ExportTraceRequest, KeyValue, OtlpSpan } from "@/server/tracing/otlp/decode";
 import { AttributeTooLargeError, ingest, MAX_ATTRIBUTE_BYTES } from "@/server/tracing/otlp/ingest";
 import { ingestLimiter } from "@/server/tracing/otlp/rate-limit";
+import { OTLP_BODY_LIMIT } from "@/server/security/limits";
 import { RestError } from "../errors";
 import { defineRoute } from "../route";
 
@@ -104,12 +105,14 @@ export const ingestSpansRoute = defineRoute({
   description: `Up to ${MAX_SPANS} spans in plain JSON, stored exactly as OTLP spans sent to /api/v1/traces are: attributes redacted (secrets never stored), large values capped (one attribute over 64 KiB refuses the request with 413), GenAI spans priced from wflo's price book and recorded as LLM calls. A span naming \`runId\` shows in that wflo run's trace (hanging under its parent, else under the run); a span naming \`traceId\` makes its trace a run of its own. The whole request is stored or nothing is; a span already stored is left unchanged (retries are safe). Rate-limited per key with the OTLP limit (429).`,
   permission: "runs:trigger",
   body: spansBody,
+  // A batch of spans is a trace upload: the same cap as /api/v1/traces.
+  bodyLimit: OTLP_BODY_LIMIT,
   status: 201,
   response: {
     description: "What was stored",
     schema: z.object({ accepted: z.number(), duplicates: z.number(), runs: z.array(z.string()), llmCalls: z.number(), unknownParents: z.number() }),
   },
-  errors: { 404: "A runId names no wflo run" },
+  errors: { 404: "A runId names no wflo run", 413: `The body exceeds ${OTLP_BODY_LIMIT.bytes} bytes (${OTLP_BODY_LIMIT.env}), or one attribute exceeds ${MAX_ATTRIBUTE_BYTES} bytes (WFLO_OTLP_MAX_ATTRIBUTE_BYTES)` },
   handler: async ({ db, actor, body }) => {
     // Spans that name a wflo run must name one that exists (a typo would start a stray trace),
     // and take that run's workflow; the rest are labelled with `workflow`.

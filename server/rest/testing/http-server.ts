@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import type { Route } from "@/server/rest/route";
 import { restRoutes } from "@/server/rest/routes";
 
@@ -25,12 +26,6 @@ function match(method: string, pathname: string): { route: Route; params: Record
   return null;
 }
 
-async function bodyOf(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export async function startRestServer(): Promise<RestServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -42,11 +37,14 @@ export async function startRestServer(): Promise<RestServer> {
       }
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-      const body = req.method === "GET" ? undefined : new Uint8Array(await bodyOf(req));
-      const response = await hit.route.handle(new Request(url, { method: req.method, headers, body }), { params: Promise.resolve(hit.params) });
+      // Streamed, as Next hands it over: the handler's own size cap is what a large upload meets.
+      const body = req.method === "GET" ? undefined : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+      const response = await hit.route.handle(new Request(url, { method: req.method, headers, body, ...(body && { duplex: "half" }) } as RequestInit), { params: Promise.resolve(hit.params) });
       res.writeHead(response.status, Object.fromEntries(response.headers.entries())).end(Buffer.from(await response.arrayBuffer()));
+      // A refused upload is not read to its end; closing the connection stops the sender.
+      if (body && !req.readableEnded) req.destroy();
     })().catch((e: unknown) => res.writeHead(500).end(String(e)));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }

@@ -6,12 +6,13 @@ import { authenticateApiKey, type ApiKeyActor } from "@/server/apikeys/service";
 import { can } from "@/server/auth/permissions";
 import { log } from "@/server/log";
 import type { Metrics } from "@/server/metrics/metrics";
+import { readBodyCapped } from "@/server/security/body";
+import { OTLP_BODY_LIMIT, tooLargeMessage } from "@/server/security/limits";
+import { otlpBadText } from "./clean-text";
 import { attributes, decodeExportRequest, OtlpDecodeError } from "./decode";
 import { AttributeTooLargeError, ingest } from "./ingest";
 import type { RateLimiter } from "./rate-limit";
 
-/** `WFLO_OTLP_MAX_BYTES`: largest accepted request body (default 8 MiB), checked before it is read whole. */
-export const MAX_BODY_BYTES = Number(process.env.WFLO_OTLP_MAX_BYTES ?? 8 * 1024 * 1024);
 
 function countSpans(req: ReturnType<typeof decodeExportRequest>): number {
   let n = 0;
@@ -36,29 +37,10 @@ async function scopeProblem(db: Database, actor: ApiKeyActor, req: ReturnType<ty
   }
 }
 
-async function readCapped(req: Request, max: number): Promise<Uint8Array | null> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > max) return null;
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts);
-}
-
 /**
  * POST /api/v1/traces (OTLP/HTTP). Order matters: the key is checked before the body is read
- * (401 costs nothing), the size before it is parsed (413), the rate before anything is written
+ * (401 costs nothing), the size before it is parsed (413), the text after (400: no NUL bytes or
+ * lone surrogates, naming the attribute), the rate before anything is written
  * (429), and the whole request is stored in one transaction or refused (400), so a bad request
  * never leaves half a trace behind. Success is the OTLP ExportTraceServiceResponse as JSON, with
  * partialSuccess explaining spans whose parent was never received.
@@ -71,15 +53,18 @@ export async function handleOtlpTraces(db: Database, req: Request, deps: { limit
   const actor = await authenticateApiKey(db, req);
   if (!actor) return refuse(401, "missing, unknown or revoked API key (send Authorization: Bearer <wflo API key>)");
   if (!can(actor.role, "runs:trigger")) return refuse(403, `this key's role (${actor.role}) lacks the permission runs:trigger, which sending traces needs`);
-  const body = await readCapped(req, MAX_BODY_BYTES);
-  if (body === null) return refuse(413, `request body exceeds ${MAX_BODY_BYTES} bytes (WFLO_OTLP_MAX_BYTES); send smaller batches`);
+  const body = await readBodyCapped(req, OTLP_BODY_LIMIT.bytes);
+  if (!body.ok) return refuse(413, `${tooLargeMessage(OTLP_BODY_LIMIT)}; send smaller batches`);
   let decoded;
   try {
-    decoded = decodeExportRequest(body, req.headers.get("content-type") ?? "");
+    decoded = decodeExportRequest(body.bytes, req.headers.get("content-type") ?? "");
   } catch (e) {
     if (e instanceof OtlpDecodeError) return refuse(e.message.startsWith("unsupported Content-Type") ? 415 : 400, `malformed OTLP payload: ${e.message}`);
     throw e;
   }
+  // Refused, not stripped: a span is evidence, and silently changed text would be a different record.
+  const badText = otlpBadText(decoded);
+  if (badText) return refuse(400, badText);
   // A workflow-scoped key may only send traces of its workflows (service.name), onto runs of its workflows.
   const outOfScope = await scopeProblem(db, actor, decoded);
   if (outOfScope) return refuse(403, outOfScope);
