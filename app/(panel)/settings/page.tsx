@@ -35,6 +35,14 @@ export default async function SettingsPage() {
             </div>
           </Card>
         ) : null}
+        {can(user.role, "settings:manage") ? (
+          <Card>
+            <CardHeader title="Event keys" description="Keys for outside apps that send events to the engine (INNGEST_EVENT_KEY)." />
+            <div className="px-5 py-4">
+              <Link href="/settings/event-keys" className="text-sm font-medium text-brand-600 hover:underline">Manage event keys →</Link>
+            </div>
+          </Card>
+        ) : null}
       </div>
     </>
   );
