@@ -19,7 +19,7 @@ beforeAll(async () => {
   fresh = await freshDatabase();
   process.env.DATABASE_URL = fresh.url;
   const [row] = await fresh.db.insert(users).values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" }).returning();
-  key = (await createApiKey(fresh.db, { id: row!.id, email: row!.email, name: row!.name, role: "admin" }, { name: "bot", role: "admin" })).secret;
+  key = (await createApiKey(fresh.db, { id: row!.id, email: row!.email, role: "admin" }, { name: "bot", role: "admin" })).secret;
   server = await startRestServer();
 });
 afterAll(async () => {

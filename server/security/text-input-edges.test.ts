@@ -94,7 +94,7 @@ describe("REST: bodies and queries", () => {
 
 describe("OTLP: /api/v1/traces refuses the whole request, naming the span and the attribute", () => {
   const deps = { limiter: createRateLimiter(100_000), metrics: createMetrics() };
-  const otlp = (body: Uint8Array | string, type: string) =>
+  const otlp = (body: Uint8Array<ArrayBuffer> | string, type: string) =>
     handleOtlpTraces(fresh.db, new Request("http://wflo.test/api/v1/traces", { method: "POST", headers: { "content-type": type, authorization: `Bearer ${key}` }, body }), deps);
   const request = (note: string) => ({
     resourceSpans: [
@@ -125,7 +125,7 @@ describe("OTLP: /api/v1/traces refuses the whole request, naming the span and th
     });
     const Req = root.lookupType("Req");
     const msg = Req.fromObject({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.from("ab".repeat(16), "hex"), spanId: Buffer.from("cd".repeat(8), "hex"), name: "llm", startTimeUnixNano: 1000, attributes: [{ key: "user.note", value: { stringValue: "a\0b" } }] }] }] }] });
-    const res = await otlp(Req.encode(msg).finish(), "application/x-protobuf");
+    const res = await otlp(new Uint8Array(Req.encode(msg).finish()), "application/x-protobuf");
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('resourceSpans[0].scopeSpans[0].spans[0].attributes["user.note"]: must not contain a NUL byte');
     expect(await count(spans)).toBe(0);
