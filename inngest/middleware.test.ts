@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/db/client";
 import { runs, runSteps } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import { driveRun, type ServeHandler } from "@/server/runs/testing/sdk-driver";
 import { inngest } from "./client";
 import { FEEDBACK_EVENT } from "./functions/research-assistant";
@@ -32,8 +33,9 @@ const ids = () => {
 };
 const triggeredBy = { id: "00000000-0000-4000-8000-000000000001", email: "op@example.com" };
 
+/** The trigger event as wflo's server sends it: its envelope signed for this id, name and input. */
 function event(name: string, eventId: string, data: Record<string, unknown>) {
-  return { id: eventId, name, data: { ...data, _wflo: { triggeredBy } }, ts: Date.now() };
+  return { ...signEvent({ id: eventId, name, data: withEnvelope(data, { triggeredBy }) }), ts: Date.now() };
 }
 const runRow = async (id: string) => (await fresh.db.select().from(runs).where(eq(runs.id, id)))[0];
 const stepRows = async (id: string) => fresh.db.select().from(runSteps).where(eq(runSteps.runId, id)).orderBy(asc(runSteps.position));

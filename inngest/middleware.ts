@@ -11,7 +11,7 @@ import {
   type StepIdentity,
 } from "@/server/runs/recorder";
 import { log, withLogContext } from "@/server/log";
-import { splitEventData } from "@/server/runs/envelope";
+import { readEnvelope, type EnvelopedEvent } from "@/server/runs/envelope";
 import { createApproval, type WfloApproval } from "@/server/approvals/gate";
 import { gateLlmCalls, gateTrack, type LlmGate } from "@/server/approvals/gated-llm";
 import { withLlmGateScope } from "@/server/approvals/llm-gate-scope";
@@ -210,8 +210,8 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
   private readonly approvedLlmSteps = new Set<string>();
 
   /** The LLM-gate scope of a require-approval run (server/approvals/llm-gate-scope.ts), else undefined. */
-  private llmGateScope(fn: Fn | null, ctx: { runId: string; event?: { data?: unknown } }, step?: string) {
-    if (!recorded(fn) || splitEventData(ctx.event?.data).envelope.requireApproval !== true) return undefined;
+  private llmGateScope(fn: Fn | null, ctx: { runId: string; event?: EnvelopedEvent }, step?: string) {
+    if (!recorded(fn) || readEnvelope(ctx.event).envelope.requireApproval !== true) return undefined;
     return { runId: ctx.runId, approved: this.approvedLlmSteps, step };
   }
 
@@ -223,8 +223,10 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
 
   transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
     const ctx = arg.ctx;
-    // Who triggered the run and its own budget travel in wflo's event envelope.
-    const { envelope } = splitEventData(ctx.event?.data);
+    // Who triggered the run and its own budget travel in wflo's event envelope, believed only
+    // when wflo signed it for this event (server/runs/envelope.ts). A dropped envelope leaves
+    // userId null: the run still meets every global, workflow and tag budget, and charges nobody's.
+    const { envelope } = readEnvelope(ctx.event);
     const run = {
       runId: ctx.runId,
       workflowId: workflowIdOf(arg.fn),
@@ -263,7 +265,7 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
       await safely("request start", runId, async () => {
         await recordRequestStart(db, { runId, workflowId: workflowIdOf(fn), event, attempt });
         await recordMemoizedSteps(db, runId, memoizedState(steps));
-        await recordRecoveryStart(db, { runId, workflowId: workflowIdOf(fn), eventData: event.data });
+        await recordRecoveryStart(db, { runId, workflowId: workflowIdOf(fn), event });
       });
     }
     const res = await next();

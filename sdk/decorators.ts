@@ -3,7 +3,7 @@ import { stopOrRethrow } from "@/inngest/functions/llm/provider";
 import { currentRun, nextCallId, withinStep, type CurrentRun } from "@/server/adapters/current-run";
 import type { EstimateInput } from "@/server/governance";
 import { governedLlmCall } from "@/server/governance/governed";
-import { splitEventData } from "@/server/runs/envelope";
+import { readEnvelope } from "@/server/runs/envelope";
 import { WfloOptionsError } from "./errors";
 
 /**
@@ -113,7 +113,7 @@ async function governedInline<R>(
   usage: { usageOf: (r: R) => unknown } | undefined,
 ): Promise<R> {
   const { runId, workflowId } = run.ctx.wflo;
-  const { envelope } = splitEventData(run.ctx.event.data);
+  const { envelope } = readEnvelope(run.ctx.event);
   try {
     const out = await governedLlmCall(
       getDb(),

@@ -9,7 +9,7 @@ import type { AdapterContext } from "@/server/adapters/framework";
 import { UnsupportedTargetError } from "@/server/adapters/framework";
 import { runTarget } from "@/server/adapters/frameworks";
 import { log } from "@/server/log";
-import { splitEventData } from "@/server/runs/envelope";
+import { eventInput } from "@/server/runs/envelope";
 import { WfloConnectionError } from "./errors";
 
 /**
@@ -72,7 +72,7 @@ async function startHost(workflow: string, retries: Retries): Promise<Host> {
         // Retriable: the process that has the target may attach (execute with this executionId) before the retries run out.
         throw new Error(`no process is running workflow "${workflow}" for run ${ctx.runId}: call execute(target, inputs, { executionId: "${ctx.runId}" }) to resume it`);
       }
-      const { input } = splitEventData(ctx.event.data);
+      const input = eventInput(ctx.event.data);
       // Same middleware, so the same context as the panel's workflows; only the client's app id type differs.
       const adapterCtx = ctx as unknown as AdapterContext;
       try {

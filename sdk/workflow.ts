@@ -12,7 +12,7 @@ import { runStopReason } from "@/server/governance/alerts/notifications";
 import type { BudgetBreach, BudgetScopeName } from "@/server/governance/errors";
 import { rollbackToCheckpoint as checkpointState } from "@/server/recovery/service";
 import { runsForEvent } from "@/server/runs/service";
-import { WFLO_ENVELOPE_KEY, withEnvelope } from "@/server/runs/envelope";
+import { signEvent, WFLO_ENVELOPE_KEY, withEnvelope } from "@/server/runs/envelope";
 import type { BudgetPeriod } from "@/db/schema";
 import { ensureWfloEnvironment } from "./environment";
 import { BudgetExceededError, ExecutionDetachedError, WfloConnectionError, WfloOptionsError, WorkflowRunError } from "./errors";
@@ -192,11 +192,12 @@ export class WfloWorkflow {
     const attachment = await attach(this.name, this.retries, eventId, target);
     try {
       if (!opts.executionId) {
-        await attachment.client.send({
+        // Signed for this event id: the run's budget is believed only from a wflo-signed envelope.
+        await attachment.client.send(signEvent({
           id: eventId,
           name: triggerEventName(this.name),
           data: withEnvelope(input, this.budgetNano === undefined ? {} : { budgetNano: this.budgetNano.toString() }),
-        });
+        }));
         const sentAt = Date.now();
         const found = await this.poll(opts.signal, async () => {
           const id = (await runsForEvent(db, eventId))[0]?.id;

@@ -1,7 +1,7 @@
 import { NonRetriableError, StepError, type GetFunctionInput } from "inngest";
 import type { z } from "zod";
 import { inngest } from "@/inngest/client";
-import { splitEventData } from "@/server/runs/envelope";
+import { eventInput } from "@/server/runs/envelope";
 import { registerCompensations, rollBackRun, type Compensation } from "@/server/recovery/compensation";
 
 type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
@@ -51,7 +51,7 @@ function isFinal(err: unknown, attempt: number, retries: number): boolean {
 export function defineWorkflow<S extends z.ZodObject, R>(meta: WorkflowMeta<S>, handler: (ctx: WorkflowContext<S>) => Promise<R>) {
   registerCompensations(meta.id, meta.compensate ?? {});
   const run = async (ctx: GetFunctionInput<typeof inngest>) => {
-    const parsed = meta.input.safeParse(splitEventData(ctx.event.data).input);
+    const parsed = meta.input.safeParse(eventInput(ctx.event.data));
     if (!parsed.success) throw new NonRetriableError(`invalid input: ${describeIssues(parsed.error)}`);
     if (!meta.rollbackOnFailure) return handler({ ...ctx, input: parsed.data });
     try {

@@ -5,7 +5,7 @@ import { runFingerprints, runs, runSteps } from "@/db/schema";
 import { findWorkflow } from "@/inngest/registry";
 import { WfloMiddleware } from "@/inngest/middleware";
 import { inngest } from "@/inngest/client";
-import { withEnvelope } from "@/server/runs/envelope";
+import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import { jsonDiff } from "./diff";
 import { fingerprintOf } from "./fingerprint";
 
@@ -58,7 +58,8 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
   const step = new Proxy({}, { get: (_t, _prop) => async (first: unknown) => answer(idOf(first)) });
 
   const mw = new WfloMiddleware({ client: inngest });
-  const event = { name: run.eventName, data: withEnvelope((run.input ?? {}) as Record<string, unknown>, { ...(run.triggeredByEmail ? { triggeredBy: { id: run.triggeredById, email: run.triggeredByEmail } } : {}) }) };
+  // Nothing is sent: the run's recorded attribution is handed to the middleware signed, as wflo sent it.
+  const event = signEvent({ id: run.eventId ?? `replay-${runId}`, name: run.eventName, data: withEnvelope((run.input ?? {}) as Record<string, unknown>, { ...(run.triggeredByEmail ? { triggeredBy: { id: run.triggeredById, email: run.triggeredByEmail } } : {}) }) });
   const base = { event, events: [event], runId, attempt: 0, step, logger: console };
   const { ctx } = await mw.transformFunctionInput({ ctx: base as never, fn: wf.fn as never, steps: {} });
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runFingerprints, runLinks, runSteps } from "@/db/schema";
-import { splitEventData, type WfloEnvelope } from "@/server/runs/envelope";
+import { readEnvelope, type EnvelopedEvent, type WfloEnvelope } from "@/server/runs/envelope";
 import { log } from "@/server/log";
 import { CHECKPOINT_STEP_PREFIX } from "./checkpoint";
 import { currentFingerprint } from "./fingerprint";
@@ -52,8 +52,9 @@ export async function servedSteps(db: Database, forkOf: ForkOf): Promise<Served>
  * A later request served by code with another fingerprint marks the run "resumed with a changed
  * definition", which the run page shows.
  */
-export async function recordRecoveryStart(db: Database, r: { runId: string; workflowId: string; eventData: unknown }): Promise<void> {
-  const { envelope } = splitEventData(r.eventData);
+export async function recordRecoveryStart(db: Database, r: { runId: string; workflowId: string; event: EnvelopedEvent }): Promise<void> {
+  // A fork link only from a signed envelope: a forged forkOf must not link (or serve) another run.
+  const { envelope } = readEnvelope(r.event);
   if (envelope.forkOf) {
     const { runId: parentRunId, upToPosition, checkpoint, state } = envelope.forkOf;
     const [at] = await db

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { inngest, inngestApiBaseUrl, inngestApiHeaders, inngestMode } from "@/inngest/client";
 import { log } from "@/server/log";
+import { signEvent } from "./envelope";
 
 /**
  * The two things wflo asks of whichever Inngest server runs its workflows: start a run (send
@@ -8,17 +10,30 @@ import { log } from "@/server/log";
  * Failures become 502s that say what failed, never the transport's own message.
  */
 
+/**
+ * Sends a workflow event with an id wflo chose, signing its `_wflo` envelope (if any) for that id,
+ * name and data (server/runs/envelope.ts): the id is what makes a captured signed event useless
+ * elsewhere, and an exact replay of it a duplicate the server drops. Returns the event id, which
+ * is also what the run records (`ctx.event.id`), on any Inngest server.
+ */
 export async function sendEvent(name: string, data: Record<string, unknown>): Promise<string> {
+  let event: { id: string; name: string; data: Record<string, unknown> };
+  try {
+    event = signEvent({ id: randomUUID(), name, data });
+  } catch (err) {
+    // No envelope key (a misconfiguration the error names) or an envelope wflo itself built wrong.
+    log.error({ err, event: name }, "signing a workflow event's envelope failed");
+    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `could not sign the envelope of the event ${name}: ${err instanceof Error ? err.message : String(err)}` });
+  }
   let ids: string[];
   try {
-    ({ ids } = await inngest.send({ name, data }));
+    ({ ids } = await inngest.send(event));
   } catch (err) {
     log.error({ err, event: name, mode: inngestMode() }, "sending a workflow event failed");
     throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?` });
   }
-  const [id] = ids;
-  if (!id) throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server returned no event id for ${name}` });
-  return id;
+  if (!ids[0]) throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server returned no event id for ${name}` });
+  return event.id;
 }
 
 export async function cancelRemoteRun(runId: string): Promise<void> {

@@ -1,11 +1,25 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import canonicalize from "canonicalize";
 import { z } from "zod";
+import { envelopeKey } from "./envelope-key";
 
 /**
- * What wflo adds to the data of an event it sends to start a workflow: who asked, and which
- * run a re-run repeats. It travels inside the event so that every Inngest server carries it
- * to the SDK unchanged; the workflow's own input is the rest of `data`.
+ * What wflo adds to the data of an event it sends to start a workflow: who asked, the run's own
+ * budget, require-approval, and which run a re-run repeats or a fork continues. It travels inside
+ * the event so that every Inngest server carries it to the SDK unchanged; the workflow's own
+ * input is the rest of `data`.
+ *
+ * Anyone who can send an event can write a `_wflo` object, so the envelope is believed only when
+ * it carries wflo's signature: HMAC-SHA256 (server/runs/envelope-key.ts) over the canonical JSON
+ * (RFC 8785) of the event id, the event name, the workflow input and the envelope's fields. A
+ * signed envelope copied onto other input, another event name or another id no longer verifies;
+ * an exact replay has the same id, which the server de-duplicates. wflo's server paths set the
+ * event id themselves for that reason (server/runs/dispatch.ts). An envelope that does not verify
+ * is dropped whole: the run gets no attribution, budget, approval requirement or links from it.
  */
 export const WFLO_ENVELOPE_KEY = "_wflo";
+const SIGNATURE_FIELD = "sig";
+const SIGNATURE_VERSION = "v1";
 
 export const wfloEnvelope = z.object({
   triggeredBy: z.object({ id: z.uuid().nullable(), email: z.string().min(1) }).optional(),
@@ -30,14 +44,99 @@ export const wfloEnvelope = z.object({
 });
 export type WfloEnvelope = z.infer<typeof wfloEnvelope>;
 
-/** Splits event data into the workflow input and wflo's envelope; a malformed envelope is ignored, never fatal. */
-export function splitEventData(data: unknown): { input: Record<string, unknown>; envelope: WfloEnvelope } {
-  if (!data || typeof data !== "object" || Array.isArray(data)) return { input: {}, envelope: {} };
-  const { [WFLO_ENVELOPE_KEY]: raw, ...input } = data as Record<string, unknown>;
-  const parsed = wfloEnvelope.safeParse(raw ?? {});
-  return { input, envelope: parsed.success ? parsed.data : {} };
+type Data = Record<string, unknown>;
+/** An event as wflo sends it or the SDK hands it over (`ctx.event`). */
+export type EnvelopedEvent = { id?: string | null; name: string; data?: unknown };
+
+function asObject(data: unknown): Data | undefined {
+  return data && typeof data === "object" && !Array.isArray(data) ? (data as Data) : undefined;
 }
 
-export function withEnvelope(input: Record<string, unknown>, envelope: WfloEnvelope): Record<string, unknown> {
+/** The workflow's input: the event data without wflo's envelope. */
+export function eventInput(data: unknown): Data {
+  const { [WFLO_ENVELOPE_KEY]: _envelope, ...input } = asObject(data) ?? {};
+  return input;
+}
+
+/**
+ * Event data carrying `envelope`, not yet signed: the one who sends the event signs it with the
+ * event's id and name (`signEvent`; `sendEvent` in server/runs/dispatch.ts does). Sent unsigned,
+ * the envelope is dropped by every reader.
+ */
+export function withEnvelope(input: Data, envelope: WfloEnvelope): Data {
   return { ...input, [WFLO_ENVELOPE_KEY]: envelope };
+}
+
+function signatureOf(event: { id: string; name: string }, input: Data, fields: Data): string {
+  const canonical = canonicalize({ v: SIGNATURE_VERSION, id: event.id, name: event.name, input, envelope: fields }) ?? "null";
+  return `${SIGNATURE_VERSION}=${createHmac("sha256", envelopeKey()).update(canonical).digest("hex")}`;
+}
+
+export class EnvelopeError extends Error {}
+
+/**
+ * Signs the envelope in `event.data` (if any) for exactly this id, name and input. Only wflo's own
+ * server paths call this, with envelopes they built from an authenticated actor: never pass data
+ * that came from outside with its `_wflo` still in it.
+ */
+export function signEvent<E extends { id: string; name: string; data: Data }>(event: E): E {
+  const raw = event.data[WFLO_ENVELOPE_KEY];
+  if (raw === undefined) return event;
+  const parsed = wfloEnvelope.safeParse(raw);
+  if (!parsed.success) throw new EnvelopeError(`${WFLO_ENVELOPE_KEY}: not a wflo envelope (${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")})`);
+  // Signed as it will arrive: JSON drops undefined fields and turns dates into strings.
+  const fields = JSON.parse(JSON.stringify(parsed.data)) as Data;
+  const input = JSON.parse(JSON.stringify(eventInput(event.data))) as Data;
+  return { ...event, data: { ...input, [WFLO_ENVELOPE_KEY]: { ...fields, [SIGNATURE_FIELD]: signatureOf(event, input, fields) } } };
+}
+
+export type ReadEnvelope = {
+  input: Data;
+  /** The verified envelope; empty when there was none or it was dropped. */
+  envelope: WfloEnvelope;
+  /** Why an envelope the event carried was dropped (for the warning naming the run), else null. */
+  dropped: string | null;
+};
+
+function sameSignature(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function verify(event: EnvelopedEvent): ReadEnvelope {
+  const input = eventInput(event.data);
+  const raw = asObject(event.data)?.[WFLO_ENVELOPE_KEY];
+  if (raw === undefined) return { input, envelope: {}, dropped: null };
+  const drop = (reason: string): ReadEnvelope => ({ input, envelope: {}, dropped: reason });
+  const obj = asObject(raw);
+  if (!obj) return drop("the envelope is not an object");
+  const { [SIGNATURE_FIELD]: sig, ...fields } = obj;
+  if (typeof sig !== "string" || !sig) return drop("the envelope is not signed");
+  if (!event.id) return drop("the event has no id to check the envelope's signature against");
+  let expected: string;
+  try {
+    expected = signatureOf({ id: event.id, name: event.name }, input, fields);
+  } catch (err) {
+    // No key resolvable here (or uncanonicalisable data): nothing can be believed.
+    return drop(`the envelope's signature cannot be checked: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!sameSignature(sig, expected)) return drop("the envelope's signature does not match this event (forged, or copied from another event or input)");
+  const parsed = wfloEnvelope.safeParse(fields);
+  if (!parsed.success) return drop("the signed envelope is malformed");
+  return { input, envelope: parsed.data, dropped: null };
+}
+
+/** One check per event object: the middleware reads the envelope in several hooks of a request. */
+const checked = new WeakMap<object, ReadEnvelope>();
+
+/** The workflow input and the envelope, believed only when its signature verifies for this event. */
+export function readEnvelope(event: EnvelopedEvent | null | undefined): ReadEnvelope {
+  if (!event) return { input: {}, envelope: {}, dropped: null };
+  let r = checked.get(event);
+  if (!r) {
+    r = verify(event);
+    checked.set(event, r);
+  }
+  return r;
 }

@@ -1,7 +1,9 @@
 import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { runs, runSteps, TERMINAL_RUN_STATUSES, type RecordedError, type RunStatus } from "@/db/schema";
-import { splitEventData } from "./envelope";
+import { log } from "@/server/log";
+import { attributionOf } from "./attribution";
+import { readEnvelope } from "./envelope";
 
 /**
  * Idempotent writes of run and step state. The SDK replays every earlier step on each request
@@ -51,10 +53,25 @@ export type TriggerEvent = { id?: string | null; name: string; data?: unknown };
 
 export type RunIdentity = { runId: string; workflowId: string; event: TriggerEvent; attempt: number };
 
-/** Creates the run row on its first request; on later ones marks it running again and counts attempts. */
+/**
+ * Creates the run row on its first request; on later ones marks it running again and counts
+ * attempts. Later requests (every step of every run) cost one update; only the first reads the
+ * envelope's verdict and, without a signed attribution, the sender of the event.
+ */
 export async function recordRequestStart(db: DbOrTx, r: RunIdentity): Promise<void> {
-  const { input, envelope } = splitEventData(r.event.data);
-  await db
+  const advanced = await db
+    .update(runs)
+    .set({
+      status: sql`case when ${isTerminalSql(runs.status)} then ${runs.status} else 'running'::run_status end`,
+      attempts: sql`greatest(${runs.attempts}, ${r.attempt + 1})`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(runs.id, r.runId))
+    .returning({ id: runs.id });
+  if (advanced.length > 0) return;
+  const { input, envelope, dropped } = readEnvelope(r.event);
+  const attribution = await attributionOf(db, r.event, envelope);
+  const [created] = await db
     .insert(runs)
     .values({
       id: r.runId,
@@ -63,8 +80,7 @@ export async function recordRequestStart(db: DbOrTx, r: RunIdentity): Promise<vo
       eventName: r.event.name,
       eventId: r.event.id ?? null,
       input: capValue(input),
-      triggeredById: envelope.triggeredBy?.id ?? null,
-      triggeredByEmail: envelope.triggeredBy?.email ?? null,
+      ...attribution,
       rerunOf: envelope.rerunOf ?? null,
       attempts: r.attempt + 1,
     })
@@ -75,7 +91,14 @@ export async function recordRequestStart(db: DbOrTx, r: RunIdentity): Promise<vo
         attempts: sql`greatest(${runs.attempts}, excluded.attempts)`,
         updatedAt: sql`now()`,
       },
-    });
+    })
+    // xmax = 0 only on a row this statement inserted: the warning is written once per run.
+    .returning({ inserted: sql<boolean>`(xmax = 0)` });
+  if (dropped && created?.inserted) warnDropped(r, dropped, attribution.triggeredByKind === "event_key" ? `event key ${attribution.triggeredByEventKey}` : String(attribution.triggeredByKind));
+}
+
+function warnDropped(r: Omit<RunIdentity, "attempt">, reason: string, heldTo: string) {
+  log.warn({ runId: r.runId, workflowId: r.workflowId, event: r.event.name, eventId: r.event.id ?? null, reason, attributedTo: heldTo }, `wflo: run ${r.runId} ignores its event's _wflo envelope (${reason}); it is attributed to ${heldTo}, with no run budget, approval requirement or re-run/fork link from the envelope`);
 }
 
 export type MemoizedState = Record<string, { data?: unknown; error?: unknown }>;
@@ -196,7 +219,9 @@ export async function finishRun(db: DbOrTx, runId: string, outcome: RunOutcome):
 
 /** For lifecycle events about runs the middleware never saw (cancelled before their first request). */
 export async function ensureRun(db: DbOrTx, r: Omit<RunIdentity, "attempt">): Promise<void> {
-  const { input, envelope } = splitEventData(r.event.data);
+  const [exists] = await db.select({ id: runs.id }).from(runs).where(eq(runs.id, r.runId));
+  if (exists) return;
+  const { input, envelope } = readEnvelope(r.event);
   await db
     .insert(runs)
     .values({
@@ -206,8 +231,7 @@ export async function ensureRun(db: DbOrTx, r: Omit<RunIdentity, "attempt">): Pr
       eventName: r.event.name,
       eventId: r.event.id ?? null,
       input: capValue(input),
-      triggeredById: envelope.triggeredBy?.id ?? null,
-      triggeredByEmail: envelope.triggeredBy?.email ?? null,
+      ...(await attributionOf(db, r.event, envelope)),
       rerunOf: envelope.rerunOf ?? null,
     })
     .onConflictDoNothing();

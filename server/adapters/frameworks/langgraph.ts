@@ -1,7 +1,7 @@
 import { NonRetriableError } from "inngest";
 import { BudgetExceededError, UnpricedModelError } from "@/server/governance";
 import { GuardTrippedError } from "@/server/governance/guards/enforce";
-import { splitEventData } from "@/server/runs/envelope";
+import { readEnvelope } from "@/server/runs/envelope";
 import { defineAdapter, UnsupportedTargetError, type AdapterContext, type FrameworkAdapter } from "../framework";
 
 /**
@@ -116,7 +116,7 @@ function governanceError(e: unknown): unknown {
 
 export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx: AdapterContext, opts: LangGraphOptions = {}): Promise<unknown> {
   const [{ MemorySaver }, { WfloCallbackHandler }, { stopOrRethrow }] = await Promise.all([import("@langchain/langgraph"), import("./langchain-callbacks"), import("@/inngest/functions/llm/provider")]);
-  const { envelope } = splitEventData(ctx.event?.data);
+  const { envelope } = readEnvelope(ctx.event);
   const limit = opts.recursionLimit ?? 25;
   const threadId = ctx.runId;
   const updates: { node: string; update: unknown }[] = [];

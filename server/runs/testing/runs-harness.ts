@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
@@ -12,6 +13,7 @@ import { inngest, serveHandlerOptions } from "@/inngest/client";
 import { servedFunctions } from "@/inngest/registry";
 import { appRouter } from "@/server/api/root";
 import { createInnerContext, type SessionUser } from "@/server/api/trpc";
+import { signEvent, withEnvelope, type WfloEnvelope } from "@/server/runs/envelope";
 
 /**
  * The runs domain on real parts, for router tests: a fresh database, the embedded engine on
@@ -32,10 +34,10 @@ export type RunsHarness = {
   /** The run an event started, once the middleware has recorded it. */
   runFor(eventId: string): Promise<{ id: string; workflowId: string; status: string }>;
   /**
-   * Sends `name` straight to the engine (no tRPC), with wflo's envelope: `by` as the user who
-   * triggered it, `envelope` for the rest (a run budget, say). Returns the run's id once recorded.
+   * Sends `name` straight to the engine (no tRPC), with wflo's signed envelope: `by` as the user
+   * who triggered it, `envelope` for the rest (a run budget, say). Returns the run's id once recorded.
    */
-  start(name: string, opts?: { data?: Record<string, unknown>; by?: SessionUser; envelope?: Record<string, unknown> }): Promise<string>;
+  start(name: string, opts?: { data?: Record<string, unknown>; by?: SessionUser; envelope?: WfloEnvelope }): Promise<string>;
   /** The run's row once it completed, failed or was cancelled. */
   finished(runId: string, timeoutMs?: number): Promise<Run>;
   /** The run's status as wflo recorded it. */
@@ -104,7 +106,8 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
     },
     async start(name, { data = {}, by, envelope = {} } = {}) {
       const triggeredBy = by ? { triggeredBy: { id: by.id, email: by.email } } : {};
-      const { ids } = await inngest.send({ name, data: { ...data, _wflo: { ...envelope, ...triggeredBy } } });
+      // Signed as wflo's server signs it (server/runs/dispatch.ts): unsigned, the middleware drops it.
+      const { ids } = await inngest.send(signEvent({ id: randomUUID(), name, data: withEnvelope(data, { ...envelope, ...triggeredBy }) }));
       return (await h.runFor(ids[0]!)).id;
     },
     async finished(runId, timeoutMs) {

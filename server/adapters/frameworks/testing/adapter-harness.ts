@@ -6,6 +6,7 @@ import { costOf } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { cataloguePrice } from "@/server/governance/pricing/catalogue";
 import { startProviderServer, type ProviderServer } from "@/server/governance/testing/provider-server";
+import type { WfloEnvelope } from "@/server/runs/envelope";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 
 /**
@@ -14,10 +15,10 @@ import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-h
  * steps and checkpoints. Import it after `claimEnginePort()` (inside beforeAll), like the runs harness.
  */
 export type AdapterHarness = RunsHarness & {
-  start(event: string, envelope?: Record<string, unknown>): Promise<string>;
+  start(event: string, envelope?: WfloEnvelope): Promise<string>;
   finished(runId: string): Promise<typeof runs.$inferSelect>;
   /** Starts `event`, waits for the run to end and checks it completed without an error. */
-  completed(event: string, envelope?: Record<string, unknown>): Promise<{ runId: string; run: typeof runs.$inferSelect }>;
+  completed(event: string, envelope?: WfloEnvelope): Promise<{ runId: string; run: typeof runs.$inferSelect }>;
   callsOf(runId: string): Promise<(typeof llmCalls.$inferSelect)[]>;
   /** The run's steps as sorted `stepId=status` strings. */
   stepsOf(runId: string): Promise<string[]>;
@@ -27,12 +28,10 @@ export type AdapterHarness = RunsHarness & {
 
 export async function startAdapterHarness(functions: readonly InngestFunction.Any[]): Promise<AdapterHarness> {
   const h = await startRunsHarness({ extraFunctions: functions });
+  // The runs harness signs the envelope as wflo's server would (an unsigned one is dropped).
+  const startSigned = h.start;
   const a: AdapterHarness = Object.assign(h, {
-    async start(event: string, envelope: Record<string, unknown> = {}) {
-      const { inngest } = await import("@/inngest/client");
-      const { ids } = await inngest.send({ name: event, data: { _wflo: envelope } });
-      return (await h.runFor(ids[0]!)).id;
-    },
+    start: (event: string, envelope: WfloEnvelope = {}) => startSigned(event, { envelope }),
     finished: (runId: string) =>
       h.until(`run ${runId} to finish`, async () => {
         const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
@@ -47,7 +46,7 @@ export async function startAdapterHarness(functions: readonly InngestFunction.An
         .from(stateSnapshots)
         .where(namePrefix === undefined ? eq(stateSnapshots.runId, runId) : and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, `${namePrefix}%`)))
         .orderBy(asc(stateSnapshots.version)),
-    async completed(event: string, envelope?: Record<string, unknown>) {
+    async completed(event: string, envelope?: WfloEnvelope) {
       const runId = await a.start(event, envelope);
       const run = await a.finished(runId);
       expect(run.error).toBeNull();
