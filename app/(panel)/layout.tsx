@@ -6,6 +6,8 @@ import { currentUser } from "@/server/auth/session";
 export default async function PanelLayout({ children }: { children: React.ReactNode }) {
   const user = await currentUser();
   if (!user) redirect("/signin");
+  // Every panel page: a generated or reset password must be replaced first (the page lives outside this layout).
+  if (user.mustChangePassword) redirect("/change-password");
   return (
     <div className="flex min-h-screen">
       <Sidebar user={user} permissions={[...ROLE_PERMISSIONS[user.role]]} />

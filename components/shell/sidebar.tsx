@@ -1,6 +1,6 @@
 "use client";
 
-import { Bell, Coins, LayoutDashboard, LogOut, Play, Scale, ScrollText, Settings, ShieldCheck, Wallet, Workflow, type LucideIcon } from "lucide-react";
+import { Bell, Coins, KeyRound, LayoutDashboard, LogOut, Play, Scale, ScrollText, Settings, ShieldCheck, Wallet, Workflow, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
@@ -55,10 +55,16 @@ export function Sidebar({ user, permissions }: { user: { email: string; name: st
           </div>
           <ThemeToggle />
         </div>
+        <Link
+          href="/settings/account"
+          className="mt-2 flex w-full items-center gap-3 rounded-md px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800"
+        >
+          <KeyRound className="h-4 w-4" aria-hidden /> Your account
+        </Link>
         <button
           type="button"
           onClick={() => void signOut({ callbackUrl: "/signin" })}
-          className="mt-2 flex w-full items-center gap-3 rounded-md px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800"
+          className="flex w-full items-center gap-3 rounded-md px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800"
         >
           <LogOut className="h-4 w-4" aria-hidden /> Sign out
         </button>

@@ -11,7 +11,9 @@ export const SYSTEM_ACTOR = { id: null, email: "system" } as const;
 
 /**
  * On first start with no users, creates the first admin from WFLO_ADMIN_EMAIL /
- * WFLO_ADMIN_PASSWORD, or with a generated password that is printed once.
+ * WFLO_ADMIN_PASSWORD, or with a generated password that is printed once. A generated password
+ * sits in the console log, so it works for one thing only: signing in to choose a new one
+ * (must_change_password; the panel shows nothing else until then).
  * Returns what was created, or null when users already exist.
  */
 export async function bootstrapAdmin(db: Database, print: (line: string) => void): Promise<{ email: string } | null> {
@@ -27,14 +29,17 @@ export async function bootstrapAdmin(db: Database, print: (line: string) => void
     await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
     const [row] = await tx.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return null;
-    const [u] = await tx.insert(users).values({ email: input.data.email, name: "Administrator", role: "admin", passwordHash }).returning();
+    const [u] = await tx
+      .insert(users)
+      .values({ email: input.data.email, name: "Administrator", role: "admin", passwordHash, mustChangePassword: !given })
+      .returning();
     if (!u) throw new Error("insert returned no row");
     await writeAudit(tx, SYSTEM_ACTOR, { action: "user.bootstrap_admin", targetType: "user", targetId: u.id, after: { email: u.email, role: u.role } });
     return { email: u.email };
   });
   if (created) {
     print(`Created the first admin: ${created.email}`);
-    if (!given) print(`Generated password (shown once, change it in Settings): ${password}`);
+    if (!given) print(`Generated password (shown once; you will choose your own at first sign-in): ${password}`);
   }
   return created;
 }

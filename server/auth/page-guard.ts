@@ -9,6 +9,8 @@ import { currentUser } from "./session";
 export async function requirePageUser(permission: Permission): Promise<SessionUser> {
   const user = await currentUser();
   if (!user) redirect("/signin");
+  // A generated or reset password is good for one thing: choosing a new one.
+  if (user.mustChangePassword) redirect("/change-password");
   if (!can(user.role, permission)) forbidden();
   return user;
 }

@@ -18,6 +18,9 @@ export default async function SettingsPage() {
             <dt className="text-slate-500">Role</dt><dd className="col-span-2">{user.role}</dd>
             <dt className="text-slate-500">Sessions last</dt><dd className="col-span-2">{Math.round(SESSION_MAX_AGE_S / 3600)} hours</dd>
           </dl>
+          <div className="border-t border-slate-100 px-5 py-3 dark:border-slate-800">
+            <Link href="/settings/account" className="text-sm font-medium text-brand-600 hover:underline">Change password, sign out everywhere →</Link>
+          </div>
         </Card>
         {can(user.role, "users:read") ? (
           <Card>
