@@ -17,6 +17,7 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
   const trpc = useTRPC();
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
   const change = useMutation(trpc.account.changePassword.mutationOptions());
   const errors = fieldErrors(change.error);
   // Service refusals name their field first ("currentPassword: …"); show them under it.
@@ -27,7 +28,9 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setError(null);
-    const f = new FormData(e.currentTarget);
+    setDone(false);
+    const form = e.currentTarget;
+    const f = new FormData(form);
     const newPassword = String(f.get("newPassword"));
     if (newPassword !== String(f.get("confirmPassword"))) {
       setError("The new password and its confirmation differ");
@@ -43,6 +46,8 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
       router.replace("/signin");
       return;
     }
+    form.reset();
+    setDone(true);
     router.replace(then);
     router.refresh();
   }
@@ -65,6 +70,7 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
         <Input id="confirm-password" name="confirmPassword" type="password" autoComplete="new-password" />
       </div>
       <FieldError message={general} id="change-password-error" />
+      {done ? <p role="status" className="text-sm text-emerald-600">Password changed</p> : null}
       <Button type="submit" disabled={change.isPending}>
         {change.isPending ? "Changing…" : "Change password"}
       </Button>

@@ -85,7 +85,10 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
           </tbody>
         </Table>
       </Card>
-      <CreateUserCard onCreated={invalidate} />
+      <div className="space-y-6">
+        <CreateUserCard onCreated={invalidate} />
+        <ResetPasswordCard users={users.filter((u) => !u.sso && u.id !== currentUserId)} />
+      </div>
     </div>
   );
 }
@@ -151,6 +154,50 @@ function CreateUserCard({ onCreated }: { onCreated: () => void }) {
         {create.isSuccess ? <p role="status" className="text-sm text-emerald-600">Created {create.data.email}</p> : null}
         <Button type="submit" disabled={create.isPending} className="w-full">
           {create.isPending ? "Creating…" : "Create user"}
+        </Button>
+      </form>
+    </Card>
+  );
+}
+
+/** An admin sets a temporary password; the user must choose their own at next sign-in, and their sessions end now. */
+function ResetPasswordCard({ users }: { users: { id: string; email: string }[] }) {
+  const trpc = useTRPC();
+  const [formKey, setFormKey] = useState(0);
+  const reset = useMutation(trpc.users.resetPassword.mutationOptions({ onSuccess: () => setFormKey((k) => k + 1) }));
+  const errors = fieldErrors(reset.error);
+  const general = reset.error && Object.keys(errors).length === 0 ? errorMessage(reset.error) : null;
+  if (users.length === 0) return null;
+  return (
+    <Card className="self-start">
+      <CardHeader title="Reset a password" description="They must choose their own at next sign-in; their sessions end now." />
+      <form
+        key={formKey}
+        noValidate
+        className="space-y-4 px-5 py-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          reset.mutate({ userId: String(f.get("userId")), password: String(f.get("password")) });
+        }}
+      >
+        <div>
+          <Label htmlFor="reset-user">User</Label>
+          <Select id="reset-user" name="userId">
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>{u.email}</option>
+            ))}
+          </Select>
+        </div>
+        <div>
+          <Label htmlFor="reset-password">Temporary password</Label>
+          <Input id="reset-password" name="password" type="password" autoComplete="new-password" aria-invalid={!!errors.password} />
+          <FieldError message={errors.password} />
+        </div>
+        <FieldError message={general} />
+        {reset.isSuccess ? <p role="status" className="text-sm text-emerald-600">Password reset</p> : null}
+        <Button type="submit" disabled={reset.isPending} className="w-full">
+          {reset.isPending ? "Resetting…" : "Reset password"}
         </Button>
       </form>
     </Card>
