@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { engineSigningKey, isValidSigningKey, SIGNING_KEY_FILE, SigningKeyError } from "./signing-key";
+import { deriveEventKey, engineSigningKey, isValidSigningKey, SIGNING_KEY_FILE, SigningKeyError } from "./signing-key";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -67,5 +67,16 @@ describe("engineSigningKey", () => {
     engineSigningKey({ WFLO_DATA_DIR: dir });
     writeFileSync(path.join(dir, SIGNING_KEY_FILE), "garbage\n");
     expect(() => engineSigningKey({ WFLO_DATA_DIR: dir })).toThrow(/does not hold a signing key .* delete it/);
+  });
+});
+
+describe("deriveEventKey", () => {
+  it("derives the app's event key from the signing key: the same for every process, different per signing key, and not the signing key", () => {
+    const a = `signkey-prod-${"a1".repeat(32)}`;
+    const b = `signkey-prod-${"b2".repeat(32)}`;
+    expect(deriveEventKey(a)).toBe(deriveEventKey(a));
+    expect(deriveEventKey(a)).toMatch(/^wflo-ek-internal-[0-9a-f]{64}$/);
+    expect(deriveEventKey(a)).not.toBe(deriveEventKey(b));
+    expect(deriveEventKey(a)).not.toContain("a1a1");
   });
 });
