@@ -66,7 +66,8 @@ export function createHttpApi(core: EngineCore): Server {
           res.setHeader("connection", "close");
           return send(res, err(413, e.message));
         }
-        log.error({ err: e, url: req.url }, "engine: API request failed");
+        // The intake's path holds an event key: never log it.
+        log.error({ err: e, url: req.url?.replace(/^\/e\/[^/?#]+/, "/e/<event key>") }, "engine: API request failed");
         send(res, err(500, "internal error"));
       });
   });
