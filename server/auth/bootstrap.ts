@@ -3,6 +3,7 @@ import { count, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { users } from "@/db/schema";
 import { writeAudit } from "@/server/audit/chain";
+import { hidingParameters } from "@/server/users/hide-parameters";
 import { createUserInput } from "@/server/users/schemas";
 import { hashPassword } from "./password";
 
@@ -25,7 +26,8 @@ export async function bootstrapAdmin(db: Database, print: (line: string) => void
     throw new Error(`WFLO_ADMIN_EMAIL / WFLO_ADMIN_PASSWORD are invalid: ${input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
   const passwordHash = await hashPassword(password);
-  const created = await db.transaction(async (tx) => {
+  // A failing insert must not print the hash in the boot log (Drizzle errors list their parameters).
+  const created = await hidingParameters(() => db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
     const [row] = await tx.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) return null;
@@ -36,7 +38,7 @@ export async function bootstrapAdmin(db: Database, print: (line: string) => void
     if (!u) throw new Error("insert returned no row");
     await writeAudit(tx, SYSTEM_ACTOR, { action: "user.bootstrap_admin", targetType: "user", targetId: u.id, after: { email: u.email, role: u.role } });
     return { email: u.email };
-  });
+  }));
   if (created) {
     print(`Created the first admin: ${created.email}`);
     if (!given) print(`Generated password (shown once; you will choose your own at first sign-in): ${password}`);
