@@ -60,7 +60,7 @@ test("after an admin reset the user must choose a new password before anything e
   await page.getByLabel("User", { exact: true }).selectOption({ label: who.email });
   await page.getByLabel("Temporary password").fill("temporary e2e password");
   await page.getByRole("button", { name: "Reset password" }).click();
-  await expect(page.getByText("Password reset")).toBeVisible();
+  await expect(page.getByText("Password reset", { exact: true })).toBeVisible();
   await signOut(page);
 
   await signInTo(page, who.email, "temporary e2e password");
