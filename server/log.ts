@@ -20,8 +20,16 @@ function options(): pino.LoggerOptions {
     // keys and inside free text (a bearer token in an error message), and WFLO_REDACT_PATTERNS.
     formatters: { log: (o) => redact(o) },
     hooks: {
+      // Redacted here as well as in the formatter: pino takes a line's message from an error's
+      // own `message` (log.error(err), log.error({ err })) before any formatter runs, and a
+      // drizzle error's message carries the SQL parameters.
       logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === "string" ? redactString(a) : a)) as Parameters<typeof method>);
+        const clean = args.map((a) => (typeof a === "string" ? redactString(a) : a && typeof a === "object" ? redact(a) : a));
+        if (args[0] instanceof Error) {
+          const err = clean[0] as { message?: unknown };
+          clean.splice(0, 1, { err }, ...(clean.length === 1 && typeof err.message === "string" ? [err.message] : []));
+        }
+        method.apply(this, clean as Parameters<typeof method>);
       },
     },
     redact: {

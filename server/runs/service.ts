@@ -11,6 +11,7 @@ import { nanoToUsdString, usdToNano } from "@/server/governance/money";
 import { withEnvelope } from "./envelope";
 import { cancelRemoteRun, sendEvent } from "./dispatch";
 import { finishRun } from "./recorder";
+import { redact } from "@/server/tracing/redact";
 import type { listRunsInput } from "./schemas";
 
 const isTerminal = (s: RunStatus) => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(s);
@@ -81,12 +82,14 @@ export async function getRun(db: Database, runId: string) {
   if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
   const steps = await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
   const wf = findWorkflow(run.workflowId);
-  return {
+  // Redacted on the way out, not at rest: replay, compensation and re-runs need the recorded
+  // values as they were, but a secret a step returned or threw must not reach a page or an API client.
+  return redact({
     run: { ...run, workflowName: wf?.name ?? run.workflowId, terminal: isTerminal(run.status) },
     steps: steps.map((s) => ({ ...s, simulated: hasSimulatedOutput(s.output) })),
     simulated: hasSimulatedOutput(run.output) || steps.some((s) => hasSimulatedOutput(s.output)),
     workflow: wf ? { id: wf.id, name: wf.name, usesLlm: Boolean(wf.usesLlm) } : null,
-  };
+  });
 }
 
 /** The runs an event started: how the panel finds the run it just triggered. */

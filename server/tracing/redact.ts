@@ -17,7 +17,12 @@ const BUILTIN_PATTERNS: readonly RegExp[] = [
   /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, // Authorization header values
   /\bBasic\s+[A-Za-z0-9+/=]{12,}/g,
   /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/g, // OpenAI / Anthropic keys
-  /\bwflo_[A-Za-z0-9_-]{20,}/g, // wflo API keys
+  /\bwflo_[A-Za-z0-9_-]{20,}/g, // wflo API keys (the 11-character display prefix stays readable)
+  /\bwflo-ek-[A-Za-z0-9_-]{16,}/g, // wflo event keys, admin-made and the internal derived one (display prefixes are shorter)
+  /\bsignkey-[A-Za-z0-9]+-[0-9A-Fa-f]{16,}/g, // engine / Inngest signing keys and their hashed form, any <env>
+  /\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+/g, // argon2 password hashes
+  /\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}/g, // bcrypt password hashes
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)([^\s@/]+)(?=@)/gi, // URL credentials: postgres://user:[redacted]@host keeps the user
   /\b(?:ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}/g,
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack
   /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
@@ -62,7 +67,7 @@ function isSecretKey(key: string): boolean {
 }
 
 /** One cheap scan first: a string with none of these fragments cannot match a built-in pattern (ingest runs this per attribute). */
-const MAYBE_SECRET = /bearer|basic|sk-|wflo_|gh[opsu]_|github_pat_|xox|akia|aiza|eyj|private key|pass|pwd|secret|token|api[_-]?key/i;
+const MAYBE_SECRET = /bearer|basic|sk-|wflo_|wflo-ek-|signkey-|\$argon2|\$2[aby]\$|:\/\/[^\s/]*@|gh[opsu]_|github_pat_|xox|akia|aiza|eyj|private key|pass|pwd|secret|token|api[_-]?key/i;
 
 export function redactString(s: string, extra: readonly RegExp[] = configuredPatterns()): string {
   if (s.length < 8) return s;
@@ -81,8 +86,30 @@ export function redactString(s: string, extra: readonly RegExp[] = configuredPat
 }
 
 /**
+ * SQL parameters never leave in an error. drizzle's DrizzleQueryError puts them in its message
+ * ("Failed query: insert ...\nparams: alice@example.com,$argon2id$...") and its stack, and keeps
+ * them in `params`; the postgres driver's error keeps them in `parameters`, and its `detail` can
+ * quote the failing row. The message keeps the query text (no values: they are $1, $2 ...).
+ */
+const SQL_PARAMS = /\nparams: [\s\S]*?(?=\n\s+at |$)/;
+const stripParams = (s: string) => s.replace(SQL_PARAMS, "\nparams: [not logged]");
+/** What an error may say about itself beyond name and message: codes and names, never values. */
+const SAFE_ERROR_FIELDS = ["code", "severity", "constraint_name", "table_name", "column_name", "schema_name", "status", "statusCode"] as const;
+
+function errorRecord(e: Error, walk: (v: unknown) => unknown, extra: readonly RegExp[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: e.name, message: redactString(stripParams(e.message), extra) };
+  if (e.stack) out.stack = redactString(stripParams(e.stack), extra);
+  const fields = e as unknown as Record<string, unknown>;
+  for (const k of SAFE_ERROR_FIELDS) if (typeof fields[k] === "string" || typeof fields[k] === "number") out[k] = fields[k];
+  // The cause chain is where the driver's own error (and its parameters) usually sits.
+  if (e.cause !== undefined) out.cause = walk(e.cause);
+  return out;
+}
+
+/**
  * A deep copy with secrets replaced. Cycles and depth beyond 40 become a marker instead of
- * recursing forever (log objects can be anything).
+ * recursing forever (log objects can be anything). Errors become plain records (see
+ * `errorRecord`): name, message and stack redacted and without SQL parameters, safe codes, cause.
  */
 export function redact<T>(value: T, extra: readonly RegExp[] = configuredPatterns()): T {
   const seen = new Set<object>();
@@ -96,9 +123,7 @@ export function redact<T>(value: T, extra: readonly RegExp[] = configuredPattern
     seen.add(v);
     try {
       if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-      if (v instanceof Error) {
-        return { name: v.name, message: redactString(v.message, extra), ...(v.stack ? { stack: redactString(v.stack, extra) } : {}) };
-      }
+      if (v instanceof Error) return errorRecord(v, (x) => walk(x, depth + 1), extra);
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== "" ? REDACTED : walk(x, depth + 1);
       return out;
