@@ -19,6 +19,9 @@ const { h, operator, admin } = await openHarness(() => startGateHarness(), {
   admin: ["admin@example.com", "admin"],
 });
 
+/** Stored events with the names the forger used. */
+const forgedStored = async () => (await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events where name in ('wflo/approval.decided', 'wflo/run.rollback.requested')`)[0]?.n ?? 0;
+
 const forgedDecision = (approvalId: string) => ({
   name: "wflo/approval.decided",
   data: { approvalId, status: "approved", decidedBy: "ceo@example.com", payload: { table: "users", olderThanDays: 30, maxRows: 1_000_000 } },
@@ -28,7 +31,7 @@ describe("forged events at the engine's intake", () => {
   it("are refused whoever sends them, and the pending gate never moves", async () => {
     const runId = await h.start("maintenance/cleanup.requested", { table: "audit_exports", olderThanDays: 90 }, operator);
     const gate = await h.pendingGate(runId, "delete-old-records");
-    const events = await h.eventCount();
+    const events = await forgedStored();
     const { secret: outsideKey } = await h.as(admin).eventKeys.create({ name: "partner" });
 
     // The issue's request, verbatim: any key in the path.
@@ -46,7 +49,7 @@ describe("forged events at the engine's intake", () => {
     const rollback = await postToIntake(h.engine.url, { name: "wflo/run.rollback.requested", data: { runId, requestedBy: "ceo@example.com" } }, { key: outsideKey });
     expect(rollback.status).toBe(403);
 
-    expect(await h.eventCount()).toBe(events);
+    expect(await forgedStored()).toBe(events);
     expect((await h.approval(gate.id)).status).toBe("pending");
     expect(await h.runStatus(runId)).toBe("waiting");
     const audit = await h.fresh.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.targetId, gate.id));
