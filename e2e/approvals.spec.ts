@@ -43,7 +43,8 @@ test("a run waits at a high-risk gate; its trigger user and a viewer cannot appr
   await openGate(page);
   await expect(page.getByTestId("read-only-note")).toBeVisible();
   await expect(page.getByRole("button", { name: "Approve" })).toHaveCount(0);
-  const direct = await page.request.post("/api/trpc/approvals.decide?batch=1", { data: { 0: { json: { approvalId, decision: "approve", comment: "sneaky" } } } });
+  // Same-origin (as the panel's own page would send it), so the answer is the permission check, not the CSRF one.
+  const direct = await page.request.post("/api/trpc/approvals.decide?batch=1", { headers: { origin: new URL(page.url()).origin }, data: { 0: { json: { approvalId, decision: "approve", comment: "sneaky" } } } });
   expect(direct.status()).toBe(403);
   expect(JSON.stringify(await direct.json())).toContain("your role (viewer) lacks the permission approvals:decide");
   await signOut(page);

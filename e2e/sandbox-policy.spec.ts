@@ -64,7 +64,8 @@ test("an admin edits a workflow's sandbox wall-clock limit (bad value refused, g
   await expect(card.getByTestId("sandbox-policy-read-only")).toBeVisible();
   await expect(card.getByRole("button", { name: "Edit policy" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Save policy" })).toHaveCount(0);
-  const direct = await page.request.post("/api/trpc/sandbox.setPolicy?batch=1", { data: { 0: { json: { workflowId: WORKFLOW } } } });
+  // Same-origin (as the panel's own page would send it), so the answer is the permission check, not the CSRF one.
+  const direct = await page.request.post("/api/trpc/sandbox.setPolicy?batch=1", { headers: { origin: new URL(page.url()).origin }, data: { 0: { json: { workflowId: WORKFLOW } } } });
   expect(direct.status()).toBe(403);
   expect(JSON.stringify(await direct.json())).toContain("lacks the permission settings:manage");
 });
