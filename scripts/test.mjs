@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { provision } from "./provision.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (n) => path.join(root, "node_modules", ".bin", n);
@@ -12,17 +13,9 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const reports = path.join(root, ".wflo", "reports");
 mkdirSync(reports, { recursive: true });
 
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(chromium)) {
-  console.error(`Chromium not found at ${chromium}. Install it (apt-get install chromium) or set CHROMIUM_PATH.`);
-  process.exit(1);
-}
-
-// The sandbox's escape-attempt suite runs real code under bubblewrap; without it those tests cannot mean anything.
-if (!existsSync("/usr/bin/bwrap")) {
-  console.error("bubblewrap not found at /usr/bin/bwrap. Install it (apt-get install bubblewrap): the sandbox tests run code in it.");
-  process.exit(1);
-}
+// Chromium and bubblewrap come from Debian: installed here when missing and possible (root with
+// apt-get), otherwise the run stops with the exact command (scripts/provision.mjs).
+if (!provision()) process.exit(1);
 
 function step(name, cmd, args) {
   console.log(`\n=== ${name} ===`);
