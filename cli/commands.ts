@@ -16,7 +16,7 @@ export async function runsList(c: WfloClient, o: { workflow?: string; status?: s
   const page = await c.listRuns({ workflowId: o.workflow, status: o.status as ListRunsQuery["status"], limit: o.limit === undefined ? undefined : Number(o.limit) });
   if (o.json) return json(page);
   if (!page.items.length) return say("no runs");
-  say(table(["RUN", "WORKFLOW", "STATUS", "STARTED", "TRIGGERED BY"], page.items.map((r) => [r.id, r.workflowId, r.status, when(r.startedAt), r.triggeredByEmail ?? "-"])));
+  say(table(["RUN", "WORKFLOW", "STATUS", "STARTED", "TRIGGERED BY"], page.items.map((r) => [r.id, r.workflowId, r.status, when(r.startedAt), r.triggeredByLabel ?? r.triggeredByEmail ?? "-"])));
 }
 
 export async function runsShow(c: WfloClient, id: string | undefined, o: { json: boolean }) {

@@ -66,6 +66,14 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
     expect(steps[0]?.output).toMatchObject({ message: "Hello, Ada!" });
   });
 
+  it("drops an unsigned or forged envelope: no person, no re-run link; a run no stored event explains is 'unsigned'", async () => {
+    const { runId, eventId } = ids();
+    // As a real Inngest server would deliver an event someone else sent with wflo's envelope in it.
+    const forged = { id: eventId, name: "demo/hello.requested", data: { name: "Ada", _wflo: { triggeredBy, rerunOf: "01PARENT", sig: "v1=00" } }, ts: Date.now() };
+    expect((await driveRun({ handler, functionId: "wflo-hello", runId, event: forged })).outcome).toBe("completed");
+    expect(await runRow(runId)).toMatchObject({ input: { name: "Ada" }, triggeredById: null, triggeredByEmail: null, triggeredByKind: "unsigned", triggeredByEventKey: null, rerunOf: null });
+  });
+
   it("is idempotent: replaying a finished run changes nothing and duplicates nothing", async () => {
     const { runId, eventId } = ids();
     const ev = event("demo/hello.requested", eventId, { name: "Bo" });

@@ -22,6 +22,7 @@ import { LocalTime, useNow } from "./time";
 import { JsonView } from "./json-view";
 import { SendEventPanel } from "./send-event-panel";
 import { SimulatedBadge, StatusBadge } from "./status-badge";
+import { TriggeredBy } from "./triggered-by";
 import { useOpenRunForEvent } from "./use-open-run";
 
 type Detail = inferRouterOutputs<AppRouter>["runs"]["get"];
@@ -114,7 +115,9 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
       ) : null}
 
       <Card className="grid grid-cols-2 gap-x-6 gap-y-4 px-5 py-4 text-sm md:grid-cols-3 xl:grid-cols-6">
-        <Fact label="Triggered by">{run.triggeredByEmail ?? "an event"}</Fact>
+        <Fact label="Triggered by">
+          <TriggeredBy kind={run.triggeredByKind} label={run.triggeredByLabel} />
+        </Fact>
         <Fact label="Event"><span className="font-mono text-xs">{run.eventName}</span></Fact>
         <Fact label="Started"><LocalTime date={run.startedAt} /></Fact>
         <Fact label="Duration"><span className="tabular-nums">{elapsed(run.startedAt, run.endedAt, now)}</span></Fact>

@@ -15,6 +15,7 @@ import { effectiveFilters, toQueryInput, type RunFilters } from "./filters";
 import { elapsed, isActive } from "./format";
 import { LocalTime, useNow } from "./time";
 import { StatusBadge } from "./status-badge";
+import { TriggeredBy } from "./triggered-by";
 
 export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { workflows: { id: string; name: string }[]; fixedWorkflowId?: string; showFilters?: boolean }) {
   const trpc = useTRPC();
@@ -78,7 +79,9 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
                 </span>
                 {r.attempts > 1 ? <span className="ml-2 text-xs text-slate-500">{r.attempts} attempts</span> : null}
               </Td>
-              <Td className="text-slate-600 dark:text-slate-300">{r.triggeredByEmail ?? <span className="text-slate-400">event</span>}</Td>
+              <Td className="text-slate-600 dark:text-slate-300">
+                <TriggeredBy kind={r.triggeredByKind} label={r.triggeredByLabel} />
+              </Td>
               <Td className="whitespace-nowrap text-slate-500"><LocalTime date={r.startedAt} /></Td>
               <Td className="whitespace-nowrap text-right tabular-nums text-slate-600 dark:text-slate-300">{elapsed(r.startedAt, r.endedAt, now)}</Td>
             </Tr>

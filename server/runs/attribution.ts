@@ -31,3 +31,21 @@ export async function attributionOf(db: DbOrTx, event: EnvelopedEvent, envelope:
   if (!sent) return { ...none, triggeredByKind: "unsigned" };
   return { ...none, triggeredByKind: "event_key", triggeredByEventKeyId: sent.keyId, triggeredByEventKey: sent.keyId ? (sent.name ?? sent.keyId) : INTERNAL_EVENT_KEY_NAME };
 }
+
+/**
+ * How a run's trigger reads in the panel, the API and the CLI ("triggered by …"): one formatter,
+ * so a key or an unsigned event is never shown as if it were a person. Null for runs recorded
+ * before attribution had a kind and no person (shown as "an event").
+ */
+export function triggerLabel(run: Pick<Run, "triggeredByKind" | "triggeredByEmail" | "triggeredByEventKey">): string | null {
+  switch (run.triggeredByKind) {
+    case "event_key":
+      return `event key ${run.triggeredByEventKey ?? INTERNAL_EVENT_KEY_NAME}`;
+    case "schedule":
+      return "a schedule";
+    case "unsigned":
+      return "an unsigned event";
+    default:
+      return run.triggeredByEmail;
+  }
+}

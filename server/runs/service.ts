@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, asc, desc, eq, gte, ilike, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { auditLog, runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from "@/db/schema";
@@ -8,6 +8,7 @@ import type { SessionUser } from "@/server/api/trpc";
 import { writeAudit } from "@/server/audit/chain";
 import { breakerState } from "@/server/governance/guards/enforce";
 import { nanoToUsdString, usdToNano } from "@/server/governance/money";
+import { triggerLabel } from "./attribution";
 import { withEnvelope } from "./envelope";
 import { cancelRemoteRun, sendEvent } from "./dispatch";
 import { finishRun } from "./recorder";
@@ -41,7 +42,11 @@ export async function listRuns(db: Database, input: z.output<typeof listRunsInpu
   if (scope.workflowIds) where.push(scope.workflowIds.length ? inArray(runs.workflowId, [...scope.workflowIds]) : sql`false`);
   if (input.workflowId) where.push(eq(runs.workflowId, input.workflowId));
   if (input.status) where.push(eq(runs.status, input.status));
-  if (input.triggeredBy) where.push(ilike(runs.triggeredByEmail, `%${input.triggeredBy.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (input.triggeredBy) {
+    const pattern = `%${input.triggeredBy.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // A person's email, or the event key a run is attributed to (never the two confused: triggered_by_kind).
+    where.push(or(ilike(runs.triggeredByEmail, pattern), ilike(runs.triggeredByEventKey, pattern))!);
+  }
   if (input.from) where.push(gte(runs.startedAt, input.from));
   if (input.to) where.push(lte(runs.startedAt, input.to));
   if (input.cursor) {
@@ -56,6 +61,8 @@ export async function listRuns(db: Database, input: z.output<typeof listRunsInpu
       status: runs.status,
       eventName: runs.eventName,
       triggeredByEmail: runs.triggeredByEmail,
+      triggeredByKind: runs.triggeredByKind,
+      triggeredByEventKey: runs.triggeredByEventKey,
       rerunOf: runs.rerunOf,
       attempts: runs.attempts,
       startedAt: runs.startedAt,
@@ -70,7 +77,7 @@ export async function listRuns(db: Database, input: z.output<typeof listRunsInpu
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    items: page.map(({ cursorTs: _c, ...r }) => ({ ...r, workflowName: workflowName(r.workflowId) })),
+    items: page.map(({ cursorTs: _c, ...r }) => ({ ...r, triggeredByLabel: triggerLabel(r), workflowName: workflowName(r.workflowId) })),
     nextCursor: rows.length > input.limit && last ? encodeCursor({ startedAt: last.cursorTs, id: last.id }) : undefined,
   };
 }
@@ -85,7 +92,7 @@ export async function getRun(db: Database, runId: string) {
   // Redacted on the way out, not at rest: replay, compensation and re-runs need the recorded
   // values as they were, but a secret a step returned or threw must not reach a page or an API client.
   return redact({
-    run: { ...run, workflowName: wf?.name ?? run.workflowId, terminal: isTerminal(run.status) },
+    run: { ...run, triggeredByLabel: triggerLabel(run), workflowName: wf?.name ?? run.workflowId, terminal: isTerminal(run.status) },
     steps: steps.map((s) => ({ ...s, simulated: hasSimulatedOutput(s.output) })),
     simulated: hasSimulatedOutput(run.output) || steps.some((s) => hasSimulatedOutput(s.output)),
     workflow: wf ? { id: wf.id, name: wf.name, usesLlm: Boolean(wf.usesLlm) } : null,

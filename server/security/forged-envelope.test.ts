@@ -2,6 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLog, llmCalls, runLinks, runs, runSteps, type Run } from "@/db/schema";
 import { inngest } from "@/inngest/client";
+import { postToIntake } from "@/inngest/engine/testing/intake";
+import { createEventKey } from "@/server/event-keys/service";
 import { startProviderServer } from "@/server/governance/testing/provider-server";
 import { governanceTestFunctions } from "@/server/governance/testing/governance-functions";
 import { openHarness, startRunsHarness } from "@/server/runs/testing/runs-harness";
@@ -84,6 +86,19 @@ describe("a forged envelope is dropped", () => {
     expect(await h.fresh.db.select().from(runLinks).where(eq(runLinks.childRunId, run.id))).toEqual([]);
     const [greet] = await h.fresh.db.select().from(runSteps).where(eq(runSteps.runId, run.id));
     expect(greet?.detail).toBeNull();
+  });
+});
+
+describe("a run is attributed to the event key that sent it", () => {
+  it("names an outside sender's key, not the user its forged envelope names, in the run list and the run", async () => {
+    const { key, secret } = await createEventKey(h.fresh.db, { id: admin.id, email: admin.email }, { name: "partner relay" });
+    const reply = await postToIntake(h.engine.url, { name: "demo/hello.requested", data: { name: "Zed", _wflo: forgedBy(victim) } }, { key: secret });
+    expect(reply.status).toBe(200);
+    const run = await runOf(reply.body.ids![0]!);
+    expect(run).toMatchObject({ triggeredById: null, triggeredByEmail: null, triggeredByKind: "event_key", triggeredByEventKeyId: key.id, triggeredByEventKey: "partner relay" });
+    expect((await h.as(admin).runs.get({ runId: run.id })).run.triggeredByLabel).toBe("event key partner relay");
+    const listed = await h.as(admin).runs.list({ triggeredBy: "partner relay", limit: 50 });
+    expect(listed.items.find((r) => r.id === run.id)).toMatchObject({ triggeredByKind: "event_key", triggeredByLabel: "event key partner relay" });
   });
 });
 
