@@ -1,6 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { approvals, llmCallPayloads, llmCalls, runs, runSteps, sandboxExecutions, spans, stateSnapshots, TERMINAL_RUN_STATUSES, type RunStatus } from "@/db/schema";
+import { triggerLabel } from "@/server/runs/attribution";
 import { capValue, redact } from "./redact";
 import type { Trace, TraceSpan } from "./types";
 
@@ -69,7 +70,7 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       status: stepStatus(run.status),
       startMs: runStart,
       endMs: ms(run.endedAt),
-      attributes: flatAttrs({ "wflo.run.id": run.id, "wflo.workflow": run.workflowId, "wflo.event": run.eventName, "wflo.attempts": run.attempts, "wflo.triggered_by": run.triggeredByEmail, "wflo.rerun_of": run.rerunOf }),
+      attributes: flatAttrs({ "wflo.run.id": run.id, "wflo.workflow": run.workflowId, "wflo.event": run.eventName, "wflo.attempts": run.attempts, "wflo.triggered_by": triggerLabel(run), "wflo.triggered_by.kind": run.triggeredByKind, "wflo.rerun_of": run.rerunOf }),
       input: cap(run.input),
       output: cap(run.output),
       error: run.error ? redact(run.error) : undefined,
