@@ -1,7 +1,10 @@
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { eq } from "drizzle-orm";
+import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import type { AppRouter } from "@/server/api/root";
 import type { SessionUser } from "@/server/api/trpc";
 import { TRPC_BODY_LIMIT } from "@/server/security/limits";
 import { startTrpcServer, type TrpcServer } from "./testing/trpc-http-server";
@@ -80,6 +83,18 @@ describe("CSRF: tRPC mutations come only from the panel's own pages", () => {
     expect(r.status).toBe(403);
     expect(r.text).toContain("Sec-Fetch-Site is cross-site");
     expect(await userNamed("evil3@example.com")).toHaveLength(0);
+  });
+
+  it("answers a refusal in tRPC's own error shape, so the panel's client shows why (batched, as the panel sends)", async () => {
+    // Node's fetch sends no Origin: to the panel this is a request from nowhere it knows.
+    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson })] });
+    const err = await client.users.create.mutate({ email: "evil4@example.com", name: "x", role: "viewer", password: "a long enough password" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCClientError);
+    expect((err as TRPCClientError<AppRouter>).message).toBe("cross-site request refused: a mutation must carry a same-origin Origin or Sec-Fetch-Site header");
+    expect((err as TRPCClientError<AppRouter>).data?.httpStatus).toBe(403);
+    // The panel's own page (same origin) gets through the same client.
+    const ok = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: { origin: server.url } })] });
+    await expect(ok.users.create.mutate({ email: "ok3@example.com", name: "x", role: "viewer", password: "a long enough password" })).resolves.toMatchObject({ email: "ok3@example.com" });
   });
 
   it("leaves queries (GET) as they are", async () => {
