@@ -1,10 +1,11 @@
 import { asc, eq } from "drizzle-orm";
 import type { NextRequest } from "next/server";
 import { serve } from "inngest/next";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db/client";
 import { runs, runSteps } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { log } from "@/server/log";
 import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import { driveRun, type ServeHandler } from "@/server/runs/testing/sdk-driver";
 import { inngest } from "./client";
@@ -70,7 +71,18 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
     const { runId, eventId } = ids();
     // As a real Inngest server would deliver an event someone else sent with wflo's envelope in it.
     const forged = { id: eventId, name: "demo/hello.requested", data: { name: "Ada", _wflo: { triggeredBy, rerunOf: "01PARENT", sig: "v1=00" } }, ts: Date.now() };
-    expect((await driveRun({ handler, functionId: "wflo-hello", runId, event: forged })).outcome).toBe("completed");
+    const warn = vi.spyOn(log, "warn");
+    try {
+      expect((await driveRun({ handler, functionId: "wflo-hello", runId, event: forged })).outcome).toBe("completed");
+      // Driven again (a retried request): still one warning, on the request that created the run.
+      await driveRun({ handler, functionId: "wflo-hello", runId, event: forged });
+      const about = warn.mock.calls.filter(([o]) => typeof o === "object" && o !== null && (o as { runId?: string }).runId === runId);
+      expect(about).toHaveLength(1);
+      expect(about[0]![0]).toMatchObject({ runId, reason: expect.stringMatching(/signature does not match/), attributedTo: "unsigned" });
+      expect(about[0]![1]).toContain(`run ${runId} ignores its event's _wflo envelope`);
+    } finally {
+      warn.mockRestore();
+    }
     expect(await runRow(runId)).toMatchObject({ input: { name: "Ada" }, triggeredById: null, triggeredByEmail: null, triggeredByKind: "unsigned", triggeredByEventKey: null, rerunOf: null });
   });
 
