@@ -8,7 +8,6 @@ import { writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
 import { dispatchSoon, notifyApproval } from "./notify";
 import { deliverDecision } from "./deliver";
-import type { ApprovalDecidedData } from "./types";
 
 /** Who decides: a signed-in person, or an API key acting with its own role (ChatOps bots). */
 export type Decider = { kind: "user" | "api_key"; id: string; email: string; role: Role };
@@ -53,7 +52,7 @@ export type DecideResult = { approvalId: string; status: ApprovalRow["status"]; 
  * One decision, in one transaction under the approval's row lock, so two people deciding at
  * once are serialised: exactly one makes it final, the other is told it is already decided.
  * N-of-M counts distinct deciders (unique (approval, decider)); one rejection is final.
- * After commit, a final decision is sent as the event the run waits for.
+ * After commit, a final decision wakes the run's gate, which reads it from the row.
  */
 export async function decideApproval(db: Database, who: Decider, raw: DecideInput): Promise<DecideResult> {
   const parsed = decideInput.safeParse(raw);
@@ -120,18 +119,9 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
   });
 
   if (out.final) {
-    const a = out.row;
-    const data: ApprovalDecidedData = {
-      approvalId: a.id,
-      status: a.status === "approved" ? "approved" : "rejected",
-      decidedBy: a.decidedByEmail ?? who.email,
-      comment: a.decisionComment,
-      payload: a.editedPayload ?? a.payload,
-      edited: a.editedPayload !== null,
-      policy: { version: a.policyVersion, rule: a.policyRule },
-    };
     // An external request has no run waiting on it: its caller polls GET /api/v1/approvals/{id}.
-    if (a.runId !== null) await deliverDecision(db, { runId: a.runId, gate: a.gate }, data);
+    // A run's gate is only woken: it reads this committed row itself.
+    if (out.row.runId !== null) await deliverDecision(db, { runId: out.row.runId, approvalId: out.row.id });
     dispatchSoon();
   }
   return { approvalId: out.row.id, status: out.row.status, approvals: out.row.approvalsCount, approvalsNeeded: out.row.approvalsNeeded, final: out.final };

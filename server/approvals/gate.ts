@@ -1,8 +1,8 @@
 import { NonRetriableError } from "inngest";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { escalateApproval, expireApproval, requestApproval, type GateRequest, type GateTicket } from "./lifecycle";
-import { APPROVAL_DECIDED_EVENT, type ApprovalDecidedData, type ApprovalOptions, type ApprovalResult } from "./types";
+import { escalateApproval, expireApproval, readDecision, requestApproval, type GateRequest, type GateTicket, type RowDecision, type WaitPhase } from "./lifecycle";
+import { approvalSignal, type ApprovalOptions, type ApprovalResult } from "./types";
 
 /** The run's gate was rejected (by a person, by policy or by the timeout default) and the workflow asked to stop. */
 export class ApprovalRejectedError extends NonRetriableError {
@@ -12,17 +12,23 @@ export class ApprovalRejectedError extends NonRetriableError {
   }
 }
 
-/** The parts of Inngest's step tools a gate uses: durable steps and durable waits (no process holds a timer). */
+/** The parts of Inngest's step tools a gate uses: durable steps, durable waits and sleeps (no process holds a timer). */
 export type GateSteps = {
   run: (id: string, fn: () => Promise<unknown>) => Promise<unknown>;
-  waitForEvent: (id: string, opts: { event: string; timeout: string; if: string }) => Promise<unknown>;
+  waitForSignal: (id: string, opts: { signal: string; timeout: string; onConflict: "replace" | "fail" }) => Promise<unknown>;
+  sleep: (id: string, duration: string) => Promise<unknown>;
 };
 
 export type GateRun = { runId: string; workflowId: string; triggeredBy: { id: string | null; email: string } | null };
 
 export type WfloApproval = <P extends Record<string, unknown> = Record<string, unknown>>(gate: string, options: ApprovalOptions<P>) => Promise<ApprovalResult<P>>;
 
-const decidedEvent = z.object({ data: z.object({ approvalId: z.string(), status: z.enum(["approved", "rejected"]), decidedBy: z.string(), comment: z.string().nullable(), payload: z.record(z.string(), z.unknown()), edited: z.boolean(), policy: z.object({ version: z.number(), rule: z.string().nullable() }) }) });
+/**
+ * How many wake-ups one phase of a wait takes before the gate stops listening until the phase
+ * ends. A real decision wakes a gate at most twice (deliver.ts resends once), so more means
+ * someone is sending the signal for a row that is still pending; each costs the run two steps.
+ */
+const MAX_WAKEUPS = 5;
 
 function jsonSchemaOf(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -34,11 +40,39 @@ function jsonSchemaOf(schema: z.ZodType | undefined): Record<string, unknown> | 
 }
 
 /**
+ * One phase of the wait (until the escalation, or until the deadline): wait for the approval's
+ * signal, then read the decision from the row in a step of the run. The signal only says "look
+ * now"; a row still pending means an early or forged wake-up, so the gate waits again for what
+ * is left of the phase (the read step computes it, so replays wait the same). Null when the
+ * phase ends with the row still pending.
+ */
+async function waitPhase(step: GateSteps, gate: string, approvalId: string, phase: WaitPhase, timeoutS: number): Promise<ApprovalResult | null> {
+  const base = phase === "first" ? `approval:${gate}:wait` : `approval:${gate}:wait-escalated`;
+  const read = phase === "first" ? `approval:${gate}:decision` : `approval:${gate}:decision-escalated`;
+  let left = timeoutS;
+  for (let i = 1; left > 0; i++) {
+    const n = i === 1 ? "" : `:${i}`;
+    if (i > MAX_WAKEUPS) {
+      await step.sleep(`${base}:quiet`, `${left}s`);
+      return null;
+    }
+    const woke = await step.waitForSignal(`${base}${n}`, { signal: approvalSignal(approvalId), timeout: `${left}s`, onConflict: "replace" });
+    if (!woke) return null;
+    const row = (await step.run(`${read}${n}`, () => readDecision(getDb(), approvalId, phase))) as RowDecision;
+    if (row.kind === "final") return row.result;
+    left = row.remainingS;
+  }
+  return null;
+}
+
+/**
  * `wflo.approval(gate, options)`: policy decides (auto-approve, deny, ask); asking inserts a
- * pending approval and waits for `wflo/approval.decided` with `step.waitForEvent`, so the run
- * holds no process while it waits and survives restarts. With escalation the wait is split:
- * wait until the escalation delay, escalate in a step, wait until the deadline; then the
- * default applies in a step. Step ids derive from the gate name, so every replay is the same.
+ * pending approval and waits for its wake-up signal with `step.waitForSignal`, so the run holds
+ * no process while it waits and survives restarts. Whatever wakes it, the decision acted on is
+ * read from the approval row (see waitPhase). With escalation the wait is split: wait until the
+ * escalation delay, escalate in a step, wait until the deadline; then the default applies in a
+ * step, which also finds a decision whose wake-up was missed. Step ids derive from the gate
+ * name, so every replay is the same.
  */
 export function createApproval(step: GateSteps, run: GateRun): WfloApproval {
   return async <P extends Record<string, unknown>>(gate: string, options: ApprovalOptions<P>): Promise<ApprovalResult<P>> => {
@@ -46,30 +80,16 @@ export function createApproval(step: GateSteps, run: GateRun): WfloApproval {
     const request: GateRequest = { runId: run.runId, workflowId: run.workflowId, gate, triggeredBy: run.triggeredBy, options: { ...rest, payloadSchema: jsonSchemaOf(schema) } };
     const ticket = (await step.run(`approval:${gate}`, () => requestApproval(getDb(), request))) as GateTicket;
 
-    let result: ApprovalResult;
+    let result: ApprovalResult | null;
     if (ticket.kind === "final") {
       result = ticket.result;
     } else {
-      const waitOpts = (timeoutS: number) => ({ event: APPROVAL_DECIDED_EVENT, timeout: `${timeoutS}s`, if: `async.data.approvalId == "${ticket.approvalId}"` });
-      let event = await step.waitForEvent(`approval:${gate}:wait`, waitOpts(ticket.firstWaitS));
-      if (!event && ticket.escalates && ticket.secondWaitS !== null) {
+      result = await waitPhase(step, gate, ticket.approvalId, "first", ticket.firstWaitS);
+      if (!result && ticket.escalates && ticket.secondWaitS !== null) {
         await step.run(`approval:${gate}:escalate`, () => escalateApproval(getDb(), ticket.approvalId));
-        event = await step.waitForEvent(`approval:${gate}:wait-escalated`, waitOpts(ticket.secondWaitS));
+        result = await waitPhase(step, gate, ticket.approvalId, "escalated", ticket.secondWaitS);
       }
-      if (event) {
-        const d: ApprovalDecidedData = decidedEvent.parse(event).data;
-        result = {
-          approvalId: d.approvalId,
-          status: d.status,
-          approved: d.status === "approved",
-          decidedBy: d.decidedBy,
-          comment: d.comment,
-          payload: d.payload,
-          edited: d.edited,
-          timedOut: false,
-          policy: d.policy,
-        };
-      } else {
+      if (!result) {
         const expired = (await step.run(`approval:${gate}:deadline`, () => expireApproval(getDb(), ticket.approvalId))) as Awaited<ReturnType<typeof expireApproval>>;
         if ("failRun" in expired) throw new NonRetriableError(expired.message);
         result = expired;

@@ -156,6 +156,28 @@ export async function requestApproval(db: Database, req: GateRequest): Promise<G
   return ticketOf(final);
 }
 
+/** Which part of a gate's wait a wake-up came in: before the escalation, or after it until the deadline. */
+export type WaitPhase = "first" | "escalated";
+
+/** What a wake-up finds on the row: the committed decision, or still open with the seconds left in the wait's phase. */
+export type RowDecision = { kind: "final"; result: ApprovalResult } | { kind: "open"; remainingS: number };
+
+/**
+ * The decision a woken gate acts on, read from the approval row that the decide service
+ * committed (status, approver, edited payload, comment, policy), never from the wake-up. A row
+ * that is still pending (a wake-up sent early, or by someone else who holds the engine's key) is
+ * "open": the gate waits again for the rest of its phase. Expired and cancelled rows are open
+ * with nothing left, so the gate's own deadline step applies the outcome.
+ */
+export async function readDecision(db: Database, approvalId: string, phase: WaitPhase, now = new Date()): Promise<RowDecision> {
+  const [a] = await db.select().from(approvals).where(eq(approvals.id, approvalId));
+  if (!a) throw new Error(`approval ${approvalId} not found`);
+  if (a.status === "approved" || a.status === "rejected") return { kind: "final", result: toResult(a, a.status, a.decidedByEmail ?? "unknown") };
+  if (a.status !== "pending") return { kind: "open", remainingS: 0 };
+  const end = phase === "first" && a.escalateAt && !a.escalatedAt && a.escalateAt < a.deadlineAt ? a.escalateAt : a.deadlineAt;
+  return { kind: "open", remainingS: Math.max(0, Math.ceil((end.getTime() - now.getTime()) / 1000)) };
+}
+
 async function lockApproval(tx: Parameters<Parameters<Database["transaction"]>[0]>[0], id: string): Promise<ApprovalRow | undefined> {
   const rows = await tx.select().from(approvals).where(eq(approvals.id, id)).for("update");
   return rows[0];
@@ -203,7 +225,7 @@ export async function expireApproval(db: Database, approvalId: string): Promise<
   return out.result;
 }
 
-/** A cancelled run's pending approvals become cancelled, so nobody decides for a run that is gone. */
+/** An ended run's (cancelled, completed or failed) pending approvals become cancelled, so nobody decides for a run that is gone. */
 export async function cancelRunApprovals(db: Database, runId: string): Promise<number> {
   const n = await db.transaction(async (tx) => {
     const rows = await tx.update(approvals).set({ status: "cancelled", decidedAt: new Date() }).where(and(eq(approvals.runId, runId), eq(approvals.status, "pending"))).returning({ id: approvals.id });

@@ -49,14 +49,11 @@ export type ApprovalResult<P extends Record<string, unknown> = Record<string, un
   policy: { version: number; rule: string | null };
 };
 
-/** The event a run's gate waits for; sent once, when the approval is final. */
-export const APPROVAL_DECIDED_EVENT = "wflo/approval.decided";
-export type ApprovalDecidedData = {
-  approvalId: string;
-  status: "approved" | "rejected";
-  decidedBy: string;
-  comment: string | null;
-  payload: Record<string, unknown>;
-  edited: boolean;
-  policy: { version: number; rule: string | null };
-};
+/**
+ * The wake-up a run's gate waits for: a signal keyed by the approval id, sent by the decide
+ * service after the decision committed (./deliver.ts). It carries nothing the gate believes: the
+ * gate reads the decision from the approval row in a step of the run (./gate.ts). A signal, not
+ * an event, so that no event name a sender could post to the intake resolves a gate's wait.
+ */
+export const APPROVAL_SIGNAL_PREFIX = "wflo-approval:";
+export const approvalSignal = (approvalId: string): string => `${APPROVAL_SIGNAL_PREFIX}${approvalId}`;

@@ -51,6 +51,19 @@ export const triggerInput = z.object({
 /** Event data wflo forwards to a waiting run; Inngest servers take far larger events, a person's feedback needs less. */
 export const MAX_SENT_EVENT_BYTES = 64 * 1024;
 
+/**
+ * Event names only the servers themselves send: Inngest's namespace carries lifecycle events
+ * (function finished, cancelled), forging them would forge run states; wflo's own names (rollback
+ * requests, ...) are sent only by wflo's services, each after its audited row. Returns the
+ * message naming the rule, or null for a name anyone with the permission may send.
+ */
+export function reservedEventName(name: string): string | null {
+  const n = name.trim().toLowerCase();
+  if (n.startsWith("inngest/")) return 'name must not start with "inngest/" (reserved for the Inngest server)';
+  if (n.startsWith("wflo/")) return 'name must not start with "wflo/" (reserved for wflo\'s own events)';
+  return null;
+}
+
 export const sendEventInput = z.object({
   /** The run whose wait the event is for: the event must be one that run is waiting for. */
   runId,
@@ -59,8 +72,10 @@ export const sendEventInput = z.object({
     .trim()
     .min(1, "name is required")
     .max(200, "name must be at most 200 characters")
-    // Inngest's own namespace carries lifecycle events (function finished, cancelled); forging them would forge run states.
-    .refine((n) => !n.toLowerCase().startsWith("inngest/"), { message: 'name must not start with "inngest/" (reserved for the Inngest server)' }),
+    .superRefine((n, ctx) => {
+      const reserved = reservedEventName(n);
+      if (reserved) ctx.addIssue({ code: "custom", message: reserved });
+    }),
   data: z
     .record(z.string(), z.unknown(), { error: "data must be a JSON object" })
     .default({})

@@ -12,8 +12,8 @@ import { triggerLabel } from "./attribution";
 import { withEnvelope } from "./envelope";
 import { cancelRemoteRun, sendEvent } from "./dispatch";
 import { finishRun } from "./recorder";
+import { reservedEventName, type listRunsInput } from "./schemas";
 import { redact } from "@/server/tracing/redact";
-import type { listRunsInput } from "./schemas";
 
 const isTerminal = (s: RunStatus) => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(s);
 const workflowName = (id: string) => findWorkflow(id)?.name ?? id;
@@ -237,6 +237,9 @@ async function awaitedEvents(db: Database, runId: string): Promise<string[]> {
  * the data satisfies the wait's `if` expression is the server's call, as for any event.
  */
 export async function sendEventToRun(db: Database, user: SessionUser, runId: string, name: string, data: Record<string, unknown>) {
+  // Also here, not only in the router's schema: every caller of this verb is held to the rule.
+  const reserved = reservedEventName(name);
+  if (reserved) throw new TRPCError({ code: "BAD_REQUEST", message: `name: ${reserved}` });
   const run = await loadRun(db, runId);
   if (isTerminal(run.status)) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is already ${run.status}; it waits for no event` });
   const awaited = await awaitedEvents(db, runId);

@@ -53,8 +53,9 @@ export const runLifecycle = inngest.createFunction(
     const db = getDb();
     await ensureRun(db, { runId: data.run_id, workflowId, event: data.event ?? { name: "unknown" } });
     await finishRun(db, data.run_id, outcome);
-    // Nobody should decide for a run that is gone: its pending approvals are closed with it.
-    if (outcome.status === "cancelled") await cancelRunApprovals(db, data.run_id);
+    // Nobody should decide for a run that is gone (cancelled, or ended past a gate it raced): its
+    // pending approvals are closed with it, audited; decide refuses cancelled ones.
+    await cancelRunApprovals(db, data.run_id);
     return { runId: data.run_id, status: outcome.status };
   },
 );

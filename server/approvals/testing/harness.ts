@@ -1,4 +1,5 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import type { InngestFunction } from "inngest";
 import { approvals, type ApprovalRow } from "@/db/schema";
 import type { SessionUser } from "@/server/api/trpc";
 import { startRunsHarness } from "@/server/runs/testing/runs-harness";
@@ -10,17 +11,20 @@ import { gateTestFunctions } from "./gate-functions";
  * The test file claims the engine port first, as for the runs harness:
  * `await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"))`.
  */
-export async function startGateHarness() {
-  const runs = await startRunsHarness({ extraFunctions: gateTestFunctions });
+export async function startGateHarness(extraFunctions: readonly InngestFunction.Any[] = []) {
+  const runs = await startRunsHarness({ extraFunctions: [...gateTestFunctions, ...extraFunctions] });
   const { fresh } = runs;
   return {
     ...runs,
     /** Sends an event as if `by` triggered it (wflo's envelope), returns the run id. */
     start: (name: string, data: Record<string, unknown>, by?: SessionUser) => runs.start(name, { data, by }),
-    /** The gate's approval once it waits (row pending and the engine holds the wait). */
+    /** The gate's approval once it waits (row pending and the engine holds the gate's wake-up wait, a signal keyed by the approval id). */
     async pendingGate(runId: string, gate: string): Promise<ApprovalRow> {
       const a = await runs.until(`approval ${gate} of ${runId}`, async () => (await fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((r) => r.gate === gate));
-      await runs.waitingForEvent(runId);
+      await runs.until(`the gate ${gate} of ${runId} to wait`, async () => {
+        const rows = await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind in ('event', 'signal')`);
+        return (rows[0]?.n ?? 0) > 0;
+      });
       return a;
     },
     async approval(id: string): Promise<ApprovalRow> {
