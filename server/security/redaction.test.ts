@@ -144,10 +144,19 @@ describe("traces, exports and API answers", () => {
     await ensureRun(fresh.db, { runId, workflowId: "hello", event: { id: null, name: "app/hello", data: { notes: all } } });
     await upsertStep(fresh.db, runId, { hashedId: "h1", stepId: "fetch", name: "fetch", kind: "step" }, { status: "completed", attempt: 1, output: { notes: all } });
     await upsertStep(fresh.db, runId, { hashedId: "h2", stepId: "call", name: "call", kind: "step" }, { status: "failed", attempt: 1, error: toRecordedError(new Error(all.join(" | "))) });
+    // A step that failed on a query: the driver error, parameters and all, as the recorder keeps it.
+    // (A duplicate email: the driver error's text quotes every parameter, the hash among them.)
+    await fresh.db.insert(users).values({ email: "step-param@example.com", name: "x", role: "viewer", passwordHash: "first" });
+    const queryFailure = await fresh.db.insert(users).values({ email: "step-param@example.com", name: "x", role: "viewer", passwordHash: "hash-param-value" }).catch((e: unknown) => e);
+    await upsertStep(fresh.db, runId, { hashedId: "h3", stepId: "save", name: "save", kind: "step" }, { status: "failed", attempt: 1, error: toRecordedError(queryFailure) });
     await finishRun(fresh.db, runId, { status: "failed", error: toRecordedError(new Error(all.join(" | "))) });
     // Kept as recorded (replay, compensation and re-runs need the values), redacted wherever they are served.
     expect(leaks(JSON.stringify(await fresh.db.select().from(runs))).length, "the secrets were really recorded").toBeGreaterThan(0);
-    expect(leaks(JSON.stringify(await caller.runs.get({ runId }), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))), "runs.get").toEqual([]);
+    const served = JSON.stringify(await caller.runs.get({ runId }), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    expect(leaks(served), "runs.get").toEqual([]);
+    expect(served).toContain("Failed query: insert into");
+    expect(served).not.toContain("step-param@example.com");
+    expect(served).not.toContain("hash-param-value");
     const rest = await getRunRoute.handle(new Request(`http://wflo.test/api/v1/runs/${runId}`, { headers: { authorization: `Bearer ${apiKey}` } }), { params: Promise.resolve({ id: runId }) });
     expect(rest.status).toBe(200);
     expect(leaks(await rest.text()), "GET /api/v1/runs/{id}").toEqual([]);

@@ -30,6 +30,7 @@ const BUILTIN_PATTERNS: readonly RegExp[] = [
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /((?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"']+)/gi, // key=value (and "key":"value") in free text
+  /(Failed query: [\s\S]*?\nparams: )([\s\S]*?)(?=\n\s+at |$)/g, // drizzle's failed-query text, wherever it was copied (a recorded step error): the query stays, its values go
 ];
 
 /**
@@ -67,7 +68,7 @@ function isSecretKey(key: string): boolean {
 }
 
 /** One cheap scan first: a string with none of these fragments cannot match a built-in pattern (ingest runs this per attribute). */
-const MAYBE_SECRET = /bearer|basic|sk-|wflo_|wflo-ek-|signkey-|\$argon2|\$2[aby]\$|:\/\/[^\s/]*@|gh[opsu]_|github_pat_|xox|akia|aiza|eyj|private key|pass|pwd|secret|token|api[_-]?key/i;
+const MAYBE_SECRET = /bearer|basic|sk-|wflo_|wflo-ek-|signkey-|\$argon2|\$2[aby]\$|:\/\/[^\s/]*@|gh[opsu]_|github_pat_|xox|akia|aiza|eyj|private key|pass|pwd|secret|token|api[_-]?key|params: /i;
 
 export function redactString(s: string, extra: readonly RegExp[] = configuredPatterns()): string {
   if (s.length < 8) return s;
