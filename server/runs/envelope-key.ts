@@ -18,6 +18,12 @@ import { engineSigningKey, signingKeyPath, SIGNING_KEY_ENV } from "@/inngest/eng
  * engine key stays usable only for what it was made for.
  */
 export const ENVELOPE_KEY_ENV = "WFLO_ENVELOPE_KEY";
+/**
+ * Secrets the envelope key was derived from before a rotation (comma-separated, any of the three
+ * kinds above): envelopes they signed still verify, so runs in flight keep their attribution and
+ * budgets; only the current key signs. Drop them once those runs have ended.
+ */
+export const PREVIOUS_ENVELOPE_KEYS_ENV = "WFLO_ENVELOPE_KEY_PREVIOUS";
 const LABEL = "wflo/run-envelope/v1";
 const MIN_LENGTH = 32;
 
@@ -57,15 +63,24 @@ function keyFile(env: Env, create: boolean): string {
 
 const cache = new Map<string, Buffer>();
 
-/** The derived envelope key (32 bytes). Throws EnvelopeKeyError / SigningKeyError when no secret is available. */
-export function envelopeKey(env: Env = process.env): Buffer {
-  const { secret } = secretOf(env);
+function derive(secret: string): Buffer {
   let key = cache.get(secret);
   if (!key) {
     key = createHmac("sha256", secret).update(LABEL).digest();
     cache.set(secret, key);
   }
   return key;
+}
+
+/** The derived envelope key (32 bytes) that signs. Throws EnvelopeKeyError / SigningKeyError when no secret is available. */
+export function envelopeKey(env: Env = process.env): Buffer {
+  return derive(secretOf(env).secret);
+}
+
+/** The keys a signature may verify with: the current one, then those of WFLO_ENVELOPE_KEY_PREVIOUS. */
+export function verificationKeys(env: Env = process.env): Buffer[] {
+  const previous = (env[PREVIOUS_ENVELOPE_KEYS_ENV] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return [envelopeKey(env), ...previous.map(derive)];
 }
 
 export function envelopeKeySource(env: Env = process.env): EnvelopeKeySource {

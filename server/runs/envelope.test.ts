@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ENVELOPE_KEY_ENV, EnvelopeKeyError, envelopeKey, envelopeKeySource } from "./envelope-key";
+import { ENVELOPE_KEY_ENV, EnvelopeKeyError, envelopeKey, envelopeKeySource, PREVIOUS_ENVELOPE_KEYS_ENV } from "./envelope-key";
 import { EnvelopeError, readEnvelope, signEvent, withEnvelope } from "./envelope";
 
 /**
@@ -60,6 +60,28 @@ describe("the envelope key", () => {
     expect(k).toHaveLength(32);
     expect(k.toString("hex")).not.toContain("ab".repeat(16));
     expect(envelopeKey({ [ENVELOPE_KEY_ENV]: own }).equals(k)).toBe(false);
+  });
+
+  it("after a rotation, verifies envelopes signed with a key listed in WFLO_ENVELOPE_KEY_PREVIOUS, and signs only with the new one", () => {
+    const saved = { key: process.env[ENVELOPE_KEY_ENV], previous: process.env[PREVIOUS_ENVELOPE_KEYS_ENV] };
+    const [oldKey, newKey] = ["o".repeat(40), "n".repeat(40)];
+    try {
+      process.env[ENVELOPE_KEY_ENV] = oldKey;
+      const before = signed();
+      process.env[ENVELOPE_KEY_ENV] = newKey;
+      expect(readEnvelope(delivered(before)).envelope).toEqual({});
+      process.env[PREVIOUS_ENVELOPE_KEYS_ENV] = ` ${oldKey} ,`;
+      expect(readEnvelope(delivered(before)).envelope).toEqual(by);
+      const after = signed();
+      process.env[ENVELOPE_KEY_ENV] = oldKey;
+      process.env[PREVIOUS_ENVELOPE_KEYS_ENV] = "";
+      expect(readEnvelope(delivered(after)).envelope).toEqual({});
+    } finally {
+      for (const [k, v] of [[ENVELOPE_KEY_ENV, saved.key], [PREVIOUS_ENVELOPE_KEYS_ENV, saved.previous]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it("refuses a short WFLO_ENVELOPE_KEY, naming the variable and the rule", () => {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
-import { envelopeKey } from "./envelope-key";
+import { envelopeKey, verificationKeys } from "./envelope-key";
 
 /**
  * What wflo adds to the data of an event it sends to start a workflow: who asked, the run's own
@@ -67,9 +67,15 @@ export function withEnvelope(input: Data, envelope: WfloEnvelope): Data {
   return { ...input, [WFLO_ENVELOPE_KEY]: envelope };
 }
 
+/** What is signed: the event's id and name, the workflow input and the envelope's fields, in RFC 8785 form. */
+function signedBytes(event: { id: string; name: string }, input: Data, fields: Data): string {
+  return canonicalize({ v: SIGNATURE_VERSION, id: event.id, name: event.name, input, envelope: fields }) ?? "null";
+}
+
+const signatureWith = (key: Buffer, bytes: string) => `${SIGNATURE_VERSION}=${createHmac("sha256", key).update(bytes).digest("hex")}`;
+
 function signatureOf(event: { id: string; name: string }, input: Data, fields: Data): string {
-  const canonical = canonicalize({ v: SIGNATURE_VERSION, id: event.id, name: event.name, input, envelope: fields }) ?? "null";
-  return `${SIGNATURE_VERSION}=${createHmac("sha256", envelopeKey()).update(canonical).digest("hex")}`;
+  return signatureWith(envelopeKey(), signedBytes(event, input, fields));
 }
 
 export class EnvelopeError extends Error {}
@@ -114,14 +120,15 @@ function verify(event: EnvelopedEvent): ReadEnvelope {
   const { [SIGNATURE_FIELD]: sig, ...fields } = obj;
   if (typeof sig !== "string" || !sig) return drop("the envelope is not signed");
   if (!event.id) return drop("the event has no id to check the envelope's signature against");
-  let expected: string;
+  let expected: string[];
   try {
-    expected = signatureOf({ id: event.id, name: event.name }, input, fields);
+    const bytes = signedBytes({ id: event.id, name: event.name }, input, fields);
+    expected = verificationKeys().map((key) => signatureWith(key, bytes));
   } catch (err) {
     // No key resolvable here (or uncanonicalisable data): nothing can be believed.
     return drop(`the envelope's signature cannot be checked: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!sameSignature(sig, expected)) return drop("the envelope's signature does not match this event (forged, or copied from another event or input)");
+  if (!expected.some((e) => sameSignature(sig, e))) return drop("the envelope's signature does not match this event (forged, or copied from another event or input)");
   const parsed = wfloEnvelope.safeParse(fields);
   if (!parsed.success) return drop("the signed envelope is malformed");
   return { input, envelope: parsed.data, dropped: null };
