@@ -81,8 +81,8 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
   {
     const url = await freshDb(adminUrl, "wflo_bench_gov");
     const { db, sql } = createDb(url, { max: 2 });
-    await createBudget(db, admin, { name: "Hot", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: "1000000" });
-    await createBudget(db, admin, { name: "Global", scope: "global", period: "month", limitUsd: "1000000" });
+    await createBudget(db, admin, { name: "Hot", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: "1000000" }, ["bench"]);
+    await createBudget(db, admin, { name: "Global", scope: "global", period: "month", limitUsd: "1000000" }, ["bench"]);
     await sql.end();
     // The floor is measured just before and just after, so both see the same machine load.
     const before = await commitFloor(url);
@@ -98,7 +98,7 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
     const { db, sql } = createDb(url, { max: 2 });
     const estimate = 10_000_000n;
     const calls = 2_000;
-    const b = await createBudget(db, admin, { name: "Half", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: String((Number(estimate) * calls) / 2 / 1e9) });
+    const b = await createBudget(db, admin, { name: "Half", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: String((Number(estimate) * calls) / 2 / 1e9) }, ["bench"]);
     await twoProcesses(url, calls, estimate, (estimate * 98n) / 100n, 5);
     const [row] = await sql<{ spent: string; limit: string }[]>`select spent_nano::text as spent, limit_nano::text as limit from budget_counters where budget_id = ${b.id}`;
     await sql.end();

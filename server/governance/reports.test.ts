@@ -40,7 +40,7 @@ describe("getCostBreakdown", () => {
   });
 
   it("uses a per-run budget when the run has no limit of its own, and reports an empty run", async () => {
-    await createBudget(fresh.db, { id: null, email: "a@example.com" }, { name: "Per run", scope: "workflow", scopeValue: "report-wf", period: "run", limitUsd: "0.000002" });
+    await createBudget(fresh.db, { id: null, email: "a@example.com" }, { name: "Per run", scope: "workflow", scopeValue: "report-wf", period: "run", limitUsd: "0.000002" }, ["report-wf"]);
     await spend("run-c", "s", "a", "gpt-4o", 1500n);
     expect(await getCostBreakdown(fresh.db, "run-c")).toMatchObject({ totalNano: 1500n, budgetNano: 2000n, remainingNano: 500n });
     expect(await getCostBreakdown(fresh.db, "nothing-here")).toMatchObject({ totalNano: 0n, budgetNano: null, remainingNano: null, exceeded: false, calls: 0, byModel: [] });

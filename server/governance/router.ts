@@ -27,7 +27,14 @@ const budgetsRouter = createTRPCRouter({
   list: requirePermission("budgets:read").query(async ({ ctx }) => ({ budgets: await listBudgets(ctx.db), timeZone: budgetTimeZone() })),
   create: requirePermission("budgets:manage")
     .input(anyInput)
-    .mutation(({ ctx, input }) => createBudget(ctx.db, actorOf(ctx.user), input)),
+    .mutation(({ ctx, input }) =>
+      createBudget(
+        ctx.db,
+        actorOf(ctx.user),
+        input,
+        workflowOptions().map((w) => w.id),
+      ),
+    ),
   /** Optimistic: a stale `expectedVersion` gets CONFLICT naming the current version. */
   update: requirePermission("budgets:manage")
     .input(anyInput)

@@ -170,7 +170,7 @@ describe("runs and approvals, end to end", () => {
 
 describe("budgets and external LLM calls", () => {
   it("lists budgets; reserve is refused with 402 over a budget; reserve -> settle prices and records; /llm-calls records in one step", async () => {
-    const b = await createBudget(h.fresh.db, admin, { name: "rest tag", scope: "tag", scopeValue: "rest-test", period: "day", limitUsd: "0.01" });
+    const b = await createBudget(h.fresh.db, admin, { name: "rest tag", scope: "tag", scopeValue: "rest-test", period: "day", limitUsd: "0.01" }, []);
     const list = await call(byId("listBudgets"), { key: keys.viewer });
     expect(list.status).toBe(200);
     expect((list.body.budgets as { id: string; limitNano: string }[]).find((x) => x.id === b.id)).toMatchObject({ limitNano: "10000000", limitUsd: "0.01" });

@@ -11,6 +11,8 @@ import { createBudget, deleteBudget, listBudgets, pendingBudgetAlerts, updateBud
 
 let fresh: FreshDb;
 const admin: Actor = { id: null, email: "admin@example.com" };
+/** The workflows this test's "app" serves: a workflow budget must name one of them. */
+const SERVED = ["research", "batch-dup"];
 const USD = 1_000_000_000n;
 const call = (extra: Partial<CallRecord> = {}): CallRecord => ({
   provider: "openai",
@@ -36,27 +38,27 @@ async function errorOf(p: Promise<unknown>): Promise<Error> {
 
 describe("budget administration", () => {
   it("creates a budget with default thresholds and an audit row", async () => {
-    const b = await createBudget(fresh.db, admin, { name: "Research daily", scope: "workflow", scopeValue: "research", period: "day", limitUsd: "5" });
+    const b = await createBudget(fresh.db, admin, { name: "Research daily", scope: "workflow", scopeValue: "research", period: "day", limitUsd: "5" }, SERVED);
     expect(b).toMatchObject({ limitNano: 5n * USD, limitUsd: "5", alertThresholds: [50, 80, 100], version: 1, enabled: true });
     const audits = await fresh.db.select().from(auditLog).where(eq(auditLog.targetId, b.id));
     expect(audits.map((a) => a.action)).toEqual(["budget.create"]);
   });
 
   it("names the field for a negative limit, a threshold over 100, a blank scope value and an unknown period", async () => {
-    const bad = async (input: Record<string, unknown>) => (await errorOf(createBudget(fresh.db, admin, input))).message;
+    const bad = async (input: Record<string, unknown>) => (await errorOf(createBudget(fresh.db, admin, input, SERVED))).message;
     const base = { name: "x", scope: "agent", scopeValue: "a", period: "day", limitUsd: 1 };
     expect(await bad({ ...base, limitUsd: -1 })).toBe("limitUsd: limitUsd must not be negative");
     expect(await bad({ ...base, alertThresholds: [50, 120] })).toBe("alertThresholds.1: alert threshold must be at most 100 (%)");
     expect(await bad({ ...base, scopeValue: " " })).toBe("scopeValue: scopeValue must name the agent this budget is for");
     expect(await bad({ ...base, period: "fortnight" })).toBe("period: period must be one of: run, hour, day, week, month, lifetime");
     expect(await bad({ ...base, limitUsd: "1.0000000001" })).toContain("limitUsd: limitUsd must be a decimal amount of US dollars with at most 9 decimals");
-    const dup = await errorOf(createBudget(fresh.db, admin, { name: "again", scope: "workflow", scopeValue: "research", period: "day", limitUsd: 1 }));
+    const dup = await errorOf(createBudget(fresh.db, admin, { name: "again", scope: "workflow", scopeValue: "research", period: "day", limitUsd: 1 }, SERVED));
     expect(dup).toBeInstanceOf(GovernanceInputError);
     expect(dup.message).toBe('a day budget for workflow "research" already exists: edit it instead');
   });
 
   it("lets exactly one of two admins editing the same version win; the other gets a conflict naming the version", async () => {
-    const b = await createBudget(fresh.db, admin, { name: "Agent", scope: "agent", scopeValue: "writer", period: "month", limitUsd: 10 });
+    const b = await createBudget(fresh.db, admin, { name: "Agent", scope: "agent", scopeValue: "writer", period: "month", limitUsd: 10 }, SERVED);
     const results = await Promise.allSettled([
       updateBudget(fresh.db, { id: null, email: "a@example.com" }, { id: b.id, expectedVersion: 1, limitUsd: 20 }),
       updateBudget(fresh.db, { id: null, email: "b@example.com" }, { id: b.id, expectedVersion: 1, limitUsd: 30 }),
@@ -76,7 +78,7 @@ describe("budget administration", () => {
 
 describe("reserve and settle", () => {
   it("holds money on every applicable budget and settles the actual cost", async () => {
-    const g = await createBudget(fresh.db, admin, { name: "Global", scope: "global", period: "lifetime", limitUsd: 100 });
+    const g = await createBudget(fresh.db, admin, { name: "Global", scope: "global", period: "lifetime", limitUsd: 100 }, SERVED);
     const r = await reserve(fresh.db, { runId: "run-1", stepId: "s1", workflow: "research", agent: "planner", estimateNano: 2n * USD });
     expect(r).toMatchObject({ status: "active", amountNano: 2n * USD, reused: false });
     const held = await fresh.db.select().from(budgetCounters);
@@ -137,7 +139,7 @@ describe("reserve and settle", () => {
   });
 
   it("counts a reservation once when the same batch reserves one step twice and settles and releases it together", async () => {
-    const w = await createBudget(fresh.db, admin, { name: "Batch", scope: "workflow", scopeValue: "batch-dup", period: "lifetime", limitUsd: 10 });
+    const w = await createBudget(fresh.db, admin, { name: "Batch", scope: "workflow", scopeValue: "batch-dup", period: "lifetime", limitUsd: 10 }, SERVED);
     // The first call occupies the batcher; the ones submitted with it wait and go to PostgreSQL together, in one batch.
     const [other, a, b] = await Promise.all([
       reserve(fresh.db, { runId: "run-dup", stepId: "other", workflow: "batch-dup", estimateNano: 1n * USD }),
@@ -174,7 +176,7 @@ describe("reserve and settle", () => {
   });
 
   it("records each threshold crossing once per window", async () => {
-    const b = await createBudget(fresh.db, admin, { name: "Tagged", scope: "tag", scopeValue: "exp", period: "hour", limitUsd: 1, alertThresholds: [50, 100] });
+    const b = await createBudget(fresh.db, admin, { name: "Tagged", scope: "tag", scopeValue: "exp", period: "hour", limitUsd: 1, alertThresholds: [50, 100] }, SERVED);
     for (let i = 0; i < 3; i++) {
       const r = await reserve(fresh.db, { runId: "run-7", stepId: `s${i}`, tags: ["exp"], estimateNano: 300_000_000n });
       await settle(fresh.db, r.id, 300_000_000n, call());

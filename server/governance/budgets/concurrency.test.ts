@@ -18,7 +18,7 @@ describe("one budget, two OS processes, 200 concurrent calls", () => {
     const estimate = 10_000_000n; // $0.01 worst case per call
     const actual = 9_800_000n; // each call costs 98 % of its estimate
     const limit = estimate * 100n; // affords half of the 200 calls
-    const b = await createBudget(fresh.db, { id: null, email: "admin@example.com" }, { name: "Half", scope: "workflow", scopeValue: "conc", period: "day", limitUsd: "1" });
+    const b = await createBudget(fresh.db, { id: null, email: "admin@example.com" }, { name: "Half", scope: "workflow", scopeValue: "conc", period: "day", limitUsd: "1" }, ["conc"]);
     expect(b.limitNano).toBe(limit);
 
     const opts = { calls: 100, workers: 100, estimateNano: estimate.toString(), actualNano: actual.toString(), latencyMs: 20, workflow: "conc" };

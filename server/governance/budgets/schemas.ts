@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BUDGET_PERIODS, BUDGET_SCOPES } from "@/db/schema";
-import { usdToNano } from "@/server/governance/money";
+import { usdLimitToNano } from "@/server/governance/money";
 
 const limitUsd = z
   .union([z.number({ error: "limitUsd must be a number of US dollars" }), z.string({ error: "limitUsd must be a number of US dollars" })], {
@@ -8,7 +8,7 @@ const limitUsd = z
   })
   .transform((v, ctx) => {
     try {
-      const n = usdToNano(v, "limitUsd");
+      const n = usdLimitToNano(v, "limitUsd");
       if (n > 100_000_000n * 1_000_000_000n) {
         ctx.addIssue({ code: "custom", message: "limitUsd must be at most 100000000" });
         return z.NEVER;

@@ -6,6 +6,7 @@ import { type Actor, writeAudit } from "@/server/audit/chain";
 import { GovernanceInputError } from "@/server/governance/errors";
 import { nanoToUsdString } from "@/server/governance/money";
 import { createBudgetInput, deleteBudgetInput, updateBudgetInput } from "./schemas";
+import { resolveScopeValue } from "./scope-values";
 import { budgetTimeZone } from "./timezone";
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -42,13 +43,15 @@ function uniqueViolation(e: unknown): boolean {
   return cause?.code === "23505";
 }
 
-export async function createBudget(db: Database, actor: Actor, input: unknown): Promise<PublicBudget> {
+/** `servedWorkflows`: the workflow ids this app serves (the workflows catalog), which a workflow budget must name. */
+export async function createBudget(db: Database, actor: Actor, input: unknown, servedWorkflows: readonly string[]): Promise<PublicBudget> {
   const b = parse(createBudgetInput, input);
+  const scopeValue = await resolveScopeValue(db, b.scope, b.scopeValue, servedWorkflows);
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx
         .insert(budgets)
-        .values({ name: b.name, scope: b.scope, scopeValue: b.scopeValue, period: b.period, limitNano: b.limitUsd, alertThresholds: b.alertThresholds, enabled: b.enabled })
+        .values({ name: b.name, scope: b.scope, scopeValue, period: b.period, limitNano: b.limitUsd, alertThresholds: b.alertThresholds, enabled: b.enabled })
         .returning();
       if (!row) throw new Error("insert returned no row");
       await writeAudit(tx, actor, { action: "budget.create", targetType: "budget", targetId: row.id, after: audited(row) });
@@ -56,7 +59,7 @@ export async function createBudget(db: Database, actor: Actor, input: unknown): 
     });
   } catch (e) {
     if (uniqueViolation(e)) {
-      throw new GovernanceInputError(`a ${b.period} budget for ${b.scope}${b.scopeValue ? ` "${b.scopeValue}"` : ""} already exists: edit it instead`, "scope", "CONFLICT");
+      throw new GovernanceInputError(`a ${b.period} budget for ${b.scope}${scopeValue ? ` "${scopeValue}"` : ""} already exists: edit it instead`, "scope", "CONFLICT");
     }
     throw e;
   }

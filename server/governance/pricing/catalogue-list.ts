@@ -1,7 +1,7 @@
 import { findProvider, type ModelPrice } from "@pydantic/genai-prices";
 import { z } from "zod";
 import { GovernanceInputError } from "@/server/governance/errors";
-import { nanoToUsdString, usdToNano } from "@/server/governance/money";
+import { nanoToUsdString, roundUsdToNano } from "@/server/governance/money";
 import { SIMULATED_MODEL, SIMULATED_PROVIDER, SIMULATED_RATES } from "./simulated";
 
 /**
@@ -36,8 +36,8 @@ type Price = ModelPrice[string];
 
 function usd(v: Price, key: string): { value: string | null; variable: boolean } {
   if (v === undefined) return { value: null, variable: false };
-  if (typeof v === "number") return { value: nanoToUsdString(usdToNano(v, key)), variable: false };
-  return { value: nanoToUsdString(usdToNano(v.base, key)), variable: true };
+  if (typeof v === "number") return { value: nanoToUsdString(roundUsdToNano(v, key)), variable: false };
+  return { value: nanoToUsdString(roundUsdToNano(v.base, key)), variable: true };
 }
 
 function ratesOf(p: ModelPrice): { rates: CatalogueRates; variable: boolean } {

@@ -1,5 +1,5 @@
 import { calcPrice, type ModelPrice } from "@pydantic/genai-prices";
-import { usdToNano } from "@/server/governance/money";
+import { roundUsdToNano } from "@/server/governance/money";
 import type { Rate, Rates } from "./rates";
 
 /** A price from the bundled @pydantic/genai-prices catalogue, converted to exact integers. */
@@ -9,8 +9,8 @@ type PriceValue = ModelPrice[string];
 
 function rate(v: PriceValue, key: string): Rate | null {
   if (v === undefined) return null;
-  if (typeof v === "number") return usdToNano(v, key);
-  return { base: usdToNano(v.base, key), tiers: v.tiers.map((t) => ({ start: t.start, price: usdToNano(t.price, key) })) };
+  if (typeof v === "number") return roundUsdToNano(v, key);
+  return { base: roundUsdToNano(v.base, key), tiers: v.tiers.map((t) => ({ start: t.start, price: roundUsdToNano(t.price, key) })) };
 }
 
 function toRates(p: ModelPrice): Rates {
@@ -22,7 +22,7 @@ function toRates(p: ModelPrice): Rates {
     cacheWrite: rate(p["cache_write_mtok"], "cache_write_mtok"),
     reasoning: rate(p["output_reasoning_mtok"], "output_reasoning_mtok"),
     // Dollars per 1,000 requests -> nano-dollars per request, rounded up.
-    perRequest: typeof perKRequests === "number" ? (usdToNano(perKRequests, "requests_kcount") + 999n) / 1000n : 0n,
+    perRequest: typeof perKRequests === "number" ? (roundUsdToNano(perKRequests, "requests_kcount") + 999n) / 1000n : 0n,
   };
 }
 
