@@ -16,12 +16,23 @@ export const MAX_RECORDED_BYTES = 32 * 1024;
 
 export type CappedValue = { truncated: true; bytes: number; preview: string };
 
+/**
+ * Text as PostgreSQL can store it: jsonb refuses NUL (U+0000) and a lone surrogate cannot be
+ * encoded, so both become U+FFFD. Replaced, not refused: what a step returned or threw already
+ * happened, and its record must still be written.
+ */
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+export function storableText(s: string): string {
+  return s.replaceAll("\0", "\uFFFD").replace(LONE_SURROGATES, "\uFFFD");
+}
+const storableStrings = (_k: string, v: unknown) => (typeof v === "string" ? storableText(v) : v);
+
 /** The value as it will be stored: JSON-normalised, or a truncated preview when too large. */
 export function capValue(value: unknown, max = MAX_RECORDED_BYTES): unknown {
   if (value === undefined) return null;
   let json: string;
   try {
-    json = JSON.stringify(value) ?? "null";
+    json = JSON.stringify(value, storableStrings) ?? "null";
   } catch {
     return { truncated: true, bytes: 0, preview: String(value).slice(0, 1000) } satisfies CappedValue;
   }
@@ -36,14 +47,14 @@ export function toRecordedError(err: unknown): RecordedError {
     const e = err as { name?: unknown; message?: unknown; stack?: unknown; error?: unknown };
     if (typeof e.message === "string" || typeof e.name === "string") {
       return {
-        name: typeof e.name === "string" ? e.name : "Error",
-        message: typeof e.message === "string" ? e.message : "",
-        ...(typeof e.stack === "string" && e.stack ? { stack: e.stack.slice(0, 4000) } : {}),
+        name: typeof e.name === "string" ? storableText(e.name) : "Error",
+        message: typeof e.message === "string" ? storableText(e.message) : "",
+        ...(typeof e.stack === "string" && e.stack ? { stack: storableText(e.stack.slice(0, 4000)) } : {}),
       };
     }
-    if (typeof e.error === "string") return { name: "Error", message: e.error };
+    if (typeof e.error === "string") return { name: "Error", message: storableText(e.error) };
   }
-  return { name: "Error", message: typeof err === "string" ? err : JSON.stringify(err ?? null).slice(0, 1000) };
+  return { name: "Error", message: storableText(typeof err === "string" ? err : JSON.stringify(err ?? null).slice(0, 1000)) };
 }
 
 const terminal: RunStatus[] = [...TERMINAL_RUN_STATUSES];
