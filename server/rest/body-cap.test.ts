@@ -64,3 +64,15 @@ describe("REST body caps", () => {
     expect(await fresh.db.select().from(spans)).toHaveLength(0);
   });
 });
+
+describe("REST is not cookie-authenticated, so a cross-site page gains nothing from the panel's cookie", () => {
+  it("refuses a mutation that carries only a session cookie (401), whatever its Origin", async () => {
+    const res = await fetch(`${server.url}/api/v1/approvals`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: "http://evil.example", cookie: "next-auth.session-token=anything; __Secure-next-auth.session-token=anything" },
+      body: JSON.stringify({ title: "refund", workflow: "refunds" }),
+    });
+    expect(res.status).toBe(401);
+    expect(await fresh.db.select().from(approvals)).toHaveLength(0);
+  });
+});
