@@ -63,7 +63,10 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
                 <Td className="text-slate-500"><LocalTime date={k.createdAt} /><div className="text-xs">{k.createdByEmail}</div></Td>
                 <Td className="text-slate-500">{k.lastUsedAt ? <LocalTime date={k.lastUsedAt} /> : "never"}</Td>
                 <Td className="text-right">
-                  {k.revokedAt ? <Badge>revoked</Badge> : (
+                  {k.revokedAt ? <Badge>revoked</Badge> : k.status === "creator deactivated" ? (
+                    // A key acts for its creator: it stopped working when they were deactivated.
+                    <span className="inline-flex items-center gap-2" data-testid="key-inactive"><Badge tone="amber">inactive: creator deactivated</Badge><Button variant="secondary" disabled={revoke.isPending} onClick={() => { if (confirm(`Revoke the key "${k.name}"?`)) revoke.mutate({ keyId: k.id }); }}>Revoke</Button></span>
+                  ) : (
                     <Button variant="secondary" disabled={revoke.isPending} onClick={() => { if (confirm(`Revoke the key "${k.name}"? Anything using it stops working at once.`)) revoke.mutate({ keyId: k.id }); }}>Revoke</Button>
                   )}
                 </Td>

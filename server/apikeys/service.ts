@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { apiKeys, ROLES, type ApiKeyRow, type Role } from "@/db/schema";
+import { apiKeys, ROLES, users, type ApiKeyRow, type Role } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
 import { workflowOptions } from "@/server/workflows/catalog";
@@ -34,12 +34,18 @@ function checkWorkflowIds(ids: readonly string[]): string[] | null {
 }
 export const apiKeyIdInput = z.object({ keyId: z.uuid("keyId must be an API key id (a UUID)") });
 
-export function publicApiKey(k: ApiKeyRow) {
-  return { id: k.id, name: k.name, prefix: k.prefix, role: k.role, workflowIds: k.workflowIds, createdByEmail: k.createdByEmail, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
+/** A key works while it is not revoked and its creator is active: a key acts for its creator. */
+export type ApiKeyStatus = "active" | "revoked" | "creator deactivated";
+
+export function publicApiKey(k: ApiKeyRow, creatorActive = true) {
+  const status: ApiKeyStatus = k.revokedAt ? "revoked" : creatorActive ? "active" : "creator deactivated";
+  return { id: k.id, name: k.name, prefix: k.prefix, role: k.role, workflowIds: k.workflowIds, createdByEmail: k.createdByEmail, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt, creatorActive, status };
 }
 
 export async function listApiKeys(db: Database) {
-  return (await db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt))).map(publicApiKey);
+  const rows = await db.select({ key: apiKeys, creatorActive: users.active }).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdById)).orderBy(desc(apiKeys.createdAt));
+  // A key whose creator row is gone acts for nobody: shown (and refused) like a deactivated creator's.
+  return rows.map((r) => publicApiKey(r.key, r.key.createdById === null || r.creatorActive === true));
 }
 
 /** Returns the secret once; nothing can show it again. A key never gets a role above its creator's. */
@@ -71,17 +77,35 @@ export async function revokeApiKey(db: Database, actor: Actor, keyId: string) {
  * Who a request acts as when it carries an API key: the key's role, a readable name for the audit
  * log, and the workflows it is limited to (null = all; enforced by server/apikeys/scope.ts).
  */
-export type ApiKeyActor = { kind: "api_key"; id: string; email: string; role: Role; name: string; workflowIds: readonly string[] | null };
+export type ApiKeyActor = {
+  kind: "api_key";
+  id: string;
+  email: string;
+  role: Role;
+  name: string;
+  workflowIds: readonly string[] | null;
+  /** The user the key acts for in separation of duties and N-of-M counting (null: a key no user created). */
+  createdById: string | null;
+};
+
+/** The message for a key whose creator can no longer act: the key stops with them. */
+export const creatorDeactivatedMessage = (email: string) => `this API key's creator ${email} is deactivated; a key acts for its creator and stops working with them`;
 
 /**
  * `Authorization: Bearer wflo_...` -> the key's actor, or null for a missing, unknown or
- * revoked key. Records the last use. Route handlers answer 401 on null.
+ * revoked key (route handlers answer 401). A key whose creator is deactivated (or gone) is
+ * refused with a FORBIDDEN naming why, before anything is recorded. Records the last use.
  */
 export async function authenticateApiKey(db: Database, req: Request): Promise<ApiKeyActor | null> {
   const header = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!m?.[1] || !m[1].startsWith(KEY_PREFIX)) return null;
-  const [k] = await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(and(eq(apiKeys.hash, hashKey(m[1])), isNull(apiKeys.revokedAt))).returning();
+  const [found] = await db.select({ key: apiKeys, creatorActive: users.active, creatorRole: users.role }).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdById)).where(and(eq(apiKeys.hash, hashKey(m[1])), isNull(apiKeys.revokedAt)));
+  if (!found) return null;
+  if (found.key.createdById !== null && found.creatorActive !== true) throw new TRPCError({ code: "FORBIDDEN", message: creatorDeactivatedMessage(found.key.createdByEmail) });
+  const [k] = await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(and(eq(apiKeys.id, found.key.id), isNull(apiKeys.revokedAt))).returning();
   if (!k) return null;
-  return { kind: "api_key", id: k.id, email: `api-key:${k.name} (${k.prefix}…)`, role: k.role, name: k.name, workflowIds: k.workflowIds?.length ? k.workflowIds : null };
+  // Never more than its creator may do today (a creator demoted after creating the key).
+  const role = found.creatorRole && roleRank(found.creatorRole) < roleRank(k.role) ? found.creatorRole : k.role;
+  return { kind: "api_key", id: k.id, email: `api-key:${k.name} (${k.prefix}…)`, role, name: k.name, workflowIds: k.workflowIds?.length ? k.workflowIds : null, createdById: k.createdById };
 }

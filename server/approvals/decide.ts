@@ -2,14 +2,15 @@ import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { approvalDecisions, approvals, users, type ApprovalRow } from "@/db/schema";
+import { approvalDecisions, approvals, type ApprovalDecisionRow, type ApprovalRow } from "@/db/schema";
 import type { Role } from "@/db/schema/auth";
 import { writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
 import { dispatchSoon, notifyApproval } from "./notify";
 import { deliverDecision } from "./deliver";
+import { deciderPrincipal, requesterPrincipal, type Principal } from "./principal";
 
-/** Who decides: a signed-in person, or an API key acting with its own role (ChatOps bots). */
+/** Who decides: a signed-in person, or an API key (ChatOps bots) acting for its creator with its own role (never above the creator's). */
 export type Decider = { kind: "user" | "api_key"; id: string; email: string; role: Role };
 
 export const decideInput = z.object({
@@ -46,12 +47,30 @@ function checkPayload(a: ApprovalRow, payload: Record<string, unknown>): void {
   }
 }
 
+/** Why approving is self-approval, in the decider's terms. */
+function selfApprovalMessage(a: ApprovalRow, who: Decider, me: Principal, requestedByKey: boolean): string {
+  const external = a.runId === null;
+  if (who.kind === "user") {
+    if (external) return "you created the API key that sent this request, so you cannot approve it; another approver must";
+    return "you started this run, so you cannot approve its own high-risk gate; another approver must";
+  }
+  if (external && a.requestedById === who.id) return "this API key sent this request, so it cannot approve it; another approver must";
+  if (external || requestedByKey) return `this API key acts for ${me.email}, whose API key ${external ? "sent this request" : "started this run"}, so it cannot approve it; another approver must`;
+  return `this API key acts for ${me.email}, who started this run, so it cannot approve its own high-risk gate; another approver must`;
+}
+
+/** Who already voted, as the decider reads it: "you", "this API key", or the creator's email. */
+function alreadyVoted(prior: ApprovalDecisionRow, me: Principal): string {
+  if (me.apiKeyId === null) return "you already";
+  return prior.apiKeyId === me.apiKeyId ? "this API key already" : `${me.email} already`;
+}
+
 export type DecideResult = { approvalId: string; status: ApprovalRow["status"]; approvals: number; approvalsNeeded: number; final: boolean };
 
 /**
  * One decision, in one transaction under the approval's row lock, so two people deciding at
  * once are serialised: exactly one makes it final, the other is told it is already decided.
- * N-of-M counts distinct deciders (unique (approval, decider)); one rejection is final.
+ * N-of-M counts distinct people (unique (approval, decider), a key's vote being its creator's); one rejection is final.
  * After commit, a final decision wakes the run's gate, which reads it from the row.
  */
 export async function decideApproval(db: Database, who: Decider, raw: DecideInput): Promise<DecideResult> {
@@ -61,29 +80,29 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
   const comment = input.comment?.length ? input.comment : null;
 
   const out = await db.transaction(async (tx) => {
-    if (who.kind === "user") {
-      const [u] = await tx.select({ active: users.active, role: users.role }).from(users).where(eq(users.id, who.id));
-      if (!u || !u.active) throw forbidden("your account is deactivated: deactivated users cannot decide approvals");
-      // The stored role, not the one in a possibly stale session.
-      who = { ...who, role: u.role };
-    }
+    // Who decides, from the database: a person, or the creator a key acts for.
+    const me = await deciderPrincipal(tx, who);
+    who = { ...who, role: me.role };
     const [a] = await tx.select().from(approvals).where(eq(approvals.id, input.approvalId)).for("update");
     if (!a) throw new TRPCError({ code: "NOT_FOUND", message: `no approval with id ${input.approvalId}` });
     if (a.status !== "pending") refuseClosed(a);
     if (a.deadlineAt.getTime() <= Date.now()) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided` });
     if (roleRank(who.role) < roleRank(a.deciderRole)) throw forbidden(`deciding this approval needs the ${a.deciderRole} role or higher; yours is ${who.role}`);
-    // requestedById is the user who started the run, or the API key that sent an external request.
-    if (input.decision === "approve" && !a.allowSelfApproval && a.requestedById === who.id) {
-      throw forbidden(a.runId === null ? "this API key sent this request, so it cannot approve it; another approver must" : "you started this run, so you cannot approve its own high-risk gate; another approver must");
+    // requestedById is the user who started the run, or the API key that started it or sent an
+    // external request: either way the person behind it is compared with the person deciding.
+    if (input.decision === "approve" && !a.allowSelfApproval) {
+      const requester = await requesterPrincipal(tx, a.requestedById);
+      if (requester && requester.id === me.id) throw forbidden(selfApprovalMessage(a, who, me, requester.viaApiKey));
     }
     if (a.requireComment && !comment) throw bad("comment: a comment is required to decide this approval");
     if (input.payload !== undefined) {
       if (input.decision === "reject") throw bad("payload: an edited payload can only come with an approval");
       checkPayload(a, input.payload);
     }
-    const [prior] = await tx.select().from(approvalDecisions).where(and(eq(approvalDecisions.approvalId, a.id), eq(approvalDecisions.deciderId, who.id)));
-    if (prior) throw new TRPCError({ code: "CONFLICT", message: `you already ${prior.decision === "approve" ? "approved" : "rejected"} this; it needs ${a.approvalsNeeded} distinct approvers` });
-    await tx.insert(approvalDecisions).values({ approvalId: a.id, deciderId: who.id, deciderEmail: who.email, deciderKind: who.kind, decision: input.decision, comment });
+    // Distinct approvers are distinct people: a key's vote is its creator's.
+    const [prior] = await tx.select().from(approvalDecisions).where(and(eq(approvalDecisions.approvalId, a.id), eq(approvalDecisions.deciderId, me.id)));
+    if (prior) throw new TRPCError({ code: "CONFLICT", message: `${alreadyVoted(prior, me)} ${prior.decision === "approve" ? "approved" : "rejected"} this${me.apiKeyId && prior.apiKeyId !== me.apiKeyId ? " (through another API key or the panel)" : ""}; it needs ${a.approvalsNeeded} distinct approvers` });
+    await tx.insert(approvalDecisions).values({ approvalId: a.id, deciderId: me.id, apiKeyId: me.apiKeyId, deciderEmail: who.email, deciderKind: who.kind, decision: input.decision, comment });
 
     const count = a.approvalsCount + (input.decision === "approve" ? 1 : 0);
     const final = input.decision === "reject" || count >= a.approvalsNeeded;
@@ -106,7 +125,7 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
       targetType: "approval",
       targetId: a.id,
       before: { status: a.status, approvals: a.approvalsCount },
-      after: { status, approvals: count, needed: a.approvalsNeeded, comment, payloadEdited: input.payload !== undefined, via: who.kind },
+      after: { status, approvals: count, needed: a.approvalsNeeded, comment, payloadEdited: input.payload !== undefined, via: who.kind, ...(me.apiKeyId && { apiKeyId: me.apiKeyId, actsFor: me.email }) },
     });
     if (final) {
       await notifyApproval(tx, after, "decided", {

@@ -50,7 +50,14 @@ export async function handleOtlpTraces(db: Database, req: Request, deps: { limit
     deps.metrics.spansRejected.inc({ status: String(status) });
     return jsonError(status, message);
   };
-  const actor = await authenticateApiKey(db, req);
+  let actor;
+  try {
+    actor = await authenticateApiKey(db, req);
+  } catch (e) {
+    // A key whose creator is deactivated: refused, naming why.
+    if (e instanceof TRPCError && e.code === "FORBIDDEN") return refuse(403, e.message);
+    throw e;
+  }
   if (!actor) return refuse(401, "missing, unknown or revoked API key (send Authorization: Bearer <wflo API key>)");
   if (!can(actor.role, "runs:trigger")) return refuse(403, `this key's role (${actor.role}) lacks the permission runs:trigger, which sending traces needs`);
   const body = await readBodyCapped(req, OTLP_BODY_LIMIT.bytes);
