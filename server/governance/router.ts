@@ -101,12 +101,13 @@ const notificationsRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       // Reading is a good moment to retry deliveries left over by a restart.
       void kickAlertDispatch(ctx.db);
-      return listNotifications(ctx.db, input);
+      return listNotifications(ctx.db, ctx.user.id, input);
     }),
-  unreadCount: requirePermission("dashboard:read").query(({ ctx }) => unreadNotificationCount(ctx.db)),
+  unreadCount: requirePermission("dashboard:read").query(({ ctx }) => unreadNotificationCount(ctx.db, ctx.user.id)),
+  /** Marks read for the caller only (read state is per user), so any reader may: it changes nobody else's inbox. */
   markRead: requirePermission("dashboard:read")
     .input(anyInput)
-    .mutation(({ ctx, input }) => markNotificationsRead(ctx.db, input)),
+    .mutation(({ ctx, input }) => markNotificationsRead(ctx.db, ctx.user.id, input)),
   /** Sends what is due now (admins, from the notifications page). */
   deliverNow: requirePermission("settings:manage").mutation(({ ctx }) => deliverPendingNotifications(ctx.db)),
 });

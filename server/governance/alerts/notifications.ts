@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { governanceNotifications, type GovernanceNotificationRow, type NotificationKind, type NotificationSeverity } from "@/db/schema";
+import { governanceNotifications, notificationReads, type GovernanceNotificationRow, type NotificationKind, type NotificationSeverity } from "@/db/schema";
 import { GovernanceInputError } from "@/server/governance/errors";
 import { webhookTargets } from "./webhooks";
 
@@ -48,11 +48,15 @@ export function notificationFacts(r: GovernanceNotificationRow) {
   return { id, kind, severity, title, message, runId, workflowId, budgetId, details, createdAt };
 }
 
-/** A notification for the panel and the API: what it says, whether it was read, how its delivery went. */
-export function publicNotification(r: GovernanceNotificationRow) {
+/**
+ * A notification for the panel and the API: what it says, whether the reader has read it, how
+ * its delivery went. Read state is per user (notification_reads): one person's "mark all read"
+ * must not hide an alert from everyone else.
+ */
+export function publicNotification(r: GovernanceNotificationRow, readAt: Date | null) {
   return {
     ...notificationFacts(r),
-    read: r.readAt !== null,
+    read: readAt !== null,
     deliveryStatus: r.deliveryStatus,
     deliveryAttempts: r.deliveryAttempts,
     lastDeliveryError: r.lastDeliveryError,
@@ -67,38 +71,55 @@ export const listNotificationsInput = z.object({
   before: z.number().int("before must be a notification id").positive("before must be a notification id").optional(),
 });
 
-export async function listNotifications(db: DbOrTx, input: unknown): Promise<PublicNotification[]> {
+/** The reader's own read marks, joined to each notification. */
+const readBy = (userId: string) => and(eq(notificationReads.notificationId, governanceNotifications.id), eq(notificationReads.userId, userId));
+
+/** Newest first, each marked read or not for `userId`. */
+export async function listNotifications(db: DbOrTx, userId: string, input: unknown): Promise<PublicNotification[]> {
   const parsed = listNotificationsInput.safeParse(input ?? {});
   if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
   const p = parsed.data;
-  const where = and(p.unreadOnly ? isNull(governanceNotifications.readAt) : undefined, p.before ? lt(governanceNotifications.id, p.before) : undefined);
-  const rows = await db.select().from(governanceNotifications).where(where).orderBy(desc(governanceNotifications.id)).limit(p.limit);
-  return rows.map(publicNotification);
+  const where = and(p.unreadOnly ? isNull(notificationReads.userId) : undefined, p.before ? lt(governanceNotifications.id, p.before) : undefined);
+  const rows = await db
+    .select({ n: governanceNotifications, readAt: notificationReads.readAt })
+    .from(governanceNotifications)
+    .leftJoin(notificationReads, readBy(userId))
+    .where(where)
+    .orderBy(desc(governanceNotifications.id))
+    .limit(p.limit);
+  return rows.map((r) => publicNotification(r.n, r.readAt));
 }
 
-export async function unreadNotificationCount(db: DbOrTx): Promise<{ unread: number; critical: number }> {
+export async function unreadNotificationCount(db: DbOrTx, userId: string): Promise<{ unread: number; critical: number }> {
   const [row] = await db
     .select({ unread: count(), critical: sql<number>`(count(*) filter (where ${governanceNotifications.severity} = 'critical'))::int` })
     .from(governanceNotifications)
-    .where(isNull(governanceNotifications.readAt));
+    .leftJoin(notificationReads, readBy(userId))
+    .where(isNull(notificationReads.userId));
   return { unread: Number(row?.unread ?? 0), critical: Number(row?.critical ?? 0) };
 }
 
 export const markReadInput = z.object({
-  /** Omitted: every unread notification. */
+  /** Omitted: every notification the caller has not read yet. */
   ids: z.array(z.number().int("ids must be notification ids").positive("ids must be notification ids")).max(500, "ids may hold at most 500 ids").optional(),
 });
 
-export async function markNotificationsRead(db: DbOrTx, input: unknown): Promise<{ marked: number }> {
+/** Marks notifications read for `userId` only; returns how many were newly marked. */
+export async function markNotificationsRead(db: DbOrTx, userId: string, input: unknown): Promise<{ marked: number }> {
   const parsed = markReadInput.safeParse(input ?? {});
   if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
   const { ids } = parsed.data;
   if (ids && ids.length === 0) return { marked: 0 };
   const rows = await db
-    .update(governanceNotifications)
-    .set({ readAt: new Date() })
-    .where(and(isNull(governanceNotifications.readAt), ids ? sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])` : undefined))
-    .returning({ id: governanceNotifications.id });
+    .insert(notificationReads)
+    .select(
+      db
+        .select({ notificationId: governanceNotifications.id, userId: sql<string>`${userId}::uuid`.as("user_id"), readAt: sql<Date>`now()`.as("read_at") })
+        .from(governanceNotifications)
+        .where(ids ? sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])` : undefined),
+    )
+    .onConflictDoNothing()
+    .returning({ id: notificationReads.notificationId });
   return { marked: rows.length };
 }
 
@@ -110,5 +131,6 @@ export async function runStopReason(db: DbOrTx, runId: string): Promise<PublicNo
     .where(and(eq(governanceNotifications.runId, runId), sql`${governanceNotifications.kind} in ('budget_exceeded', 'guard_tripped', 'breaker_tripped')`))
     .orderBy(desc(governanceNotifications.id))
     .limit(1);
-  return row ? publicNotification(row) : null;
+  // Not anyone's inbox: the run page shows why the run stopped, not who has read it.
+  return row ? publicNotification(row, null) : null;
 }
