@@ -27,8 +27,8 @@ const SCOPE_HINT: Record<(typeof SCOPES)[number], string> = {
   global: "Every LLM call.",
   workflow: "Calls of one workflow (its id).",
   agent: "Calls made for one agent name.",
-  user: "Calls of runs a user triggered (their user id).",
-  api_key: "Calls of runs started with one API key.",
+  user: "Calls of runs a user triggered (an existing user's id or email).",
+  api_key: "Calls of runs started with one API key (the key's id, from Settings → API keys).",
   tag: "Calls carrying a tag.",
 };
 
