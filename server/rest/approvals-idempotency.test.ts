@@ -28,7 +28,9 @@ beforeAll(async () => {
   admin = await h.user("admin@example.com", "admin");
   keyA = (await createApiKey(h.fresh.db, admin, { name: "agent-a", role: "operator" })).secret;
   keyB = (await createApiKey(h.fresh.db, admin, { name: "agent-b", role: "operator" })).secret;
-  approver = (await createApiKey(h.fresh.db, admin, { name: "approver-bot", role: "approver" })).secret;
+  // Another person's bot: a key acts for its creator, so the agents' creator could not approve their requests.
+  const approverOwner = await h.user("approver-owner@example.com", "approver");
+  approver = (await createApiKey(h.fresh.db, approverOwner, { name: "approver-bot", role: "approver" })).secret;
 });
 afterAll(async () => h?.close());
 

@@ -26,7 +26,9 @@ const keys = {} as Record<Role | "revoked" | "scoped", string>;
 beforeAll(async () => {
   h = await startRunsHarness();
   admin = await h.user("admin@example.com", "admin");
-  for (const role of ROLES) keys[role] = (await createApiKey(h.fresh.db, admin, { name: `${role}-bot`, role })).secret;
+  // The approver bot is another person's: a key acts for its creator, so keys of one admin never approve each other's runs or requests.
+  const approverOwner = await h.user("approver-owner@example.com", "approver");
+  for (const role of ROLES) keys[role] = (await createApiKey(h.fresh.db, role === "approver" ? approverOwner : admin, { name: `${role}-bot`, role })).secret;
   const revoked = await createApiKey(h.fresh.db, admin, { name: "old-bot", role: "admin" });
   await revokeApiKey(h.fresh.db, admin, revoked.key.id);
   keys.revoked = revoked.secret;
