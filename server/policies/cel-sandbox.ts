@@ -49,7 +49,7 @@ class CelLane {
     this.progress[0] = -1;
     const worker = new Worker(CEL_WORKER_SOURCE, {
       eval: true,
-      workerData: { progress: this.progress.buffer, resolveFrom: join(process.cwd(), "package.json") },
+      workerData: { progress: this.progress.buffer, resolveFrom: [join(process.cwd(), "package.json"), process.argv[1]].filter(Boolean) },
       resourceLimits: { maxOldGenerationSizeMb: CEL_MEMORY_BUDGET_MB, maxYoungGenerationSizeMb: 16 },
     });
     worker.unref(); // an idle worker must not keep a script or a test process alive

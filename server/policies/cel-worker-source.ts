@@ -18,7 +18,21 @@ const progress = new Int32Array(workerData.progress);
 const cache = new Map();
 const firstLine = (e) => String((e && e.message) || e).split("\n")[0];
 
-import(pathToFileURL(createRequire(workerData.resolveFrom).resolve("@marcbachmann/cel-js")).href).then(({ parse }) => {
+// The app's own copy of the library: from the working directory (npm start, tests), else from the
+// script that started the process (node_modules/.bin/next, a CLI), whose node_modules it shares.
+const resolveCel = () => {
+  let last;
+  for (const from of workerData.resolveFrom) {
+    try {
+      return createRequire(from).resolve("@marcbachmann/cel-js");
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+};
+
+Promise.resolve().then(() => import(pathToFileURL(resolveCel()).href)).then(({ parse }) => {
   const compile = (expression) => {
     let fn = cache.get(expression);
     if (!fn) {

@@ -123,6 +123,16 @@ describe("CEL cannot stall the process", () => {
     expect(v.trace[0]?.error).toMatch(/exceeded the evaluation budget/);
   });
 
+  it("a real decision does not queue behind a bomb in the test box", async () => {
+    let bombSettled = false;
+    const bombing = errorOf(as(viewer).policies.test({ rules: [bomb], request: req({ payload: { xs } }) })).finally(() => (bombSettled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    const v = await evaluatePolicy(DEFAULT_RULES, 0, req({ risk: "high" }));
+    expect(v.ruleId).toBe("high-risk");
+    expect(bombSettled).toBe(false);
+    expect((await bombing).code).toBe("BAD_REQUEST");
+  });
+
   it("refuses a request whose payload is larger than the cap, naming the field", async () => {
     const big = { blob: "x".repeat(70 * 1024) };
     const e = await errorOf(as(viewer).policies.test({ rules: DEFAULT_RULES, request: { payload: big } }));
