@@ -1,6 +1,11 @@
 import { defineConfig } from "@playwright/test";
+import { resolveE2EPorts } from "./scripts/e2e-ports.mjs";
 
-export const E2E_PORT = Number(process.env.WFLO_E2E_PORT ?? 3100);
+// Free ports unless WFLO_E2E_PORT / WFLO_E2E_ENGINE_PORT / WFLO_E2E_PG_PORT say otherwise (a taken
+// one stops the run naming its variable); resolved once and shared with workers via the environment.
+const ports = resolveE2EPorts();
+export const E2E_PORT = ports.web;
+export const E2E_ENGINE_PORT = ports.engine;
 export const E2E_ADMIN = { email: "admin@e2e.test", password: "e2e admin password" };
 
 /** Drives the production build (`next start`) in Debian's Chromium; nothing is downloaded. */
@@ -32,8 +37,8 @@ export default defineConfig({
       PORT: String(E2E_PORT),
       NEXTAUTH_URL: `http://localhost:${E2E_PORT}`,
       WFLO_DATA_DIR: ".wflo/e2e",
-      WFLO_PG_PORT: process.env.WFLO_E2E_PG_PORT ?? "54350",
-      WFLO_ENGINE_PORT: process.env.WFLO_E2E_ENGINE_PORT ?? "8388",
+      WFLO_PG_PORT: String(ports.pg),
+      WFLO_ENGINE_PORT: String(ports.engine),
       WFLO_ADMIN_EMAIL: E2E_ADMIN.email,
       WFLO_ADMIN_PASSWORD: E2E_ADMIN.password,
       WFLO_SIGNIN_MAX_PER_ADDRESS: "1000",

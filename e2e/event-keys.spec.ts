@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN } from "../playwright.config";
+import { E2E_ADMIN, E2E_ENGINE_PORT } from "../playwright.config";
 import { createUser, signIn, signOut } from "./helpers";
 
 /** The engine the e2e server runs (playwright.config.ts WFLO_ENGINE_PORT). */
-const ENGINE = `http://127.0.0.1:${process.env.WFLO_E2E_ENGINE_PORT ?? "8388"}`;
+const ENGINE = `http://127.0.0.1:${E2E_ENGINE_PORT}`;
 
 test("an admin creates an event key, an outside sender uses it, and revoking it stops it at once", async ({ page }) => {
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
