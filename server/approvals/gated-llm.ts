@@ -44,7 +44,7 @@ async function estimatedCostUsd(req: EstimateInput): Promise<number | undefined>
 }
 
 async function askApproval(gate: LlmGate, stepId: string, req: EstimateInput, model: string): Promise<void> {
-  // Steps cannot nest: a gate inside a step handler would be a step.waitForEvent inside step.run.
+  // Steps cannot nest: a gate inside a step handler would be a step.waitForSignal inside step.run.
   refuseGateInsideStep(stepId);
   const costUsd = await estimatedCostUsd(req);
   await gate.approval(`llm:${stepId}`, {

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { approvals, llmCalls, type ApprovalRow } from "@/db/schema";
 import { startProviderServer } from "@/server/governance/testing/provider-server";
@@ -23,9 +23,15 @@ const { h, approver } = await openHarness(() => startRunsHarness({ extraFunction
 
 const startGated = (name: string) => h.start(name, { envelope: { requireApproval: true } });
 const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId));
+/** The engine holds the gate's wait: its wake-up is a signal keyed by the approval id. */
+const waitingAtGate = (runId: string) =>
+  h.until(`run ${runId} to wait at its gate`, async () => {
+    const rows = await h.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'signal'`);
+    return (rows[0]?.n ?? 0) > 0;
+  });
 async function pendingGate(runId: string, gate: string): Promise<ApprovalRow> {
   const a = await h.until(`approval ${gate} of ${runId}`, async () => (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((r) => r.gate === gate));
-  await h.waitingForEvent(runId);
+  await waitingAtGate(runId);
   return a;
 }
 
@@ -77,7 +83,7 @@ describe("a require-approval run through a framework adapter (AI SDK generateTex
     // Call 1 asks for the tool; call 2 answers with its result: two gates, one after the other.
     for (let n = 1; n <= 2; n++) {
       const next = await h.until(`LLM gate ${n}`, async () => (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((a) => a.status === "pending" && !approved.includes(a.id)));
-      await h.waitingForEvent(runId);
+      await waitingAtGate(runId);
       expect(next.gate).toMatch(/^llm:/);
       expect(next.payload).toMatchObject({ model: "gpt-4o-mini" });
       expect(providers.requests.length).toBe(before + n - 1);
