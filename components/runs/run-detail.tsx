@@ -17,6 +17,8 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import type { AppRouter } from "@/server/api/root";
+import { APPROVAL_SIGNAL_PREFIX } from "@/server/approvals/types";
+import { reservedEventName } from "@/server/runs/reserved-names";
 import { elapsed, formatTime, isActive } from "./format";
 import { LocalTime, useNow } from "./time";
 import { JsonView } from "./json-view";
@@ -32,16 +34,21 @@ const KIND_ICON: Record<string, React.ComponentType<{ className?: string }>> = {
   run: Play,
   sleep: Clock,
   waitForEvent: Hourglass,
+  waitForSignal: Hourglass,
   invoke: WorkflowIcon,
   sendEvent: Send,
 };
 
-/** Steps waiting in `waitForEvent`, with what the middleware recorded about the wait. */
+/**
+ * Steps waiting in `waitForEvent` for an event the workflow's own code names, with what the
+ * middleware recorded about the wait. A gate waits for a signal (`waitForSignal`), never offered
+ * here; wflo's and Inngest's reserved names are not offered either (the server refuses them).
+ */
 function openWaits(steps: Step[]) {
   return steps.flatMap((s) => {
     if (s.kind !== "waitForEvent" || s.status !== "waiting") return [];
     const d = (s.detail ?? {}) as Record<string, unknown>;
-    if (typeof d.event !== "string" || !d.event) return [];
+    if (typeof d.event !== "string" || !d.event || reservedEventName(d.event)) return [];
     return [{ key: s.hashedId, stepName: s.name, event: d.event, if: typeof d.if === "string" ? d.if : undefined, timeout: typeof d.timeout === "string" ? d.timeout : undefined }];
   });
 }
@@ -190,6 +197,11 @@ function describeStep(s: Step): string | null {
     if (str(d.if)) parts.push(`where ${String(d.if)}`);
     if (str(d.timeout)) parts.push(`(timeout ${String(d.timeout)})`);
     return parts.join(" ");
+  }
+  if (s.kind === "waitForSignal") {
+    const signal = str(d.signal);
+    const what = signal?.startsWith(APPROVAL_SIGNAL_PREFIX) ? "waits for its approval to be decided" : `waits for signal ${signal ?? ""}`.trim();
+    return str(d.timeout) ? `${what} (timeout ${String(d.timeout)})` : what;
   }
   if (s.kind === "invoke") return str(d.functionId) ? `invokes ${String(d.functionId)}` : null;
   return null;

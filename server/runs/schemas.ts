@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RUN_STATUSES } from "@/db/schema";
 import { usdToNano } from "@/server/governance/money";
 import { WFLO_ENVELOPE_KEY } from "./envelope";
+import { reservedEventName } from "./reserved-names";
 
 const runId = z.string({ error: "runId is required" }).trim().min(1, "runId is required").max(200, "runId must be at most 200 characters");
 
@@ -50,19 +51,6 @@ export const triggerInput = z.object({
 
 /** Event data wflo forwards to a waiting run; Inngest servers take far larger events, a person's feedback needs less. */
 export const MAX_SENT_EVENT_BYTES = 64 * 1024;
-
-/**
- * Event names only the servers themselves send: Inngest's namespace carries lifecycle events
- * (function finished, cancelled), forging them would forge run states; wflo's own names (rollback
- * requests, ...) are sent only by wflo's services, each after its audited row. Returns the
- * message naming the rule, or null for a name anyone with the permission may send.
- */
-export function reservedEventName(name: string): string | null {
-  const n = name.trim().toLowerCase();
-  if (n.startsWith("inngest/")) return 'name must not start with "inngest/" (reserved for the Inngest server)';
-  if (n.startsWith("wflo/")) return 'name must not start with "wflo/" (reserved for wflo\'s own events)';
-  return null;
-}
 
 export const sendEventInput = z.object({
   /** The run whose wait the event is for: the event must be one that run is waiting for. */

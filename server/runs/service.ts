@@ -12,7 +12,8 @@ import { triggerLabel } from "./attribution";
 import { withEnvelope } from "./envelope";
 import { cancelRemoteRun, sendEvent } from "./dispatch";
 import { finishRun } from "./recorder";
-import { reservedEventName, type listRunsInput } from "./schemas";
+import { reservedEventName } from "./reserved-names";
+import type { listRunsInput } from "./schemas";
 import { redact } from "@/server/tracing/redact";
 
 const isTerminal = (s: RunStatus) => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(s);
