@@ -54,6 +54,25 @@ describe("embedded PostgreSQL data directory", () => {
     expect((await stat(parent)).mode & 0o777 & ~0o001).toBe(0o700);
   });
 
+  it("starts again on the cluster it created, with nothing left to fix", async () => {
+    const parent = await scratch();
+    await chmod(parent, 0o700);
+    const dir = path.join(parent, "pg");
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dir, port, database: "wflo" });
+    await first.stop();
+    const said: string[] = [];
+    const again = await startEmbeddedPostgres({ dir, port, database: "wflo", log: (m) => said.push(m) });
+    cleanup.push(() => again.stop());
+    const sql = postgres(again.url, { max: 1, onnotice: () => {} });
+    try {
+      expect(await sql`select 1 as one`).toEqual([{ one: 1 }]);
+    } finally {
+      await sql.end();
+    }
+    expect(said.some((m) => m.startsWith("initialising") || m.startsWith("made "))).toBe(false);
+  });
+
   it("shows initdb's own error text and the directory when initdb fails (data dir is a regular file)", async () => {
     const dir = path.join(await scratch(), "pg");
     await mkdir(dir);
