@@ -305,7 +305,8 @@ export class WfloMiddleware extends Middleware.BaseMiddleware {
     if (!served?.waits.has(arg.stepInfo.hashedId)) return arg;
     if (arg.stepInfo.stepType === "sleep") return { ...arg, input: [REUSED_WAIT] };
     const [opts] = arg.input;
-    if (arg.stepInfo.stepType === "waitForEvent" && opts && typeof opts === "object") return { ...arg, input: [{ ...opts, timeout: REUSED_WAIT }] };
+    // waitForSignal too: a gate's wake-up; the child then reads the parent's decided approval row.
+    if ((arg.stepInfo.stepType === "waitForEvent" || arg.stepInfo.stepType === "waitForSignal") && opts && typeof opts === "object") return { ...arg, input: [{ ...opts, timeout: REUSED_WAIT }] };
     return arg;
   }
 

@@ -37,7 +37,7 @@ export async function servedSteps(db: Database, forkOf: ForkOf): Promise<Served>
   const rows = await db
     .select({ hashedId: runSteps.hashedId, stepId: runSteps.stepId, kind: runSteps.kind, output: runSteps.output })
     .from(runSteps)
-    .where(and(eq(runSteps.runId, forkOf.runId), eq(runSteps.status, "completed"), inArray(runSteps.kind, ["run", "sleep", "waitForEvent"]), lte(runSteps.position, forkOf.upToPosition)))
+    .where(and(eq(runSteps.runId, forkOf.runId), eq(runSteps.status, "completed"), inArray(runSteps.kind, ["run", "sleep", "waitForEvent", "waitForSignal"]), lte(runSteps.position, forkOf.upToPosition)))
     .orderBy(asc(runSteps.position));
   const out: Served = { runs: new Map(), waits: new Map() };
   for (const r of rows) {
