@@ -6,6 +6,7 @@ import { approvalDecisions, approvals, type ApprovalDecisionRow, type ApprovalRo
 import type { Role } from "@/db/schema/auth";
 import { writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
+import { capJson } from "@/server/security/json-size";
 import { dispatchSoon, notifyApproval } from "./notify";
 import { deliverDecision } from "./deliver";
 import { deciderPrincipal, requesterPrincipal, type Principal } from "./principal";
@@ -17,8 +18,8 @@ export const decideInput = z.object({
   approvalId: z.uuid("approvalId must be an approval id (a UUID)"),
   decision: z.enum(["approve", "reject"], { error: "decision must be approve or reject" }),
   comment: z.string({ error: "comment must be text" }).trim().max(2000, "comment must be at most 2000 characters").optional(),
-  /** The approver's edit of the payload; only when the gate allows editing. */
-  payload: z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }).optional(),
+  /** The approver's edit of the payload; only when the gate allows editing. Capped like the payload it replaces (./limits.ts). */
+  payload: z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }).superRefine(capJson("payload")).optional(),
 });
 export type DecideInput = z.input<typeof decideInput>;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvals, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { appRouter } from "@/server/api/root";
-import { createInnerContext, type SessionUser } from "@/server/api/trpc";
+import { createInnerContext, publicErrorMessage, type SessionUser } from "@/server/api/trpc";
 import { createApiKey } from "@/server/apikeys/service";
 import type { Route } from "@/server/rest/route";
 import { getApprovalRoute, listApprovalsRoute, requestApprovalRoute } from "@/server/rest/routes";
@@ -56,6 +56,19 @@ describe("approval details and payload are capped", () => {
     const ask = requestApproval(fresh.db, { runId: "run-big", workflowId: "billing-agent", gate: "refund", triggeredBy: null, options: { action: "Refund", [field]: big() } });
     await expect(ask).rejects.toThrow(new RegExp(`^wflo.approval\\("refund"\\): ${field} must be at most 65536 bytes as JSON \\(got \\d+\\)$`));
     expect(await count()).toBe(before);
+  });
+});
+
+describe("an approver's edited payload is capped too", () => {
+  it("approvals.decide with an edited payload over 64 KiB: 400 naming payload, still pending", async () => {
+    const made = await rest(requestApprovalRoute, { body: { title: "Pay invoice", workflow: "billing-agent", risk: "high", allowEdit: true, payload: { amount: 1 } } });
+    const id = made.body.approval!.id as string;
+    const [u] = await fresh.db.insert(users).values({ email: "approver@example.com", name: "Approver", role: "approver", passwordHash: "x" }).returning();
+    const approver = appRouter.createCaller(createInnerContext({ db: fresh.db, user: { id: u!.id, email: u!.email, name: u!.name, role: "approver" } }));
+    const err = await approver.approvals.decide({ approvalId: id, decision: "approve", payload: big() }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect(publicErrorMessage(err as never)).toMatch(/^payload: payload must be at most 65536 bytes as JSON \(got \d+\)$/);
+    expect((await caller().approvals.get({ approvalId: id })).approval.status).toBe("pending");
   });
 });
 
