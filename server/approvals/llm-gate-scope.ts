@@ -4,7 +4,7 @@ import { NonRetriableError } from "inngest";
 /**
  * "Require approval" for EVERY LLM call of a run, whatever path the call takes (wflo.llm,
  * wflo.trackLlmCall, wflo.wrap(client), the framework adapters, the SDK's trackLlmCall, LangChain
- * callbacks). The approval wait is a `step.waitForEvent`, so a gate can only stand BETWEEN steps,
+ * callbacks). The approval wait is a `step.waitForSignal`, so a gate can only stand BETWEEN steps,
  * at the workflow level: the gated `wflo.llm` / `wflo.trackLlmCall` ask for approval there and
  * then run the call as its own step. Everything else converges on `governedLlmCall`, which asks
  * `assertLlmCallApproved` first: in a require-approval run a call is let through only inside the
