@@ -37,8 +37,13 @@ export type PolicyVerdict = { version: number; ruleId: string | null; ruleName: 
 /** With no rule matching, a person decides: failing closed is the safe default for a gate. */
 export const NO_MATCH_OUTCOME: PolicyOutcome = { type: "require_approval", role: "approver", approvalsNeeded: 1 };
 
-/** After this many conditions overran on one request, the rest are not tried: a person decides. */
-const MAX_OVERRUNS = 3;
+/**
+ * A condition that overran cannot say whether it matched. Skipping it would let a request that
+ * makes a restrictive rule overrun (a payload built to be slow) fall through to a permissive
+ * rule after it, so a real decision fails closed at the first overrun: a person other than the
+ * requester decides.
+ */
+export const OVERRUN_OUTCOME: PolicyOutcome = { type: "require_approval", role: "approver", approvalsNeeded: 1, allowSelfApproval: false };
 
 export const overrunMessage = (reason: Overrun["reason"]) =>
   reason === "memory"
@@ -49,31 +54,28 @@ export const overrunMessage = (reason: Overrun["reason"]) =>
  * First matching rule wins. A condition that errors (missing payload field, wrong type) or
  * yields a non-boolean does not match; the trace says why, for the test box. Conditions run
  * off the main thread under a time and memory budget (cel-sandbox.ts); one that overruns
- * does not match either, like an error, and the rules after it still decide.
+ * fails the decision closed (OVERRUN_OUTCOME) unless an earlier rule matched.
  */
 export async function evaluatePolicy(rules: readonly PolicyRule[], version: number, request: PolicyRequest, lane: Lane = "decide"): Promise<PolicyVerdict> {
   const conditions = rules.map((r) => r.condition);
-  const overruns = new Map<number, Overrun["reason"]>();
-  for (;;) {
-    const out = await runConditions(lane, conditions, { ...request }, [...overruns.keys()]);
-    if (out.kind === "overrun") {
-      overruns.set(out.index, out.reason);
-      // The test box refuses at the first overrun (it names the rule); a real decision goes on
-      // with the other rules, up to a bound on the time one request may take.
-      if (overruns.size < (lane === "test" ? 1 : MAX_OVERRUNS)) continue;
-      const trace = [...overruns].map(([i, reason]): RuleTrace => ({ ruleId: rules[i]!.id, matched: false, error: overrunMessage(reason), overrun: true }));
-      return { version, ruleId: null, ruleName: "evaluation budget spent: a person decides", outcome: NO_MATCH_OUTCOME, trace };
-    }
-    const trace = out.results.map((r, i): RuleTrace => {
-      const reason = overruns.get(i);
-      if (reason) return { ruleId: rules[i]!.id, matched: false, error: overrunMessage(reason), overrun: true };
-      return r.error === undefined ? { ruleId: rules[i]!.id, matched: r.matched } : { ruleId: rules[i]!.id, matched: false, error: r.error };
-    });
-    const hit = out.results.findIndex((r) => r.matched);
+  const out = await runConditions(lane, conditions, { ...request }, []);
+  if (out.kind === "overrun") {
+    const overran = rules[out.index]!;
+    const trace: RuleTrace[] = [{ ruleId: overran.id, matched: false, error: overrunMessage(out.reason), overrun: true }];
+    // First match wins, so a rule before the one that overran still decides when it matches
+    // (those conditions finished before it; re-running them alone is cheap). Otherwise, and
+    // always in the test box (which refuses, naming the rule), the decision fails closed.
+    const before = lane === "decide" && out.index > 0 ? await runConditions(lane, conditions.slice(0, out.index), { ...request }, []) : undefined;
+    const hit = before?.kind === "done" ? before.results.findIndex((r) => r.matched) : -1;
     const rule = hit >= 0 ? rules[hit] : undefined;
     if (rule) return { version, ruleId: rule.id, ruleName: rule.name, outcome: rule.outcome, trace };
-    return { version, ruleId: null, ruleName: "no rule matched: a person decides", outcome: NO_MATCH_OUTCOME, trace };
+    return { version, ruleId: null, ruleName: `rule "${overran.id}" overran its evaluation budget: a person other than the requester decides`, outcome: OVERRUN_OUTCOME, trace };
   }
+  const trace = out.results.map((r, i): RuleTrace => (r.error === undefined ? { ruleId: rules[i]!.id, matched: r.matched } : { ruleId: rules[i]!.id, matched: false, error: r.error }));
+  const hit = out.results.findIndex((r) => r.matched);
+  const rule = hit >= 0 ? rules[hit] : undefined;
+  if (rule) return { version, ruleId: rule.id, ruleName: rule.name, outcome: rule.outcome, trace };
+  return { version, ruleId: null, ruleName: "no rule matched: a person decides", outcome: NO_MATCH_OUTCOME, trace };
 }
 
 const normalise = (c: string) => c.replace(/\s+/g, " ").trim();

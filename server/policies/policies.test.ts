@@ -116,11 +116,19 @@ describe("CEL cannot stall the process", () => {
     }
   });
 
-  it("in a real decision the rule that overran does not match and the next rules still decide", async () => {
-    const v = await evaluatePolicy([bomb, DEFAULT_RULES[0]!], 7, req({ risk: "low", payload: { xs } }));
-    expect(v.ruleId).toBe("low-risk");
-    expect(v.trace[0]).toMatchObject({ ruleId: "bomb", matched: false });
+  it("in a real decision an overrun fails closed: a slow deny rule cannot be skipped to reach an auto-approve after it", async () => {
+    const slowDeny: PolicyRule = { ...bomb, id: "slow-deny", name: "Deny big jobs", outcome: { type: "deny", reason: "too big" } };
+    const v = await evaluatePolicy([slowDeny, DEFAULT_RULES[0]!], 7, req({ risk: "low", payload: { xs } }));
+    expect(v.ruleId).toBeNull();
+    expect(v.outcome).toEqual({ type: "require_approval", role: "approver", approvalsNeeded: 1, allowSelfApproval: false });
+    expect(v.ruleName).toMatch(/rule "slow-deny" overran/);
+    expect(v.trace[0]).toMatchObject({ ruleId: "slow-deny", matched: false, overrun: true });
     expect(v.trace[0]?.error).toMatch(/exceeded the evaluation budget/);
+  });
+
+  it("in a real decision a rule before the one that overran still wins (first match)", async () => {
+    const v = await evaluatePolicy([DEFAULT_RULES[0]!, bomb], 7, req({ risk: "low", payload: { xs } }));
+    expect(v.ruleId).toBe("low-risk");
   });
 
   it("a real decision does not queue behind a bomb in the test box", async () => {
