@@ -16,7 +16,7 @@ import { createApproval, type WfloApproval } from "@/server/approvals/gate";
 import { gateLlmCalls, gateTrack, type LlmGate } from "@/server/approvals/gated-llm";
 import { withLlmGateScope } from "@/server/approvals/llm-gate-scope";
 import { createSandbox, type WfloSandbox } from "@/server/sandbox/wflo";
-import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "./functions/llm/provider";
+import { createLlm, createTrack, type WfloLlm, type WfloTrack } from "@/server/llm/provider";
 import { requestIsAuthentic } from "./request-signature";
 import { wrapClient, type WrapOptions } from "@/server/adapters/wrap-client";
 import { guardStep } from "@/server/governance/guards/step-guard";

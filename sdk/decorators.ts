@@ -1,5 +1,5 @@
 import { getDb } from "@/db/client";
-import { stopOrRethrow } from "@/inngest/functions/llm/provider";
+import { stopOrRethrow } from "@/server/llm/provider";
 import { currentRun, nextCallId, withinStep, type CurrentRun } from "@/server/adapters/current-run";
 import type { EstimateInput } from "@/server/governance";
 import { governedLlmCall } from "@/server/governance/governed";

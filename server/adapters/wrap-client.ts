@@ -3,7 +3,7 @@ import { getDb, type Database } from "@/db/client";
 import type { EstimateInput } from "@/server/governance";
 import type { MessageLike } from "@/server/governance/estimate/estimate";
 import { governedLlmCall } from "@/server/governance/governed";
-import type { WfloTrack } from "@/inngest/functions/llm/provider";
+import type { WfloTrack } from "@/server/llm/provider";
 
 /**
  * Wrapped provider clients: `wflo.wrap(client)` (or `wrapClient(client, ctx)`) returns a proxy

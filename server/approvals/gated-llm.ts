@@ -1,8 +1,8 @@
 import { getDb } from "@/db/client";
 import { estimateCallCost, nanoToUsdNumber, resolvePrice, type EstimateInput } from "@/server/governance";
 import { log } from "@/server/log";
-import { resolveLlm, type WfloLlm, type WfloTrack } from "@/inngest/functions/llm/provider";
-import { DEFAULT_MAX_TOKENS } from "@/inngest/functions/llm/types";
+import { resolveLlm, type WfloLlm, type WfloTrack } from "@/server/llm/provider";
+import { DEFAULT_MAX_TOKENS } from "@/server/llm/types";
 import type { WfloApproval } from "./gate";
 import { refuseGateInsideStep } from "./llm-gate-scope";
 

@@ -1,5 +1,5 @@
 import { inngestMode } from "@/inngest/client";
-import { resolveProvider } from "@/inngest/functions/llm/provider";
+import { resolveProvider } from "@/server/llm/provider";
 import { findWorkflow, workflows } from "@/inngest/registry";
 
 /** What pages need to know about the served workflows, without reaching into inngest/ themselves. */

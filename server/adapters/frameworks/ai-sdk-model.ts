@@ -3,7 +3,7 @@ import { wrapLanguageModel } from "ai";
 import type { MessageLike } from "@/server/governance/estimate/estimate";
 import { isLanguageModel } from "./ai-sdk-detect";
 import { countedStepId } from "./step-ids";
-import type { TrackRequest, WfloTrack } from "@/inngest/functions/llm/provider";
+import type { TrackRequest, WfloTrack } from "@/server/llm/provider";
 
 /**
  * `governModel(model, ctx)`: a Vercel AI SDK language model (LanguageModelV3, e.g.

@@ -115,7 +115,7 @@ function governanceError(e: unknown): unknown {
 }
 
 export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx: AdapterContext, opts: LangGraphOptions = {}): Promise<unknown> {
-  const [{ MemorySaver }, { WfloCallbackHandler }, { stopOrRethrow }] = await Promise.all([import("@langchain/langgraph"), import("./langchain-callbacks"), import("@/inngest/functions/llm/provider")]);
+  const [{ MemorySaver }, { WfloCallbackHandler }, { stopOrRethrow }] = await Promise.all([import("@langchain/langgraph"), import("./langchain-callbacks"), import("@/server/llm/provider")]);
   const { envelope } = readEnvelope(ctx.event);
   const limit = opts.recursionLimit ?? 25;
   const threadId = ctx.runId;
