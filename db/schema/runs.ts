@@ -1,5 +1,5 @@
 import { relations } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Written on the SDK side by the wflo Inngest middleware (inngest/middleware.ts), so the
@@ -29,6 +29,15 @@ export const runTriggerKind = pgEnum("run_trigger_kind", RUN_TRIGGER_KINDS);
 /** The error shape stored for runs and steps: what Inngest serialises, trimmed. */
 export type RecordedError = { name: string; message: string; stack?: string };
 
+/** Kinds of governance stop a run can carry: a budget refused its call, or a runaway guard / breaker tripped. */
+export const RUN_STOP_KINDS = ["budget_exceeded", "guard_tripped", "breaker_tripped"] as const;
+export type RunStopKind = (typeof RUN_STOP_KINDS)[number];
+/**
+ * Why governance stopped a run, as written where it happened (the budget refusal or the guard):
+ * what its notification said, kept on the run so the run page needs no other table.
+ */
+export type RunStopReason = { kind: RunStopKind; severity: "info" | "warning" | "critical"; title: string; message: string; details: Record<string, unknown>; at: string };
+
 export const runs = pgTable(
   "runs",
   {
@@ -52,6 +61,10 @@ export const runs = pgTable(
     triggeredByEventKey: text("triggered_by_event_key"),
     /** Set when this run was started by "re-run" of another one. */
     rerunOf: text("rerun_of"),
+    /** The run's own budget (nano-dollars) from its verified envelope, recorded at its first request; null = none. */
+    budgetNano: bigint("budget_nano", { mode: "bigint" }),
+    /** Set when a budget or guard stopped the run (the latest such stop). */
+    stopReason: jsonb("stop_reason").$type<RunStopReason>(),
     /** Highest attempt seen on any request of this run (Inngest counts attempts per step). */
     attempts: integer("attempts").notNull().default(1),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
