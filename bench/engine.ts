@@ -25,7 +25,7 @@ import { createDb } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { runMigrations } from "@/db/migrate";
 import { createEngine } from "@/inngest/engine";
-import { engineClientOptions } from "@/inngest/engine/signing-key";
+import { engineClientOptions } from "@/server/security/signing-key";
 
 type Metric = { value: number; unit: string };
 

@@ -1,7 +1,7 @@
 import { Inngest } from "inngest";
 import { log } from "@/server/log";
-import { hashSigningKey } from "./engine/signing";
-import { deriveEventKey, engineSigningKey } from "./engine/signing-key";
+import { hashSigningKey } from "@/server/security/signing";
+import { deriveEventKey, engineSigningKey } from "@/server/security/signing-key";
 import { WfloMiddleware } from "./middleware";
 
 export type InngestMode = "embedded" | "dev-server" | "cloud/self-hosted";
@@ -39,7 +39,7 @@ export function inngestApiBaseUrl(): string {
 
 let embeddedKey: string | undefined;
 /**
- * The embedded engine's signing key, resolved on first use (inngest/engine/signing-key.ts). Only
+ * The embedded engine's signing key, resolved on first use (server/security/signing-key.ts). Only
  * read: the process that runs the engine (boot) creates it, so a script pointed at the wrong
  * data dir fails naming the file instead of inventing a key the engine does not know.
  */

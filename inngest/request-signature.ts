@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Inngest } from "inngest";
-import { canonicalBody, signBody } from "./engine/signing";
+import { canonicalBody, signBody } from "@/server/security/signing";
 
 /**
  * Whether a request to a serve handler carries a valid `x-inngest-signature`, checked the way the

@@ -15,7 +15,7 @@ import { runMigrations } from "../migrate";
  * Names carry this process's pid so concurrent test runs never drop each other's databases.
  */
 export default async function setup(project: TestProject) {
-  // One engine signing key for the whole run (inngest/engine/signing-key.ts), set before the test
+  // One engine signing key for the whole run (server/security/signing-key.ts), set before the test
   // processes fork so they, their engines and their child processes agree, without touching .wflo/.
   process.env.WFLO_ENGINE_SIGNING_KEY ||= `signkey-test-${randomBytes(32).toString("hex")}`;
   let adminUrl: string;

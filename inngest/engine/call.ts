@@ -1,5 +1,5 @@
 import { parseRetryAfter } from "./backoff";
-import { canonicalBody, signBody } from "./signing";
+import { canonicalBody, signBody } from "@/server/security/signing";
 import { opsSchema, toSerializedError, type Op, type SerializedError } from "./protocol";
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine } from "./index";
 import { eventKeyDisplay, hashEventKey, newEventKey } from "@/server/security/event-key-format";
-import { engineSigningKey } from "./signing-key";
+import { engineSigningKey } from "@/server/security/signing-key";
 import { postToIntake } from "./testing/intake";
 
 /**

@@ -1,14 +1,14 @@
 import { log } from "@/server/log";
 import type { Database } from "@/db/client";
 import { createEngine, type Engine } from "./index";
-import { engineSigningKey } from "./signing-key";
+import { engineSigningKey } from "@/server/security/signing-key";
 
 /**
  * Starts the embedded engine for a wflo server process, configured from the environment:
  *   WFLO_ENGINE_PORT     default 8288;  WFLO_ENGINE_HOST  default 127.0.0.1
  *   WFLO_ENGINE_APPS     comma-separated serve URLs to sync (default: this app's /api/inngest)
  *   WFLO_ENGINE_SIGNING_KEY  requests to SDKs are signed and REST calls need its bearer; default:
- *                        the key in <WFLO_DATA_DIR or ./.wflo>/engine-signing-key (signing-key.ts)
+ *                        the key in <WFLO_DATA_DIR or ./.wflo>/engine-signing-key (server/security/signing-key.ts)
  * Whether to start it at all is the caller's decision (`inngestMode()` in inngest/client.ts),
  * so the engine and the app's Inngest client can never disagree about where events go.
  */

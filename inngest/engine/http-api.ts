@@ -7,7 +7,7 @@ import { checkpointBodySchema, EVENT_REQUEST_LIMIT_BYTES, registerBodySchema, ST
 import { saveApp, validateFunctions } from "./registry";
 import { finishRun, lockRun, resolveStep } from "./runs";
 import { identifySender, reservedNameProblem, touchSender } from "./senders";
-import { bearerMatches } from "./signing";
+import { bearerMatches } from "@/server/security/signing";
 import { cancelRun, getRun } from "./reads";
 
 /**

@@ -9,7 +9,7 @@ import { createHttpApi } from "./http-api";
 import { ingestEvents, validateEvents, type IncomingEvent } from "./intake";
 import { FunctionRegistry, type FunctionRecord } from "./registry";
 import { cancelRun, getRun, listRuns, type EngineRunSummary, type EngineRunView } from "./reads";
-import { deriveEventKey, engineSigningKey } from "./signing-key";
+import { deriveEventKey, engineSigningKey } from "@/server/security/signing-key";
 import { syncApp, type SyncResult } from "./sync";
 import { Worker } from "./worker";
 
@@ -25,13 +25,13 @@ export type EngineOptions = {
   host?: string;
   /**
    * Requests to SDKs are signed with it and REST calls need its bearer hash. Default: the
-   * embedded key (signing-key.ts: WFLO_ENGINE_SIGNING_KEY or the data dir's key file), which
+   * embedded key (server/security/signing-key.ts: WFLO_ENGINE_SIGNING_KEY or the data dir's key file), which
    * the app's and the SDK's clients use too; null = unsigned and open (tests of that only).
    */
   signingKey?: string | null;
   /**
    * The app's own key for the event intake (`POST /e/:key`), the only one that may send wflo's
-   * reserved names. Default: derived from the signing key (signing-key.ts `deriveEventKey`), as
+   * reserved names. Default: derived from the signing key (server/security/signing-key.ts `deriveEventKey`), as
    * the app's and the SDK's clients derive it; with no signing key and none given, the intake
    * accepts only admin-made event keys.
    */

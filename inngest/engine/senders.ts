@@ -5,7 +5,7 @@ import type { Sql, TxSql } from "./db";
 /**
  * Who sent events to the intake (`POST /e/:key`), and what that sender may send. The engine
  * knows two kinds of sender and nothing about users: the app's own client, holding the internal
- * key derived from the signing key (signing-key.ts), and outside senders holding an event key
+ * key derived from the signing key (server/security/signing-key.ts), and outside senders holding an event key
  * an admin made (a row of event_keys, kept as a SHA-256). Anything else is refused before the
  * body is read, so nothing is stored for it.
  */

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine } from "./index";
-import { engineClientOptions } from "./signing-key";
+import { engineClientOptions } from "@/server/security/signing-key";
 
 /** Several processes sharing one PostgreSQL: leases mean no step runs twice. */
 let fresh: FreshDb;

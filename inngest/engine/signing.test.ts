@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashSigningKey } from "./signing";
+import { hashSigningKey } from "@/server/security/signing";
 import { fnId, startHarness, type Harness } from "./testing/harness";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";

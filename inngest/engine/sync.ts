@@ -1,7 +1,7 @@
 import type { EngineCore } from "./core";
 import { inBandSyncBodySchema } from "./protocol";
 import { saveApp, validateFunctions } from "./registry";
-import { canonicalBody, signBody } from "./signing";
+import { canonicalBody, signBody } from "@/server/security/signing";
 
 /**
  * In-band sync (protocol §3b): one PUT to the app's serve URL; the SDK answers with its

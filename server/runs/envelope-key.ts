@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { engineSigningKey, signingKeyPath, SIGNING_KEY_ENV } from "@/inngest/engine/signing-key";
+import { engineSigningKey, signingKeyPath, SIGNING_KEY_ENV } from "@/server/security/signing-key";
 
 /**
  * The secret wflo signs its event envelopes with (server/runs/envelope.ts). Every process that
@@ -10,7 +10,7 @@ import { engineSigningKey, signingKeyPath, SIGNING_KEY_ENV } from "@/inngest/eng
  *    rotate the envelope key on its own.
  * 2. else `INNGEST_SIGNING_KEY` (a real Inngest server: Cloud and self-hosted servers need it),
  * 3. else the embedded engine's signing key (`WFLO_ENGINE_SIGNING_KEY` or the data dir's
- *    `engine-signing-key`, inngest/engine/signing-key.ts). An Inngest dev server with no signing
+ *    `engine-signing-key`, server/security/signing-key.ts). An Inngest dev server with no signing
  *    key also uses that file, generated once into the data dir.
  *
  * The secret is never used as is: the envelope key is HMAC-SHA256(secret, label), so a signature

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { embeddedEngineUrl, inngest, inngestApiHeaders } from "@/inngest/client";
-import { canonicalBody, signBody } from "@/inngest/engine/signing";
-import { engineSigningKey } from "@/inngest/engine/signing-key";
+import { canonicalBody, signBody } from "@/server/security/signing";
+import { engineSigningKey } from "@/server/security/signing-key";
 import { openHarness, startRunsHarness } from "./testing/runs-harness";
 
 /**

@@ -9,7 +9,7 @@ import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import { createDb } from "@/db/client";
 import { createEngine } from "../index";
-import { engineClientOptions } from "../signing-key";
+import { engineClientOptions } from "@/server/security/signing-key";
 
 const url = process.env.CRASH_DB_URL;
 const logFile = process.env.CRASH_LOG_FILE;

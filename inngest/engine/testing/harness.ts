@@ -4,8 +4,8 @@ import { Inngest, type InngestFunction } from "inngest";
 import { serve } from "inngest/node";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createEngine, type Engine, type EngineOptions } from "../index";
-import { hashSigningKey } from "../signing";
-import { deriveEventKey, engineClientOptions, engineSigningKey } from "../signing-key";
+import { hashSigningKey } from "@/server/security/signing";
+import { deriveEventKey, engineClientOptions, engineSigningKey } from "@/server/security/signing-key";
 import type { EngineRunView } from "../reads";
 import { postToIntake, type IntakeReply } from "./intake";
 

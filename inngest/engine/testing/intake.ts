@@ -1,4 +1,4 @@
-import { deriveEventKey, engineSigningKey } from "../signing-key";
+import { deriveEventKey, engineSigningKey } from "@/server/security/signing-key";
 
 /**
  * Posting to the engine's intake (`POST /e/:key`) the way an Inngest SDK does: with an event key

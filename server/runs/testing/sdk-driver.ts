@@ -4,8 +4,8 @@
  * once and waits resolved by a callback. It is deliberately small; the embedded engine is the
  * real executor.
  */
-import { canonicalBody, signBody } from "@/inngest/engine/signing";
-import { engineSigningKey } from "@/inngest/engine/signing-key";
+import { canonicalBody, signBody } from "@/server/security/signing";
+import { engineSigningKey } from "@/server/security/signing-key";
 
 export type ServeHandler = (req: Request) => Promise<Response>;
 
