@@ -1,7 +1,7 @@
 import { WfloApiError } from "../sdk/client";
 
 /**
- * The CLI's exit codes: stable, documented in the README ("CLI") and in `wflo help`.
+ * The CLI's exit codes: stable, documented in docs/cli.md and in `wflo help`.
  * 0 ok, 1 run failed, 2 bad usage or config, 3 cannot reach the server or not authorised,
  * 4 validation failed (bad input, unknown workflow or id), 5 budget exceeded, 130 interrupted.
  */

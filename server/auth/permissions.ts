@@ -3,7 +3,7 @@ import { ROLES, type Role } from "@/db/schema";
 /**
  * The one role -> permission map. Each role lists what it adds; a role also has
  * everything of the roles below it (viewer < operator < approver < admin).
- * The README's "Roles and permissions" table is this map, written out.
+ * The "Roles and permissions" table in docs/roles-and-audit.md is this map, written out.
  */
 const ADDED_BY_ROLE = {
   viewer: [

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { engineOnlyForSuite } from "@/sdk/testing/engine-only";
 
 /**
- * The README's way in for LangGraph.js and the Vercel AI SDK: `new WfloWorkflow({ name,
+ * The documented way in (docs/sdk-and-adapters.md) for LangGraph.js and the Vercel AI SDK: `new WfloWorkflow({ name,
  * budgetUsd }).execute(target, inputs)` from wflo/sdk with a real compiled graph, a real
  * ToolLoopAgent and a generateText options object, each detected by the registry and run by its
  * adapter on the embedded engine against the local provider server (base URLs passed, no env).

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { engineOnlyForSuite } from "@/sdk/testing/engine-only";
 
 /**
- * The README's way in: `new WfloWorkflow({ name, budgetUsd }).execute(agent, { prompt })` from
+ * The documented way in (docs/sdk-and-adapters.md): `new WfloWorkflow({ name, budgetUsd }).execute(agent, { prompt })` from
  * wflo/sdk with a real OpenAI Agents SDK agent, AgentKit network and Mastra agent, each detected
  * by the registry and run by its adapter on the embedded engine against the local provider
  * server; the cost breakdown is what `llm_calls` holds, and a budget too small stops the run

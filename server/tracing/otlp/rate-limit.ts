@@ -1,7 +1,7 @@
 /**
  * Per-API-key token bucket for OTLP ingest, in spans per second. In-process: each wflo server
  * enforces its own share, which is what protects its database connection pool; a fleet behind a
- * load balancer multiplies the limit by its size (documented in the README).
+ * load balancer multiplies the limit by its size (documented in docs/observability.md).
  */
 export type RateLimiter = { take(key: string, spans: number, now?: number): { ok: true } | { ok: false; retryAfterS: number } };
 
