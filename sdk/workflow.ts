@@ -8,7 +8,7 @@ import { findWorkflow } from "@/inngest/registry";
 import { adapterFor } from "@/server/adapters/frameworks";
 import type { WfloFunction } from "@/server/adapters/frameworks/function";
 import { getCostBreakdown as costBreakdownOf, nanoToUsdNumber, usdToNano } from "@/server/governance";
-import { runStopReason } from "@/server/governance/alerts/notifications";
+import { runStopReason } from "@/server/runs/stop";
 import type { BudgetBreach, BudgetScopeName } from "@/server/governance/errors";
 import { rollbackToCheckpoint as checkpointState } from "@/server/recovery/service";
 import { runsForEvent } from "@/server/runs/service";

@@ -3,6 +3,7 @@ import { writeAudit } from "@/server/audit/chain";
 import { kickAlertDispatch } from "./alerts/dispatcher";
 import { insertNotification } from "./alerts/notifications";
 import { assertLlmCallApproved } from "@/server/approvals/llm-gate-scope";
+import { recordRunStop } from "@/server/runs/stop";
 import { BudgetExceededError } from "./errors";
 import type { EstimateInput } from "./estimate/estimate";
 import { callFingerprint, checkBurnRate, checkGuardsBeforeCall } from "./guards/enforce";
@@ -30,18 +31,22 @@ async function recordBudgetStop(db: Database, ctx: CallContext, e: BudgetExceede
   const facts = budgetFacts(e);
   const what = e.scope === "run" ? "the run's own budget" : e.scope === "global" ? "the global budget" : `the ${e.scope} budget "${e.budgetName ?? e.scopeValue}"`;
   await db.transaction(async (tx) => {
+    const title = `Run stopped: ${what} is exhausted`;
+    const message = `Step ${ctx.stepId} of run ${ctx.runId}${ctx.workflow ? ` (${ctx.workflow})` : ""} needed up to ${formatUsd(e.requestedNano)}; spent ${formatUsd(e.spentNano)} of ${formatUsd(e.limitNano)} (${e.period === "lifetime" ? "lifetime" : `per ${e.period}`}).`;
     const fresh = await insertNotification(tx, {
       kind: "budget_exceeded",
       severity: "critical",
-      title: `Run stopped: ${what} is exhausted`,
-      message: `Step ${ctx.stepId} of run ${ctx.runId}${ctx.workflow ? ` (${ctx.workflow})` : ""} needed up to ${formatUsd(e.requestedNano)}; spent ${formatUsd(e.spentNano)} of ${formatUsd(e.limitNano)} (${e.period === "lifetime" ? "lifetime" : `per ${e.period}`}).`,
+      title,
+      message,
       runId: ctx.runId,
       workflowId: ctx.workflow ?? null,
       budgetId: e.budgetId,
       details: { ...facts, stepId: ctx.stepId },
       dedupeKey: `budget-exceeded:${ctx.runId}`,
     });
-    if (fresh) await writeAudit(tx, SYSTEM, { action: "budget.run_stopped", targetType: "run", targetId: ctx.runId, after: { ...facts, stepId: ctx.stepId, workflow: ctx.workflow ?? null } });
+    if (!fresh) return;
+    await writeAudit(tx, SYSTEM, { action: "budget.run_stopped", targetType: "run", targetId: ctx.runId, after: { ...facts, stepId: ctx.stepId, workflow: ctx.workflow ?? null } });
+    await recordRunStop(tx, ctx.runId, { kind: "budget_exceeded", severity: "critical", title, message, details: { ...facts, stepId: ctx.stepId } });
   });
 }
 

@@ -2,7 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLog, llmCalls, runSteps } from "@/db/schema";
 import { countTokens } from "@/server/governance/estimate/tokens";
-import { runStopReason } from "@/server/governance/alerts/notifications";
+import { runStopReason } from "@/server/runs/stop";
 import { breakerState } from "@/server/governance/guards/enforce";
 import { listGuards, resetBreaker, setGuards } from "@/server/governance/guards/service";
 import { startProviderServer } from "@/server/governance/testing/provider-server";

@@ -93,6 +93,7 @@ export async function recordRequestStart(db: DbOrTx, r: RunIdentity): Promise<vo
       input: capValue(input),
       ...attribution,
       rerunOf: envelope.rerunOf ?? null,
+      budgetNano: envelope.budgetNano === undefined ? null : BigInt(envelope.budgetNano),
       attempts: r.attempt + 1,
     })
     .onConflictDoUpdate({
@@ -244,6 +245,7 @@ export async function ensureRun(db: DbOrTx, r: Omit<RunIdentity, "attempt">): Pr
       input: capValue(input),
       ...(await attributionOf(db, r.event, envelope)),
       rerunOf: envelope.rerunOf ?? null,
+      budgetNano: envelope.budgetNano === undefined ? null : BigInt(envelope.budgetNano),
     })
     .onConflictDoNothing();
 }

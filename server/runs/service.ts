@@ -2,12 +2,12 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "@/db/client";
-import { auditLog, runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from "@/db/schema";
+import { runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from "@/db/schema";
 import { findWorkflow, workflows } from "@/inngest/registry";
 import type { SessionUser } from "@/server/api/trpc";
 import { writeAudit } from "@/server/audit/chain";
 import { breakerState } from "@/server/governance/guards/enforce";
-import { nanoToUsdString, usdToNano } from "@/server/governance/money";
+import { nanoToUsdString } from "@/server/governance/money";
 import { triggerLabel } from "./attribution";
 import { withEnvelope } from "./envelope";
 import { cancelRemoteRun, sendEvent } from "./dispatch";
@@ -166,26 +166,6 @@ function budgetFacts(budgetNano: bigint | undefined) {
   return budgetNano === undefined ? {} : { budgetUsd: nanoToUsdString(budgetNano), budgetNano: budgetNano.toString() };
 }
 
-/**
- * The per-run budget a run was started with. The envelope that carried it is not stored with
- * the run, so it is read from the audit row of the trigger or re-run that sent the run's event
- * (found through the row's indexed target: the workflow for a trigger, the repeated run for a
- * re-run). Rows written before `budgetNano` was recorded carry only `budgetUsd`.
- */
-async function runBudgetNano(db: Database, run: Run): Promise<bigint | undefined> {
-  if (!run.eventId) return undefined;
-  const target = run.rerunOf
-    ? and(eq(auditLog.action, "run.rerun"), eq(auditLog.targetType, "run"), eq(auditLog.targetId, run.rerunOf))
-    : and(eq(auditLog.action, "run.trigger"), eq(auditLog.targetType, "workflow"), eq(auditLog.targetId, run.workflowId));
-  const [row] = await db
-    .select({ nano: sql<string | null>`${auditLog.after}->>'budgetNano'`, usd: sql<string | null>`${auditLog.after}->>'budgetUsd'` })
-    .from(auditLog)
-    .where(and(target, sql`${auditLog.after}->>'eventId' = ${run.eventId}`))
-    .limit(1);
-  if (row?.nano) return BigInt(row.nano);
-  return row?.usd ? usdToNano(row.usd, "budgetUsd") : undefined;
-}
-
 async function loadRun(db: Database, runId: string): Promise<Run> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
@@ -213,7 +193,7 @@ export async function rerunRun(db: Database, user: SessionUser, runId: string, o
   // Parsed again: the workflow's schema may have changed since the original run.
   const { wf, input } = parseWorkflowInput(run.workflowId, run.input ?? {});
   // A re-run is held to the same per-run budget as the run it repeats, unless the caller sets another.
-  const budgetNano = opts.budgetNano ?? (await runBudgetNano(db, run));
+  const budgetNano = opts.budgetNano ?? run.budgetNano ?? undefined;
   const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), rerunOf: runId, ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }) }));
   await db.transaction(async (tx) => {
     await writeAudit(tx, actorOf(user), { action: "run.rerun", targetType: "run", targetId: runId, after: { event: wf.event, eventId, input, ...budgetFacts(budgetNano) } });

@@ -122,15 +122,3 @@ export async function markNotificationsRead(db: DbOrTx, userId: string, input: u
     .returning({ id: notificationReads.notificationId });
   return { marked: rows.length };
 }
-
-/** Why a run was stopped by governance (a budget or a guard), for the run page; null when it was not. */
-export async function runStopReason(db: DbOrTx, runId: string): Promise<PublicNotification | null> {
-  const [row] = await db
-    .select()
-    .from(governanceNotifications)
-    .where(and(eq(governanceNotifications.runId, runId), sql`${governanceNotifications.kind} in ('budget_exceeded', 'guard_tripped', 'breaker_tripped')`))
-    .orderBy(desc(governanceNotifications.id))
-    .limit(1);
-  // Not anyone's inbox: the run page shows why the run stopped, not who has read it.
-  return row ? publicNotification(row, null) : null;
-}

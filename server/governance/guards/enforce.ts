@@ -5,6 +5,7 @@ import { runLlmSteps, runSteps, workflowGuards, type WorkflowGuardRow } from "@/
 import { writeAudit } from "@/server/audit/chain";
 import { insertNotification } from "@/server/governance/alerts/notifications";
 import { formatUsd } from "@/server/governance/money";
+import { recordRunStop } from "@/server/runs/stop";
 import { getGuards } from "./service";
 
 /** Guard trips are made by wflo itself, not by a person. */
@@ -47,16 +48,15 @@ export async function tripBreaker(db: Database, workflowId: string, runId: strin
       .returning();
     if (!row) return false;
     await writeAudit(tx, SYSTEM, { action: "guards.breaker_tripped", targetType: "workflow", targetId: workflowId, after: { reason, runId, ...details } });
-    await insertNotification(tx, {
+    const stop = {
       kind: "breaker_tripped",
       severity: "critical",
       title: `Circuit breaker tripped for ${workflowId}`,
       message: `${reason}. New runs of ${workflowId} are paused until an operator resets the breaker on the Budgets page.`,
-      runId,
-      workflowId,
       details,
-      dedupeKey: `breaker:${workflowId}:${row.trippedAt!.toISOString()}`,
-    });
+    } as const;
+    await insertNotification(tx, { ...stop, runId, workflowId, dedupeKey: `breaker:${workflowId}:${row.trippedAt!.toISOString()}` });
+    if (runId) await recordRunStop(tx, runId, stop);
     return true;
   });
 }
@@ -65,16 +65,15 @@ export async function tripBreaker(db: Database, workflowId: string, runId: strin
 async function stopRun(db: Database, c: Omit<CallAt, "fingerprint">, kind: GuardKind, limit: number, observed: number, what: string): Promise<never> {
   const message = `guard tripped: ${what} (limit ${limit}, this run reached ${observed}); the run was stopped`;
   await db.transaction(async (tx) => {
-    const fresh = await insertNotification(tx, {
+    const stop = {
       kind: "guard_tripped",
       severity: "warning",
       title: `Run stopped by a guard: ${what}`,
       message: `Run ${c.runId} of ${c.workflowId} reached ${observed} (limit ${limit}) at step ${c.stepId}.`,
-      runId: c.runId,
-      workflowId: c.workflowId,
       details: { guard: kind, limit, observed, stepId: c.stepId },
-      dedupeKey: `guard:${c.runId}:${kind}`,
-    });
+    } as const;
+    const fresh = await insertNotification(tx, { ...stop, runId: c.runId, workflowId: c.workflowId, dedupeKey: `guard:${c.runId}:${kind}` });
+    if (fresh) await recordRunStop(tx, c.runId, stop);
     if (fresh) await writeAudit(tx, SYSTEM, { action: "guards.run_stopped", targetType: "run", targetId: c.runId, after: { guard: kind, limit, observed, stepId: c.stepId, workflowId: c.workflowId } });
   });
   throw new GuardTrippedError(kind, c.workflowId, c.runId, String(limit), String(observed), message);
