@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
+import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/server/events/connection";
 import { closeDb } from "@/db/client";
 import { prepareDatabase } from "@/db/connect";
 import { WfloConnectionError } from "./errors";

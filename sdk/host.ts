@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Inngest, NonRetriableError } from "inngest";
 import { serve } from "inngest/node";
-import { clientEventKey, clientSigningKey, embeddedEngineOptions } from "@/inngest/client";
+import { clientEventKey, clientSigningKey, embeddedEngineOptions } from "@/server/events/connection";
 import { WfloMiddleware } from "@/inngest/middleware";
 import { withCurrentRun } from "@/server/adapters/current-run";
 import type { AdapterContext } from "@/server/adapters/framework";

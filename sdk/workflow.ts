@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { runs, type Run } from "@/db/schema";
-import { embeddedEngineUrl, inngestApiHeaders, inngestMode } from "@/inngest/client";
+import { embeddedEngineUrl, inngestApiHeaders, inngestMode } from "@/server/events/connection";
 import { findWorkflow } from "@/inngest/registry";
 import { adapterFor } from "@/server/adapters/frameworks";
 import type { WfloFunction } from "@/server/adapters/frameworks/function";

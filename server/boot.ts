@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getDb } from "@/db/client";
 import { prepareDatabase } from "@/db/connect";
-import { inngestMode } from "@/inngest/client";
+import { inngestMode } from "@/server/events/connection";
 import type { Engine } from "@/inngest/engine";
 import { startEmbeddedEngine } from "@/inngest/engine/from-env";
 import { bootstrapAdmin } from "@/server/auth/bootstrap";

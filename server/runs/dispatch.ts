@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
-import { inngest, inngestApiBaseUrl, inngestApiHeaders, inngestMode } from "@/inngest/client";
+import { events } from "@/server/events/client";
+import { inngestApiBaseUrl, inngestApiHeaders, inngestMode } from "@/server/events/connection";
 import { log } from "@/server/log";
 import { signEvent } from "./envelope";
 
@@ -27,7 +28,7 @@ export async function sendEvent(name: string, data: Record<string, unknown>): Pr
   }
   let ids: string[];
   try {
-    ({ ids } = await inngest.send(event));
+    ({ ids } = await events.send(event));
   } catch (err) {
     log.error({ err, event: name, mode: inngestMode() }, "sending a workflow event failed");
     throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?` });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
-import { embeddedEngineUrl, inngest, inngestApiHeaders } from "@/inngest/client";
+import { inngest } from "@/inngest/client";
+import { embeddedEngineUrl, inngestApiHeaders } from "@/server/events/connection";
 import { canonicalBody, signBody } from "@/server/security/signing";
 import { engineSigningKey } from "@/server/security/signing-key";
 import { openHarness, startRunsHarness } from "./testing/runs-harness";

@@ -1,6 +1,6 @@
 import { count, sql } from "drizzle-orm";
 import { auditLog, users } from "@/db/schema";
-import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/inngest/client";
+import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/server/events/connection";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 
 const startedAt = new Date();

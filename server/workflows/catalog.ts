@@ -1,4 +1,4 @@
-import { inngestMode } from "@/inngest/client";
+import { inngestMode } from "@/server/events/connection";
 import { resolveProvider } from "@/server/llm/provider";
 import { findWorkflow, workflows } from "@/inngest/registry";
 

@@ -1,5 +1,6 @@
 import { serve } from "inngest/next";
-import { inngest, serveHandlerOptions } from "@/inngest/client";
+import { inngest } from "@/inngest/client";
+import { serveHandlerOptions } from "@/server/events/connection";
 import { servedFunctions } from "@/inngest/registry";
 
 // The SDK keeps step state in memory for the length of a request; never pre-render or cache this.

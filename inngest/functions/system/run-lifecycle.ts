@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { INNGEST_APP_ID, inngest } from "@/inngest/client";
+import { inngest } from "@/inngest/client";
+import { INNGEST_APP_ID } from "@/server/events/connection";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
 import { cancelRunApprovals } from "@/server/approvals/lifecycle";
 import { ensureRun, finishRun, toRecordedError, type RunOutcome } from "@/server/runs/recorder";
