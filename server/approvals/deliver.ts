@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runSteps } from "@/db/schema";
-import { inngest } from "@/inngest/client";
+import { events } from "@/server/events/client";
 import { log } from "@/server/log";
 import { approvalSignal } from "./types";
 
@@ -27,7 +27,7 @@ async function gateWaiting(db: Database, runId: string, signal: string): Promise
 
 async function send(signal: string, approvalId: string, attempt: number): Promise<void> {
   try {
-    await inngest.sendSignal({ signal, data: { approvalId } });
+    await events.sendSignal({ signal, data: { approvalId } });
   } catch (err) {
     // The engine answers 404 when no run waits for the signal (yet, or any more); the recheck or the deadline covers it.
     log.warn({ err, approvalId, attempt }, "could not signal the approval's gate");
