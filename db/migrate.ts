@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -28,12 +28,26 @@ function findMigrationsDir(): string {
 }
 const MIGRATION_LOCK = 727_001;
 
-/** Applies committed migrations; an advisory lock lets several processes start at once. */
+/**
+ * SQL functions kept in one source file each (db/functions), beside db/migrations. Each file is
+ * a list of idempotent CREATE OR REPLACE statements, applied after drizzle's migrations on every
+ * start: the file, not the migration history, says what the function is now.
+ */
+export const FUNCTIONS_DIR = path.join(path.dirname(MIGRATIONS_DIR), "functions");
+export const FUNCTION_FILES = ["ledger.sql"] as const;
+
+export function functionSource(file: (typeof FUNCTION_FILES)[number]): string {
+  return readFileSync(path.join(FUNCTIONS_DIR, file), "utf8");
+}
+
+/** Applies committed migrations, then the function files; an advisory lock lets several processes start at once. */
 export async function runMigrations(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR });
+    // Several statements in one file: the simple query protocol runs them in one round trip.
+    for (const file of FUNCTION_FILES) await sql.unsafe(functionSource(file)).simple();
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
   } finally {
     await sql.end({ timeout: 5 });
