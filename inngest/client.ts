@@ -1,6 +1,6 @@
 import { Inngest } from "inngest";
 import { appClientOptions } from "@/server/events/connection";
-import { WfloMiddleware } from "./middleware";
+import { wfloMiddleware } from "./middleware";
 
 /**
  * The serving Inngest client: the one that defines and serves wflo's functions, with wflo's
@@ -8,4 +8,4 @@ import { WfloMiddleware } from "./middleware";
  * server configured, the SDK's own environment handling applies unchanged (server/events/connection.ts).
  * Services never import it: they send events with server/events/client.ts.
  */
-export const inngest = new Inngest(appClientOptions({ middleware: [WfloMiddleware] }));
+export const inngest = new Inngest(appClientOptions({ middleware: wfloMiddleware }));

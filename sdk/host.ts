@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Inngest, NonRetriableError } from "inngest";
 import { serve } from "inngest/node";
 import { clientEventKey, clientSigningKey, embeddedEngineOptions } from "@/server/events/connection";
-import { WfloMiddleware } from "@/inngest/middleware";
+import { wfloMiddleware } from "@/inngest/middleware";
 import { withCurrentRun } from "@/server/adapters/current-run";
 import type { AdapterContext } from "@/server/adapters/framework";
 import { UnsupportedTargetError } from "@/server/adapters/framework";
@@ -43,7 +43,7 @@ const hosts = new Map<string, Promise<Host>>();
 function clientFor(workflow: string): Inngest {
   return new Inngest({
     id: `${SDK_APP_PREFIX}${workflow}`,
-    middleware: [WfloMiddleware],
+    middleware: wfloMiddleware,
     logger: log,
     ...embeddedEngineOptions(),
     get signingKey() {

@@ -4,7 +4,7 @@ import { log } from "@/server/log";
 import { resolveLlm, type WfloLlm, type WfloTrack } from "@/server/llm/provider";
 import { DEFAULT_MAX_TOKENS } from "@/server/llm/types";
 import type { WfloApproval } from "./gate";
-import { refuseGateInsideStep } from "./llm-gate-scope";
+import { grantLlmStep, refuseGateInsideStep } from "./llm-gate-scope";
 
 /**
  * `wflo run --require-approval`: a run started with "require approval" gates every LLM call
@@ -16,12 +16,13 @@ import { refuseGateInsideStep } from "./llm-gate-scope";
  * - `gateLlmCalls` for `wflo.llm.complete`;
  * - `gateTrack` for `wflo.trackLlmCall`, which `wflo.wrap(client)`, the framework adapters and
  *   the SDK's `trackLlmCall` all go through.
- * Each approved step id is added to `approved`, the set `assertLlmCallApproved` (called by
- * governedLlmCall, see ./llm-gate-scope.ts) checks: any other call of the run is refused.
+ * Each approved step is granted in the request's LLM-gate scope (`grantLlmStep`), which
+ * `assertLlmCallApproved` (called by governedLlmCall, see ./llm-gate-scope.ts) checks: any
+ * other call of the run is refused.
  */
 
-/** The request gates share; `approved` is the request's set of approved step ids, undefined when approval is not required. */
-export type LlmGate = { approval: WfloApproval; approved: Set<string> };
+/** What the gates ask through: the run's approval gate; undefined when approval is not required. */
+export type LlmGate = { approval: WfloApproval };
 
 const PROMPT_CHARS = 2_000;
 
@@ -56,7 +57,7 @@ async function askApproval(gate: LlmGate, stepId: string, req: EstimateInput, mo
     payload: { model, system: req.system ?? "", prompt: promptSummary(req), ...(costUsd !== undefined ? { estimatedCostUsd: costUsd } : {}) },
     throwOnReject: true,
   });
-  gate.approved.add(stepId);
+  grantLlmStep(stepId);
 }
 
 export function gateLlmCalls(llm: WfloLlm, gate: LlmGate | undefined): WfloLlm {

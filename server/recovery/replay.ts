@@ -3,8 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runFingerprints, runs, runSteps } from "@/db/schema";
 import { findWorkflow } from "@/inngest/registry";
-import { WfloMiddleware } from "@/inngest/middleware";
-import { inngest } from "@/inngest/client";
+import { createWflo } from "@/inngest/middleware";
 import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import { jsonDiff } from "./diff";
 import { fingerprintOf } from "./fingerprint";
@@ -57,11 +56,10 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
   // Every step tool (run, sleep, waitForEvent, invoke, sendEvent, ...) takes its id first.
   const step = new Proxy({}, { get: (_t, _prop) => async (first: unknown) => answer(idOf(first)) });
 
-  const mw = new WfloMiddleware({ client: inngest });
   // Nothing is sent: the run's recorded attribution is handed to the middleware signed, as wflo sent it.
   const event = signEvent({ id: run.eventId ?? `replay-${runId}`, name: run.eventName, data: withEnvelope((run.input ?? {}) as Record<string, unknown>, { ...(run.triggeredByEmail ? { triggeredBy: { id: run.triggeredById, email: run.triggeredByEmail } } : {}) }) });
   const base = { event, events: [event], runId, attempt: 0, step, logger: console };
-  const { ctx } = await mw.transformFunctionInput({ ctx: base as never, fn: wf.fn as never, steps: {} });
+  const ctx = { ...base, wflo: createWflo(base as never, wf.fn) };
 
   let output: unknown;
   let failed = false;
