@@ -2,7 +2,7 @@ import { relations } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
- * Written on the SDK side by the wflo Inngest middleware (inngest/middleware.ts), so the
+ * Written on the SDK side by the wflo Inngest middleware (inngest/middleware/recording.ts), so the
  * same rows appear whether the embedded engine, an Inngest dev server or Inngest Cloud runs
  * the workflow. Keys are Inngest's own ids; every write is an idempotent upsert because the
  * SDK replays a run's earlier steps on every request and retries whole requests.

@@ -7,7 +7,7 @@ import { CHECKPOINT_STEP_PREFIX } from "./checkpoint";
 import { currentFingerprint } from "./fingerprint";
 
 /**
- * What wflo's middleware does for recovery (inngest/middleware.ts): on every request of a run,
+ * What wflo's middlewares do for recovery (inngest/middleware/recording.ts, fork-replay.ts): on every request of a run,
  * record its fork link and definition fingerprint; for a forked run, serve the parent's
  * recorded step results up to the fork point.
  */
