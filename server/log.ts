@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { redact, redactString } from "@/server/tracing/redact";
+import { env } from "@/server/env";
 
 /**
  * What a log line is about: the run (whose id is also its trace id), the step, the span, and the
@@ -13,7 +14,7 @@ const logContext = new AsyncLocalStorage<LogContext>();
 
 function options(): pino.LoggerOptions {
   return {
-    level: process.env.WFLO_LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "warn" : "info"),
+    level: env.WFLO_LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "warn" : "info"),
     base: { service: "wflo" },
     mixin: () => logContext.getStore() ?? {},
     // Path redaction catches known fields cheaply; `redact` also catches secrets under unknown

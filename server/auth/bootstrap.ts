@@ -6,6 +6,7 @@ import { writeAudit } from "@/server/audit/chain";
 import { hidingParameters } from "@/server/users/hide-parameters";
 import { createUserInput } from "@/server/users/schemas";
 import { hashPassword } from "./password";
+import { env } from "@/server/env";
 
 const BOOTSTRAP_LOCK = 727_004;
 export const SYSTEM_ACTOR = { id: null, email: "system" } as const;
@@ -18,8 +19,8 @@ export const SYSTEM_ACTOR = { id: null, email: "system" } as const;
  * Returns what was created, or null when users already exist.
  */
 export async function bootstrapAdmin(db: Database, print: (line: string) => void): Promise<{ email: string } | null> {
-  const email = process.env.WFLO_ADMIN_EMAIL ?? "admin@wflo.local";
-  const given = process.env.WFLO_ADMIN_PASSWORD;
+  const email = env.WFLO_ADMIN_EMAIL;
+  const given = env.WFLO_ADMIN_PASSWORD;
   const password = given ?? randomBytes(12).toString("base64url");
   const input = createUserInput.safeParse({ email, name: "Administrator", role: "admin", password });
   if (!input.success) {

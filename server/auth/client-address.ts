@@ -1,6 +1,7 @@
 import { Server as HttpServer, type IncomingMessage } from "node:http";
 import { Server as HttpsServer } from "node:https";
 import { BlockList, isIP } from "node:net";
+import { env } from "@/server/env";
 
 /**
  * The address a request came from, for the per-address sign-in limit. `X-Forwarded-For` is
@@ -30,7 +31,7 @@ function normalise(address: string): string {
 let cached: { spec: string; list: BlockList } | undefined;
 
 /** The trusted proxies as a BlockList; throws naming the variable and the entry when one is not an IP or CIDR. */
-export function trustedProxies(spec = process.env.WFLO_TRUSTED_PROXIES ?? ""): BlockList {
+export function trustedProxies(spec = env.WFLO_TRUSTED_PROXIES): BlockList {
   if (cached?.spec === spec) return cached.list;
   const list = new BlockList();
   for (const entry of spec.split(",").map((s) => s.trim()).filter(Boolean)) {

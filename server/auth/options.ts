@@ -12,8 +12,9 @@ import { clientAddressFrom } from "./client-address";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { revokeSessionsOf, sessionUserFor } from "./session-version";
 import { clearAccountFailures, isSignInBlocked, recordSignInFailure, SIGN_IN_LIMITS } from "./rate-limit";
+import { env } from "@/server/env";
 
-export const SESSION_MAX_AGE_S = Number(process.env.WFLO_SESSION_MAX_AGE ?? 8 * 3600);
+export const SESSION_MAX_AGE_S = env.WFLO_SESSION_MAX_AGE;
 
 const credentialsInput = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(256) });
 
@@ -24,13 +25,13 @@ export const SIGN_IN_ERRORS = {
 } as const;
 
 function oidcProvider(): OAuthConfig<Record<string, unknown>> | null {
-  const issuer = process.env.WFLO_OIDC_ISSUER;
-  const clientId = process.env.WFLO_OIDC_CLIENT_ID;
-  const clientSecret = process.env.WFLO_OIDC_CLIENT_SECRET;
+  const issuer = env.WFLO_OIDC_ISSUER;
+  const clientId = env.WFLO_OIDC_CLIENT_ID;
+  const clientSecret = env.WFLO_OIDC_CLIENT_SECRET;
   if (!issuer || !clientId || !clientSecret) return null;
   return {
     id: "oidc",
-    name: process.env.WFLO_OIDC_NAME ?? "SSO",
+    name: env.WFLO_OIDC_NAME,
     type: "oauth",
     wellKnown: `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
     authorization: { params: { scope: "openid email profile" } },
@@ -45,14 +46,14 @@ function oidcProvider(): OAuthConfig<Record<string, unknown>> | null {
 }
 
 function oidcDefaultRole(): Role {
-  const r = process.env.WFLO_OIDC_DEFAULT_ROLE ?? "viewer";
+  const r = env.WFLO_OIDC_DEFAULT_ROLE;
   return (ROLES as readonly string[]).includes(r) ? (r as Role) : "viewer";
 }
 
 export function getAuthOptions(): NextAuthOptions {
   const oidc = oidcProvider();
   return {
-    secret: process.env.NEXTAUTH_SECRET,
+    secret: env.NEXTAUTH_SECRET,
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S, updateAge: 15 * 60 },
     jwt: { maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: "/signin", error: "/signin" },

@@ -1,12 +1,13 @@
 import { and, count, eq, gt, inArray, lt } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { signInFailures } from "@/db/schema";
+import { env } from "@/server/env";
 
 /** Failed sign-ins allowed in the window, per account and per client address. */
 export const SIGN_IN_LIMITS = {
   windowMs: 15 * 60_000,
-  perAccount: Number(process.env.WFLO_SIGNIN_MAX_PER_ACCOUNT ?? 5),
-  perAddress: Number(process.env.WFLO_SIGNIN_MAX_PER_ADDRESS ?? 20),
+  perAccount: env.WFLO_SIGNIN_MAX_PER_ACCOUNT,
+  perAddress: env.WFLO_SIGNIN_MAX_PER_ADDRESS,
 };
 
 export const accountKey = (email: string) => `account:${email.toLowerCase()}`;

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { env } from "@/server/env";
 
 /**
  * Who may scrape /api/metrics. With `WFLO_METRICS_TOKEN` set: only a request carrying
@@ -6,10 +7,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
  * `WFLO_METRICS_PUBLIC=true` says the network already restricts it (a scrape-only port, a
  * private network): metrics name workflows and budgets, so open is never the default.
  */
-export function checkMetricsAccess(req: Request, env: { token?: string; public?: string } = { token: process.env.WFLO_METRICS_TOKEN, public: process.env.WFLO_METRICS_PUBLIC }): { ok: true } | { ok: false; status: 401 | 403; message: string } {
-  const token = env.token?.trim();
+export function checkMetricsAccess(req: Request, access: { token?: string; public?: string } = { token: env.WFLO_METRICS_TOKEN, public: String(env.WFLO_METRICS_PUBLIC) }): { ok: true } | { ok: false; status: 401 | 403; message: string } {
+  const token = access.token?.trim();
   if (!token) {
-    if (env.public === "true") return { ok: true };
+    if (access.public === "true") return { ok: true };
     return { ok: false, status: 403, message: "metrics are disabled: set WFLO_METRICS_TOKEN (and scrape with Authorization: Bearer <token>) or WFLO_METRICS_PUBLIC=true behind a restricted network" };
   }
   const m = /^Bearer\s+(\S+)$/i.exec((req.headers.get("authorization") ?? "").trim());

@@ -1,3 +1,4 @@
+import { env } from "@/server/env";
 /**
  * Cross-site request forgery checks for cookie-authenticated mutations (the panel's tRPC POSTs).
  * A browser attaches the session cookie to any request to the panel, whoever's page made it, so a
@@ -13,7 +14,7 @@
  */
 
 /** The origins the panel answers on: the request's own (Host header) and the configured public URL. */
-export function panelOrigins(req: Request, publicUrl: string | undefined = process.env.NEXTAUTH_URL): Set<string> {
+export function panelOrigins(req: Request, publicUrl: string | undefined = env.NEXTAUTH_URL): Set<string> {
   const out = new Set<string>();
   const url = new URL(req.url);
   out.add(url.origin);

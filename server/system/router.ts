@@ -2,6 +2,7 @@ import { count, sql } from "drizzle-orm";
 import { auditLog, users } from "@/db/schema";
 import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "@/server/events/connection";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { env } from "@/server/env";
 
 const startedAt = new Date();
 
@@ -12,7 +13,7 @@ export const systemRouter = createTRPCRouter({
     const [u] = await ctx.db.select({ n: count() }).from(users).where(sql`${users.active}`);
     const [a] = await ctx.db.select({ n: count() }).from(auditLog);
     return {
-      database: { embedded: !process.env.WFLO_EXTERNAL_DATABASE, version: pg?.version ?? "unknown" },
+      database: { embedded: !env.WFLO_EXTERNAL_DATABASE, version: pg?.version ?? "unknown" },
       engine: engineDescription(),
       activeUsers: u?.n ?? 0,
       auditEvents: a?.n ?? 0,

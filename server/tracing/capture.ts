@@ -2,9 +2,10 @@ import type { Database } from "@/db/client";
 import { llmCallPayloads } from "@/db/schema";
 import { log } from "@/server/log";
 import { capValue } from "./redact";
+import { env } from "@/server/env";
 
 /** Per-side cap for a captured prompt or response: a long prompt is useful; a 10 MB one is not. */
-const PAYLOAD_CAP_BYTES = Number(process.env.WFLO_TRACE_PAYLOAD_CAP_BYTES ?? 64 * 1024);
+const PAYLOAD_CAP_BYTES = env.WFLO_TRACE_PAYLOAD_CAP_BYTES;
 
 /**
  * Stores what a governed LLM call sent and got back, redacted and size-capped, for the trace

@@ -10,6 +10,7 @@ import { log } from "@/server/log";
 import { redact } from "./redact";
 import { getTrace } from "./trace";
 import type { Trace, TraceSpan } from "./types";
+import { env } from "@/server/env";
 
 /**
  * OTLP export of finished runs' traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set), built from
@@ -105,7 +106,7 @@ export async function exportFinishedRuns(db: Database, exporter: SpanExporter, s
  * standard OTEL_EXPORTER_OTLP_* variables itself: endpoint, headers, timeout). Returns a stop function.
  */
 export function startTraceExport(db: Database, intervalMs = 10_000): (() => void) | null {
-  if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT && !process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
   const exporter = new OTLPTraceExporter();
   let mark = new Date();
   let busy = false;

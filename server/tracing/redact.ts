@@ -1,3 +1,4 @@
+import { env } from "@/server/env";
 /**
  * Secret redaction and size caps for everything a trace stores, serves, logs or exports.
  *
@@ -39,9 +40,9 @@ const BUILTIN_PATTERNS: readonly RegExp[] = [
  * than failing every write.
  */
 let cached: { source: string | undefined; patterns: RegExp[] } | null = null;
-export function configuredPatterns(env: string | undefined = process.env.WFLO_REDACT_PATTERNS): RegExp[] {
-  if (cached && cached.source === env) return cached.patterns;
-  const raw = (env ?? "").trim();
+export function configuredPatterns(source: string | undefined = env.WFLO_REDACT_PATTERNS): RegExp[] {
+  if (cached && cached.source === source) return cached.patterns;
+  const raw = (source ?? "").trim();
   let list: string[] = [];
   if (raw.startsWith("[")) {
     try {
@@ -59,7 +60,7 @@ export function configuredPatterns(env: string | undefined = process.env.WFLO_RE
       // An invalid pattern must not take the logger down; it is simply not applied.
     }
   }
-  cached = { source: env, patterns };
+  cached = { source, patterns };
   return patterns;
 }
 

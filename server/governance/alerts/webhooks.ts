@@ -3,13 +3,16 @@
  * (hooks.slack.com) or WFLO_ALERT_WEBHOOK_FORMAT=slack gets Slack's `{ text }`; any other
  * URL gets wflo's generic JSON. Links point back into the panel at NEXTAUTH_URL.
  */
+import { env, type Env } from "@/server/env";
+
 export type WebhookFormat = "generic" | "slack";
-type Env = Record<string, string | undefined>;
+/** The settings these read; tests pass their own. */
+type WebhookConfig = Partial<Pick<Env, "WFLO_ALERT_WEBHOOK_URLS" | "WFLO_ALERT_WEBHOOK_FORMAT" | "NEXTAUTH_URL">>;
 export type WebhookTarget = { url: string; format: WebhookFormat };
 
-export function webhookTargets(env: Env = process.env): WebhookTarget[] {
-  const forced = env.WFLO_ALERT_WEBHOOK_FORMAT?.trim().toLowerCase();
-  return (env.WFLO_ALERT_WEBHOOK_URLS ?? "")
+export function webhookTargets(config: WebhookConfig = env): WebhookTarget[] {
+  const forced = config.WFLO_ALERT_WEBHOOK_FORMAT?.trim().toLowerCase();
+  return (config.WFLO_ALERT_WEBHOOK_URLS ?? "")
     .split(",")
     .map((u) => u.trim())
     .filter((u) => /^https?:\/\//i.test(u))
@@ -29,19 +32,19 @@ export type AlertPayload = {
   createdAt: string;
 };
 
-export function panelUrl(path: string, env: Env = process.env): string | null {
-  const base = env.NEXTAUTH_URL?.trim().replace(/\/+$/, "");
+export function panelUrl(path: string, config: WebhookConfig = env): string | null {
+  const base = config.NEXTAUTH_URL?.trim().replace(/\/+$/, "");
   return base ? `${base}${path}` : null;
 }
 
 /** Where a person should look: the approval for approval events, the run when there is one, else the budgets page. */
-export function alertLink(a: Pick<AlertPayload, "runId" | "kind"> & { details?: Record<string, unknown> }, env: Env = process.env): string | null {
-  if (a.kind.startsWith("approval_") && typeof a.details?.approvalId === "string") return panelUrl(`/approvals/${encodeURIComponent(a.details.approvalId)}`, env);
-  return panelUrl(a.runId ? `/runs/${encodeURIComponent(a.runId)}` : a.kind === "budget_threshold" ? "/budgets" : "/notifications", env);
+export function alertLink(a: Pick<AlertPayload, "runId" | "kind"> & { details?: Record<string, unknown> }, config: WebhookConfig = env): string | null {
+  if (a.kind.startsWith("approval_") && typeof a.details?.approvalId === "string") return panelUrl(`/approvals/${encodeURIComponent(a.details.approvalId)}`, config);
+  return panelUrl(a.runId ? `/runs/${encodeURIComponent(a.runId)}` : a.kind === "budget_threshold" ? "/budgets" : "/notifications", config);
 }
 
-export function webhookBody(a: AlertPayload, format: WebhookFormat, env: Env = process.env): string {
-  const link = alertLink(a, env);
+export function webhookBody(a: AlertPayload, format: WebhookFormat, config: WebhookConfig = env): string {
+  const link = alertLink(a, config);
   if (format === "slack") {
     const icon = a.severity === "critical" ? ":rotating_light:" : a.severity === "warning" ? ":warning:" : ":information_source:";
     return JSON.stringify({ text: `${icon} *${a.title}*\n${a.message}${link ? `\n<${link}|Open in wflo>` : ""}` });

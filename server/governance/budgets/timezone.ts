@@ -1,10 +1,8 @@
-/** The zone calendar budget periods (hour/day/week/month) follow: WFLO_BUDGET_TIMEZONE, default UTC. */
+import { env } from "@/server/env";
+/**
+ * The zone calendar budget periods (hour/day/week/month) follow: WFLO_BUDGET_TIMEZONE, default UTC.
+ * An unknown zone throws naming the variable (server/env.ts checks it is a zone Intl knows).
+ */
 export function budgetTimeZone(): string {
-  const tz = process.env.WFLO_BUDGET_TIMEZONE?.trim() || "UTC";
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-  } catch {
-    throw new Error(`WFLO_BUDGET_TIMEZONE: unknown time zone ${JSON.stringify(tz)} (use an IANA name such as UTC or Europe/Berlin)`);
-  }
-  return tz;
+  return env.WFLO_BUDGET_TIMEZONE;
 }

@@ -5,6 +5,7 @@ import { cataloguePrice } from "./catalogue";
 import { parseModelRef } from "./detect";
 import type { Rates } from "./rates";
 import { isSimulatedModel, SIMULATED_MODEL, SIMULATED_PROVIDER, SIMULATED_RATES } from "./simulated";
+import { env } from "@/server/env";
 
 /** `builtin`: wflo's own price for the simulated demo model. */
 export type PriceSource = "override" | "catalogue" | "builtin";
@@ -75,7 +76,6 @@ export class PriceBook {
   }
 }
 
-const DEFAULT_TTL_MS = 5_000;
 const books = new WeakMap<object, { book: Promise<PriceBook>; at: number }>();
 
 async function load(db: DbOrTx): Promise<PriceBook> {
@@ -83,7 +83,7 @@ async function load(db: DbOrTx): Promise<PriceBook> {
 }
 
 /** The current price book for this database handle, reloaded when older than `ttlMs`. */
-export async function getPriceBook(db: DbOrTx, ttlMs = Number(process.env.WFLO_PRICE_CACHE_MS ?? DEFAULT_TTL_MS)): Promise<PriceBook> {
+export async function getPriceBook(db: DbOrTx, ttlMs = env.WFLO_PRICE_CACHE_MS): Promise<PriceBook> {
   const held = books.get(db);
   if (held && Date.now() - held.at < ttlMs) return held.book;
   const book = load(db);

@@ -5,6 +5,7 @@ import { runCapped } from "../process";
 import { decodeOutput, filesFromTar } from "../output";
 import { writeTar } from "../tar";
 import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type SandboxJob, type SandboxLanguage, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import { env } from "@/server/env";
 
 /**
  * bubblewrap: each execution gets new user, PID, network, IPC, UTS and cgroup namespaces; only
@@ -17,7 +18,7 @@ import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type Sand
  * the host too (as root the mapped uid would own root's files).
  */
 
-const BWRAP = () => process.env.WFLO_BWRAP_PATH?.trim() || "/usr/bin/bwrap";
+const BWRAP = () => env.WFLO_BWRAP_PATH;
 const PRLIMIT = "/usr/bin/prlimit";
 const NOBODY = 65534;
 /** Workspace and /tmp sizes: tmpfs is RAM, so these stay small. */

@@ -4,6 +4,7 @@ import type { Socket } from "node:net";
 import { decodeOutput, filesFromTar } from "../output";
 import { writeTar } from "../tar";
 import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type SandboxJob, type SandboxLanguage, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import { env } from "@/server/env";
 
 /**
  * Docker, through the Engine HTTP API on its socket (DOCKER_HOST, default
@@ -15,8 +16,13 @@ import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type Sand
  */
 
 const IMAGES: Record<SandboxLanguage, string> = { python: "python:3.12-slim", node: "node:20-slim", bash: "debian:bookworm-slim" };
-const image = (l: SandboxLanguage) => process.env[`WFLO_SANDBOX_DOCKER_IMAGE_${l.toUpperCase()}`]?.trim() || IMAGES[l];
-const hostLabel = () => process.env.DOCKER_HOST?.trim() || "unix:///var/run/docker.sock";
+const IMAGE_OVERRIDES = {
+  python: () => env.WFLO_SANDBOX_DOCKER_IMAGE_PYTHON,
+  node: () => env.WFLO_SANDBOX_DOCKER_IMAGE_NODE,
+  bash: () => env.WFLO_SANDBOX_DOCKER_IMAGE_BASH,
+} satisfies Record<SandboxLanguage, () => string | undefined>;
+const image = (l: SandboxLanguage) => IMAGE_OVERRIDES[l]() ?? IMAGES[l];
+const hostLabel = () => env.DOCKER_HOST;
 
 function target(): Pick<RequestOptions, "socketPath" | "host" | "port"> {
   const h = hostLabel();
@@ -152,7 +158,7 @@ export const dockerProvider: SandboxProvider = {
       const start = await api("POST", `/containers/${id}/start`);
       if (start.status !== 204 && start.status !== 304) throw new Error(`Docker could not start the container (${start.status})`);
       const input = writeTar(job.files.map((f) => ({ path: f.path, data: fileBytes(f) })));
-      socket.write(input.toString("base64") + "\n");
+      socket.write(`${input.toString("base64")}\n`);
       socket.end(job.stdin);
       let timedOut = false;
       const timer = setTimeout(() => {

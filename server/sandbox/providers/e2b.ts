@@ -1,6 +1,7 @@
 import { decodeOutput, filesFromTar } from "../output";
 import { writeTar } from "../tar";
 import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type SandboxJob, type SandboxLanguage, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import { env } from "@/server/env";
 
 /**
  * E2B remote sandboxes (Firecracker microVMs run by e2b.dev) through the official `e2b` SDK,
@@ -10,7 +11,7 @@ import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type Sand
  */
 
 type E2b = typeof import("e2b");
-const TEMPLATE = () => process.env.WFLO_SANDBOX_E2B_TEMPLATE?.trim() || "base";
+const TEMPLATE = () => env.WFLO_SANDBOX_E2B_TEMPLATE;
 const WORKSPACE = "/home/user/workspace";
 const INTERPRETER: Record<SandboxLanguage, string> = { python: "python3", node: "node", bash: "bash" };
 const EXT: Record<SandboxLanguage, string> = { python: "py", node: "js", bash: "sh" };
@@ -30,14 +31,14 @@ export const e2bProvider: SandboxProvider = {
   isolation: "a remote E2B microVM per execution, internet access off, ulimits inside",
   languages: ["python", "node", "bash"],
   async ensureAvailable() {
-    if (!process.env.E2B_API_KEY?.trim()) throw new SandboxUnavailableError("e2b", "E2B_API_KEY is not set");
+    if (!env.E2B_API_KEY) throw new SandboxUnavailableError("e2b", "E2B_API_KEY is not set");
     await load();
   },
   async run(job: SandboxJob): Promise<SandboxOutput> {
     const { Sandbox, CommandExitError, TimeoutError } = await load();
     const { limits } = job;
     const started = performance.now();
-    const sbx = await Sandbox.create(TEMPLATE(), { apiKey: process.env.E2B_API_KEY, timeoutMs: limits.timeoutMs + 60_000, allowInternetAccess: false });
+    const sbx = await Sandbox.create(TEMPLATE(), { apiKey: env.E2B_API_KEY, timeoutMs: limits.timeoutMs + 60_000, allowInternetAccess: false });
     try {
       const input = writeTar([...job.files.map((f) => ({ path: f.path, data: fileBytes(f) }))]);
       const main = `/tmp/wflo-main.${EXT[job.language]}`;

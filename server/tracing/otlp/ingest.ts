@@ -5,6 +5,7 @@ import { getPriceBook, type ResolvedPrice } from "@/server/governance/pricing/pr
 import { costOf, flatRatesJson, flatten } from "@/server/governance/pricing/rates";
 import { capValue, redact } from "@/server/tracing/redact";
 import { attributes, type ExportTraceRequest, type OtlpSpan } from "./decode";
+import { env } from "@/server/env";
 
 /**
  * OTLP spans -> wflo: each trace becomes a run (run id = trace id), each span a row in `spans`,
@@ -16,7 +17,7 @@ import { attributes, type ExportTraceRequest, type OtlpSpan } from "./decode";
  */
 
 /** One attribute value larger than this refuses the request (413): a trace store is not a blob store. */
-export const MAX_ATTRIBUTE_BYTES = Number(process.env.WFLO_OTLP_MAX_ATTRIBUTE_BYTES ?? 64 * 1024);
+export const MAX_ATTRIBUTE_BYTES = env.WFLO_OTLP_MAX_ATTRIBUTE_BYTES;
 /** Stored inputs/outputs are capped (and marked truncated) at this size. */
 const VALUE_CAP = 32 * 1024;
 

@@ -1,3 +1,4 @@
+import { env } from "@/server/env";
 /**
  * Per-API-key token bucket for OTLP ingest, in spans per second. In-process: each wflo server
  * enforces its own share, which is what protects its database connection pool; a fleet behind a
@@ -25,6 +26,6 @@ export function createRateLimiter(spansPerSecond: number, burstSeconds = 2): Rat
 /** `WFLO_OTLP_RATE_LIMIT`: spans per second per API key (default 20,000). */
 export function ingestLimiter(): RateLimiter {
   const g = globalThis as { __wfloOtlpLimiter?: RateLimiter };
-  g.__wfloOtlpLimiter ??= createRateLimiter(Number(process.env.WFLO_OTLP_RATE_LIMIT ?? 20_000));
+  g.__wfloOtlpLimiter ??= createRateLimiter(env.WFLO_OTLP_RATE_LIMIT);
   return g.__wfloOtlpLimiter;
 }
