@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
+import { sqlInt, sqlRow, sqlRows } from "@/db/rows";
 import type { BudgetPeriod, ReservationStatus } from "@/db/schema";
 import { BudgetExceededError, GovernanceInputError, UnpricedModelError, type BudgetScopeName } from "@/server/governance/errors";
 import type { FlatRates } from "@/server/governance/pricing/rates";
@@ -93,11 +94,26 @@ export type SettleResult = {
 // ------------------------------------------------------------------ batches
 
 type ReserveItem = Record<string, unknown>;
-type ReserveRow = { o_outcome: "reserved" | "existing" | "exceeded" | "unpriced"; o_id: string | null; o_detail: Record<string, string | null> | null };
 type SettleItem = Record<string, unknown>;
-type SettleRow = { o_outcome: "settled" | "released" | "late" | "already" | "missing"; o_id: string | null; o_detail: unknown };
 type LedgerItem = { kind: "reserve"; item: ReserveItem } | { kind: "settle"; item: SettleItem };
-type LedgerRow = { o_kind: "reserve" | "settle"; o_idx: number; o_outcome: string; o_id: string | null; o_detail: Record<string, string | null> | null };
+
+/** A row of wflo_ledger_batch (db/functions/ledger.sql): which item it answers, and how. */
+const ledgerRow = z.object({
+  o_kind: z.enum(["reserve", "settle"]),
+  o_idx: z.number().int(),
+  o_outcome: z.string(),
+  o_id: z.string().nullable(),
+  o_detail: z.record(z.string(), z.unknown()).nullable(),
+});
+type LedgerRow = z.output<typeof ledgerRow>;
+/** A reserve's answer: `existing` carries the held reservation's status and amount, `exceeded` the tightest budget (all text). */
+const reserveRow = ledgerRow.extend({
+  o_kind: z.literal("reserve"),
+  o_outcome: z.enum(["reserved", "existing", "exceeded", "unpriced"]),
+});
+const settleRow = ledgerRow.extend({ o_kind: z.literal("settle"), o_outcome: z.enum(["settled", "released", "late", "already", "missing"]) });
+/** The text facts of an `existing` or `exceeded` reserve answer (other keys, e.g. counterKeys, are not read). */
+const reserveDetail = z.record(z.string(), z.unknown()).transform((d) => Object.fromEntries(Object.entries(d).filter((e): e is [string, string | null] => e[1] === null || typeof e[1] === "string")));
 
 const ledgers = new WeakMap<object, Batcher<LedgerItem, LedgerRow>>();
 
@@ -114,9 +130,11 @@ async function runLedger(db: Database, items: LedgerItem[]): Promise<LedgerRow[]
     where.push({ kind: it.kind, idx: list.length });
     list.push({ ...it.item, i: list.length });
   }
-  const rows = (await db.execute(
+  const rows = await sqlRows(
+    db,
     sql`select o_kind, o_idx, o_outcome, o_id, o_detail from wflo_ledger_batch(${JSON.stringify(settles)}::jsonb, ${JSON.stringify(reserves)}::jsonb, ${budgetTimeZone()})`,
-  )) as unknown as LedgerRow[];
+    ledgerRow,
+  );
   const byKey = new Map(rows.map((r) => [`${r.o_kind}:${r.o_idx}`, r]));
   return where.map((w) => {
     const r = byKey.get(`${w.kind}:${w.idx}`);
@@ -126,8 +144,8 @@ async function runLedger(db: Database, items: LedgerItem[]): Promise<LedgerRow[]
 }
 
 const ledger = (db: Database) => batcherFor(ledgers, db, () => new Batcher<LedgerItem, LedgerRow>((items) => runLedger(db, items)));
-const submitReserve = async (db: Database, item: ReserveItem) => (await ledger(db).submit({ kind: "reserve", item })) as unknown as ReserveRow;
-const submitSettle = async (db: Database, item: SettleItem) => (await ledger(db).submit({ kind: "settle", item })) as unknown as SettleRow;
+const submitReserve = async (db: Database, item: ReserveItem) => reserveRow.parse(await ledger(db).submit({ kind: "reserve", item }));
+const submitSettle = async (db: Database, item: SettleItem) => settleRow.parse(await ledger(db).submit({ kind: "settle", item }));
 
 // ------------------------------------------------------------------ expiry
 
@@ -140,8 +158,8 @@ const SWEEP_EVERY_MS = 5_000;
  */
 export async function expireReservations(db: Database, limit = 1000): Promise<number> {
   lastSweep.set(db, Date.now());
-  const rows = (await db.execute(sql`select wflo_expire_reservations(${limit}) as n`)) as unknown as { n: number }[];
-  return Number(rows[0]?.n ?? 0);
+  const row = await sqlRow(db, sql`select wflo_expire_reservations(${limit}) as n`, z.object({ n: sqlInt }));
+  return row?.n ?? 0;
 }
 
 async function sweepIfDue(db: Database): Promise<void> {
@@ -203,18 +221,18 @@ export async function reserve(db: Database, input: ReserveInput): Promise<Reserv
         id: row.o_id!,
         runId: p.runId,
         stepId: p.stepId,
-        amountNano: BigInt(row.o_detail?.amountNano ?? "0"),
-        status: (row.o_detail?.status ?? "active") as ReservationStatus,
+        amountNano: BigInt(reserveDetail.parse(row.o_detail ?? {}).amountNano ?? "0"),
+        status: (reserveDetail.parse(row.o_detail ?? {}).status ?? "active") as ReservationStatus,
         reused: true,
       };
     case "exceeded":
-      throw breachOf(row.o_detail ?? {}, p.estimateNano);
+      throw breachOf(reserveDetail.parse(row.o_detail ?? {}), p.estimateNano);
     case "unpriced":
       throw new UnpricedModelError(p.provider ?? null, p.model ?? "(unknown model)");
   }
 }
 
-function toSettleResult(row: SettleRow, reservationId: string): SettleResult {
+function toSettleResult(row: z.output<typeof settleRow>, reservationId: string): SettleResult {
   if (row.o_outcome === "missing") throw new GovernanceInputError(`reservationId: no reservation ${reservationId}`, "reservationId", "NOT_FOUND");
   return { callId: row.o_id === null ? null : Number(row.o_id), outcome: row.o_outcome };
 }

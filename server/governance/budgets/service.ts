@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Database, DbOrTx, Tx } from "@/db/client";
+import { sqlBigint, sqlRows } from "@/db/rows";
 import { budgetAlerts, budgetCounters, budgets, type BudgetAlertRow, type BudgetRow } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { GovernanceInputError } from "@/server/governance/errors";
@@ -116,23 +117,30 @@ export async function deleteBudget(db: Database, actor: Actor, input: unknown): 
   });
 }
 
+/** A budget's counter row as listBudgets reads it (raw SQL: timestamps arrive as text). */
+const counterRow = z.object({
+  budget_id: z.string(),
+  window_start: z.union([z.date(), z.string()]).nullable(),
+  spent_nano: sqlBigint,
+  reserved_nano: sqlBigint,
+  limit_nano: sqlBigint,
+});
+
 /** Every budget with its current window's spend (run budgets: the window is per run, so no single status). */
 export async function listBudgets(db: DbOrTx): Promise<(PublicBudget & { current: BudgetWindowStatus | null })[]> {
   const rows = await db.select().from(budgets).orderBy(asc(budgets.scope), asc(budgets.scopeValue), asc(budgets.period));
   if (!rows.length) return [];
   const tz = budgetTimeZone();
-  const counters = (await db.execute(sql`
+  const counters = await sqlRows(
+    db,
+    sql`
     select c.budget_id, c.window_start, c.spent_nano, c.reserved_nano, c.limit_nano
       from budget_counters c join budgets b on b.id = c.budget_id
      where c.budget_id in ${rows.map((r) => r.id)}
        and ((b.period = 'lifetime' and c.key = b.id::text || '|lifetime')
-         or (b.period not in ('run', 'lifetime') and c.window_start = date_trunc(b.period::text, now(), ${tz})))`)) as unknown as {
-    budget_id: string;
-    window_start: Date | string | null;
-    spent_nano: bigint;
-    reserved_nano: bigint;
-    limit_nano: bigint;
-  }[];
+         or (b.period not in ('run', 'lifetime') and c.window_start = date_trunc(b.period::text, now(), ${tz})))`,
+    counterRow,
+  );
   const byBudget = new Map(counters.map((c) => [c.budget_id, c]));
   return rows.map((b) => {
     const c = byBudget.get(b.id);

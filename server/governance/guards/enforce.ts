@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { and, count, eq, isNull, ne, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, DbOrTx } from "@/db/client";
+import { sqlBigint, sqlRow } from "@/db/rows";
 import { runLlmSteps, runSteps, workflowGuards, type WorkflowGuardRow } from "@/db/schema";
 import { writeAudit } from "@/server/audit/chain";
 import { insertNotification } from "@/server/governance/alerts/notifications";
@@ -123,10 +125,14 @@ export async function checkStepLimit(db: Database, c: { runId: string; workflowI
 
 /** Spend of a workflow over the last `minutes`, nano-dollars. */
 export async function recentSpend(db: DbOrTx, workflowId: string, minutes: number): Promise<bigint> {
-  const [row] = (await db.execute(sql`
+  const row = await sqlRow(
+    db,
+    sql`
     select coalesce(sum(cost_nano), 0) as spent from llm_calls
-     where workflow = ${workflowId} and created_at > now() - (${minutes} * interval '1 minute')`)) as unknown as { spent: string | bigint }[];
-  return BigInt(row?.spent ?? 0);
+     where workflow = ${workflowId} and created_at > now() - (${minutes} * interval '1 minute')`,
+    z.object({ spent: sqlBigint }),
+  );
+  return row?.spent ?? 0n;
 }
 
 /** After a call was paid: the burn-rate breaker. The call itself stands; the next one is refused. */
