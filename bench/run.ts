@@ -33,6 +33,6 @@ for (const name of asked.length ? asked : available) {
 }
 results["machine.cpus"] = { value: os.cpus().length, unit: "cores" };
 results["machine.memory_gib"] = { value: Math.round(os.totalmem() / 2 ** 30), unit: "GiB" };
-writeFileSync(resultsFile, JSON.stringify(results, null, 2) + "\n");
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwrote ${path.relative(process.cwd(), resultsFile)} (${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores)`);
 process.exit(0);

@@ -82,7 +82,7 @@ describe("wflo run --require-approval, approved from a second wflo process", () 
     expect(run.stdout).toContain("✓ count-old-records");
     expect(run.stdout).toMatch(new RegExp(`⏸ waiting for approval ${approvalId}: Delete [\\d,]+ rows from temp_uploads \\(high risk`));
     expect(run.stdout).toContain(`run ${runId} completed`);
-    expect(run.stdout).toMatch(/^result: \{\n[^]*"deleted": 2359,\n[^]*"approvedBy": "api-key:cli-approver/m);
+    expect(run.stdout).toMatch(/^result: \{\n[\s\S]*"deleted": 2359,\n[\s\S]*"approvedBy": "api-key:cli-approver/m);
     expect(run.stdout).toContain("cost: $0.00 in 0 LLM call(s)");
 
     const list = await wflo(["runs", "list", "--json"], { key: keys.viewer });

@@ -3,7 +3,7 @@ import { saveConfig } from "./config";
 import { CliError, EXIT } from "./errors";
 import { duration, spanTree, table, usd } from "./format";
 
-const say = (line: string) => process.stdout.write(line + "\n");
+const say = (line: string) => process.stdout.write(`${line}\n`);
 const json = (v: unknown) => say(JSON.stringify(v, null, 2));
 const when = (iso: string | null) => (iso ? iso.replace("T", " ").slice(0, 19) : "-");
 const idArg = (what: string, v: string | undefined) => {

@@ -75,7 +75,7 @@ export function loadConfig(): Config {
 export function saveConfig(c: Config): string {
   const p = configPath();
   mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
-  writeFileSync(p, JSON.stringify({ url: c.url, apiKey: c.apiKey }, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(p, `${JSON.stringify({ url: c.url, apiKey: c.apiKey }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(p, 0o600);
   return p;
 }

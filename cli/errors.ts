@@ -1,4 +1,4 @@
-import { WfloApiError } from "../sdk/client";
+import type { WfloApiError } from "../sdk/client";
 
 /**
  * The CLI's exit codes: stable, documented in docs/cli.md and in `wflo help`.

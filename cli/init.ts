@@ -67,7 +67,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 }
 
 export function projectConfig(url: string): string {
-  return JSON.stringify({ url, apiKeyEnv: "WFLO_API_KEY" }, null, 2) + "\n";
+  return `${JSON.stringify({ url, apiKeyEnv: "WFLO_API_KEY" }, null, 2)}\n`;
 }
 
 /** The wflo checkout this CLI runs from (through node_modules/wflo, the symlink's real path). */
@@ -94,14 +94,14 @@ OPENAI_API_KEY=sk-replace-me
 
 /** What to do after `wflo init`, printed by the CLI: exact commands, from the project folder. */
 export function nextSteps(workflowFile: string): string {
-  return [
+  return `${[
     `next:`,
     `  npm install ${checkout()} openai && npm install -D tsx   (or npm link in the wflo checkout, then npm link wflo here)`,
     `  cp .env.example .env   and set WFLO_API_KEY, OPENAI_API_KEY`,
     `  with the control panel running (npm start in the wflo checkout):`,
     `  node --env-file=.env --import tsx ${workflowFile} "durable agents"`,
     `  npx wflo runs list`,
-  ].join("\n") + "\n";
+  ].join("\n")}\n`;
 }
 
 /** `.ts` in an ESM package; `.mts` otherwise, so the scaffold's top-level await and import.meta work in any project. */

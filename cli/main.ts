@@ -57,6 +57,11 @@ function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[]
 
 const client = () => clientFor(loadConfig());
 
+function printHelp(): number {
+  process.stdout.write(HELP);
+  return EXIT.ok;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
@@ -66,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "run": {
       const { values: v, positionals: p } = parse(rest, { input: { type: "string" }, budget: { type: "string" }, "require-approval": { type: "boolean", default: false }, detach: { type: "boolean", default: false }, "poll-ms": { type: "string", default: "500" } });
-      if (v.help) return (process.stdout.write(HELP), EXIT.ok);
+      if (v.help) return printHelp();
       if (p.length !== 1 || !p[0]) throw usageError("wflo run takes exactly one workflow id, e.g. wflo run cleanup-records");
       if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget)) throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
       const pollMs = Number(v["poll-ms"]);
@@ -77,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     case "runs": {
       const [sub, ...args] = rest;
       const { values: v, positionals: p } = parse(args, { workflow: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, budget: { type: "string" } });
-      if (v.help) return (process.stdout.write(HELP), EXIT.ok);
+      if (v.help) return printHelp();
       if (v.budget !== undefined && sub !== "rerun") throw usageError(`--budget is for wflo run and wflo runs rerun`);
       if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget)) throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
       if (sub === "list") await runsList(client(), { workflow: v.workflow, status: v.status, limit: v.limit, json: v.json });
@@ -112,10 +117,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "init": {
       const { values: v, positionals: p } = parse(rest, { name: { type: "string", default: "my-workflow" }, url: { type: "string", default: "http://localhost:3000" }, dir: { type: "string", default: "workflows" }, force: { type: "boolean", default: false } });
-      if (v.help) return (process.stdout.write(HELP), EXIT.ok);
+      if (v.help) return printHelp();
       if (p.length) throw usageError(`wflo init takes no arguments (got ${p.join(" ")}); it sets up the current directory`);
       const r = init({ cwd: process.cwd(), name: v.name, url: v.url, dir: v.dir, force: v.force, json: v.json });
-      if (v.json) process.stdout.write(JSON.stringify(r) + "\n");
+      if (v.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {
         for (const f of r.created) process.stdout.write(`created ${f}\n`);
         process.stdout.write(nextSteps(r.created[0]!));

@@ -6,7 +6,7 @@ export type RunOptions = { workflow: string; input: Record<string, unknown>; bud
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (line: string) => process.stdout.write(line + "\n");
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** A failed run's exit code: 5 when a budget stopped it, 1 otherwise. */
 export function exitForRun(d: RunDetail): ExitCode {
