@@ -14,6 +14,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en" className={theme === "dark" ? "dark" : undefined} suppressHydrationWarning>
       <head>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: a constant script of ours (no user data) that sets the theme before first paint. */}
         <script dangerouslySetInnerHTML={{ __html: systemTheme }} />
       </head>
       <body>

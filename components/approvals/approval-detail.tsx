@@ -123,7 +123,7 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
               <>
                 <Label htmlFor="payload-editor">Payload to approve (JSON)</Label>
                 <Textarea id="payload-editor" rows={8} className="font-mono text-xs" value={payloadText} onChange={(e) => setPayloadText(e.target.value)} />
-                <p className="mt-1 text-xs text-slate-500">Approving sends this payload to the step. <button className="text-brand-600 hover:underline" onClick={() => setEditing(false)}>Discard edit</button></p>
+                <p className="mt-1 text-xs text-slate-500">Approving sends this payload to the step. <button type="button" className="text-brand-600 hover:underline" onClick={() => setEditing(false)}>Discard edit</button></p>
               </>
             ) : (
               <JsonView value={a.editedPayload ?? a.payload} />

@@ -49,6 +49,7 @@ export function ApprovalsQueue() {
           {(["pending", "history"] as const).map((v) => (
             <button
               key={v}
+              type="button"
               role="tab"
               aria-selected={f.view === v}
               onClick={() => set("view", v === "pending" ? undefined : v)}

@@ -11,7 +11,7 @@ export function usd(nano: bigint, minDecimals = 2): string {
   const whole = (abs / NANO).toLocaleString("en-US");
   let frac = (abs % NANO).toString().padStart(9, "0").replace(/0+$/, "");
   if (frac.length < minDecimals) frac = frac.padEnd(minDecimals, "0");
-  return `${neg ? "-" : ""}$${whole}${frac ? "." + frac : ""}`;
+  return `${neg ? "-" : ""}$${whole}${frac ? `.${frac}` : ""}`;
 }
 
 /** A nano-dollar amount given as a decimal string (notification details). */

@@ -11,6 +11,7 @@ export function NotificationsIndicator() {
   if (!data?.unread) return null;
   return (
     <span
+      role="status"
       data-testid="notifications-unread"
       aria-label={`${data.unread} unread notification${data.unread === 1 ? "" : "s"}`}
       className={cn("ml-auto rounded-full px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white", data.critical ? "bg-rose-600" : "bg-brand-600")}

@@ -20,6 +20,7 @@ function Lines<T extends Line>({ title, rows, name }: { title: string; rows: T[]
       <table className="w-full table-fixed text-sm">
         <tbody>
           {rows.map((r, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list in a fixed order; rows have no id of their own.
             <tr key={i} className="border-t border-slate-100 dark:border-slate-800">
               <td className="break-all py-1 pr-2">{name(r)}</td>
               <td className="w-32 whitespace-nowrap py-1 pr-2 text-right text-xs tabular-nums text-slate-500">

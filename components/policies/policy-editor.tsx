@@ -87,6 +87,7 @@ export function PolicyEditor({ canManage }: { canManage: boolean }) {
         />
         <ol className="divide-y divide-slate-100 dark:divide-slate-800">
           {rules.map((r, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the rule id is an editable field, so the position is what stays put while typing.
             <li key={i} className="px-5 py-4" data-testid={`policy-rule-${r.id}`}>
               <div className="flex flex-wrap items-center gap-2">
                 <span className="grid h-6 w-6 place-items-center rounded-full bg-slate-100 text-xs font-semibold tabular-nums dark:bg-slate-800">{i + 1}</span>

@@ -60,7 +60,7 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
     trpc.runs.get.queryOptions(
       { runId },
       // Poll while the run is alive: works the same on any Inngest server, no push channel needed.
-      { refetchInterval: (q) => (q.state.data && q.state.data.run.terminal ? false : 1000) },
+      { refetchInterval: (q) => (q.state.data?.run.terminal ? false : 1000) },
     ),
   );
   const [actionError, setActionError] = useState<string | null>(null);

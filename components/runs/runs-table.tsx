@@ -111,12 +111,12 @@ function FilterBar({ filters, workflows, hideWorkflow }: { filters: RunFilters; 
     router.replace(`${pathname}${next.size ? `?${next}` : ""}`, { scroll: false });
   };
   // Typing in "triggered by" filters after a short pause, not on every key.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a change of the typed text schedules a new filter.
   useEffect(() => {
     const t = setTimeout(() => {
       if ((filters.triggeredBy ?? "") !== by.trim()) set("by", by.trim() || undefined);
     }, 300);
     return () => clearTimeout(t);
-    // Only a change of the typed text schedules a new filter.
   }, [by]);
   const any = Object.values(filters).some(Boolean);
 

@@ -9,6 +9,7 @@ export function ThemeToggle() {
   function toggle() {
     const dark = !document.documentElement.classList.contains("dark");
     document.documentElement.classList.toggle("dark", dark);
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser wflo supports.
     document.cookie = `${THEME_COOKIE}=${dark ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax`;
   }
   return (

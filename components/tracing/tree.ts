@@ -24,7 +24,7 @@ function matches(s: TraceSpan, f: TreeFilter, needle: string): boolean {
   if (f.errorsOnly && s.status !== "error") return false;
   if (!needle) return true;
   if (s.name.toLowerCase().includes(needle) || s.id.toLowerCase().includes(needle)) return true;
-  if (s.llm && s.llm.model.toLowerCase().includes(needle)) return true;
+  if (s.llm?.model.toLowerCase().includes(needle)) return true;
   return Object.entries(s.attributes).some(([k, v]) => k.toLowerCase().includes(needle) || String(v).toLowerCase().includes(needle));
 }
 
