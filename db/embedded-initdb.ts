@@ -23,7 +23,7 @@ export type InitdbOptions = {
 export async function initCluster(opts: InitdbOptions): Promise<void> {
   await prepareDataDir(opts.dataDir, opts.owner);
   const pwfile = path.join(path.dirname(opts.dataDir), `.initdb-pw-${randomBytes(6).toString("hex")}`);
-  await writeFile(pwfile, opts.password + "\n", { mode: 0o600 });
+  await writeFile(pwfile, `${opts.password}\n`, { mode: 0o600 });
   try {
     if (opts.owner) await chown(pwfile, opts.owner.uid, opts.owner.gid);
     const args = [

@@ -102,7 +102,13 @@ describe("embedded PostgreSQL data directory", () => {
     const squatter: Server = createServer((socket) => sockets.add(socket));
     await new Promise<void>((r) => squatter.listen(port, "127.0.0.1", r));
     // Connections wflo opened to probe the port are cut, so closing the squatter never waits on one.
-    cleanup.push(() => new Promise((r) => (sockets.forEach((s) => s.destroy()), squatter.close(r))));
+    cleanup.push(
+      () =>
+        new Promise((r) => {
+          for (const s of sockets) s.destroy();
+          squatter.close(r);
+        }),
+    );
     const dir = path.join(await scratch(), "pg");
     const err = await startEmbeddedPostgres({ dir, port, database: "wflo" }).then(
       () => null,

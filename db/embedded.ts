@@ -95,7 +95,7 @@ function tailBuffer(max: number) {
 async function loadOrCreatePassword(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   const pw = randomBytes(18).toString("base64url");
-  await writeFile(file, pw + "\n", { mode: 0o600 });
+  await writeFile(file, `${pw}\n`, { mode: 0o600 });
   return pw;
 }
 

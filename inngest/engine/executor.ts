@@ -65,7 +65,7 @@ async function executeCall(core: EngineCore, item: QueueItem): Promise<void> {
   const { sql } = core;
   const [run] = await sql<RunRow[]>`select id, status, function_id, event, events, disable_immediate, started_at
     from engine_runs where id = ${item.run_id ?? ""}`;
-  if (!run || run.status !== "running") {
+  if (run?.status !== "running") {
     await sql`delete from engine_queue where id = ${item.id} and lease_token = ${item.lease_token}`;
     return;
   }
@@ -345,7 +345,7 @@ async function fireCron(core: EngineCore, item: QueueItem): Promise<void> {
     if (!(await release(tx, item)) || !item.flow_key) return;
     const cron = item.flow_key;
     const fn = await core.registry.get(item.function_id, tx);
-    if (!fn || !fn.config.triggers.some((t) => "cron" in t && t.cron === cron)) return;
+    if (!fn?.config.triggers.some((t) => "cron" in t && t.cron === cron)) return;
     const event: EngineEvent = { id: newId(), name: "inngest/scheduled.timer", data: { cron }, ts: Date.now(), user: {} };
     await tx`insert into engine_events (internal_id, id, name, data, "user", ts) values (${event.id}, ${event.id}, ${event.name}, ${JSON.stringify(event.data)}::jsonb, '{}'::jsonb, ${event.ts})`;
     await createRun(tx, core, fn, [event]);

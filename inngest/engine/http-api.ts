@@ -242,7 +242,7 @@ async function signal(core: EngineCore, req: IncomingMessage): Promise<Reply> {
     const [wait] = await tx<{ run_id: string; step_id: string }[]>`delete from engine_waits where kind = 'signal' and signal = ${name} returning run_id, step_id`;
     if (!wait) return null;
     const run = await lockRun(tx, wait.run_id);
-    if (!run || run.status !== "running") return null;
+    if (run?.status !== "running") return null;
     await tx`delete from engine_queue where run_id = ${run.id} and step_id = ${wait.step_id} and kind = 'wait'`;
     await resolveStep(tx, core, run, wait.step_id, "WaitForSignal", { data: { signal: name, data: body.data ?? null } });
     return run.id;

@@ -141,7 +141,7 @@ async function resumeWaits(tx: TxSql, core: EngineCore, event: EngineEvent): Pro
   for (const w of waits) {
     if (w.expression && !matches(w.expression, { event: w.event, async: event })) continue;
     const run = await lockRun(tx, w.run_id);
-    if (!run || run.status !== "running") continue;
+    if (run?.status !== "running") continue;
     const gone = await tx`delete from engine_waits where id = ${w.id} returning id`;
     if (gone.length === 0) continue;
     await tx`delete from engine_queue where run_id = ${run.id} and step_id = ${w.step_id} and kind = 'wait'`;

@@ -60,7 +60,7 @@ export async function listRuns(sql: Sql, opts: { functionId?: string; status?: s
 export async function cancelRun(core: EngineCore, runId: string, reason: string): Promise<boolean> {
   const done = await core.sql.begin(async (tx) => {
     const run = await lockRun(tx, runId);
-    if (!run || run.status !== "running") return false;
+    if (run?.status !== "running") return false;
     return finishRun(tx, core, run, { status: "cancelled", reason });
   });
   core.wake();

@@ -177,7 +177,7 @@ async function resolveInvoke(tx: TxSql, core: EngineCore, correlationId: string,
     delete from engine_waits where correlation_id = ${correlationId} returning run_id, step_id`;
   if (!wait) return;
   const parent = await lockRun(tx, wait.run_id);
-  if (!parent || parent.status !== "running") return;
+  if (parent?.status !== "running") return;
   await tx`delete from engine_queue where run_id = ${parent.id} and step_id = ${wait.step_id} and kind = 'wait'`;
   const result: StepResult =
     outcome.status === "completed"

@@ -46,7 +46,13 @@ describe("shared database", () => {
     });
     const server: Server = createServer(serve({ client, functions: [fn] }));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    closers.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          server.closeAllConnections();
+          server.close(r);
+        }),
+    );
     await engines[1]!.syncApp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/inngest`);
 
     await engines[2]!.sendEvent(Array.from({ length: 30 }, (_, id) => ({ name: "s/go", data: { id } })));
