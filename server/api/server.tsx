@@ -31,7 +31,7 @@ export function HydrateClient({ children }: { children: React.ReactNode }) {
  * HTML carries the data (and hydration matches). Failures are left for the client to fetch
  * and show; prefetching never throws.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- mirrors tRPC's documented helper signature
+// biome-ignore lint/suspicious/noExplicitAny: mirrors tRPC's documented helper signature (any procedure's options).
 export function prefetch<T extends ReturnType<TRPCQueryOptions<any>>>(queryOptions: T): Promise<void> {
   const qc = getQueryClient();
   if (queryOptions.queryKey[1]?.type === "infinite") return qc.prefetchInfiniteQuery(queryOptions as never);

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import type { TRPCError } from "@trpc/server";
 import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { approvalDecisions, auditLog, governanceNotifications, users } from "@/db/schema";
@@ -210,7 +210,7 @@ describe("the REST API with an API key", () => {
     const again = await call(bot.secret, { decision: "approve" });
     expect(again.status).toBe(409);
     await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed");
-    expect((await h.engineRun(runId))?.output).toMatchObject({ approvedBy: "api-key:chatops (" + bot.key.prefix + "…)" });
+    expect((await h.engineRun(runId))?.output).toMatchObject({ approvedBy: `api-key:chatops (${bot.key.prefix}…)` });
 
     const keys = await h.as(admin).apiKeys.list();
     expect(keys.find((k) => k.id === bot.key.id)?.lastUsedAt).not.toBeNull();

@@ -187,7 +187,7 @@ async function lockApproval(tx: Parameters<Parameters<Database["transaction"]>[0
 export async function escalateApproval(db: Database, approvalId: string): Promise<{ escalated: boolean }> {
   const done = await db.transaction(async (tx) => {
     const a = await lockApproval(tx, approvalId);
-    if (!a || a.status !== "pending" || a.escalatedAt) return false;
+    if (a?.status !== "pending" || a.escalatedAt) return false;
     const widenTo = z.enum(["approver", "admin"]).safeParse(a.escalateTo?.widenTo);
     const deciderRole = widenTo.success ? widenTo.data : a.deciderRole;
     const [after] = await tx.update(approvals).set({ escalatedAt: new Date(), deciderRole }).where(eq(approvals.id, a.id)).returning();

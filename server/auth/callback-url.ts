@@ -7,6 +7,7 @@
 const PROBE_ORIGIN = "http://wflo.invalid";
 
 // Backslashes and C0 controls (which browsers strip or turn into "/") anywhere, raw or decoded once.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
 const UNSAFE_CHARS = /[\\\u0000-\u001f\u007f]/;
 
 function looksLikePath(p: string): boolean {

@@ -30,6 +30,6 @@ export async function revokeSessionsOf(db: DbOrTx, claims: SessionClaims): Promi
 export async function sessionUserFor(db: DbOrTx, claims: SessionClaims): Promise<SessionUser | null> {
   if (!claims.uid || typeof claims.sv !== "number") return null;
   const [u] = await db.select().from(users).where(eq(users.id, claims.uid));
-  if (!u || !u.active || u.sessionVersion !== claims.sv) return null;
+  if (!u?.active || u.sessionVersion !== claims.sv) return null;
   return { id: u.id, email: u.email, name: u.name, role: u.role, ...(u.mustChangePassword && { mustChangePassword: true }) };
 }

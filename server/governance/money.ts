@@ -61,7 +61,7 @@ export function formatUsd(nano: bigint, minDecimals = 2): string {
   const whole = abs / NANO_PER_USD;
   let frac = (abs % NANO_PER_USD).toString().padStart(9, "0").replace(/0+$/, "");
   if (frac.length < minDecimals) frac = frac.padEnd(minDecimals, "0");
-  return `${neg ? "-" : ""}$${whole.toString()}${frac ? "." + frac : ""}`;
+  return `${neg ? "-" : ""}$${whole.toString()}${frac ? `.${frac}` : ""}`;
 }
 
 /** Nano-dollars -> plain decimal string of dollars ("0.012345"), exact. */

@@ -103,7 +103,11 @@ describe("CEL cannot stall the process", () => {
       // probe's timer cannot even fire until it is done.
       const scheduledAt = performance.now() + 100;
       const answered = new Promise<number>((resolve, reject) => {
-        setTimeout(() => void fetch(url).then(async (r) => (await r.text(), resolve(performance.now())), reject), 100);
+        const probeOnce = async () => {
+          await (await fetch(url)).text();
+          resolve(performance.now());
+        };
+        setTimeout(() => void probeOnce().catch(reject), 100);
       });
       const err = errorOf(as(viewer).policies.test({ rules: [bomb, DEFAULT_RULES[0]!], request: req({ risk: "low", payload: { xs } }) }));
       // Liveness bound, not a speed claim: an idle process answers in milliseconds.

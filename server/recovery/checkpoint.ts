@@ -19,10 +19,8 @@ type StepRunner = { run: (id: string, fn: () => Promise<unknown>) => Promise<unk
 
 export type CheckpointOverride = { name: string; version: number; state: unknown };
 
-export type WfloCheckpoint = {
-  /** Saves `state` as the next version of checkpoint `name`; returns the state to continue with. */
-  <T>(name: string, state: T): Promise<T>;
-};
+/** Saves `state` as the next version of checkpoint `name`; returns the state to continue with. */
+export type WfloCheckpoint = <T>(name: string, state: T) => Promise<T>;
 
 export type WfloCheckpoints = {
   checkpoint: WfloCheckpoint;

@@ -2,7 +2,7 @@ import type { Database } from "@/db/client";
 import { recordExecution, type ExecutionContext } from "./executions";
 import { applyPolicy, defaultPolicy, getSandboxPolicy } from "./policy";
 import { configuredProviderName, sandboxProvider } from "./providers";
-import { SandboxInputError, SandboxPolicyError, sandboxRequestSchema, type SandboxLimits, type SandboxRequest, type SandboxResult } from "./types";
+import { SandboxInputError, SandboxPolicyError, sandboxRequestSchema, type SandboxLimits, type SandboxOutput, type SandboxProvider, type SandboxRequest, type SandboxResult } from "./types";
 import type { z } from "zod";
 
 /**
@@ -29,7 +29,7 @@ export async function runSandbox(db: Database, ctx: ExecutionContext, input: unk
   let limits: SandboxLimits | null = null;
   const base = () => ({ ctx, request, provider: providerName, limits, startedAt, durationMs: performance.now() - t0 });
 
-  let provider;
+  let provider: SandboxProvider;
   try {
     const policy = ctx.workflowId ? await getSandboxPolicy(db, ctx.workflowId) : defaultPolicy("(none)");
     const applied = applyPolicy(policy, request);
@@ -46,7 +46,7 @@ export async function runSandbox(db: Database, ctx: ExecutionContext, input: unk
   }
 
   const resolved = limits;
-  let output;
+  let output: SandboxOutput;
   try {
     output = await provider.run({ language: request.language, code: request.code, files: request.files, stdin: request.stdin, limits: resolved });
   } catch (e) {

@@ -54,7 +54,7 @@ describe("the data-analyst demo workflow", () => {
     expect(executions).toHaveLength(1);
     expect(executions[0]).toMatchObject({ stepId: "run-analysis", workflowId: "data-analyst", provider: "bubblewrap", language: "python", outcome: "ok", exitCode: 0, limits: { timeoutMs: 5000, memoryMb: 128, cpuSeconds: 3, maxOutputBytes: 65536 } });
     expect(executions[0]?.code).toContain("csv.DictReader");
-    expect((executions[0]?.usage as { wallMs: number }).wallMs).toBeGreaterThan(0);
+    expect((executions[0]!.usage as { wallMs: number }).wallMs).toBeGreaterThan(0);
   });
 });
 

@@ -8,7 +8,7 @@
 const BLOCK = 512;
 
 function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, "0") + "\0";
+  return `${n.toString(8).padStart(width - 1, "0")}\0`;
 }
 
 function header(name: Buffer, size: number, type: string, mode: number): Buffer {
@@ -24,7 +24,7 @@ function header(name: Buffer, size: number, type: string, mode: number): Buffer 
   h.write("ustar  \0", 257, "ascii");
   let sum = 0;
   for (const b of h) sum += b;
-  h.write(octal(sum, 7) + " ", 148, "ascii");
+  h.write(`${octal(sum, 7)} `, 148, "ascii");
   return h;
 }
 
@@ -36,7 +36,7 @@ export function writeTar(files: { path: string; data: Buffer }[]): Buffer {
   const dirs = new Set<string>();
   for (const f of files) {
     const segs = f.path.split("/");
-    for (let i = 1; i < segs.length; i++) dirs.add(segs.slice(0, i).join("/") + "/");
+    for (let i = 1; i < segs.length; i++) dirs.add(`${segs.slice(0, i).join("/")}/`);
   }
   const entry = (path: string, data: Buffer, type: string, mode: number) => {
     const name = Buffer.from(path, "utf8");

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 /**
  * Size caps for free-form JSON that people or agents hand to wflo and that wflo stores and

@@ -75,7 +75,12 @@ function leaks(text: string): string[] {
 
 function capturedLogger() {
   const lines: string[] = [];
-  const dest = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) });
+  const dest = new Writable({
+    write: (chunk: Buffer, _e, cb) => {
+      lines.push(chunk.toString());
+      cb();
+    },
+  });
   const logger = createLogger(dest as unknown as Parameters<typeof createLogger>[0]);
   logger.level = "info";
   return { logger, text: () => lines.join("") };

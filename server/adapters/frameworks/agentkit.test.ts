@@ -71,7 +71,7 @@ describe("Inngest AgentKit adapter", () => {
 
   it("governs the built-in routing agent's calls too (an LLM picks the next agent)", async () => {
     const before = providers.requests.length;
-    const { runId, run } = await h.completed("test/agentkit.routed");
+    const { runId } = await h.completed("test/agentkit.routed");
     const sent = providers.requests.slice(before);
     // router -> writer -> router -> writer (maxIter 2) -> router: every request a governed call.
     expect(sent.map((r) => r.toolCall ?? null)).toEqual(["select_agent", null, "select_agent", null, "select_agent"]);

@@ -11,6 +11,7 @@ export type WfloTools = AdapterContext["wflo"];
  * every engine request, as in any Inngest function.
  */
 // `any` input: a user function declares its own input type, and parameters are contravariant.
+// biome-ignore lint/suspicious/noExplicitAny: a public SDK type; `unknown` or `never` would reject or blank users' own input types.
 export type WfloFunction<I = any, O = unknown> = (inputs: I, wflo: WfloTools) => O | Promise<O>;
 
 export const functionAdapter = defineAdapter<WfloFunction>({

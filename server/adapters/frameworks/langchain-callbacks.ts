@@ -108,7 +108,10 @@ export class WfloCallbackHandler extends BaseCallbackHandler {
     const g = this.gov;
     let end!: (r: LLMResult) => void;
     let fail!: (e: unknown) => void;
-    const result = new Promise<LLMResult>((resolve, reject) => ((end = resolve), (fail = reject)));
+    const result = new Promise<LLMResult>((resolve, reject) => {
+      end = resolve;
+      fail = reject;
+    });
     let reserved!: () => void;
     const sent = new Promise<void>((r) => (reserved = r));
     const settled = governedLlmCall(

@@ -37,8 +37,14 @@ export async function startAuthServer(prepare: (req: IncomingMessage) => void = 
       api.cookies = parseCookies(req.headers.cookie ?? "");
       api.body = req.method === "POST" ? await readForm(req) : {};
       const out = res as ApiResponse;
-      out.status = (n) => ((out.statusCode = n), out);
-      out.json = (b) => (out.setHeader("Content-Type", "application/json"), out.end(JSON.stringify(b)));
+      out.status = (n) => {
+        out.statusCode = n;
+        return out;
+      };
+      out.json = (b) => {
+        out.setHeader("Content-Type", "application/json");
+        return out.end(JSON.stringify(b));
+      };
       out.send = (b) => (typeof b === "string" ? out.end(b) : out.json(b));
       await NextAuth(api as never, out as never, getAuthOptions());
     })().catch((err: unknown) => {

@@ -27,7 +27,7 @@ export class Batcher<I, O> {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const out = await this.exec(batch.map((b) => b.item));
-          batch.forEach((b, i) => b.resolve(out[i]!));
+          for (const [i, b] of batch.entries()) b.resolve(out[i]!);
         } catch (e) {
           if (batch.length === 1) {
             batch[0]!.reject(e);

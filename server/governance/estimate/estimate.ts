@@ -81,6 +81,7 @@ export function estimateCallCost(price: ResolvedPrice | null, input: EstimateInp
   if (!price) return { promptTokens, maxOutputTokens, estimateNano: 0n };
   const f = flatten(price.rates, promptTokens);
   const inRate = input.promptCaching && f.cacheWrite > f.input ? f.cacheWrite : f.input;
+  // biome-ignore lint/complexity/useMathMinMax: rates are bigint nano-dollars, which Math.max refuses.
   const outRate = f.reasoning > f.output ? f.reasoning : f.output;
   const estimateNano = costFromFlat(
     { inputTokens: promptTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },

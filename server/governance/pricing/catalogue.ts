@@ -14,13 +14,13 @@ function rate(v: PriceValue, key: string): Rate | null {
 }
 
 function toRates(p: ModelPrice): Rates {
-  const perKRequests = p["requests_kcount"];
+  const perKRequests = p.requests_kcount;
   return {
-    input: rate(p["input_mtok"], "input_mtok") ?? 0n,
-    output: rate(p["output_mtok"], "output_mtok") ?? 0n,
-    cachedInput: rate(p["cache_read_mtok"], "cache_read_mtok"),
-    cacheWrite: rate(p["cache_write_mtok"], "cache_write_mtok"),
-    reasoning: rate(p["output_reasoning_mtok"], "output_reasoning_mtok"),
+    input: rate(p.input_mtok, "input_mtok") ?? 0n,
+    output: rate(p.output_mtok, "output_mtok") ?? 0n,
+    cachedInput: rate(p.cache_read_mtok, "cache_read_mtok"),
+    cacheWrite: rate(p.cache_write_mtok, "cache_write_mtok"),
+    reasoning: rate(p.output_reasoning_mtok, "output_reasoning_mtok"),
     // Dollars per 1,000 requests -> nano-dollars per request, rounded up.
     perRequest: typeof perKRequests === "number" ? (roundUsdToNano(perKRequests, "requests_kcount") + 999n) / 1000n : 0n,
   };
@@ -48,7 +48,7 @@ export function cataloguePrice(model: string, provider: string | null, at: Date 
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const found = lookup(model, provider, at);
-  if (found && found.timeDependent) return found.price;
+  if (found?.timeDependent) return found.price;
   if (cache.size > 10_000) cache.clear();
   cache.set(key, found?.price ?? null);
   return found?.price ?? null;

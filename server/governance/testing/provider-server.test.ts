@@ -29,7 +29,7 @@ describe("OpenAI chat", () => {
     if (call.type !== "function") throw new Error("expected a function call");
     expect(call.function.name).toBe("weather");
     expect(JSON.parse(call.function.arguments)).toEqual(args);
-    expect(first.usage!.completion_tokens).toBe(countTokens("weather" + JSON.stringify(args)));
+    expect(first.usage!.completion_tokens).toBe(countTokens(`weather${JSON.stringify(args)}`));
     expect(server.requests.at(-1)).toMatchObject({ api: "openai.chat", toolCall: "weather" });
 
     const second = await openai.chat.completions.create({

@@ -376,7 +376,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     if (lastMark >= 0) {
       const prefix = p.turns.slice(0, lastMark + 1);
       const prefixTokens = prefix.reduce((n, t) => n + tokens(t.text) + PER_MESSAGE, 0);
-      const key = "anthropic:" + hash(JSON.stringify(prefix));
+      const key = `anthropic:${hash(JSON.stringify(prefix))}`;
       if (seenPrompts.has(key)) cacheRead = prefixTokens;
       else cacheWrite = prefixTokens;
       seenPrompts.add(key);

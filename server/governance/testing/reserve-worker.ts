@@ -67,14 +67,14 @@ async function main() {
     });
   });
   const tally = await runCalls(db, o);
-  process.stdout.write(JSON.stringify(tally) + "\n");
+  process.stdout.write(`${JSON.stringify(tally)}\n`);
   await sql.end({ timeout: 5 });
   process.exit(0);
 }
 
 if (process.argv[1]?.endsWith("reserve-worker.ts")) {
   main().catch((e: unknown) => {
-    process.stderr.write(String((e as Error).stack ?? e) + "\n");
+    process.stderr.write(`${String((e as Error).stack ?? e)}\n`);
     process.exit(1);
   });
 }

@@ -13,7 +13,10 @@ export type RestServer = { url: string; close(): Promise<void> };
 
 const matchers = restRoutes.map((r) => {
   const names: string[] = [];
-  const re = new RegExp(`^/api/v1${r.path.replace(/\{(\w+)\}/g, (_m, n: string) => (names.push(n), "([^/]+)"))}$`);
+  const re = new RegExp(`^/api/v1${r.path.replace(/\{(\w+)\}/g, (_m, n: string) => {
+    names.push(n);
+    return "([^/]+)";
+  })}$`);
   return { r, re, names };
 });
 

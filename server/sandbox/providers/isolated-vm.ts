@@ -47,7 +47,7 @@ export const isolatedVmProvider: SandboxProvider = {
     let outputExceeded = false;
     const write = (into: string[]) => (...args: unknown[]) => {
       if (outputExceeded) return;
-      const line = args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ") + "\n";
+      const line = `${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`;
       const room = limits.maxOutputBytes - outputBytes;
       outputBytes += Buffer.byteLength(line);
       if (outputBytes > limits.maxOutputBytes) {
