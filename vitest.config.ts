@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["{app,components,server,db,inngest,scripts,cli,sdk}/**/*.test.ts"],
     globalSetup: ["./db/testing/global-setup.ts"],
-    setupFiles: ["./db/testing/setup.ts"],
+    setupFiles: ["./db/testing/setup.ts", "./inngest/testing/catalog-setup.ts"],
     pool: "forks",
     // Engine-backed files run real workflows with real timers; one file at a time keeps a 2-core
     // CI machine from starving them. In CI a failed test gets one more try, and vitest reports it

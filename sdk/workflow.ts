@@ -4,7 +4,8 @@ import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { runs, type Run } from "@/db/schema";
 import { embeddedEngineUrl, inngestApiHeaders, inngestMode } from "@/server/events/connection";
-import { findWorkflow } from "@/inngest/registry";
+import { registryCatalog } from "@/inngest/catalog";
+import { provideWorkflowCatalog } from "@/server/workflows/workflow-catalog";
 import { adapterFor } from "@/server/adapters/frameworks";
 import type { WfloFunction } from "@/server/adapters/frameworks/function";
 import { getCostBreakdown as costBreakdownOf, nanoToUsdNumber, usdToNano } from "@/server/governance";
@@ -64,6 +65,10 @@ export type CostBreakdown = {
   byAgent: (CostLine & { agent: string | null })[];
 };
 
+// A script's process has no boot: the SDK is its composition root, and its hosts run wflo's
+// middleware, which reads the served workflows (fingerprints) through the catalog.
+provideWorkflowCatalog(registryCatalog, { ifNone: true });
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
@@ -78,7 +83,7 @@ function validated(opts: WfloWorkflowOptions): { name: string; budgetNano: bigin
   const { name, budgetUsd, retries = 3, pollIntervalMs = 100 } = opts;
   if (typeof name !== "string" || !name.trim()) throw new WfloOptionsError("name: a workflow needs a name, such as \"my-workflow\"");
   if (!NAME.test(name)) throw new WfloOptionsError(`name: "${name}" must be 1-64 letters, digits, - or _, starting with a letter or digit`);
-  if (findWorkflow(name)) throw new WfloOptionsError(`name: "${name}" is one of the control panel's own workflows; give the SDK workflow another name`);
+  if (registryCatalog.find(name)) throw new WfloOptionsError(`name: "${name}" is one of the control panel's own workflows; give the SDK workflow another name`);
   let budgetNano: bigint | undefined;
   if (budgetUsd !== undefined) {
     if (typeof budgetUsd !== "number" || !Number.isFinite(budgetUsd) || budgetUsd <= 0) {

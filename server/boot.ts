@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getDb } from "@/db/client";
+import { registryCatalog } from "@/inngest/catalog";
 import { prepareDatabase } from "@/db/connect";
 import { inngestMode } from "@/server/events/connection";
 import type { Engine } from "@/inngest/engine";
@@ -10,6 +11,7 @@ import { startEmbeddedEngine } from "@/inngest/engine/from-env";
 import { bootstrapAdmin } from "@/server/auth/bootstrap";
 import { log } from "@/server/log";
 import { startTraceExport } from "@/server/tracing/export";
+import { provideWorkflowCatalog } from "@/server/workflows/workflow-catalog";
 
 const g = globalThis as unknown as { __wfloBoot?: Promise<void>; __wfloEngine?: Engine };
 
@@ -20,6 +22,8 @@ export function boot(): Promise<void> {
 }
 
 async function doBoot() {
+  // First: services read the served workflows through this (the domain never imports them).
+  provideWorkflowCatalog(registryCatalog);
   const dataDir = process.env.WFLO_DATA_DIR ?? path.join(process.cwd(), ".wflo");
   const say = (m: string) => log.info(m);
   const target = await prepareDatabase(say).catch((e: unknown) => {

@@ -23,9 +23,9 @@ export const createApiKeyInput = z.object({
 });
 
 /** Every id must name a workflow this app serves: a typo would otherwise make a key that can do nothing. */
-function checkWorkflowIds(ids: readonly string[]): string[] | null {
+async function checkWorkflowIds(ids: readonly string[]): Promise<string[] | null> {
   if (ids.length === 0) return null;
-  const served = workflowOptions().map((w) => w.id);
+  const served = (await workflowOptions()).map((w) => w.id);
   const unknown = ids.filter((id) => !served.includes(id));
   if (unknown.length) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `workflowIds: no workflow named ${unknown.map((u) => `"${u}"`).join(", ")}; this app serves ${served.join(", ")}` });
@@ -51,7 +51,7 @@ export async function listApiKeys(db: Database) {
 /** Returns the secret once; nothing can show it again. A key never gets a role above its creator's. */
 export async function createApiKey(db: Database, actor: Actor & { role: Role }, input: z.output<typeof createApiKeyInput>) {
   if (roleRank(input.role) > roleRank(actor.role)) throw new TRPCError({ code: "FORBIDDEN", message: `role: you cannot create a key with a role above your own (${actor.role})` });
-  const workflowIds = checkWorkflowIds(input.workflowIds ?? []);
+  const workflowIds = await checkWorkflowIds(input.workflowIds ?? []);
   const secret = KEY_PREFIX + randomBytes(32).toString("base64url");
   return db.transaction(async (tx) => {
     const [k] = await tx.insert(apiKeys).values({ name: input.name, prefix: secret.slice(0, KEY_PREFIX.length + 6), hash: hashKey(secret), role: input.role, workflowIds, createdById: actor.id, createdByEmail: actor.email }).returning();

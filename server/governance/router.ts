@@ -28,12 +28,12 @@ const budgetsRouter = createTRPCRouter({
   list: requirePermission("budgets:read").query(async ({ ctx }) => ({ budgets: await listBudgets(ctx.db), timeZone: budgetTimeZone() })),
   create: requirePermission("budgets:manage")
     .input(anyInput)
-    .mutation(({ ctx, input }) =>
+    .mutation(async ({ ctx, input }) =>
       createBudget(
         ctx.db,
         actorOf(ctx.user),
         input,
-        workflowOptions().map((w) => w.id),
+        (await workflowOptions()).map((w) => w.id),
       ),
     ),
   /** Optimistic: a stale `expectedVersion` gets CONFLICT naming the current version. */
@@ -79,16 +79,16 @@ const guardsRouter = createTRPCRouter({
   /** Every served workflow with its guards (null limits: off) and breaker state. */
   list: requirePermission("budgets:read").query(async ({ ctx }) => {
     const saved = new Map((await listGuards(ctx.db)).map((g) => [g.workflowId, g]));
-    return workflowOptions().map((w) => ({ workflowId: w.id, workflowName: w.name, guards: saved.get(w.id) ?? null }));
+    return (await workflowOptions()).map((w) => ({ workflowId: w.id, workflowName: w.name, guards: saved.get(w.id) ?? null }));
   }),
   set: requirePermission("budgets:manage")
     .input(anyInput)
-    .mutation(({ ctx, input }) =>
+    .mutation(async ({ ctx, input }) =>
       setGuards(
         ctx.db,
         actorOf(ctx.user),
         input,
-        workflowOptions().map((w) => w.id),
+        (await workflowOptions()).map((w) => w.id),
       ),
     ),
   resetBreaker: requirePermission("guards:reset")

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { workflowCatalog } from "@/server/workflows/workflow-catalog";
 
 /**
  * A workflow definition's fingerprint: sha256 of its handler's source and the config that
@@ -16,8 +17,6 @@ export function fingerprintOf(wf: Fingerprintable): string {
 
 /** The current fingerprint of a served workflow (undefined for system or unknown functions). */
 export async function currentFingerprint(workflowId: string): Promise<string | undefined> {
-  // Imported lazily: the registry imports the workflows, which import the middleware, which imports this.
-  const { findWorkflow } = await import("@/inngest/registry");
-  const wf = findWorkflow(workflowId);
+  const wf = (await workflowCatalog()).find(workflowId);
   return wf ? fingerprintOf(wf) : undefined;
 }

@@ -2,9 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runFingerprints, runs, runSteps } from "@/db/schema";
-import { findWorkflow } from "@/inngest/registry";
-import { createWflo } from "@/inngest/middleware";
 import { signEvent, withEnvelope } from "@/server/runs/envelope";
+import { workflowCatalog } from "@/server/workflows/workflow-catalog";
 import { jsonDiff } from "./diff";
 import { fingerprintOf } from "./fingerprint";
 
@@ -31,7 +30,7 @@ class Diverged extends Error {}
 export async function replayRun(db: Database, runId: string): Promise<ReplayReport> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `runId: no run with id ${runId}` });
-  const wf = findWorkflow(run.workflowId);
+  const wf = (await workflowCatalog()).find(run.workflowId);
   if (!wf) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be replayed` });
   const recorded = (await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position))).filter((s) => s.status === "completed");
   const [fp] = await db.select().from(runFingerprints).where(eq(runFingerprints.runId, runId));
@@ -59,13 +58,12 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
   // Nothing is sent: the run's recorded attribution is handed to the middleware signed, as wflo sent it.
   const event = signEvent({ id: run.eventId ?? `replay-${runId}`, name: run.eventName, data: withEnvelope((run.input ?? {}) as Record<string, unknown>, { ...(run.triggeredByEmail ? { triggeredBy: { id: run.triggeredById, email: run.triggeredByEmail } } : {}) }) });
   const base = { event, events: [event], runId, attempt: 0, step, logger: console };
-  const ctx = { ...base, wflo: createWflo(base as never, wf.fn) };
 
   let output: unknown;
   let failed = false;
   try {
-    // The SDK's context type cannot be built by hand; the handler only uses the parts given above.
-    output = await wf.run(ctx as unknown as Parameters<typeof wf.run>[0]);
+    // Today's code with ctx.wflo added as the middleware adds it (the catalog's replay, inngest/catalog.ts).
+    output = await wf.replay(base);
   } catch (e) {
     failed = true;
     if (!(e instanceof Diverged)) divergence ??= { at: asked.length, expected: recorded[asked.length]?.stepId ?? null, got: null, reason: `today's code threw: ${e instanceof Error ? e.message : String(e)}` };

@@ -2,11 +2,11 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, inArray, lte } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runFingerprints, runLinks, runs, runSteps, stateSnapshots, type Run } from "@/db/schema";
-import { findWorkflow } from "@/inngest/registry";
 import type { SessionUser } from "@/server/api/trpc";
 import { writeAudit } from "@/server/audit/chain";
 import { sendEvent } from "@/server/runs/dispatch";
 import { withEnvelope, type WfloEnvelope } from "@/server/runs/envelope";
+import { workflowCatalog } from "@/server/workflows/workflow-catalog";
 import { CHECKPOINT_STEP_PREFIX } from "./checkpoint";
 import { jsonDiff, shapeProblems } from "./diff";
 import { currentFingerprint } from "./fingerprint";
@@ -91,7 +91,7 @@ async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) 
  */
 export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
   const run = await loadRun(db, args.runId);
-  const wf = findWorkflow(run.workflowId);
+  const wf = (await workflowCatalog()).find(run.workflowId);
   if (!wf) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: workflow ${run.workflowId} is no longer served by this app, so run ${run.id} cannot be forked` });
   const point = await resolveForkPoint(db, run, args.from);
 

@@ -3,7 +3,6 @@ import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 
 import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { runs, runSteps, TERMINAL_RUN_STATUSES, type Run, type RunStatus } from "@/db/schema";
-import { findWorkflow, workflows } from "@/inngest/registry";
 import type { SessionUser } from "@/server/api/trpc";
 import { writeAudit } from "@/server/audit/chain";
 import { breakerState } from "@/server/governance/guards/enforce";
@@ -15,9 +14,9 @@ import { finishRun } from "./recorder";
 import { reservedEventName } from "./reserved-names";
 import type { listRunsInput } from "./schemas";
 import { redact } from "@/server/tracing/redact";
+import { workflowCatalog, type WorkflowCatalog } from "@/server/workflows/workflow-catalog";
 
 const isTerminal = (s: RunStatus) => (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(s);
-const workflowName = (id: string) => findWorkflow(id)?.name ?? id;
 
 // ----------------------------------------------------------------- reading
 
@@ -77,6 +76,8 @@ export async function listRuns(db: Database, input: z.output<typeof listRunsInpu
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
+  const catalog = await workflowCatalog();
+  const workflowName = (id: string) => catalog.find(id)?.name ?? id;
   return {
     items: page.map(({ cursorTs: _c, ...r }) => ({ ...r, triggeredByLabel: triggerLabel(r), workflowName: workflowName(r.workflowId) })),
     nextCursor: rows.length > input.limit && last ? encodeCursor({ startedAt: last.cursorTs, id: last.id }) : undefined,
@@ -89,7 +90,7 @@ export async function getRun(db: Database, runId: string) {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
   const steps = await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
-  const wf = findWorkflow(run.workflowId);
+  const wf = (await workflowCatalog()).find(run.workflowId);
   // Redacted on the way out, not at rest: replay, compensation and re-runs need the recorded
   // values as they were, but a secret a step returned or threw must not reach a page or an API client.
   return redact({
@@ -122,12 +123,12 @@ export async function workflowRunStats(db: Database) {
 
 // ----------------------------------------------------------------- changing
 
-function parseWorkflowInput(workflowId: string, raw: unknown) {
-  const wf = findWorkflow(workflowId);
+function parseWorkflowInput(catalog: WorkflowCatalog, workflowId: string, raw: unknown) {
+  const wf = catalog.find(workflowId);
   if (!wf) {
     throw new TRPCError({
       code: "BAD_REQUEST",
-      message: `workflowId: no workflow named "${workflowId}"; this app serves ${workflows.map((w) => w.id).join(", ")}`,
+      message: `workflowId: no workflow named "${workflowId}"; this app serves ${catalog.list().map((w) => w.id).join(", ")}`,
     });
   }
   const parsed = wf.input.safeParse(raw);
@@ -150,7 +151,7 @@ async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
 }
 
 export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown, budgetNano?: bigint, opts: { requireApproval?: boolean } = {}) {
-  const { wf, input } = parseWorkflowInput(workflowId, rawInput);
+  const { wf, input } = parseWorkflowInput(await workflowCatalog(), workflowId, rawInput);
   await refuseWhileBreakerOpen(db, wf.id);
   // Sent first so the audit row can name the event; a refused send leaves nothing behind.
   const requireApproval = opts.requireApproval === true ? { requireApproval: true } : {};
@@ -187,11 +188,12 @@ export async function cancelRun(db: Database, user: SessionUser, runId: string) 
 /** `opts.budgetNano` replaces the repeated run's own budget for the re-run (the REST route's budget override). */
 export async function rerunRun(db: Database, user: SessionUser, runId: string, opts: { budgetNano?: bigint } = {}) {
   const run = await loadRun(db, runId);
-  if (!findWorkflow(run.workflowId)) {
+  const catalog = await workflowCatalog();
+  if (!catalog.find(run.workflowId)) {
     throw new TRPCError({ code: "PRECONDITION_FAILED", message: `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run` });
   }
   // Parsed again: the workflow's schema may have changed since the original run.
-  const { wf, input } = parseWorkflowInput(run.workflowId, run.input ?? {});
+  const { wf, input } = parseWorkflowInput(catalog, run.workflowId, run.input ?? {});
   // A re-run is held to the same per-run budget as the run it repeats, unless the caller sets another.
   const budgetNano = opts.budgetNano ?? run.budgetNano ?? undefined;
   const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), rerunOf: runId, ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }) }));

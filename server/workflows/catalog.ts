@@ -1,14 +1,14 @@
 import { inngestMode } from "@/server/events/connection";
 import { resolveProvider } from "@/server/llm/provider";
-import { findWorkflow, workflows } from "@/inngest/registry";
+import { workflowCatalog } from "./workflow-catalog";
 
 /** What pages need to know about the served workflows, without reaching into inngest/ themselves. */
-export function workflowOptions(): { id: string; name: string }[] {
-  return workflows.map((w) => ({ id: w.id, name: w.name }));
+export async function workflowOptions(): Promise<{ id: string; name: string }[]> {
+  return (await workflowCatalog()).list().map((w) => ({ id: w.id, name: w.name }));
 }
 
-export function workflowExists(id: string): boolean {
-  return Boolean(findWorkflow(id));
+export async function workflowExists(id: string): Promise<boolean> {
+  return Boolean((await workflowCatalog()).find(id));
 }
 
 /** True while LLM calls go to the simulated demo provider. */

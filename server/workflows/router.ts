@@ -1,13 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import type { Workflow } from "@/inngest/functions/define";
-import { findWorkflow, workflows } from "@/inngest/registry";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { workflowRunStats } from "@/server/runs/service";
 import { llmIsSimulated } from "./catalog";
+import { workflowCatalog, type CatalogWorkflow } from "./workflow-catalog";
 
 /** What the panel needs to list a workflow and draw its trigger form. */
-function describeWorkflow(w: Workflow) {
+function describeWorkflow(w: CatalogWorkflow) {
   return {
     id: w.id,
     name: w.name,
@@ -30,12 +29,12 @@ const workflowIdInput = z.object({
 export const workflowsRouter = createTRPCRouter({
   list: requirePermission("workflows:read").query(async ({ ctx }) => {
     const stats = await workflowRunStats(ctx.db);
-    return workflows.map((w) => ({ ...describeWorkflow(w), stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null } }));
+    return (await workflowCatalog()).list().map((w) => ({ ...describeWorkflow(w), stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null } }));
   }),
   get: requirePermission("workflows:read")
     .input(workflowIdInput)
-    .query(({ input }) => {
-      const w = findWorkflow(input.workflowId);
+    .query(async ({ input }) => {
+      const w = (await workflowCatalog()).find(input.workflowId);
       if (!w) throw new TRPCError({ code: "NOT_FOUND", message: `no workflow named "${input.workflowId}"` });
       return describeWorkflow(w);
     }),

@@ -18,7 +18,7 @@ export default async function Page() {
       />
       {/* The buttons mirror the server's rules; the procedures check again. */}
       <div className="space-y-6">
-        <BudgetsAdmin canManage={can(user.role, "budgets:manage")} workflows={workflowOptions()} />
+        <BudgetsAdmin canManage={can(user.role, "budgets:manage")} workflows={await workflowOptions()} />
         <GuardsAdmin canManage={can(user.role, "budgets:manage")} canReset={can(user.role, "guards:reset")} />
       </div>
     </HydrateClient>

@@ -17,7 +17,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
       <PageHeader title="Runs" description="Every execution of every workflow: who started it, where it is now, and how long it took." />
       {/* The table reads its filters from the URL. */}
       <Suspense>
-        <RunsTable workflows={workflowOptions()} />
+        <RunsTable workflows={await workflowOptions()} />
       </Suspense>
     </HydrateClient>
   );

@@ -20,7 +20,7 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 export default async function WorkflowPage({ params, searchParams }: { params: Promise<{ workflowId: string }>; searchParams: SearchParams }) {
   const user = await requirePageUser("workflows:read");
   const { workflowId } = await params;
-  if (!workflowExists(workflowId)) notFound();
+  if (!(await workflowExists(workflowId))) notFound();
   const wf = await (await serverCaller()).workflows.get({ workflowId });
   const simulated = wf.simulatedLlm;
   const canTrigger = can(user.role, "runs:trigger");
