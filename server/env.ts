@@ -94,13 +94,14 @@ const spec = {
   INNGEST_DEV: entry(text.optional(), "Use Inngest's dev server (its URL, or 1)."),
   INNGEST_BASE_URL: entry(url.optional(), "A self-hosted Inngest server."),
   INNGEST_API_BASE_URL: entry(url.optional(), "The Inngest server's API URL, when it differs from INNGEST_BASE_URL."),
+  INNGEST_EVENT_API_BASE_URL: entry(url.optional(), "The Inngest server's event API URL, when it differs from INNGEST_BASE_URL."),
   INNGEST_SIGNING_KEY: entry(secret.optional(), "Inngest Cloud or server signing key."),
   INNGEST_EVENT_KEY: entry(secret.optional(), "Inngest Cloud or server event key."),
 
   // Cost governance
-  OPENAI_API_KEY: entry(secret.optional(), "Real OpenAI calls."),
+  OPENAI_API_KEY: entry(text.optional(), "Real OpenAI calls."),
   OPENAI_BASE_URL: entry(url.optional(), "Base URL for OpenAI gateways/proxies."),
-  ANTHROPIC_API_KEY: entry(secret.optional(), "Real Anthropic calls."),
+  ANTHROPIC_API_KEY: entry(text.optional(), "Real Anthropic calls."),
   ANTHROPIC_BASE_URL: entry(url.optional(), "Base URL for Anthropic gateways/proxies."),
   WFLO_BUDGET_TIMEZONE: entry(timeZone.default("UTC"), "IANA zone for calendar budget periods and the dashboard's days."),
   WFLO_ALERT_WEBHOOK_URLS: entry(text.optional(), "Comma-separated webhook URLs for alerts."),

@@ -3,12 +3,13 @@ import { Suspense } from "react";
 import { SignInForm } from "@/components/shell/sign-in-form";
 import { safeCallbackPath } from "@/server/auth/callback-url";
 import { currentUser } from "@/server/auth/session";
+import { env } from "@/server/env";
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   // Checked here, on the server: the form only ever receives a path on this origin.
   const callbackPath = safeCallbackPath((await searchParams).callbackUrl);
   if (await currentUser()) redirect(callbackPath);
-  const sso = process.env.WFLO_OIDC_ISSUER && process.env.WFLO_OIDC_CLIENT_ID ? (process.env.WFLO_OIDC_NAME ?? "SSO") : null;
+  const sso = env.WFLO_OIDC_ISSUER && env.WFLO_OIDC_CLIENT_ID ? env.WFLO_OIDC_NAME : null;
   return (
     <div className="grid min-h-screen place-items-center bg-slate-100 px-4 dark:bg-slate-950">
       <div className="w-full max-w-sm">

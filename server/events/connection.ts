@@ -8,13 +8,14 @@
 import { log } from "@/server/log";
 import { hashSigningKey } from "@/server/security/signing";
 import { deriveEventKey, engineSigningKey } from "@/server/security/signing-key";
+import { env } from "@/server/env";
 
 export type InngestMode = "embedded" | "dev-server" | "cloud/self-hosted";
 
 /** Variables by which an operator points wflo at a real Inngest server (the SDK reads the same ones). */
 const REAL_SERVER_VARS = ["INNGEST_BASE_URL", "INNGEST_API_BASE_URL", "INNGEST_EVENT_API_BASE_URL", "INNGEST_DEV", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY"] as const;
 
-const isSet = (name: string) => Boolean(process.env[name]?.trim());
+const isSet = (name: (typeof REAL_SERVER_VARS)[number]) => env[name] !== undefined;
 
 /**
  * Which Inngest server runs wflo's workflows. With none configured, the embedded engine does
@@ -23,22 +24,22 @@ const isSet = (name: string) => Boolean(process.env[name]?.trim());
  */
 export function inngestMode(): InngestMode {
   if (!REAL_SERVER_VARS.some(isSet)) return "embedded";
-  const dev = process.env.INNGEST_DEV?.trim().toLowerCase();
+  const dev = env.INNGEST_DEV?.toLowerCase();
   if (dev && dev !== "0" && dev !== "false") return "dev-server";
   return "cloud/self-hosted";
 }
 
 /** The embedded engine's origin. An origin only: the SDK joins some paths relatively. */
 export function embeddedEngineUrl(): string {
-  return `http://127.0.0.1:${process.env.WFLO_ENGINE_PORT ?? 8288}`;
+  return `http://127.0.0.1:${env.WFLO_ENGINE_PORT}`;
 }
 
 /** Where Inngest's REST API (cancel a run, ...) lives, resolved the way the SDK resolves it. */
 export function inngestApiBaseUrl(): string {
   const mode = inngestMode();
   if (mode === "embedded") return embeddedEngineUrl();
-  const devUrl = process.env.INNGEST_DEV && /^https?:\/\//.test(process.env.INNGEST_DEV) ? process.env.INNGEST_DEV : undefined;
-  const explicit = process.env.INNGEST_API_BASE_URL || process.env.INNGEST_BASE_URL || devUrl;
+  const devUrl = env.INNGEST_DEV && /^https?:\/\//.test(env.INNGEST_DEV) ? env.INNGEST_DEV : undefined;
+  const explicit = env.INNGEST_API_BASE_URL || env.INNGEST_BASE_URL || devUrl;
   return (explicit ?? (mode === "dev-server" ? "http://localhost:8288" : "https://api.inngest.com")).replace(/\/+$/, "");
 }
 
@@ -49,6 +50,7 @@ let embeddedKey: string | undefined;
  * data dir fails naming the file instead of inventing a key the engine does not know.
  */
 function embeddedSigningKey(): string {
+  // The raw environment: the key's resolution (WFLO_ENGINE_SIGNING_KEY, else the data dir's file) is signing-key.ts's.
   embeddedKey ??= engineSigningKey(process.env, { create: false });
   return embeddedKey;
 }
@@ -100,7 +102,7 @@ export function serveHandlerOptions(): { enableUnauthedSync?: boolean } {
 export function inngestApiHeaders(): Record<string, string> {
   if (inngestMode() === "embedded") return { authorization: `Bearer ${hashSigningKey(embeddedSigningKey())}` };
   // Inngest's REST API takes the signing key itself as the bearer token; local servers ignore it.
-  return process.env.INNGEST_SIGNING_KEY ? { authorization: `Bearer ${process.env.INNGEST_SIGNING_KEY}` } : {};
+  return env.INNGEST_SIGNING_KEY ? { authorization: `Bearer ${env.INNGEST_SIGNING_KEY}` } : {};
 }
 
 /** The Inngest app id wflo serves its functions under; every client of this app uses it. */

@@ -7,6 +7,7 @@ import { anthropicProvider } from "./anthropic";
 import { openaiProvider } from "./openai";
 import { simulatedProvider } from "./simulated";
 import { DEFAULT_MAX_TOKENS, type LlmProvider, type LlmRequest, type LlmResponse } from "./types";
+import { env } from "@/server/env";
 
 export type { LlmProvider, LlmRequest, LlmResponse } from "./types";
 
@@ -17,18 +18,16 @@ export type { LlmProvider, LlmRequest, LlmResponse } from "./types";
  * step is memoised by Inngest, so a retried or resumed run never calls (or pays) twice.
  */
 
-const configured = (name: string) => process.env[name]?.trim() || undefined;
-
 /**
  * Which provider answers: the model's own provider when its key is configured
  * (OPENAI_API_KEY, ANTHROPIC_API_KEY); with no model named, the first configured one; else
  * the clearly labelled simulated provider.
  */
 export function resolveLlm(model?: string): { provider: LlmProvider; model: string } {
-  const openaiKey = configured("OPENAI_API_KEY");
-  const anthropicKey = configured("ANTHROPIC_API_KEY");
-  const openai = () => openaiProvider(openaiKey!, configured("OPENAI_BASE_URL"));
-  const anthropic = () => anthropicProvider(anthropicKey!, configured("ANTHROPIC_BASE_URL"));
+  const openaiKey = env.OPENAI_API_KEY;
+  const anthropicKey = env.ANTHROPIC_API_KEY;
+  const openai = () => openaiProvider(openaiKey!, env.OPENAI_BASE_URL);
+  const anthropic = () => anthropicProvider(anthropicKey!, env.ANTHROPIC_BASE_URL);
   if (model?.trim()) {
     const ref = parseModelRef(model);
     if (ref.provider === "openai" && openaiKey) return { provider: openai(), model: ref.model };
