@@ -12,6 +12,7 @@ import { bootstrapAdmin } from "@/server/auth/bootstrap";
 import { log } from "@/server/log";
 import { startTraceExport } from "@/server/tracing/export";
 import { provideWorkflowCatalog } from "@/server/workflows/workflow-catalog";
+import { assertValidEnv, env } from "@/server/env";
 
 const g = globalThis as unknown as { __wfloBoot?: Promise<void>; __wfloEngine?: Engine };
 
@@ -22,9 +23,16 @@ export function boot(): Promise<void> {
 }
 
 async function doBoot() {
+  // Configuration first: a bad value stops start-up naming each variable and what is wrong with it.
+  try {
+    assertValidEnv();
+  } catch (e) {
+    log.fatal(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
   // First: services read the served workflows through this (the domain never imports them).
   provideWorkflowCatalog(registryCatalog);
-  const dataDir = process.env.WFLO_DATA_DIR ?? path.join(process.cwd(), ".wflo");
+  const dataDir = env.WFLO_DATA_DIR;
   const say = (m: string) => log.info(m);
   const target = await prepareDatabase(say).catch((e: unknown) => {
     // Start-up must stop, loudly, with the message that names the variable and host.
@@ -32,8 +40,9 @@ async function doBoot() {
     process.exit(1);
   });
   log.info({ embedded: target.embedded }, "database ready, migrations applied");
+  // Written back into process.env: NextAuth reads both from there itself.
   process.env.NEXTAUTH_SECRET ??= await loadOrCreateSecret(path.join(dataDir, "auth-secret"));
-  process.env.NEXTAUTH_URL ??= `http://localhost:${process.env.PORT ?? 3000}`;
+  process.env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
   // Printed with console.log on purpose: the one-time password must reach a person, not a log pipeline.
   await bootstrapAdmin(getDb(), (line) => console.log(`[wflo] ${line}`));
   // Spans leave over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -51,7 +60,7 @@ async function startEngine() {
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   } catch (e) {
-    log.fatal(`the embedded engine cannot start (WFLO_ENGINE_PORT=${process.env.WFLO_ENGINE_PORT ?? 8288}): ${e instanceof Error ? e.message : String(e)}`);
+    log.fatal(`the embedded engine cannot start (WFLO_ENGINE_PORT=${env.WFLO_ENGINE_PORT}): ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   }
 }
