@@ -24,7 +24,9 @@ beforeAll(async () => {
   server = await startRestServer();
   home = mkdtempSync(path.join(tmpdir(), "wflo-cli-"));
   const admin = await h.user("admin@example.com", "admin");
-  for (const role of ["operator", "approver", "viewer"] as const) keys[role] = (await createApiKey(h.fresh.db, admin, { name: `cli-${role}`, role })).secret;
+  // The approver key is another person's: a key acts for its creator, so one admin's keys never approve each other's runs.
+  const approverOwner = await h.user("approver-owner@example.com", "approver");
+  for (const role of ["operator", "approver", "viewer"] as const) keys[role] = (await createApiKey(h.fresh.db, role === "approver" ? approverOwner : admin, { name: `cli-${role}`, role })).secret;
   const old = await createApiKey(h.fresh.db, admin, { name: "cli-old", role: "admin" });
   await revokeApiKey(h.fresh.db, admin, old.key.id);
   keys.revoked = old.secret;

@@ -23,7 +23,9 @@ beforeAll(async () => {
   h = await startRunsHarness();
   server = await startRestServer();
   const admin = await h.user("admin@example.com", "admin");
-  const key = async (role: "operator" | "approver" | "viewer") => (await createApiKey(h.fresh.db, admin, { name: `sdk-${role}`, role })).secret;
+  // The approver key is another person's: a key acts for its creator, so one admin's keys never approve each other's runs or requests.
+  const approverOwner = await h.user("approver-owner@example.com", "approver");
+  const key = async (role: "operator" | "approver" | "viewer") => (await createApiKey(h.fresh.db, role === "approver" ? approverOwner : admin, { name: `sdk-${role}`, role })).secret;
   operator = new WfloClient({ baseUrl: server.url, apiKey: await key("operator") });
   approver = new WfloClient({ baseUrl: `${server.url}/`, apiKey: await key("approver") });
   viewer = new WfloClient({ baseUrl: server.url, apiKey: await key("viewer") });

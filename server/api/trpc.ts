@@ -10,7 +10,6 @@ import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { can, type Permission } from "@/server/auth/permissions";
 import { findBadText, badTextMessage } from "@/server/security/text-input";
-import { DomainError, describeZodIssues, transportOf, type FieldErrors } from "@/server/errors";
 
 // ---------------------------------------------------------------- context
 
@@ -39,25 +38,14 @@ export type ProcedureMeta = {
   duringPasswordChange?: true;
 };
 
+function describeZodError(err: ZodError): string {
+  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+}
+
 /** The message a client sees: validation issues as "field: rule", 5xx hidden, other 4xx as thrown. */
 export function publicErrorMessage(error: TRPCError): string {
-  if (error.cause instanceof ZodError) return describeZodIssues(error.cause).message;
+  if (error.cause instanceof ZodError) return describeZodError(error.cause);
   return error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : error.message;
-}
-
-/** The field at fault and per-field rules, as data for forms: from the input's schema or the service's DomainError. */
-function fieldDataOf(error: TRPCError): { field: string | null; fieldErrors: FieldErrors } {
-  if (error.cause instanceof ZodError) {
-    const d = describeZodIssues(error.cause);
-    return { field: d.field ?? null, fieldErrors: d.fieldErrors };
-  }
-  if (error.cause instanceof DomainError && error.code !== "INTERNAL_SERVER_ERROR") return { field: error.cause.field ?? null, fieldErrors: error.cause.fieldErrors };
-  return { field: null, fieldErrors: {} };
-}
-
-/** THE mapping of a service's DomainError to tRPC: its code by the shared table, its message, itself as cause (for the field). */
-export function toTRPCError(err: DomainError): TRPCError {
-  return new TRPCError({ code: transportOf(err.code).trpc, message: err.message, cause: err });
 }
 
 const t = initTRPC
@@ -67,6 +55,7 @@ const t = initTRPC
     transformer: superjson,
     /** 4xx messages reach the client; 5xx messages and every cause stay on the server. */
     errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? error.cause : null;
       return {
         ...shape,
         message: publicErrorMessage(error),
@@ -74,7 +63,7 @@ const t = initTRPC
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
           path: shape.data.path,
-          ...fieldDataOf(error),
+          zodError: zodError ? z.flattenError(zodError) : null,
         },
       };
     },
@@ -95,17 +84,8 @@ const cleanText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-/** Outermost on every procedure: whatever a service throws as a DomainError reaches the caller as its tRPC code. */
-const domainErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError && result.error.code === "INTERNAL_SERVER_ERROR") throw toTRPCError(result.error.cause);
-  return result;
-});
-
-const base = t.procedure.use(domainErrors);
-
 /** For sign-in related calls only; everything else names a permission. */
-export const publicProcedure = base.meta({ public: true }).use(cleanText);
+export const publicProcedure = t.procedure.meta({ public: true }).use(cleanText);
 
 /** Shown for every other call while a generated or reset password is still in use. */
 export const PASSWORD_CHANGE_REQUIRED = "change your password first: this account's password was generated or reset by an admin; choose your own at /change-password";

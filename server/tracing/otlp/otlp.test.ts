@@ -7,7 +7,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { llmCalls, runs, spans } from "@/db/schema";
+import { llmCalls, runs, spans, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createApiKey } from "@/server/apikeys/service";
 import { createMetrics } from "@/server/metrics/metrics";
@@ -25,7 +25,9 @@ const metrics = createMetrics();
 
 beforeAll(async () => {
   fresh = await freshDatabase();
-  const admin = { id: "00000000-0000-4000-8000-000000000003", email: "admin@example.com", role: "admin" as const };
+  // A real user row: a key acts for its creator and stops working when there is none active.
+  const [row] = await fresh.db.insert(users).values({ email: "admin@example.com", name: "Admin", role: "admin", passwordHash: "x" }).returning();
+  const admin = { id: row!.id, email: row!.email, role: "admin" as const };
   secret = (await createApiKey(fresh.db, admin, { name: "agent", role: "operator" })).secret;
   viewerSecret = (await createApiKey(fresh.db, admin, { name: "read-only", role: "viewer" })).secret;
   // The route handler behind a real HTTP server, so the official exporters talk to it as to a collector.
