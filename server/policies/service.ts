@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { fieldErrorsOf } from "@/server/errors";
 import { desc, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database, DbOrTx } from "@/db/client";
@@ -32,19 +32,25 @@ export async function listPolicyVersions(db: DbOrTx) {
 }
 
 /** Every problem a rule list has that saving must refuse, as "rules.N.field: message". */
-export function policyErrors(rules: readonly PolicyRule[]): string[] {
-  const errors: string[] = [];
+/** What is wrong with a rule set, each problem naming its field ("rules.2.condition"). */
+export function policyProblems(rules: readonly PolicyRule[]): { field: string; rule: string }[] {
+  const problems: { field: string; rule: string }[] = [];
   const ids = new Set<string>();
   rules.forEach((r, i) => {
     const err = syntaxError(r.condition);
-    if (err) errors.push(`rules.${i}.condition: rule "${r.id}" has a syntax error: ${err}`);
-    if (ids.has(r.id)) errors.push(`rules.${i}.id: rule id "${r.id}" is used twice`);
+    if (err) problems.push({ field: `rules.${i}.condition`, rule: `rule "${r.id}" has a syntax error: ${err}` });
+    if (ids.has(r.id)) problems.push({ field: `rules.${i}.id`, rule: `rule id "${r.id}" is used twice` });
     ids.add(r.id);
     if (r.outcome.type === "require_approval" && r.outcome.escalateAfter && !r.outcome.timeout) {
-      errors.push(`rules.${i}.outcome.timeout: rule "${r.id}" escalates, so it needs a timeout after the escalation`);
+      problems.push({ field: `rules.${i}.outcome.timeout`, rule: `rule "${r.id}" escalates, so it needs a timeout after the escalation` });
     }
   });
-  return errors;
+  return problems;
+}
+
+/** The same problems as "field: rule" lines, for the test box. */
+export function policyErrors(rules: readonly PolicyRule[]): string[] {
+  return policyProblems(rules).map((p) => `${p.field}: ${p.rule}`);
 }
 
 export function policyWarnings(rules: readonly PolicyRule[]): string[] {
@@ -53,8 +59,8 @@ export function policyWarnings(rules: readonly PolicyRule[]): string[] {
 
 /** Validates (CEL syntax, ids) and writes version n+1 with an audit row; older versions stay as they were. */
 export async function savePolicy(db: Database, actor: Actor, input: z.output<typeof savePolicyInput>) {
-  const errors = policyErrors(input.rules);
-  if (errors.length) throw new TRPCError({ code: "BAD_REQUEST", message: errors.join("; ") });
+  const problems = policyProblems(input.rules);
+  if (problems.length) throw fieldErrorsOf("bad_request", problems);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${POLICY_LOCK})`);
     const before = await currentPolicy(tx);
@@ -76,11 +82,11 @@ export async function testPolicy(db: DbOrTx, rules: PolicyRule[] | undefined, re
   const verdict = await evaluatePolicy(policy.rules, policy.version, request, "test");
   const overran = verdict.trace.filter((t) => t.overrun);
   if (overran.length) {
-    const message = overran.map((t) => {
+    const problems = overran.map((t) => {
       const i = policy.rules.findIndex((r) => r.id === t.ruleId);
-      return `rules.${i}.condition: rule "${t.ruleId}" ${t.error}`;
+      return { field: `rules.${i}.condition`, rule: `rule "${t.ruleId}" ${t.error}` };
     });
-    throw new TRPCError({ code: "BAD_REQUEST", message: message.join("; ") });
+    throw fieldErrorsOf("bad_request", problems);
   }
   return { ...verdict, errors, warnings: policyWarnings(policy.rules) };
 }
