@@ -8,9 +8,9 @@ import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { log } from "@/server/log";
 import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import { driveRun, type ServeHandler } from "@/server/runs/testing/sdk-driver";
-import { inngest } from "./client";
-import { FEEDBACK_EVENT } from "./functions/research-assistant";
-import { servedFunctions } from "./registry";
+import { inngest } from "@/inngest/client";
+import { FEEDBACK_EVENT } from "@/inngest/functions/research-assistant";
+import { servedFunctions } from "@/inngest/registry";
 
 let fresh: FreshDb;
 let handler: ServeHandler;
