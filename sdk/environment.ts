@@ -5,6 +5,7 @@ import { closeDb } from "@/db/client";
 import { prepareDatabase } from "@/db/connect";
 import { WfloConnectionError } from "./errors";
 import { closeHosts } from "./host";
+import { env } from "@/server/env";
 
 /**
  * What a process using the SDK needs from a running wflo: the engine (events in, requests out
@@ -49,12 +50,12 @@ async function check(): Promise<void> {
     throw new WfloConnectionError("no Inngest server configured");
   }
   // Set inside the app (boot) and when the script names the panel's database: used as it is.
-  if (process.env.DATABASE_URL?.trim()) return;
+  if (env.DATABASE_URL) return;
   // Else the panel's own way to its embedded PostgreSQL (reused while the panel runs; its
   // migrations are already applied, so applying them again changes nothing). Only an existing
   // cluster: from another project there is no .wflo/ in the cwd, and starting a fresh, empty
   // database there would record the runs where the panel never sees them.
-  const dataDir = path.resolve(process.env.WFLO_DATA_DIR?.trim() || path.join(process.cwd(), ".wflo"));
+  const dataDir = path.resolve(env.WFLO_DATA_DIR);
   if (!existsSync(path.join(dataDir, "pg", "data", "PG_VERSION"))) {
     throw new WfloConnectionError(
       `cannot find the control panel's database: DATABASE_URL is not set and there is no embedded PostgreSQL in ${dataDir}` +
