@@ -17,6 +17,11 @@ import { NonRetriableError } from "inngest";
  * handle, whose granted steps only this module reads or writes. The llm-approval middleware
  * (inngest/middleware/llm-approval.ts) sets the scope, for require-approval runs only, around
  * the function handler (`step` unset) and around every step handler (`step` set).
+ *
+ * Kept apart from the adapters' run context (server/adapters/current-run.ts) on purpose: that one
+ * is entered by adapter and SDK code inside the body with the function's `ctx` (for call counters
+ * and `checkpoint`), this one by the middleware around handlers before any `ctx.wflo` exists; one
+ * store would have each setter copy the other's part, so either could silently drop the other.
  */
 
 /** One request's require-approval state: an opaque handle; its granted steps never leave this module. */
