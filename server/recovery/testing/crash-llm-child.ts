@@ -17,6 +17,8 @@ process.env.DATABASE_URL = url;
 const { z } = await import("zod");
 const { serve } = await import("inngest/node");
 const { getDb } = await import("@/db/client");
+// No boot and no vitest here: the child provides the workflow catalog as the test setup does.
+await import("@/inngest/testing/catalog-setup");
 const { createEngine } = await import("@/inngest/engine");
 const { inngest } = await import("@/inngest/client");
 const { defineWorkflow } = await import("@/inngest/functions/define");
