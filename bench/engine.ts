@@ -17,7 +17,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { DBOS } from "@dbos-inc/dbos-sdk";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";
 import postgres from "postgres";
@@ -26,13 +25,10 @@ import { startEmbeddedPostgres } from "@/db/embedded";
 import { runMigrations } from "@/db/migrate";
 import { createEngine } from "@/inngest/engine";
 import { engineClientOptions } from "@/server/security/signing-key";
+import { dbosRun, sdkBaseline } from "./engine-baselines";
+import { median } from "./stats";
 
 type Metric = { value: number; unit: string };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)] ?? Number.NaN;
-};
 
 function withDb(url: string, name: string): string {
   const u = new URL(url);
@@ -178,78 +174,4 @@ export async function run(): Promise<Record<string, Metric>> {
     "engine.physical_floor_insert_ms": { value: median(floor.slice(20)), unit: "ms" },
     "engine.vs_dbos_ratio": { value: run100 / dbosMs, unit: "x" },
   };
-}
-
-/**
- * The SDK alone: the same function served the same way, called with a checkpointing call
- * request, checkpointing to a server that answers 200 without doing anything.
- */
-async function sdkBaseline(): Promise<{ run(n: number): Promise<number[]>; close(): Promise<void> }> {
-  const api: Server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((r) => api.listen(0, "127.0.0.1", () => r()));
-  const client = new Inngest({ id: "baseline", isDev: true, baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, logger: { info() {}, warn() {}, error() {}, debug() {} } });
-  let stamps: number[] = [];
-  const fn = client.createFunction({ id: "seq", retries: 0, triggers: [{ event: "bench/seq" }] }, async ({ event, step }) => {
-    let sum = 0;
-    for (let i = 0; i < (event.data as { n: number }).n; i++) {
-      sum += await step.run(`s${i}`, () => {
-        stamps.push(performance.now());
-        return i;
-      });
-    }
-    return sum;
-  });
-  const app: Server = createServer(serve({ client, functions: [fn] }));
-  await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
-  const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest?fnId=baseline-seq&stepId=step`;
-  let k = 0;
-  return {
-    async run(n) {
-      stamps = [];
-      const event = { id: `e${k}`, name: "bench/seq", data: { n }, ts: Date.now(), user: {} };
-      const body = { version: 2, event, events: [event], steps: {}, ctx: { run_id: `r${k++}`, attempt: 0, max_attempts: 1, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 }, fn_id: "f", qi_id: "q" } };
-      const res = await fetch(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-      await res.text();
-      return stamps.slice(1).map((s, i) => s - stamps[i]!);
-    },
-    async close() {
-      for (const s of [api, app]) {
-        s.closeAllConnections();
-        await new Promise((r) => s.close(r));
-      }
-    },
-  };
-}
-
-/** The same 100 no-op sequential steps as a DBOS Transact workflow; median wall time of 5. */
-async function dbosRun(systemDatabaseUrl: string): Promise<number> {
-  DBOS.setConfig({ name: "wflo-bench", systemDatabaseUrl, logLevel: "error" });
-  const step = async (i: number) => i;
-  const workflow = DBOS.registerWorkflow(
-    async (n: number) => {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += await DBOS.runStep(() => step(i), { name: `s${i}` });
-      return sum;
-    },
-    { name: "seq" },
-  );
-  await DBOS.launch();
-  try {
-    for (let i = 0; i < 3; i++) await workflow(50);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      await workflow(100);
-      times.push(performance.now() - t);
-    }
-    return median(times);
-  } finally {
-    await DBOS.shutdown();
-  }
 }
