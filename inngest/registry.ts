@@ -3,6 +3,9 @@ import { dataAnalyst } from "./functions/data-analyst";
 import { flaky } from "./functions/flaky";
 import { hello } from "./functions/hello";
 import { researchAssistant } from "./functions/research-assistant";
+import { dispatchAlertsCron } from "./functions/system/dispatch-alerts";
+import { expireApprovalsCron } from "./functions/system/expire-approvals";
+import { expireReservationsCron } from "./functions/system/expire-reservations";
 import { runLifecycle } from "./functions/system/run-lifecycle";
 import { runRollback } from "./functions/system/run-rollback";
 import type { Workflow } from "./functions/define";
@@ -13,7 +16,8 @@ import type { Workflow } from "./functions/define";
  */
 export const workflows: readonly Workflow[] = [researchAssistant, dataAnalyst, hello, flaky, cleanupRecords];
 
-export const systemFunctions = [runLifecycle, runRollback] as const;
+/** Periodic work (expiry, delivery) runs here as cron system runs, never inside a read. */
+export const systemFunctions = [runLifecycle, runRollback, expireApprovalsCron, dispatchAlertsCron, expireReservationsCron] as const;
 
 export const servedFunctions = [...workflows.map((w) => w.fn), ...systemFunctions];
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { workflowOptions } from "@/server/workflows/catalog";
-import { deliverPendingNotifications, kickAlertDispatch } from "./alerts/dispatcher";
+import { deliverPendingNotifications } from "./alerts/dispatcher";
 import { listNotifications, markNotificationsRead, unreadNotificationCount } from "./alerts/notifications";
 import { runStopReason } from "@/server/runs/stop";
 import { createBudget, deleteBudget, listBudgets, updateBudget } from "./budgets/service";
@@ -99,11 +99,8 @@ const guardsRouter = createTRPCRouter({
 const notificationsRouter = createTRPCRouter({
   list: requirePermission("dashboard:read")
     .input(anyInput)
-    .query(async ({ ctx, input }) => {
-      // Reading is a good moment to retry deliveries left over by a restart.
-      void kickAlertDispatch(ctx.db);
-      return listNotifications(ctx.db, ctx.user.id, input);
-    }),
+    // Reads read: deliveries left over by a restart are retried by the dispatch-alerts cron run.
+    .query(({ ctx, input }) => listNotifications(ctx.db, ctx.user.id, input)),
   unreadCount: requirePermission("dashboard:read").query(({ ctx }) => unreadNotificationCount(ctx.db, ctx.user.id)),
   /** Marks read for the caller only (read state is per user), so any reader may: it changes nobody else's inbox. */
   markRead: requirePermission("dashboard:read")

@@ -149,21 +149,14 @@ const submitSettle = async (db: Database, item: SettleItem) => settleRow.parse(a
 
 // ------------------------------------------------------------------ expiry
 
-const lastSweep = new WeakMap<object, number>();
-const SWEEP_EVERY_MS = 5_000;
-
 /**
  * Gives back the money held by reservations past their expiry (their worker crashed or hung).
- * Returns how many expired. Runs lazily from reserve; a scheduler may call it too.
+ * Returns how many expired. The system cron run inngest/functions/system/expire-reservations.ts
+ * calls it every minute; reserve calls it once before refusing a call.
  */
 export async function expireReservations(db: Database, limit = 1000): Promise<number> {
-  lastSweep.set(db, Date.now());
   const row = await sqlRow(db, sql`select wflo_expire_reservations(${limit}) as n`, z.object({ n: sqlInt }));
   return row?.n ?? 0;
-}
-
-async function sweepIfDue(db: Database): Promise<void> {
-  if (Date.now() - (lastSweep.get(db) ?? 0) >= SWEEP_EVERY_MS) await expireReservations(db);
 }
 
 // ------------------------------------------------------------------ API
@@ -192,7 +185,6 @@ export async function reserve(db: Database, input: ReserveInput): Promise<Reserv
   const parsed = reserveInput.safeParse(input);
   if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
   const p = parsed.data;
-  await sweepIfDue(db);
   const item: ReserveItem = {
     id: randomUUID(),
     key: p.idempotencyKey ?? null,
