@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { runs, type Run } from "@/db/schema";
@@ -317,7 +317,7 @@ export class WfloWorkflow {
     try {
       return (await checkpointState(getDb(), runId, name, version)).state as T;
     } catch (e) {
-      if (e instanceof TRPCError) throw new WfloOptionsError(e.message);
+      if (e instanceof DomainError) throw new WfloOptionsError(e.message);
       throw e;
     }
   }

@@ -5,11 +5,12 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError, z } from "zod";
+import { ZodError } from "zod";
 import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { can, type Permission } from "@/server/auth/permissions";
 import { findBadText, badTextMessage } from "@/server/security/text-input";
+import { DomainError, describeZodIssues, fieldErrorsOfIssues, transportOf, type FieldErrors, type FieldIssue } from "@/server/errors";
 
 // ---------------------------------------------------------------- context
 
@@ -38,14 +39,25 @@ export type ProcedureMeta = {
   duringPasswordChange?: true;
 };
 
-function describeZodError(err: ZodError): string {
-  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-}
-
 /** The message a client sees: validation issues as "field: rule", 5xx hidden, other 4xx as thrown. */
 export function publicErrorMessage(error: TRPCError): string {
-  if (error.cause instanceof ZodError) return describeZodError(error.cause);
+  if (error.cause instanceof ZodError) return describeZodIssues(error.cause).message;
   return error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : error.message;
+}
+
+/**
+ * The fields at fault, as data for forms (never to be parsed back out of the message): the first
+ * field, per-field rules keyed by top-level field, and every issue by its full path.
+ */
+function fieldDataOf(error: TRPCError): { field: string | null; fieldErrors: FieldErrors; issues: FieldIssue[] } {
+  const found = error.cause instanceof ZodError ? describeZodIssues(error.cause) : error.cause instanceof DomainError && error.code !== "INTERNAL_SERVER_ERROR" ? error.cause : null;
+  if (!found) return { field: null, fieldErrors: {}, issues: [] };
+  return { field: found.field ?? null, fieldErrors: fieldErrorsOfIssues(found.issues), issues: found.issues };
+}
+
+/** THE mapping of a service's DomainError to tRPC: its code by the shared table, its message, itself as cause (for the field). */
+export function toTRPCError(err: DomainError): TRPCError {
+  return new TRPCError({ code: transportOf(err.code).trpc, message: err.message, cause: err });
 }
 
 const t = initTRPC
@@ -55,7 +67,6 @@ const t = initTRPC
     transformer: superjson,
     /** 4xx messages reach the client; 5xx messages and every cause stay on the server. */
     errorFormatter({ shape, error }) {
-      const zodError = error.cause instanceof ZodError ? error.cause : null;
       return {
         ...shape,
         message: publicErrorMessage(error),
@@ -63,7 +74,7 @@ const t = initTRPC
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
           path: shape.data.path,
-          zodError: zodError ? z.flattenError(zodError) : null,
+          ...fieldDataOf(error),
         },
       };
     },
@@ -84,8 +95,17 @@ const cleanText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
+/** Outermost on every procedure: whatever a service throws as a DomainError reaches the caller as its tRPC code. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError && result.error.code === "INTERNAL_SERVER_ERROR") throw toTRPCError(result.error.cause);
+  return result;
+});
+
+const base = t.procedure.use(domainErrors);
+
 /** For sign-in related calls only; everything else names a permission. */
-export const publicProcedure = t.procedure.meta({ public: true }).use(cleanText);
+export const publicProcedure = base.meta({ public: true }).use(cleanText);
 
 /** Shown for every other call while a generated or reset password is still in use. */
 export const PASSWORD_CHANGE_REQUIRED = "change your password first: this account's password was generated or reset by an admin; choose your own at /change-password";
@@ -98,7 +118,7 @@ const authenticated = t.middleware(({ ctx, meta, next }) => {
 
 /** A procedure that runs only for a signed-in, active user whose role grants `permission`. */
 export function requirePermission(permission: Permission) {
-  return t.procedure
+  return base
     .meta({ permission })
     .use(authenticated)
     .use(({ ctx, next }) => {

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError, fieldError } from "@/server/errors";
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { approvals, reservations, runs } from "@/db/schema";
@@ -28,7 +28,7 @@ function scopeText(actor: Scoped): string {
 /** 403 unless `workflowId` is in the key's scope; `field` is the input field that named it. */
 export function assertWorkflowInScope(actor: Scoped, workflowId: string, field = "workflowId"): void {
   if (inScope(actor, workflowId)) return;
-  throw new TRPCError({ code: "FORBIDDEN", message: `${field}: this API key is limited to the workflows ${scopeText(actor)}; "${workflowId}" is not one of them` });
+  throw fieldError("forbidden", field, `this API key is limited to the workflows ${scopeText(actor)}; "${workflowId}" is not one of them`);
 }
 
 /** For list filters: null (no filter) or the workflows the key may see. */
@@ -36,8 +36,8 @@ export const scopeFilter = (actor: Scoped): readonly string[] | null => actor.wo
 
 export type ScopeMode = "read" | "act";
 
-function notFound(what: string, id: string): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message: `no ${what} with id ${id}` });
+function notFound(what: string, id: string): DomainError {
+  return new DomainError("not_found", `no ${what} with id ${id}`);
 }
 
 /** The run's workflow, after the scope check: 404 for a run that does not exist or (reading) is out of scope, 403 (acting) naming its workflow. */
@@ -70,7 +70,7 @@ export async function approvalInScope(db: DbOrTx, actor: Scoped, approvalId: str
  */
 export async function assertCallInScope(db: DbOrTx, actor: Scoped, call: { runId?: string | null; workflow?: string | null }, fields = { runId: "runId", workflow: "workflow" }): Promise<void> {
   if (actor.workflowIds === null) return;
-  if (!call.workflow) throw new TRPCError({ code: "FORBIDDEN", message: `${fields.workflow}: this API key is limited to the workflows ${scopeText(actor)}; name one of them in ${fields.workflow}` });
+  if (!call.workflow) throw fieldError("forbidden", fields.workflow, `this API key is limited to the workflows ${scopeText(actor)}; name one of them in ${fields.workflow}`);
   assertWorkflowInScope(actor, call.workflow, fields.workflow);
   if (!call.runId) return;
   const [run] = await db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, call.runId));
@@ -81,5 +81,5 @@ export async function assertCallInScope(db: DbOrTx, actor: Scoped, call: { runId
 export async function reservationInScope(db: DbOrTx, actor: Scoped, reservationId: string): Promise<void> {
   if (actor.workflowIds === null) return;
   const [r] = await db.select({ workflow: reservations.workflow }).from(reservations).where(eq(reservations.id, reservationId));
-  if (!r || !inScope(actor, r.workflow)) throw new TRPCError({ code: "NOT_FOUND", message: `reservationId: no reservation ${reservationId}` });
+  if (!r || !inScope(actor, r.workflow)) throw fieldError("not_found", "reservationId", `no reservation ${reservationId}`);
 }

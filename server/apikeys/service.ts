@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { TRPCError } from "@trpc/server";
+import { DomainError, fieldError } from "@/server/errors";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
@@ -28,7 +28,7 @@ async function checkWorkflowIds(ids: readonly string[]): Promise<string[] | null
   const served = (await workflowOptions()).map((w) => w.id);
   const unknown = ids.filter((id) => !served.includes(id));
   if (unknown.length) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `workflowIds: no workflow named ${unknown.map((u) => `"${u}"`).join(", ")}; this app serves ${served.join(", ")}` });
+    throw fieldError("bad_request", "workflowIds", `no workflow named ${unknown.map((u) => `"${u}"`).join(", ")}; this app serves ${served.join(", ")}`);
   }
   return [...new Set(ids)].sort();
 }
@@ -50,7 +50,7 @@ export async function listApiKeys(db: Database) {
 
 /** Returns the secret once; nothing can show it again. A key never gets a role above its creator's. */
 export async function createApiKey(db: Database, actor: Actor & { role: Role }, input: z.output<typeof createApiKeyInput>) {
-  if (roleRank(input.role) > roleRank(actor.role)) throw new TRPCError({ code: "FORBIDDEN", message: `role: you cannot create a key with a role above your own (${actor.role})` });
+  if (roleRank(input.role) > roleRank(actor.role)) throw fieldError("forbidden", "role", `you cannot create a key with a role above your own (${actor.role})`);
   const workflowIds = await checkWorkflowIds(input.workflowIds ?? []);
   const secret = KEY_PREFIX + randomBytes(32).toString("base64url");
   return db.transaction(async (tx) => {
@@ -66,7 +66,7 @@ export async function revokeApiKey(db: Database, actor: Actor, keyId: string) {
     const [k] = await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))).returning();
     if (!k) {
       const [exists] = await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, keyId));
-      throw new TRPCError(exists ? { code: "CONFLICT", message: "this API key is already revoked" } : { code: "NOT_FOUND", message: `no API key with id ${keyId}` });
+      throw exists ? new DomainError("conflict", "this API key is already revoked") : new DomainError("not_found", `no API key with id ${keyId}`);
     }
     await writeAudit(tx, actor, { action: "apikey.revoke", targetType: "api_key", targetId: k.id, after: { name: k.name, role: k.role, prefix: k.prefix, workflowIds: k.workflowIds } });
     return publicApiKey(k);
@@ -99,10 +99,10 @@ export const creatorDeactivatedMessage = (email: string) => `this API key's crea
 export async function authenticateApiKey(db: Database, req: Request): Promise<ApiKeyActor | null> {
   const header = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (!m?.[1] || !m[1].startsWith(KEY_PREFIX)) return null;
+  if (!m?.[1]?.startsWith(KEY_PREFIX)) return null;
   const [found] = await db.select({ key: apiKeys, creatorActive: users.active, creatorRole: users.role }).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdById)).where(and(eq(apiKeys.hash, hashKey(m[1])), isNull(apiKeys.revokedAt)));
   if (!found) return null;
-  if (found.key.createdById !== null && found.creatorActive !== true) throw new TRPCError({ code: "FORBIDDEN", message: creatorDeactivatedMessage(found.key.createdByEmail) });
+  if (found.key.createdById !== null && found.creatorActive !== true) throw new DomainError("forbidden", creatorDeactivatedMessage(found.key.createdByEmail));
   const [k] = await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(and(eq(apiKeys.id, found.key.id), isNull(apiKeys.revokedAt))).returning();
   if (!k) return null;
   // Never more than its creator may do today (a creator demoted after creating the key).

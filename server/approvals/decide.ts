@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError, fieldError } from "@/server/errors";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
@@ -23,28 +23,27 @@ export const decideInput = z.object({
 });
 export type DecideInput = z.input<typeof decideInput>;
 
-const bad = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
-const forbidden = (message: string) => new TRPCError({ code: "FORBIDDEN", message });
+const forbidden = (message: string) => new DomainError("forbidden", message);
 
 function refuseClosed(a: ApprovalRow): never {
   switch (a.status) {
     case "expired":
-      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided` });
+      throw new DomainError("precondition_failed", `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided`);
     case "cancelled":
-      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} was cancelled with its run and can no longer be decided` });
+      throw new DomainError("precondition_failed", `approval ${a.id} was cancelled with its run and can no longer be decided`);
     default:
-      throw new TRPCError({ code: "CONFLICT", message: `already decided: approval ${a.id} was ${a.status.replace("_", "-")} by ${a.decidedByEmail ?? "someone else"}` });
+      throw new DomainError("conflict", `already decided: approval ${a.id} was ${a.status.replace("_", "-")} by ${a.decidedByEmail ?? "someone else"}`);
   }
 }
 
 /** The edited payload against the gate's JSON Schema; the error names the field. */
 function checkPayload(a: ApprovalRow, payload: Record<string, unknown>): void {
-  if (!a.allowEdit) throw bad("payload: this gate does not allow editing the payload");
+  if (!a.allowEdit) throw fieldError("bad_request", "payload", "this gate does not allow editing the payload");
   if (!a.payloadSchema) return;
   const schema = z.fromJSONSchema(a.payloadSchema as Parameters<typeof z.fromJSONSchema>[0]);
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    throw bad(parsed.error.issues.map((i) => `payload${i.path.length ? "." + i.path.join(".") : ""}: ${i.message}`).join("; "));
+    throw DomainError.fromZod(parsed.error, { prefix: "payload" });
   }
 }
 
@@ -76,7 +75,7 @@ export type DecideResult = { approvalId: string; status: ApprovalRow["status"]; 
  */
 export async function decideApproval(db: Database, who: Decider, raw: DecideInput): Promise<DecideResult> {
   const parsed = decideInput.safeParse(raw);
-  if (!parsed.success) throw bad(parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; "));
+  if (!parsed.success) throw DomainError.fromZod(parsed.error, { root: "input" });
   const input = parsed.data;
   const comment = input.comment?.length ? input.comment : null;
 
@@ -85,9 +84,9 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
     const me = await deciderPrincipal(tx, who);
     who = { ...who, role: me.role };
     const [a] = await tx.select().from(approvals).where(eq(approvals.id, input.approvalId)).for("update");
-    if (!a) throw new TRPCError({ code: "NOT_FOUND", message: `no approval with id ${input.approvalId}` });
+    if (!a) throw new DomainError("not_found", `no approval with id ${input.approvalId}`);
     if (a.status !== "pending") refuseClosed(a);
-    if (a.deadlineAt.getTime() <= Date.now()) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided` });
+    if (a.deadlineAt.getTime() <= Date.now()) throw new DomainError("precondition_failed", `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided`);
     if (roleRank(who.role) < roleRank(a.deciderRole)) throw forbidden(`deciding this approval needs the ${a.deciderRole} role or higher; yours is ${who.role}`);
     // requestedById is the user who started the run, or the API key that started it or sent an
     // external request: either way the person behind it is compared with the person deciding.
@@ -95,14 +94,14 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
       const requester = await requesterPrincipal(tx, a.requestedById);
       if (requester && requester.id === me.id) throw forbidden(selfApprovalMessage(a, who, me, requester.viaApiKey));
     }
-    if (a.requireComment && !comment) throw bad("comment: a comment is required to decide this approval");
+    if (a.requireComment && !comment) throw fieldError("bad_request", "comment", "a comment is required to decide this approval");
     if (input.payload !== undefined) {
-      if (input.decision === "reject") throw bad("payload: an edited payload can only come with an approval");
+      if (input.decision === "reject") throw fieldError("bad_request", "payload", "an edited payload can only come with an approval");
       checkPayload(a, input.payload);
     }
     // Distinct approvers are distinct people: a key's vote is its creator's.
     const [prior] = await tx.select().from(approvalDecisions).where(and(eq(approvalDecisions.approvalId, a.id), eq(approvalDecisions.deciderId, me.id)));
-    if (prior) throw new TRPCError({ code: "CONFLICT", message: `${alreadyVoted(prior, me)} ${prior.decision === "approve" ? "approved" : "rejected"} this${me.apiKeyId && prior.apiKeyId !== me.apiKeyId ? " (through another API key or the panel)" : ""}; it needs ${a.approvalsNeeded} distinct approvers` });
+    if (prior) throw new DomainError("conflict", `${alreadyVoted(prior, me)} ${prior.decision === "approve" ? "approved" : "rejected"} this${me.apiKeyId && prior.apiKeyId !== me.apiKeyId ? " (through another API key or the panel)" : ""}; it needs ${a.approvalsNeeded} distinct approvers`);
     await tx.insert(approvalDecisions).values({ approvalId: a.id, deciderId: me.id, apiKeyId: me.apiKeyId, deciderEmail: who.email, deciderKind: who.kind, decision: input.decision, comment });
 
     const count = a.approvalsCount + (input.decision === "approve" ? 1 : 0);
@@ -119,7 +118,7 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
       })
       .where(and(eq(approvals.id, a.id), eq(approvals.status, "pending")))
       .returning();
-    if (!after) throw new TRPCError({ code: "CONFLICT", message: `already decided: approval ${a.id}` });
+    if (!after) throw new DomainError("conflict", `already decided: approval ${a.id}`);
     const actor = { id: who.kind === "user" ? who.id : null, email: who.email };
     await writeAudit(tx, actor, {
       action: `approval.${input.decision}`,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import { and, eq, isNull, lte } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
@@ -73,10 +73,7 @@ async function priorRequest(db: Database, actor: ApiKeyActor, key: string): Prom
 /** The first request's row for a retry; a different request under the same key is a caller bug: 409, not a silent replay. */
 function replayOf(prior: ApprovalRow, key: string, hash: string): ApprovalRow {
   if (prior.requestHash !== hash) {
-    throw new TRPCError({
-      code: "CONFLICT",
-      message: `Idempotency-Key "${key}" was already used by this API key for a different request (approval ${prior.id}, "${prior.action}"); send a new key for a new request, or the same body to get that approval back`,
-    });
+    throw new DomainError("conflict", `Idempotency-Key "${key}" was already used by this API key for a different request (approval ${prior.id}, "${prior.action}"); send a new key for a new request, or the same body to get that approval back`);
   }
   return prior;
 }

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { apiKeys, users } from "@/db/schema";
@@ -16,7 +16,7 @@ import { roleRank } from "@/server/auth/permissions";
 /** The person a decider acts for: `id` is the user (for a key, its creator), `apiKeyId` the key that acts. */
 export type Principal = { id: string; email: string; role: Role; apiKeyId: string | null };
 
-const forbidden = (message: string) => new TRPCError({ code: "FORBIDDEN", message });
+const forbidden = (message: string) => new DomainError("forbidden", message);
 const lower = (a: Role, b: Role): Role => (roleRank(a) <= roleRank(b) ? a : b);
 
 /**
@@ -31,7 +31,7 @@ export async function deciderPrincipal(tx: DbOrTx, who: { kind: "user" | "api_ke
     return { id: who.id, email: who.email, role: u.role, apiKeyId: null };
   }
   const [k] = await tx.select({ key: apiKeys, creator: users }).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdById)).where(eq(apiKeys.id, who.id));
-  if (!k || k.key.revokedAt) throw new TRPCError({ code: "UNAUTHORIZED", message: "this API key is revoked" });
+  if (!k || k.key.revokedAt) throw new DomainError("unauthorized", "this API key is revoked");
   if (k.key.createdById === null) return { id: k.key.id, email: who.email, role: k.key.role, apiKeyId: k.key.id };
   if (!k.creator?.active) throw forbidden(creatorDeactivatedMessage(k.key.createdByEmail));
   return { id: k.creator.id, email: k.creator.email, role: lower(k.key.role, k.creator.role), apiKeyId: k.key.id };

@@ -1,5 +1,5 @@
-import { TRPCError } from "@trpc/server";
-import { and, asc, count, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
+import { DomainError } from "@/server/errors";
+import { and, asc, count, desc, eq, getTableColumns, inArray, lt, not, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { APPROVAL_STATUSES, RISK_LEVELS, approvalDecisions, approvals, type ApprovalRow } from "@/db/schema";
@@ -97,7 +97,7 @@ export async function listApprovals(db: DbOrTx, input: z.output<typeof listAppro
 
 export async function getApproval(db: DbOrTx, approvalId: string, viewer?: { id: string; role: Role }) {
   const [a] = await db.select().from(approvals).where(eq(approvals.id, approvalId));
-  if (!a) throw new TRPCError({ code: "NOT_FOUND", message: `no approval with id ${approvalId}` });
+  if (!a) throw new DomainError("not_found", `no approval with id ${approvalId}`);
   const decisions = await db.select().from(approvalDecisions).where(eq(approvalDecisions.approvalId, approvalId)).orderBy(asc(approvalDecisions.at));
   const alreadyVoted = viewer ? decisions.some((d) => d.deciderId === viewer.id) : false;
   return {

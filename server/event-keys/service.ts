@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
@@ -47,7 +47,7 @@ export async function revokeEventKey(db: Database, actor: Actor, keyId: string):
     const [k] = await tx.update(eventKeys).set({ revokedAt: new Date() }).where(and(eq(eventKeys.id, keyId), isNull(eventKeys.revokedAt))).returning();
     if (!k) {
       const [exists] = await tx.select({ id: eventKeys.id }).from(eventKeys).where(eq(eventKeys.id, keyId));
-      throw new TRPCError(exists ? { code: "CONFLICT", message: "this event key is already revoked" } : { code: "NOT_FOUND", message: `no event key with id ${keyId}` });
+      throw exists ? new DomainError("conflict", "this event key is already revoked") : new DomainError("not_found", `no event key with id ${keyId}`);
     }
     await writeAudit(tx, actor, { action: "event_key.revoke", targetType: "event_key", targetId: k.id, after: audited(k) });
     return publicEventKey(k);

@@ -1,28 +1,5 @@
-import { TRPCError } from "@trpc/server";
-import type { ZodError } from "zod";
 import type { BudgetPeriod } from "@/db/schema";
 import { formatUsd, nanoToUsdNumber } from "./money";
-
-type InputErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PRECONDITION_FAILED";
-
-/**
- * Bad input to a governance service. A TRPCError, so a router passes it to the client as is
- * (4xx message kept); `field` names what was wrong for callers that are not tRPC.
- */
-export class GovernanceInputError extends TRPCError {
-  readonly field: string | null;
-  constructor(message: string, field: string | null = null, code: InputErrorCode = "BAD_REQUEST") {
-    super({ code, message });
-    this.name = "GovernanceInputError";
-    this.field = field;
-  }
-
-  static fromZod(err: ZodError): GovernanceInputError {
-    const message = err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-    const first = err.issues[0]?.path.join(".") || null;
-    return new GovernanceInputError(message, first);
-  }
-}
 
 export type BudgetScopeName = "global" | "workflow" | "agent" | "user" | "api_key" | "tag" | "run";
 

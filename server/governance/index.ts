@@ -14,5 +14,5 @@ export { estimateCallCost, countPromptTokens, DEFAULT_MAX_OUTPUT_TOKENS, type Es
 export { countTokens } from "./estimate/tokens";
 export { extractUsage, type UsageHint } from "./usage/extract";
 export { UsageError, type Usage, type ExtractedUsage } from "./usage/types";
-export { BudgetExceededError, UnpricedModelError, GovernanceInputError } from "./errors";
+export { BudgetExceededError, UnpricedModelError } from "./errors";
 export { formatUsd, usdToNano, nanoToUsdString, nanoToUsdNumber, NANO_PER_USD } from "./money";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { GovernanceInputError } from "./errors";
+import { DomainError, fieldError } from "@/server/errors";
 
 type Row = Record<string, unknown>;
 const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : BigInt(v as string | number | bigint));
@@ -27,7 +27,7 @@ export type CostBreakdown = {
 
 /** What a run cost so far, against its budget, split by model, step and agent (one grouped query over the run's calls). */
 export async function getCostBreakdown(db: DbOrTx, runId: string): Promise<CostBreakdown> {
-  if (typeof runId !== "string" || !runId.trim()) throw new GovernanceInputError("runId: runId must not be blank", "runId");
+  if (typeof runId !== "string" || !runId.trim()) throw fieldError("bad_request", "runId", "runId must not be blank");
   const rows = (await db.execute(sql`
     select grouping(provider, model) as g_model, grouping(step_id) as g_step, grouping(agent) as g_agent,
            provider, model, step_id, agent,
@@ -98,9 +98,9 @@ export type CostPoint = { bucket: Date; key: string; calls: number; costNano: bi
  */
 export async function getCostOverTime(db: DbOrTx, input: CostOverTimeInput): Promise<CostPoint[]> {
   const parsed = costOverTimeInput.safeParse(input);
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const p = parsed.data;
-  if (p.to <= p.from) throw new GovernanceInputError("to: must be after from", "to");
+  if (p.to <= p.from) throw fieldError("bad_request", "to", "must be after from");
   const key = p.groupBy === "model" ? sql.raw("model") : p.groupBy === "provider" ? sql.raw("provider") : sql.raw("workflow");
   const rows = (await db.execute(sql`
     select date_trunc(${p.bucket}, hour, ${p.timeZone}) as bucket, ${key} as key,

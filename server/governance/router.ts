@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runIdInput } from "@/server/runs/schemas";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { workflowOptions } from "@/server/workflows/catalog";
 import { deliverPendingNotifications } from "./alerts/dispatcher";
@@ -21,7 +22,6 @@ import { getSpendSummary } from "./spend";
  */
 const anyInput = z.unknown();
 const actorOf = (u: { id: string; email: string }) => ({ id: u.id, email: u.email });
-const runIdInput = z.object({ runId: z.string({ error: "runId is required" }).trim().min(1, "runId must not be blank").max(200, "runId must be at most 200 characters") });
 
 const budgetsRouter = createTRPCRouter({
   /** Every budget with its current window's spend. */

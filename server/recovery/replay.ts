@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { fieldError } from "@/server/errors";
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runFingerprints, runs, runSteps } from "@/db/schema";
@@ -29,9 +29,9 @@ class Diverged extends Error {}
 
 export async function replayRun(db: Database, runId: string): Promise<ReplayReport> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `runId: no run with id ${runId}` });
+  if (!run) throw fieldError("not_found", "runId", `no run with id ${runId}`);
   const wf = (await workflowCatalog()).find(run.workflowId);
-  if (!wf) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be replayed` });
+  if (!wf) throw fieldError("precondition_failed", "runId", `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be replayed`);
   const recorded = (await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position))).filter((s) => s.status === "completed");
   const [fp] = await db.select().from(runFingerprints).where(eq(runFingerprints.runId, runId));
   const current = fingerprintOf(wf);

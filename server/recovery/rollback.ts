@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { TRPCError } from "@trpc/server";
+import { DomainError, fieldError } from "@/server/errors";
 import { and, asc, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runCompensations, runRollbacks, runs, TERMINAL_RUN_STATUSES } from "@/db/schema";
@@ -24,15 +24,15 @@ const isTerminal = (s: string) => (TERMINAL_RUN_STATUSES as readonly string[]).i
  */
 export async function requestRollback(db: Database, user: SessionUser, runId: string) {
   const [run] = await db.select({ id: runs.id, workflowId: runs.workflowId, status: runs.status }).from(runs).where(eq(runs.id, runId));
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `runId: no run with id ${runId}` });
+  if (!run) throw fieldError("not_found", "runId", `no run with id ${runId}`);
   if (!isTerminal(run.status)) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: run ${runId} is ${run.status}; cancel it or let it finish before rolling it back` });
+    throw fieldError("precondition_failed", "runId", `run ${runId} is ${run.status}; cancel it or let it finish before rolling it back`);
   }
   const open = await openCompensations(db, runId);
   if (!open.length) {
     const [existing] = await db.select({ status: runRollbacks.status }).from(runRollbacks).where(eq(runRollbacks.runId, runId));
     if (existing?.status !== "running") {
-      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: run ${runId} has nothing to undo: none of its completed steps declared a compensation${existing ? " that is not already compensated" : ""}` });
+      throw fieldError("precondition_failed", "runId", `run ${runId} has nothing to undo: none of its completed steps declared a compensation${existing ? " that is not already compensated" : ""}`);
     }
   }
 
@@ -51,13 +51,11 @@ export async function requestRollback(db: Database, user: SessionUser, runId: st
     if (!claimed) {
       const [other] = await tx.select().from(runRollbacks).where(eq(runRollbacks.runId, runId));
       const who = other?.requestedByEmail ?? (other?.reason === "automatic" ? "the workflow's automatic rollback" : "someone else");
-      throw new TRPCError({
-        code: "CONFLICT",
-        message:
-          other?.status === "running"
-            ? `runId: run ${runId} is already being rolled back by ${who} (since ${other.createdAt.toISOString()})`
-            : `runId: run ${runId} was already rolled back by ${who}`,
-      });
+      throw fieldError(
+        "conflict",
+        "runId",
+        other?.status === "running" ? `run ${runId} is already being rolled back by ${who} (since ${other.createdAt.toISOString()})` : `run ${runId} was already rolled back by ${who}`,
+      );
     }
     await writeAudit(tx, { id: user.id, email: user.email }, { action: "run.rollback", targetType: "run", targetId: runId, after: { compensations: open.map((c) => c.stepId), requestId } });
     // Only the request's id: who asked and what to roll back are read from the row (takeRollbackRequest).

@@ -1,5 +1,6 @@
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
-import { checkpointInput, diffInput, forkInput, runIdInput } from "./schemas";
+import { runIdInput } from "@/server/runs/schemas";
+import { checkpointInput, diffInput, forkInput } from "./schemas";
 import { replayRun } from "./replay";
 import { requestRollback, rollbackStatus } from "./rollback";
 import { diffCheckpoints, forkRun, forkTree, listCheckpoints, recoveryInfo, rollbackToCheckpoint, timeline } from "./service";

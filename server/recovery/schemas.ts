@@ -1,10 +1,8 @@
 import { z } from "zod";
-
-const runId = z.string({ error: "runId must be text" }).trim().min(1, "runId must not be empty").max(100, "runId must be at most 100 characters");
+import { runId } from "@/server/runs/schemas";
 const name = z.string({ error: "name must be text" }).trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters");
 const version = z.number({ error: "version must be a number" }).int("version must be a whole number").min(1, "version must be at least 1");
 
-export const runIdInput = z.object({ runId });
 export const checkpointInput = z.object({ runId, name, version: version.optional() });
 export const diffInput = z.object({ runId, a: z.object({ name, version }), b: z.object({ name, version }) });
 

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError, fieldError } from "@/server/errors";
 import { and, asc, desc, eq, inArray, lte } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runFingerprints, runLinks, runs, runSteps, stateSnapshots, type Run } from "@/db/schema";
@@ -18,7 +18,7 @@ const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
 async function loadRun(db: Database, runId: string): Promise<Run> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `runId: no run with id ${runId}` });
+  if (!run) throw fieldError("not_found", "runId", `no run with id ${runId}`);
   return run;
 }
 
@@ -41,10 +41,7 @@ export async function findCheckpoint(db: Database, runId: string, name: string, 
   if (row) return row;
   const names = [...new Set((await db.select({ name: stateSnapshots.name }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId))).map((r) => r.name))];
   const label = version === undefined ? `"${name}"` : `"${name}" version ${version}`;
-  throw new TRPCError({
-    code: "NOT_FOUND",
-    message: `name: run ${runId} has no checkpoint ${label}; ${names.length ? `it has ${names.map((n) => `"${n}"`).join(", ")}` : "it saved no checkpoints"}`,
-  });
+  throw fieldError("not_found", "name", `run ${runId} has no checkpoint ${label}; ${names.length ? `it has ${names.map((n) => `"${n}"`).join(", ")}` : "it saved no checkpoints"}`);
 }
 
 /** The reference's `rollbackToCheckpoint(name)`: the state saved there, to inspect or fork from. */
@@ -68,18 +65,15 @@ async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) 
     const cp = await findCheckpoint(db, run.id, from.name, from.version);
     const [step] = await db.select().from(runSteps).where(and(eq(runSteps.runId, run.id), eq(runSteps.stepId, cp.stepId)));
     if (!step || step.status !== "completed") {
-      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `from: checkpoint "${cp.name}" v${cp.version} has no completed step in run ${run.id} yet` });
+      throw fieldError("precondition_failed", "from", `checkpoint "${cp.name}" v${cp.version} has no completed step in run ${run.id} yet`);
     }
     return { step, checkpoint: { name: cp.name, version: cp.version }, recordedState: cp.state as unknown };
   }
   const [step] = await db.select().from(runSteps).where(and(eq(runSteps.runId, run.id), eq(runSteps.position, from.position)));
-  if (!step) throw new TRPCError({ code: "NOT_FOUND", message: `from.position: run ${run.id} has no step at position ${from.position}` });
+  if (!step) throw fieldError("not_found", "from.position", `run ${run.id} has no step at position ${from.position}`);
   if (step.status !== "completed") {
     // A running run can be forked, but only from what it has finished: anything later is not recorded yet.
-    throw new TRPCError({
-      code: "PRECONDITION_FAILED",
-      message: `from.position: step "${step.stepId}" is ${step.status}${run.status === "completed" ? "" : ` and run ${run.id} is ${run.status}`}; a fork can only start from a completed step`,
-    });
+    throw fieldError("precondition_failed", "from.position", `step "${step.stepId}" is ${step.status}${run.status === "completed" ? "" : ` and run ${run.id} is ${run.status}`}; a fork can only start from a completed step`);
   }
   return { step, checkpoint: undefined, recordedState: undefined };
 }
@@ -92,17 +86,17 @@ async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) 
 export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
   const run = await loadRun(db, args.runId);
   const wf = (await workflowCatalog()).find(run.workflowId);
-  if (!wf) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `runId: workflow ${run.workflowId} is no longer served by this app, so run ${run.id} cannot be forked` });
+  if (!wf) throw fieldError("precondition_failed", "runId", `workflow ${run.workflowId} is no longer served by this app, so run ${run.id} cannot be forked`);
   const point = await resolveForkPoint(db, run, args.from);
 
   if (args.state !== undefined) {
-    if (!point.checkpoint) throw new TRPCError({ code: "BAD_REQUEST", message: "state: only a fork from a checkpoint can edit state; pick a checkpoint or leave state out" });
+    if (!point.checkpoint) throw fieldError("bad_request", "state", "only a fork from a checkpoint can edit state; pick a checkpoint or leave state out");
     const problems = shapeProblems(point.recordedState, args.state);
-    if (problems.length) throw new TRPCError({ code: "BAD_REQUEST", message: problems.join("; ") });
+    if (problems.length) throw new DomainError("bad_request", problems.join("; "), { field: "state" });
   }
   // The workflow parses its input on every request; an edit that would fail there fails here, by field.
   const parsed = wf.input.safeParse(args.input ?? run.input ?? {});
-  if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", message: "input does not fit the workflow", cause: parsed.error });
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
 
   const reused = await db
     .select({ stepId: runSteps.stepId, output: runSteps.output })
@@ -110,7 +104,7 @@ export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
     .where(and(eq(runSteps.runId, run.id), eq(runSteps.status, "completed"), eq(runSteps.kind, "run"), lte(runSteps.position, point.step.position)));
   const tooLarge = reused.filter((s) => isTruncated(s.output)).map((s) => s.stepId);
   if (tooLarge.length) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `from: the recorded results of ${tooLarge.join(", ")} were too large to keep, so they cannot be reused; fork from an earlier point` });
+    throw fieldError("precondition_failed", "from", `the recorded results of ${tooLarge.join(", ")} were too large to keep, so they cannot be reused; fork from an earlier point`);
   }
 
   const forkOf: NonNullable<WfloEnvelope["forkOf"]> = {

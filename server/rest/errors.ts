@@ -1,7 +1,4 @@
-import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { ZodError } from "zod";
-import { publicErrorMessage } from "@/server/api/trpc";
+import { DomainError, transportOf } from "@/server/errors";
 import { BudgetExceededError, UnpricedModelError } from "@/server/governance/errors";
 import { log } from "@/server/log";
 
@@ -34,18 +31,6 @@ export function errorJson(status: number, body: RestErrorBody): Response {
   return jsonBody(body, status);
 }
 
-export function describeZod(err: ZodError, prefix?: string): { message: string; field?: string } {
-  const path = (p: PropertyKey[]) => [prefix, ...p.map(String)].filter(Boolean).join(".");
-  const message = err.issues.map((i) => (path(i.path) ? `${path(i.path)}: ${i.message}` : i.message)).join("; ");
-  const first = err.issues[0];
-  return { message, field: first ? path(first.path) || undefined : undefined };
-}
-
-/** "workflowId: no workflow named ..." -> "workflowId": services put the field first. */
-function fieldOf(message: string): string | undefined {
-  return /^([A-Za-z_][\w.]*): /.exec(message)?.[1];
-}
-
 /** Maps anything a service throws to the response: 4xx messages kept, 5xx hidden (as tRPC's formatter does). */
 export function errorResponse(err: unknown): Response {
   if (err instanceof RestError) return errorJson(err.status, { error: err.message, code: err.code, ...(err.field && { field: err.field }) });
@@ -57,13 +42,10 @@ export function errorResponse(err: unknown): Response {
     });
   }
   if (err instanceof UnpricedModelError) return errorJson(422, { error: err.message, code: "UNPRICED_MODEL", field: "model" });
-  if (err instanceof TRPCError) {
-    const status = getHTTPStatusCodeFromError(err);
-    if (status < 500) {
-      const message = publicErrorMessage(err);
-      const field = err.cause instanceof ZodError ? describeZod(err.cause).field : fieldOf(message);
-      return errorJson(status, { error: message, code: err.code, ...(field && { field }) });
-    }
+  if (err instanceof DomainError) {
+    // THE mapping of a service's DomainError to HTTP: status and code by the shared table, its field as data.
+    const { status, trpc } = transportOf(err.code);
+    if (status < 500) return errorJson(status, { error: err.message, code: trpc, ...(err.field && { field: err.field }) });
   }
   log.error({ err }, "REST handler failed");
   return errorJson(500, { error: "Internal server error", code: "INTERNAL_SERVER_ERROR" });

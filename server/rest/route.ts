@@ -6,7 +6,8 @@ import { requestIdOf, withLogContext } from "@/server/log";
 import { readBodyCapped } from "@/server/security/body";
 import { REST_BODY_LIMIT, tooLargeMessage, type BodyLimit } from "@/server/security/limits";
 import { badTextMessage, findBadText } from "@/server/security/text-input";
-import { describeZod, errorJson, errorResponse, jsonBody } from "./errors";
+import { describeZodIssues } from "@/server/errors";
+import { errorJson, errorResponse, jsonBody } from "./errors";
 
 type AnyObject = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -103,7 +104,7 @@ export function defineRoute<P extends AnyObject | undefined = undefined, Q exten
           const r = schema.safeParse(parts[k]);
           if (!r.success) {
             // Params are named as the path does ("id: ..."); query and body by their fields.
-            const d = describeZod(r.error);
+            const d = describeZodIssues(r.error);
             return errorJson(400, { error: d.message, code: "BAD_REQUEST", ...(d.field && { field: d.field }) });
           }
           parsed[k] = r.data;

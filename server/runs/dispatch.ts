@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import { events } from "@/server/events/client";
 import { inngestApiBaseUrl, inngestApiHeaders, inngestMode } from "@/server/events/connection";
 import { log } from "@/server/log";
@@ -24,16 +24,16 @@ export async function sendEvent(name: string, data: Record<string, unknown>): Pr
   } catch (err) {
     // No envelope key (a misconfiguration the error names) or an envelope wflo itself built wrong.
     log.error({ err, event: name }, "signing a workflow event's envelope failed");
-    throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `could not sign the envelope of the event ${name}: ${err instanceof Error ? err.message : String(err)}` });
+    throw new DomainError("internal", `could not sign the envelope of the event ${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
   let ids: string[];
   try {
     ({ ids } = await events.send(event));
   } catch (err) {
     log.error({ err, event: name, mode: inngestMode() }, "sending a workflow event failed");
-    throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?` });
+    throw new DomainError("bad_gateway", `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?`);
   }
-  if (!ids[0]) throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server returned no event id for ${name}` });
+  if (!ids[0]) throw new DomainError("bad_gateway", `the Inngest server returned no event id for ${name}`);
   return event.id;
 }
 
@@ -44,11 +44,11 @@ export async function cancelRemoteRun(runId: string): Promise<void> {
     res = await fetch(`${inngestApiBaseUrl()}/v1/runs/${encodeURIComponent(runId)}`, { method: "DELETE", headers, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
     log.error({ err, runId, mode: inngestMode() }, "cancel request failed");
-    throw new TRPCError({ code: "BAD_GATEWAY", message: `could not reach the Inngest server (${inngestMode()}) to cancel run ${runId}` });
+    throw new DomainError("bad_gateway", `could not reach the Inngest server (${inngestMode()}) to cancel run ${runId}`);
   }
-  if (res.status === 404) throw new TRPCError({ code: "NOT_FOUND", message: `the Inngest server does not know run ${runId}` });
+  if (res.status === 404) throw new DomainError("not_found", `the Inngest server does not know run ${runId}`);
   if (!res.ok) {
     log.warn({ runId, status: res.status, body: (await res.text()).slice(0, 500) }, "cancel refused");
-    throw new TRPCError({ code: "BAD_GATEWAY", message: `the Inngest server refused to cancel run ${runId} (HTTP ${res.status})` });
+    throw new DomainError("bad_gateway", `the Inngest server refused to cancel run ${runId} (HTTP ${res.status})`);
   }
 }

@@ -4,7 +4,8 @@ import { usdToNano } from "@/server/governance/money";
 import { WFLO_ENVELOPE_KEY } from "./envelope";
 import { reservedEventName } from "./reserved-names";
 
-const runId = z.string({ error: "runId is required" }).trim().min(1, "runId is required").max(200, "runId must be at most 200 characters");
+/** THE run id of every procedure that names one (runs, recovery, governance, sandbox). */
+export const runId = z.string({ error: "runId is required" }).trim().min(1, "runId must not be blank").max(200, "runId must be at most 200 characters");
 
 export const runStatusSchema = z.enum(RUN_STATUSES, { error: `status must be one of: ${RUN_STATUSES.join(", ")}` });
 

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError, fieldError } from "@/server/errors";
 import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "@/db/client";
@@ -33,7 +33,7 @@ function decodeCursor(raw: string): Cursor {
   } catch {
     // fall through to the error below
   }
-  throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: cursor is malformed; start again from the first page" });
+  throw fieldError("bad_request", "cursor", "cursor is malformed; start again from the first page");
 }
 
 /** `scope.workflowIds`: only runs of these workflows (an API key limited to some workflows). */
@@ -88,7 +88,7 @@ const hasSimulatedOutput = (v: unknown) => Boolean(v && typeof v === "object" &&
 
 export async function getRun(db: Database, runId: string) {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
+  if (!run) throw new DomainError("not_found", `no run with id ${runId}`);
   const steps = await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
   const wf = (await workflowCatalog()).find(run.workflowId);
   // Redacted on the way out, not at rest: replay, compensation and re-runs need the recorded
@@ -126,14 +126,11 @@ export async function workflowRunStats(db: Database) {
 function parseWorkflowInput(catalog: WorkflowCatalog, workflowId: string, raw: unknown) {
   const wf = catalog.find(workflowId);
   if (!wf) {
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message: `workflowId: no workflow named "${workflowId}"; this app serves ${catalog.list().map((w) => w.id).join(", ")}`,
-    });
+    throw fieldError("bad_request", "workflowId", `no workflow named "${workflowId}"; this app serves ${catalog.list().map((w) => w.id).join(", ")}`);
   }
   const parsed = wf.input.safeParse(raw);
   // The ZodError as cause: the formatter turns it into "field: rule" and per-field errors for the form.
-  if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", message: "input does not fit the workflow", cause: parsed.error });
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   return { wf, input: parsed.data as Record<string, unknown> };
 }
 
@@ -143,10 +140,7 @@ const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
   const b = await breakerState(db, workflowId);
   if (b.open) {
-    throw new TRPCError({
-      code: "PRECONDITION_FAILED",
-      message: `workflowId: new runs of ${workflowId} are paused: its circuit breaker tripped${b.since ? ` at ${b.since.toISOString()}` : ""} (${b.reason ?? "runaway guard"}); an admin can reset it on the Budgets page`,
-    });
+    throw fieldError("precondition_failed", "workflowId", `new runs of ${workflowId} are paused: its circuit breaker tripped${b.since ? ` at ${b.since.toISOString()}` : ""} (${b.reason ?? "runaway guard"}); an admin can reset it on the Budgets page`);
   }
 }
 
@@ -169,13 +163,13 @@ function budgetFacts(budgetNano: bigint | undefined) {
 
 async function loadRun(db: Database, runId: string): Promise<Run> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `no run with id ${runId}` });
+  if (!run) throw new DomainError("not_found", `no run with id ${runId}`);
   return run;
 }
 
 export async function cancelRun(db: Database, user: SessionUser, runId: string) {
   const run = await loadRun(db, runId);
-  if (isTerminal(run.status)) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is already ${run.status}` });
+  if (isTerminal(run.status)) throw new DomainError("precondition_failed", `run ${runId} is already ${run.status}`);
   await cancelRemoteRun(runId);
   // The server has accepted the cancellation; record it now rather than wait for its event.
   await db.transaction(async (tx) => {
@@ -190,7 +184,7 @@ export async function rerunRun(db: Database, user: SessionUser, runId: string, o
   const run = await loadRun(db, runId);
   const catalog = await workflowCatalog();
   if (!catalog.find(run.workflowId)) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run` });
+    throw new DomainError("precondition_failed", `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run`);
   }
   // Parsed again: the workflow's schema may have changed since the original run.
   const { wf, input } = parseWorkflowInput(catalog, run.workflowId, run.input ?? {});
@@ -222,13 +216,13 @@ async function awaitedEvents(db: Database, runId: string): Promise<string[]> {
 export async function sendEventToRun(db: Database, user: SessionUser, runId: string, name: string, data: Record<string, unknown>) {
   // Also here, not only in the router's schema: every caller of this verb is held to the rule.
   const reserved = reservedEventName(name);
-  if (reserved) throw new TRPCError({ code: "BAD_REQUEST", message: `name: ${reserved}` });
+  if (reserved) throw fieldError("bad_request", "name", `${reserved}`);
   const run = await loadRun(db, runId);
-  if (isTerminal(run.status)) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is already ${run.status}; it waits for no event` });
+  if (isTerminal(run.status)) throw new DomainError("precondition_failed", `run ${runId} is already ${run.status}; it waits for no event`);
   const awaited = await awaitedEvents(db, runId);
-  if (awaited.length === 0) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `run ${runId} is not waiting for an event` });
+  if (awaited.length === 0) throw new DomainError("precondition_failed", `run ${runId} is not waiting for an event`);
   if (!awaited.includes(name)) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `name: run ${runId} is not waiting for "${name}"; it waits for ${awaited.map((e) => `"${e}"`).join(", ")}` });
+    throw fieldError("bad_request", "name", `run ${runId} is not waiting for "${name}"; it waits for ${awaited.map((e) => `"${e}"`).join(", ")}`);
   }
   // Who sent it travels with the event, as with triggers; the workflow may show or check it.
   const eventId = await sendEvent(name, withEnvelope(data, { triggeredBy: actorOf(user) }));

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { runIdInput } from "@/server/runs/schemas";
 import { listRunExecutions } from "./executions";
 import { getSandboxPolicy, setSandboxPolicy } from "./policy";
 import { allSandboxProviders, configuredProviderName } from "./providers";
@@ -11,7 +12,6 @@ import { SandboxInputError, SandboxUnavailableError } from "./types";
  * (`workflows:read`; changed with `settings:manage`, audited) and which providers can run here.
  */
 const workflowIdInput = z.object({ workflowId: z.string({ error: "workflowId is required" }).trim().min(1, "workflowId must not be blank").max(200, "workflowId must be at most 200 characters") });
-const runIdInput = z.object({ runId: z.string({ error: "runId is required" }).trim().min(1, "runId must not be blank").max(200, "runId must be at most 200 characters") });
 
 export const sandboxRouter = createTRPCRouter({
   /** Every execution of a run, in order: code, limits, outcome, output, files, usage. */

@@ -51,8 +51,8 @@ export function badTextMessage(bad: BadText): string {
   return `${bad.path}: must not contain ${bad.problem}`;
 }
 
-/** Throws `make(message)` for the first bad string in `value`; the edge picks its error type. */
-export function assertCleanText(value: unknown, make: (message: string) => Error, root = ""): void {
+/** Throws `make(message, field)` for the first bad string in `value`; the edge picks its error type. */
+export function assertCleanText(value: unknown, make: (message: string, field: string) => Error, root = ""): void {
   const bad = findBadText(value, root);
-  if (bad) throw make(badTextMessage(bad));
+  if (bad) throw make(badTextMessage(bad), bad.path);
 }

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError, badRequest, fieldError } from "@/server/errors";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
@@ -20,8 +20,6 @@ export const changePasswordInput = z
   })
   .refine((v) => v.newPassword !== v.currentPassword, { path: ["newPassword"], message: "newPassword must differ from the current password" });
 
-const badRequest = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
-
 /**
  * Verifies the current password (a wrong one counts against the account's sign-in limit, so a
  * borrowed session cannot guess it), stores the new hash, clears must_change_password and ends
@@ -30,14 +28,14 @@ const badRequest = (message: string) => new TRPCError({ code: "BAD_REQUEST", mes
 export async function changeOwnPassword(db: Database, actor: SessionUser, input: z.output<typeof changePasswordInput>): Promise<void> {
   assertCleanText(input, badRequest);
   const [u] = await db.select().from(users).where(eq(users.id, actor.id));
-  if (!u) throw new TRPCError({ code: "NOT_FOUND", message: `no user with id ${actor.id}` });
-  if (!u.passwordHash) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "this account signs in through SSO: its password is managed there" });
+  if (!u) throw new DomainError("not_found", `no user with id ${actor.id}`);
+  if (!u.passwordHash) throw new DomainError("precondition_failed", "this account signs in through SSO: its password is managed there");
   if (await isAccountBlocked(db, u.email)) {
-    throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `too many wrong passwords: try again in ${Math.round(SIGN_IN_LIMITS.windowMs / 60_000)} minutes` });
+    throw new DomainError("too_many_requests", `too many wrong passwords: try again in ${Math.round(SIGN_IN_LIMITS.windowMs / 60_000)} minutes`);
   }
   if (!(await verifyPassword(u.passwordHash, input.currentPassword))) {
     await recordAccountFailure(db, u.email);
-    throw badRequest("currentPassword: is not your current password");
+    throw fieldError("bad_request", "currentPassword", "is not your current password");
   }
   const passwordHash = await hashPassword(input.newPassword);
   await hidingParameters(() => db.transaction(async (tx) => {
@@ -53,7 +51,7 @@ export async function changeOwnPassword(db: Database, actor: SessionUser, input:
 export async function signOutEverywhere(db: Database, actor: SessionUser): Promise<void> {
   await db.transaction(async (tx) => {
     const [row] = await tx.select({ v: users.sessionVersion }).from(users).where(eq(users.id, actor.id)).for("update");
-    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `no user with id ${actor.id}` });
+    if (!row) throw new DomainError("not_found", `no user with id ${actor.id}`);
     await revokeSessions(tx, actor.id);
     await writeAudit(tx, actor, { action: "user.sign_out_everywhere", targetType: "user", targetId: actor.id });
   });

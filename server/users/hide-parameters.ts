@@ -1,16 +1,16 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 
 /**
  * Drizzle's error for a failed query carries the SQL and every parameter, in its message and
  * its fields; for the users table that means a password hash. Whatever fails inside `work` is
  * rethrown as an error that names the PostgreSQL error code and nothing else, so neither a log
- * line nor an error report can carry the hash. Domain errors (TRPCError) pass through as thrown.
+ * line nor an error report can carry the hash. Domain errors (DomainError) pass through as thrown.
  */
 export async function hidingParameters<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof TRPCError) throw err;
+    if (err instanceof DomainError) throw err;
     const code = pgCodeOf(err);
     throw new Error(`writing the user failed${code ? ` (PostgreSQL error ${code})` : ""}`);
   }

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError, badRequest } from "@/server/errors";
 import { and, asc, count, eq, ne, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database, Tx } from "@/db/client";
@@ -33,8 +33,6 @@ export async function listUsers(db: Database): Promise<PublicUser[]> {
   return rows.map(publicUser);
 }
 
-const badRequest = (message: string) => new TRPCError({ code: "BAD_REQUEST", message });
-
 export async function createUser(db: Database, actor: Actor, input: z.output<typeof createUserInput>): Promise<PublicUser> {
   // Before anything is hashed or written: a NUL byte would fail the insert with the hash in the error.
   assertCleanText(input, badRequest);
@@ -42,7 +40,7 @@ export async function createUser(db: Database, actor: Actor, input: z.output<typ
   return hidingParameters(() => db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK})`);
     const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
-    if (existing) throw new TRPCError({ code: "CONFLICT", message: `a user with email ${input.email} already exists` });
+    if (existing) throw new DomainError("conflict", `a user with email ${input.email} already exists`);
     const [created] = await tx
       .insert(users)
       .values({ email: input.email, name: input.name, role: input.role, passwordHash })
@@ -57,7 +55,7 @@ export async function createUser(db: Database, actor: Actor, input: z.output<typ
 async function lockedUser(tx: Tx, userId: string): Promise<User> {
   await tx.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK})`);
   const [u] = await tx.select().from(users).where(eq(users.id, userId));
-  if (!u) throw new TRPCError({ code: "NOT_FOUND", message: `no user with id ${userId}` });
+  if (!u) throw new DomainError("not_found", `no user with id ${userId}`);
   return u;
 }
 
@@ -67,7 +65,7 @@ async function assertAnotherActiveAdmin(tx: Tx, userId: string) {
     .from(users)
     .where(and(eq(users.role, "admin"), eq(users.active, true), ne(users.id, userId)));
   if ((row?.n ?? 0) === 0) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: "cannot remove the last active admin: make another user admin first" });
+    throw new DomainError("precondition_failed", "cannot remove the last active admin: make another user admin first");
   }
 }
 

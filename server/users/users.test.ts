@@ -120,7 +120,7 @@ describe("user administration", () => {
   it("refuses bad text in the service itself, whatever edge called it", async () => {
     const { createUser } = await import("./service");
     await expect(createUser(fresh.db, admin, { email: "svc@example.com", name: "a\u0000b", role: "viewer", password: "long enough password" })).rejects.toMatchObject({
-      code: "BAD_REQUEST",
+      code: "bad_request",
       message: "name: must not contain a NUL byte",
     });
   });

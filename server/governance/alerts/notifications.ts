@@ -2,7 +2,7 @@ import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { governanceNotifications, notificationReads, type GovernanceNotificationRow, type NotificationKind, type NotificationSeverity } from "@/db/schema";
-import { GovernanceInputError } from "@/server/governance/errors";
+import { DomainError } from "@/server/errors";
 import { webhookTargets } from "./webhooks";
 
 export type NewNotification = {
@@ -77,7 +77,7 @@ const readBy = (userId: string) => and(eq(notificationReads.notificationId, gove
 /** Newest first, each marked read or not for `userId`. */
 export async function listNotifications(db: DbOrTx, userId: string, input: unknown): Promise<PublicNotification[]> {
   const parsed = listNotificationsInput.safeParse(input ?? {});
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const p = parsed.data;
   const where = and(p.unreadOnly ? isNull(notificationReads.userId) : undefined, p.before ? lt(governanceNotifications.id, p.before) : undefined);
   const rows = await db
@@ -107,7 +107,7 @@ export const markReadInput = z.object({
 /** Marks notifications read for `userId` only; returns how many were newly marked. */
 export async function markNotificationsRead(db: DbOrTx, userId: string, input: unknown): Promise<{ marked: number }> {
   const parsed = markReadInput.safeParse(input ?? {});
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const { ids } = parsed.data;
   if (ids && ids.length === 0) return { marked: 0 };
   const rows = await db

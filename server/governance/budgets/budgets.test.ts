@@ -4,7 +4,8 @@ import { auditLog, budgetAlerts, budgetCounters, llmCalls, llmCostRollup, reserv
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import type { Actor } from "@/server/audit/chain";
 import { verifyAuditChain } from "@/server/audit/chain";
-import { BudgetExceededError, GovernanceInputError, UnpricedModelError } from "@/server/governance/errors";
+import { BudgetExceededError, UnpricedModelError } from "@/server/governance/errors";
+import { DomainError } from "@/server/errors";
 import { setAllowUnpricedModels } from "@/server/governance/pricing/service";
 import { expireReservations, release, reserve, settle, type CallRecord } from "./reservations";
 import { createBudget, deleteBudget, listBudgets, pendingBudgetAlerts, updateBudget } from "./service";
@@ -53,7 +54,7 @@ describe("budget administration", () => {
     expect(await bad({ ...base, period: "fortnight" })).toBe("period: period must be one of: run, hour, day, week, month, lifetime");
     expect(await bad({ ...base, limitUsd: "1.0000000001" })).toContain("limitUsd: limitUsd must be a decimal amount of US dollars with at most 9 decimals");
     const dup = await errorOf(createBudget(fresh.db, admin, { name: "again", scope: "workflow", scopeValue: "research", period: "day", limitUsd: 1 }, SERVED));
-    expect(dup).toBeInstanceOf(GovernanceInputError);
+    expect(dup).toBeInstanceOf(DomainError);
     expect(dup.message).toBe('a day budget for workflow "research" already exists: edit it instead');
   });
 

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { sqlInt, sqlRow, sqlRows } from "@/db/rows";
 import type { BudgetPeriod, ReservationStatus } from "@/db/schema";
-import { BudgetExceededError, GovernanceInputError, UnpricedModelError, type BudgetScopeName } from "@/server/governance/errors";
+import { BudgetExceededError, UnpricedModelError, type BudgetScopeName } from "@/server/governance/errors";
+import { DomainError, fieldError } from "@/server/errors";
 import type { FlatRates } from "@/server/governance/pricing/rates";
 import { flatRatesJson } from "@/server/governance/pricing/rates";
 import { checkUsage, type Usage } from "@/server/governance/usage/types";
@@ -183,7 +184,7 @@ function breachOf(d: Record<string, string | null>, requested: bigint): BudgetEx
  */
 export async function reserve(db: Database, input: ReserveInput): Promise<Reservation> {
   const parsed = reserveInput.safeParse(input);
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const p = parsed.data;
   const item: ReserveItem = {
     id: randomUUID(),
@@ -225,7 +226,7 @@ export async function reserve(db: Database, input: ReserveInput): Promise<Reserv
 }
 
 function toSettleResult(row: z.output<typeof settleRow>, reservationId: string): SettleResult {
-  if (row.o_outcome === "missing") throw new GovernanceInputError(`reservationId: no reservation ${reservationId}`, "reservationId", "NOT_FOUND");
+  if (row.o_outcome === "missing") throw fieldError("not_found", "reservationId", `no reservation ${reservationId}`);
   return { callId: row.o_id === null ? null : Number(row.o_id), outcome: row.o_outcome };
 }
 
@@ -239,11 +240,11 @@ const uuid = z.uuid("reservationId must be a UUID");
  */
 export async function settle(db: Database, reservationId: string, actualCostNano: bigint | number | string, callRecord: CallRecord): Promise<SettleResult> {
   const id = uuid.safeParse(reservationId);
-  if (!id.success) throw GovernanceInputError.fromZod(id.error);
+  if (!id.success) throw DomainError.fromZod(id.error);
   const actual = nanoSchema("actualCostNano").safeParse(actualCostNano);
-  if (!actual.success) throw GovernanceInputError.fromZod(actual.error);
+  if (!actual.success) throw DomainError.fromZod(actual.error);
   const c = callRecordInput.safeParse(callRecord);
-  if (!c.success) throw GovernanceInputError.fromZod(c.error);
+  if (!c.success) throw DomainError.fromZod(c.error);
   const usage: Usage = checkUsage({ ...c.data.usage });
   const call = {
     provider: c.data.provider,
@@ -264,7 +265,7 @@ export async function settle(db: Database, reservationId: string, actualCostNano
 /** Gives a reservation's money back without recording a call (the call never reached the provider). */
 export async function release(db: Database, reservationId: string): Promise<SettleResult> {
   const id = uuid.safeParse(reservationId);
-  if (!id.success) throw GovernanceInputError.fromZod(id.error);
+  if (!id.success) throw DomainError.fromZod(id.error);
   const row = await submitSettle(db, { id: id.data });
   return toSettleResult(row, reservationId);
 }

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { apiKeys, users, type BudgetScope } from "@/db/schema";
-import { GovernanceInputError } from "@/server/governance/errors";
+import { fieldError } from "@/server/errors";
 
 /**
  * A budget's scope value must name something a call can carry, or the budget silently never
@@ -13,10 +13,10 @@ import { GovernanceInputError } from "@/server/governance/errors";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const refuse = (message: string): never => {
-  throw new GovernanceInputError(`scopeValue: ${message}`, "scopeValue");
+  throw fieldError("bad_request", "scopeValue", `${message}`);
 };
 
-/** The value to store for `scope`, or a GovernanceInputError naming scopeValue. */
+/** The value to store for `scope`, or a DomainError naming scopeValue. */
 export async function resolveScopeValue(db: DbOrTx, scope: BudgetScope, value: string, servedWorkflows: readonly string[]): Promise<string> {
   switch (scope) {
     case "workflow":

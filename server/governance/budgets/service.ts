@@ -4,7 +4,7 @@ import type { Database, DbOrTx, Tx } from "@/db/client";
 import { sqlBigint, sqlRows } from "@/db/rows";
 import { budgetAlerts, budgetCounters, budgets, type BudgetAlertRow, type BudgetRow } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
-import { GovernanceInputError } from "@/server/governance/errors";
+import { DomainError, fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
 import { createBudgetInput, deleteBudgetInput, updateBudgetInput } from "./schemas";
 import { resolveScopeValue } from "./scope-values";
@@ -12,7 +12,7 @@ import { budgetTimeZone } from "./timezone";
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
-  if (!r.success) throw GovernanceInputError.fromZod(r.error);
+  if (!r.success) throw DomainError.fromZod(r.error);
   return r.data;
 }
 
@@ -60,7 +60,7 @@ export async function createBudget(db: Database, actor: Actor, input: unknown, s
     });
   } catch (e) {
     if (uniqueViolation(e)) {
-      throw new GovernanceInputError(`a ${b.period} budget for ${b.scope}${scopeValue ? ` "${scopeValue}"` : ""} already exists: edit it instead`, "scope", "CONFLICT");
+      throw new DomainError("conflict", `a ${b.period} budget for ${b.scope}${scopeValue ? ` "${scopeValue}"` : ""} already exists: edit it instead`, { field: "scope" });
     }
     throw e;
   }
@@ -74,12 +74,8 @@ async function applyLimit(tx: Tx, budgetId: string, limitNano: bigint): Promise<
 
 async function versionConflict(tx: DbOrTx, id: string, expected: number): Promise<never> {
   const [now] = await tx.select({ version: budgets.version }).from(budgets).where(eq(budgets.id, id));
-  if (!now) throw new GovernanceInputError(`id: no budget ${id}`, "id", "NOT_FOUND");
-  throw new GovernanceInputError(
-    `expectedVersion: the budget was changed by someone else meanwhile (you edited version ${expected}, it is now version ${now.version}); reload and try again`,
-    "expectedVersion",
-    "CONFLICT",
-  );
+  if (!now) throw fieldError("not_found", "id", `no budget ${id}`);
+  throw fieldError("conflict", "expectedVersion", `the budget was changed by someone else meanwhile (you edited version ${expected}, it is now version ${now.version}); reload and try again`);
 }
 
 /** Optimistic: applies only if the budget is still at `expectedVersion`, else a CONFLICT naming the current version. */
@@ -87,7 +83,7 @@ export async function updateBudget(db: Database, actor: Actor, input: unknown): 
   const u = parse(updateBudgetInput, input);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(budgets).where(eq(budgets.id, u.id));
-    if (!before) throw new GovernanceInputError(`id: no budget ${u.id}`, "id", "NOT_FOUND");
+    if (!before) throw fieldError("not_found", "id", `no budget ${u.id}`);
     const [after] = await tx
       .update(budgets)
       .set({

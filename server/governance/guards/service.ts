@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, DbOrTx } from "@/db/client";
 import { workflowGuards, type WorkflowGuardRow } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
-import { GovernanceInputError } from "@/server/governance/errors";
+import { DomainError, fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
 import { setGuardsInput, workflowIdInput } from "./schemas";
 
@@ -35,18 +35,14 @@ export async function getGuards(db: DbOrTx, workflowId: string): Promise<Workflo
 }
 
 const conflict = (expected: number, now: number) =>
-  new GovernanceInputError(
-    `expectedVersion: the guards were changed by someone else meanwhile (you edited version ${expected}, they are now version ${now}); reload and try again`,
-    "expectedVersion",
-    "CONFLICT",
-  );
+  fieldError("conflict", "expectedVersion", `the guards were changed by someone else meanwhile (you edited version ${expected}, they are now version ${now}); reload and try again`);
 
 /** Saves a workflow's guard limits (optimistic: `expectedVersion` 0 creates). A trip in progress is kept. */
 export async function setGuards(db: Database, actor: Actor, input: unknown, knownWorkflows: readonly string[]): Promise<PublicGuards> {
   const parsed = setGuardsInput.safeParse(input);
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const g = parsed.data;
-  if (!knownWorkflows.includes(g.workflowId)) throw new GovernanceInputError(`workflowId: no workflow named "${g.workflowId}"`, "workflowId");
+  if (!knownWorkflows.includes(g.workflowId)) throw fieldError("bad_request", "workflowId", `no workflow named "${g.workflowId}"`);
   const values = {
     maxLlmCallsPerRun: g.maxLlmCallsPerRun,
     maxStepsPerRun: g.maxStepsPerRun,
@@ -70,7 +66,7 @@ export async function setGuards(db: Database, actor: Actor, input: unknown, know
         .where(and(eq(workflowGuards.workflowId, g.workflowId), eq(workflowGuards.version, g.expectedVersion)))
         .returning();
       if (!row) {
-        if (!before) throw new GovernanceInputError(`workflowId: no guards saved for ${g.workflowId} yet (use expectedVersion 0)`, "workflowId", "NOT_FOUND");
+        if (!before) throw fieldError("not_found", "workflowId", `no guards saved for ${g.workflowId} yet (use expectedVersion 0)`);
         throw conflict(g.expectedVersion, before.version);
       }
     }
@@ -82,11 +78,11 @@ export async function setGuards(db: Database, actor: Actor, input: unknown, know
 /** Closes a tripped breaker: the workflow may run again. */
 export async function resetBreaker(db: Database, actor: Actor, input: unknown): Promise<PublicGuards> {
   const parsed = workflowIdInput.safeParse(input);
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const { workflowId } = parsed.data;
   return db.transaction(async (tx) => {
     const before = await getGuards(tx, workflowId);
-    if (!before?.trippedAt) throw new GovernanceInputError(`workflowId: the breaker of ${workflowId} is not tripped`, "workflowId", "PRECONDITION_FAILED");
+    if (!before?.trippedAt) throw fieldError("precondition_failed", "workflowId", `the breaker of ${workflowId} is not tripped`);
     const [row] = await tx
       .update(workflowGuards)
       .set({ trippedAt: null, trippedReason: null, trippedRunId: null, version: sql`${workflowGuards.version} + 1`, updatedAt: new Date(), updatedByEmail: actor.email })

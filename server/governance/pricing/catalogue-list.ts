@@ -1,6 +1,6 @@
 import { findProvider, type ModelPrice } from "@pydantic/genai-prices";
 import { z } from "zod";
-import { GovernanceInputError } from "@/server/governance/errors";
+import { DomainError } from "@/server/errors";
 import { nanoToUsdString, roundUsdToNano } from "@/server/governance/money";
 import { SIMULATED_MODEL, SIMULATED_PROVIDER, SIMULATED_RATES } from "./simulated";
 
@@ -102,7 +102,7 @@ export const searchCatalogueInput = z.object({
 /** Case-insensitive search over provider, model id and name; every word of the query must match. */
 export function searchCatalogue(input: unknown): { total: number; items: CatalogueModel[]; providers: { id: string; name: string }[] } {
   const parsed = searchCatalogueInput.safeParse(input ?? {});
-  if (!parsed.success) throw GovernanceInputError.fromZod(parsed.error);
+  if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const { query, provider, limit, offset } = parsed.data;
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const all = catalogueModels();

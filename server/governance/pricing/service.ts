@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Database, DbOrTx } from "@/db/client";
 import { governanceSettings, modelPrices, type ModelPriceRow } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
-import { GovernanceInputError } from "@/server/governance/errors";
+import { DomainError, fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
 import { invalidatePriceBook } from "./price-book";
 import { modelKeyInput, setAllowUnpricedInput, setModelPriceInput } from "./schemas";
@@ -12,7 +12,7 @@ const PRICES_LOCK = 727_101;
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
-  if (!r.success) throw GovernanceInputError.fromZod(r.error);
+  if (!r.success) throw DomainError.fromZod(r.error);
   return r.data;
 }
 
@@ -58,7 +58,7 @@ export async function setModelPrice(db: Database, actor: Actor, input: unknown):
   const p = parse(setModelPriceInput, input);
   const now = new Date();
   if (p.effectiveFrom && p.effectiveFrom.getTime() < now.getTime() - 60_000) {
-    throw new GovernanceInputError("effectiveFrom: must not be in the past (calls already made keep the price they were charged)", "effectiveFrom");
+    throw fieldError("bad_request", "effectiveFrom", "must not be in the past (calls already made keep the price they were charged)");
   }
   const row = await db.transaction(async (tx) => {
     // Serialises editors of prices so version numbers never collide.
@@ -102,7 +102,7 @@ export async function removeModelPrice(db: Database, actor: Actor, input: unknow
   const row = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PRICES_LOCK})`);
     const { version, latest } = await nextVersion(tx, k.provider, k.model);
-    if (!latest || latest.removed) throw new GovernanceInputError(`model: no price override for ${k.provider}/${k.model}`, "model", "NOT_FOUND");
+    if (!latest || latest.removed) throw fieldError("not_found", "model", `no price override for ${k.provider}/${k.model}`);
     const [created] = await tx
       .insert(modelPrices)
       .values({ ...latest, id: undefined, version, removed: true, note: "removed", effectiveFrom: new Date(), createdByEmail: actor.email, createdAt: new Date() })

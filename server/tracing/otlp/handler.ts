@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import type { Database } from "@/db/client";
 import { jsonError } from "@/server/apikeys/http";
 import { assertCallInScope } from "@/server/apikeys/scope";
@@ -32,7 +32,7 @@ async function scopeProblem(db: Database, actor: ApiKeyActor, req: ReturnType<ty
     }
     return null;
   } catch (e) {
-    if (e instanceof TRPCError) return e.message;
+    if (e instanceof DomainError) return e.message;
     throw e;
   }
 }
@@ -55,7 +55,7 @@ export async function handleOtlpTraces(db: Database, req: Request, deps: { limit
     actor = await authenticateApiKey(db, req);
   } catch (e) {
     // A key whose creator is deactivated: refused, naming why.
-    if (e instanceof TRPCError && e.code === "FORBIDDEN") return refuse(403, e.message);
+    if (e instanceof DomainError && e.code === "forbidden") return refuse(403, e.message);
     throw e;
   }
   if (!actor) return refuse(401, "missing, unknown or revoked API key (send Authorization: Bearer <wflo API key>)");
