@@ -30,7 +30,10 @@ const BUILTIN_PATTERNS: readonly RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /((?:password|passwd|pwd|secret|token|api[_-]?key)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"']+)/gi, // key=value (and "key":"value") in free text
+  /((?:password|passwd|pwd|secret|token)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"']+)/gi, // key=value (and "key":"value") in free text
+  // api_key=value only when the value looks generated (16+ characters with a digit): wflo's own
+  // actor names read "api-key:<key name> (wflo_abc123…)" and must stay readable.
+  /(api[_-]?key["']?\s*[=:]\s*)("[^"]*"|'[^']*'|(?=[^\s&,;"']*\d)[^\s&,;"']{16,})/gi,
   /(Failed query: [\s\S]*?\nparams: )([\s\S]*?)(?=\n\s+at |$)/g, // drizzle's failed-query text, wherever it was copied (a recorded step error): the query stays, its values go
 ];
 
