@@ -19,7 +19,8 @@ import type { Duration } from "./types";
  * same policy and rules as a run's gate (lifecycle.routedApproval), lands in the same queue
  * with the same notifications, and is decided with the same decide service. What differs:
  * there is no run (runId null), so nothing durable waits for it: the caller polls, and the
- * deadline is applied when anyone next looks (expireOverdueExternal), not by a gate's step.
+ * deadline is applied by the expire-approvals cron run (expireOverdueExternal), not by a gate's
+ * step, and reads show it as expired from the deadline on.
  */
 
 const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
@@ -144,8 +145,9 @@ export async function requestExternalApproval(db: Database, actor: ApiKeyActor, 
 
 /**
  * Applies the deadline to external requests that passed it (a run's gate does this in its own
- * durable step). Called wherever approvals are read, so the queue, the badge and a polling
- * agent all see `expired` without a timer process. Bounded per call; the rest go next time.
+ * durable step): status, audit row and notification. Run every minute by the expire-approvals
+ * system cron run; until then reads show such a request as expired (queries.ts `asOfNow`).
+ * Bounded per call; the rest go next time.
  */
 export async function expireOverdueExternal(db: Database, opts: { approvalId?: string } = {}): Promise<number> {
   const due = await db
@@ -194,17 +196,14 @@ const WAIT_INTERVAL_MS = 500;
 /**
  * Long poll: returns as soon as the approval is no longer pending (decided, denied, expired or
  * cancelled), or when `waitMs` passes, or when the caller goes away. An external request whose
- * deadline passes during the wait is expired here, so the caller sees the default applied.
+ * deadline passes during the wait ends it: it reads as expired with its default applied.
  */
 export async function waitForDecision(db: Database, approvalId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
   const end = Date.now() + waitMs;
   for (;;) {
     const [a] = await db.select({ status: approvals.status, runId: approvals.runId, deadlineAt: approvals.deadlineAt }).from(approvals).where(eq(approvals.id, approvalId));
     if (!a || a.status !== "pending") return;
-    if (a.runId === null && a.deadlineAt.getTime() <= Date.now()) {
-      await expireOverdueExternal(db, { approvalId });
-      return;
-    }
+    if (a.runId === null && a.deadlineAt.getTime() <= Date.now()) return;
     const left = Math.min(end, a.deadlineAt.getTime() + 50) - Date.now();
     if (Date.now() >= end || signal?.aborted) return;
     await new Promise<void>((resolve) => {

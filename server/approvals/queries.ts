@@ -25,8 +25,22 @@ export const approvalIdInput = z.object({ approvalId: z.uuid("approvalId must be
 const { details: _details, payload: _payload, editedPayload: _editedPayload, payloadSchema: _payloadSchema, ...queueColumns } = getTableColumns(approvals);
 type QueueRow = Omit<ApprovalRow, "details" | "payload" | "editedPayload" | "payloadSchema"> & { hasPayloadSchema: boolean };
 
+/** An external request (no run waits on it, so no durable deadline step) whose deadline passed but is still stored pending. */
+const overdueExternal = () => sql`(${approvals.status} = 'pending' and ${approvals.runId} is null and ${approvals.deadlineAt} <= now())`;
+
+/**
+ * Reads read: an external request past its deadline reads as expired at once, with what
+ * expireApproval will write when the expire-approvals cron run records it (status, decided by
+ * "timeout", its default in the comment); decide refuses it by the same deadline.
+ */
+function asOfNow<T extends Pick<ApprovalRow, "status" | "runId" | "deadlineAt" | "onTimeout" | "decidedAt" | "decidedByEmail" | "decisionComment">>(a: T): T {
+  if (a.status !== "pending" || a.runId !== null || a.deadlineAt.getTime() > Date.now()) return a;
+  return { ...a, status: "expired", decidedAt: a.deadlineAt, decidedByEmail: "timeout", decisionComment: `deadline passed with no decision: default ${a.onTimeout}` };
+}
+
 /** What the queue shows, plus what the viewer may do with it (the server still checks on decide). */
-export function queueApproval(a: QueueRow, viewer?: { id: string; role: Role }) {
+export function queueApproval(row: QueueRow, viewer?: { id: string; role: Role }) {
+  const a = asOfNow(row);
   const mayDecideRole = viewer ? roleRank(viewer.role) >= roleRank(a.deciderRole) : false;
   const ownRun = viewer ? a.requestedById === viewer.id : false;
   return {
@@ -74,14 +88,22 @@ export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role
 export type PublicApproval = ReturnType<typeof publicApproval>;
 
 /** `scope.workflowIds`: only approvals of these workflows (an API key limited to some workflows). */
+/** History by status, as read now: overdue external requests count as expired (see asOfNow). */
+function historyStatus(status: z.output<typeof listApprovalsInput>["status"]) {
+  if (status === "expired") return or(eq(approvals.status, "expired"), overdueExternal());
+  if (status === "pending") return and(eq(approvals.status, "pending"), not(overdueExternal()));
+  if (status) return eq(approvals.status, status);
+  return or(inArray(approvals.status, APPROVAL_STATUSES.filter((s) => s !== "pending")), overdueExternal());
+}
+
 export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }, scope: { workflowIds?: readonly string[] | null } = {}): Promise<QueueApproval[]> {
   const scoped = scope.workflowIds ? (scope.workflowIds.length ? inArray(approvals.workflowId, [...scope.workflowIds]) : sql`false`) : undefined;
   const where =
     input.view === "pending"
-      ? and(scoped, eq(approvals.status, "pending"), input.risk ? eq(approvals.risk, input.risk) : undefined, input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined)
+      ? and(scoped, eq(approvals.status, "pending"), not(overdueExternal()), input.risk ? eq(approvals.risk, input.risk) : undefined, input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined)
       : and(
           scoped,
-          input.status ? eq(approvals.status, input.status) : inArray(approvals.status, APPROVAL_STATUSES.filter((s) => s !== "pending")),
+          historyStatus(input.status),
           input.risk ? eq(approvals.risk, input.risk) : undefined,
           input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined,
           input.before ? lt(approvals.createdAt, input.before) : undefined,
@@ -108,7 +130,7 @@ export async function getApproval(db: DbOrTx, approvalId: string, viewer?: { id:
 }
 
 export async function pendingApprovalCount(db: DbOrTx): Promise<{ pending: number }> {
-  const [row] = await db.select({ n: count() }).from(approvals).where(eq(approvals.status, "pending"));
+  const [row] = await db.select({ n: count() }).from(approvals).where(and(eq(approvals.status, "pending"), not(overdueExternal())));
   return { pending: Number(row?.n ?? 0) };
 }
 

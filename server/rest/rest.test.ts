@@ -5,6 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { auditLog, governanceNotifications, ROLES, type Role } from "@/db/schema";
 import type { SessionUser } from "@/server/api/trpc";
 import { createApiKey, revokeApiKey } from "@/server/apikeys/service";
+import { expireOverdueExternal } from "@/server/approvals/external";
 import { can } from "@/server/auth/permissions";
 import { createBudget, getCostBreakdown } from "@/server/governance";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
@@ -389,10 +390,14 @@ describe("external approval requests", () => {
     expect((res.body.approval as Ext).status).toBe("expired");
     expect((res.body.approval as Ext).decision).toMatchObject({ final: true, approved: false, timedOut: true, decidedBy: "timeout" });
     expect(await call(byId("decideApproval"), { key: keys.approver, params: { id }, body: { decision: "approve" } })).toMatchObject({ status: 412, body: { code: "PRECONDITION_FAILED" } });
+    // Reads read: the expire-approvals cron run records the timeout (status, audit, notification), once.
+    expect(await expireOverdueExternal(h.fresh.db)).toBe(1);
+    expect(await expireOverdueExternal(h.fresh.db)).toBe(0);
     const audit = await h.fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "approval.timeout"), eq(auditLog.targetId, id)));
     expect(audit).toHaveLength(1);
+    expect((await call(byId("getApproval"), { key: keys.operator, params: { id } })).body.approval).toMatchObject({ status: "expired", decision: { final: true, approved: false, timedOut: true, decidedBy: "timeout" } });
 
-    // Nobody waiting: the queue itself applies the deadline when it is read.
+    // Nobody waiting: the queue reads the deadline as passed before the cron run records it.
     const late = await request(keys.operator, { title: "Archive logs", workflow: "mail-agent", timeout: "1s", onTimeout: "approve" });
     const lateId = (late.body.approval as Ext).id;
     await new Promise((r) => setTimeout(r, 1_300));

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
 import { approvalInScope, assertWorkflowInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
-import { decisionOf, decisionStatusOf, expireOverdueExternal, externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
+import { decisionOf, decisionStatusOf, externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
 import { getApproval, listApprovals, publicApproval, type PublicApproval, type QueueApproval } from "@/server/approvals/queries";
 import { jsonBody, RestError } from "../errors";
 import { defineRoute } from "../route";
@@ -38,7 +38,6 @@ export const listApprovalsRoute = defineRoute({
   query: listQuery,
   response: { description: "Approvals, each with a link to its page in the panel. Without `details`, `payload` and `decision.payload`: GET /approvals/{id} has them" },
   handler: async ({ db, actor, query }) => {
-    await expireOverdueExternal(db);
     const rows = await listApprovals(db, {
       view: query.status === "pending" ? "pending" : "history",
       status: query.status === "pending" || query.status === "all" ? undefined : query.status,
@@ -71,7 +70,6 @@ export const getApprovalRoute = defineRoute({
   errors: { 404: "No approval with this id (or, for a workflow-scoped key, none of its workflows)" },
   handler: async ({ db, actor, req, params, query }) => {
     await approvalInScope(db, actor, params.id, "read");
-    await expireOverdueExternal(db, { approvalId: params.id });
     if (query.wait) await waitForDecision(db, params.id, query.wait * 1000, req.signal);
     const { approval, decisions } = await getApproval(db, params.id);
     return { approval: restApproval(approval), decisions };
@@ -107,8 +105,7 @@ export const requestApprovalRoute = defineRoute({
     assertWorkflowInScope(actor, body.workflow, "workflow");
     const { row, replayed } = await requestExternalApproval(db, actor, body, { idempotencyKey });
     if (!replayed) return { approval: restApproval(publicApproval(row)), decisions: [] };
-    // A retry: the first request's approval as it stands now (it may have been decided meanwhile).
-    await expireOverdueExternal(db, { approvalId: row.id });
+    // A retry: the first request's approval as it stands now (it may have been decided or expired meanwhile).
     const { approval, decisions } = await getApproval(db, row.id);
     return jsonBody({ approval: restApproval(approval), decisions }, 200);
   },
