@@ -72,9 +72,10 @@ const layerOf = (p: string) => (under(p, "inngest/engine") ? "inngest/engine" : 
 
 /**
  * Leaf modules the engine may use besides db/: pure helpers with no imports above them (the
- * logger, the signing key and its derived keys, the event-key format), shared with server/.
+ * logger, the typed config (server/env.ts: zod and node only), the signing key and its derived
+ * keys, the event-key format), shared with server/.
  */
-const ENGINE_LEAVES = ["server/log", "server/security/signing", "server/security/signing-key", "server/security/event-key-format", "server/security/text-input"];
+const ENGINE_LEAVES = ["server/log", "server/env", "server/security/signing", "server/security/signing-key", "server/security/event-key-format", "server/security/text-input"];
 
 /**
  * Type-only imports of inngest/ from server/ that cannot be avoided: an adapter's context is the

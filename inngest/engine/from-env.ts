@@ -2,6 +2,7 @@ import { log } from "@/server/log";
 import type { Database } from "@/db/client";
 import { createEngine, type Engine } from "./index";
 import { engineSigningKey } from "@/server/security/signing-key";
+import { configFrom, type RawEnv } from "@/server/env";
 
 /**
  * Starts the embedded engine for a wflo server process, configured from the environment:
@@ -12,12 +13,13 @@ import { engineSigningKey } from "@/server/security/signing-key";
  * Whether to start it at all is the caller's decision (`inngestMode()` in inngest/client.ts),
  * so the engine and the app's Inngest client can never disagree about where events go.
  */
-export type Env = Record<string, string | undefined>;
+export type Env = RawEnv;
 
 export async function startEmbeddedEngine(db: Database, env: Env = process.env): Promise<Engine> {
-  const port = Number(env.WFLO_ENGINE_PORT ?? 8288);
-  const host = env.WFLO_ENGINE_HOST ?? "127.0.0.1";
-  const apps = (env.WFLO_ENGINE_APPS ?? `http://127.0.0.1:${env.PORT ?? 3000}/api/inngest`)
+  const config = configFrom(env);
+  const port = config.WFLO_ENGINE_PORT;
+  const host = config.WFLO_ENGINE_HOST;
+  const apps = (config.WFLO_ENGINE_APPS ?? `http://127.0.0.1:${config.PORT}/api/inngest`)
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);

@@ -12,6 +12,7 @@ import { cancelRun, getRun, listRuns, type EngineRunSummary, type EngineRunView 
 import { deriveEventKey, engineSigningKey } from "@/server/security/signing-key";
 import { syncApp, type SyncResult } from "./sync";
 import { Worker } from "./worker";
+import { env } from "@/server/env";
 
 /**
  * wflo's embedded durable engine: plays the Inngest server's part of the protocol, backed by
@@ -75,8 +76,8 @@ export class InvalidEventError extends Error {
 
 export function createEngine(opts: EngineOptions): Engine {
   const sql = opts.db.$client as Sql;
-  const port = opts.port ?? Number(process.env.WFLO_ENGINE_PORT ?? 8288);
-  const host = opts.host ?? process.env.WFLO_ENGINE_HOST ?? "127.0.0.1";
+  const port = opts.port ?? env.WFLO_ENGINE_PORT;
+  const host = opts.host ?? env.WFLO_ENGINE_HOST;
   const registry = new FunctionRegistry();
   let worker: Worker | null = null;
   const signingKey = opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey());
