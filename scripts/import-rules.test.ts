@@ -139,6 +139,11 @@ const RULES: Rule[] = [
     allowed: (i) => i.from === "server/boot.ts" || i.typeOnly,
   },
   {
+    name: "server/env.ts is a leaf (packages only), so every layer, the engine included, may read the config",
+    applies: (i) => i.from === "server/env.ts",
+    allowed: () => false,
+  },
+  {
     name: "db/ imports nothing above it",
     applies: (i) => layerOf(i.from) === "db",
     allowed: (i) => layerOf(i.to) === "db",
