@@ -1,8 +1,8 @@
 import type { DbOrTx } from "@/db/client";
 import type { ApprovalRow } from "@/db/schema";
 import { getDb } from "@/db/client";
-import { kickAlertDispatch } from "@/server/governance/alerts/dispatcher";
-import { insertNotification } from "@/server/governance/alerts/notifications";
+import { kickAlertDispatch } from "@/server/notifications/dispatcher";
+import { insertNotification } from "@/server/notifications/service";
 
 /**
  * Approval events go through the colleague-built alert pipeline (panel notifications plus

@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client";
 import { writeAudit } from "@/server/audit/chain";
-import { kickAlertDispatch } from "./alerts/dispatcher";
-import { insertNotification } from "./alerts/notifications";
+import { kickAlertDispatch } from "@/server/notifications/dispatcher";
+import { insertNotification } from "@/server/notifications/service";
 import { assertLlmCallApproved } from "@/server/approvals/llm-gate-scope";
 import { recordRunStop } from "@/server/runs/stop";
 import { BudgetExceededError } from "./errors";

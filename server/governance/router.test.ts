@@ -6,9 +6,9 @@ import { governanceNotifications, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { appRouter } from "@/server/api/root";
 import { createInnerContext, type SessionUser } from "@/server/api/trpc";
-import { deliverPendingNotifications } from "./alerts/dispatcher";
-import { insertNotification } from "./alerts/notifications";
-import { webhookBody, webhookTargets } from "./alerts/webhooks";
+import { deliverPendingNotifications } from "@/server/notifications/dispatcher";
+import { insertNotification } from "@/server/notifications/service";
+import { webhookBody, webhookTargets } from "@/server/notifications/webhooks";
 import { catalogueModels, CATALOGUE_PROVIDER_IDS } from "./pricing/catalogue-list";
 
 let fresh: FreshDb;

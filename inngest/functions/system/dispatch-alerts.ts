@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { inngest } from "@/inngest/client";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
-import { collectBudgetAlerts, deliverPendingNotifications } from "@/server/governance/alerts/dispatcher";
+import { collectBudgetAlerts, deliverPendingNotifications } from "@/server/notifications/dispatcher";
 
 /**
  * Every minute: budget threshold crossings become notifications, and notifications due for

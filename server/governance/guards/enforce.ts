@@ -5,7 +5,7 @@ import type { Database, DbOrTx } from "@/db/client";
 import { sqlBigint, sqlRow } from "@/db/rows";
 import { runLlmSteps, runSteps, workflowGuards, type WorkflowGuardRow } from "@/db/schema";
 import { writeAudit } from "@/server/audit/chain";
-import { insertNotification } from "@/server/governance/alerts/notifications";
+import { insertNotification } from "@/server/notifications/service";
 import { formatUsd } from "@/server/governance/money";
 import { recordRunStop } from "@/server/runs/stop";
 import { getGuards } from "./service";

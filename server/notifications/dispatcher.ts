@@ -4,7 +4,7 @@ import { governanceNotifications, type GovernanceNotificationRow } from "@/db/sc
 import { markBudgetAlertsDelivered, pendingBudgetAlerts } from "@/server/governance/budgets/service";
 import { formatUsd } from "@/server/governance/money";
 import { log } from "@/server/log";
-import { insertNotification, notificationFacts } from "./notifications";
+import { insertNotification, notificationFacts } from "./service";
 import { postWebhook, webhookBody, webhookTargets, type AlertPayload, type WebhookTarget } from "./webhooks";
 
 /**

@@ -3,7 +3,7 @@ import { users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { appRouter } from "@/server/api/root";
 import { createInnerContext, type SessionUser } from "@/server/api/trpc";
-import { insertNotification } from "./notifications";
+import { insertNotification } from "./service";
 
 /**
  * Issue 13, finding 10: `governance.notifications.markRead` set one global read flag, so any
