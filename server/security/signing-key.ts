@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EVENT_KEY_PREFIX } from "@/server/security/event-key-format";
+import { configFrom } from "@/server/env";
 
 /**
  * The one signing key shared by the embedded engine and the Inngest clients that talk to it
@@ -29,7 +30,7 @@ export function isValidSigningKey(key: string): boolean {
 }
 
 export function signingKeyPath(env: Env = process.env): string {
-  return path.join(env.WFLO_DATA_DIR?.trim() || path.join(process.cwd(), ".wflo"), SIGNING_KEY_FILE);
+  return path.join(configFrom(env).WFLO_DATA_DIR, SIGNING_KEY_FILE);
 }
 
 /**
