@@ -4,6 +4,7 @@ export * from "./engine";
 export * from "./runs";
 export * from "./governance";
 export * from "./governance-ops";
+export * from "./notifications";
 export * from "./approvals";
 export * from "./policies";
 export * from "./apikeys";

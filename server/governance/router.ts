@@ -2,8 +2,7 @@ import { z } from "zod";
 import { runIdInput } from "@/server/runs/schemas";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { workflowOptions } from "@/server/workflows/catalog";
-import { deliverPendingNotifications } from "@/server/notifications/dispatcher";
-import { listNotifications, markNotificationsRead, unreadNotificationCount } from "@/server/notifications/service";
+import { notificationsRouter } from "@/server/notifications/router";
 import { runStopReason } from "@/server/runs/stop";
 import { createBudget, deleteBudget, listBudgets, updateBudget } from "./budgets/service";
 import { budgetTimeZone } from "./budgets/timezone";
@@ -94,20 +93,6 @@ const guardsRouter = createTRPCRouter({
   resetBreaker: requirePermission("guards:reset")
     .input(anyInput)
     .mutation(({ ctx, input }) => resetBreaker(ctx.db, actorOf(ctx.user), input)),
-});
-
-const notificationsRouter = createTRPCRouter({
-  list: requirePermission("dashboard:read")
-    .input(anyInput)
-    // Reads read: deliveries left over by a restart are retried by the dispatch-alerts cron run.
-    .query(({ ctx, input }) => listNotifications(ctx.db, ctx.user.id, input)),
-  unreadCount: requirePermission("dashboard:read").query(({ ctx }) => unreadNotificationCount(ctx.db, ctx.user.id)),
-  /** Marks read for the caller only (read state is per user), so any reader may: it changes nobody else's inbox. */
-  markRead: requirePermission("dashboard:read")
-    .input(anyInput)
-    .mutation(({ ctx, input }) => markNotificationsRead(ctx.db, ctx.user.id, input)),
-  /** Sends what is due now (admins, from the notifications page). */
-  deliverNow: requirePermission("settings:manage").mutation(({ ctx }) => deliverPendingNotifications(ctx.db)),
 });
 
 export const governanceRouter = createTRPCRouter({
