@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { assertValidEnv, configFrom, ENV_NAMES, envProblems } from "./env";
+import { assertValidEnv, configFrom, describeEnv, ENV_NAMES, envProblems } from "./env";
 
 const root = path.resolve(__dirname, "..");
 
@@ -22,18 +22,20 @@ function docs(): string {
 const VAR = /^[A-Z][A-Z0-9_]*$/;
 
 /**
- * Every variable named in a configuration table: a table row whose first cell starts with a
- * backticked VARIABLE_NAME (`PORT` / `HOST`, `OPENAI_API_KEY`, `OPENAI_BASE_URL` list several).
- * Tables of routes, roles or providers start with other text and are skipped.
+ * Every variable named in a configuration table, with the "What it does" cells of its rows: a
+ * table row whose first cell starts with a backticked VARIABLE_NAME (`PORT` / `HOST`,
+ * `OPENAI_API_KEY`, `OPENAI_BASE_URL` list several). Tables of routes, roles or providers start
+ * with other text and are skipped.
  */
-function tableVariables(markdown: string): Set<string> {
-  const names = new Set<string>();
+function tableVariables(markdown: string): Map<string, string[]> {
+  const names = new Map<string, string[]>();
   for (const line of markdown.split("\n")) {
-    const first = /^\|([^|]*)\|/.exec(line)?.[1]?.trim();
-    if (!first) continue;
+    if (!line.startsWith("|")) continue;
+    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const first = cells[0] ?? "";
     const ticked = [...first.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-    if (ticked.length === 0 || !first.startsWith("`") || !VAR.test(ticked[0]!)) continue;
-    for (const t of ticked) if (VAR.test(t)) names.add(t);
+    if (cells.length < 3 || !first.startsWith("`") || !VAR.test(ticked[0] ?? "")) continue;
+    for (const t of ticked) if (VAR.test(t)) names.set(t, [...(names.get(t) ?? []), cells[cells.length - 1]!]);
   }
   return names;
 }
@@ -72,9 +74,14 @@ describe("env.ts and the README's configuration tables", () => {
     expect(ENV_NAMES.filter((n) => !documented.has(n) && !NOT_IN_TABLES.has(n))).toEqual([]);
   });
 
+  it("describes each variable with its README line", () => {
+    const differs = ENV_NAMES.filter((n) => documented.has(n) && !documented.get(n)!.includes(describeEnv(n)));
+    expect(differs.map((n) => `${n}: ${describeEnv(n)}`)).toEqual([]);
+  });
+
   it("reads every variable the README documents", () => {
     const known = new Set<string>(ENV_NAMES);
-    expect([...documented].filter((n) => !known.has(n) && !NOT_IN_ENV.has(n) && !n.startsWith("NEXT_"))).toEqual([]);
+    expect([...documented.keys()].filter((n) => !known.has(n) && !NOT_IN_ENV.has(n) && !n.startsWith("NEXT_"))).toEqual([]);
   });
 
   it("keeps its allowlists honest: nothing allowlisted is also on both sides", () => {
