@@ -12,9 +12,11 @@ import { z } from "zod";
  * before a call. `assertValidEnv()` checks everything at once at boot, so a bad value stops
  * start-up naming the variable and what is wrong with it. An empty or blank value counts as unset.
  *
- * Not read through here, on purpose: `db/` (below `server/`: it reads DATABASE_URL, WFLO_PG_PORT,
- * WFLO_DATA_DIR itself), `inngest/engine/` (may import db and the logger only), `cli/` and `sdk/`
- * (clients of the panel), `scripts/*.mjs`, and `NODE_ENV` / `NEXT_RUNTIME`, which Next inlines.
+ * Not read through here, on purpose: `db/` (below `server/`, so it reads DATABASE_URL, WFLO_PG_PORT
+ * and WFLO_DATA_DIR itself), `cli/` (the CLI's own WFLO_URL / WFLO_API_KEY / WFLO_CONFIG_DIR; it
+ * never imports server/), `scripts/*.mjs` and the test tooling, the signing and envelope keys
+ * (server/security/signing-key.ts, server/runs/envelope-key.ts resolve them per call from the
+ * environment they are given), and `NODE_ENV` / `NEXT_RUNTIME`, which Next inlines.
  */
 
 type Entry<T> = { schema: z.ZodType<T, string | undefined>; description: string };
