@@ -3,10 +3,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
-import { errorMessage } from "@/components/trpc/errors";
+import { errorMessage, fieldErrors } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
 import { FieldError, Input, Label, Select } from "@/components/ui/form";
-import { governanceFieldErrors, isConflict } from "./errors";
+import { isConflict } from "./errors";
 
 export const SCOPES = ["global", "workflow", "agent", "user", "api_key", "tag"] as const;
 export const PERIODS = ["run", "hour", "day", "week", "month", "lifetime"] as const;
@@ -56,7 +56,7 @@ export function BudgetForm({ budget, workflows, timeZone, onDone }: { budget?: E
   const create = useMutation(trpc.governance.budgets.create.mutationOptions(opts));
   const update = useMutation(trpc.governance.budgets.update.mutationOptions(opts));
   const m = budget ? update : create;
-  const errors = governanceFieldErrors(m.error);
+  const errors = fieldErrors(m.error);
   const conflict = isConflict(m.error) && Boolean(budget);
   const general = m.error && !Object.keys(errors).some((k) => k !== "expectedVersion") ? errorMessage(m.error) : null;
   const idp = budget ? `budget-${budget.id}` : "budget-new";

@@ -3,12 +3,12 @@
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
-import { errorMessage } from "@/components/trpc/errors";
+import { errorMessage, fieldErrors } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { FieldError, Input, Label } from "@/components/ui/form";
-import { governanceFieldErrors, isConflict } from "./errors";
+import { isConflict } from "./errors";
 
 type GuardValues = { maxLlmCallsPerRun: string; maxStepsPerRun: string; maxIdenticalCalls: string; burnWindowMinutes: string; burnLimitUsd: string };
 const FIELDS: { key: keyof GuardValues; label: string; hint: string }[] = [
@@ -27,7 +27,7 @@ function GuardEditor({ workflowId, initial, version, onDone }: { workflowId: str
   const qc = useQueryClient();
   const [values, setValues] = useState(initial);
   const save = useMutation(trpc.governance.guards.set.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.governance.guards.list.queryKey() }).then(onDone) }));
-  const errors = governanceFieldErrors(save.error);
+  const errors = fieldErrors(save.error);
   return (
     <form
       noValidate

@@ -3,13 +3,12 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useDeferredValue, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
-import { errorMessage } from "@/components/trpc/errors";
+import { errorMessage, fieldErrors } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { FieldError, Input, Label, Select } from "@/components/ui/form";
 import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
-import { governanceFieldErrors } from "./errors";
 
 const PAGE = 50;
 const rate = (v: string | null) => (v === null ? <span className="text-slate-400">—</span> : `$${v}`);
@@ -106,7 +105,7 @@ function PriceForm({ onDone }: { onDone: () => void }) {
       },
     }),
   );
-  const errors = governanceFieldErrors(save.error);
+  const errors = fieldErrors(save.error);
   const input = (key: string, label: string, hint?: string) => (
     <div>
       <Label htmlFor={`price-${key}`}>{label}</Label>

@@ -1,14 +1,28 @@
 import { TRPCClientError } from "@trpc/client";
 
-type Flattened = { fieldErrors?: Record<string, string[] | undefined>; formErrors?: string[] };
+/** What server/api/trpc.ts's error formatter puts in `error.data` about the fields at fault. */
+export type FieldIssue = { field: string; message: string };
+type FieldData = { code?: string; field?: string | null; fieldErrors?: Record<string, string[] | undefined>; issues?: FieldIssue[] };
 
-/** The field-level messages from a tRPC BAD_REQUEST, keyed by field name. */
+function fieldData(err: unknown): FieldData | undefined {
+  return err instanceof TRPCClientError ? (err.data as FieldData | undefined) : undefined;
+}
+
+/** The first rule per top-level field from a refused tRPC call (its input schema or the service's DomainError). */
 export function fieldErrors(err: unknown): Record<string, string> {
-  if (!(err instanceof TRPCClientError)) return {};
-  const z = (err.data as { zodError?: Flattened | null } | undefined)?.zodError;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(z?.fieldErrors ?? {})) if (v?.[0]) out[k] = v[0];
+  for (const [k, v] of Object.entries(fieldData(err)?.fieldErrors ?? {})) if (v?.[0]) out[k] = v[0];
   return out;
+}
+
+/** Every issue of a refused call with its full field path ("defaults.timeoutMs"; "" for the whole input). */
+export function fieldIssues(err: unknown): FieldIssue[] {
+  return fieldData(err)?.issues ?? [];
+}
+
+/** The tRPC code of a refused call ("BAD_REQUEST", "CONFLICT", ...), if it is one. */
+export function errorCode(err: unknown): string | undefined {
+  return fieldData(err)?.code;
 }
 
 export function errorMessage(err: unknown): string {

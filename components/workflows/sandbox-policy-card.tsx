@@ -1,11 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
-import type { inferRouterOutputs } from "@trpc/server";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
-import { errorMessage } from "@/components/trpc/errors";
+import { errorCode, errorMessage, fieldIssues } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -14,6 +13,7 @@ import type { AppRouter } from "@/server/api/root";
 import { MAX_FILES, MAX_FILES_BYTES, MAX_RETURNED_FILES_BYTES, SANDBOX_LANGUAGES, type SandboxLimits } from "@/server/sandbox/types";
 
 type Outputs = inferRouterOutputs<AppRouter>["sandbox"];
+type PolicyInput = inferRouterInputs<AppRouter>["sandbox"]["setPolicy"];
 type Policy = Outputs["policy"];
 type ProviderInfo = Outputs["providers"][number];
 type LimitKey = keyof SandboxLimits;
@@ -50,18 +50,18 @@ function bytes(n: number): string {
 }
 
 /**
- * setPolicy reports bad input as "defaults.timeoutMs: defaults.timeoutMs must be positive; …"
- * (its own zod parse), so each message is keyed by the full path it names; the rest is general.
+ * setPolicy's input schema names each problem's full path as data (error.data.issues): limits are
+ * keyed by "defaults.timeoutMs", lists by their name; anything else is shown as a general error.
  */
 function policyErrors(err: unknown): { fields: Record<string, string>; general: string | null } {
   if (!err) return { fields: {}, general: null };
-  if (!(err instanceof TRPCClientError) || (err.data as { code?: string } | undefined)?.code !== "BAD_REQUEST") return { fields: {}, general: errorMessage(err) };
+  if (errorCode(err) !== "BAD_REQUEST") return { fields: {}, general: errorMessage(err) };
   const fields: Record<string, string> = {};
   const rest: string[] = [];
-  for (const part of err.message.split("; ")) {
-    const m = /^(defaults\.\w+|maximums\.\w+|languages|providers)(?:\.\d+)?: (.+)$/.exec(part);
-    if (m && !fields[m[1]!]) fields[m[1]!] = m[2]!;
-    else if (!m) rest.push(part);
+  for (const issue of fieldIssues(err)) {
+    const key = /^(defaults\.\w+|maximums\.\w+|languages|providers)(?:\.\d+)?$/.exec(issue.field)?.[1];
+    if (key) fields[key] ??= issue.message;
+    else rest.push(issue.field ? `${issue.field}: ${issue.message}` : issue.message);
   }
   return { fields, general: rest.length ? rest.join("; ") : null };
 }
@@ -211,7 +211,9 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
       onSubmit={(e) => {
         e.preventDefault();
         // Network is not editable here (never granted today): what is stored is sent back unchanged.
-        save.mutate({ workflowId: policy.workflowId, languages: form.languages, providers: form.providers, defaults: limitsOf(form.defaults), maximums: limitsOf(form.maximums), network: policy.network });
+        // Sent as typed (a limit that is not a number stays text): the server's schema is the guard and names each field.
+        const input = { workflowId: policy.workflowId, languages: form.languages, providers: form.providers, defaults: limitsOf(form.defaults), maximums: limitsOf(form.maximums), network: policy.network };
+        save.mutate(input as PolicyInput);
       }}
     >
       <div className="grid gap-5 md:grid-cols-2">

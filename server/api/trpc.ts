@@ -95,10 +95,17 @@ const cleanText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-/** Outermost on every procedure: whatever a service throws as a DomainError reaches the caller as its tRPC code. */
+/**
+ * Outermost on every procedure: whatever a service throws as a DomainError reaches the caller as
+ * its tRPC code, and an input that fails its schema carries "field: rule" as its message (for
+ * server-side callers too, not only through the formatter).
+ */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError && result.error.code === "INTERNAL_SERVER_ERROR") throw toTRPCError(result.error.cause);
+  if (result.ok) return result;
+  const { cause, code } = result.error;
+  if (cause instanceof DomainError && code === "INTERNAL_SERVER_ERROR") throw toTRPCError(cause);
+  if (cause instanceof ZodError && code === "BAD_REQUEST") throw new TRPCError({ code, message: describeZodIssues(cause).message, cause });
   return result;
 });
 

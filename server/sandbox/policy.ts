@@ -103,14 +103,8 @@ export const policyInput = z
     }
   });
 
-function describeIssues(err: z.ZodError): string {
-  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-}
-
-export async function setSandboxPolicy(db: Database, actor: Actor, input: unknown): Promise<SandboxPolicy> {
-  const parsed = policyInput.safeParse(input);
-  if (!parsed.success) throw new SandboxInputError(describeIssues(parsed.error));
-  const p = parsed.data;
+/** Saves a workflow's sandbox policy; the router validates with `policyInput` first. */
+export async function setSandboxPolicy(db: Database, actor: Actor, p: z.output<typeof policyInput>): Promise<SandboxPolicy> {
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(sandboxPolicies).where(eq(sandboxPolicies.workflowId, p.workflowId)).for("update");
     const values = { workflowId: p.workflowId, languages: p.languages, providers: p.providers, defaults: p.defaults, maximums: p.maximums, networkAllowed: p.network.allowed, networkHosts: p.network.hosts, updatedAt: new Date(), updatedByEmail: actor.email };

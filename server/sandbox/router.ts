@@ -1,11 +1,10 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { runIdInput } from "@/server/runs/schemas";
 import { listRunExecutions } from "./executions";
-import { getSandboxPolicy, setSandboxPolicy } from "./policy";
+import { getSandboxPolicy, policyInput, setSandboxPolicy } from "./policy";
 import { allSandboxProviders, configuredProviderName } from "./providers";
-import { SandboxInputError, SandboxUnavailableError } from "./types";
+import { SandboxUnavailableError } from "./types";
 
 /**
  * Sandboxed execution over tRPC: a run's executions (`runs:read`), a workflow's policy
@@ -22,15 +21,8 @@ export const sandboxRouter = createTRPCRouter({
     .input(workflowIdInput)
     .query(({ ctx, input }) => getSandboxPolicy(ctx.db, input.workflowId)),
   setPolicy: requirePermission("settings:manage")
-    .input(z.unknown())
-    .mutation(async ({ ctx, input }) => {
-      try {
-        return await setSandboxPolicy(ctx.db, { id: ctx.user.id, email: ctx.user.email }, input);
-      } catch (e) {
-        if (e instanceof SandboxInputError) throw new TRPCError({ code: "BAD_REQUEST", message: e.message });
-        throw e;
-      }
-    }),
+    .input(policyInput)
+    .mutation(({ ctx, input }) => setSandboxPolicy(ctx.db, { id: ctx.user.id, email: ctx.user.email }, input)),
   /** Which providers exist, which is the default, and whether each can run here (and if not, what is missing). */
   providers: requirePermission("workflows:read").query(async () => {
     const configured = configuredProviderName();

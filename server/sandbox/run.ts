@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { describeZodIssues } from "@/server/errors";
 import { recordExecution, type ExecutionContext } from "./executions";
 import { applyPolicy, defaultPolicy, getSandboxPolicy } from "./policy";
 import { configuredProviderName, sandboxProvider } from "./providers";
@@ -11,13 +12,9 @@ import type { z } from "zod";
  * Refusals are recorded too, so the run page shows what was asked and why it did not run.
  */
 
-function describeIssues(err: z.ZodError): string {
-  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-}
-
 export function parseSandboxRequest(input: unknown): SandboxRequest {
   const parsed = sandboxRequestSchema.safeParse(input);
-  if (!parsed.success) throw new SandboxInputError(`invalid sandbox request: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new SandboxInputError(`invalid sandbox request: ${describeZodIssues(parsed.error).message}`);
   return parsed.data;
 }
 

@@ -102,7 +102,7 @@ describe("policy", () => {
     expect(err).toBeInstanceOf(TRPCError);
     expect(err.message).toContain("languages: languages must allow at least one language");
     expect(err.message).toContain("defaults.timeoutMs: defaults.timeoutMs must not exceed maximums.timeoutMs");
-    expect(((await rejection(h.as(operator).sandbox.setPolicy({}))) as TRPCError).code).toBe("FORBIDDEN");
+    expect(((await rejection(h.as(operator).sandbox.setPolicy({} as never))) as TRPCError).code).toBe("FORBIDDEN");
     expect(await h.as(viewer).sandbox.policy({ workflowId: "no-policy" })).toMatchObject({ stored: false, network: { allowed: false }, providers: ["bubblewrap"] });
   });
 });

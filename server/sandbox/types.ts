@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DomainError } from "@/server/errors";
 
 /**
  * The one interface every sandbox provider implements, and the request/result shapes
@@ -172,6 +173,9 @@ export class SandboxPolicyError extends Error {
 }
 
 /** The request itself is malformed (field: rule). */
-export class SandboxInputError extends Error {
+export class SandboxInputError extends DomainError {
   override readonly name = "SandboxInputError";
+  constructor(message: string) {
+    super("bad_request", message);
+  }
 }
