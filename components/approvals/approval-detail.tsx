@@ -1,7 +1,6 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useState } from "react";
 import { JsonView } from "@/components/runs/json-view";
 import { LocalTime, useNow } from "@/components/runs/time";
@@ -10,7 +9,9 @@ import { errorMessage } from "@/components/trpc/errors";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { FieldError, Label, Textarea } from "@/components/ui/form";
-import { ApprovalStatusBadge, RiskBadge, timeLeft } from "./format";
+import { ApprovalDecisions } from "./approval-decisions";
+import { ApprovalSummary } from "./approval-summary";
+import { timeLeft } from "./format";
 import { DiffView } from "./diff-view";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -72,34 +73,7 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
   return (
     <div className="grid gap-6 xl:grid-cols-[1fr_24rem]">
       <div className="space-y-6">
-        <Card>
-          <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 px-5 py-4 dark:border-slate-800">
-            <div className="min-w-0">
-              <div className="flex flex-wrap items-center gap-2">
-                <RiskBadge risk={a.risk} />
-                <ApprovalStatusBadge status={a.status} />
-                {a.escalatedAt ? <span className="text-xs font-medium text-amber-600">escalated</span> : null}
-              </div>
-              <h2 className="mt-2 text-lg font-semibold tracking-tight" data-testid="approval-action">{a.action}</h2>
-              {a.summary ? <p className="mt-1 text-sm text-slate-600 dark:text-slate-300">{a.summary}</p> : null}
-            </div>
-            <div className="text-right text-sm">
-              <div className="text-slate-500">Workflow</div>
-              <div className="font-medium">{a.workflowId}</div>
-              {a.runId ? (
-                <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">Open run {a.runId.slice(0, 10)}… →</Link>
-              ) : (
-                <div className="text-xs text-slate-500" title="Requested over the REST API by an agent outside wflo; it polls for this decision">external request</div>
-              )}
-            </div>
-          </div>
-          <dl className="grid grid-cols-2 gap-x-6 gap-y-3 px-5 py-4 text-sm sm:grid-cols-4">
-            <div><dt className="text-xs text-slate-500">Gate</dt><dd className="font-mono">{a.gate}</dd></div>
-            <div><dt className="text-xs text-slate-500">Requested by</dt><dd>{a.requestedByEmail ?? "—"}</dd></div>
-            <div><dt className="text-xs text-slate-500">Tool</dt><dd className="font-mono">{a.tool ?? "—"}</dd></div>
-            <div><dt className="text-xs text-slate-500">Amount</dt><dd className="tabular-nums">{a.amountUsd ? `$${Number(a.amountUsd).toLocaleString("en-US")}` : "—"}</dd></div>
-          </dl>
-        </Card>
+        <ApprovalSummary a={a} />
 
         {diffPair ? (
           <Card>
@@ -182,22 +156,7 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
           )}
         </Card>
 
-        <Card>
-          <CardHeader title="Decisions" />
-          <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
-            {data.decisions.map((d) => (
-              <li key={d.id} className="px-5 py-3">
-                <div className="flex items-center justify-between gap-2">
-                  <span className="font-medium">{d.deciderEmail}</span>
-                  <span className={d.decision === "approve" ? "text-emerald-600" : "text-rose-600"}>{d.decision === "approve" ? "approved" : "rejected"}</span>
-                </div>
-                <div className="text-xs text-slate-500"><LocalTime date={d.at} />{d.via === "api_key" ? " · via API key" : ""}</div>
-                {d.comment ? <p className="mt-1 text-slate-600 dark:text-slate-300">“{d.comment}”</p> : null}
-              </li>
-            ))}
-            {data.decisions.length === 0 ? <li className="px-5 py-4 text-slate-500">No one has decided yet.</li> : null}
-          </ul>
-        </Card>
+        <ApprovalDecisions decisions={data.decisions} />
       </div>
     </div>
   );
