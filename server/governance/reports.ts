@@ -1,9 +1,30 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
+import { sqlBigint, sqlInt, sqlRows } from "@/db/rows";
 import { DomainError, fieldError } from "@/server/errors";
 
 type Row = Record<string, unknown>;
+const text = z.string().nullable();
+/** One grouping set of a run's calls: by (provider, model), by step, by agent, or the total (grouping() bitmasks). */
+const breakdownRow = z.object({
+  g_model: sqlInt,
+  g_step: sqlInt,
+  g_agent: sqlInt,
+  provider: text,
+  model: text,
+  step_id: text,
+  agent: text,
+  calls: sqlInt,
+  cost: sqlBigint,
+  input: sqlBigint,
+  output: sqlBigint,
+  simulated: sqlInt,
+  failed: sqlInt,
+});
+const runLimitsRow = z.object({ budget: sqlBigint.nullable(), reserved: sqlBigint });
+/** A bucket of the hourly rollup (raw SQL: the timestamp arrives as text). */
+const costPointRow = z.object({ bucket: z.union([z.date(), z.string()]), key: text, calls: sqlInt, cost: sqlBigint, simulated: sqlInt });
 const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : BigInt(v as string | number | bigint));
 
 export type CostLine = { calls: number; costNano: bigint; inputTokens: bigint; outputTokens: bigint };
@@ -28,16 +49,24 @@ export type CostBreakdown = {
 /** What a run cost so far, against its budget, split by model, step and agent (one grouped query over the run's calls). */
 export async function getCostBreakdown(db: DbOrTx, runId: string): Promise<CostBreakdown> {
   if (typeof runId !== "string" || !runId.trim()) throw fieldError("bad_request", "runId", "runId must not be blank");
-  const rows = (await db.execute(sql`
+  const rows = await sqlRows(
+    db,
+    sql`
     select grouping(provider, model) as g_model, grouping(step_id) as g_step, grouping(agent) as g_agent,
            provider, model, step_id, agent,
            count(*)::int as calls, coalesce(sum(cost_nano), 0) as cost, coalesce(sum(input_tokens), 0) as input, coalesce(sum(output_tokens), 0) as output,
            count(*) filter (where simulated)::int as simulated, count(*) filter (where status = 'error')::int as failed
       from llm_calls where run_id = ${runId}
-     group by grouping sets ((provider, model), (step_id), (agent), ())`)) as unknown as Row[];
-  const [limits] = (await db.execute(sql`
+     group by grouping sets ((provider, model), (step_id), (agent), ())`,
+    breakdownRow,
+  );
+  const [limits] = await sqlRows(
+    db,
+    sql`
     select (select min(limit_nano) from budget_counters where key = ${"runlimit|" + runId} or (run_id = ${runId} and budget_id is not null)) as budget,
-           (select coalesce(sum(amount_nano), 0) from reservations where run_id = ${runId} and status = 'active') as reserved`)) as unknown as Row[];
+           (select coalesce(sum(amount_nano), 0) from reservations where run_id = ${runId} and status = 'active') as reserved`,
+    runLimitsRow,
+  );
 
   const line = (r: Row): CostLine => ({ calls: Number(r.calls), costNano: big(r.cost), inputTokens: big(r.input), outputTokens: big(r.output) });
   // grouping() is a bitmask per argument: the grand total has both provider and model rolled up (3).
@@ -102,14 +131,18 @@ export async function getCostOverTime(db: DbOrTx, input: CostOverTimeInput): Pro
   const p = parsed.data;
   if (p.to <= p.from) throw fieldError("bad_request", "to", "must be after from");
   const key = p.groupBy === "model" ? sql.raw("model") : p.groupBy === "provider" ? sql.raw("provider") : sql.raw("workflow");
-  const rows = (await db.execute(sql`
+  const rows = await sqlRows(
+    db,
+    sql`
     select date_trunc(${p.bucket}, hour, ${p.timeZone}) as bucket, ${key} as key,
            sum(calls)::bigint as calls, sum(cost_nano) as cost, sum(simulated_calls)::bigint as simulated
       from llm_cost_rollup
      where hour >= ${p.from.toISOString()}::timestamptz and hour < ${p.to.toISOString()}::timestamptz
        ${p.workflow !== undefined ? sql`and workflow = ${p.workflow}` : sql``}
-     group by 1, 2 order by 1, 2`)) as unknown as Row[];
-  return rows.map((r) => ({ bucket: new Date(r.bucket as string), key: String(r.key), calls: Number(r.calls), costNano: big(r.cost), simulatedCalls: Number(r.simulated) }));
+     group by 1, 2 order by 1, 2`,
+    costPointRow,
+  );
+  return rows.map((r) => ({ bucket: new Date(r.bucket), key: String(r.key), calls: Number(r.calls), costNano: big(r.cost), simulatedCalls: Number(r.simulated) }));
 }
 
 /** Rebuilds the hourly rollup from llm_calls (after a bulk import or a restore). */

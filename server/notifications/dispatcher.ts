@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, DbOrTx } from "@/db/client";
+import { sqlRow, sqlRows } from "@/db/rows";
 import { governanceNotifications, type GovernanceNotificationRow } from "@/db/schema";
 import { markBudgetAlertsDelivered, pendingBudgetAlerts } from "@/server/governance/budgets/service";
 import { formatUsd } from "@/server/governance/money";
@@ -49,12 +51,16 @@ function payloadOf(r: GovernanceNotificationRow): AlertPayload {
 }
 
 async function claim(db: DbOrTx, limit: number): Promise<GovernanceNotificationRow[]> {
-  const rows = (await db.execute(sql`
+  const rows = await sqlRows(
+    db,
+    sql`
     update governance_notifications set next_attempt_at = now() + (${LEASE_MS} * interval '1 millisecond')
      where id in (select id from governance_notifications
                    where delivery_status = 'pending' and next_attempt_at <= now()
                    order by id limit ${limit} for update skip locked)
-     returning id`)) as unknown as { id: number | string }[];
+     returning id`,
+    z.object({ id: z.union([z.number(), z.bigint(), z.string()]) }),
+  );
   if (!rows.length) return [];
   const ids = rows.map((r) => Number(r.id));
   return db.select().from(governanceNotifications).where(sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])`);
@@ -101,7 +107,11 @@ let again = false;
 let retryTimer: NodeJS.Timeout | null = null;
 
 async function soonestRetry(db: Database): Promise<number | null> {
-  const [row] = (await db.execute(sql`select extract(epoch from min(next_attempt_at) - now()) * 1000 as ms from governance_notifications where delivery_status = 'pending'`)) as unknown as { ms: string | number | null }[];
+  const row = await sqlRow(
+    db,
+    sql`select extract(epoch from min(next_attempt_at) - now()) * 1000 as ms from governance_notifications where delivery_status = 'pending'`,
+    z.object({ ms: z.union([z.string(), z.number()]).nullable() }),
+  );
   return row?.ms === null || row?.ms === undefined ? null : Math.max(0, Number(row.ms));
 }
 
