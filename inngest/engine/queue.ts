@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Sql } from "./db";
-import type { QueueItem } from "./executor";
+import type { QueueItem } from "./claim";
 
 /**
  * Claiming work. Rows are taken with FOR UPDATE SKIP LOCKED and leased until `lease_until`;

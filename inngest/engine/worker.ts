@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { log } from "@/server/log";
 import { QUEUE_CHANNEL, type EngineCore } from "./core";
-import { executeItem, type QueueItem } from "./executor";
+import type { QueueItem } from "./claim";
+import { executeItem } from "./executor";
 import { claim, heartbeat, releaseForRetry } from "./queue";
 
 /**
