@@ -1,60 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import { log } from "@/server/log";
-import { json } from "./db";
 import type { EngineCore } from "./core";
 import { ingestEvents, validateEvents } from "./intake";
-import { checkpointBodySchema, EVENT_REQUEST_LIMIT_BYTES, registerBodySchema, STEP_OUTPUT_LIMIT_BYTES } from "./protocol";
+import { EVENT_REQUEST_LIMIT_BYTES, registerBodySchema } from "./protocol";
 import { saveApp, validateFunctions } from "./registry";
-import { finishRun, lockRun, resolveStep } from "./runs";
+import { lockRun, resolveStep } from "./runs";
 import { identifySender, reservedNameProblem, touchSender } from "./senders";
 import { bearerMatches } from "@/server/security/signing";
 import { cancelRun, getRun } from "./reads";
+import { checkpoint } from "./checkpoint-api";
+import { BodyTooLarge, err, ok, parseJson, readBody, type Reply, send } from "./http-reply";
 
 /**
  * The HTTP API an Inngest SDK talks to (the Inngest dev server's paths): event intake,
  * out-of-band registration, checkpoints, run data, signals, plus cancel/read over REST.
  */
-
-type Reply = { status: number; body: unknown };
-const ok = (body: unknown): Reply => ({ status: 200, body });
-const err = (status: number, message: string): Reply => ({ status, body: { error: message, status } });
-
-class BodyTooLarge extends Error {}
-
-const limitText = (limit: number) => (limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MiB` : `${Math.round(limit / 1024)} KiB`);
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => new BodyTooLarge(`request body is over the ${limitText(limit)} limit (${limit} bytes)`);
-    // A declared length over the limit is refused before any of the body is read.
-    if (Number(req.headers["content-length"] ?? 0) > limit) {
-      reject(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (buf: Buffer) => {
-      size += buf.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(buf);
-    });
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (e) {
-    return { ok: false, message: `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
 
 export function createHttpApi(core: EngineCore): Server {
   return createServer((req, res) => {
@@ -71,12 +31,6 @@ export function createHttpApi(core: EngineCore): Server {
         send(res, err(500, "internal error"));
       });
   });
-}
-
-function send(res: ServerResponse, reply: Reply): void {
-  const text = JSON.stringify(reply.body);
-  res.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 async function route(core: EngineCore, req: IncomingMessage): Promise<Reply> {
@@ -170,66 +124,6 @@ async function register(core: EngineCore, req: IncomingMessage): Promise<Reply> 
   core.registry.invalidate();
   core.wake();
   return ok({ ok: true, modified: result.modified });
-}
-
-/**
- * The v4 checkpoint hot path: one statement both proves the dispatch is current (the queue
- * row is still leased with this token) and stores the steps. A stale dispatch gets 409, which
- * makes the SDK stop without retrying.
- */
-async function checkpoint(core: EngineCore, req: IncomingMessage, runId: string): Promise<Reply> {
-  const parsed = parseJson(await readBody(req, 64 * 1024 * 1024));
-  if (!parsed.ok) return err(400, parsed.message);
-  const body = checkpointBodySchema.safeParse(parsed.value);
-  if (!body.success) return err(400, "invalid checkpoint body");
-  const [qid, token] = body.data.qi_id.split(":");
-  if (!qid || !token || !/^\d+$/.test(qid)) return err(409, "unknown dispatch");
-  const steps = body.data.steps.filter((s) => s.op === "StepRun");
-  const rows: { step_id: string; name: string | null; data: string }[] = [];
-  for (const s of steps) {
-    const data = json(s.data);
-    const size = Buffer.byteLength(data, "utf8");
-    if (size > STEP_OUTPUT_LIMIT_BYTES) return failOversized(core, runId, s.displayName ?? s.name ?? s.id, size);
-    rows.push({ step_id: s.id, name: s.displayName ?? s.name ?? null, data });
-  }
-  const stored = rows.length === 1 ? await storeOne(core, runId, qid, token, rows[0]!) : await storeMany(core, runId, qid, token, rows);
-  return stored ? ok({}) : err(409, "stale dispatch: this run was cancelled, finished or taken over by another worker");
-}
-
-/** The common case, one step per checkpoint: a single insert guarded by the lease. */
-async function storeOne(core: EngineCore, runId: string, qid: string, token: string, row: { step_id: string; name: string | null; data: string }): Promise<boolean> {
-  const inserted = await core.sql`insert into engine_steps (run_id, step_id, name, op, data)
-    select ${runId}, ${row.step_id}, ${row.name}, 'StepRun', ${row.data}::jsonb
-    where exists (select 1 from engine_queue where id = ${qid} and lease_token = ${token} and run_id = ${runId})
-    on conflict (run_id, step_id) do nothing returning id`;
-  if (inserted.length > 0) return true;
-  // Nothing inserted: either a duplicate (fine) or the lease is gone (stale dispatch).
-  const lease = await core.sql`select 1 from engine_queue where id = ${qid} and lease_token = ${token} and run_id = ${runId}`;
-  return lease.length > 0;
-}
-
-async function storeMany(core: EngineCore, runId: string, qid: string, token: string, rows: { step_id: string; name: string | null; data: string }[]): Promise<boolean> {
-  const payload = `[${rows.map((r) => `{"step_id":${JSON.stringify(r.step_id)},"name":${JSON.stringify(r.name)},"data":${r.data}}`).join(",")}]`;
-  const [res] = await core.sql<{ ok: boolean }[]>`
-    with lease as (select 1 from engine_queue where id = ${qid} and lease_token = ${token} and run_id = ${runId}),
-    ins as (
-      insert into engine_steps (run_id, step_id, name, op, data)
-      select ${runId}, s.step_id, s.name, 'StepRun', s.data
-      from jsonb_to_recordset(${payload}::jsonb) as s(step_id text, name text, data jsonb)
-      where exists (select 1 from lease)
-      on conflict (run_id, step_id) do nothing returning 1)
-    select exists (select 1 from lease) as ok, (select count(*) from ins) as n`;
-  return res?.ok === true;
-}
-
-async function failOversized(core: EngineCore, runId: string, step: string, size: number): Promise<Reply> {
-  await core.sql.begin(async (tx) => {
-    const run = await lockRun(tx, runId);
-    if (run?.status === "running") {
-      await finishRun(tx, core, run, { status: "failed", error: { name: "StepOutputTooLarge", message: `step "${step}" returned ${size} bytes; the limit is 4 MiB` } });
-    }
-  });
-  return err(409, "step output over the 4 MiB limit; the run has failed");
 }
 
 async function signal(core: EngineCore, req: IncomingMessage): Promise<Reply> {
