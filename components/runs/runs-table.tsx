@@ -25,8 +25,9 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
     trpc.runs.list.infiniteQueryOptions(toQueryInput(filters), {
       getNextPageParam: (p) => p.nextCursor,
       placeholderData: keepPreviousData,
-      // Live runs change under the viewer's eyes; finished lists don't need polling.
-      refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => isActive(r.status))) ? 3000 : false),
+      // Live runs change under the viewer's eyes (3 s); a quiet list still picks up runs started
+      // elsewhere (the CLI, the API, an outside event key) without a reload (15 s).
+      refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => isActive(r.status))) ? 3000 : 15_000),
     }),
   );
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
