@@ -3,6 +3,8 @@ import type { Database } from "@/db/client";
 import { approvals, llmCallPayloads, llmCalls, runs, runSteps, sandboxExecutions, spans, stateSnapshots, TERMINAL_RUN_STATUSES, type RunStatus } from "@/db/schema";
 import { triggerLabel } from "@/server/runs/attribution";
 import { capValue, redact } from "./redact";
+import { cap, flatAttrs, ms, stepStatus } from "./span-fields";
+import { summarize } from "./trace-summary";
 import type { Trace, TraceSpan } from "./types";
 
 /**
@@ -17,34 +19,6 @@ import type { Trace, TraceSpan } from "./types";
  */
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(TERMINAL_RUN_STATUSES);
-/** Absent rather than null: a 5,000-span trace should not carry 10,000 empty fields. */
-const cap = (v: unknown) => (v === null || v === undefined ? undefined : capValue(v));
-const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
-
-type Attr = TraceSpan["attributes"];
-function flatAttrs(o: Record<string, unknown> | null | undefined, prefix = ""): Attr {
-  const out: Attr = {};
-  for (const [k, v] of Object.entries(o ?? {})) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[key] = v;
-    else if (v !== undefined) out[key] = JSON.stringify(v).slice(0, 2000);
-  }
-  return out;
-}
-
-function stepStatus(s: RunStatus): TraceSpan["status"] {
-  if (s === "failed") return "error";
-  if (s === "completed") return "ok";
-  if (s === "cancelled") return "unset";
-  return "running";
-}
-
-/** Percentile of sorted numbers by nearest rank. */
-function pct(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? null;
-}
-
 export async function getTrace(db: Database, runId: string): Promise<Trace | null> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   const [steps, calls, payloads, execs, gates, snaps, extra] = await Promise.all([
@@ -213,8 +187,6 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
     });
   }
 
-  const llm = out.filter((s) => s.llm);
-  const stepDurations = out.filter((s) => s.kind === "step" && s.endMs !== null && s.attributes["wflo.step.kind"] === "run").map((s) => (s.endMs ?? 0) - s.startMs).sort((a, b) => a - b);
   const ends = out.map((s) => s.endMs ?? Date.now());
   const terminal = run ? TERMINAL.has(run.status) : true;
   return {
@@ -224,16 +196,6 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
     status: run?.status ?? "completed",
     terminal,
     spans: out,
-    summary: {
-      spans: out.length,
-      llmCalls: llm.length,
-      inputTokens: llm.reduce((n, s) => n + (s.llm?.inputTokens ?? 0), 0),
-      outputTokens: llm.reduce((n, s) => n + (s.llm?.outputTokens ?? 0), 0),
-      costNano: llm.reduce((n, s) => n + BigInt(s.llm?.costNano ?? "0"), 0n).toString(),
-      errors: out.filter((s) => s.status === "error").length,
-      durationMs: run ? (run.endedAt ? run.endedAt.getTime() - runStart : Date.now() - runStart) : Math.max(...ends) - runStart,
-      stepP50Ms: pct(stepDurations, 50),
-      stepP95Ms: pct(stepDurations, 95),
-    },
+    summary: summarize(out, run ? (run.endedAt ? run.endedAt.getTime() - runStart : Date.now() - runStart) : Math.max(...ends) - runStart),
   };
 }
