@@ -75,7 +75,7 @@ export class DomainError extends Error {
 
   /** Bad input as zod reported it: "field: rule; other.0: rule", the first field, and per-field rules. */
   static fromZod(err: ZodError, opts: { prefix?: string; root?: string; code?: DomainErrorCode } = {}): DomainError {
-    const described = describeZodIssues(err, opts.prefix, opts.root);
+    const described = describeZodIssues(err, opts);
     return new DomainError(opts.code ?? "bad_request", described.message, { field: described.field, issues: described.issues, cause: err });
   }
 }
@@ -106,11 +106,15 @@ export function fieldErrorsOfIssues(issues: readonly FieldIssue[]): FieldErrors 
 /**
  * THE zod-issue formatter: every issue as "path: message" (just the message at the root), joined
  * by "; "; `prefix` puts the issues under a field of a larger body ("payload"); `root` names
- * the whole value for issues about it ("input: ...") instead of the bare message.
+ * the whole value for issues about it ("input: ...") instead of the bare message; `limit` keeps
+ * the message short for bodies that can hold thousands of bad items (the issues stay complete).
  */
-export function describeZodIssues(err: ZodError, prefix?: string, root?: string): { message: string; field?: string; issues: FieldIssue[] } {
-  const pathOf = (p: readonly PropertyKey[]) => [prefix, ...p.map(String)].filter(Boolean).join(".") || root || "";
+export function describeZodIssues(err: ZodError, opts: { prefix?: string; root?: string; limit?: number } = {}): { message: string; field?: string; issues: FieldIssue[] } {
+  const pathOf = (p: readonly PropertyKey[]) => [opts.prefix, ...p.map(String)].filter(Boolean).join(".") || opts.root || "";
   const issues = err.issues.map((i) => ({ field: pathOf(i.path), message: i.message }));
-  const message = issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join("; ");
+  const message = issues
+    .slice(0, opts.limit)
+    .map((i) => (i.field ? `${i.field}: ${i.message}` : i.message))
+    .join("; ");
   return { message, field: issues[0]?.field || undefined, issues };
 }

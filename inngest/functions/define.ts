@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { inngest } from "@/inngest/client";
 import { eventInput } from "@/server/runs/envelope";
 import { registerCompensations, rollBackRun, type Compensation } from "@/server/recovery/compensation";
+import { describeZodIssues } from "@/server/errors";
 
 type Retries = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
 
@@ -31,7 +32,7 @@ export type WorkflowMeta<S extends z.ZodObject = z.ZodObject> = {
 export type WorkflowContext<S extends z.ZodObject> = GetFunctionInput<typeof inngest> & { input: z.output<S> };
 
 function describeIssues(err: z.ZodError): string {
-  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+  return describeZodIssues(err).message;
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
 import { envelopeKey, verificationKeys } from "./envelope-key";
+import { describeZodIssues } from "@/server/errors";
 
 /**
  * What wflo adds to the data of an event it sends to start a workflow: who asked, the run's own
@@ -89,7 +90,7 @@ export function signEvent<E extends { id: string; name: string; data: Data }>(ev
   const raw = event.data[WFLO_ENVELOPE_KEY];
   if (raw === undefined) return event;
   const parsed = wfloEnvelope.safeParse(raw);
-  if (!parsed.success) throw new EnvelopeError(`${WFLO_ENVELOPE_KEY}: not a wflo envelope (${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")})`);
+  if (!parsed.success) throw new EnvelopeError(`${WFLO_ENVELOPE_KEY}: not a wflo envelope (${describeZodIssues(parsed.error, { root: "(root)" }).message})`);
   // Signed as it will arrive: JSON drops undefined fields and turns dates into strings.
   const fields = JSON.parse(JSON.stringify(parsed.data)) as Data;
   const input = JSON.parse(JSON.stringify(eventInput(event.data))) as Data;

@@ -1,5 +1,6 @@
 import protobuf from "protobufjs";
 import { z } from "zod";
+import { describeZodIssues } from "@/server/errors";
 
 /**
  * OTLP/HTTP trace requests (ExportTraceServiceRequest) in both encodings the spec allows:
@@ -142,10 +143,7 @@ function idsToHex(req: unknown): unknown {
 }
 
 function describe(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
+  return describeZodIssues(err, { limit: 5 }).message;
 }
 
 export function decodeExportRequest(body: Uint8Array, contentType: string): ExportTraceRequest {
