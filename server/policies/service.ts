@@ -31,8 +31,7 @@ export async function listPolicyVersions(db: DbOrTx) {
   return rows.map((r) => ({ version: r.version, note: r.note, rules: r.rules.length, createdByEmail: r.createdByEmail, createdAt: r.createdAt }));
 }
 
-/** Every problem a rule list has that saving must refuse, as "rules.N.field: message". */
-/** What is wrong with a rule set, each problem naming its field ("rules.2.condition"). */
+/** Every problem a rule list has that saving must refuse, each naming its field ("rules.2.condition"). */
 export function policyProblems(rules: readonly PolicyRule[]): { field: string; rule: string }[] {
   const problems: { field: string; rule: string }[] = [];
   const ids = new Set<string>();
