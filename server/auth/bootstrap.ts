@@ -7,6 +7,7 @@ import { hidingParameters } from "@/server/users/hide-parameters";
 import { createUserInput } from "@/server/users/schemas";
 import { hashPassword } from "./password";
 import { env } from "@/server/env";
+import { describeZodIssues } from "@/server/errors";
 
 const BOOTSTRAP_LOCK = 727_004;
 export const SYSTEM_ACTOR = { id: null, email: "system" } as const;
@@ -24,7 +25,7 @@ export async function bootstrapAdmin(db: Database, print: (line: string) => void
   const password = given ?? randomBytes(12).toString("base64url");
   const input = createUserInput.safeParse({ email, name: "Administrator", role: "admin", password });
   if (!input.success) {
-    throw new Error(`WFLO_ADMIN_EMAIL / WFLO_ADMIN_PASSWORD are invalid: ${input.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new Error(`WFLO_ADMIN_EMAIL / WFLO_ADMIN_PASSWORD are invalid: ${describeZodIssues(input.error).message}`);
   }
   const passwordHash = await hashPassword(password);
   // A failing insert must not print the hash in the boot log (Drizzle errors list their parameters).
