@@ -3,36 +3,24 @@ import { DomainError } from "@/server/errors";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { runs, type Run } from "@/db/schema";
-import { embeddedEngineUrl, inngestApiHeaders, inngestMode } from "@/server/events/connection";
 import { registryCatalog } from "@/inngest/catalog";
 import { provideWorkflowCatalog } from "@/server/workflows/workflow-catalog";
 import { adapterFor } from "@/server/adapters/frameworks";
 import type { WfloFunction } from "@/server/adapters/frameworks/function";
-import { getCostBreakdown as costBreakdownOf, nanoToUsdNumber, usdToNano } from "@/server/governance";
+import { getCostBreakdown as costBreakdownOf, nanoToUsdNumber } from "@/server/governance";
 import { runStopReason } from "@/server/runs/stop";
 import type { BudgetBreach, BudgetScopeName } from "@/server/governance/errors";
 import { rollbackToCheckpoint as checkpointState } from "@/server/recovery/service";
 import { runsForEvent } from "@/server/runs/service";
-import { signEvent, WFLO_ENVELOPE_KEY, withEnvelope } from "@/server/runs/envelope";
+import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import type { BudgetPeriod } from "@/db/schema";
 import { ensureWfloEnvironment } from "./environment";
 import { BudgetExceededError, ExecutionDetachedError, WfloConnectionError, WfloOptionsError, WorkflowRunError } from "./errors";
 import { attach, SDK_APP_PREFIX, triggerEventName, type Retries } from "./host";
+import { engineEnd, engineRunsFor } from "./engine-probe";
+import { checkedInputs, validated, type WfloWorkflowOptions } from "./workflow-options";
 
-export type WfloWorkflowOptions = {
-  /** The workflow's name: what the control panel lists its runs under. 1-64 letters, digits, - and _. */
-  name: string;
-  /** The budget of each run, in US dollars: every LLM call of the run must fit in it, checked before the call. */
-  budgetUsd?: number;
-  /**
-   * Retries of the run after a failure (Inngest's, 0-20; default 3, i.e. 4 attempts with
-   * Inngest's backoff of 15 s, 30 s, 60 s...). They are also the window in which a run whose
-   * calling process died can be resumed: a dispatch to a dead process counts as a failed attempt.
-   */
-  retries?: number;
-  /** How often `execute` looks for the run's end (ms, default 100). */
-  pollIntervalMs?: number;
-};
+export type { WfloWorkflowOptions } from "./workflow-options";
 
 export type ExecuteOptions = {
   /** Attach to this existing run (after the calling process crashed) instead of starting one: it resumes from its memoised steps. */
@@ -69,46 +57,11 @@ export type CostBreakdown = {
 // middleware, which reads the served workflows (fingerprints) through the catalog.
 provideWorkflowCatalog(registryCatalog, { ifNone: true });
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 /** A run the engine started shows up once its first request reaches this process; past this, ask the engine why not. */
 const RUN_START_GRACE_MS = 30_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
-
-function validated(opts: WfloWorkflowOptions): { name: string; budgetNano: bigint | undefined; retries: Retries; pollIntervalMs: number } {
-  if (!isPlainObject(opts)) throw new WfloOptionsError("WfloWorkflow: options must be an object such as { name: \"my-workflow\", budgetUsd: 2 }");
-  const { name, budgetUsd, retries = 3, pollIntervalMs = 100 } = opts;
-  if (typeof name !== "string" || !name.trim()) throw new WfloOptionsError("name: a workflow needs a name, such as \"my-workflow\"");
-  if (!NAME.test(name)) throw new WfloOptionsError(`name: "${name}" must be 1-64 letters, digits, - or _, starting with a letter or digit`);
-  if (registryCatalog.find(name)) throw new WfloOptionsError(`name: "${name}" is one of the control panel's own workflows; give the SDK workflow another name`);
-  let budgetNano: bigint | undefined;
-  if (budgetUsd !== undefined) {
-    if (typeof budgetUsd !== "number" || !Number.isFinite(budgetUsd) || budgetUsd <= 0) {
-      throw new WfloOptionsError(`budgetUsd: must be a positive number of US dollars (got ${JSON.stringify(budgetUsd) ?? String(budgetUsd)})`);
-    }
-    budgetNano = usdToNano(budgetUsd, "budgetUsd");
-    if (budgetNano === 0n) throw new WfloOptionsError(`budgetUsd: ${budgetUsd} is below a nano-dollar`);
-  }
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new WfloOptionsError(`retries: must be a whole number from 0 to 20 (got ${String(retries)})`);
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 10) throw new WfloOptionsError(`pollIntervalMs: must be at least 10 (got ${String(pollIntervalMs)})`);
-  return { name, budgetNano, retries: retries as Retries, pollIntervalMs };
-}
-
-function checkedInputs(inputs: unknown): Record<string, unknown> {
-  if (inputs === undefined) return {};
-  if (!isPlainObject(inputs)) throw new WfloOptionsError("inputs: must be a plain object of JSON values, such as { topic: \"MVCC\" }");
-  if (WFLO_ENVELOPE_KEY in inputs) throw new WfloOptionsError(`inputs: the key "${WFLO_ENVELOPE_KEY}" is reserved for wflo`);
-  try {
-    JSON.stringify(inputs);
-  } catch (e) {
-    throw new WfloOptionsError(`inputs: must be JSON-serialisable (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return inputs;
-}
-
 const line = (l: { calls: number; costNano: bigint; inputTokens: bigint; outputTokens: bigint }): CostLine => ({
   calls: l.calls,
   inputTokens: Number(l.inputTokens),
@@ -320,34 +273,5 @@ export class WfloWorkflow {
       if (e instanceof DomainError) throw new WfloOptionsError(e.message);
       throw e;
     }
-  }
-}
-
-/** The embedded engine's own end of a run, when it ended it (failed or cancelled); undefined while it runs or elsewhere. */
-async function engineEnd(runId: string): Promise<{ status: "failed" | "cancelled"; error: { name: string; message: string } | null; seen: number } | undefined> {
-  if (inngestMode() !== "embedded") return undefined;
-  try {
-    const res = await fetch(`${embeddedEngineUrl()}/v1/runs/${encodeURIComponent(runId)}`, { headers: inngestApiHeaders(), signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { data?: { status?: string; error?: { name?: string; message?: string } | null } };
-    const status = body.data?.status;
-    if (status !== "failed" && status !== "cancelled") return undefined;
-    const err = body.data?.error;
-    return { status, error: err ? { name: err.name ?? "Error", message: err.message ?? "" } : null, seen: Date.now() };
-  } catch {
-    return undefined;
-  }
-}
-
-/** How many runs the embedded engine started for an event; undefined when it cannot tell (another server, unreachable). */
-async function engineRunsFor(eventId: string): Promise<number | undefined> {
-  if (inngestMode() !== "embedded") return undefined;
-  try {
-    const res = await fetch(`${embeddedEngineUrl()}/v1/events/${encodeURIComponent(eventId)}/runs`, { headers: inngestApiHeaders(), signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { data?: unknown[] };
-    return Array.isArray(body.data) ? body.data.length : undefined;
-  } catch {
-    return undefined;
   }
 }
