@@ -202,7 +202,7 @@ export async function waitForDecision(db: Database, approvalId: string, waitMs: 
   const end = Date.now() + waitMs;
   for (;;) {
     const [a] = await db.select({ status: approvals.status, runId: approvals.runId, deadlineAt: approvals.deadlineAt }).from(approvals).where(eq(approvals.id, approvalId));
-    if (!a || a.status !== "pending") return;
+    if (a?.status !== "pending") return;
     if (a.runId === null && a.deadlineAt.getTime() <= Date.now()) return;
     const left = Math.min(end, a.deadlineAt.getTime() + 50) - Date.now();
     if (Date.now() >= end || signal?.aborted) return;

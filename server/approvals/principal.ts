@@ -27,7 +27,7 @@ const lower = (a: Role, b: Role): Role => (roleRank(a) <= roleRank(b) ? a : b);
 export async function deciderPrincipal(tx: DbOrTx, who: { kind: "user" | "api_key"; id: string; email: string }): Promise<Principal> {
   if (who.kind === "user") {
     const [u] = await tx.select({ active: users.active, role: users.role }).from(users).where(eq(users.id, who.id));
-    if (!u || !u.active) throw forbidden("your account is deactivated: deactivated users cannot decide approvals");
+    if (!u?.active) throw forbidden("your account is deactivated: deactivated users cannot decide approvals");
     return { id: who.id, email: who.email, role: u.role, apiKeyId: null };
   }
   const [k] = await tx.select({ key: apiKeys, creator: users }).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdById)).where(eq(apiKeys.id, who.id));

@@ -55,7 +55,7 @@ describe("user administration", () => {
     expect(
       await errorOf(caller.users.create({ email: "bob@example.com", role: "superuser" as "viewer", password: "long enough password" })),
     ).toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("role: role must be one of: viewer, operator, approver, admin") });
-    expect(await errorOf(caller.users.create({ email: "x".repeat(300) + "@example.com", role: "viewer", password: "long enough password" }))).toMatchObject({
+    expect(await errorOf(caller.users.create({ email: `${"x".repeat(300)}@example.com`, role: "viewer", password: "long enough password" }))).toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("email"),
     });

@@ -9,7 +9,7 @@ import type { Metrics } from "@/server/metrics/metrics";
 import { readBodyCapped } from "@/server/security/body";
 import { OTLP_BODY_LIMIT, tooLargeMessage } from "@/server/security/limits";
 import { otlpBadText } from "./clean-text";
-import { attributes, decodeExportRequest, OtlpDecodeError } from "./decode";
+import { attributes, decodeExportRequest, type ExportTraceRequest, OtlpDecodeError } from "./decode";
 import { AttributeTooLargeError, ingest } from "./ingest";
 import type { RateLimiter } from "./rate-limit";
 
@@ -50,7 +50,7 @@ export async function handleOtlpTraces(db: Database, req: Request, deps: { limit
     deps.metrics.spansRejected.inc({ status: String(status) });
     return jsonError(status, message);
   };
-  let actor;
+  let actor: ApiKeyActor | null;
   try {
     actor = await authenticateApiKey(db, req);
   } catch (e) {
@@ -62,7 +62,7 @@ export async function handleOtlpTraces(db: Database, req: Request, deps: { limit
   if (!can(actor.role, "runs:trigger")) return refuse(403, `this key's role (${actor.role}) lacks the permission runs:trigger, which sending traces needs`);
   const body = await readBodyCapped(req, OTLP_BODY_LIMIT.bytes);
   if (!body.ok) return refuse(413, `${tooLargeMessage(OTLP_BODY_LIMIT)}; send smaller batches`);
-  let decoded;
+  let decoded: ExportTraceRequest;
   try {
     decoded = decodeExportRequest(body.bytes, req.headers.get("content-type") ?? "");
   } catch (e) {
