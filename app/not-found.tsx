@@ -6,7 +6,9 @@ export default function NotFound() {
       <div>
         <p className="text-sm font-semibold text-brand-600">404</p>
         <h1 className="mt-2 text-xl font-semibold">Nothing here</h1>
-        <Link href="/" className="mt-6 inline-block text-sm font-medium text-brand-600 hover:underline">Back to the dashboard</Link>
+        <Link href="/" className="mt-6 inline-block text-sm font-medium text-brand-600 hover:underline">
+          Back to the dashboard
+        </Link>
       </div>
     </div>
   );

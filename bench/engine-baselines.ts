@@ -23,18 +23,26 @@ export async function sdkBaseline(): Promise<{ run(n: number): Promise<number[]>
     });
   });
   await new Promise<void>((r) => api.listen(0, "127.0.0.1", () => r()));
-  const client = new Inngest({ id: "baseline", isDev: true, baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, logger: { info() {}, warn() {}, error() {}, debug() {} } });
-  let stamps: number[] = [];
-  const fn = client.createFunction({ id: "seq", retries: 0, triggers: [{ event: "bench/seq" }] }, async ({ event, step }) => {
-    let sum = 0;
-    for (let i = 0; i < (event.data as { n: number }).n; i++) {
-      sum += await step.run(`s${i}`, () => {
-        stamps.push(performance.now());
-        return i;
-      });
-    }
-    return sum;
+  const client = new Inngest({
+    id: "baseline",
+    isDev: true,
+    baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
   });
+  let stamps: number[] = [];
+  const fn = client.createFunction(
+    { id: "seq", retries: 0, triggers: [{ event: "bench/seq" }] },
+    async ({ event, step }) => {
+      let sum = 0;
+      for (let i = 0; i < (event.data as { n: number }).n; i++) {
+        sum += await step.run(`s${i}`, () => {
+          stamps.push(performance.now());
+          return i;
+        });
+      }
+      return sum;
+    },
+  );
   const app: Server = createServer(serve({ client, functions: [fn] }));
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest?fnId=baseline-seq&stepId=step`;
@@ -43,8 +51,27 @@ export async function sdkBaseline(): Promise<{ run(n: number): Promise<number[]>
     async run(n) {
       stamps = [];
       const event = { id: `e${k}`, name: "bench/seq", data: { n }, ts: Date.now(), user: {} };
-      const body = { version: 2, event, events: [event], steps: {}, ctx: { run_id: `r${k++}`, attempt: 0, max_attempts: 1, disable_immediate_execution: false, use_api: false, stack: { stack: [], current: 0 }, fn_id: "f", qi_id: "q" } };
-      const res = await fetch(url, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+      const body = {
+        version: 2,
+        event,
+        events: [event],
+        steps: {},
+        ctx: {
+          run_id: `r${k++}`,
+          attempt: 0,
+          max_attempts: 1,
+          disable_immediate_execution: false,
+          use_api: false,
+          stack: { stack: [], current: 0 },
+          fn_id: "f",
+          qi_id: "q",
+        },
+      };
+      const res = await fetch(url, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json" },
+      });
       await res.text();
       return stamps.slice(1).map((s, i) => s - stamps[i]!);
     },

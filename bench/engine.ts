@@ -66,26 +66,36 @@ export async function run(): Promise<Record<string, Metric>> {
   const engine = createEngine({ db, port: 0, pollIntervalMs: 50 });
   await engine.start();
 
-  const client = new Inngest({ id: "bench", ...engineClientOptions(engine.url), logger: { info() {}, warn() {}, error() {}, debug() {} } });
+  const client = new Inngest({
+    id: "bench",
+    ...engineClientOptions(engine.url),
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+  });
   const stamps = new Map<string, number[]>();
-  const seq = client.createFunction({ id: "seq", retries: 0, triggers: [{ event: "bench/seq" }] }, async ({ event, step }) => {
-    const { n, tag } = event.data as { n: number; tag: string };
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      sum += await step.run(`s${i}`, () => {
-        const list = stamps.get(tag) ?? [];
-        list.push(performance.now());
-        stamps.set(tag, list);
-        return i;
-      });
-    }
-    return sum;
-  });
-  const fan = client.createFunction({ id: "fan", retries: 0, triggers: [{ event: "bench/fan" }] }, async ({ event, step }) => {
-    const { n } = event.data as { n: number };
-    const parts = await Promise.all(Array.from({ length: n }, (_, i) => step.run(`p${i}`, () => i)));
-    return parts.length;
-  });
+  const seq = client.createFunction(
+    { id: "seq", retries: 0, triggers: [{ event: "bench/seq" }] },
+    async ({ event, step }) => {
+      const { n, tag } = event.data as { n: number; tag: string };
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        sum += await step.run(`s${i}`, () => {
+          const list = stamps.get(tag) ?? [];
+          list.push(performance.now());
+          stamps.set(tag, list);
+          return i;
+        });
+      }
+      return sum;
+    },
+  );
+  const fan = client.createFunction(
+    { id: "fan", retries: 0, triggers: [{ event: "bench/fan" }] },
+    async ({ event, step }) => {
+      const { n } = event.data as { n: number };
+      const parts = await Promise.all(Array.from({ length: n }, (_, i) => step.run(`p${i}`, () => i)));
+      return parts.length;
+    },
+  );
   const server: Server = createServer(serve({ client, functions: [seq, fan] }));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   await engine.syncApp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/inngest`);
@@ -100,7 +110,9 @@ export async function run(): Promise<Record<string, Metric>> {
     const tag = `t${tagN++}`;
     const { ids } = await engine.sendEvent({ name, data: { ...data, tag } });
     for (;;) {
-      const [row] = await sql<{ status: string; ms: number }[]>`select status, (extract(epoch from ended_at - created_at) * 1000)::float8 as ms
+      const [row] = await sql<
+        { status: string; ms: number }[]
+      >`select status, (extract(epoch from ended_at - created_at) * 1000)::float8 as ms
         from engine_runs where event->>'id' = ${ids[0]!}`;
       if (row && row.status !== "running") {
         if (row.status !== "completed") throw new Error(`bench run ${name} ended ${row.status}`);
@@ -132,15 +144,30 @@ export async function run(): Promise<Record<string, Metric>> {
   const run100 = median(runs100);
   const run1000 = (await timeRun("bench/seq", { n: 1000 })).ms;
   await timeRun("bench/fan", { n: 10 });
-  const fanout = median([(await timeRun("bench/fan", { n: 100 })).ms, (await timeRun("bench/fan", { n: 100 })).ms, (await timeRun("bench/fan", { n: 100 })).ms]);
+  const fanout = median([
+    (await timeRun("bench/fan", { n: 100 })).ms,
+    (await timeRun("bench/fan", { n: 100 })).ms,
+    (await timeRun("bench/fan", { n: 100 })).ms,
+  ]);
 
   // The engine's checkpoint path alone: the same statement the handler runs, per step.
-  const [lease] = await sql<{ id: string }[]>`insert into engine_queue (run_id, function_id, kind, due_at, lease_token, lease_until)
+  const [lease] = await sql<
+    { id: string }[]
+  >`insert into engine_queue (run_id, function_id, kind, due_at, lease_token, lease_until)
     values ('bench-run', 'bench-seq', 'call', now() + interval '1 hour', 'tok', now() + interval '1 hour') returning id::text as id`;
   for (let i = 0; i < 200; i++) {
-    const body = JSON.stringify({ run_id: "bench-run", fn_id: "bench-seq", qi_id: `${lease!.id}:tok`, steps: [{ id: `step-${i}`, op: "StepRun", name: `s${i}`, data: i }] });
+    const body = JSON.stringify({
+      run_id: "bench-run",
+      fn_id: "bench-seq",
+      qi_id: `${lease!.id}:tok`,
+      steps: [{ id: `step-${i}`, op: "StepRun", name: `s${i}`, data: i }],
+    });
     const t = performance.now();
-    const res = await fetch(`${engine.url}/v1/checkpoint/bench-run/async`, { method: "POST", body, headers: { "content-type": "application/json" } });
+    const res = await fetch(`${engine.url}/v1/checkpoint/bench-run/async`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     await res.text();
     handler.total.push(performance.now() - t);
   }

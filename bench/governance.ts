@@ -47,9 +47,24 @@ function withDb(url: string, db: string) {
 }
 
 /** Half the cycles in a child process, half here, 16 concurrent loops each, all on one budget. */
-async function twoProcesses(url: string, calls: number, estimateNano: bigint, actualNano: bigint, latencyMs: number, maxMs?: number) {
+async function twoProcesses(
+  url: string,
+  calls: number,
+  estimateNano: bigint,
+  actualNano: bigint,
+  latencyMs: number,
+  maxMs?: number,
+) {
   const { db, sql } = createDb(url, { max: 4 });
-  const opts = { calls: calls / 2, workers: 16, estimateNano: estimateNano.toString(), actualNano: actualNano.toString(), latencyMs, workflow: "bench", maxMs };
+  const opts = {
+    calls: calls / 2,
+    workers: 16,
+    estimateNano: estimateNano.toString(),
+    actualNano: actualNano.toString(),
+    latencyMs,
+    workflow: "bench",
+    maxMs,
+  };
   const child = spawnWorker(url, { ...opts, name: "child" });
   await child.ready;
   await runCalls(db, { ...opts, calls: 64, name: "warmup" });
@@ -81,7 +96,12 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
   {
     const url = await freshDb(adminUrl, "wflo_bench_gov");
     const { db, sql } = createDb(url, { max: 2 });
-    await createBudget(db, admin, { name: "Hot", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: "1000000" }, ["bench"]);
+    await createBudget(
+      db,
+      admin,
+      { name: "Hot", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: "1000000" },
+      ["bench"],
+    );
     await createBudget(db, admin, { name: "Global", scope: "global", period: "month", limitUsd: "1000000" }, ["bench"]);
     await sql.end();
     // The floor is measured just before and just after, so both see the same machine load.
@@ -98,9 +118,22 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
     const { db, sql } = createDb(url, { max: 2 });
     const estimate = 10_000_000n;
     const calls = 2_000;
-    const b = await createBudget(db, admin, { name: "Half", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: String((Number(estimate) * calls) / 2 / 1e9) }, ["bench"]);
+    const b = await createBudget(
+      db,
+      admin,
+      {
+        name: "Half",
+        scope: "workflow",
+        scopeValue: "bench",
+        period: "day",
+        limitUsd: String((Number(estimate) * calls) / 2 / 1e9),
+      },
+      ["bench"],
+    );
     await twoProcesses(url, calls, estimate, (estimate * 98n) / 100n, 5);
-    const [row] = await sql<{ spent: string; limit: string }[]>`select spent_nano::text as spent, limit_nano::text as limit from budget_counters where budget_id = ${b.id}`;
+    const [row] = await sql<
+      { spent: string; limit: string }[]
+    >`select spent_nano::text as spent, limit_nano::text as limit from budget_counters where budget_id = ${b.id}`;
     await sql.end();
     const spent = BigInt(row!.spent);
     const limit = BigInt(row!.limit);
@@ -112,11 +145,55 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
 
 function trackingOverhead(): Metric {
   const responses: [unknown, string][] = [
-    [{ object: "chat.completion", model: "gpt-4o-mini", usage: { prompt_tokens: 1200, completion_tokens: 300, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 0 } } }, "gpt-4o-mini"],
-    [{ object: "response", model: "o3-mini", usage: { input_tokens: 800, output_tokens: 500, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 256 } } }, "o3-mini"],
-    [{ type: "message", model: "claude-sonnet-4-5", usage: { input_tokens: 50, output_tokens: 400, cache_creation_input_tokens: 2000, cache_read_input_tokens: 0 } }, "claude-sonnet-4-5"],
-    [{ modelVersion: "gemini-2.5-flash", usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 120, thoughtsTokenCount: 64 } }, "gemini-2.5-flash"],
-    [{ content: "x", usage_metadata: { input_tokens: 100, output_tokens: 20, input_token_details: { cache_read: 0 } }, response_metadata: { model_name: "gpt-4o" } }, "gpt-4o"],
+    [
+      {
+        object: "chat.completion",
+        model: "gpt-4o-mini",
+        usage: {
+          prompt_tokens: 1200,
+          completion_tokens: 300,
+          prompt_tokens_details: { cached_tokens: 1024 },
+          completion_tokens_details: { reasoning_tokens: 0 },
+        },
+      },
+      "gpt-4o-mini",
+    ],
+    [
+      {
+        object: "response",
+        model: "o3-mini",
+        usage: {
+          input_tokens: 800,
+          output_tokens: 500,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: 256 },
+        },
+      },
+      "o3-mini",
+    ],
+    [
+      {
+        type: "message",
+        model: "claude-sonnet-4-5",
+        usage: { input_tokens: 50, output_tokens: 400, cache_creation_input_tokens: 2000, cache_read_input_tokens: 0 },
+      },
+      "claude-sonnet-4-5",
+    ],
+    [
+      {
+        modelVersion: "gemini-2.5-flash",
+        usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 120, thoughtsTokenCount: 64 },
+      },
+      "gemini-2.5-flash",
+    ],
+    [
+      {
+        content: "x",
+        usage_metadata: { input_tokens: 100, output_tokens: 20, input_token_details: { cache_read: 0 } },
+        response_metadata: { model_name: "gpt-4o" },
+      },
+      "gpt-4o",
+    ],
   ];
   const book = new PriceBook([]);
   const once = (i: number) => {

@@ -23,16 +23,24 @@ if (unknown.length) {
   process.exit(2);
 }
 
-const results: Record<string, Metric> = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, Metric>) : {};
+const results: Record<string, Metric> = existsSync(resultsFile)
+  ? (JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, Metric>)
+  : {};
 for (const name of asked.length ? asked : available) {
   console.log(`\n# ${name}`);
   const mod = (await import(path.join(dir, `${name}.ts`))) as Bench;
   const figures = await mod.run();
-  console.table(Object.fromEntries(Object.entries(figures).map(([k, m]) => [k, { value: Number(m.value.toFixed(3)), unit: m.unit }])));
+  console.table(
+    Object.fromEntries(
+      Object.entries(figures).map(([k, m]) => [k, { value: Number(m.value.toFixed(3)), unit: m.unit }]),
+    ),
+  );
   Object.assign(results, figures);
 }
 results["machine.cpus"] = { value: os.cpus().length, unit: "cores" };
 results["machine.memory_gib"] = { value: Math.round(os.totalmem() / 2 ** 30), unit: "GiB" };
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nwrote ${path.relative(process.cwd(), resultsFile)} (${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores)`);
+console.log(
+  `\nwrote ${path.relative(process.cwd(), resultsFile)} (${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores)`,
+);
 process.exit(0);

@@ -20,5 +20,8 @@ export async function run(): Promise<Record<string, Metric>> {
   }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return { "sandbox.start_ms_p50": { value: at(0.5), unit: "ms" }, "sandbox.start_ms_p95": { value: at(0.95), unit: "ms" } };
+  return {
+    "sandbox.start_ms_p50": { value: at(0.5), unit: "ms" },
+    "sandbox.start_ms_p95": { value: at(0.95), unit: "ms" },
+  };
 }

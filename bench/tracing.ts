@@ -54,7 +54,17 @@ function batch(b: number) {
             { key: "gen_ai.request.model", value: { stringValue: "gpt-4o-mini" } },
             { key: "gen_ai.usage.input_tokens", value: { intValue: "800" } },
             { key: "gen_ai.usage.output_tokens", value: { intValue: "200" } },
-            { key: "gen_ai.input.messages", value: { stringValue: JSON.stringify([{ role: "user", parts: [{ type: "text", content: "Summarise the findings in three bullet points." }] }]) } },
+            {
+              key: "gen_ai.input.messages",
+              value: {
+                stringValue: JSON.stringify([
+                  {
+                    role: "user",
+                    parts: [{ type: "text", content: "Summarise the findings in three bullet points." }],
+                  },
+                ]),
+              },
+            },
           ]
         : [
             { key: "http.method", value: { stringValue: "GET" } },
@@ -63,7 +73,14 @@ function batch(b: number) {
       status: { code: 1 },
     };
   });
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "bench-agent" } }] }, scopeSpans: [{ scope: { name: "bench" }, spans }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: "bench-agent" } }] },
+        scopeSpans: [{ scope: { name: "bench" }, spans }],
+      },
+    ],
+  });
 }
 
 export async function run(): Promise<Record<string, Metric>> {
@@ -87,14 +104,31 @@ async function uiBench(): Promise<number | null> {
     cwd: root,
     detached: true,
     stdio: "ignore",
-    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: base, WFLO_DATA_DIR: dataDir, WFLO_PG_PORT: process.env.WFLO_BENCH_UI_PG_PORT ?? "54375", WFLO_ENGINE_PORT: process.env.WFLO_BENCH_UI_ENGINE_PORT ?? "8312", WFLO_ADMIN_EMAIL: admin.email, WFLO_ADMIN_PASSWORD: admin.password, WFLO_SIGNIN_MAX_PER_ADDRESS: "1000", NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      NEXTAUTH_URL: base,
+      WFLO_DATA_DIR: dataDir,
+      WFLO_PG_PORT: process.env.WFLO_BENCH_UI_PG_PORT ?? "54375",
+      WFLO_ENGINE_PORT: process.env.WFLO_BENCH_UI_ENGINE_PORT ?? "8312",
+      WFLO_ADMIN_EMAIL: admin.email,
+      WFLO_ADMIN_PASSWORD: admin.password,
+      WFLO_SIGNIN_MAX_PER_ADDRESS: "1000",
+      NODE_ENV: "production",
+    },
   });
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
   try {
     for (let i = 0; ; i++) {
       if (i > 240) throw new Error("the app did not start within 120 s");
-      const ok = await fetch(`${base}/signin`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/signin`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -110,7 +144,11 @@ async function uiBench(): Promise<number | null> {
     await page.getByRole("button", { name: "Create key" }).click();
     const secret = ((await page.getByTestId("new-api-key").textContent()) ?? "").trim();
     const traceId = hex(Date.now(), 32);
-    const r = await fetch(`${base}/api/v1/traces`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify(bigTrace(traceId, "ui-bench")) });
+    const r = await fetch(`${base}/api/v1/traces`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+      body: JSON.stringify(bigTrace(traceId, "ui-bench")),
+    });
     if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
     const times: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -133,7 +171,11 @@ async function uiBench(): Promise<number | null> {
 }
 
 async function ingestBench(): Promise<Record<string, Metric>> {
-  const pg = await startEmbeddedPostgres({ dir: path.join(process.cwd(), ".wflo", "bench-pg-tracing"), port: Number(process.env.WFLO_BENCH_TRACING_PG_PORT ?? 54373), database: "postgres" });
+  const pg = await startEmbeddedPostgres({
+    dir: path.join(process.cwd(), ".wflo", "bench-pg-tracing"),
+    port: Number(process.env.WFLO_BENCH_TRACING_PG_PORT ?? 54373),
+    database: "postgres",
+  });
   const name = "wflo_bench_tracing";
   const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists "${name}" with (force)`);
@@ -149,7 +191,11 @@ async function ingestBench(): Promise<Record<string, Metric>> {
     req.on("end", () => {
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-      void handleOtlpTraces(db, new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), { limiter: createRateLimiter(1e9), metrics }).then(async (r) => {
+      void handleOtlpTraces(
+        db,
+        new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }),
+        { limiter: createRateLimiter(1e9), metrics },
+      ).then(async (r) => {
         res.writeHead(r.status, { "content-type": "application/json" });
         res.end(Buffer.from(await r.arrayBuffer()));
       });
@@ -157,11 +203,19 @@ async function ingestBench(): Promise<Record<string, Metric>> {
   });
   const metrics = createMetrics();
   try {
-    const { secret } = await createApiKey(db, { id: "00000000-0000-4000-8000-0000000000be", email: "bench@example.com", role: "admin" }, { name: "bench", role: "operator" });
+    const { secret } = await createApiKey(
+      db,
+      { id: "00000000-0000-4000-8000-0000000000be", email: "bench@example.com", role: "admin" },
+      { name: "bench", role: "operator" },
+    );
     await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/traces`;
     const send = async (body: string) => {
-      const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body });
+      const r = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+        body,
+      });
       if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
     };
     await send(batch(100_000)); // warm-up: price book, connections, JIT

@@ -15,7 +15,10 @@ import { CliError, EXIT } from "./errors";
 const fileSchema = z.object({ url: z.url().optional(), apiKey: z.string().optional() });
 const projectSchema = z.object({
   url: z.url({ error: "url must be a URL like http://localhost:3000" }).optional(),
-  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "apiKeyEnv must be an environment variable name").default("WFLO_API_KEY"),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "apiKeyEnv must be an environment variable name")
+    .default("WFLO_API_KEY"),
 });
 export type Config = { url: string; apiKey: string };
 
@@ -54,7 +57,11 @@ function readProject(): { config: z.output<typeof projectSchema>; env: Record<st
     throw new CliError(EXIT.usage, `${PROJECT_CONFIG} must be JSON: ${(e as Error).message}`);
   }
   const parsed = projectSchema.safeParse(raw);
-  if (!parsed.success) throw new CliError(EXIT.usage, `${PROJECT_CONFIG}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new CliError(
+      EXIT.usage,
+      `${PROJECT_CONFIG}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
   const dotenv = readText(path.resolve(".env"));
   return { config: parsed.data, env: dotenv === null ? {} : (parseEnv(dotenv) as Record<string, string>) };
 }
@@ -66,8 +73,10 @@ export function loadConfig(): Config {
   const url = process.env.WFLO_URL || project?.env.WFLO_URL || project?.config.url || file.url;
   const apiKey = process.env[keyVar] || project?.env[keyVar] || process.env.WFLO_API_KEY || file.apiKey;
   if (!url) throw new CliError(EXIT.usage, "no server: set WFLO_URL (e.g. http://localhost:3000) or run wflo login");
-  if (!apiKey) throw new CliError(EXIT.usage, `no API key: set ${keyVar} (create one in Settings → API keys) or run wflo login`);
-  if (!/^https?:\/\//.test(url)) throw new CliError(EXIT.usage, `WFLO_URL must start with http:// or https:// (got ${url})`);
+  if (!apiKey)
+    throw new CliError(EXIT.usage, `no API key: set ${keyVar} (create one in Settings → API keys) or run wflo login`);
+  if (!/^https?:\/\//.test(url))
+    throw new CliError(EXIT.usage, `WFLO_URL must start with http:// or https:// (got ${url})`);
   return { url: url.replace(/\/+$/, ""), apiKey };
 }
 

@@ -41,4 +41,3 @@ export function cliErrorOf(e: WfloApiError): CliError {
   if (e.status === 0 || e.code === "BAD_RESPONSE") return new CliError(EXIT.unreachable, e.message);
   return new CliError(exitForStatus(e.status, e.code), e.status === 401 ? `not authorised: ${e.message}` : e.message);
 }
-

@@ -15,13 +15,21 @@ export function usd(nano: string | null | undefined): string {
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "…";
-  return ms < 1000 ? `${Math.round(ms)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return ms < 1000
+    ? `${Math.round(ms)}ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)}s`
+      : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
 /** Left-aligned columns, no dependency. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join("\n");
 }
 
@@ -42,8 +50,12 @@ export function spanTree(spans: TraceSpan[]): string {
     list.forEach((s, i) => {
       const last = i === list.length - 1;
       const branch = parent === null ? "" : last ? "└─ " : "├─ ";
-      const llm = s.llm ? `  ${s.llm.model} ${s.llm.inputTokens}→${s.llm.outputTokens} tok ${usd(s.llm.costNano)}${s.llm.simulated ? " (simulated)" : ""}` : "";
-      out.push(`${prefix}${branch}${MARK[s.status] ?? "·"} ${s.name} [${s.kind}] ${duration(s.endMs === null ? null : s.endMs - s.startMs)}${llm}`);
+      const llm = s.llm
+        ? `  ${s.llm.model} ${s.llm.inputTokens}→${s.llm.outputTokens} tok ${usd(s.llm.costNano)}${s.llm.simulated ? " (simulated)" : ""}`
+        : "";
+      out.push(
+        `${prefix}${branch}${MARK[s.status] ?? "·"} ${s.name} [${s.kind}] ${duration(s.endMs === null ? null : s.endMs - s.startMs)}${llm}`,
+      );
       walk(s.id, parent === null ? prefix : prefix + (last ? "   " : "│  "));
     });
   };

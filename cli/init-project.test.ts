@@ -38,7 +38,8 @@ beforeAll(async () => {
   writeFileSync(path.join(project, "package.json"), '{ "name": "my-app", "private": true }\n');
   mkdirSync(path.join(project, "node_modules"));
   symlinkSync(root, path.join(project, "node_modules", "wflo"), "dir");
-  for (const dep of ["openai", "tsx"]) symlinkSync(path.join(root, "node_modules", dep), path.join(project, "node_modules", dep), "dir");
+  for (const dep of ["openai", "tsx"])
+    symlinkSync(path.join(root, "node_modules", dep), path.join(project, "node_modules", dep), "dir");
 }, 120_000);
 afterAll(async () => {
   await engine?.stop();
@@ -53,7 +54,11 @@ type Result = { code: number | null; signal: NodeJS.Signals | null; stdout: stri
 /** A child process in the project with only a user's basic environment (nothing of this test's). */
 function run(args: string[], timeoutMs = 90_000): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: project, env: { NODE_ENV: "production", PATH: process.env.PATH, HOME: project, WFLO_LOG_LEVEL: "error" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, {
+      cwd: project,
+      env: { NODE_ENV: "production", PATH: process.env.PATH, HOME: project, WFLO_LOG_LEVEL: "error" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -84,19 +89,31 @@ describe("wflo init in another project", () => {
     const init = await run([path.join(project, "node_modules", "wflo", "bin", "wflo.mjs"), "init"]);
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
-    expect(init.stdout).toMatch(/^created workflows\/my-workflow\.mts\ncreated wflo\.config\.json\ncreated \.env\.example\nnext:\n/);
+    expect(init.stdout).toMatch(
+      /^created workflows\/my-workflow\.mts\ncreated wflo\.config\.json\ncreated \.env\.example\nnext:\n/,
+    );
     const command = /^ {2}(node --env-file=\.env --import tsx \S+) "durable agents"$/m.exec(init.stdout)?.[1];
     expect(command).toBe("node --env-file=.env --import tsx workflows/my-workflow.mts");
     expect(init.stdout).toContain(`npm install ${root} openai`);
     const example = readFileSync(path.join(project, ".env.example"), "utf8");
-    for (const name of ["WFLO_URL", "WFLO_API_KEY", "WFLO_DATA_DIR", "WFLO_ENGINE_PORT"]) expect(example).toMatch(new RegExp(`^${name}=`, "m"));
+    for (const name of ["WFLO_URL", "WFLO_API_KEY", "WFLO_DATA_DIR", "WFLO_ENGINE_PORT"])
+      expect(example).toMatch(new RegExp(`^${name}=`, "m"));
     expect(example).toMatch(/^# DATABASE_URL=/m);
     expect(example).toContain(`WFLO_DATA_DIR=${path.join(root, ".wflo")}\n`);
     expect(readFileSync(path.join(project, "workflows", "my-workflow.mts"), "utf8")).toContain("await shutdown();");
 
     // The panel here uses an external database: DATABASE_URL instead of WFLO_DATA_DIR.
     // With DATABASE_URL instead of the panel's data dir, the script needs the engine's signing key too.
-    writeEnv({ DATABASE_URL: fresh.url, WFLO_ENGINE_SIGNING_KEY: process.env.WFLO_ENGINE_SIGNING_KEY ?? "", WFLO_ENGINE_PORT: String(process.env.WFLO_ENGINE_PORT), OPENAI_API_KEY: "sk-test-project", OPENAI_BASE_URL: providers.openaiBaseUrl }, ["WFLO_DATA_DIR"]);
+    writeEnv(
+      {
+        DATABASE_URL: fresh.url,
+        WFLO_ENGINE_SIGNING_KEY: process.env.WFLO_ENGINE_SIGNING_KEY ?? "",
+        WFLO_ENGINE_PORT: String(process.env.WFLO_ENGINE_PORT),
+        OPENAI_API_KEY: "sk-test-project",
+        OPENAI_BASE_URL: providers.openaiBaseUrl,
+      },
+      ["WFLO_DATA_DIR"],
+    );
     const requests = providers.requests.length;
     const started = Date.now();
     const script = await run([...command!.split(" ").slice(1), "B-trees"]);
@@ -104,7 +121,9 @@ describe("wflo init in another project", () => {
     expect(script).toMatchObject({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(script.stdout).toContain("topic: 'B-trees'");
-    expect(script.stdout).toContain(`summary: 'Reply from gpt-4o-mini: Write a short summary of B-trees from these points:`);
+    expect(script.stdout).toContain(
+      `summary: 'Reply from gpt-4o-mini: Write a short summary of B-trees from these points:`,
+    );
     const m = /^run (\S+): \$(\d+\.\d{6}) in 2 LLM call\(s\)$/m.exec(script.stdout);
     expect(m, script.stdout).not.toBeNull();
     const runId = m![1]!;
@@ -124,12 +143,22 @@ describe("wflo init in another project", () => {
 
   it("without DATABASE_URL and with no panel database in WFLO_DATA_DIR, the script fails naming both, and still exits", async () => {
     const empty = path.join(project, "not-the-panel");
-    writeEnv({ WFLO_DATA_DIR: empty, WFLO_ENGINE_PORT: String(process.env.WFLO_ENGINE_PORT), OPENAI_API_KEY: "sk-test-project", OPENAI_BASE_URL: providers.openaiBaseUrl }, ["DATABASE_URL"]);
+    writeEnv(
+      {
+        WFLO_DATA_DIR: empty,
+        WFLO_ENGINE_PORT: String(process.env.WFLO_ENGINE_PORT),
+        OPENAI_API_KEY: "sk-test-project",
+        OPENAI_BASE_URL: providers.openaiBaseUrl,
+      },
+      ["DATABASE_URL"],
+    );
     const requests = providers.requests.length;
     const script = await run(["--env-file=.env", "--import", "tsx", "workflows/my-workflow.mts"]);
     expect(script.signal).toBeNull();
     expect(script.code).not.toBe(0);
-    expect(script.stderr).toContain(`cannot find the control panel's database: DATABASE_URL is not set and there is no embedded PostgreSQL in ${empty} (WFLO_DATA_DIR): set DATABASE_URL to the panel's database, or WFLO_DATA_DIR to the panel's .wflo folder`);
+    expect(script.stderr).toContain(
+      `cannot find the control panel's database: DATABASE_URL is not set and there is no embedded PostgreSQL in ${empty} (WFLO_DATA_DIR): set DATABASE_URL to the panel's database, or WFLO_DATA_DIR to the panel's .wflo folder`,
+    );
     expect(providers.requests.length).toBe(requests);
   }, 120_000);
 });

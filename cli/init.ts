@@ -107,18 +107,32 @@ export function nextSteps(workflowFile: string): string {
 /** `.ts` in an ESM package; `.mts` otherwise, so the scaffold's top-level await and import.meta work in any project. */
 function workflowExtension(cwd: string): ".ts" | ".mts" {
   try {
-    return (JSON.parse(readFileSync(path.join(cwd, "package.json"), "utf8")) as { type?: unknown }).type === "module" ? ".ts" : ".mts";
+    return (JSON.parse(readFileSync(path.join(cwd, "package.json"), "utf8")) as { type?: unknown }).type === "module"
+      ? ".ts"
+      : ".mts";
   } catch {
     return ".mts"; // unreadable package.json: the extension that works either way
   }
 }
 
 export function init(o: InitOptions): { created: string[] } {
-  if (!ID.test(o.name)) throw new CliError(EXIT.usage, `--name must be a workflow id in kebab-case, like my-workflow (got ${o.name}) (see wflo help)`);
-  if (!/^https?:\/\/[^\s]+$/.test(o.url)) throw new CliError(EXIT.usage, `--url must start with http:// or https:// (got ${o.url}) (see wflo help)`);
-  if (path.isAbsolute(o.dir) || o.dir.split(/[\\/]/).includes("..")) throw new CliError(EXIT.usage, `--dir must be a folder inside the project, like workflows (got ${o.dir}) (see wflo help)`);
+  if (!ID.test(o.name))
+    throw new CliError(
+      EXIT.usage,
+      `--name must be a workflow id in kebab-case, like my-workflow (got ${o.name}) (see wflo help)`,
+    );
+  if (!/^https?:\/\/[^\s]+$/.test(o.url))
+    throw new CliError(EXIT.usage, `--url must start with http:// or https:// (got ${o.url}) (see wflo help)`);
+  if (path.isAbsolute(o.dir) || o.dir.split(/[\\/]/).includes(".."))
+    throw new CliError(
+      EXIT.usage,
+      `--dir must be a folder inside the project, like workflows (got ${o.dir}) (see wflo help)`,
+    );
   if (!existsSync(path.join(o.cwd, "package.json"))) {
-    throw new CliError(EXIT.usage, `wflo init sets up an existing project: run it in the folder that holds your package.json (none in ${o.cwd})`);
+    throw new CliError(
+      EXIT.usage,
+      `wflo init sets up an existing project: run it in the folder that holds your package.json (none in ${o.cwd})`,
+    );
   }
   const workflowFile = path.join(o.dir, `${o.name}${workflowExtension(o.cwd)}`);
   const files: [rel: string, text: string][] = [
@@ -128,7 +142,11 @@ export function init(o: InitOptions): { created: string[] } {
   ];
   // All or nothing: one existing file stops the whole scaffold before anything is written.
   const existing = files.map(([rel]) => rel).filter((rel) => existsSync(path.join(o.cwd, rel)));
-  if (existing.length && !o.force) throw new CliError(EXIT.usage, `${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; wflo init overwrites nothing unless you pass --force`);
+  if (existing.length && !o.force)
+    throw new CliError(
+      EXIT.usage,
+      `${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""}; wflo init overwrites nothing unless you pass --force`,
+    );
   for (const [rel, text] of files) {
     mkdirSync(path.dirname(path.join(o.cwd, rel)), { recursive: true });
     writeFileSync(path.join(o.cwd, rel), text);

@@ -26,6 +26,7 @@ export function readInput(flag: string | undefined): Record<string, unknown> {
   } catch (e) {
     throw new CliError(EXIT.usage, `${from} must be JSON: ${(e as Error).message}`);
   }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new CliError(EXIT.usage, `${from} must be a JSON object, e.g. '{"table":"temp_uploads"}'`);
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new CliError(EXIT.usage, `${from} must be a JSON object, e.g. '{"table":"temp_uploads"}'`);
   return value as Record<string, unknown>;
 }

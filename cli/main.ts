@@ -1,7 +1,19 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { WfloApiError, WfloClient } from "../sdk/client";
 import { clientFor } from "./client";
-import { approvalsDecide, approvalsList, approvalsShow, budgetsList, login, runsCancel, runsList, runsReplay, runsRerun, runsShow, runsTrace } from "./commands";
+import {
+  approvalsDecide,
+  approvalsList,
+  approvalsShow,
+  budgetsList,
+  login,
+  runsCancel,
+  runsList,
+  runsReplay,
+  runsRerun,
+  runsShow,
+  runsTrace,
+} from "./commands";
 import { loadConfig } from "./config";
 import { CliError, cliErrorOf, EXIT, usageError } from "./errors";
 import { init, nextSteps } from "./init";
@@ -45,7 +57,10 @@ exit codes (stable):
   130  interrupted (Ctrl-C while following a run; the run goes on on the server)
 `;
 
-const common = { json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } as const;
+const common = {
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
 
 function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {
   try {
@@ -70,22 +85,46 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case "run": {
-      const { values: v, positionals: p } = parse(rest, { input: { type: "string" }, budget: { type: "string" }, "require-approval": { type: "boolean", default: false }, detach: { type: "boolean", default: false }, "poll-ms": { type: "string", default: "500" } });
+      const { values: v, positionals: p } = parse(rest, {
+        input: { type: "string" },
+        budget: { type: "string" },
+        "require-approval": { type: "boolean", default: false },
+        detach: { type: "boolean", default: false },
+        "poll-ms": { type: "string", default: "500" },
+      });
       if (v.help) return printHelp();
-      if (p.length !== 1 || !p[0]) throw usageError("wflo run takes exactly one workflow id, e.g. wflo run cleanup-records");
-      if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget)) throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
+      if (p.length !== 1 || !p[0])
+        throw usageError("wflo run takes exactly one workflow id, e.g. wflo run cleanup-records");
+      if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget))
+        throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
       const pollMs = Number(v["poll-ms"]);
-      if (!Number.isInteger(pollMs) || pollMs < 50) throw usageError("--poll-ms must be a whole number of milliseconds, at least 50");
+      if (!Number.isInteger(pollMs) || pollMs < 50)
+        throw usageError("--poll-ms must be a whole number of milliseconds, at least 50");
       const input = readInput(v.input);
-      return runWorkflow(client(), { workflow: p[0], input, budget: v.budget, requireApproval: v["require-approval"], detach: v.detach, json: v.json, pollMs });
+      return runWorkflow(client(), {
+        workflow: p[0],
+        input,
+        budget: v.budget,
+        requireApproval: v["require-approval"],
+        detach: v.detach,
+        json: v.json,
+        pollMs,
+      });
     }
     case "runs": {
       const [sub, ...args] = rest;
-      const { values: v, positionals: p } = parse(args, { workflow: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, budget: { type: "string" } });
+      const { values: v, positionals: p } = parse(args, {
+        workflow: { type: "string" },
+        status: { type: "string" },
+        limit: { type: "string" },
+        budget: { type: "string" },
+      });
       if (v.help) return printHelp();
       if (v.budget !== undefined && sub !== "rerun") throw usageError(`--budget is for wflo run and wflo runs rerun`);
-      if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget)) throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
-      if (sub === "list") await runsList(client(), { workflow: v.workflow, status: v.status, limit: v.limit, json: v.json });
+      if (v.budget !== undefined && !/^\d+(\.\d+)?$/.test(v.budget))
+        throw usageError(`--budget must be US dollars like 10.00 (got ${v.budget})`);
+      if (sub === "list")
+        await runsList(client(), { workflow: v.workflow, status: v.status, limit: v.limit, json: v.json });
       else if (sub === "show") await runsShow(client(), p[0], v);
       else if (sub === "trace") await runsTrace(client(), p[0], v);
       else if (sub === "replay") await runsReplay(client(), p[0], v);
@@ -96,10 +135,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case "approvals": {
       const [sub, ...args] = rest;
-      const { values: v, positionals: p } = parse(args, { all: { type: "boolean", default: false }, run: { type: "string" }, comment: { type: "string" } });
+      const { values: v, positionals: p } = parse(args, {
+        all: { type: "boolean", default: false },
+        run: { type: "string" },
+        comment: { type: "string" },
+      });
       if (sub === "list") await approvalsList(client(), { all: v.all, run: v.run, json: v.json });
       else if (sub === "show") await approvalsShow(client(), p[0], v);
-      else if (sub === "approve" || sub === "reject") await approvalsDecide(client(), sub, p[0], { comment: v.comment, json: v.json });
+      else if (sub === "approve" || sub === "reject")
+        await approvalsDecide(client(), sub, p[0], { comment: v.comment, json: v.json });
       else throw usageError(`unknown command: wflo approvals ${sub ?? ""}`.trim());
       return EXIT.ok;
     }
@@ -116,9 +160,15 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case "init": {
-      const { values: v, positionals: p } = parse(rest, { name: { type: "string", default: "my-workflow" }, url: { type: "string", default: "http://localhost:3000" }, dir: { type: "string", default: "workflows" }, force: { type: "boolean", default: false } });
+      const { values: v, positionals: p } = parse(rest, {
+        name: { type: "string", default: "my-workflow" },
+        url: { type: "string", default: "http://localhost:3000" },
+        dir: { type: "string", default: "workflows" },
+        force: { type: "boolean", default: false },
+      });
       if (v.help) return printHelp();
-      if (p.length) throw usageError(`wflo init takes no arguments (got ${p.join(" ")}); it sets up the current directory`);
+      if (p.length)
+        throw usageError(`wflo init takes no arguments (got ${p.join(" ")}); it sets up the current directory`);
       const r = init({ cwd: process.cwd(), name: v.name, url: v.url, dir: v.dir, force: v.force, json: v.json });
       if (v.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {

@@ -2,7 +2,15 @@ import type { RunDetail, WfloClient } from "../sdk/client";
 import { EXIT, type ExitCode } from "./errors";
 import { duration, usd } from "./format";
 
-export type RunOptions = { workflow: string; input: Record<string, unknown>; budget?: string; requireApproval: boolean; detach: boolean; json: boolean; pollMs: number };
+export type RunOptions = {
+  workflow: string;
+  input: Record<string, unknown>;
+  budget?: string;
+  requireApproval: boolean;
+  detach: boolean;
+  json: boolean;
+  pollMs: number;
+};
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,7 +20,8 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 export function exitForRun(d: RunDetail): ExitCode {
   if (d.status === "completed") return EXIT.ok;
   const e = d.error;
-  if (d.cost.exceeded || e?.name === "BudgetExceededError" || /budget exceeded/i.test(e?.message ?? "")) return EXIT.budgetExceeded;
+  if (d.cost.exceeded || e?.name === "BudgetExceededError" || /budget exceeded/i.test(e?.message ?? ""))
+    return EXIT.budgetExceeded;
   return EXIT.runFailed;
 }
 
@@ -25,7 +34,11 @@ export async function runWorkflow(client: WfloClient, o: RunOptions): Promise<Ex
   let runId: string | undefined;
   // Ctrl-C (also while the trigger is in flight) stops following, never the run: exit 130.
   process.once("SIGINT", () => {
-    process.stderr.write(runId ? `\nwflo: interrupted; run ${runId} goes on on the server (stop it with: wflo runs cancel ${runId})\n` : "\nwflo: interrupted\n");
+    process.stderr.write(
+      runId
+        ? `\nwflo: interrupted; run ${runId} goes on on the server (stop it with: wflo runs cancel ${runId})\n`
+        : "\nwflo: interrupted\n",
+    );
     process.exit(EXIT.interrupted);
   });
   const started = await client.triggerRun({
@@ -41,7 +54,10 @@ export async function runWorkflow(client: WfloClient, o: RunOptions): Promise<Ex
     else say(`started run ${runId} (${o.workflow}); follow it with: wflo runs show ${runId}`);
     return EXIT.ok;
   }
-  if (!o.json) say(`run ${runId} (${o.workflow}) started${o.budget ? `, budget $${o.budget}` : ""}${o.requireApproval ? ", every LLM step needs approval" : ""}`);
+  if (!o.json)
+    say(
+      `run ${runId} (${o.workflow}) started${o.budget ? `, budget $${o.budget}` : ""}${o.requireApproval ? ", every LLM step needs approval" : ""}`,
+    );
 
   const shownSteps = new Set<string>();
   const shownApprovals = new Set<string>();
@@ -62,7 +78,11 @@ export async function runWorkflow(client: WfloClient, o: RunOptions): Promise<Ex
         if (shownApprovals.has(a.id)) continue;
         shownApprovals.add(a.id);
         // One line per approval, on stdout even with --json, so a script can pick the id up.
-        say(o.json ? JSON.stringify({ approvalPending: a }) : `  ⏸ waiting for approval ${a.id}: ${a.action} (${a.risk} risk, needs ${a.deciderRole})\n    approve: wflo approvals approve ${a.id}   reject: wflo approvals reject ${a.id}`);
+        say(
+          o.json
+            ? JSON.stringify({ approvalPending: a })
+            : `  ⏸ waiting for approval ${a.id}: ${a.action} (${a.risk} risk, needs ${a.deciderRole})\n    approve: wflo approvals approve ${a.id}   reject: wflo approvals reject ${a.id}`,
+        );
       }
     }
     if (TERMINAL.has(d.status)) {
@@ -70,7 +90,9 @@ export async function runWorkflow(client: WfloClient, o: RunOptions): Promise<Ex
       else {
         say(`run ${runId} ${d.status}${d.error?.message ? `: ${d.error.message}` : ""}`);
         if (d.status === "completed") say(`result: ${JSON.stringify(d.result, null, 2)}`);
-        say(`cost: ${usd(d.cost.totalNano)} in ${d.cost.calls} LLM call(s)${d.cost.budgetNano ? ` of a ${usd(d.cost.budgetNano)} budget` : ""}${d.cost.simulatedCalls ? ` (${d.cost.simulatedCalls} simulated)` : ""}`);
+        say(
+          `cost: ${usd(d.cost.totalNano)} in ${d.cost.calls} LLM call(s)${d.cost.budgetNano ? ` of a ${usd(d.cost.budgetNano)} budget` : ""}${d.cost.simulatedCalls ? ` (${d.cost.simulatedCalls} simulated)` : ""}`,
+        );
       }
       return exitForRun(d);
     }

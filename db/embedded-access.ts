@@ -22,7 +22,9 @@ export async function clusterOwner(): Promise<ClusterOwner | null> {
     await run("groupadd", ["--system", NAME]).catch(() => {}); // the group may exist without the user
     await run("useradd", ["--system", "-g", NAME, "--no-create-home", "--shell", "/usr/sbin/nologin", NAME]);
   } catch (e) {
-    throw new Error(`wflo runs as root, so its embedded PostgreSQL must run as a '${NAME}' user, and creating it failed: ${errorText(e)}`);
+    throw new Error(
+      `wflo runs as root, so its embedded PostgreSQL must run as a '${NAME}' user, and creating it failed: ${errorText(e)}`,
+    );
   }
   const created = await lookup();
   if (!created) throw new Error(`the '${NAME}' user was created but cannot be looked up (id -u ${NAME})`);
@@ -55,9 +57,13 @@ export async function makeReachable(dir: string, owner: ClusterOwner, log: (msg:
     if (await canSearch(d, owner)) continue;
     const { mode } = await stat(d);
     await chmod(d, (mode & 0o7777) | 0o001);
-    log(`made ${d} traversable by others (o+x, no read or write) so the '${NAME}' user the embedded PostgreSQL runs as can reach ${dir}`);
+    log(
+      `made ${d} traversable by others (o+x, no read or write) so the '${NAME}' user the embedded PostgreSQL runs as can reach ${dir}`,
+    );
     if (!(await canSearch(d, owner))) {
-      throw new Error(`the embedded PostgreSQL runs as '${NAME}' (wflo is root), which still cannot enter ${d} after o+x (an ACL or mount option?). Point WFLO_DATA_DIR somewhere '${NAME}' can reach, or set DATABASE_URL.`);
+      throw new Error(
+        `the embedded PostgreSQL runs as '${NAME}' (wflo is root), which still cannot enter ${d} after o+x (an ACL or mount option?). Point WFLO_DATA_DIR somewhere '${NAME}' can reach, or set DATABASE_URL.`,
+      );
     }
   }
 }

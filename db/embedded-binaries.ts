@@ -13,7 +13,9 @@ export async function postgresBinDir(): Promise<string> {
   try {
     mod = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ name)) as { initdb?: unknown };
   } catch (e) {
-    throw new Error(`the embedded PostgreSQL binaries for this machine (${name}) are not installed: ${e instanceof Error ? e.message : String(e)}. Run npm install, or set DATABASE_URL.`);
+    throw new Error(
+      `the embedded PostgreSQL binaries for this machine (${name}) are not installed: ${e instanceof Error ? e.message : String(e)}. Run npm install, or set DATABASE_URL.`,
+    );
   }
   if (typeof mod.initdb !== "string") throw new Error(`${name} does not export the initdb path`);
   return path.dirname(mod.initdb);

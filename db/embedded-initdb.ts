@@ -38,7 +38,9 @@ export async function initCluster(opts: InitdbOptions): Promise<void> {
     ];
     const { code, output } = await runCaptured(path.join(opts.binDir, "initdb"), args, opts.owner);
     if (code !== 0) {
-      throw new Error(`initdb failed for the embedded PostgreSQL in ${opts.dataDir} (exit ${code}): ${output.trim() || "(no output)"}`);
+      throw new Error(
+        `initdb failed for the embedded PostgreSQL in ${opts.dataDir} (exit ${code}): ${output.trim() || "(no output)"}`,
+      );
     }
   } finally {
     await rm(pwfile, { force: true });
@@ -57,7 +59,11 @@ async function prepareDataDir(dataDir: string, owner: ClusterOwner | null) {
   if (owner) await chown(dataDir, owner.uid, owner.gid);
 }
 
-function runCaptured(file: string, args: string[], owner: ClusterOwner | null): Promise<{ code: number | null; output: string }> {
+function runCaptured(
+  file: string,
+  args: string[],
+  owner: ClusterOwner | null,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     // Only the locale: initdb needs nothing from wflo's environment (which holds its secrets).
     const env = { LC_ALL: "C" } as Partial<NodeJS.ProcessEnv> as NodeJS.ProcessEnv;

@@ -93,7 +93,9 @@ describe("embedded PostgreSQL data directory", () => {
     const dir = path.join(await scratch(), "pg");
     await mkdir(path.join(dir, "data"), { recursive: true });
     await writeFile(path.join(dir, "data", "leftover.txt"), "from something else\n");
-    await expect(startEmbeddedPostgres({ dir, port: await freePort(), database: "wflo" })).rejects.toThrow(/exists but is not empty/);
+    await expect(startEmbeddedPostgres({ dir, port: await freePort(), database: "wflo" })).rejects.toThrow(
+      /exists but is not empty/,
+    );
   });
 
   it("shows postgres's own error text and the directory when the server cannot start (port taken)", async () => {

@@ -55,7 +55,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       authMethod: "scram-sha-256",
       persistent: true,
       createPostgresUser: owner !== null,
-      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+      postgresFlags: [
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "max_connections=200",
+      ],
       onLog: (m) => serverLog.push(String(m)),
       onError: (e) => log(`embedded postgres: ${String(e).trim()}`),
     });
@@ -67,7 +74,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       await new Promise((r) => setTimeout(r, 1000));
       if (await canConnect(`${base}/postgres`)) return finish(async () => {});
       const said = serverLog.text() || (e instanceof Error ? e.message : String(e ?? "exited early"));
-      throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${said}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`);
+      throw new Error(
+        `embedded PostgreSQL failed to start on port ${opts.port} (data in ${dataDir}): ${said}. Is the port taken? Set WFLO_PG_PORT or DATABASE_URL.`,
+      );
     }
     log(`embedded PostgreSQL listening on 127.0.0.1:${opts.port}`);
     stop = () => pg.stop();

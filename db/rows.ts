@@ -19,4 +19,6 @@ export async function sqlRow<S extends z.ZodType>(db: DbOrTx, query: SQL, row: S
 
 /** Integers as PostgreSQL sends them through postgres-js (int: number; bigint/numeric/count: bigint or string). */
 export const sqlInt = z.union([z.number(), z.bigint(), z.string().regex(/^-?\d+$/)]).transform((v) => Number(v));
-export const sqlBigint = z.union([z.number().int(), z.bigint(), z.string().regex(/^-?\d+$/)]).transform((v) => BigInt(v));
+export const sqlBigint = z
+  .union([z.number().int(), z.bigint(), z.string().regex(/^-?\d+$/)])
+  .transform((v) => BigInt(v));

@@ -23,7 +23,10 @@ async function fillChange(page: Page, current: string, next: string) {
   await page.getByRole("button", { name: "Change password" }).click();
 }
 
-test("a user changes their own password from the user menu; the old one and other sessions stop working", async ({ page, browser }) => {
+test("a user changes their own password from the user menu; the old one and other sessions stop working", async ({
+  page,
+  browser,
+}) => {
   const who = { email: `changer-${Date.now()}@e2e.test`, password: "first e2e password" };
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await createUser(page, who, "viewer");

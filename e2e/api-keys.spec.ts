@@ -6,7 +6,10 @@ import { createUser, signIn } from "./helpers";
  * Issue 13 (finding 8, keys): an API key acts for its creator. When the creator is deactivated
  * the key stops working (403 naming why) and Settings → API keys shows it inactive.
  */
-test("a deactivated admin's API key is refused and shown as inactive (creator deactivated)", async ({ page, browser }) => {
+test("a deactivated admin's API key is refused and shown as inactive (creator deactivated)", async ({
+  page,
+  browser,
+}) => {
   const who = { email: `key-owner-${Date.now()}@e2e.test`, password: "key owner password 42" };
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await createUser(page, who, "admin");
@@ -33,7 +36,9 @@ test("a deactivated admin's API key is refused and shown as inactive (creator de
 
   const refused = await list();
   expect(refused.status()).toBe(403);
-  expect(((await refused.json()) as { error: string }).error).toBe(`this API key's creator ${who.email} is deactivated; a key acts for its creator and stops working with them`);
+  expect(((await refused.json()) as { error: string }).error).toBe(
+    `this API key's creator ${who.email} is deactivated; a key acts for its creator and stops working with them`,
+  );
 
   await page.goto("/settings/api-keys");
   const keyRow = page.getByRole("row").filter({ hasText: name });

@@ -7,7 +7,10 @@ const APPROVER = { email: `approver-${stamp}@e2e.test`, password: "approver pass
 const VIEWER = { email: `viewer-${stamp}@e2e.test`, password: "viewer password 42" };
 
 async function openGate(page: Page) {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Approvals/ }).click();
+  await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link", { name: /Approvals/ })
+    .click();
   const row = page.getByTestId("approval-row-delete-old-records").first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   await row.getByRole("link").first().click();
@@ -15,7 +18,9 @@ async function openGate(page: Page) {
   await expect(page.getByTestId("approval-action")).toContainText("Delete");
 }
 
-test("a run waits at a high-risk gate; its trigger user and a viewer cannot approve; an approver approves in the browser and the run completes", async ({ page }) => {
+test("a run waits at a high-risk gate; its trigger user and a viewer cannot approve; an approver approves in the browser and the run completes", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await createUser(page, APPROVER, "approver");
@@ -33,7 +38,9 @@ test("a run waits at a high-risk gate; its trigger user and a viewer cannot appr
   await openGate(page);
   await expect(page.getByText("You started this run; another approver must approve it.")).toBeVisible();
   await page.getByRole("button", { name: "Approve" }).click();
-  await expect(page.getByText("you started this run, so you cannot approve its own high-risk gate; another approver must")).toBeVisible();
+  await expect(
+    page.getByText("you started this run, so you cannot approve its own high-risk gate; another approver must"),
+  ).toBeVisible();
   const approvalUrl = page.url();
   const approvalId = approvalUrl.split("/").pop()!;
   await signOut(page);
@@ -44,7 +51,10 @@ test("a run waits at a high-risk gate; its trigger user and a viewer cannot appr
   await expect(page.getByTestId("read-only-note")).toBeVisible();
   await expect(page.getByRole("button", { name: "Approve" })).toHaveCount(0);
   // Same-origin (as the panel's own page would send it), so the answer is the permission check, not the CSRF one.
-  const direct = await page.request.post("/api/trpc/approvals.decide?batch=1", { headers: { origin: new URL(page.url()).origin }, data: { 0: { json: { approvalId, decision: "approve", comment: "sneaky" } } } });
+  const direct = await page.request.post("/api/trpc/approvals.decide?batch=1", {
+    headers: { origin: new URL(page.url()).origin },
+    data: { 0: { json: { approvalId, decision: "approve", comment: "sneaky" } } },
+  });
   expect(direct.status()).toBe(403);
   expect(JSON.stringify(await direct.json())).toContain("your role (viewer) lacks the permission approvals:decide");
   await signOut(page);

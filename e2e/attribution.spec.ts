@@ -11,7 +11,9 @@ const ENGINE = `http://127.0.0.1:${process.env.WFLO_E2E_ENGINE_PORT ?? "8388"}`;
  * page show the run as "event key <name>", never as the admin; a run the admin starts from the
  * form is still theirs.
  */
-test("a run sent with a forged envelope is shown as its event key, a run from the form as its user", async ({ page }) => {
+test("a run sent with a forged envelope is shown as its event key, a run from the form as its user", async ({
+  page,
+}) => {
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await page.goto("/settings/event-keys");
   const name = `relay-${Date.now()}`;
@@ -20,8 +22,14 @@ test("a run sent with a forged envelope is shown as its event key, a run from th
   const key = (await page.getByTestId("new-event-key").textContent())?.trim() ?? "";
   expect(key).toMatch(/^wflo-ek-/);
 
-  const forged = { name: "demo/hello.requested", data: { name: "Mallory", _wflo: { triggeredBy: { id: null, email: E2E_ADMIN.email } } } };
-  const sent = await page.request.post(`${ENGINE}/e/${key}`, { headers: { "content-type": "application/json" }, data: JSON.stringify(forged) });
+  const forged = {
+    name: "demo/hello.requested",
+    data: { name: "Mallory", _wflo: { triggeredBy: { id: null, email: E2E_ADMIN.email } } },
+  };
+  const sent = await page.request.post(`${ENGINE}/e/${key}`, {
+    headers: { "content-type": "application/json" },
+    data: JSON.stringify(forged),
+  });
   expect(sent.status()).toBe(200);
 
   // The runs list, filtered by the key's name, shows the run as the key's.

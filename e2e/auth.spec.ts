@@ -19,7 +19,15 @@ test("the admin signs in, sees every section, and signs out", async ({ page }) =
   for (const item of ["Dashboard", "Runs", "Approvals", "Budgets", "Policies", "Workflows", "Audit", "Settings"]) {
     await expect(nav.getByRole("link", { name: item })).toBeVisible();
   }
-  for (const [item, heading] of [["Runs", "Runs"], ["Approvals", "Approvals"], ["Budgets", "Budgets"], ["Policies", "Policies"], ["Workflows", "Workflows"], ["Audit", "Audit log"], ["Settings", "Settings"]] as const) {
+  for (const [item, heading] of [
+    ["Runs", "Runs"],
+    ["Approvals", "Approvals"],
+    ["Budgets", "Budgets"],
+    ["Policies", "Policies"],
+    ["Workflows", "Workflows"],
+    ["Audit", "Audit log"],
+    ["Settings", "Settings"],
+  ] as const) {
     await nav.getByRole("link", { name: item }).click();
     await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
   }

@@ -54,13 +54,18 @@ test("a budget stops a run that would exceed it, and the panel says why", async 
   await expect(page.getByTestId("run-cost-panel")).toContainText("simulated");
   // No retries: a budget refusal is final.
   // The run's error (shown as JSON, quotes escaped) is the budget's message.
-  await expect(page.getByText(/budget exceeded: workflow \\?"research-assistant\\?" per day limit \$0\.015/).first()).toBeVisible();
+  await expect(
+    page.getByText(/budget exceeded: workflow \\?"research-assistant\\?" per day limit \$0\.015/).first(),
+  ).toBeVisible();
   await shot(page, "governance-run-stopped");
 
   // The alert: sidebar indicator and the notifications list, linking back to the run.
   const runUrl = page.url();
   await expect(page.getByTestId("notifications-unread")).toBeVisible({ timeout: 15_000 });
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Notifications/ }).click();
+  await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link", { name: /Notifications/ })
+    .click();
   const exceeded = page.getByTestId("notification").filter({ hasText: "Budget exceeded" });
   await expect(exceeded).toBeVisible();
   await expect(page.getByTestId("notification").filter({ hasText: "Budget threshold" }).first()).toBeVisible();

@@ -19,7 +19,10 @@ const APPROVER = { email: `victim-approver-${stamp}@e2e.test`, password: "victim
 
 /** The attacker's page: every forgery it tries, then `window.__done` with what it could observe. */
 function attackerPage(approvalId: string): string {
-  const decided = { name: "wflo/approval.decided", data: { approvalId, status: "approved", decidedBy: "ceo@example.com", decision: "approve" } };
+  const decided = {
+    name: "wflo/approval.decided",
+    data: { approvalId, status: "approved", decidedBy: "ceo@example.com", decision: "approve" },
+  };
   const trpcInput = { json: { approvalId, decision: "approve", comment: "forged" } };
   return `<!doctype html><html><body>
 <h1>Totally harmless page</h1>
@@ -55,7 +58,9 @@ function attackerPage(approvalId: string): string {
 let attacker: Server;
 test.afterAll(async () => new Promise<void>((r) => (attacker ? attacker.close(() => r()) : r())));
 
-test("a page on another origin cannot decide an approval with the approver's cookies, through the engine or tRPC, nor frame the panel", async ({ page }) => {
+test("a page on another origin cannot decide an approval with the approver's cookies, through the engine or tRPC, nor frame the panel", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   // A pending high-risk approval, triggered by the admin; the victim is an approver who may decide it.
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
@@ -69,7 +74,10 @@ test("a page on another origin cannot decide an approval with the approver's coo
 
   await signIn(page, APPROVER.email, APPROVER.password);
   await page.goto(runUrl);
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Approvals/ }).click();
+  await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link", { name: /Approvals/ })
+    .click();
   const row = page.getByTestId("approval-row-delete-old-records").first();
   await expect(row).toBeVisible({ timeout: 30_000 });
   await row.getByRole("link").first().click();
@@ -79,7 +87,9 @@ test("a page on another origin cannot decide an approval with the approver's coo
   await expect(page.getByTestId("approval-status")).toHaveText("pending");
 
   // The attacker's page, on localhost:<another port>: another origin, the same site.
-  attacker = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(attackerPage(approvalId)));
+  attacker = createServer((_req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end(attackerPage(approvalId)),
+  );
   await new Promise<void>((r) => attacker.listen(0, "localhost", () => r()));
   const evil = `http://localhost:${(attacker.address() as AddressInfo).port}/`;
 
@@ -89,7 +99,9 @@ test("a page on another origin cannot decide an approval with the approver's coo
   const framedHeaders = (await framed).headers();
   expect(framedHeaders["x-frame-options"]).toBe("DENY");
   expect(framedHeaders["content-security-policy"]).toContain("frame-ancestors 'none'");
-  await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as unknown as { __done?: boolean }).__done === true, undefined, {
+    timeout: 60_000,
+  });
   const results = await page.evaluate(() => (window as unknown as { __results: Record<string, string> }).__results);
   // The JSON fetch needs a CORS preflight the panel never grants: the browser blocks it outright.
   expect(results["trpc-json"]).toMatch(/^blocked/);

@@ -24,15 +24,24 @@ test("an admin creates an event key, an outside sender uses it, and revoking it 
   await expect(page.getByText(key)).toHaveCount(0);
 
   const send = (k: string, contentType = "application/json") =>
-    page.request.post(`${ENGINE}/e/${k}`, { headers: { "content-type": contentType }, data: JSON.stringify({ name: "e2e/ping", data: { from: "partner" } }) });
+    page.request.post(`${ENGINE}/e/${k}`, {
+      headers: { "content-type": contentType },
+      data: JSON.stringify({ name: "e2e/ping", data: { from: "partner" } }),
+    });
   expect((await send(key)).status()).toBe(200);
   expect((await send(key, "text/plain")).status()).toBe(415);
   expect((await send("not-a-key")).status()).toBe(401);
-  const reserved = await page.request.post(`${ENGINE}/e/${key}`, { headers: { "content-type": "application/json" }, data: JSON.stringify({ name: "wflo/approval.decided", data: { approvalId: "x" } }) });
+  const reserved = await page.request.post(`${ENGINE}/e/${key}`, {
+    headers: { "content-type": "application/json" },
+    data: JSON.stringify({ name: "wflo/approval.decided", data: { approvalId: "x" } }),
+  });
   expect(reserved.status()).toBe(403);
 
   page.once("dialog", (d) => void d.accept());
-  await page.getByRole("row", { name: new RegExp(name) }).getByRole("button", { name: "Revoke" }).click();
+  await page
+    .getByRole("row", { name: new RegExp(name) })
+    .getByRole("button", { name: "Revoke" })
+    .click();
   await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("revoked");
   const after = await send(key);
   expect(after.status()).toBe(401);

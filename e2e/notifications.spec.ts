@@ -26,7 +26,9 @@ test("a viewer's mark-all-read leaves the admin's notifications unread", async (
   // The viewer sees it and marks everything read: the viewer's own badge goes.
   await signIn(page, VIEWER.email, VIEWER.password);
   await page.goto("/notifications");
-  await expect(page.getByTestId("notification").filter({ hasText: "Approval needed" }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId("notification").filter({ hasText: "Approval needed" }).first()).toBeVisible({
+    timeout: 15_000,
+  });
   await page.getByRole("button", { name: "Mark all read" }).click();
   await expect(page.getByRole("button", { name: "Mark all read" })).toHaveCount(0);
   await expect(page.getByTestId("notifications-unread")).toHaveCount(0);

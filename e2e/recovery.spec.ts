@@ -2,7 +2,9 @@ import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
 import { signIn } from "./helpers";
 
-test("a demo run's checkpoints are listed and diffed, and a fork from a checkpoint with edited state completes", async ({ page }) => {
+test("a demo run's checkpoints are listed and diffed, and a fork from a checkpoint with edited state completes", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await page.goto("/workflows/research-assistant");
@@ -23,7 +25,8 @@ test("a demo run's checkpoints are listed and diffed, and a fork from a checkpoi
 
   // Checkpoints: plan v1, report v1 (draft), report v2 (reviewed); the diff shows what the review changed.
   const cps = page.getByTestId("checkpoints");
-  for (const id of ["checkpoint-plan-v1", "checkpoint-report-v1", "checkpoint-report-v2"]) await expect(cps.getByTestId(id)).toBeVisible();
+  for (const id of ["checkpoint-plan-v1", "checkpoint-report-v1", "checkpoint-report-v2"])
+    await expect(cps.getByTestId(id)).toBeVisible();
   await cps.getByLabel("Compare").selectOption("report@1");
   await cps.getByLabel("with").selectOption("report@2");
   const diff = cps.getByTestId("checkpoint-diff");

@@ -13,7 +13,9 @@ const VIEWER = { email: `sandbox-viewer-${stamp}@e2e.test`, password: "viewer pa
 const WALL_MS = 20_000 + (stamp % 90_000);
 const WORKFLOW = "data-analyst";
 
-test("an admin edits a workflow's sandbox wall-clock limit (bad value refused, good one saved and audited); a viewer sees it read-only", async ({ page }) => {
+test("an admin edits a workflow's sandbox wall-clock limit (bad value refused, good one saved and audited); a viewer sees it read-only", async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   await page.setViewportSize({ width: 1400, height: 900 });
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
@@ -52,7 +54,10 @@ test("an admin edits a workflow's sandbox wall-clock limit (bad value refused, g
 
   // The change is in the audit log, with the new limit.
   await page.goto("/audit");
-  const row = page.getByRole("row").filter({ hasText: "sandbox.policy_update" }).filter({ hasText: String(WALL_MS) });
+  const row = page
+    .getByRole("row")
+    .filter({ hasText: "sandbox.policy_update" })
+    .filter({ hasText: String(WALL_MS) });
   await expect(row.first()).toBeVisible();
   await expect(row.first()).toContainText(`workflow:${WORKFLOW.slice(0, 8)}`);
   await signOut(page);
@@ -65,7 +70,10 @@ test("an admin edits a workflow's sandbox wall-clock limit (bad value refused, g
   await expect(card.getByRole("button", { name: "Edit policy" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Save policy" })).toHaveCount(0);
   // Same-origin (as the panel's own page would send it), so the answer is the permission check, not the CSRF one.
-  const direct = await page.request.post("/api/trpc/sandbox.setPolicy?batch=1", { headers: { origin: new URL(page.url()).origin }, data: { 0: { json: { workflowId: WORKFLOW } } } });
+  const direct = await page.request.post("/api/trpc/sandbox.setPolicy?batch=1", {
+    headers: { origin: new URL(page.url()).origin },
+    data: { 0: { json: { workflowId: WORKFLOW } } },
+  });
   expect(direct.status()).toBe(403);
   expect(JSON.stringify(await direct.json())).toContain("lacks the permission settings:manage");
 });

@@ -3,7 +3,9 @@ import { E2E_ADMIN } from "../playwright.config";
 import { BIG_TRACE_SPANS, bigTrace } from "../server/tracing/testing/big-trace";
 import { signIn } from "./helpers";
 
-test("a finished demo run's trace: tree, waterfall, an LLM call's prompt, tokens and cost, search", async ({ page }) => {
+test("a finished demo run's trace: tree, waterfall, an LLM call's prompt, tokens and cost, search", async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await page.goto("/workflows/research-assistant");
@@ -29,7 +31,9 @@ test("a finished demo run's trace: tree, waterfall, an LLM call's prompt, tokens
   // Expand an LLM call: its prompt messages, tokens and cost.
   await explorer.getByTestId("span-llm").first().click();
   const detail = explorer.getByTestId("span-detail");
-  await expect(detail.getByTestId("llm-prompt")).toContainText("You break research topics into focused, answerable sub-questions.");
+  await expect(detail.getByTestId("llm-prompt")).toContainText(
+    "You break research topics into focused, answerable sub-questions.",
+  );
   await expect(detail.getByTestId("llm-prompt")).toContainText("Topic: Tracing durable agents");
   await expect(detail.getByTestId("llm-facts")).toContainText(/Input tokens\s*[1-9]/);
   await expect(detail.getByTestId("llm-facts")).toContainText(/Output tokens\s*[1-9]/);

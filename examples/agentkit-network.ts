@@ -18,7 +18,9 @@ import { z } from "zod";
 import { defineWorkflow } from "@/inngest/functions/define";
 import { runTarget } from "@/server/adapters/frameworks";
 
-const glossary: Record<string, string> = { MVCC: "multi-version concurrency control: readers see a snapshot, writers add row versions" };
+const glossary: Record<string, string> = {
+  MVCC: "multi-version concurrency control: readers see a snapshot, writers add row versions",
+};
 
 const lookup = createTool({
   name: "lookup",
@@ -53,7 +55,8 @@ export const agentKitExample = defineWorkflow(
   {
     id: "agentkit-network-example",
     name: "AgentKit network (example)",
-    description: "An Inngest AgentKit network (researcher with a tool, then a writer) run unchanged under wflo's budgets, steps and checkpoints.",
+    description:
+      "An Inngest AgentKit network (researcher with a tool, then a writer) run unchanged under wflo's budgets, steps and checkpoints.",
     event: "examples/agentkit-network",
     input: z.object({ topic: z.string().min(1).default("MVCC").describe("The term to explain") }),
     retries: 2,

@@ -21,7 +21,9 @@ import { z } from "zod";
 import { defineWorkflow } from "@/inngest/functions/define";
 import { runTarget } from "@/server/adapters/frameworks";
 
-const terms: Record<string, string> = { MVCC: "multi-version concurrency control: readers see a snapshot, writers add row versions" };
+const terms: Record<string, string> = {
+  MVCC: "multi-version concurrency control: readers see a snapshot, writers add row versions",
+};
 
 const glossary = tool({
   description: "Look a database term up in the team glossary.",
@@ -43,9 +45,13 @@ export const aiSdkAgentExample = defineWorkflow(
   {
     id: "ai-sdk-agent-example",
     name: "AI SDK agent (example)",
-    description: "A Vercel AI SDK ToolLoopAgent with a tool, run unchanged under wflo's budgets, durable steps and checkpoints.",
+    description:
+      "A Vercel AI SDK ToolLoopAgent with a tool, run unchanged under wflo's budgets, durable steps and checkpoints.",
     event: "examples/ai-sdk-agent",
-    input: z.object({ question: z.string().min(1).default("What is MVCC?"), stream: z.boolean().default(false).describe("streamText instead of generateText") }),
+    input: z.object({
+      question: z.string().min(1).default("What is MVCC?"),
+      stream: z.boolean().default(false).describe("streamText instead of generateText"),
+    }),
     retries: 2,
   },
   // `stream: true` runs agent.stream(): the model's answer streams from the provider.
@@ -62,5 +68,16 @@ export const aiSdkCallExample = defineWorkflow(
     retries: 2,
   },
   // The options object of generateText (add `stream: true` for streamText); the input is the prompt.
-  async (ctx) => runTarget({ model: openai.chat("gpt-4o-mini"), system: "Be brief.", tools: { glossary }, stopWhen: stepCountIs(5), maxOutputTokens: 400 }, ctx.input.question, ctx),
+  async (ctx) =>
+    runTarget(
+      {
+        model: openai.chat("gpt-4o-mini"),
+        system: "Be brief.",
+        tools: { glossary },
+        stopWhen: stepCountIs(5),
+        maxOutputTokens: 400,
+      },
+      ctx.input.question,
+      ctx,
+    ),
 );

@@ -24,7 +24,9 @@ import { defineWorkflow } from "@/inngest/functions/define";
 import { runTarget } from "@/server/adapters/frameworks";
 import { langGraphAdapter } from "@/server/adapters/frameworks/langgraph";
 
-const terms: Record<string, string> = { MVCC: "multi-version concurrency control: readers see a snapshot, writers add row versions" };
+const terms: Record<string, string> = {
+  MVCC: "multi-version concurrency control: readers see a snapshot, writers add row versions",
+};
 
 const glossary = tool(async ({ term }: { term: string }) => terms[term] ?? `no entry for ${term}`, {
   name: "glossary",
@@ -46,14 +48,20 @@ export const langGraphExample = defineWorkflow(
   {
     id: "langgraph-agent-example",
     name: "LangGraph agent (example)",
-    description: "A LangGraph.js tool-calling agent run unchanged under wflo's budgets, one durable step per node, and node checkpoints.",
+    description:
+      "A LangGraph.js tool-calling agent run unchanged under wflo's budgets, one durable step per node, and node checkpoints.",
     event: "examples/langgraph-agent",
-    input: z.object({ question: z.string().min(1).default("What is MVCC?"), stream: z.boolean().default(false).describe("stream the model calls and return every node's update") }),
+    input: z.object({
+      question: z.string().min(1).default("What is MVCC?"),
+      stream: z.boolean().default(false).describe("stream the model calls and return every node's update"),
+    }),
     retries: 2,
   },
   async (ctx) => {
     const input = { messages: [{ role: "user", content: ctx.input.question }] };
     // The registry's adapter runs graphs in invoke mode; the stream mode is an option of the adapter.
-    return ctx.input.stream ? langGraphAdapter({ mode: "stream" }).run(explainerGraph, input, ctx) : runTarget(explainerGraph, input, ctx);
+    return ctx.input.stream
+      ? langGraphAdapter({ mode: "stream" }).run(explainerGraph, input, ctx)
+      : runTarget(explainerGraph, input, ctx);
   },
 );

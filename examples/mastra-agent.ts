@@ -43,7 +43,9 @@ export const mastraAgentExample = defineWorkflow(
     name: "Mastra agent (example)",
     description: "A Mastra agent with a weather tool, run unchanged under wflo's budgets, steps and checkpoints.",
     event: "examples/mastra-agent",
-    input: z.object({ question: z.string().min(1).default("How warm is it in Lisbon?").describe("What to ask the agent") }),
+    input: z.object({
+      question: z.string().min(1).default("How warm is it in Lisbon?").describe("What to ask the agent"),
+    }),
     retries: 2,
   },
   async (ctx) => runTarget(weatherAgent, ctx.input.question, ctx),

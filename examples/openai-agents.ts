@@ -44,9 +44,12 @@ export const openaiAgentsExample = defineWorkflow(
   {
     id: "openai-agents-example",
     name: "OpenAI Agents SDK team (example)",
-    description: "A triage agent handing weather questions to a specialist with a tool, run unchanged under wflo's budgets, steps and checkpoints.",
+    description:
+      "A triage agent handing weather questions to a specialist with a tool, run unchanged under wflo's budgets, steps and checkpoints.",
     event: "examples/openai-agents",
-    input: z.object({ question: z.string().min(1).default("What is the weather in Oslo?").describe("What to ask the triage agent") }),
+    input: z.object({
+      question: z.string().min(1).default("What is the weather in Oslo?").describe("What to ask the triage agent"),
+    }),
     retries: 2,
   },
   // runTarget picks the adapter from the object: here the OpenAI Agents SDK one.

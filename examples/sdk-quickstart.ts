@@ -22,7 +22,11 @@ const openai = new OpenAI({ maxRetries: 0 }); // OPENAI_API_KEY, OPENAI_BASE_URL
 
 // @track_llm_call(model="gpt-4o-mini")
 const chat = trackLlmCall({ model: "gpt-4o-mini", maxOutputTokens: 300 }, (prompt: string) =>
-  openai.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 300, messages: [{ role: "user", content: prompt }] }),
+  openai.chat.completions.create({
+    model: "gpt-4o-mini",
+    max_tokens: 300,
+    messages: [{ role: "user", content: prompt }],
+  }),
 );
 
 // @checkpoint(name="research_complete")
@@ -52,7 +56,10 @@ try {
   console.log(`Total: $${breakdown.totalUsd.toFixed(6)}`);
   console.log(`Budget: $${breakdown.budgetUsd?.toFixed(2)}`);
   console.log(`Remaining: $${breakdown.remainingUsd?.toFixed(6)}`);
-  for (const m of breakdown.byModel) console.log(`  ${m.provider}/${m.model}: ${m.calls} calls, ${m.inputTokens} in / ${m.outputTokens} out, $${m.costUsd.toFixed(6)}`);
+  for (const m of breakdown.byModel)
+    console.log(
+      `  ${m.provider}/${m.model}: ${m.calls} calls, ${m.inputTokens} in / ${m.outputTokens} out, $${m.costUsd.toFixed(6)}`,
+    );
 
   // If the synthesis has issues: the state saved after research, to continue from.
   const previous = await workflow.rollbackToCheckpoint<{ topic: string; facts: string }>("research_complete");

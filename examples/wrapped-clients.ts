@@ -15,19 +15,31 @@ import { z } from "zod";
 import { defineWorkflow } from "@/inngest/functions/define";
 
 /** Plain agent code, unaware of wflo: it only takes clients. */
-export async function researchAgent(topic: string, clients: { openai: OpenAI; anthropic: Anthropic; google: GoogleGenAI }) {
+export async function researchAgent(
+  topic: string,
+  clients: { openai: OpenAI; anthropic: Anthropic; google: GoogleGenAI },
+) {
   const outline = await clients.openai.chat.completions.create({
     model: "gpt-4o-mini",
     max_tokens: 300,
-    messages: [{ role: "system", content: "You outline technical explainers." }, { role: "user", content: `Outline an explainer on ${topic}.` }],
+    messages: [
+      { role: "system", content: "You outline technical explainers." },
+      { role: "user", content: `Outline an explainer on ${topic}.` },
+    ],
   });
   const draft = await clients.anthropic.messages.create({
     model: "claude-3-5-haiku-latest",
     max_tokens: 600,
-    messages: [{ role: "user", content: `Write the explainer from this outline:\n${outline.choices[0]?.message.content ?? ""}` }],
+    messages: [
+      { role: "user", content: `Write the explainer from this outline:\n${outline.choices[0]?.message.content ?? ""}` },
+    ],
   });
   const text = draft.content.map((b) => (b.type === "text" ? b.text : "")).join("");
-  const review = await clients.google.models.generateContent({ model: "gemini-2.0-flash", contents: `Review for accuracy:\n${text}`, config: { maxOutputTokens: 300 } });
+  const review = await clients.google.models.generateContent({
+    model: "gemini-2.0-flash",
+    contents: `Review for accuracy:\n${text}`,
+    config: { maxOutputTokens: 300 },
+  });
   return { draft: text, review: review.text ?? "" };
 }
 

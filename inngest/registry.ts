@@ -17,7 +17,13 @@ import type { Workflow } from "./functions/define";
 export const workflows: readonly Workflow[] = [researchAssistant, dataAnalyst, hello, flaky, cleanupRecords];
 
 /** Periodic work (expiry, delivery) runs here as cron system runs, never inside a read. */
-export const systemFunctions = [runLifecycle, runRollback, expireApprovalsCron, dispatchAlertsCron, expireReservationsCron] as const;
+export const systemFunctions = [
+  runLifecycle,
+  runRollback,
+  expireApprovalsCron,
+  dispatchAlertsCron,
+  expireReservationsCron,
+] as const;
 
 export const servedFunctions = [...workflows.map((w) => w.fn), ...systemFunctions];
 

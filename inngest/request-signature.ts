@@ -12,7 +12,12 @@ import { canonicalBody, signBody } from "@/server/security/signing";
  */
 const MAX_AGE_SECONDS = 5 * 60;
 
-export function requestIsAuthentic(client: Inngest.Any, requestArgs: readonly unknown[], body: unknown, nowMs = Date.now()): boolean {
+export function requestIsAuthentic(
+  client: Inngest.Any,
+  requestArgs: readonly unknown[],
+  body: unknown,
+  nowMs = Date.now(),
+): boolean {
   if (client.mode !== "cloud") return true;
   const header = signatureHeader(requestArgs);
   if (!header) return false;
@@ -33,10 +38,13 @@ export function requestIsAuthentic(client: Inngest.Any, requestArgs: readonly un
  * args start with the HTTP method) or a Node `IncomingMessage` (inngest/node).
  */
 function signatureHeader(requestArgs: readonly unknown[]): string | undefined {
-  const request = requestArgs.find((a): a is { headers: unknown } => typeof a === "object" && a !== null && "headers" in a);
+  const request = requestArgs.find(
+    (a): a is { headers: unknown } => typeof a === "object" && a !== null && "headers" in a,
+  );
   const headers = request?.headers;
   if (!headers || typeof headers !== "object") return undefined;
-  if (typeof (headers as Headers).get === "function") return (headers as Headers).get("x-inngest-signature") ?? undefined;
+  if (typeof (headers as Headers).get === "function")
+    return (headers as Headers).get("x-inngest-signature") ?? undefined;
   const value = (headers as Record<string, string | string[] | undefined>)["x-inngest-signature"];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -52,14 +52,18 @@ export function resolveE2EPorts(env = process.env) {
     const raw = env[variable]?.trim();
     if (!raw) return 0;
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${variable}=${raw} is not a port number (1-65535)`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`${variable}=${raw} is not a port number (1-65535)`);
     return port;
   });
   if (env[RESOLVED_MARKER] !== "1") {
     const results = probe(given);
     results.forEach((r, i) => {
       const variable = E2E_PORT_VARIABLES[names[i]];
-      if (r.error === "EADDRINUSE") throw new Error(`${variable}=${given[i]}: port ${given[i]} is already in use. Stop what listens there, choose another port, or unset ${variable} to let the e2e run pick a free one.`);
+      if (r.error === "EADDRINUSE")
+        throw new Error(
+          `${variable}=${given[i]}: port ${given[i]} is already in use. Stop what listens there, choose another port, or unset ${variable} to let the e2e run pick a free one.`,
+        );
       if (r.error) throw new Error(`${variable}: cannot listen on port ${given[i] || "(any)"}: ${r.error}`);
       env[variable] = String(r.port);
     });

@@ -64,7 +64,12 @@ describe("e2e ports", () => {
 
   it("takes already-resolved ports as they are (a worker, or the runner once the web server holds them)", async () => {
     const held = await occupy(0);
-    const env: Record<string, string | undefined> = { WFLO_E2E_PORT: String(held), WFLO_E2E_ENGINE_PORT: "8401", WFLO_E2E_PG_PORT: "8402", WFLO_E2E_PORTS_RESOLVED: "1" };
+    const env: Record<string, string | undefined> = {
+      WFLO_E2E_PORT: String(held),
+      WFLO_E2E_ENGINE_PORT: "8401",
+      WFLO_E2E_PG_PORT: "8402",
+      WFLO_E2E_PORTS_RESOLVED: "1",
+    };
     expect(resolveE2EPorts(env)).toEqual({ web: held, engine: 8401, pg: 8402 });
   });
 

@@ -22,7 +22,12 @@ function sourceFiles(rel: string): string[] {
   return readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
     const child = path.posix.join(rel, e.name);
     if (e.isDirectory()) return e.name === "node_modules" || e.name === "testing" ? [] : sourceFiles(child);
-    return SOURCE.test(e.name) && !/\.test\.tsx?$/.test(e.name) && !e.name.endsWith(".d.ts") && !e.name.endsWith(".d.mts") ? [child] : [];
+    return SOURCE.test(e.name) &&
+      !/\.test\.tsx?$/.test(e.name) &&
+      !e.name.endsWith(".d.ts") &&
+      !e.name.endsWith(".d.mts")
+      ? [child]
+      : [];
   });
 }
 
@@ -49,7 +54,11 @@ function isTypeOnly(clause: string): boolean {
   const c = clause.trim();
   if (/^type\s/.test(c)) return true;
   const braces = /^\{([\s\S]*)\}$/.exec(c);
-  const names = braces?.[1]?.split(",").map((n) => n.trim()).filter(Boolean) ?? [];
+  const names =
+    braces?.[1]
+      ?.split(",")
+      .map((n) => n.trim())
+      .filter(Boolean) ?? [];
   return names.length > 0 && names.every((n) => /^type\s/.test(n));
 }
 
@@ -75,7 +84,14 @@ const layerOf = (p: string) => (under(p, "inngest/engine") ? "inngest/engine" : 
  * logger, the typed config (server/env.ts: zod and node only), the signing key and its derived
  * keys, the event-key format), shared with server/.
  */
-const ENGINE_LEAVES = ["server/log", "server/env", "server/security/signing", "server/security/signing-key", "server/security/event-key-format", "server/security/text-input"];
+const ENGINE_LEAVES = [
+  "server/log",
+  "server/env",
+  "server/security/signing",
+  "server/security/signing-key",
+  "server/security/event-key-format",
+  "server/security/text-input",
+];
 
 /**
  * Type-only imports of inngest/ from server/ that cannot be avoided: an adapter's context is the
@@ -88,7 +104,11 @@ const SERVER_TYPE_IMPORTS_OF_INNGEST = new Set(["server/adapters/framework.ts ->
  * and constants of db/schema, `schemas.ts` and `types.ts` of a domain) and pure, import-free rule
  * modules the UI mirrors. Anything else only as a type.
  */
-const COMPONENT_VALUE_IMPORTS = [/^db\/schema(\/|$)/, /^server\/.+\/(schemas|types)$/, /^server\/runs\/reserved-names$/];
+const COMPONENT_VALUE_IMPORTS = [
+  /^db\/schema(\/|$)/,
+  /^server\/.+\/(schemas|types)$/,
+  /^server\/runs\/reserved-names$/,
+];
 
 /** Known arrows outside the table, each with its reason; the lead decides whether they stay. */
 const EXCEPTIONS = new Set([
@@ -112,7 +132,8 @@ const RULES: Rule[] = [
   {
     name: "components/ imports server/ (and db/schema) for types and schemas only",
     applies: (i) => layerOf(i.from) === "components" && layerOf(i.to) !== "components",
-    allowed: (i) => ["server", "db"].includes(layerOf(i.to)) && (i.typeOnly || COMPONENT_VALUE_IMPORTS.some((r) => r.test(i.to))),
+    allowed: (i) =>
+      ["server", "db"].includes(layerOf(i.to)) && (i.typeOnly || COMPONENT_VALUE_IMPORTS.some((r) => r.test(i.to))),
   },
   {
     name: "server/ imports db/ and server/; inngest/ only from server/boot.ts (the composition root)",
@@ -167,7 +188,11 @@ const RULES: Rule[] = [
 
 /** Every broken rule, with the file and the import that breaks it. */
 function violations(imports: readonly Import[]): string[] {
-  return RULES.flatMap((r) => imports.filter((i) => r.applies(i) && !r.allowed(i)).map((i) => `${r.name}: ${i.from} imports "${i.spec}"${i.typeOnly ? " (type only)" : ""}`));
+  return RULES.flatMap((r) =>
+    imports
+      .filter((i) => r.applies(i) && !r.allowed(i))
+      .map((i) => `${r.name}: ${i.from} imports "${i.spec}"${i.typeOnly ? " (type only)" : ""}`),
+  );
 }
 
 describe("import rules (design.md, The shape)", () => {
@@ -176,7 +201,10 @@ describe("import rules (design.md, The shape)", () => {
   it("reads the imports of every layer", () => {
     // A scan that silently found nothing would pass every rule.
     for (const layer of ["app", "components", "server", "inngest", "inngest/engine", "db", "sdk", "cli"]) {
-      expect(imports.some((i) => layerOf(i.from) === layer), layer).toBe(true);
+      expect(
+        imports.some((i) => layerOf(i.from) === layer),
+        layer,
+      ).toBe(true);
     }
   });
 
@@ -187,7 +215,12 @@ describe("import rules (design.md, The shape)", () => {
   });
 
   it("would catch each of the old arrows", () => {
-    const old = (from: string, spec: string, typeOnly = false): Import => ({ from, spec, to: resolve(from, spec) ?? spec, typeOnly });
+    const old = (from: string, spec: string, typeOnly = false): Import => ({
+      from,
+      spec,
+      to: resolve(from, spec) ?? spec,
+      typeOnly,
+    });
     const samples = [
       old("server/runs/service.ts", "@/inngest/registry"),
       old("server/recovery/fingerprint.ts", "@/inngest/registry"),

@@ -15,4 +15,9 @@ export const REQUIREMENTS: Requirement[];
 export function aptCommand(packages: string[]): string;
 export function planProvisioning(requirements: Requirement[], checks: Checks): Plan;
 export const machineChecks: Checks;
-export function provision(requirements?: Requirement[], checks?: Checks, log?: (m: string) => void, error?: (m: string) => void): boolean;
+export function provision(
+  requirements?: Requirement[],
+  checks?: Checks,
+  log?: (m: string) => void,
+  error?: (m: string) => void,
+): boolean;

@@ -43,8 +43,12 @@ export function planProvisioning(requirements, checks) {
   if (checks.isRoot() && checks.hasAptGet()) {
     return { action: "install", command, message: `npm test needs ${what}. Installing: ${command}` };
   }
-  const how = checks.hasAptGet() ? `Run as root: ${command}` : `Install the Debian packages ${packages.join(", ")} (on Debian/Ubuntu, as root: ${command})`;
-  const alt = missing.some((r) => r.pathVariable) ? `, or set ${missing.flatMap((r) => (r.pathVariable ? [r.pathVariable] : [])).join(", ")} to an existing one` : "";
+  const how = checks.hasAptGet()
+    ? `Run as root: ${command}`
+    : `Install the Debian packages ${packages.join(", ")} (on Debian/Ubuntu, as root: ${command})`;
+  const alt = missing.some((r) => r.pathVariable)
+    ? `, or set ${missing.flatMap((r) => (r.pathVariable ? [r.pathVariable] : [])).join(", ")} to an existing one`
+    : "";
   return { action: "stop", command, message: `npm test needs ${what}, which is missing. ${how}${alt}.` };
 }
 
@@ -59,7 +63,10 @@ export const machineChecks = {
     }
   },
   isRoot: () => process.getuid?.() === 0,
-  hasAptGet: () => (process.env.PATH ?? "").split(path.delimiter).some((d) => d !== "" && machineChecks.isExecutable(path.join(d, "apt-get"))),
+  hasAptGet: () =>
+    (process.env.PATH ?? "")
+      .split(path.delimiter)
+      .some((d) => d !== "" && machineChecks.isExecutable(path.join(d, "apt-get"))),
 };
 
 /**
@@ -67,7 +74,12 @@ export const machineChecks = {
  * suite can go on; after an install it checks again, so a package that did not bring the
  * expected binary still stops the run with the command.
  */
-export function provision(requirements = REQUIREMENTS, checks = machineChecks, log = console.log, error = console.error) {
+export function provision(
+  requirements = REQUIREMENTS,
+  checks = machineChecks,
+  log = console.log,
+  error = console.error,
+) {
   const plan = planProvisioning(requirements, checks);
   if (plan.action === "none") return true;
   if (plan.action === "stop") {
@@ -78,7 +90,9 @@ export function provision(requirements = REQUIREMENTS, checks = machineChecks, l
   const r = spawnSync("sh", ["-c", plan.command], { stdio: "inherit" });
   const after = planProvisioning(requirements, checks);
   if (r.status !== 0 || after.action !== "none") {
-    error(`Installing failed (${r.status === 0 ? "the packages did not bring the binaries" : `exit ${r.status ?? r.signal}`}). ${after.action === "none" ? "" : after.message}`.trim());
+    error(
+      `Installing failed (${r.status === 0 ? "the packages did not bring the binaries" : `exit ${r.status ?? r.signal}`}). ${after.action === "none" ? "" : after.message}`.trim(),
+    );
     return false;
   }
   return true;

@@ -7,12 +7,16 @@ function machine(opts: { present: string[]; root: boolean; apt: boolean }): Chec
 }
 const chromium = REQUIREMENTS.find((r) => r.name === "Chromium")!;
 const bwrap = REQUIREMENTS.find((r) => r.name === "bubblewrap")!;
-const CHROMIUM_CMD = "DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core";
+const CHROMIUM_CMD =
+  "DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core";
 const BWRAP_CMD = "DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq bubblewrap util-linux";
 
 describe("npm test provisioning", () => {
   it("does nothing when Chromium and bubblewrap are present", () => {
-    const plan = planProvisioning(REQUIREMENTS, machine({ present: [chromium.path, bwrap.path], root: true, apt: true }));
+    const plan = planProvisioning(
+      REQUIREMENTS,
+      machine({ present: [chromium.path, bwrap.path], root: true, apt: true }),
+    );
     expect(plan).toEqual({ action: "none" });
   });
 
@@ -55,7 +59,12 @@ describe("npm test provisioning", () => {
   it("provision() reports the stop through its error sink and runs nothing", () => {
     const errors: string[] = [];
     const logs: string[] = [];
-    const ok = provision(REQUIREMENTS, machine({ present: [], root: false, apt: true }), (m) => logs.push(m), (m) => errors.push(m));
+    const ok = provision(
+      REQUIREMENTS,
+      machine({ present: [], root: false, apt: true }),
+      (m) => logs.push(m),
+      (m) => errors.push(m),
+    );
     expect(ok).toBe(false);
     expect(logs).toEqual([]);
     expect(errors.join("\n")).toContain("apt-get install -y -qq chromium fonts-dejavu-core bubblewrap util-linux");

@@ -8,7 +8,18 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const next = path.join(root, "node_modules", ".bin", "next");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-const SOURCES = ["app", "components", "server", "db", "inngest", "public", "next.config.mjs", "instrumentation.ts", "package.json", "tsconfig.json"];
+const SOURCES = [
+  "app",
+  "components",
+  "server",
+  "db",
+  "inngest",
+  "public",
+  "next.config.mjs",
+  "instrumentation.ts",
+  "package.json",
+  "tsconfig.json",
+];
 
 function newestMtime(p) {
   if (!existsSync(p)) return 0;
@@ -28,6 +39,10 @@ if (stale && !process.argv.includes("--no-build")) {
 }
 
 const port = process.env.PORT ?? "3000";
-const child = spawn(next, ["start", "-p", port, "-H", process.env.HOST ?? "0.0.0.0"], { cwd: root, env, stdio: "inherit" });
+const child = spawn(next, ["start", "-p", port, "-H", process.env.HOST ?? "0.0.0.0"], {
+  cwd: root,
+  env,
+  stdio: "inherit",
+});
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -34,7 +34,13 @@ function killStaleServer(dataDir) {
 }
 
 let ok = step("typecheck", bin("tsc"), ["--noEmit"]);
-ok = step("unit and integration tests (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, "vitest.json")}`]) && ok;
+ok =
+  step("unit and integration tests (vitest)", bin("vitest"), [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${path.join(reports, "vitest.json")}`,
+  ]) && ok;
 const built = step("production build", bin("next"), ["build"]);
 ok = built && ok;
 if (built) {

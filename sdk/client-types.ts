@@ -59,19 +59,57 @@ export type ReplayReport = z.output<typeof replayReportSchema>;
 export type ApprovalDecision = Jsonified<ReturnType<typeof decisionOf>>;
 export type Approval = Jsonified<Omit<PublicApproval, "viewer">> & { link: string; decision: ApprovalDecision };
 /** A row of GET /approvals: an approval without its details and payloads (getApproval has them). */
-export type ApprovalSummary = Jsonified<Omit<QueueApproval, "viewer">> & { link: string; decision: Jsonified<ReturnType<typeof decisionStatusOf>> };
+export type ApprovalSummary = Jsonified<Omit<QueueApproval, "viewer">> & {
+  link: string;
+  decision: Jsonified<ReturnType<typeof decisionStatusOf>>;
+};
 /** An approval request from an agent outside wflo (POST /approvals). */
 export type RequestApprovalInput = z.input<typeof externalApprovalInput>;
 export type ApprovalStatusFilter = "pending" | "all" | Approval["status"];
-export type ListApprovalsQuery = { status?: ApprovalStatusFilter; risk?: Approval["risk"]; workflowId?: string; runId?: string; limit?: number };
-export type ApprovalDecisionRecord = { id: string; deciderEmail: string | null; via: string; decision: string; comment: string | null; at: string };
+export type ListApprovalsQuery = {
+  status?: ApprovalStatusFilter;
+  risk?: Approval["risk"];
+  workflowId?: string;
+  runId?: string;
+  limit?: number;
+};
+export type ApprovalDecisionRecord = {
+  id: string;
+  deciderEmail: string | null;
+  via: string;
+  decision: string;
+  comment: string | null;
+  at: string;
+};
 export type ApprovalWithDecisions = { approval: Approval; decisions: ApprovalDecisionRecord[] };
 export type DecideInput = Omit<z.input<typeof decideInput>, "approvalId">;
-export type DecisionResult = { approvalId: string; status: string; approvals: number; approvalsNeeded: number; final: boolean };
+export type DecisionResult = {
+  approvalId: string;
+  status: string;
+  approvals: number;
+  approvalsNeeded: number;
+  final: boolean;
+};
 /** A budget with its current window (spent, reserved, utilization); null for per-run budgets. */
 export type Budget = Jsonified<Awaited<ReturnType<typeof listBudgets>>[number]>;
 
 /** A run that stopped at an approval gate, with the approvals it waits for. */
 export type PausedRun = { run: RunSummary; approvals: ApprovalSummary[] };
 /** What the approver is asked: enough to decide without opening the panel. */
-export type ApprovalPrompt = Pick<Approval, "id" | "runId" | "workflowId" | "gate" | "action" | "summary" | "details" | "payload" | "allowEdit" | "risk" | "status" | "deciderRole" | "deadlineAt" | "link">;
+export type ApprovalPrompt = Pick<
+  Approval,
+  | "id"
+  | "runId"
+  | "workflowId"
+  | "gate"
+  | "action"
+  | "summary"
+  | "details"
+  | "payload"
+  | "allowEdit"
+  | "risk"
+  | "status"
+  | "deciderRole"
+  | "deadlineAt"
+  | "link"
+>;

@@ -53,7 +53,8 @@ export class WfloClient {
   private readonly fetchImpl: typeof fetch;
 
   constructor(opts: WfloClientOptions) {
-    if (!/^https?:\/\//.test(opts.baseUrl)) throw new TypeError(`baseUrl must start with http:// or https:// (got ${opts.baseUrl})`);
+    if (!/^https?:\/\//.test(opts.baseUrl))
+      throw new TypeError(`baseUrl must start with http:// or https:// (got ${opts.baseUrl})`);
     if (!opts.apiKey) throw new TypeError("apiKey is required (create one in Settings → API keys)");
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
     this.apiKey = opts.apiKey;
@@ -100,7 +101,12 @@ export class WfloClient {
     for (;;) {
       const page = await this.listRuns({ eventId });
       if (page.items[0]) return page.items[0].id;
-      if (Date.now() > end) throw new WfloApiError(0, "NO_RUN", `the server accepted event ${eventId} but started no run within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s: is its engine running?`);
+      if (Date.now() > end)
+        throw new WfloApiError(
+          0,
+          "NO_RUN",
+          `the server accepted event ${eventId} but started no run within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s: is its engine running?`,
+        );
       await pause(opts.pollMs ?? 500);
     }
   }
@@ -112,8 +118,14 @@ export class WfloClient {
   }
 
   /** With `waitSeconds` (at most 55) the server answers as soon as the approval is final, or after that long still pending. */
-  getApproval(approvalId: string, opts: { waitSeconds?: number; signal?: AbortSignal } = {}): Promise<ApprovalWithDecisions> {
-    return this.request("GET", `/approvals/${seg(approvalId)}`, { query: { wait: opts.waitSeconds }, signal: opts.signal });
+  getApproval(
+    approvalId: string,
+    opts: { waitSeconds?: number; signal?: AbortSignal } = {},
+  ): Promise<ApprovalWithDecisions> {
+    return this.request("GET", `/approvals/${seg(approvalId)}`, {
+      query: { wait: opts.waitSeconds },
+      signal: opts.signal,
+    });
   }
 
   /**
@@ -125,7 +137,10 @@ export class WfloClient {
    * instead of asking twice; the same key with a different request is refused (409 CONFLICT).
    */
   requestApproval(input: RequestApprovalInput, opts: { idempotencyKey?: string } = {}): Promise<ApprovalWithDecisions> {
-    return this.request("POST", "/approvals", { body: input, headers: opts.idempotencyKey === undefined ? undefined : { "idempotency-key": opts.idempotencyKey } });
+    return this.request("POST", "/approvals", {
+      body: input,
+      headers: opts.idempotencyKey === undefined ? undefined : { "idempotency-key": opts.idempotencyKey },
+    });
   }
 
   /**
@@ -133,7 +148,10 @@ export class WfloClient {
    * default applied) and returns it with `approval.decision`. With `timeoutMs` it returns when
    * that has passed, `decision.final` false if nobody decided; `signal` stops waiting.
    */
-  async waitForDecision(approvalId: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ApprovalWithDecisions> {
+  async waitForDecision(
+    approvalId: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ApprovalWithDecisions> {
     const end = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
     for (;;) {
       const left = end - Date.now();
@@ -157,8 +175,13 @@ export class WfloClient {
 
   /** Runs stopped at an approval gate, newest first, each with the pending approvals it waits for. */
   async listPausedRuns(query: { workflowId?: string } = {}): Promise<PausedRun[]> {
-    const [{ items }, { approvals }] = await Promise.all([this.listRuns({ status: "waiting", workflowId: query.workflowId, limit: 100 }), this.listApprovals({ status: "pending", workflowId: query.workflowId, limit: 200 })]);
-    return items.map((run) => ({ run, approvals: approvals.filter((a) => a.runId === run.id) })).filter((p) => p.approvals.length > 0);
+    const [{ items }, { approvals }] = await Promise.all([
+      this.listRuns({ status: "waiting", workflowId: query.workflowId, limit: 100 }),
+      this.listApprovals({ status: "pending", workflowId: query.workflowId, limit: 200 }),
+    ]);
+    return items
+      .map((run) => ({ run, approvals: approvals.filter((a) => a.runId === run.id) }))
+      .filter((p) => p.approvals.length > 0);
   }
 
   /**
@@ -211,7 +234,11 @@ export class WfloClient {
 
   // ------------------------------------------------------------------ transport
 
-  private async request<T>(method: "GET" | "POST", path: string, o: { query?: Query; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<T> {
+  private async request<T>(
+    method: "GET" | "POST",
+    path: string,
+    o: { query?: Query; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<T> {
     const q = Object.entries(o.query ?? {})
       .filter((e): e is [string, string | number | Date] => e[1] !== undefined && e[1] !== "")
       .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : String(v)]);
@@ -220,21 +247,34 @@ export class WfloClient {
     try {
       res = await this.fetchImpl(url, {
         method,
-        headers: { ...o.headers, authorization: `Bearer ${this.apiKey}`, accept: "application/json", ...(o.body !== undefined && { "content-type": "application/json" }) },
+        headers: {
+          ...o.headers,
+          authorization: `Bearer ${this.apiKey}`,
+          accept: "application/json",
+          ...(o.body !== undefined && { "content-type": "application/json" }),
+        },
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
         signal: o.signal,
       });
     } catch (e) {
       if (o.signal?.aborted) throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new WfloApiError(0, "UNREACHABLE", `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      throw new WfloApiError(
+        0,
+        "UNREACHABLE",
+        `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      );
     }
     const text = await res.text();
     let data: unknown;
     try {
       data = text ? JSON.parse(text) : {};
     } catch {
-      throw new WfloApiError(res.status, "BAD_RESPONSE", `${this.baseUrl} answered ${res.status} with something other than JSON: is it a wflo control panel?`);
+      throw new WfloApiError(
+        res.status,
+        "BAD_RESPONSE",
+        `${this.baseUrl} answered ${res.status} with something other than JSON: is it a wflo control panel?`,
+      );
     }
     if (!res.ok) {
       const err = (data ?? {}) as { error?: unknown; code?: unknown; field?: unknown; details?: unknown };

@@ -23,9 +23,14 @@ const CHECKPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
  * form). On a resumed or retried run a finished call returns its saved value without running
  * `fn` again. `workflow.rollbackToCheckpoint(name)` reads it back later.
  */
-export function checkpoint<A extends unknown[], R>(name: string, fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<Awaited<R>> {
+export function checkpoint<A extends unknown[], R>(
+  name: string,
+  fn: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<Awaited<R>> {
   if (typeof name !== "string" || !CHECKPOINT_NAME.test(name)) {
-    throw new WfloOptionsError(`checkpoint: name ${JSON.stringify(name)} must be 1-100 letters, digits, _ . - and start with a letter or digit`);
+    throw new WfloOptionsError(
+      `checkpoint: name ${JSON.stringify(name)} must be 1-100 letters, digits, _ . - and start with a letter or digit`,
+    );
   }
   if (typeof fn !== "function") throw new WfloOptionsError(`checkpoint("${name}", fn): fn must be a function`);
   return async (...args: A): Promise<Awaited<R>> => {
@@ -33,7 +38,9 @@ export function checkpoint<A extends unknown[], R>(name: string, fn: (...args: A
     if (!run) return await fn(...args);
     // The n-th call of this checkpoint in the run (= its version): the key its inner calls replay under.
     const occurrence = nextCallId(run, `checkpoint:${name}`);
-    return run.ctx.wflo.checkpointed(name, () => withinStep(run, occurrence, async (): Promise<Awaited<R>> => await fn(...args)));
+    return run.ctx.wflo.checkpointed(name, () =>
+      withinStep(run, occurrence, async (): Promise<Awaited<R>> => await fn(...args)),
+    );
   };
 }
 
@@ -56,7 +63,8 @@ export type TrackLlmCallOptions<A extends unknown[], R> = {
 };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isMessages = (v: unknown): v is NonNullable<EstimateInput["messages"]> => Array.isArray(v) && v.every((m) => isObj(m) && typeof m.role === "string");
+const isMessages = (v: unknown): v is NonNullable<EstimateInput["messages"]> =>
+  Array.isArray(v) && v.every((m) => isObj(m) && typeof m.role === "string");
 
 function defaultRequest(args: unknown[]): Omit<EstimateInput, "model"> {
   const [first] = args;
@@ -76,19 +84,29 @@ function defaultRequest(args: unknown[]): Omit<EstimateInput, "model"> {
  * is read from the result, priced and recorded against the run. A finished call is memoised:
  * a resumed run gets its result back (as JSON) without calling or paying again.
  */
-export function trackLlmCall<A extends unknown[], R>(opts: TrackLlmCallOptions<A, Awaited<R>>, fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<Awaited<R>> {
+export function trackLlmCall<A extends unknown[], R>(
+  opts: TrackLlmCallOptions<A, Awaited<R>>,
+  fn: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<Awaited<R>> {
   if (!isObj(opts) || typeof opts.model !== "string" || !opts.model.trim()) {
     throw new WfloOptionsError(`trackLlmCall: options.model must name the model the call uses, such as "gpt-4o-mini"`);
   }
   if (opts.maxOutputTokens !== undefined && !(Number.isInteger(opts.maxOutputTokens) && opts.maxOutputTokens > 0)) {
-    throw new WfloOptionsError(`trackLlmCall: options.maxOutputTokens must be a positive whole number (got ${String(opts.maxOutputTokens)})`);
+    throw new WfloOptionsError(
+      `trackLlmCall: options.maxOutputTokens must be a positive whole number (got ${String(opts.maxOutputTokens)})`,
+    );
   }
-  if (typeof fn !== "function") throw new WfloOptionsError(`trackLlmCall({ model: "${opts.model}" }, fn): fn must be a function`);
+  if (typeof fn !== "function")
+    throw new WfloOptionsError(`trackLlmCall({ model: "${opts.model}" }, fn): fn must be a function`);
   const model = opts.model.trim();
   return async (...args: A): Promise<Awaited<R>> => {
     const run = currentRun();
     if (!run) return await fn(...args);
-    const estimate = { ...(opts.request ? opts.request(...args) : defaultRequest(args)), ...(opts.maxOutputTokens !== undefined ? { maxOutputTokens: opts.maxOutputTokens } : {}), model };
+    const estimate = {
+      ...(opts.request ? opts.request(...args) : defaultRequest(args)),
+      ...(opts.maxOutputTokens !== undefined ? { maxOutputTokens: opts.maxOutputTokens } : {}),
+      model,
+    };
     const stepId = nextCallId(run, `track:${model}`);
     const call = async (): Promise<Awaited<R>> => await fn(...args);
     const usage = opts.usageOf ? { usageOf: opts.usageOf } : undefined;

@@ -3,12 +3,21 @@
 import { embeddedEngineUrl, inngestApiHeaders, inngestMode } from "@/server/events/connection";
 
 /** The embedded engine's own end of a run, when it ended it (failed or cancelled); undefined while it runs or elsewhere. */
-export async function engineEnd(runId: string): Promise<{ status: "failed" | "cancelled"; error: { name: string; message: string } | null; seen: number } | undefined> {
+export async function engineEnd(
+  runId: string,
+): Promise<
+  { status: "failed" | "cancelled"; error: { name: string; message: string } | null; seen: number } | undefined
+> {
   if (inngestMode() !== "embedded") return undefined;
   try {
-    const res = await fetch(`${embeddedEngineUrl()}/v1/runs/${encodeURIComponent(runId)}`, { headers: inngestApiHeaders(), signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${embeddedEngineUrl()}/v1/runs/${encodeURIComponent(runId)}`, {
+      headers: inngestApiHeaders(),
+      signal: AbortSignal.timeout(5_000),
+    });
     if (!res.ok) return undefined;
-    const body = (await res.json()) as { data?: { status?: string; error?: { name?: string; message?: string } | null } };
+    const body = (await res.json()) as {
+      data?: { status?: string; error?: { name?: string; message?: string } | null };
+    };
     const status = body.data?.status;
     if (status !== "failed" && status !== "cancelled") return undefined;
     const err = body.data?.error;
@@ -22,7 +31,10 @@ export async function engineEnd(runId: string): Promise<{ status: "failed" | "ca
 export async function engineRunsFor(eventId: string): Promise<number | undefined> {
   if (inngestMode() !== "embedded") return undefined;
   try {
-    const res = await fetch(`${embeddedEngineUrl()}/v1/events/${encodeURIComponent(eventId)}/runs`, { headers: inngestApiHeaders(), signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`${embeddedEngineUrl()}/v1/events/${encodeURIComponent(eventId)}/runs`, {
+      headers: inngestApiHeaders(),
+      signal: AbortSignal.timeout(5_000),
+    });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { data?: unknown[] };
     return Array.isArray(body.data) ? body.data.length : undefined;

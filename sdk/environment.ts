@@ -65,7 +65,9 @@ async function check(): Promise<void> {
   try {
     await prepareDatabase();
   } catch (e) {
-    throw new WfloConnectionError(`cannot reach the control panel's database: ${e instanceof Error ? e.message : String(e)}`);
+    throw new WfloConnectionError(
+      `cannot reach the control panel's database: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 

@@ -44,9 +44,16 @@ export class WorkflowRunError extends Error {
   /** The error the run recorded (name and message), when it has one. */
   readonly runError: { name: string; message: string } | null;
 
-  constructor(args: { executionId: string; workflow: string; status: "failed" | "cancelled"; runError: { name: string; message: string } | null }) {
+  constructor(args: {
+    executionId: string;
+    workflow: string;
+    status: "failed" | "cancelled";
+    runError: { name: string; message: string } | null;
+  }) {
     const why = args.runError ? `: ${args.runError.name}: ${args.runError.message}` : "";
-    super(`run ${args.executionId} of workflow "${args.workflow}" ${args.status === "failed" ? "failed" : "was cancelled"}${why}`);
+    super(
+      `run ${args.executionId} of workflow "${args.workflow}" ${args.status === "failed" ? "failed" : "was cancelled"}${why}`,
+    );
     this.executionId = args.executionId;
     this.workflow = args.workflow;
     this.status = args.status;

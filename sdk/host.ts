@@ -70,7 +70,9 @@ async function startHost(workflow: string, retries: Retries): Promise<Host> {
       const eventId = ctx.event.id ?? "";
       if (!targets.has(eventId)) {
         // Retriable: the process that has the target may attach (execute with this executionId) before the retries run out.
-        throw new Error(`no process is running workflow "${workflow}" for run ${ctx.runId}: call execute(target, inputs, { executionId: "${ctx.runId}" }) to resume it`);
+        throw new Error(
+          `no process is running workflow "${workflow}" for run ${ctx.runId}: call execute(target, inputs, { executionId: "${ctx.runId}" }) to resume it`,
+        );
       }
       const input = eventInput(ctx.event.data);
       // Same middleware, so the same context as the panel's workflows; only the client's app id type differs.
@@ -105,13 +107,20 @@ async function startHost(workflow: string, retries: Retries): Promise<Host> {
     body = await res.text();
   } catch (e) {
     server.close();
-    throw new WfloConnectionError(`could not sync workflow "${workflow}" with the engine: ${e instanceof Error ? e.message : String(e)}`);
+    throw new WfloConnectionError(
+      `could not sync workflow "${workflow}" with the engine: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   if (!res.ok) {
     server.close();
     // A 401 here is the engine not knowing this process's signing key (another data dir, no key).
-    const hint = res.status === 401 || /unauthorized/i.test(body) ? ": this process's engine signing key is not the engine's; set WFLO_DATA_DIR to the panel's .wflo folder or WFLO_ENGINE_SIGNING_KEY to the panel's key" : "";
-    throw new WfloConnectionError(`the engine refused to sync workflow "${workflow}" (HTTP ${res.status})${hint}: ${body.slice(0, 500)}`);
+    const hint =
+      res.status === 401 || /unauthorized/i.test(body)
+        ? ": this process's engine signing key is not the engine's; set WFLO_DATA_DIR to the panel's .wflo folder or WFLO_ENGINE_SIGNING_KEY to the panel's key"
+        : "";
+    throw new WfloConnectionError(
+      `the engine refused to sync workflow "${workflow}" (HTTP ${res.status})${hint}: ${body.slice(0, 500)}`,
+    );
   }
   return { client, url, targets, server };
 }
@@ -126,7 +135,12 @@ export type Attachment = {
  * Serves `target` for the run triggered by `eventId` until detached. One host per workflow
  * name per process; `retries` applies when the host is created (it is part of the synced function).
  */
-export async function attach(workflow: string, retries: Retries, eventId: string, target: unknown): Promise<Attachment> {
+export async function attach(
+  workflow: string,
+  retries: Retries,
+  eventId: string,
+  target: unknown,
+): Promise<Attachment> {
   let pending: Promise<Host>;
   let host: Host;
   for (;;) {

@@ -11,10 +11,22 @@
  * The REST client is its own entry, `wflo/client` (sdk/client.ts): it needs only `fetch`, so
  * services that talk to a control panel over HTTP do not load the engine-side SDK.
  */
-export { WfloWorkflow, type WfloWorkflowOptions, type ExecuteOptions, type CostBreakdown, type CostLine } from "./workflow";
+export {
+  WfloWorkflow,
+  type WfloWorkflowOptions,
+  type ExecuteOptions,
+  type CostBreakdown,
+  type CostLine,
+} from "./workflow";
 export { shutdown } from "./environment";
 export { checkpoint, trackLlmCall, type TrackLlmCallOptions } from "./decorators";
-export { BudgetExceededError, WorkflowRunError, WfloOptionsError, WfloConnectionError, ExecutionDetachedError } from "./errors";
+export {
+  BudgetExceededError,
+  WorkflowRunError,
+  WfloOptionsError,
+  WfloConnectionError,
+  ExecutionDetachedError,
+} from "./errors";
 export type { WfloFunction, WfloTools } from "@/server/adapters/frameworks/function";
 export { UnsupportedTargetError } from "@/server/adapters/framework";
 /** Throw it from a target to fail the run at once instead of retrying. */

@@ -46,7 +46,11 @@ function agentParts(counters: { research: number } = { research: 0 }) {
   const openai = new OpenAI({ apiKey: "sk-test-sdk", baseURL: env.providers.openaiBaseUrl, maxRetries: 0 });
   const ask = trackLlmCall({ model: MODEL, maxOutputTokens: 200 }, async (prompt: string) => {
     sentPrompts.push(prompt);
-    return openai.chat.completions.create({ model: MODEL, max_tokens: 200, messages: [{ role: "user", content: prompt }] });
+    return openai.chat.completions.create({
+      model: MODEL,
+      max_tokens: 200,
+      messages: [{ role: "user", content: prompt }],
+    });
   });
   const research = checkpoint("research_complete", async (topic: string) => {
     counters.research++;
@@ -60,7 +64,8 @@ function agentParts(counters: { research: number } = { research: 0 }) {
   return { ask, research, summarise, counters };
 }
 
-const eventCount = async () => (await env.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`))[0]?.n ?? 0;
+const eventCount = async () =>
+  (await env.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`))[0]?.n ?? 0;
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -97,28 +102,86 @@ describe("WfloWorkflow.execute with a function target", () => {
     expect(runId).toEqual(expect.any(String));
     // The control panel's own view of the run.
     const page = await getRun(env.fresh.db, runId);
-    expect(page.run).toMatchObject({ workflowId: "sdk-research", status: "completed", input: { topic: "MVCC" }, output: result });
+    expect(page.run).toMatchObject({
+      workflowId: "sdk-research",
+      status: "completed",
+      input: { topic: "MVCC" },
+      output: result,
+    });
     expect(page.steps.map((s) => s.stepId).sort()).toEqual(
-      ["checkpoint:counted:v1", "checkpoint:research_complete:v1", "checkpoint:summary_complete:v1", "research_complete", "summary_complete"].sort(),
+      [
+        "checkpoint:counted:v1",
+        "checkpoint:research_complete:v1",
+        "checkpoint:summary_complete:v1",
+        "research_complete",
+        "summary_complete",
+      ].sort(),
     );
     expect(page.steps.every((s) => s.status === "completed")).toBe(true);
-    const snaps = await env.fresh.db.select({ name: stateSnapshots.name, version: stateSnapshots.version, state: stateSnapshots.state }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId));
+    const snaps = await env.fresh.db
+      .select({ name: stateSnapshots.name, version: stateSnapshots.version, state: stateSnapshots.state })
+      .from(stateSnapshots)
+      .where(eq(stateSnapshots.runId, runId));
     expect(snaps).toHaveLength(3);
 
     // Recorded LLM calls: tokens the provider reported, catalogue cost, under the checkpoint that made them.
     const calls = await env.callsOf(runId);
-    expect(calls.map((c) => ({ step: c.stepId, model: c.model, status: c.status, in: c.inputTokens, out: c.outputTokens, cost: c.costNano, workflow: c.workflow }))).toEqual([
-      { step: "checkpoint:research_complete:1/track:gpt-4o-mini:1", model: MODEL, status: "ok", in: usageOf("Research MVCC").in, out: usageOf("Research MVCC").out, cost: costOf("Research MVCC"), workflow: "sdk-research" },
-      { step: "checkpoint:summary_complete:1/track:gpt-4o-mini:1", model: MODEL, status: "ok", in: usageOf(`Summarise ${notes}`).in, out: usageOf(`Summarise ${notes}`).out, cost: costOf(`Summarise ${notes}`), workflow: "sdk-research" },
+    expect(
+      calls.map((c) => ({
+        step: c.stepId,
+        model: c.model,
+        status: c.status,
+        in: c.inputTokens,
+        out: c.outputTokens,
+        cost: c.costNano,
+        workflow: c.workflow,
+      })),
+    ).toEqual([
+      {
+        step: "checkpoint:research_complete:1/track:gpt-4o-mini:1",
+        model: MODEL,
+        status: "ok",
+        in: usageOf("Research MVCC").in,
+        out: usageOf("Research MVCC").out,
+        cost: costOf("Research MVCC"),
+        workflow: "sdk-research",
+      },
+      {
+        step: "checkpoint:summary_complete:1/track:gpt-4o-mini:1",
+        model: MODEL,
+        status: "ok",
+        in: usageOf(`Summarise ${notes}`).in,
+        out: usageOf(`Summarise ${notes}`).out,
+        cost: costOf(`Summarise ${notes}`),
+        workflow: "sdk-research",
+      },
     ]);
 
     const total = costOf("Research MVCC") + costOf(`Summarise ${notes}`);
     const b = await workflow.getCostBreakdown();
-    expect(b).toMatchObject({ executionId: runId, totalNano: total, budgetNano: 2_000_000_000n, remainingNano: 2_000_000_000n - total, exceeded: false, calls: 2, failedCalls: 0 });
+    expect(b).toMatchObject({
+      executionId: runId,
+      totalNano: total,
+      budgetNano: 2_000_000_000n,
+      remainingNano: 2_000_000_000n - total,
+      exceeded: false,
+      calls: 2,
+      failedCalls: 0,
+    });
     expect(b.totalUsd).toBeCloseTo(Number(total) / 1e9, 12);
     expect(b.budgetUsd).toBe(2);
     expect(b.remainingUsd).toBeCloseTo(2 - Number(total) / 1e9, 12);
-    expect(b.byModel).toEqual([{ provider: "openai", model: MODEL, calls: 2, inputTokens: usageOf("Research MVCC").in + usageOf(`Summarise ${notes}`).in, outputTokens: usageOf("Research MVCC").out + usageOf(`Summarise ${notes}`).out, costNano: total, costUsd: Number(total) / 1e9 }]);
+    expect(b.byModel).toEqual([
+      {
+        provider: "openai",
+        model: MODEL,
+        calls: 2,
+        inputTokens: usageOf("Research MVCC").in + usageOf(`Summarise ${notes}`).in,
+        outputTokens: usageOf("Research MVCC").out + usageOf(`Summarise ${notes}`).out,
+        costNano: total,
+        costUsd: Number(total) / 1e9,
+      },
+    ]);
     expect(b.byStep.map((s) => [s.stepId, s.costNano]).sort()).toEqual(calls.map((c) => [c.stepId, c.costNano]).sort());
 
     // rollbackToCheckpoint: the state saved there.
@@ -132,11 +195,14 @@ describe("WfloWorkflow.execute with a function target", () => {
   it("a tracked call outside any checkpoint is its own durable step track:<model>:<n>", async () => {
     const { ask } = agentParts();
     const workflow = new WfloWorkflow({ name: "sdk-direct" });
-    const out = await workflow.execute(async ({ q }: { q: string }) => {
-      const a = await ask(q);
-      const b = await ask(`${q} again`);
-      return [a.choices[0]?.message.content, b.choices[0]?.message.content];
-    }, { q: "Define WAL" });
+    const out = await workflow.execute(
+      async ({ q }: { q: string }) => {
+        const a = await ask(q);
+        const b = await ask(`${q} again`);
+        return [a.choices[0]?.message.content, b.choices[0]?.message.content];
+      },
+      { q: "Define WAL" },
+    );
     expect(out).toEqual([`Reply from ${MODEL}: Define WAL`, `Reply from ${MODEL}: Define WAL again`]);
     const calls = await env.callsOf(workflow.executionId!);
     expect(calls.map((c) => [c.stepId, c.costNano])).toEqual([
@@ -144,7 +210,11 @@ describe("WfloWorkflow.execute with a function target", () => {
       ["track:gpt-4o-mini:2", costOf("Define WAL again")],
     ]);
     // No budget given: none applies.
-    expect(await workflow.getCostBreakdown()).toMatchObject({ budgetUsd: null, remainingUsd: null, totalNano: costOf("Define WAL") + costOf("Define WAL again") });
+    expect(await workflow.getCostBreakdown()).toMatchObject({
+      budgetUsd: null,
+      remainingUsd: null,
+      totalNano: costOf("Define WAL") + costOf("Define WAL again"),
+    });
   }, 60_000);
 });
 
@@ -152,7 +222,11 @@ describe("WfloWorkflow.execute with a framework target", () => {
   it("runs an AI SDK ToolLoopAgent through its adapter: governed model calls, turn checkpoints, cost breakdown", async () => {
     const { createOpenAI } = await import("@ai-sdk/openai");
     const { ToolLoopAgent } = await import("ai");
-    const agent = new ToolLoopAgent({ model: createOpenAI({ apiKey: "sk-test-sdk", baseURL: env.providers.openaiBaseUrl }).chat(MODEL), instructions: "Be brief.", maxOutputTokens: 100 });
+    const agent = new ToolLoopAgent({
+      model: createOpenAI({ apiKey: "sk-test-sdk", baseURL: env.providers.openaiBaseUrl }).chat(MODEL),
+      instructions: "Be brief.",
+      maxOutputTokens: 100,
+    });
     const workflow = new WfloWorkflow({ name: "sdk-ai-sdk", budgetUsd: 1 });
     const requests = env.providers.requests.length;
     const out = await workflow.execute(agent, { prompt: "Define MVCC." });
@@ -176,16 +250,22 @@ describe("budgets", () => {
     });
     const big = trackLlmCall({ model: MODEL, maxOutputTokens: 1000 }, (p: string) => {
       sentPrompts.push(p);
-      return openai.chat.completions.create({ model: MODEL, max_tokens: 1000, messages: [{ role: "user", content: p }] });
+      return openai.chat.completions.create({
+        model: MODEL,
+        max_tokens: 1000,
+        messages: [{ role: "user", content: p }],
+      });
     });
     // $0.0005: the first call's worst case (50 output tokens) fits; the second's (1,000 tokens, $0.0006) cannot.
     const workflow = new WfloWorkflow({ name: "sdk-budget", budgetUsd: 0.0005 });
     const before = sentPrompts.length;
-    const err = await rejection(workflow.execute(async () => {
-      await small("Short question");
-      await big("Long essay please");
-      return "unreachable";
-    }));
+    const err = await rejection(
+      workflow.execute(async () => {
+        await small("Short question");
+        await big("Long essay please");
+        return "unreachable";
+      }),
+    );
     expect(err).toBeInstanceOf(BudgetExceededError);
     expect(err).toBeInstanceOf(GovernanceBudgetExceededError);
     const be = err as BudgetExceededError;
@@ -200,7 +280,11 @@ describe("budgets", () => {
     expect((await env.callsOf(workflow.executionId!)).map((c) => c.stepId)).toEqual(["track:gpt-4o-mini:1"]);
     const [run] = await env.fresh.db.select().from(runs).where(eq(runs.id, workflow.executionId!));
     expect(run).toMatchObject({ status: "failed", attempts: 1 });
-    expect(await workflow.getCostBreakdown()).toMatchObject({ totalNano: costOf("Short question"), budgetNano: 500_000n, exceeded: false });
+    expect(await workflow.getCostBreakdown()).toMatchObject({
+      totalNano: costOf("Short question"),
+      budgetNano: 500_000n,
+      exceeded: false,
+    });
   }, 60_000);
 });
 
@@ -229,12 +313,19 @@ describe("durability", () => {
     expect(detached).toBeInstanceOf(ExecutionDetachedError);
     const runId = a.executionId!;
     expect(detached.message).toContain(runId);
-    expect(await env.fresh.db.select({ name: stateSnapshots.name }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId))).toEqual([{ name: "research_complete" }]);
+    expect(
+      await env.fresh.db
+        .select({ name: stateSnapshots.name })
+        .from(stateSnapshots)
+        .where(eq(stateSnapshots.runId, runId)),
+    ).toEqual([{ name: "research_complete" }]);
 
     // A new process (a new WfloWorkflow, a new serve handler on a new port) attaches to the run.
     const b = new WfloWorkflow({ name: "sdk-resume", budgetUsd: 1, retries: 20 });
     const notes = `Reply from ${MODEL}: Research vacuum`;
-    expect(await b.execute(agent, { topic: "vacuum" }, { executionId: runId })).toBe(`Reply from ${MODEL}: Summarise ${notes}`);
+    expect(await b.execute(agent, { topic: "vacuum" }, { executionId: runId })).toBe(
+      `Reply from ${MODEL}: Summarise ${notes}`,
+    );
     expect(b.executionId).toBe(runId);
 
     // The research checkpoint's function ran once and its call was made and paid once.
@@ -252,7 +343,9 @@ describe("durability", () => {
 
     // Attaching to a finished run returns its output without running anything.
     const c = new WfloWorkflow({ name: "sdk-resume" });
-    expect(await c.execute(agent, { topic: "vacuum" }, { executionId: runId })).toBe(`Reply from ${MODEL}: Summarise ${notes}`);
+    expect(await c.execute(agent, { topic: "vacuum" }, { executionId: runId })).toBe(
+      `Reply from ${MODEL}: Summarise ${notes}`,
+    );
     expect(sentPrompts.length).toBe(before + 2);
   }, 90_000);
 
@@ -261,14 +354,17 @@ describe("durability", () => {
     let thrown = false;
     const workflow = new WfloWorkflow({ name: "sdk-retry", retries: 2 });
     const before = sentPrompts.length;
-    const out = await workflow.execute(async (inputs: { topic: string }) => {
-      const r = await parts.research(inputs.topic);
-      if (!thrown) {
-        thrown = true;
-        throw new Error("transient failure after the checkpoint");
-      }
-      return (await parts.summarise(r.notes)).summary;
-    }, { topic: "locks" });
+    const out = await workflow.execute(
+      async (inputs: { topic: string }) => {
+        const r = await parts.research(inputs.topic);
+        if (!thrown) {
+          thrown = true;
+          throw new Error("transient failure after the checkpoint");
+        }
+        return (await parts.summarise(r.notes)).summary;
+      },
+      { topic: "locks" },
+    );
     expect(out).toBe(`Reply from ${MODEL}: Summarise Reply from ${MODEL}: Research locks`);
     expect(parts.counters.research).toBe(1);
     expect(sentPrompts.slice(before)).toEqual(["Research locks", `Summarise Reply from ${MODEL}: Research locks`]);
@@ -288,11 +384,15 @@ describe("durability", () => {
     });
     const workflow = new WfloWorkflow({ name: "sdk-inline-replay", retries: 2 });
     const before = sentPrompts.length;
-    expect(await workflow.execute(async ({ topic }: { topic: string }) => draft(topic), { topic: "indexes" })).toBe(`Reply from ${MODEL}: Draft indexes`);
+    expect(await workflow.execute(async ({ topic }: { topic: string }) => draft(topic), { topic: "indexes" })).toBe(
+      `Reply from ${MODEL}: Draft indexes`,
+    );
     expect(attempts).toBe(2);
     expect(sentPrompts.slice(before)).toEqual(["Draft indexes"]);
     const calls = await env.callsOf(workflow.executionId!);
-    expect(calls.map((c) => [c.stepId, c.status, c.costNano])).toEqual([["checkpoint:draft:1/track:gpt-4o-mini:1", "ok", costOf("Draft indexes")]]);
+    expect(calls.map((c) => [c.stepId, c.status, c.costNano])).toEqual([
+      ["checkpoint:draft:1/track:gpt-4o-mini:1", "ok", costOf("Draft indexes")],
+    ]);
     expect((await workflow.getCostBreakdown()).totalNano).toBe(costOf("Draft indexes"));
   }, 60_000);
 
@@ -314,20 +414,30 @@ describe("durability", () => {
 describe("errors", () => {
   it("a failed run rejects with WorkflowRunError naming the run and its error", async () => {
     const workflow = new WfloWorkflow({ name: "sdk-fail" });
-    const err = await rejection(workflow.execute(async () => {
-      throw new NonRetriableError("the agent gave up");
-    }));
+    const err = await rejection(
+      workflow.execute(async () => {
+        throw new NonRetriableError("the agent gave up");
+      }),
+    );
     expect(err).toBeInstanceOf(WorkflowRunError);
-    expect(err.message).toBe(`run ${workflow.executionId} of workflow "sdk-fail" failed: NonRetriableError: the agent gave up`);
+    expect(err.message).toBe(
+      `run ${workflow.executionId} of workflow "sdk-fail" failed: NonRetriableError: the agent gave up`,
+    );
   }, 60_000);
 
   it("refuses an unsupported target before starting anything", async () => {
     const workflow = new WfloWorkflow({ name: "sdk-unsupported" });
     const events = await eventCount();
-    for (const [target, what] of [[{ invoke: 1 }, "a plain object"], [42, "a number"], [null, "null"]] as const) {
+    for (const [target, what] of [
+      [{ invoke: 1 }, "a plain object"],
+      [42, "a number"],
+      [null, "null"],
+    ] as const) {
       const err = await rejection(workflow.execute(target, {}));
       expect(err).toBeInstanceOf(UnsupportedTargetError);
-      expect(err.message).toMatch(new RegExp(`^wflo cannot run ${what}: expected one of .*an async function \\(inputs, wflo\\) => result`));
+      expect(err.message).toMatch(
+        new RegExp(`^wflo cannot run ${what}: expected one of .*an async function \\(inputs, wflo\\) => result`),
+      );
     }
     expect(await eventCount()).toBe(events);
     expect(workflow.executionId).toBeUndefined();
@@ -345,18 +455,38 @@ describe("errors", () => {
     };
     expect(bad(() => new WfloWorkflow({ name: "" }))).toBe('name: a workflow needs a name, such as "my-workflow"');
     expect(bad(() => new WfloWorkflow({ name: "has space" }))).toMatch(/^name: "has space" must be 1-64 letters/);
-    expect(bad(() => new WfloWorkflow({ name: "hello" }))).toMatch(/^name: "hello" is one of the control panel's own workflows/);
-    expect(bad(() => new WfloWorkflow({ name: "ok", budgetUsd: -1 }))).toBe("budgetUsd: must be a positive number of US dollars (got -1)");
-    expect(bad(() => new WfloWorkflow({ name: "ok", budgetUsd: Number.NaN }))).toMatch(/^budgetUsd: must be a positive number/);
-    expect(bad(() => new WfloWorkflow({ name: "ok", retries: 21 }))).toMatch(/^retries: must be a whole number from 0 to 20/);
-    expect(bad(() => trackLlmCall({ model: " " }, async () => null))).toMatch(/^trackLlmCall: options.model must name the model/);
-    expect(bad(() => checkpoint("no spaces allowed", async () => null))).toMatch(/^checkpoint: name "no spaces allowed" must be/);
+    expect(bad(() => new WfloWorkflow({ name: "hello" }))).toMatch(
+      /^name: "hello" is one of the control panel's own workflows/,
+    );
+    expect(bad(() => new WfloWorkflow({ name: "ok", budgetUsd: -1 }))).toBe(
+      "budgetUsd: must be a positive number of US dollars (got -1)",
+    );
+    expect(bad(() => new WfloWorkflow({ name: "ok", budgetUsd: Number.NaN }))).toMatch(
+      /^budgetUsd: must be a positive number/,
+    );
+    expect(bad(() => new WfloWorkflow({ name: "ok", retries: 21 }))).toMatch(
+      /^retries: must be a whole number from 0 to 20/,
+    );
+    expect(bad(() => trackLlmCall({ model: " " }, async () => null))).toMatch(
+      /^trackLlmCall: options.model must name the model/,
+    );
+    expect(bad(() => checkpoint("no spaces allowed", async () => null))).toMatch(
+      /^checkpoint: name "no spaces allowed" must be/,
+    );
 
     const workflow = new WfloWorkflow({ name: "sdk-bad-args" });
-    expect((await rejection(workflow.getCostBreakdown())).message).toBe("getCostBreakdown: this workflow has no run yet; call execute(...) first");
-    expect((await rejection(workflow.rollbackToCheckpoint("x"))).message).toBe("rollbackToCheckpoint: this workflow has no run yet; call execute(...) first");
-    expect((await rejection(workflow.execute(async () => 1, ["not", "an", "object"] as never))).message).toMatch(/^inputs: must be a plain object/);
-    expect((await rejection(workflow.execute(async () => 1, {}, { executionId: "nope" }))).message).toBe("executionId: no run with id nope");
+    expect((await rejection(workflow.getCostBreakdown())).message).toBe(
+      "getCostBreakdown: this workflow has no run yet; call execute(...) first",
+    );
+    expect((await rejection(workflow.rollbackToCheckpoint("x"))).message).toBe(
+      "rollbackToCheckpoint: this workflow has no run yet; call execute(...) first",
+    );
+    expect((await rejection(workflow.execute(async () => 1, ["not", "an", "object"] as never))).message).toMatch(
+      /^inputs: must be a plain object/,
+    );
+    expect((await rejection(workflow.execute(async () => 1, {}, { executionId: "nope" }))).message).toBe(
+      "executionId: no run with id nope",
+    );
   });
 
   it("outside a run, the wrappers call the function as it is", async () => {
@@ -371,12 +501,30 @@ describe("a standalone script", () => {
   it("examples/sdk-quickstart.ts imports wflo/sdk and runs in its own process with only the database URL and the engine port", async () => {
     // `wflo/sdk` is the dist bundle: build it from these sources, never test a stale one.
     await buildSdkBundle();
-    const { INNGEST_BASE_URL: _b, INNGEST_DEV: _d, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, ...rest } = process.env;
-    const scriptEnv: NodeJS.ProcessEnv = { ...rest, NODE_ENV: "production", DATABASE_URL: env.fresh.url, WFLO_ENGINE_PORT: process.env.WFLO_ENGINE_PORT, OPENAI_BASE_URL: env.providers.openaiBaseUrl, OPENAI_API_KEY: "sk-test-script", WFLO_LOG_LEVEL: "error" };
+    const {
+      INNGEST_BASE_URL: _b,
+      INNGEST_DEV: _d,
+      INNGEST_SIGNING_KEY: _s,
+      INNGEST_EVENT_KEY: _e,
+      ...rest
+    } = process.env;
+    const scriptEnv: NodeJS.ProcessEnv = {
+      ...rest,
+      NODE_ENV: "production",
+      DATABASE_URL: env.fresh.url,
+      WFLO_ENGINE_PORT: process.env.WFLO_ENGINE_PORT,
+      OPENAI_BASE_URL: env.providers.openaiBaseUrl,
+      OPENAI_API_KEY: "sk-test-script",
+      WFLO_LOG_LEVEL: "error",
+    };
     const root = path.resolve(import.meta.dirname, "..");
     const before = sentPrompts.length;
     const requests = env.providers.requests.length;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(root, "examples", "sdk-quickstart.ts"), "B-trees"], { cwd: root, env: scriptEnv, timeout: 90_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", path.join(root, "examples", "sdk-quickstart.ts"), "B-trees"],
+      { cwd: root, env: scriptEnv, timeout: 90_000 },
+    );
     const runId = /^Execution: (\S+)$/m.exec(stdout)?.[1];
     expect(runId, stdout).toBeDefined();
     const facts = `Reply from ${MODEL}: List three key facts about B-trees.`;
@@ -389,7 +537,10 @@ describe("a standalone script", () => {
     const [run] = await env.fresh.db.select().from(runs).where(eq(runs.id, runId!));
     expect(run).toMatchObject({ workflowId: "sdk-quickstart", status: "completed" });
     const calls = await env.callsOf(runId!);
-    expect(calls.map((c) => c.stepId)).toEqual(["checkpoint:research_complete:1/track:gpt-4o-mini:1", "checkpoint:synthesis_complete:1/track:gpt-4o-mini:1"]);
+    expect(calls.map((c) => c.stepId)).toEqual([
+      "checkpoint:research_complete:1/track:gpt-4o-mini:1",
+      "checkpoint:synthesis_complete:1/track:gpt-4o-mini:1",
+    ]);
     const total = calls.reduce((t, c) => t + c.costNano, 0n);
     expect(stdout).toContain(`Total: $${(Number(total) / 1e9).toFixed(6)}`);
   }, 120_000);

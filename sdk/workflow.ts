@@ -15,7 +15,13 @@ import { runsForEvent } from "@/server/runs/service";
 import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import type { BudgetPeriod } from "@/db/schema";
 import { ensureWfloEnvironment } from "./environment";
-import { BudgetExceededError, ExecutionDetachedError, WfloConnectionError, WfloOptionsError, WorkflowRunError } from "./errors";
+import {
+  BudgetExceededError,
+  ExecutionDetachedError,
+  WfloConnectionError,
+  WfloOptionsError,
+  WorkflowRunError,
+} from "./errors";
 import { attach, SDK_APP_PREFIX, triggerEventName, type Retries } from "./host";
 import { engineEnd, engineRunsFor } from "./engine-probe";
 import { checkedInputs, validated, type WfloWorkflowOptions } from "./workflow-options";
@@ -75,7 +81,12 @@ const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 /** The budget facts the governance notification recorded when the run was stopped (server/governance/governed.ts). */
 function breachOf(details: Record<string, unknown>): BudgetBreach | null {
   const nano = (k: string) => (typeof details[k] === "string" && /^\d+$/.test(details[k]) ? BigInt(details[k]) : null);
-  const [limitNano, spentNano, reservedNano, requestedNano] = [nano("limitNano"), nano("spentNano"), nano("reservedNano"), nano("requestedNano")];
+  const [limitNano, spentNano, reservedNano, requestedNano] = [
+    nano("limitNano"),
+    nano("spentNano"),
+    nano("reservedNano"),
+    nano("requestedNano"),
+  ];
   if (limitNano === null || spentNano === null) return null;
   return {
     scope: (str(details.scope) ?? "run") as BudgetScopeName,
@@ -124,7 +135,8 @@ export class WfloWorkflow {
     // Refused here, before any run exists: nothing on the engine could run it either.
     adapterFor(target);
     const input = checkedInputs(inputs);
-    if (opts.executionId !== undefined && (typeof opts.executionId !== "string" || !opts.executionId.trim())) throw new WfloOptionsError("executionId: must be the id of a run of this workflow");
+    if (opts.executionId !== undefined && (typeof opts.executionId !== "string" || !opts.executionId.trim()))
+      throw new WfloOptionsError("executionId: must be the id of a run of this workflow");
     if (opts.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(opts.idempotencyKey)) {
       throw new WfloOptionsError("idempotencyKey: must be 1-128 letters, digits, _ . : or -");
     }
@@ -136,7 +148,10 @@ export class WfloWorkflow {
     if (opts.executionId) {
       const [run] = await db.select().from(runs).where(eq(runs.id, opts.executionId));
       if (!run) throw new WfloOptionsError(`executionId: no run with id ${opts.executionId}`);
-      if (run.workflowId !== this.name) throw new WfloOptionsError(`executionId: run ${run.id} belongs to workflow "${run.workflowId}", not "${this.name}"`);
+      if (run.workflowId !== this.name)
+        throw new WfloOptionsError(
+          `executionId: run ${run.id} belongs to workflow "${run.workflowId}", not "${this.name}"`,
+        );
       this.runId = run.id;
       if (TERMINAL.has(run.status)) return this.outcome(run);
       if (!run.eventId) throw new WfloOptionsError(`executionId: run ${run.id} has no trigger event to resume from`);
@@ -151,16 +166,20 @@ export class WfloWorkflow {
     try {
       if (!opts.executionId) {
         // Signed for this event id: the run's budget is believed only from a wflo-signed envelope.
-        await attachment.client.send(signEvent({
-          id: eventId,
-          name: triggerEventName(this.name),
-          data: withEnvelope(input, this.budgetNano === undefined ? {} : { budgetNano: this.budgetNano.toString() }),
-        }));
+        await attachment.client.send(
+          signEvent({
+            id: eventId,
+            name: triggerEventName(this.name),
+            data: withEnvelope(input, this.budgetNano === undefined ? {} : { budgetNano: this.budgetNano.toString() }),
+          }),
+        );
         const sentAt = Date.now();
         const found = await this.poll(opts.signal, async () => {
           const id = (await runsForEvent(db, eventId))[0]?.id;
           if (id === undefined && Date.now() - sentAt > RUN_START_GRACE_MS && (await engineRunsFor(eventId)) === 0) {
-            throw new WfloConnectionError(`the engine took the event for workflow "${this.name}" (${eventId}) but started no run: is the workflow synced? (its app is ${SDK_APP_PREFIX}${this.name})`);
+            throw new WfloConnectionError(
+              `the engine took the event for workflow "${this.name}" (${eventId}) but started no run: is the workflow synced? (its app is ${SDK_APP_PREFIX}${this.name})`,
+            );
           }
           return id;
         }).catch(async (err: unknown) => {
@@ -197,12 +216,15 @@ export class WfloWorkflow {
   private async finished(runId: string, signal: AbortSignal | undefined): Promise<Run> {
     const db = getDb();
     let polls = 0;
-    let engineEnded: { status: "failed" | "cancelled"; error: { name: string; message: string } | null; seen: number } | undefined;
+    let engineEnded:
+      | { status: "failed" | "cancelled"; error: { name: string; message: string } | null; seen: number }
+      | undefined;
     return this.poll(signal, async () => {
       const [run] = await db.select().from(runs).where(eq(runs.id, runId));
       if (run && TERMINAL.has(run.status)) return run;
       polls++;
-      if (engineEnded && Date.now() - engineEnded.seen > 2_000 && run) return { ...run, status: engineEnded.status, error: engineEnded.error };
+      if (engineEnded && Date.now() - engineEnded.seen > 2_000 && run)
+        return { ...run, status: engineEnded.status, error: engineEnded.error };
       if (!engineEnded && polls % 20 === 0) engineEnded = await engineEnd(runId);
       return undefined;
     });

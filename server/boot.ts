@@ -60,7 +60,9 @@ async function startEngine() {
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   } catch (e) {
-    log.fatal(`the embedded engine cannot start (WFLO_ENGINE_PORT=${env.WFLO_ENGINE_PORT}): ${e instanceof Error ? e.message : String(e)}`);
+    log.fatal(
+      `the embedded engine cannot start (WFLO_ENGINE_PORT=${env.WFLO_ENGINE_PORT}): ${e instanceof Error ? e.message : String(e)}`,
+    );
     process.exit(1);
   }
 }

@@ -31,7 +31,10 @@ function tableVariables(markdown: string): Map<string, string[]> {
   const names = new Map<string, string[]>();
   for (const line of markdown.split("\n")) {
     if (!line.startsWith("|")) continue;
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     const first = cells[0] ?? "";
     const ticked = [...first.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
     if (cells.length < 3 || !first.startsWith("`") || !VAR.test(ticked[0] ?? "")) continue;
@@ -81,7 +84,9 @@ describe("env.ts and the README's configuration tables", () => {
 
   it("reads every variable the README documents", () => {
     const known = new Set<string>(ENV_NAMES);
-    expect([...documented.keys()].filter((n) => !known.has(n) && !NOT_IN_ENV.has(n) && !n.startsWith("NEXT_"))).toEqual([]);
+    expect([...documented.keys()].filter((n) => !known.has(n) && !NOT_IN_ENV.has(n) && !n.startsWith("NEXT_"))).toEqual(
+      [],
+    );
   });
 
   it("keeps its allowlists honest: nothing allowlisted is also on both sides", () => {
@@ -105,7 +110,10 @@ describe("env", () => {
   });
 
   it("treats a blank value as unset", () => {
-    expect(configFrom({ WFLO_ENGINE_PORT: " ", WFLO_OIDC_NAME: "" })).toMatchObject({ WFLO_ENGINE_PORT: 8288, WFLO_OIDC_NAME: "SSO" });
+    expect(configFrom({ WFLO_ENGINE_PORT: " ", WFLO_OIDC_NAME: "" })).toMatchObject({
+      WFLO_ENGINE_PORT: 8288,
+      WFLO_OIDC_NAME: "SSO",
+    });
   });
 
   it("reads lazily: a later change to the source is seen, and a bad value throws only when read", () => {
@@ -118,11 +126,25 @@ describe("env", () => {
   });
 
   it("refuses bad values at boot, naming each variable and what is wrong", () => {
-    const bad = { WFLO_PG_PORT: "70000", DATABASE_URL: "not a url", WFLO_BUDGET_TIMEZONE: "Mars/Olympus", WFLO_METRICS_PUBLIC: "yes", WFLO_LOG_LEVEL: "loud" };
-    expect(envProblems(bad).map((p) => p.name)).toEqual(["DATABASE_URL", "WFLO_PG_PORT", "WFLO_LOG_LEVEL", "WFLO_BUDGET_TIMEZONE", "WFLO_METRICS_PUBLIC"]);
+    const bad = {
+      WFLO_PG_PORT: "70000",
+      DATABASE_URL: "not a url",
+      WFLO_BUDGET_TIMEZONE: "Mars/Olympus",
+      WFLO_METRICS_PUBLIC: "yes",
+      WFLO_LOG_LEVEL: "loud",
+    };
+    expect(envProblems(bad).map((p) => p.name)).toEqual([
+      "DATABASE_URL",
+      "WFLO_PG_PORT",
+      "WFLO_LOG_LEVEL",
+      "WFLO_BUDGET_TIMEZONE",
+      "WFLO_METRICS_PUBLIC",
+    ]);
     expect(() => assertValidEnv(bad)).toThrow(/WFLO_PG_PORT: must be at most 65535 \(got "70000"\)/);
     expect(() => assertValidEnv(bad)).toThrow(/WFLO_BUDGET_TIMEZONE: unknown time zone/);
-    expect(() => assertValidEnv({ WFLO_SESSION_MAX_AGE: "1.5" })).toThrow(/WFLO_SESSION_MAX_AGE: must be a whole number/);
+    expect(() => assertValidEnv({ WFLO_SESSION_MAX_AGE: "1.5" })).toThrow(
+      /WFLO_SESSION_MAX_AGE: must be a whole number/,
+    );
     expect(() => assertValidEnv({})).not.toThrow();
   });
 });

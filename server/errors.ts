@@ -76,7 +76,11 @@ export class DomainError extends Error {
   /** Bad input as zod reported it: "field: rule; other.0: rule", the first field, and per-field rules. */
   static fromZod(err: ZodError, opts: { prefix?: string; root?: string; code?: DomainErrorCode } = {}): DomainError {
     const described = describeZodIssues(err, opts);
-    return new DomainError(opts.code ?? "bad_request", described.message, { field: described.field, issues: described.issues, cause: err });
+    return new DomainError(opts.code ?? "bad_request", described.message, {
+      field: described.field,
+      issues: described.issues,
+      cause: err,
+    });
   }
 }
 
@@ -86,9 +90,15 @@ export function fieldError(code: DomainErrorCode, field: string, rule: string, c
 }
 
 /** Several fields wrong at once: "a: rule; b.0: rule", the first field named as `field`. */
-export function fieldErrorsOf(code: DomainErrorCode, problems: readonly { field: string; rule: string }[]): DomainError {
+export function fieldErrorsOf(
+  code: DomainErrorCode,
+  problems: readonly { field: string; rule: string }[],
+): DomainError {
   const issues = problems.map((p) => ({ field: p.field, message: p.rule }));
-  return new DomainError(code, problems.map((p) => `${p.field}: ${p.rule}`).join("; "), { field: problems[0]?.field, issues });
+  return new DomainError(code, problems.map((p) => `${p.field}: ${p.rule}`).join("; "), {
+    field: problems[0]?.field,
+    issues,
+  });
 }
 
 /** A 400 whose message is already written (e.g. security/text-input's "field: rule"), with `field` as data. */
@@ -109,8 +119,12 @@ export function fieldErrorsOfIssues(issues: readonly FieldIssue[]): FieldErrors 
  * the whole value for issues about it ("input: ...") instead of the bare message; `limit` keeps
  * the message short for bodies that can hold thousands of bad items (the issues stay complete).
  */
-export function describeZodIssues(err: ZodError, opts: { prefix?: string; root?: string; limit?: number } = {}): { message: string; field?: string; issues: FieldIssue[] } {
-  const pathOf = (p: readonly PropertyKey[]) => [opts.prefix, ...p.map(String)].filter(Boolean).join(".") || opts.root || "";
+export function describeZodIssues(
+  err: ZodError,
+  opts: { prefix?: string; root?: string; limit?: number } = {},
+): { message: string; field?: string; issues: FieldIssue[] } {
+  const pathOf = (p: readonly PropertyKey[]) =>
+    [opts.prefix, ...p.map(String)].filter(Boolean).join(".") || opts.root || "";
   const issues = err.issues.map((i) => ({ field: pathOf(i.path), message: i.message }));
   const message = issues
     .slice(0, opts.limit)

@@ -25,7 +25,9 @@ function options(): pino.LoggerOptions {
       // own `message` (log.error(err), log.error({ err })) before any formatter runs, and a
       // drizzle error's message carries the SQL parameters.
       logMethod(args, method) {
-        const clean = args.map((a) => (typeof a === "string" ? redactString(a) : a && typeof a === "object" ? redact(a) : a));
+        const clean = args.map((a) =>
+          typeof a === "string" ? redactString(a) : a && typeof a === "object" ? redact(a) : a,
+        );
         if (args[0] instanceof Error) {
           const err = clean[0] as { message?: unknown };
           clean.splice(0, 1, { err }, ...(clean.length === 1 && typeof err.message === "string" ? [err.message] : []));
@@ -34,7 +36,22 @@ function options(): pino.LoggerOptions {
       },
     },
     redact: {
-      paths: ["password", "*.password", "passwordHash", "*.passwordHash", "token", "*.token", "apiKey", "*.apiKey", "authorization", "*.authorization", "headers.authorization", "headers.cookie", "secret", "*.secret"],
+      paths: [
+        "password",
+        "*.password",
+        "passwordHash",
+        "*.passwordHash",
+        "token",
+        "*.token",
+        "apiKey",
+        "*.apiKey",
+        "authorization",
+        "*.authorization",
+        "headers.authorization",
+        "headers.cookie",
+        "secret",
+        "*.secret",
+      ],
       censor: "[redacted]",
     },
   };
@@ -45,7 +62,9 @@ export function createLogger(destination?: pino.DestinationStream): pino.Logger 
   if (destination) return pino(options(), destination);
   return pino({
     ...options(),
-    ...(process.env.NODE_ENV === "development" && process.stdout.isTTY ? { transport: { target: "pino-pretty", options: { colorize: true } } } : {}),
+    ...(process.env.NODE_ENV === "development" && process.stdout.isTTY
+      ? { transport: { target: "pino-pretty", options: { colorize: true } } }
+      : {}),
   });
 }
 
@@ -57,12 +76,20 @@ export const log = createLogger();
 
 /** Runs `fn` with `ctx` added to every log line written inside it (also across awaits). */
 export function withLogContext<T>(ctx: LogContext, fn: () => T): T {
-  return logContext.run({ ...logContext.getStore(), ...ctx, ...(ctx.runId && !ctx.traceId ? { traceId: ctx.runId } : {}) }, fn);
+  return logContext.run(
+    { ...logContext.getStore(), ...ctx, ...(ctx.runId && !ctx.traceId ? { traceId: ctx.runId } : {}) },
+    fn,
+  );
 }
 
 /** A child logger for one run / step / span: the run id is the trace id. */
 export function runLogger(ctx: { runId: string; step?: string; spanId?: string }): pino.Logger {
-  return log.child({ runId: ctx.runId, traceId: ctx.runId, ...(ctx.step ? { step: ctx.step } : {}), ...(ctx.spanId ? { spanId: ctx.spanId } : {}) });
+  return log.child({
+    runId: ctx.runId,
+    traceId: ctx.runId,
+    ...(ctx.step ? { step: ctx.step } : {}),
+    ...(ctx.spanId ? { spanId: ctx.spanId } : {}),
+  });
 }
 
 /** The request's correlation id: the caller's `x-request-id` when sane, else a new one. */

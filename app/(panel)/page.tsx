@@ -12,7 +12,10 @@ export default async function DashboardPage() {
   const status = await (await serverCaller()).system.status();
   return (
     <>
-      <PageHeader title="Dashboard" description={`Signed in as ${user.email}. Everything your agents do, what it costs, and what waits for you.`} />
+      <PageHeader
+        title="Dashboard"
+        description={`Signed in as ${user.email}. Everything your agents do, what it costs, and what waits for you.`}
+      />
       <Suspense>
         <RunsOverview />
       </Suspense>
@@ -23,7 +26,11 @@ export default async function DashboardPage() {
         </section>
       ) : null}
       <div className="mt-6 grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
-        <Stat label="Database" value={status.database.embedded ? "Embedded" : "External"} hint={`PostgreSQL ${status.database.version}`} />
+        <Stat
+          label="Database"
+          value={status.database.embedded ? "Embedded" : "External"}
+          hint={`PostgreSQL ${status.database.version}`}
+        />
         <Stat label="Engine" value={status.engine.label} hint={status.engine.detail} />
         <Stat label="Active users" value={status.activeUsers} />
         <Stat label="Audit events" value={status.auditEvents} hint="Hash-chained, append-only" />

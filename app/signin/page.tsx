@@ -5,7 +5,11 @@ import { safeCallbackPath } from "@/server/auth/callback-url";
 import { currentUser } from "@/server/auth/session";
 import { env } from "@/server/env";
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   // Checked here, on the server: the form only ever receives a path on this origin.
   const callbackPath = safeCallbackPath((await searchParams).callbackUrl);
   if (await currentUser()) redirect(callbackPath);

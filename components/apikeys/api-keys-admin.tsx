@@ -17,7 +17,11 @@ function ScopeCell({ ids, names }: { ids: string[] | null; names: Map<string, st
   if (!ids?.length) return <span className="text-slate-500">all workflows</span>;
   return (
     <div className="flex flex-wrap gap-1" data-testid="key-scope">
-      {ids.map((id) => <Badge key={id} tone="blue">{names.get(id) ?? id}</Badge>)}
+      {ids.map((id) => (
+        <Badge key={id} tone="blue">
+          {names.get(id) ?? id}
+        </Badge>
+      ))}
     </div>
   );
 }
@@ -35,39 +39,101 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const form = useRef<HTMLFormElement>(null);
   // A created key clears the form, so the next key does not silently inherit this one's workflows.
-  const create = useMutation(trpc.apiKeys.create.mutationOptions({ onSuccess: (r) => { setSecret({ name: r.key.name, secret: r.secret }); form.current?.reset(); void invalidate(); } }));
+  const create = useMutation(
+    trpc.apiKeys.create.mutationOptions({
+      onSuccess: (r) => {
+        setSecret({ name: r.key.name, secret: r.secret });
+        form.current?.reset();
+        void invalidate();
+      },
+    }),
+  );
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: () => void invalidate() }));
   const errors = fieldErrors(create.error);
 
   return (
     <div className="grid gap-6 xl:grid-cols-[1fr_22rem]">
       <Card className="self-start">
-        <CardHeader title="API keys" description="Machines (ChatOps bots, scripts) act with the key's role. Send it as Authorization: Bearer <key>." />
+        <CardHeader
+          title="API keys"
+          description="Machines (ChatOps bots, scripts) act with the key's role. Send it as Authorization: Bearer <key>."
+        />
         {secret ? (
-          <div role="status" className="border-b border-emerald-200 bg-emerald-50 px-5 py-3 text-sm dark:border-emerald-900 dark:bg-emerald-950/40">
-            <div className="font-medium text-emerald-800 dark:text-emerald-200">Key “{secret.name}” created. Copy it now: it is not shown again.</div>
-            <code data-testid="new-api-key" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-slate-950">{secret.secret}</code>
+          <div
+            role="status"
+            className="border-b border-emerald-200 bg-emerald-50 px-5 py-3 text-sm dark:border-emerald-900 dark:bg-emerald-950/40"
+          >
+            <div className="font-medium text-emerald-800 dark:text-emerald-200">
+              Key “{secret.name}” created. Copy it now: it is not shown again.
+            </div>
+            <code
+              data-testid="new-api-key"
+              className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-slate-950"
+            >
+              {secret.secret}
+            </code>
           </div>
         ) : null}
-        {revoke.error ? <div role="alert" className="px-5 py-2 text-sm text-rose-600">{errorMessage(revoke.error)}</div> : null}
+        {revoke.error ? (
+          <div role="alert" className="px-5 py-2 text-sm text-rose-600">
+            {errorMessage(revoke.error)}
+          </div>
+        ) : null}
         <Table>
           <thead>
-            <tr><Th>Name</Th><Th>Role</Th><Th>Workflows</Th><Th>Created</Th><Th>Last used</Th><Th className="text-right">Status</Th></tr>
+            <tr>
+              <Th>Name</Th>
+              <Th>Role</Th>
+              <Th>Workflows</Th>
+              <Th>Created</Th>
+              <Th>Last used</Th>
+              <Th className="text-right">Status</Th>
+            </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {(keys ?? []).map((k) => (
               <Tr key={k.id}>
-                <Td><div className="font-medium">{k.name}</div><div className="font-mono text-xs text-slate-500">{k.prefix}…</div></Td>
+                <Td>
+                  <div className="font-medium">{k.name}</div>
+                  <div className="font-mono text-xs text-slate-500">{k.prefix}…</div>
+                </Td>
                 <Td>{k.role}</Td>
-                <Td><ScopeCell ids={k.workflowIds} names={names} /></Td>
-                <Td className="text-slate-500"><LocalTime date={k.createdAt} /><div className="text-xs">{k.createdByEmail}</div></Td>
+                <Td>
+                  <ScopeCell ids={k.workflowIds} names={names} />
+                </Td>
+                <Td className="text-slate-500">
+                  <LocalTime date={k.createdAt} />
+                  <div className="text-xs">{k.createdByEmail}</div>
+                </Td>
                 <Td className="text-slate-500">{k.lastUsedAt ? <LocalTime date={k.lastUsedAt} /> : "never"}</Td>
                 <Td className="text-right">
-                  {k.revokedAt ? <Badge>revoked</Badge> : k.status === "creator deactivated" ? (
+                  {k.revokedAt ? (
+                    <Badge>revoked</Badge>
+                  ) : k.status === "creator deactivated" ? (
                     // A key acts for its creator: it stopped working when they were deactivated.
-                    <span className="inline-flex items-center gap-2" data-testid="key-inactive"><Badge tone="amber">inactive: creator deactivated</Badge><Button variant="secondary" disabled={revoke.isPending} onClick={() => { if (confirm(`Revoke the key "${k.name}"?`)) revoke.mutate({ keyId: k.id }); }}>Revoke</Button></span>
+                    <span className="inline-flex items-center gap-2" data-testid="key-inactive">
+                      <Badge tone="amber">inactive: creator deactivated</Badge>
+                      <Button
+                        variant="secondary"
+                        disabled={revoke.isPending}
+                        onClick={() => {
+                          if (confirm(`Revoke the key "${k.name}"?`)) revoke.mutate({ keyId: k.id });
+                        }}
+                      >
+                        Revoke
+                      </Button>
+                    </span>
                   ) : (
-                    <Button variant="secondary" disabled={revoke.isPending} onClick={() => { if (confirm(`Revoke the key "${k.name}"? Anything using it stops working at once.`)) revoke.mutate({ keyId: k.id }); }}>Revoke</Button>
+                    <Button
+                      variant="secondary"
+                      disabled={revoke.isPending}
+                      onClick={() => {
+                        if (confirm(`Revoke the key "${k.name}"? Anything using it stops working at once.`))
+                          revoke.mutate({ keyId: k.id });
+                      }}
+                    >
+                      Revoke
+                    </Button>
                   )}
                 </Td>
               </Tr>
@@ -87,7 +153,11 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
             const f = new FormData(e.currentTarget);
             setSecret(null);
             // No box ticked = every workflow (the key is not limited).
-            create.mutate({ name: String(f.get("name")), role: String(f.get("role")) as Role, workflowIds: f.getAll("workflowIds").map(String) });
+            create.mutate({
+              name: String(f.get("name")),
+              role: String(f.get("role")) as Role,
+              workflowIds: f.getAll("workflowIds").map(String),
+            });
           }}
         >
           <div>
@@ -98,12 +168,19 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
           <div>
             <Label htmlFor="key-role">Role</Label>
             <Select id="key-role" name="role" defaultValue="approver">
-              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
             </Select>
           </div>
           <fieldset>
             <legend className="mb-1 block text-sm font-medium text-slate-700 dark:text-slate-300">Workflows</legend>
-            <p className="mb-2 text-xs text-slate-500">Leave all unticked for a key that may act on every workflow. A limited key sees only these workflows&apos; runs, approvals and LLM calls.</p>
+            <p className="mb-2 text-xs text-slate-500">
+              Leave all unticked for a key that may act on every workflow. A limited key sees only these workflows&apos;
+              runs, approvals and LLM calls.
+            </p>
             <div className="max-h-48 space-y-1 overflow-y-auto rounded-md border border-slate-200 px-3 py-2 dark:border-slate-800">
               {workflows.map((w) => (
                 <label key={w.id} className="flex items-center gap-2 text-sm">
@@ -116,7 +193,9 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
             <FieldError message={errors.workflowIds} />
           </fieldset>
           <FieldError message={create.error && !Object.keys(errors).length ? errorMessage(create.error) : null} />
-          <Button type="submit" disabled={create.isPending}>Create key</Button>
+          <Button type="submit" disabled={create.isPending}>
+            Create key
+          </Button>
         </form>
       </Card>
     </div>

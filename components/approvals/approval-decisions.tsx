@@ -12,9 +12,14 @@ export function ApprovalDecisions({ decisions }: { decisions: ApprovalDecisionVi
           <li key={d.id} className="px-5 py-3">
             <div className="flex items-center justify-between gap-2">
               <span className="font-medium">{d.deciderEmail}</span>
-              <span className={d.decision === "approve" ? "text-emerald-600" : "text-rose-600"}>{d.decision === "approve" ? "approved" : "rejected"}</span>
+              <span className={d.decision === "approve" ? "text-emerald-600" : "text-rose-600"}>
+                {d.decision === "approve" ? "approved" : "rejected"}
+              </span>
             </div>
-            <div className="text-xs text-slate-500"><LocalTime date={d.at} />{d.via === "api_key" ? " · via API key" : ""}</div>
+            <div className="text-xs text-slate-500">
+              <LocalTime date={d.at} />
+              {d.via === "api_key" ? " · via API key" : ""}
+            </div>
             {d.comment ? <p className="mt-1 text-slate-600 dark:text-slate-300">“{d.comment}”</p> : null}
           </li>
         ))}

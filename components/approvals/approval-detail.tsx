@@ -29,7 +29,10 @@ function parsePayload(text: string): { value?: Record<string, unknown>; error?: 
 export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; canDecide: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { data, error } = useQuery({ ...trpc.approvals.get.queryOptions({ approvalId }), refetchInterval: (q) => (q.state.data?.approval.status === "pending" ? 3_000 : false) });
+  const { data, error } = useQuery({
+    ...trpc.approvals.get.queryOptions({ approvalId }),
+    refetchInterval: (q) => (q.state.data?.approval.status === "pending" ? 3_000 : false),
+  });
   const now = useNow(true);
   const [comment, setComment] = useState("");
   const [editing, setEditing] = useState(false);
@@ -46,11 +49,17 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
     }),
   );
 
-  if (error) return <Card className="px-5 py-6 text-sm text-rose-600" role="alert">{errorMessage(error)}</Card>;
+  if (error)
+    return (
+      <Card className="px-5 py-6 text-sm text-rose-600" role="alert">
+        {errorMessage(error)}
+      </Card>
+    );
   if (!data) return <Card className="px-5 py-6 text-sm text-slate-500">Loading…</Card>;
   const a = data.approval;
   const { diff, ...details } = a.details;
-  const diffPair = isRecord(diff) && isRecord(diff.before) && isRecord(diff.after) ? { before: diff.before, after: diff.after } : null;
+  const diffPair =
+    isRecord(diff) && isRecord(diff.before) && isRecord(diff.after) ? { before: diff.before, after: diff.after } : null;
   const pending = a.status === "pending";
   const left = timeLeft(a.deadlineAt, now);
   const blockedReason = !a.viewer.roleAllows
@@ -78,17 +87,31 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
         {diffPair ? (
           <Card>
             <CardHeader title="Proposed change" description="What the step will change, as it reported it." />
-            <div className="px-5 py-3"><DiffView before={diffPair.before} after={diffPair.after} /></div>
+            <div className="px-5 py-3">
+              <DiffView before={diffPair.before} after={diffPair.after} />
+            </div>
           </Card>
         ) : null}
 
         <Card>
           <CardHeader
             title={a.editedPayload ? "Payload (edited by an approver)" : "Payload"}
-            description={a.allowEdit ? "The data the step will act on. Approvers may narrow it before approving; the gate's schema checks the edit." : "The data the step will act on."}
+            description={
+              a.allowEdit
+                ? "The data the step will act on. Approvers may narrow it before approving; the gate's schema checks the edit."
+                : "The data the step will act on."
+            }
             action={
               pending && canDecide && a.allowEdit && a.viewer.roleAllows && !editing ? (
-                <Button variant="secondary" onClick={() => { setPayloadText(JSON.stringify(a.editedPayload ?? a.payload, null, 2)); setEditing(true); }}>Edit payload</Button>
+                <Button
+                  variant="secondary"
+                  onClick={() => {
+                    setPayloadText(JSON.stringify(a.editedPayload ?? a.payload, null, 2));
+                    setEditing(true);
+                  }}
+                >
+                  Edit payload
+                </Button>
               ) : null
             }
           />
@@ -96,8 +119,19 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
             {editing ? (
               <>
                 <Label htmlFor="payload-editor">Payload to approve (JSON)</Label>
-                <Textarea id="payload-editor" rows={8} className="font-mono text-xs" value={payloadText} onChange={(e) => setPayloadText(e.target.value)} />
-                <p className="mt-1 text-xs text-slate-500">Approving sends this payload to the step. <button type="button" className="text-brand-600 hover:underline" onClick={() => setEditing(false)}>Discard edit</button></p>
+                <Textarea
+                  id="payload-editor"
+                  rows={8}
+                  className="font-mono text-xs"
+                  value={payloadText}
+                  onChange={(e) => setPayloadText(e.target.value)}
+                />
+                <p className="mt-1 text-xs text-slate-500">
+                  Approving sends this payload to the step.{" "}
+                  <button type="button" className="text-brand-600 hover:underline" onClick={() => setEditing(false)}>
+                    Discard edit
+                  </button>
+                </p>
               </>
             ) : (
               <JsonView value={a.editedPayload ?? a.payload} />
@@ -108,7 +142,9 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
         {Object.keys(details).length ? (
           <Card>
             <CardHeader title="Details" />
-            <div className="px-5 py-4"><JsonView value={details} /></div>
+            <div className="px-5 py-4">
+              <JsonView value={details} />
+            </div>
           </Card>
         ) : null}
       </div>
@@ -117,42 +153,105 @@ export function ApprovalDetail({ approvalId, canDecide }: { approvalId: string; 
         <Card>
           <CardHeader title={pending ? "Decision" : "Outcome"} />
           <dl className="grid grid-cols-2 gap-y-2 px-5 py-4 text-sm">
-            <dt className="text-slate-500">Who may decide</dt><dd>{a.deciderRole} or higher</dd>
-            <dt className="text-slate-500">Approvals</dt><dd className="tabular-nums" data-testid="approval-count">{a.approvalsCount} of {a.approvalsNeeded}</dd>
-            <dt className="text-slate-500">Requested</dt><dd><LocalTime date={a.createdAt} /></dd>
+            <dt className="text-slate-500">Who may decide</dt>
+            <dd>{a.deciderRole} or higher</dd>
+            <dt className="text-slate-500">Approvals</dt>
+            <dd className="tabular-nums" data-testid="approval-count">
+              {a.approvalsCount} of {a.approvalsNeeded}
+            </dd>
+            <dt className="text-slate-500">Requested</dt>
+            <dd>
+              <LocalTime date={a.createdAt} />
+            </dd>
             <dt className="text-slate-500">Deadline</dt>
             <dd>
               <LocalTime date={a.deadlineAt} />
-              {pending ? <div className={left.urgent ? "text-xs font-medium text-rose-600" : "text-xs text-slate-500"}>{left.text}, then {a.onTimeout}</div> : null}
+              {pending ? (
+                <div className={left.urgent ? "text-xs font-medium text-rose-600" : "text-xs text-slate-500"}>
+                  {left.text}, then {a.onTimeout}
+                </div>
+              ) : null}
             </dd>
-            {a.escalateAt ? (<><dt className="text-slate-500">Escalation</dt><dd>{a.escalatedAt ? "escalated" : <LocalTime date={a.escalateAt} />}{a.escalateTo?.role ? ` → ${a.escalateTo.role}` : ""}</dd></>) : null}
+            {a.escalateAt ? (
+              <>
+                <dt className="text-slate-500">Escalation</dt>
+                <dd>
+                  {a.escalatedAt ? "escalated" : <LocalTime date={a.escalateAt} />}
+                  {a.escalateTo?.role ? ` → ${a.escalateTo.role}` : ""}
+                </dd>
+              </>
+            ) : null}
             <dt className="text-slate-500">Policy</dt>
-            <dd><span className="font-mono text-xs">v{a.policyVersion}{a.policyRule ? ` · ${a.policyRule}` : ""}</span><div className="text-xs text-slate-500">{a.policyReason}</div></dd>
-            {!a.allowSelfApproval ? (<><dt className="text-slate-500">Self-approval</dt><dd>not allowed</dd></>) : null}
+            <dd>
+              <span className="font-mono text-xs">
+                v{a.policyVersion}
+                {a.policyRule ? ` · ${a.policyRule}` : ""}
+              </span>
+              <div className="text-xs text-slate-500">{a.policyReason}</div>
+            </dd>
+            {!a.allowSelfApproval ? (
+              <>
+                <dt className="text-slate-500">Self-approval</dt>
+                <dd>not allowed</dd>
+              </>
+            ) : null}
           </dl>
           {!pending ? (
-            <div className="border-t border-slate-200 px-5 py-4 text-sm dark:border-slate-800" data-testid="approval-outcome">
-              <div><span className="font-medium">{a.decidedByEmail ?? "—"}</span>{a.decidedAt ? <> · <LocalTime date={a.decidedAt} /></> : null}</div>
-              {a.decisionComment ? <p className="mt-1 text-slate-600 dark:text-slate-300">“{a.decisionComment}”</p> : null}
+            <div
+              className="border-t border-slate-200 px-5 py-4 text-sm dark:border-slate-800"
+              data-testid="approval-outcome"
+            >
+              <div>
+                <span className="font-medium">{a.decidedByEmail ?? "—"}</span>
+                {a.decidedAt ? (
+                  <>
+                    {" "}
+                    · <LocalTime date={a.decidedAt} />
+                  </>
+                ) : null}
+              </div>
+              {a.decisionComment ? (
+                <p className="mt-1 text-slate-600 dark:text-slate-300">“{a.decisionComment}”</p>
+              ) : null}
             </div>
           ) : canDecide ? (
-            <form className="space-y-3 border-t border-slate-200 px-5 py-4 dark:border-slate-800" onSubmit={(e) => e.preventDefault()}>
+            <form
+              className="space-y-3 border-t border-slate-200 px-5 py-4 dark:border-slate-800"
+              onSubmit={(e) => e.preventDefault()}
+            >
               {a.viewer.selfApprovalBlocked ? (
-                <p className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-800 dark:bg-amber-950/40 dark:text-amber-200">You started this run; another approver must approve it. You can still reject.</p>
+                <p className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-800 dark:bg-amber-950/40 dark:text-amber-200">
+                  You started this run; another approver must approve it. You can still reject.
+                </p>
               ) : null}
               {blockedReason ? <p className="text-sm text-slate-500">{blockedReason}</p> : null}
               <div>
                 <Label htmlFor="decision-comment">Comment{a.requireComment ? " (required)" : ""}</Label>
-                <Textarea id="decision-comment" rows={3} value={comment} onChange={(e) => setComment(e.target.value)} placeholder="Why you decided this way" />
+                <Textarea
+                  id="decision-comment"
+                  rows={3}
+                  value={comment}
+                  onChange={(e) => setComment(e.target.value)}
+                  placeholder="Why you decided this way"
+                />
               </div>
               <FieldError message={localError ?? (decide.error ? errorMessage(decide.error) : null)} />
               <div className="flex gap-2">
-                <Button type="button" disabled={decide.isPending} onClick={() => submit("approve")}>Approve</Button>
-                <Button type="button" variant="danger" disabled={decide.isPending} onClick={() => submit("reject")}>Reject</Button>
+                <Button type="button" disabled={decide.isPending} onClick={() => submit("approve")}>
+                  Approve
+                </Button>
+                <Button type="button" variant="danger" disabled={decide.isPending} onClick={() => submit("reject")}>
+                  Reject
+                </Button>
               </div>
             </form>
           ) : (
-            <p className="border-t border-slate-200 px-5 py-4 text-sm text-slate-500 dark:border-slate-800" data-testid="read-only-note">You can follow this approval; deciding needs the approver role.</p>
+            <p
+              className="border-t border-slate-200 px-5 py-4 text-sm text-slate-500 dark:border-slate-800"
+              data-testid="read-only-note"
+            >
+              You can follow this approval; deciding needs the approver role.
+            </p>
           )}
         </Card>
 

@@ -9,7 +9,12 @@ export function ApprovalsIndicator() {
   const { data } = useQuery({ ...trpc.approvals.pendingCount.queryOptions(), refetchInterval: 4_000 });
   if (!data?.pending) return null;
   return (
-    <span role="status" data-testid="approvals-pending" aria-label={`${data.pending} pending approval${data.pending === 1 ? "" : "s"}`} className="ml-auto rounded-full bg-amber-500 px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white">
+    <span
+      role="status"
+      data-testid="approvals-pending"
+      aria-label={`${data.pending} pending approval${data.pending === 1 ? "" : "s"}`}
+      className="ml-auto rounded-full bg-amber-500 px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white"
+    >
       {data.pending > 99 ? "99+" : data.pending}
     </span>
   );

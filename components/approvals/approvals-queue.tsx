@@ -13,7 +13,12 @@ import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
 import { APPROVAL_STATUSES, RISK_LEVELS, type ApprovalStatus, type RiskLevel } from "@/db/schema/approvals";
 import { ApprovalStatusBadge, RiskBadge, shortDuration, timeLeft } from "./format";
 
-export type QueueFilters = { view: "pending" | "history"; status?: ApprovalStatus; risk?: RiskLevel; workflowId?: string };
+export type QueueFilters = {
+  view: "pending" | "history";
+  status?: ApprovalStatus;
+  risk?: RiskLevel;
+  workflowId?: string;
+};
 
 /** The URL is the state: filters survive reloads and links. */
 export function filtersFrom(params: { get(name: string): string | null }): QueueFilters {
@@ -29,7 +34,13 @@ export function ApprovalsQueue() {
   const router = useRouter();
   const params = useSearchParams();
   const f = filtersFrom(params);
-  const input = { view: f.view, status: f.view === "history" ? f.status : undefined, risk: f.risk, workflowId: f.workflowId, limit: 100 };
+  const input = {
+    view: f.view,
+    status: f.view === "history" ? f.status : undefined,
+    risk: f.risk,
+    workflowId: f.workflowId,
+    limit: 100,
+  };
   // Polled: new requests appear and decided ones leave without a reload.
   const { data, error, isLoading } = useQuery({ ...trpc.approvals.list.queryOptions(input), refetchInterval: 3_000 });
   const now = useNow(true);
@@ -45,7 +56,11 @@ export function ApprovalsQueue() {
   return (
     <Card>
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 px-5 py-3 dark:border-slate-800">
-        <div role="tablist" aria-label="Approvals view" className="flex gap-1 rounded-md bg-slate-100 p-1 dark:bg-slate-800">
+        <div
+          role="tablist"
+          aria-label="Approvals view"
+          className="flex gap-1 rounded-md bg-slate-100 p-1 dark:bg-slate-800"
+        >
           {(["pending", "history"] as const).map((v) => (
             <button
               key={v}
@@ -53,7 +68,12 @@ export function ApprovalsQueue() {
               role="tab"
               aria-selected={f.view === v}
               onClick={() => set("view", v === "pending" ? undefined : v)}
-              className={cn("rounded px-3 py-1 text-sm font-medium", f.view === v ? "bg-white shadow-sm dark:bg-slate-900" : "text-slate-500 hover:text-slate-800 dark:hover:text-slate-200")}
+              className={cn(
+                "rounded px-3 py-1 text-sm font-medium",
+                f.view === v
+                  ? "bg-white shadow-sm dark:bg-slate-900"
+                  : "text-slate-500 hover:text-slate-800 dark:hover:text-slate-200",
+              )}
             >
               {v === "pending" ? "Pending" : "History"}
             </button>
@@ -61,22 +81,38 @@ export function ApprovalsQueue() {
         </div>
         <div className="flex flex-wrap items-center gap-2">
           {f.view === "history" ? (
-            <div className="w-40"><Select aria-label="Status" value={f.status ?? ""} onChange={(e) => set("status", e.target.value || undefined)}>
-              <option value="">Any outcome</option>
-              {APPROVAL_STATUSES.filter((s) => s !== "pending").map((s) => (
-                <option key={s} value={s}>{s.replace("_", "-")}</option>
-              ))}
-            </Select></div>
+            <div className="w-40">
+              <Select
+                aria-label="Status"
+                value={f.status ?? ""}
+                onChange={(e) => set("status", e.target.value || undefined)}
+              >
+                <option value="">Any outcome</option>
+                {APPROVAL_STATUSES.filter((s) => s !== "pending").map((s) => (
+                  <option key={s} value={s}>
+                    {s.replace("_", "-")}
+                  </option>
+                ))}
+              </Select>
+            </div>
           ) : null}
-          <div className="w-36"><Select aria-label="Risk" value={f.risk ?? ""} onChange={(e) => set("risk", e.target.value || undefined)}>
-            <option value="">Any risk</option>
-            {RISK_LEVELS.map((r) => (
-              <option key={r} value={r}>{r}</option>
-            ))}
-          </Select></div>
+          <div className="w-36">
+            <Select aria-label="Risk" value={f.risk ?? ""} onChange={(e) => set("risk", e.target.value || undefined)}>
+              <option value="">Any risk</option>
+              {RISK_LEVELS.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </Select>
+          </div>
         </div>
       </div>
-      {error ? <div role="alert" className="px-5 py-3 text-sm text-rose-600">{errorMessage(error)}</div> : null}
+      {error ? (
+        <div role="alert" className="px-5 py-3 text-sm text-rose-600">
+          {errorMessage(error)}
+        </div>
+      ) : null}
       <Table>
         <thead>
           <tr>
@@ -95,29 +131,51 @@ export function ApprovalsQueue() {
             return (
               <Tr key={a.id} data-testid={`approval-row-${a.gate}`}>
                 <Td className="max-w-[17rem]">
-                  <Link href={`/approvals/${a.id}`} className="font-medium text-slate-900 hover:text-brand-600 hover:underline dark:text-slate-100">{a.action}</Link>
+                  <Link
+                    href={`/approvals/${a.id}`}
+                    className="font-medium text-slate-900 hover:text-brand-600 hover:underline dark:text-slate-100"
+                  >
+                    {a.action}
+                  </Link>
                   <div className="truncate text-xs text-slate-500">
                     <span className="font-mono">{a.gate}</span>
                     {a.summary ? ` · ${a.summary}` : ""}
                   </div>
                 </Td>
-                <Td><RiskBadge risk={a.risk} /></Td>
+                <Td>
+                  <RiskBadge risk={a.risk} />
+                </Td>
                 <Td>
                   <div className="whitespace-nowrap text-sm">{a.workflowId}</div>
-                  {a.runId ? <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">{a.runId.slice(0, 12)}…</Link> : <span className="text-xs text-slate-500">external request</span>}
+                  {a.runId ? (
+                    <Link href={`/runs/${a.runId}`} className="font-mono text-xs text-brand-600 hover:underline">
+                      {a.runId.slice(0, 12)}…
+                    </Link>
+                  ) : (
+                    <span className="text-xs text-slate-500">external request</span>
+                  )}
                 </Td>
                 <Td className="text-slate-600 dark:text-slate-300">{a.requestedByEmail ?? "—"}</Td>
-                <Td className="tabular-nums text-slate-500">{now === null ? "" : shortDuration(now - a.createdAt.getTime())}</Td>
+                <Td className="tabular-nums text-slate-500">
+                  {now === null ? "" : shortDuration(now - a.createdAt.getTime())}
+                </Td>
                 <Td>
                   {f.view === "pending" ? (
-                    <span className={cn("tabular-nums", left.urgent ? "font-medium text-rose-600" : "text-slate-600 dark:text-slate-300")}>
+                    <span
+                      className={cn(
+                        "tabular-nums",
+                        left.urgent ? "font-medium text-rose-600" : "text-slate-600 dark:text-slate-300",
+                      )}
+                    >
                       {left.text}
                       {a.escalatedAt ? <span className="ml-2 text-xs text-amber-600">escalated</span> : null}
                     </span>
                   ) : (
                     <div>
                       <ApprovalStatusBadge status={a.status} />
-                      <div className="mt-0.5 text-xs text-slate-500">{a.decidedByEmail === "policy" ? "" : (a.decidedByEmail ?? "")}</div>
+                      <div className="mt-0.5 text-xs text-slate-500">
+                        {a.decidedByEmail === "policy" ? "" : (a.decidedByEmail ?? "")}
+                      </div>
                     </div>
                   )}
                 </Td>
@@ -135,7 +193,11 @@ export function ApprovalsQueue() {
             );
           })}
           {!isLoading && rows.length === 0 ? (
-            <EmptyRow colSpan={7}>{f.view === "pending" ? "Nothing is waiting for a decision. New requests appear here as runs reach their gates." : "No decided approvals match these filters."}</EmptyRow>
+            <EmptyRow colSpan={7}>
+              {f.view === "pending"
+                ? "Nothing is waiting for a decision. New requests appear here as runs reach their gates."
+                : "No decided approvals match these filters."}
+            </EmptyRow>
           ) : null}
         </tbody>
       </Table>

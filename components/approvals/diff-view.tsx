@@ -20,8 +20,17 @@ export function DiffView({ before, after }: { before: Record<string, unknown>; a
           return (
             <tr key={k}>
               <td className="py-1.5 pr-4 text-slate-500">{k}</td>
-              <td className={cn("py-1.5 pr-4", changed && "text-rose-700 line-through decoration-rose-400/60 dark:text-rose-300")}>{show(before[k])}</td>
-              <td className={cn("py-1.5", changed && "font-semibold text-emerald-700 dark:text-emerald-300")}>{show(after[k])}</td>
+              <td
+                className={cn(
+                  "py-1.5 pr-4",
+                  changed && "text-rose-700 line-through decoration-rose-400/60 dark:text-rose-300",
+                )}
+              >
+                {show(before[k])}
+              </td>
+              <td className={cn("py-1.5", changed && "font-semibold text-emerald-700 dark:text-emerald-300")}>
+                {show(after[k])}
+              </td>
             </tr>
           );
         })}

@@ -1,7 +1,12 @@
 import { StatusPill, type StatusLooks } from "@/components/ui/status-badge";
 import type { ApprovalStatus, RiskLevel } from "@/db/schema/approvals";
 
-const RISK: StatusLooks<RiskLevel> = { low: ["green", "low risk"], medium: ["blue", "medium risk"], high: ["amber", "high risk"], critical: ["red", "critical risk"] };
+const RISK: StatusLooks<RiskLevel> = {
+  low: ["green", "low risk"],
+  medium: ["blue", "medium risk"],
+  high: ["amber", "high risk"],
+  critical: ["red", "critical risk"],
+};
 export function RiskBadge({ risk }: { risk: RiskLevel }) {
   return <StatusPill status={risk} looks={RISK} />;
 }

@@ -9,7 +9,9 @@ import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
 
 export function AuditLogTable() {
   const trpc = useTRPC();
-  const list = useInfiniteQuery(trpc.audit.list.infiniteQueryOptions({ limit: 50 }, { getNextPageParam: (p) => p.nextCursor }));
+  const list = useInfiniteQuery(
+    trpc.audit.list.infiniteQueryOptions({ limit: 50 }, { getNextPageParam: (p) => p.nextCursor }),
+  );
   const verify = useQuery({ ...trpc.audit.verify.queryOptions(), enabled: false });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
 
@@ -23,7 +25,9 @@ export function AuditLogTable() {
               verify.data.ok ? (
                 <Badge tone="green">Chain intact · {verify.data.rows} entries</Badge>
               ) : (
-                <Badge tone="red">Chain broken at entry {verify.data.brokenAtId}: {verify.data.reason}</Badge>
+                <Badge tone="red">
+                  Chain broken at entry {verify.data.brokenAtId}: {verify.data.reason}
+                </Badge>
               )
             ) : null}
             <Button variant="secondary" onClick={() => void verify.refetch()} disabled={verify.isFetching}>
@@ -50,9 +54,16 @@ export function AuditLogTable() {
               <Td className="tabular-nums text-slate-500">{r.id}</Td>
               <Td className="whitespace-nowrap text-slate-500">{new Date(r.at).toLocaleString()}</Td>
               <Td>{r.actorEmail}</Td>
-              <Td><Badge tone="blue">{r.action}</Badge></Td>
-              <Td className="font-mono text-xs">{r.targetType}:{r.targetId.slice(0, 8)}</Td>
-              <Td className="max-w-md truncate font-mono text-xs text-slate-500" title={JSON.stringify({ before: r.before, after: r.after })}>
+              <Td>
+                <Badge tone="blue">{r.action}</Badge>
+              </Td>
+              <Td className="font-mono text-xs">
+                {r.targetType}:{r.targetId.slice(0, 8)}
+              </Td>
+              <Td
+                className="max-w-md truncate font-mono text-xs text-slate-500"
+                title={JSON.stringify({ before: r.before, after: r.after })}
+              >
                 {describeChange(r.before, r.after)}
               </Td>
             </Tr>
@@ -61,7 +72,9 @@ export function AuditLogTable() {
       </Table>
       {list.hasNextPage ? (
         <div className="border-t border-slate-200 px-5 py-3 dark:border-slate-800">
-          <Button variant="ghost" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>Load more</Button>
+          <Button variant="ghost" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+            Load more
+          </Button>
         </div>
       ) : null}
     </Card>

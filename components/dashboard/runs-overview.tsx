@@ -40,8 +40,14 @@ export function RunsOverview() {
   const { data } = useQuery({ ...trpc.dashboard.overview.queryOptions({ range: valid }), refetchInterval: 3000 });
   const bucketMs = RANGES[valid].bucketMs;
   const fmt = (d: Date) =>
-    bucketMs >= 86_400_000 ? d.toLocaleDateString(undefined, { month: "short", day: "numeric" }) : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  const rows = (data?.buckets ?? []).map((b) => ({ ...b, label: fmt(new Date(b.start)), t: new Date(b.start).getTime() }));
+    bucketMs >= 86_400_000
+      ? d.toLocaleDateString(undefined, { month: "short", day: "numeric" })
+      : d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  const rows = (data?.buckets ?? []).map((b) => ({
+    ...b,
+    label: fmt(new Date(b.start)),
+    t: new Date(b.start).getTime(),
+  }));
   const window = data ? { from: new Date(data.from).toISOString(), to: new Date(data.to).toISOString() } : null;
 
   return (
@@ -55,7 +61,9 @@ export function RunsOverview() {
             aria-pressed={k === valid}
             className={cn(
               "rounded-md px-3 py-1 text-sm font-medium",
-              k === valid ? "bg-brand-600 text-white" : "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
+              k === valid
+                ? "bg-brand-600 text-white"
+                : "text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800",
             )}
           >
             {RANGES[k].label}
@@ -64,22 +72,57 @@ export function RunsOverview() {
       </div>
       <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
         <Link href={window ? runsLink(window) : "/runs"}>
-          <Stat label="Runs" value={<span data-testid="stat-runs">{data ? Object.values(data.totals).reduce((a, b) => a + b, 0) : "…"}</span>} hint={`${data?.active ?? 0} active now`} />
+          <Stat
+            label="Runs"
+            value={
+              <span data-testid="stat-runs">{data ? Object.values(data.totals).reduce((a, b) => a + b, 0) : "…"}</span>
+            }
+            hint={`${data?.active ?? 0} active now`}
+          />
         </Link>
         <Link href={window ? runsLink({ ...window, status: "failed" }) : "/runs"}>
-          <Stat label="Error rate" value={data?.errorRate == null ? "—" : `${(data.errorRate * 100).toFixed(1)} %`} hint={`${data?.totals.failed ?? 0} failed`} />
+          <Stat
+            label="Error rate"
+            value={data?.errorRate == null ? "—" : `${(data.errorRate * 100).toFixed(1)} %`}
+            hint={`${data?.totals.failed ?? 0} failed`}
+          />
         </Link>
-        <Stat label="Run latency" value={ms(data?.runLatencyMs.p50 ?? null)} hint={`p50 · p95 ${ms(data?.runLatencyMs.p95 ?? null)}`} />
-        <Stat label="Step latency" value={ms(data?.stepLatencyMs.p50 ?? null)} hint={`p50 · p95 ${ms(data?.stepLatencyMs.p95 ?? null)}`} />
+        <Stat
+          label="Run latency"
+          value={ms(data?.runLatencyMs.p50 ?? null)}
+          hint={`p50 · p95 ${ms(data?.runLatencyMs.p95 ?? null)}`}
+        />
+        <Stat
+          label="Step latency"
+          value={ms(data?.stepLatencyMs.p50 ?? null)}
+          hint={`p50 · p95 ${ms(data?.stepLatencyMs.p95 ?? null)}`}
+        />
       </div>
       <Card>
         <CardHeader title="Runs by status" description="Click a bar to see the runs behind it." />
         <div className="h-72 px-2 py-4" data-testid="runs-chart">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={rows} margin={{ left: 0, right: 16 }}>
-              <CartesianGrid strokeDasharray="3 3" stroke="currentColor" className="text-slate-200 dark:text-slate-800" vertical={false} />
-              <XAxis dataKey="label" tick={{ fontSize: 12, fill: "#94a3b8" }} tickLine={false} axisLine={false} minTickGap={24} />
-              <YAxis allowDecimals={false} tick={{ fontSize: 12, fill: "#94a3b8" }} tickLine={false} axisLine={false} width={36} />
+              <CartesianGrid
+                strokeDasharray="3 3"
+                stroke="currentColor"
+                className="text-slate-200 dark:text-slate-800"
+                vertical={false}
+              />
+              <XAxis
+                dataKey="label"
+                tick={{ fontSize: 12, fill: "#94a3b8" }}
+                tickLine={false}
+                axisLine={false}
+                minTickGap={24}
+              />
+              <YAxis
+                allowDecimals={false}
+                tick={{ fontSize: 12, fill: "#94a3b8" }}
+                tickLine={false}
+                axisLine={false}
+                width={36}
+              />
               <Tooltip cursor={{ fill: "rgba(148,163,184,0.15)" }} contentStyle={{ fontSize: 12, borderRadius: 6 }} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               {SERIES.map((s) => (
@@ -92,7 +135,13 @@ export function RunsOverview() {
                   onClick={(d: { payload?: { t: number } }) => {
                     const t = d.payload?.t;
                     if (t === undefined) return;
-                    router.push(runsLink({ status: s.status, from: new Date(t).toISOString(), to: new Date(t + bucketMs).toISOString() }));
+                    router.push(
+                      runsLink({
+                        status: s.status,
+                        from: new Date(t).toISOString(),
+                        to: new Date(t + bucketMs).toISOString(),
+                      }),
+                    );
                   }}
                 />
               ))}

@@ -23,7 +23,15 @@ export function EventKeysAdmin({ intakeUrl }: { intakeUrl: string }) {
   const invalidate = () => qc.invalidateQueries({ queryKey: trpc.eventKeys.list.queryKey() });
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const form = useRef<HTMLFormElement>(null);
-  const create = useMutation(trpc.eventKeys.create.mutationOptions({ onSuccess: (r) => { setSecret({ name: r.key.name, secret: r.secret }); form.current?.reset(); void invalidate(); } }));
+  const create = useMutation(
+    trpc.eventKeys.create.mutationOptions({
+      onSuccess: (r) => {
+        setSecret({ name: r.key.name, secret: r.secret });
+        form.current?.reset();
+        void invalidate();
+      },
+    }),
+  );
   const revoke = useMutation(trpc.eventKeys.revoke.mutationOptions({ onSuccess: () => void invalidate() }));
   const errors = fieldErrors(create.error);
 
@@ -35,30 +43,70 @@ export function EventKeysAdmin({ intakeUrl }: { intakeUrl: string }) {
           description={`Outside apps send events to ${intakeUrl}/e/<key> (INNGEST_EVENT_KEY). They may not send wflo/ or inngest/ names; runs they start are attributed to the key.`}
         />
         {secret ? (
-          <div role="status" className="border-b border-emerald-200 bg-emerald-50 px-5 py-3 text-sm dark:border-emerald-900 dark:bg-emerald-950/40">
-            <div className="font-medium text-emerald-800 dark:text-emerald-200">Event key “{secret.name}” created. Copy it now: it is not shown again.</div>
-            <code data-testid="new-event-key" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-slate-950">{secret.secret}</code>
+          <div
+            role="status"
+            className="border-b border-emerald-200 bg-emerald-50 px-5 py-3 text-sm dark:border-emerald-900 dark:bg-emerald-950/40"
+          >
+            <div className="font-medium text-emerald-800 dark:text-emerald-200">
+              Event key “{secret.name}” created. Copy it now: it is not shown again.
+            </div>
+            <code
+              data-testid="new-event-key"
+              className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-slate-950"
+            >
+              {secret.secret}
+            </code>
           </div>
         ) : null}
-        {revoke.error ? <div role="alert" className="px-5 py-2 text-sm text-rose-600">{errorMessage(revoke.error)}</div> : null}
+        {revoke.error ? (
+          <div role="alert" className="px-5 py-2 text-sm text-rose-600">
+            {errorMessage(revoke.error)}
+          </div>
+        ) : null}
         <Table>
           <thead>
-            <tr><Th>Name</Th><Th>Created</Th><Th>Last used</Th><Th className="text-right">Status</Th></tr>
+            <tr>
+              <Th>Name</Th>
+              <Th>Created</Th>
+              <Th>Last used</Th>
+              <Th className="text-right">Status</Th>
+            </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {(keys ?? []).map((k) => (
               <Tr key={k.id}>
-                <Td><div className="font-medium">{k.name}</div><div className="font-mono text-xs text-slate-500">{k.prefix}…{k.last4}</div></Td>
-                <Td className="text-slate-500"><LocalTime date={k.createdAt} /><div className="text-xs">{k.createdByEmail}</div></Td>
+                <Td>
+                  <div className="font-medium">{k.name}</div>
+                  <div className="font-mono text-xs text-slate-500">
+                    {k.prefix}…{k.last4}
+                  </div>
+                </Td>
+                <Td className="text-slate-500">
+                  <LocalTime date={k.createdAt} />
+                  <div className="text-xs">{k.createdByEmail}</div>
+                </Td>
                 <Td className="text-slate-500">{k.lastUsedAt ? <LocalTime date={k.lastUsedAt} /> : "never"}</Td>
                 <Td className="text-right">
-                  {k.revokedAt ? <Badge>revoked</Badge> : (
-                    <Button variant="secondary" disabled={revoke.isPending} onClick={() => { if (confirm(`Revoke the event key "${k.name}"? Its sender's events are refused at once.`)) revoke.mutate({ keyId: k.id }); }}>Revoke</Button>
+                  {k.revokedAt ? (
+                    <Badge>revoked</Badge>
+                  ) : (
+                    <Button
+                      variant="secondary"
+                      disabled={revoke.isPending}
+                      onClick={() => {
+                        if (confirm(`Revoke the event key "${k.name}"? Its sender's events are refused at once.`))
+                          revoke.mutate({ keyId: k.id });
+                      }}
+                    >
+                      Revoke
+                    </Button>
                   )}
                 </Td>
               </Tr>
             ))}
-            {keys && keys.length === 0 ? <EmptyRow colSpan={4}>No event keys yet. wflo&apos;s own events need none.</EmptyRow> : null}
+            {keys && keys.length === 0 ? (
+              <EmptyRow colSpan={4}>No event keys yet. wflo&apos;s own events need none.</EmptyRow>
+            ) : null}
           </tbody>
         </Table>
       </Card>
@@ -81,7 +129,9 @@ export function EventKeysAdmin({ intakeUrl }: { intakeUrl: string }) {
             <FieldError message={errors.name} />
           </div>
           <FieldError message={create.error && !Object.keys(errors).length ? errorMessage(create.error) : null} />
-          <Button type="submit" disabled={create.isPending}>Create event key</Button>
+          <Button type="submit" disabled={create.isPending}>
+            Create event key
+          </Button>
         </form>
       </Card>
     </div>

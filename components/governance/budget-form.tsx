@@ -41,7 +41,17 @@ function parseThresholds(text: string): (number | string)[] {
 }
 
 /** Create (no `budget`) or edit a budget. Scope and period are fixed once created: they decide which calls it holds. */
-export function BudgetForm({ budget, workflows, timeZone, onDone }: { budget?: EditableBudget; workflows: { id: string; name: string }[]; timeZone: string; onDone: () => void }) {
+export function BudgetForm({
+  budget,
+  workflows,
+  timeZone,
+  onDone,
+}: {
+  budget?: EditableBudget;
+  workflows: { id: string; name: string }[];
+  timeZone: string;
+  onDone: () => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [name, setName] = useState(budget?.name ?? "");
@@ -69,7 +79,11 @@ export function BudgetForm({ budget, workflows, timeZone, onDone }: { budget?: E
       <FieldError id={`${idp}-${key}-error`} message={errors[key]} />
     </div>
   );
-  const aria = (key: string) => ({ id: `${idp}-${key}`, "aria-invalid": Boolean(errors[key]) || undefined, "aria-describedby": errors[key] ? `${idp}-${key}-error` : undefined });
+  const aria = (key: string) => ({
+    id: `${idp}-${key}`,
+    "aria-invalid": Boolean(errors[key]) || undefined,
+    "aria-describedby": errors[key] ? `${idp}-${key}-error` : undefined,
+  });
 
   return (
     <form
@@ -83,14 +97,31 @@ export function BudgetForm({ budget, workflows, timeZone, onDone }: { budget?: E
         else create.mutate({ ...common, scope, scopeValue: scope === "global" ? "" : scopeValue, period });
       }}
     >
-      {field("name", "Name", <Input {...aria("name")} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} placeholder="Research assistant, daily" />)}
+      {field(
+        "name",
+        "Name",
+        <Input
+          {...aria("name")}
+          value={name}
+          maxLength={100}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="Research assistant, daily"
+        />,
+      )}
       <div className="grid grid-cols-2 gap-3">
         {field(
           "scope",
           "Scope",
-          <Select {...aria("scope")} value={scope} disabled={Boolean(budget)} onChange={(e) => setScope(e.target.value as (typeof SCOPES)[number])}>
+          <Select
+            {...aria("scope")}
+            value={scope}
+            disabled={Boolean(budget)}
+            onChange={(e) => setScope(e.target.value as (typeof SCOPES)[number])}
+          >
             {SCOPES.map((s) => (
-              <option key={s} value={s}>{s.replace("_", " ")}</option>
+              <option key={s} value={s}>
+                {s.replace("_", " ")}
+              </option>
             ))}
           </Select>,
           SCOPE_HINT[scope],
@@ -98,9 +129,16 @@ export function BudgetForm({ budget, workflows, timeZone, onDone }: { budget?: E
         {field(
           "period",
           "Period",
-          <Select {...aria("period")} value={period} disabled={Boolean(budget)} onChange={(e) => setPeriod(e.target.value as (typeof PERIODS)[number])}>
+          <Select
+            {...aria("period")}
+            value={period}
+            disabled={Boolean(budget)}
+            onChange={(e) => setPeriod(e.target.value as (typeof PERIODS)[number])}
+          >
             {PERIODS.map((p) => (
-              <option key={p} value={p}>{p === "run" ? "per run" : p}</option>
+              <option key={p} value={p}>
+                {p === "run" ? "per run" : p}
+              </option>
             ))}
           </Select>,
           period === "run" || period === "lifetime" ? undefined : `Calendar ${period}s in ${timeZone}.`,
@@ -115,33 +153,77 @@ export function BudgetForm({ budget, workflows, timeZone, onDone }: { budget?: E
               <Select {...aria("scopeValue")} value={scopeValue} onChange={(e) => setScopeValue(e.target.value)}>
                 <option value="">Choose a workflow…</option>
                 {workflows.map((w) => (
-                  <option key={w.id} value={w.id}>{w.name} ({w.id})</option>
+                  <option key={w.id} value={w.id}>
+                    {w.name} ({w.id})
+                  </option>
                 ))}
               </Select>
             ) : (
-              <Input {...aria("scopeValue")} value={scopeValue} disabled={Boolean(budget)} onChange={(e) => setScopeValue(e.target.value)} />
+              <Input
+                {...aria("scopeValue")}
+                value={scopeValue}
+                disabled={Boolean(budget)}
+                onChange={(e) => setScopeValue(e.target.value)}
+              />
             ),
           )}
       <div className="grid grid-cols-2 gap-3">
-        {field("limitUsd", "Limit (USD)", <Input {...aria("limitUsd")} inputMode="decimal" value={limitUsd} onChange={(e) => setLimitUsd(e.target.value)} placeholder="10.00" />)}
-        {field("alertThresholds", "Alert at (%)", <Input {...aria("alertThresholds")} value={thresholds} onChange={(e) => setThresholds(e.target.value)} placeholder="50, 80, 100" />)}
+        {field(
+          "limitUsd",
+          "Limit (USD)",
+          <Input
+            {...aria("limitUsd")}
+            inputMode="decimal"
+            value={limitUsd}
+            onChange={(e) => setLimitUsd(e.target.value)}
+            placeholder="10.00"
+          />,
+        )}
+        {field(
+          "alertThresholds",
+          "Alert at (%)",
+          <Input
+            {...aria("alertThresholds")}
+            value={thresholds}
+            onChange={(e) => setThresholds(e.target.value)}
+            placeholder="50, 80, 100"
+          />,
+        )}
       </div>
       <label className="flex items-center gap-2 text-sm">
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} className="h-4 w-4 rounded border-slate-300" /> Enabled
+        <input
+          type="checkbox"
+          checked={enabled}
+          onChange={(e) => setEnabled(e.target.checked)}
+          className="h-4 w-4 rounded border-slate-300"
+        />{" "}
+        Enabled
       </label>
       {conflict ? (
-        <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-800 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200">
+        <div
+          role="alert"
+          className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-800 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200"
+        >
           Someone else changed this budget while you were editing. {errorMessage(m.error)}{" "}
           <button type="button" className="font-medium underline" onClick={() => void refresh().then(onDone)}>
             Reload the latest version
           </button>
         </div>
       ) : general ? (
-        <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">{general}</p>
+        <p
+          role="alert"
+          className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+        >
+          {general}
+        </p>
       ) : null}
       <div className="flex gap-2">
-        <Button type="submit" disabled={m.isPending}>{m.isPending ? "Saving…" : budget ? "Save changes" : "Create budget"}</Button>
-        <Button type="button" variant="secondary" onClick={onDone}>Cancel</Button>
+        <Button type="submit" disabled={m.isPending}>
+          {m.isPending ? "Saving…" : budget ? "Save changes" : "Create budget"}
+        </Button>
+        <Button type="button" variant="secondary" onClick={onDone}>
+          Cancel
+        </Button>
       </div>
     </form>
   );

@@ -12,11 +12,18 @@ import { BudgetForm, type EditableBudget } from "./budget-form";
 import { isConflict } from "./errors";
 import { SpendBar } from "./spend-bar";
 
-const scopeLabel = (b: { scope: string; scopeValue: string }) => (b.scope === "global" ? "Global" : `${b.scope.replace("_", " ")}: ${b.scopeValue}`);
+const scopeLabel = (b: { scope: string; scopeValue: string }) =>
+  b.scope === "global" ? "Global" : `${b.scope.replace("_", " ")}: ${b.scopeValue}`;
 const periodLabel = (p: string) => (p === "run" ? "per run" : p === "lifetime" ? "lifetime" : `per ${p}`);
 
 /** The budgets list with spend against each limit in its current window; admins create, edit and delete. */
-export function BudgetsAdmin({ canManage, workflows }: { canManage: boolean; workflows: { id: string; name: string }[] }) {
+export function BudgetsAdmin({
+  canManage,
+  workflows,
+}: {
+  canManage: boolean;
+  workflows: { id: string; name: string }[];
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   // Spend moves while runs execute.
@@ -39,7 +46,10 @@ export function BudgetsAdmin({ canManage, workflows }: { canManage: boolean; wor
           action={canManage && editing === null ? <Button onClick={() => setEditing("new")}>New budget</Button> : null}
         />
         {rowError ? (
-          <div role="alert" className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+          <div
+            role="alert"
+            className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+          >
             {rowError}
           </div>
         ) : null}
@@ -55,7 +65,9 @@ export function BudgetsAdmin({ canManage, workflows }: { canManage: boolean; wor
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {data.budgets.length === 0 ? (
-              <EmptyRow colSpan={canManage ? 5 : 4}>No budgets yet.{canManage ? " Create one to hold LLM calls to a limit before money is spent." : ""}</EmptyRow>
+              <EmptyRow colSpan={canManage ? 5 : 4}>
+                No budgets yet.{canManage ? " Create one to hold LLM calls to a limit before money is spent." : ""}
+              </EmptyRow>
             ) : null}
             {data.budgets.map((b) => (
               <Tr key={b.id} data-testid={`budget-row-${b.name}`}>
@@ -68,22 +80,34 @@ export function BudgetsAdmin({ canManage, workflows }: { canManage: boolean; wor
                 <Td className="whitespace-nowrap">{periodLabel(b.period)}</Td>
                 <Td>
                   {b.current ? (
-                    <SpendBar label={`Spend of ${b.name}`} spent={b.current.spentNano} reserved={b.current.reservedNano} limit={b.limitNano} />
+                    <SpendBar
+                      label={`Spend of ${b.name}`}
+                      spent={b.current.spentNano}
+                      reserved={b.current.reservedNano}
+                      limit={b.limitNano}
+                    />
                   ) : (
-                    <span className="text-xs text-slate-500">Limit ${b.limitUsd} for each run (see a run&apos;s cost panel)</span>
+                    <span className="text-xs text-slate-500">
+                      Limit ${b.limitUsd} for each run (see a run&apos;s cost panel)
+                    </span>
                   )}
                 </Td>
-                <Td className="whitespace-nowrap text-xs text-slate-500">{b.alertThresholds.map((t) => `${t}%`).join(" · ") || "none"}</Td>
+                <Td className="whitespace-nowrap text-xs text-slate-500">
+                  {b.alertThresholds.map((t) => `${t}%`).join(" · ") || "none"}
+                </Td>
                 {canManage ? (
                   <Td className="whitespace-nowrap text-right">
-                    <Button variant="ghost" onClick={() => setEditing({ ...b })}>Edit</Button>
+                    <Button variant="ghost" onClick={() => setEditing({ ...b })}>
+                      Edit
+                    </Button>
                     <Button
                       variant="ghost"
                       className="text-rose-600"
                       disabled={remove.isPending}
                       onClick={() => {
                         setRowError(null);
-                        if (window.confirm(`Delete the budget "${b.name}"? Calls will no longer be held to it.`)) remove.mutate({ id: b.id, expectedVersion: b.version });
+                        if (window.confirm(`Delete the budget "${b.name}"? Calls will no longer be held to it.`))
+                          remove.mutate({ id: b.id, expectedVersion: b.version });
                       }}
                     >
                       Delete
@@ -97,9 +121,18 @@ export function BudgetsAdmin({ canManage, workflows }: { canManage: boolean; wor
       </Card>
       {canManage && editing !== null ? (
         <Card className="self-start">
-          <CardHeader title={editing === "new" ? "New budget" : `Edit ${editing.name}`} description="A call that could push spend past the limit is refused before it is made; its run stops." />
+          <CardHeader
+            title={editing === "new" ? "New budget" : `Edit ${editing.name}`}
+            description="A call that could push spend past the limit is refused before it is made; its run stops."
+          />
           <div className="px-5 py-4">
-            <BudgetForm key={editing === "new" ? "new" : `${editing.id}-${editing.version}`} budget={editing === "new" ? undefined : editing} workflows={workflows} timeZone={data.timeZone} onDone={() => setEditing(null)} />
+            <BudgetForm
+              key={editing === "new" ? "new" : `${editing.id}-${editing.version}`}
+              budget={editing === "new" ? undefined : editing}
+              workflows={workflows}
+              timeZone={data.timeZone}
+              onDone={() => setEditing(null)}
+            />
           </div>
         </Card>
       ) : null}

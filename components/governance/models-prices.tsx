@@ -21,21 +21,50 @@ function Catalogue() {
   const [offset, setOffset] = useState(0);
   const deferred = useDeferredValue(query);
   const { data } = useQuery({
-    ...trpc.governance.models.search.queryOptions({ query: deferred, provider: provider || undefined, limit: PAGE, offset }),
+    ...trpc.governance.models.search.queryOptions({
+      query: deferred,
+      provider: provider || undefined,
+      limit: PAGE,
+      offset,
+    }),
     placeholderData: keepPreviousData,
   });
   return (
     <Card>
-      <CardHeader title="Price catalogue" description="From @pydantic/genai-prices, bundled with wflo; USD per million tokens. Admin overrides win over these." />
+      <CardHeader
+        title="Price catalogue"
+        description="From @pydantic/genai-prices, bundled with wflo; USD per million tokens. Admin overrides win over these."
+      />
       <div className="flex flex-wrap gap-3 px-5 py-3">
-        <Input aria-label="Search models" placeholder="Search models, e.g. gpt-4o or claude sonnet" className="max-w-md" value={query} onChange={(e) => { setQuery(e.target.value); setOffset(0); }} />
-        <Select aria-label="Provider" className="max-w-56" value={provider} onChange={(e) => { setProvider(e.target.value); setOffset(0); }}>
+        <Input
+          aria-label="Search models"
+          placeholder="Search models, e.g. gpt-4o or claude sonnet"
+          className="max-w-md"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setOffset(0);
+          }}
+        />
+        <Select
+          aria-label="Provider"
+          className="max-w-56"
+          value={provider}
+          onChange={(e) => {
+            setProvider(e.target.value);
+            setOffset(0);
+          }}
+        >
           <option value="">All providers</option>
           {(data?.providers ?? []).map((p) => (
-            <option key={p.id} value={p.id}>{p.name}</option>
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
           ))}
         </Select>
-        <span className="self-center text-sm text-slate-500" data-testid="catalogue-total">{data ? `${data.total.toLocaleString()} model${data.total === 1 ? "" : "s"}` : "…"}</span>
+        <span className="self-center text-sm text-slate-500" data-testid="catalogue-total">
+          {data ? `${data.total.toLocaleString()} model${data.total === 1 ? "" : "s"}` : "…"}
+        </span>
       </div>
       <Table>
         <thead>
@@ -53,7 +82,9 @@ function Catalogue() {
           {(data?.items ?? []).map((m) => (
             <Tr key={`${m.provider}/${m.model}`}>
               <Td>
-                <div className="font-mono text-xs">{m.provider}/{m.model}</div>
+                <div className="font-mono text-xs">
+                  {m.provider}/{m.model}
+                </div>
                 <div className="flex flex-wrap gap-1 text-xs text-slate-500">
                   {m.name !== m.model ? m.name : null}
                   {m.provider === "simulated" ? <Badge tone="violet">simulated</Badge> : null}
@@ -73,10 +104,16 @@ function Catalogue() {
       </Table>
       {data && data.total > PAGE ? (
         <div className="flex items-center justify-between px-5 py-3 text-sm text-slate-500">
-          <span>{offset + 1}–{Math.min(offset + PAGE, data.total)} of {data.total}</span>
+          <span>
+            {offset + 1}–{Math.min(offset + PAGE, data.total)} of {data.total}
+          </span>
           <div className="flex gap-2">
-            <Button variant="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Previous</Button>
-            <Button variant="secondary" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>Next</Button>
+            <Button variant="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+              Previous
+            </Button>
+            <Button variant="secondary" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
+              Next
+            </Button>
           </div>
         </div>
       ) : null}
@@ -109,7 +146,13 @@ function PriceForm({ onDone }: { onDone: () => void }) {
   const input = (key: string, label: string, hint?: string) => (
     <div>
       <Label htmlFor={`price-${key}`}>{label}</Label>
-      <Input id={`price-${key}`} value={v[key] ?? ""} aria-invalid={Boolean(errors[key]) || undefined} onChange={(e) => setV((p) => ({ ...p, [key]: e.target.value }))} placeholder={hint} />
+      <Input
+        id={`price-${key}`}
+        value={v[key] ?? ""}
+        aria-invalid={Boolean(errors[key]) || undefined}
+        onChange={(e) => setV((p) => ({ ...p, [key]: e.target.value }))}
+        placeholder={hint}
+      />
       <FieldError message={errors[key]} />
     </div>
   );
@@ -121,7 +164,8 @@ function PriceForm({ onDone }: { onDone: () => void }) {
       onSubmit={(e) => {
         e.preventDefault();
         const body: Record<string, string> = {};
-        for (const [k, val] of Object.entries(v)) if (val.trim() !== "" || k === "provider" || k === "model") body[k] = val.trim();
+        for (const [k, val] of Object.entries(v))
+          if (val.trim() !== "" || k === "provider" || k === "model") body[k] = val.trim();
         save.mutate(body);
       }}
     >
@@ -131,17 +175,27 @@ function PriceForm({ onDone }: { onDone: () => void }) {
       </div>
       <div className="grid grid-cols-2 gap-3 sm:grid-cols-5">
         {PRICE_FIELDS.map(([k, label]) => (
-          <div key={k}>{input(k, `${label} $/Mtok`, k === "inputPerMtokUsd" || k === "outputPerMtokUsd" ? "required" : "optional")}</div>
+          <div key={k}>
+            {input(k, `${label} $/Mtok`, k === "inputPerMtokUsd" || k === "outputPerMtokUsd" ? "required" : "optional")}
+          </div>
         ))}
       </div>
       <div className="grid grid-cols-2 gap-3">
         {input("currency", "Currency")}
         {input("note", "Note", "negotiated rate, 2026 contract")}
       </div>
-      {save.error && !Object.keys(errors).length ? <p role="alert" className="text-sm text-rose-600">{errorMessage(save.error)}</p> : null}
+      {save.error && !Object.keys(errors).length ? (
+        <p role="alert" className="text-sm text-rose-600">
+          {errorMessage(save.error)}
+        </p>
+      ) : null}
       <div className="flex gap-2">
-        <Button type="submit" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save price"}</Button>
-        <Button type="button" variant="secondary" onClick={onDone}>Cancel</Button>
+        <Button type="submit" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save price"}
+        </Button>
+        <Button type="button" variant="secondary" onClick={onDone}>
+          Cancel
+        </Button>
       </div>
     </form>
   );
@@ -156,7 +210,9 @@ function History({ provider, model }: { provider: string; model: string }) {
       {data.map((h) => (
         <li key={h.id} className="tabular-nums">
           v{h.version} · {new Date(h.effectiveFrom).toLocaleString()} · {h.createdByEmail} ·{" "}
-          {h.removed ? "removed (back to the catalogue)" : `in $${h.inputPerMtokUsd} / out $${h.outputPerMtokUsd}${h.cachedInputPerMtokUsd ? ` / cached $${h.cachedInputPerMtokUsd}` : ""}`}
+          {h.removed
+            ? "removed (back to the catalogue)"
+            : `in $${h.inputPerMtokUsd} / out $${h.outputPerMtokUsd}${h.cachedInputPerMtokUsd ? ` / cached $${h.cachedInputPerMtokUsd}` : ""}`}
           {h.note && !h.removed ? ` · ${h.note}` : ""}
         </li>
       ))}
@@ -172,8 +228,16 @@ function Overrides({ canManage }: { canManage: boolean }) {
   const { data: settings } = useSuspenseQuery(trpc.governance.models.settings.queryOptions());
   const [adding, setAdding] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
-  const remove = useMutation(trpc.governance.models.removePrice.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.governance.models.overrides.queryKey() }) }));
-  const unpriced = useMutation(trpc.governance.models.setAllowUnpriced.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.governance.models.settings.queryKey() }) }));
+  const remove = useMutation(
+    trpc.governance.models.removePrice.mutationOptions({
+      onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.governance.models.overrides.queryKey() }),
+    }),
+  );
+  const unpriced = useMutation(
+    trpc.governance.models.setAllowUnpriced.mutationOptions({
+      onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.governance.models.settings.queryKey() }),
+    }),
+  );
   return (
     <Card>
       <CardHeader
@@ -193,12 +257,27 @@ function Overrides({ canManage }: { canManage: boolean }) {
           />
           Allow unpriced models
         </label>
-        <span className="text-xs text-slate-500">Off: a call to a model without a price is refused when any budget applies. On: it runs, charged $0 and flagged unpriced.</span>
+        <span className="text-xs text-slate-500">
+          Off: a call to a model without a price is refused when any budget applies. On: it runs, charged $0 and flagged
+          unpriced.
+        </span>
       </div>
-      {unpriced.error ? <p role="alert" className="px-5 pt-2 text-sm text-rose-600">{errorMessage(unpriced.error)}</p> : null}
-      {remove.error ? <p role="alert" className="px-5 pt-2 text-sm text-rose-600">{errorMessage(remove.error)}</p> : null}
+      {unpriced.error ? (
+        <p role="alert" className="px-5 pt-2 text-sm text-rose-600">
+          {errorMessage(unpriced.error)}
+        </p>
+      ) : null}
+      {remove.error ? (
+        <p role="alert" className="px-5 pt-2 text-sm text-rose-600">
+          {errorMessage(remove.error)}
+        </p>
+      ) : null}
       {adding ? <PriceForm onDone={() => setAdding(false)} /> : null}
-      {overrides.length === 0 ? <p className="px-5 py-6 text-center text-sm text-slate-500">No overrides: every model is priced from the catalogue.</p> : null}
+      {overrides.length === 0 ? (
+        <p className="px-5 py-6 text-center text-sm text-slate-500">
+          No overrides: every model is priced from the catalogue.
+        </p>
+      ) : null}
       <ul className="divide-y divide-slate-100 dark:divide-slate-800">
         {overrides.map((o) => {
           const key = `${o.provider}/${o.model}`;
@@ -206,14 +285,28 @@ function Overrides({ canManage }: { canManage: boolean }) {
             <li key={key}>
               <div className="flex flex-wrap items-center justify-between gap-3 px-5 py-3 text-sm">
                 <div>
-                  <span className="font-mono text-xs">{key}</span> <Badge tone={o.removed ? "slate" : "blue"}>{o.removed ? "removed" : `v${o.version}`}</Badge>
+                  <span className="font-mono text-xs">{key}</span>{" "}
+                  <Badge tone={o.removed ? "slate" : "blue"}>{o.removed ? "removed" : `v${o.version}`}</Badge>
                   <div className="text-xs tabular-nums text-slate-500">
-                    {o.removed ? "Priced from the catalogue again." : `in $${o.inputPerMtokUsd} · cached ${o.cachedInputPerMtokUsd ? `$${o.cachedInputPerMtokUsd}` : "= input"} · write ${o.cacheWritePerMtokUsd ? `$${o.cacheWritePerMtokUsd}` : "= input"} · out $${o.outputPerMtokUsd} · reasoning ${o.reasoningPerMtokUsd ? `$${o.reasoningPerMtokUsd}` : "= output"} per Mtok`}
+                    {o.removed
+                      ? "Priced from the catalogue again."
+                      : `in $${o.inputPerMtokUsd} · cached ${o.cachedInputPerMtokUsd ? `$${o.cachedInputPerMtokUsd}` : "= input"} · write ${o.cacheWritePerMtokUsd ? `$${o.cacheWritePerMtokUsd}` : "= input"} · out $${o.outputPerMtokUsd} · reasoning ${o.reasoningPerMtokUsd ? `$${o.reasoningPerMtokUsd}` : "= output"} per Mtok`}
                   </div>
                 </div>
                 <div className="flex gap-2">
-                  <Button variant="ghost" onClick={() => setOpen(open === key ? null : key)}>{open === key ? "Hide history" : "History"}</Button>
-                  {canManage && !o.removed ? <Button variant="ghost" className="text-rose-600" disabled={remove.isPending} onClick={() => remove.mutate({ provider: o.provider, model: o.model })}>Remove</Button> : null}
+                  <Button variant="ghost" onClick={() => setOpen(open === key ? null : key)}>
+                    {open === key ? "Hide history" : "History"}
+                  </Button>
+                  {canManage && !o.removed ? (
+                    <Button
+                      variant="ghost"
+                      className="text-rose-600"
+                      disabled={remove.isPending}
+                      onClick={() => remove.mutate({ provider: o.provider, model: o.model })}
+                    >
+                      Remove
+                    </Button>
+                  ) : null}
                 </div>
               </div>
               {open === key ? <History provider={o.provider} model={o.model} /> : null}

@@ -14,7 +14,10 @@ export function NotificationsIndicator() {
       role="status"
       data-testid="notifications-unread"
       aria-label={`${data.unread} unread notification${data.unread === 1 ? "" : "s"}`}
-      className={cn("ml-auto rounded-full px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white", data.critical ? "bg-rose-600" : "bg-brand-600")}
+      className={cn(
+        "ml-auto rounded-full px-1.5 py-0.5 text-xs font-semibold tabular-nums text-white",
+        data.critical ? "bg-rose-600" : "bg-brand-600",
+      )}
     >
       {data.unread > 99 ? "99+" : data.unread}
     </span>

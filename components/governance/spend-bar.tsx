@@ -2,7 +2,17 @@ import { cn } from "@/components/ui/cn";
 import { percentOf, usd } from "./money";
 
 /** Spend against a limit: green, amber from 80 %, red at 100 %. Reserved money (calls in flight) is shown lighter. */
-export function SpendBar({ spent, reserved = 0n, limit, label }: { spent: bigint; reserved?: bigint; limit: bigint; label: string }) {
+export function SpendBar({
+  spent,
+  reserved = 0n,
+  limit,
+  label,
+}: {
+  spent: bigint;
+  reserved?: bigint;
+  limit: bigint;
+  label: string;
+}) {
   const pct = percentOf(spent, limit);
   const held = Math.min(100 - Math.min(pct, 100), percentOf(reserved, limit));
   const tone = pct >= 100 ? "bg-rose-500" : pct >= 80 ? "bg-amber-500" : "bg-emerald-500";
@@ -25,7 +35,9 @@ export function SpendBar({ spent, reserved = 0n, limit, label }: { spent: bigint
           {usd(spent)} of {usd(limit)}
           {reserved > 0n ? ` · ${usd(reserved)} held` : ""}
         </span>
-        <span className={cn(pct >= 100 && "font-semibold text-rose-600 dark:text-rose-400")}>{pct.toFixed(pct < 10 ? 1 : 0)}%</span>
+        <span className={cn(pct >= 100 && "font-semibold text-rose-600 dark:text-rose-400")}>
+          {pct.toFixed(pct < 10 ? 1 : 0)}%
+        </span>
       </div>
     </div>
   );

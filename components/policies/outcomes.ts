@@ -3,7 +3,11 @@ import type { PolicyRule } from "@/server/policies/schemas";
 /** How a rule's outcome reads in the policy editor: its label, badge tone and one-line summary. */
 export type Outcome = PolicyRule["outcome"];
 
-export const OUTCOME_LABEL: Record<Outcome["type"], string> = { auto_approve: "Auto-approve", require_approval: "Require approval", deny: "Deny" };
+export const OUTCOME_LABEL: Record<Outcome["type"], string> = {
+  auto_approve: "Auto-approve",
+  require_approval: "Require approval",
+  deny: "Deny",
+};
 
 export const outcomeTone = (t: Outcome["type"]) => (t === "auto_approve" ? "green" : t === "deny" ? "red" : "amber");
 

@@ -14,7 +14,12 @@ import { PolicyVariables, PolicyVersions } from "./policy-versions";
 import { RuleItem } from "./rule-item";
 
 function newRule(n: number): PolicyRule {
-  return { id: `rule-${n}`, name: "New rule", condition: 'risk == "high" && amountUsd > 1000.0', outcome: { type: "require_approval", role: "approver", approvalsNeeded: 1 } };
+  return {
+    id: `rule-${n}`,
+    name: "New rule",
+    condition: 'risk == "high" && amountUsd > 1000.0',
+    outcome: { type: "require_approval", role: "approver", approvalsNeeded: 1 },
+  };
 }
 
 /** Ordered rules, edited as a draft; saving writes a new version. The test box evaluates the draft. */
@@ -35,7 +40,8 @@ export function PolicyEditor({ canManage }: { canManage: boolean }) {
       },
     }),
   );
-  const edit = (i: number, patch: Partial<PolicyRule>) => setDraft(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const edit = (i: number, patch: Partial<PolicyRule>) =>
+    setDraft(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   const editOutcome = (i: number, patch: Record<string, unknown>) => {
     const r = rules[i];
     if (r) edit(i, { outcome: { ...r.outcome, ...patch } as Outcome });
@@ -51,9 +57,23 @@ export function PolicyEditor({ canManage }: { canManage: boolean }) {
     <div className="grid gap-6 xl:grid-cols-[1fr_26rem]">
       <Card className="self-start">
         <CardHeader
-          title={current.data ? `Version ${current.data.version}${current.data.builtIn ? " (built-in risk routing)" : ""}${draft ? " · unsaved changes" : ""}` : "Rules"}
+          title={
+            current.data
+              ? `Version ${current.data.version}${current.data.builtIn ? " (built-in risk routing)" : ""}${draft ? " · unsaved changes" : ""}`
+              : "Rules"
+          }
           description="Evaluated top to bottom; the first rule whose condition is true decides. No match: an approver decides."
-          action={canManage ? <Button variant="secondary" className="whitespace-nowrap" onClick={() => setDraft([...rules, newRule(rules.length + 1)])}>Add rule</Button> : null}
+          action={
+            canManage ? (
+              <Button
+                variant="secondary"
+                className="whitespace-nowrap"
+                onClick={() => setDraft([...rules, newRule(rules.length + 1)])}
+              >
+                Add rule
+              </Button>
+            ) : null
+          }
         />
         <ol className="divide-y divide-slate-100 dark:divide-slate-800">
           {rules.map((r, i) => (
@@ -75,18 +95,38 @@ export function PolicyEditor({ canManage }: { canManage: boolean }) {
           <div className="space-y-3 border-t border-slate-200 px-5 py-4 dark:border-slate-800">
             <div>
               <Label htmlFor="policy-note">Change note</Label>
-              <Input id="policy-note" value={note} onChange={(e) => setNote(e.target.value)} placeholder="What changed and why" />
+              <Input
+                id="policy-note"
+                value={note}
+                onChange={(e) => setNote(e.target.value)}
+                placeholder="What changed and why"
+              />
             </div>
             <FieldError message={save.error ? errorMessage(save.error) : null} />
             {save.data?.warnings.length ? (
-              <ul className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 dark:bg-amber-950/40 dark:text-amber-200" role="status">
-                {save.data.warnings.map((w) => <li key={w}>Warning: {w}</li>)}
+              <ul
+                className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800 dark:bg-amber-950/40 dark:text-amber-200"
+                role="status"
+              >
+                {save.data.warnings.map((w) => (
+                  <li key={w}>Warning: {w}</li>
+                ))}
               </ul>
             ) : null}
-            {save.isSuccess && !draft ? <p className="text-sm text-emerald-600" role="status">Saved as version {save.data.version}.</p> : null}
+            {save.isSuccess && !draft ? (
+              <p className="text-sm text-emerald-600" role="status">
+                Saved as version {save.data.version}.
+              </p>
+            ) : null}
             <div className="flex gap-2">
-              <Button disabled={!draft || save.isPending} onClick={() => save.mutate({ rules, note })}>Save as new version</Button>
-              {draft ? <Button variant="ghost" onClick={() => setDraft(null)}>Discard changes</Button> : null}
+              <Button disabled={!draft || save.isPending} onClick={() => save.mutate({ rules, note })}>
+                Save as new version
+              </Button>
+              {draft ? (
+                <Button variant="ghost" onClick={() => setDraft(null)}>
+                  Discard changes
+                </Button>
+              ) : null}
             </div>
           </div>
         ) : null}

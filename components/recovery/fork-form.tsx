@@ -16,7 +16,12 @@ export function ForkForm({ runId, from, onClose }: { runId: string; from: ForkFr
   const [state, setState] = useState(from.kind === "checkpoint" ? JSON.stringify(from.state, null, 2) : "");
   const [input, setInput] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const fork = useMutation(trpc.recovery.fork.mutationOptions({ onSuccess: (r) => opener.open(r.eventId), onError: (e) => setError(errorMessage(e)) }));
+  const fork = useMutation(
+    trpc.recovery.fork.mutationOptions({
+      onSuccess: (r) => opener.open(r.eventId),
+      onError: (e) => setError(errorMessage(e)),
+    }),
+  );
   const original = from.kind === "checkpoint" ? JSON.stringify(from.state, null, 2) : "";
 
   const submit = (e: React.FormEvent) => {
@@ -40,7 +45,10 @@ export function ForkForm({ runId, from, onClose }: { runId: string; from: ForkFr
     }
     fork.mutate({
       runId,
-      from: from.kind === "checkpoint" ? { kind: "checkpoint", name: from.name, version: from.version } : { kind: "step", position: from.position },
+      from:
+        from.kind === "checkpoint"
+          ? { kind: "checkpoint", name: from.name, version: from.version }
+          : { kind: "step", position: from.position },
       ...(editedState !== undefined ? { state: editedState } : {}),
       ...(editedInput ? { input: editedInput } : {}),
     });
@@ -49,24 +57,48 @@ export function ForkForm({ runId, from, onClose }: { runId: string; from: ForkFr
   return (
     <Card data-testid="fork-form">
       <CardHeader
-        title={from.kind === "checkpoint" ? `Fork from checkpoint ${from.name} v${from.version}` : `Fork from step ${from.stepId}`}
+        title={
+          from.kind === "checkpoint"
+            ? `Fork from checkpoint ${from.name} v${from.version}`
+            : `Fork from step ${from.stepId}`
+        }
         description="A new run reuses every recorded result up to here (no LLM call is made or billed again) and continues with today's code."
       />
       <form className="space-y-3 px-5 py-4" onSubmit={submit}>
         {from.kind === "checkpoint" ? (
           <div>
             <Label htmlFor="fork-state">State (edit to continue with different values)</Label>
-            <Textarea id="fork-state" rows={8} className="font-mono text-xs" value={state} onChange={(e) => setState(e.target.value)} />
+            <Textarea
+              id="fork-state"
+              rows={8}
+              className="font-mono text-xs"
+              value={state}
+              onChange={(e) => setState(e.target.value)}
+            />
           </div>
         ) : null}
         <div>
           <Label htmlFor="fork-input">Input (optional JSON object; empty keeps the run's input)</Label>
-          <Textarea id="fork-input" rows={3} className="font-mono text-xs" value={input} onChange={(e) => setInput(e.target.value)} />
+          <Textarea
+            id="fork-input"
+            rows={3}
+            className="font-mono text-xs"
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+          />
         </div>
-        {error || opener.message ? <p role="alert" className={cn("text-sm text-rose-600")}>{error ?? opener.message}</p> : null}
+        {error || opener.message ? (
+          <p role="alert" className={cn("text-sm text-rose-600")}>
+            {error ?? opener.message}
+          </p>
+        ) : null}
         <div className="flex gap-2">
-          <Button type="submit" disabled={fork.isPending || opener.waiting}>{fork.isPending || opener.waiting ? "Starting…" : "Start fork"}</Button>
-          <Button type="button" variant="secondary" onClick={onClose}>Close</Button>
+          <Button type="submit" disabled={fork.isPending || opener.waiting}>
+            {fork.isPending || opener.waiting ? "Starting…" : "Start fork"}
+          </Button>
+          <Button type="button" variant="secondary" onClick={onClose}>
+            Close
+          </Button>
         </div>
       </form>
     </Card>

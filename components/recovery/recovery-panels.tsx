@@ -16,7 +16,17 @@ import type { ForkFrom } from "./types";
  * of two versions, time travel through the steps, forking from a checkpoint or step, and
  * rolling the run back through its steps' compensations.
  */
-export function RecoveryPanels({ runId, live, canFork, canRollback = false }: { runId: string; live: boolean; canFork: boolean; canRollback?: boolean }) {
+export function RecoveryPanels({
+  runId,
+  live,
+  canFork,
+  canRollback = false,
+}: {
+  runId: string;
+  live: boolean;
+  canFork: boolean;
+  canRollback?: boolean;
+}) {
   const trpc = useTRPC();
   const poll = { refetchInterval: live ? 2000 : (false as const) };
   const checkpoints = useQuery(trpc.recovery.checkpoints.queryOptions({ runId }, poll));
@@ -32,13 +42,18 @@ export function RecoveryPanels({ runId, live, canFork, canRollback = false }: { 
   return (
     <div className="space-y-6" data-testid="recovery-panels">
       {info.data?.resumedWithChangedDefinition || info.data?.definitionChangedSince ? (
-        <div role="status" className="rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-800 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-300">
+        <div
+          role="status"
+          className="rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-800 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-300"
+        >
           {info.data.resumedWithChangedDefinition
             ? "This run was resumed by a changed workflow definition: its later steps ran different code than its earlier ones."
             : "The workflow's definition has changed since this run started: a fork or replay runs today's code against its records."}
         </div>
       ) : null}
-      {tree.data && (tree.data.root.children.length > 0 || info.data?.parent) ? <ForkTree root={tree.data.root} current={runId} /> : null}
+      {tree.data && (tree.data.root.children.length > 0 || info.data?.parent) ? (
+        <ForkTree root={tree.data.root} current={runId} />
+      ) : null}
       <RollbackCard runId={runId} live={live} canRollback={canRollback} />
       <CheckpointsCard items={checkpoints.data ?? []} runId={runId} canFork={canFork} onFork={setForkFrom} />
       <TimeTravel runId={runId} live={live} canFork={canFork} onFork={setForkFrom} />

@@ -21,14 +21,27 @@ export function RollbackCard({ runId, live, canRollback }: { runId: string; live
   const trpc = useTRPC();
   const qc = useQueryClient();
   const status = useQuery(
-    trpc.recovery.rollbackStatus.queryOptions({ runId }, { refetchInterval: (q) => (live || q.state.data?.rollback?.status === "running" ? 2000 : false) }),
+    trpc.recovery.rollbackStatus.queryOptions(
+      { runId },
+      { refetchInterval: (q) => (live || q.state.data?.rollback?.status === "running" ? 2000 : false) },
+    ),
   );
-  const rollback = useMutation(trpc.recovery.rollback.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.recovery.rollbackStatus.queryKey({ runId }) }) }));
+  const rollback = useMutation(
+    trpc.recovery.rollback.mutationOptions({
+      onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.recovery.rollbackStatus.queryKey({ runId }) }),
+    }),
+  );
   const s = status.data;
   if (!s || (s.compensations.length === 0 && !s.rollback)) return null;
   const open = s.compensations.some((c) => c.status !== "compensated");
   const running = s.rollback?.status === "running";
-  const label = !s.rollback ? null : running ? "Rolling back…" : s.rollback.status === "rolled_back" ? "Rolled back" : "Partly rolled back — needs attention";
+  const label = !s.rollback
+    ? null
+    : running
+      ? "Rolling back…"
+      : s.rollback.status === "rolled_back"
+        ? "Rolled back"
+        : "Partly rolled back — needs attention";
   return (
     <Card data-testid="rollback">
       <CardHeader
@@ -43,17 +56,35 @@ export function RollbackCard({ runId, live, canRollback }: { runId: string; live
         }
       />
       {label ? (
-        <p role="status" data-testid="rollback-status" className={cn("px-5 pt-3 text-sm font-medium", s.needsAttention ? "text-rose-600" : running ? "text-zinc-500" : "text-emerald-700 dark:text-emerald-400")}>
+        <p
+          role="status"
+          data-testid="rollback-status"
+          className={cn(
+            "px-5 pt-3 text-sm font-medium",
+            s.needsAttention ? "text-rose-600" : running ? "text-zinc-500" : "text-emerald-700 dark:text-emerald-400",
+          )}
+        >
           {label}
-          <span className="font-normal text-zinc-500"> · {s.rollback?.reason === "automatic" ? "automatic, on failure" : `by ${s.rollback?.requestedByEmail ?? "an operator"}`}</span>
+          <span className="font-normal text-zinc-500">
+            {" "}
+            ·{" "}
+            {s.rollback?.reason === "automatic"
+              ? "automatic, on failure"
+              : `by ${s.rollback?.requestedByEmail ?? "an operator"}`}
+          </span>
         </p>
       ) : null}
       {s.needsAttention && s.rollback?.failedStepId ? (
         <p role="alert" className="px-5 pt-1 text-sm text-rose-600">
-          The compensation of “{s.rollback.failedStepId}” kept failing: {s.rollback.error?.message ?? "unknown error"}. Earlier steps were left as they are; fix the cause, then retry.
+          The compensation of “{s.rollback.failedStepId}” kept failing: {s.rollback.error?.message ?? "unknown error"}.
+          Earlier steps were left as they are; fix the cause, then retry.
         </p>
       ) : null}
-      {rollback.error ? <p role="alert" className="px-5 pt-2 text-sm text-rose-600">{errorMessage(rollback.error)}</p> : null}
+      {rollback.error ? (
+        <p role="alert" className="px-5 pt-2 text-sm text-rose-600">
+          {errorMessage(rollback.error)}
+        </p>
+      ) : null}
       <ol className="divide-y divide-zinc-100 px-5 py-2 text-sm dark:divide-zinc-800">
         {s.compensations.map((c) => (
           <li key={c.stepId} className="flex items-baseline justify-between gap-4 py-1.5">

@@ -11,4 +11,6 @@ export type Status = Parameters<typeof StatusBadge>[0]["status"];
 export const cpKey = (c: { name: string; version: number }) => `${c.name}@${c.version}`;
 
 /** Where a fork starts: a saved checkpoint (its state editable) or a completed step. */
-export type ForkFrom = { kind: "checkpoint"; name: string; version: number; state: unknown } | { kind: "step"; position: number; stepId: string };
+export type ForkFrom =
+  | { kind: "checkpoint"; name: string; version: number; state: unknown }
+  | { kind: "step"; position: number; stepId: string };

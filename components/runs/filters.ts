@@ -43,5 +43,12 @@ export function toQueryInput(f: RunFilters, limit = RUNS_PAGE_SIZE) {
     if (Number.isNaN(d.getTime())) return undefined;
     return end ? new Date(d.getTime() + 86_400_000 - 1) : d;
   };
-  return { workflowId: f.workflowId, status: f.status, triggeredBy: f.triggeredBy, from: day(f.from, false), to: day(f.to, true), limit };
+  return {
+    workflowId: f.workflowId,
+    status: f.status,
+    triggeredBy: f.triggeredBy,
+    from: day(f.from, false),
+    to: day(f.to, true),
+    limit,
+  };
 }

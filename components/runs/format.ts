@@ -21,5 +21,11 @@ export function elapsed(start: Date, end: Date | null, now: number | null): stri
 }
 
 export function formatTime(d: Date): string {
-  return d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return d.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
 }

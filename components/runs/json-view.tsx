@@ -1,7 +1,15 @@
 import { cn } from "@/components/ui/cn";
 
 /** Pretty JSON in a scrollable block; long values stay inside their card. */
-export function JsonView({ value, className, tone = "plain" }: { value: unknown; className?: string; tone?: "plain" | "error" }) {
+export function JsonView({
+  value,
+  className,
+  tone = "plain",
+}: {
+  value: unknown;
+  className?: string;
+  tone?: "plain" | "error";
+}) {
   const text = value === undefined ? "—" : JSON.stringify(value, null, 2);
   return (
     <pre

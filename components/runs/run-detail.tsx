@@ -31,11 +31,29 @@ function openWaits(steps: Step[]) {
     if (s.kind !== "waitForEvent" || s.status !== "waiting") return [];
     const d = (s.detail ?? {}) as Record<string, unknown>;
     if (typeof d.event !== "string" || !d.event || reservedEventName(d.event)) return [];
-    return [{ key: s.hashedId, stepName: s.name, event: d.event, if: typeof d.if === "string" ? d.if : undefined, timeout: typeof d.timeout === "string" ? d.timeout : undefined }];
+    return [
+      {
+        key: s.hashedId,
+        stepName: s.name,
+        event: d.event,
+        if: typeof d.if === "string" ? d.if : undefined,
+        timeout: typeof d.timeout === "string" ? d.timeout : undefined,
+      },
+    ];
   });
 }
 
-export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId: string; canCancel: boolean; canRerun: boolean; canSendEvents: boolean }) {
+export function RunDetail({
+  runId,
+  canCancel,
+  canRerun,
+  canSendEvents,
+}: {
+  runId: string;
+  canCancel: boolean;
+  canRerun: boolean;
+  canSendEvents: boolean;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const query = useQuery(
@@ -47,9 +65,16 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
   );
   const [actionError, setActionError] = useState<string | null>(null);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ runId }) });
-  const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setActionError(errorMessage(e)) }));
+  const cancel = useMutation(
+    trpc.runs.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setActionError(errorMessage(e)) }),
+  );
   const opener = useOpenRunForEvent();
-  const rerun = useMutation(trpc.runs.rerun.mutationOptions({ onSuccess: (r) => opener.open(r.eventId), onError: (e) => setActionError(errorMessage(e)) }));
+  const rerun = useMutation(
+    trpc.runs.rerun.mutationOptions({
+      onSuccess: (r) => opener.open(r.eventId),
+      onError: (e) => setActionError(errorMessage(e)),
+    }),
+  );
   const now = useNow(Boolean(query.data && !query.data.run.terminal));
 
   if (query.error) {
@@ -75,10 +100,19 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
         </div>
         <div className="flex items-center gap-2">
           {canRerun && !servedHere ? (
-            <span className="max-w-xs text-right text-xs text-slate-500">Started outside this app (SDK, API or OpenTelemetry): re-run it where it was started.</span>
+            <span className="max-w-xs text-right text-xs text-slate-500">
+              Started outside this app (SDK, API or OpenTelemetry): re-run it where it was started.
+            </span>
           ) : null}
           {canRerun && servedHere ? (
-            <Button variant="secondary" disabled={rerun.isPending || opener.waiting} onClick={() => { setActionError(null); rerun.mutate({ runId }); }}>
+            <Button
+              variant="secondary"
+              disabled={rerun.isPending || opener.waiting}
+              onClick={() => {
+                setActionError(null);
+                rerun.mutate({ runId });
+              }}
+            >
               {rerun.isPending || opener.waiting ? "Starting…" : "Re-run"}
             </Button>
           ) : null}
@@ -88,7 +122,8 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
               disabled={cancel.isPending}
               onClick={() => {
                 setActionError(null);
-                if (window.confirm("Cancel this run? Steps already running finish; nothing after them runs.")) cancel.mutate({ runId });
+                if (window.confirm("Cancel this run? Steps already running finish; nothing after them runs."))
+                  cancel.mutate({ runId });
               }}
             >
               {cancel.isPending ? "Cancelling…" : "Cancel run"}
@@ -98,7 +133,10 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
       </div>
 
       {actionError || opener.message ? (
-        <div role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-4 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+        <div
+          role="alert"
+          className="rounded-md border border-rose-200 bg-rose-50 px-4 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+        >
           {actionError ?? opener.message}
         </div>
       ) : null}
@@ -107,12 +145,26 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
         <Fact label="Triggered by">
           <TriggeredBy kind={run.triggeredByKind} label={run.triggeredByLabel} />
         </Fact>
-        <Fact label="Event"><span className="font-mono text-xs">{run.eventName}</span></Fact>
-        <Fact label="Started"><LocalTime date={run.startedAt} /></Fact>
-        <Fact label="Duration"><span className="tabular-nums">{elapsed(run.startedAt, run.endedAt, now)}</span></Fact>
-        <Fact label="Attempts"><span className="tabular-nums">{run.attempts}</span></Fact>
+        <Fact label="Event">
+          <span className="font-mono text-xs">{run.eventName}</span>
+        </Fact>
+        <Fact label="Started">
+          <LocalTime date={run.startedAt} />
+        </Fact>
+        <Fact label="Duration">
+          <span className="tabular-nums">{elapsed(run.startedAt, run.endedAt, now)}</span>
+        </Fact>
+        <Fact label="Attempts">
+          <span className="tabular-nums">{run.attempts}</span>
+        </Fact>
         <Fact label="Re-run of">
-          {run.rerunOf ? <Link className="font-mono text-xs text-brand-600 hover:underline" href={`/runs/${run.rerunOf}`}>{run.rerunOf.slice(0, 12)}…</Link> : "—"}
+          {run.rerunOf ? (
+            <Link className="font-mono text-xs text-brand-600 hover:underline" href={`/runs/${run.rerunOf}`}>
+              {run.rerunOf.slice(0, 12)}…
+            </Link>
+          ) : (
+            "—"
+          )}
         </Fact>
       </Card>
 
@@ -121,9 +173,14 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
       {/* minmax(0, 1fr) on narrow screens too: otherwise a long step line widens the column past the page. */}
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,1fr)_24rem]">
         <Card>
-          <CardHeader title={`Steps (${steps.length})`} description={isActive(run.status) ? "Updates live while the run is active." : undefined} />
+          <CardHeader
+            title={`Steps (${steps.length})`}
+            description={isActive(run.status) ? "Updates live while the run is active." : undefined}
+          />
           {steps.length === 0 ? (
-            <p className="px-5 py-8 text-center text-sm text-slate-500">{isActive(run.status) ? "Waiting for the first step…" : "This run recorded no steps."}</p>
+            <p className="px-5 py-8 text-center text-sm text-slate-500">
+              {isActive(run.status) ? "Waiting for the first step…" : "This run recorded no steps."}
+            </p>
           ) : (
             <ol className="divide-y divide-slate-100 dark:divide-slate-800">
               {steps.map((s, i) => (
@@ -138,18 +195,30 @@ export function RunDetail({ runId, canCancel, canRerun, canSendEvents }: { runId
           ))}
           <Card>
             <CardHeader title="Input" />
-            <div className="px-5 py-4"><JsonView value={run.input} /></div>
+            <div className="px-5 py-4">
+              <JsonView value={run.input} />
+            </div>
           </Card>
-          <RecoveryPanels runId={runId} live={!run.terminal} canFork={canRerun && servedHere} canRollback={canCancel && servedHere} />
+          <RecoveryPanels
+            runId={runId}
+            live={!run.terminal}
+            canFork={canRerun && servedHere}
+            canRollback={canCancel && servedHere}
+          />
           <Card>
-            <CardHeader title={run.status === "failed" ? "Error" : "Output"} action={simulated && run.output ? <SimulatedBadge /> : undefined} />
+            <CardHeader
+              title={run.status === "failed" ? "Error" : "Output"}
+              action={simulated && run.output ? <SimulatedBadge /> : undefined}
+            />
             <div className="px-5 py-4">
               {run.error ? (
                 <JsonView tone="error" value={run.error} />
               ) : run.status === "completed" ? (
                 <JsonView value={run.output} />
               ) : (
-                <p className="text-sm text-slate-500">{run.status === "cancelled" ? "Cancelled before it finished." : "Appears when the run finishes."}</p>
+                <p className="text-sm text-slate-500">
+                  {run.status === "cancelled" ? "Cancelled before it finished." : "Appears when the run finishes."}
+                </p>
               )}
             </div>
           </Card>
@@ -169,4 +238,3 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
     </div>
   );
 }
-

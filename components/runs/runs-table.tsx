@@ -17,7 +17,15 @@ import { LocalTime, useNow } from "./time";
 import { StatusBadge } from "./status-badge";
 import { TriggeredBy } from "./triggered-by";
 
-export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { workflows: { id: string; name: string }[]; fixedWorkflowId?: string; showFilters?: boolean }) {
+export function RunsTable({
+  workflows,
+  fixedWorkflowId,
+  showFilters = true,
+}: {
+  workflows: { id: string; name: string }[];
+  fixedWorkflowId?: string;
+  showFilters?: boolean;
+}) {
   const trpc = useTRPC();
   const params = useSearchParams();
   const filters = effectiveFilters(params, fixedWorkflowId);
@@ -27,7 +35,8 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
       placeholderData: keepPreviousData,
       // Live runs change under the viewer's eyes (3 s); a quiet list still picks up runs started
       // elsewhere (the CLI, the API, an outside event key) without a reload (15 s).
-      refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((r) => isActive(r.status))) ? 3000 : 15_000),
+      refetchInterval: (q) =>
+        q.state.data?.pages.some((p) => p.items.some((r) => isActive(r.status))) ? 3000 : 15_000,
     }),
   );
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -36,9 +45,14 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
 
   return (
     <Card>
-      {showFilters ? <FilterBar filters={filters} workflows={workflows} hideWorkflow={Boolean(fixedWorkflowId)} /> : null}
+      {showFilters ? (
+        <FilterBar filters={filters} workflows={workflows} hideWorkflow={Boolean(fixedWorkflowId)} />
+      ) : null}
       {list.error ? (
-        <div role="alert" className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+        <div
+          role="alert"
+          className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+        >
           {errorMessage(list.error)}
         </div>
       ) : null}
@@ -57,13 +71,18 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
           {list.isLoading ? <EmptyRow colSpan={cols}>Loading runs…</EmptyRow> : null}
           {!list.isLoading && rows.length === 0 ? (
             <EmptyRow colSpan={cols}>
-              {Object.values(filters).some(Boolean) && !fixedWorkflowId ? "No runs match these filters." : "No runs yet. Trigger a workflow and it shows up here."}
+              {Object.values(filters).some(Boolean) && !fixedWorkflowId
+                ? "No runs match these filters."
+                : "No runs yet. Trigger a workflow and it shows up here."}
             </EmptyRow>
           ) : null}
           {rows.map((r) => (
             <Tr key={r.id} data-testid={`run-row-${r.id}`}>
               <Td>
-                <Link href={`/runs/${r.id}`} className="font-mono text-xs font-medium text-brand-600 hover:underline dark:text-brand-100">
+                <Link
+                  href={`/runs/${r.id}`}
+                  className="font-mono text-xs font-medium text-brand-600 hover:underline dark:text-brand-100"
+                >
                   {r.id.slice(0, 10)}…{r.id.slice(-4)}
                 </Link>
                 {r.rerunOf ? <div className="text-xs text-slate-500">re-run</div> : null}
@@ -83,8 +102,12 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
               <Td className="text-slate-600 dark:text-slate-300">
                 <TriggeredBy kind={r.triggeredByKind} label={r.triggeredByLabel} />
               </Td>
-              <Td className="whitespace-nowrap text-slate-500"><LocalTime date={r.startedAt} /></Td>
-              <Td className="whitespace-nowrap text-right tabular-nums text-slate-600 dark:text-slate-300">{elapsed(r.startedAt, r.endedAt, now)}</Td>
+              <Td className="whitespace-nowrap text-slate-500">
+                <LocalTime date={r.startedAt} />
+              </Td>
+              <Td className="whitespace-nowrap text-right tabular-nums text-slate-600 dark:text-slate-300">
+                {elapsed(r.startedAt, r.endedAt, now)}
+              </Td>
             </Tr>
           ))}
         </tbody>
@@ -100,7 +123,15 @@ export function RunsTable({ workflows, fixedWorkflowId, showFilters = true }: { 
   );
 }
 
-function FilterBar({ filters, workflows, hideWorkflow }: { filters: RunFilters; workflows: { id: string; name: string }[]; hideWorkflow: boolean }) {
+function FilterBar({
+  filters,
+  workflows,
+  hideWorkflow,
+}: {
+  filters: RunFilters;
+  workflows: { id: string; name: string }[];
+  hideWorkflow: boolean;
+}) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -125,30 +156,62 @@ function FilterBar({ filters, workflows, hideWorkflow }: { filters: RunFilters; 
     <div className="flex flex-wrap items-end gap-3 border-b border-slate-200 px-5 py-3 dark:border-slate-800">
       {hideWorkflow ? null : (
         <FilterField label="Workflow" htmlFor="f-workflow">
-          <Select id="f-workflow" className="w-48" value={filters.workflowId ?? ""} onChange={(e) => set("workflow", e.target.value || undefined)}>
+          <Select
+            id="f-workflow"
+            className="w-48"
+            value={filters.workflowId ?? ""}
+            onChange={(e) => set("workflow", e.target.value || undefined)}
+          >
             <option value="">All workflows</option>
             {workflows.map((w) => (
-              <option key={w.id} value={w.id}>{w.name}</option>
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
             ))}
           </Select>
         </FilterField>
       )}
       <FilterField label="Status" htmlFor="f-status">
-        <Select id="f-status" className="w-44" value={filters.status ?? ""} onChange={(e) => set("status", e.target.value || undefined)}>
+        <Select
+          id="f-status"
+          className="w-44"
+          value={filters.status ?? ""}
+          onChange={(e) => set("status", e.target.value || undefined)}
+        >
           <option value="">Any status</option>
           {RUN_STATUSES.map((s) => (
-            <option key={s} value={s}>{s === "waiting" ? "waiting for event" : s}</option>
+            <option key={s} value={s}>
+              {s === "waiting" ? "waiting for event" : s}
+            </option>
           ))}
         </Select>
       </FilterField>
       <FilterField label="Triggered by" htmlFor="f-by">
-        <Input id="f-by" className="w-52" placeholder="email contains…" value={by} onChange={(e) => setBy(e.target.value)} />
+        <Input
+          id="f-by"
+          className="w-52"
+          placeholder="email contains…"
+          value={by}
+          onChange={(e) => setBy(e.target.value)}
+        />
       </FilterField>
       <FilterField label="From" htmlFor="f-from">
-        <Input id="f-from" type="date" className="w-40" value={filters.from ?? ""} onChange={(e) => set("from", e.target.value || undefined)} />
+        <Input
+          id="f-from"
+          type="date"
+          className="w-40"
+          value={filters.from ?? ""}
+          onChange={(e) => set("from", e.target.value || undefined)}
+        />
       </FilterField>
       <FilterField label="To" htmlFor="f-to">
-        <Input id="f-to" type="date" className="w-40" value={filters.to ?? ""} onChange={(e) => set("to", e.target.value || undefined)} />
+        <Input
+          id="f-to"
+          type="date"
+          className="w-40"
+          value={filters.to ?? ""}
+          onChange={(e) => set("to", e.target.value || undefined)}
+        />
       </FilterField>
       {any ? (
         <Button
@@ -168,7 +231,10 @@ function FilterBar({ filters, workflows, hideWorkflow }: { filters: RunFilters; 
 function FilterField({ label, htmlFor, children }: { label: string; htmlFor: string; children: React.ReactNode }) {
   return (
     <div>
-      <label htmlFor={htmlFor} className="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+      <label
+        htmlFor={htmlFor}
+        className="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400"
+      >
         {label}
       </label>
       {children}

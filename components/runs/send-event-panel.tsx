@@ -28,7 +28,17 @@ function parseData(text: string): { data: Record<string, unknown> } | { error: s
  * simple equality conditions, so the event matches this run. The run page polls, so the wait
  * completing and the run continuing show up on their own after sending.
  */
-export function SendEventPanel({ runId, wait, triggerInput, onSent }: { runId: string; wait: Wait; triggerInput: unknown; onSent: () => void }) {
+export function SendEventPanel({
+  runId,
+  wait,
+  triggerInput,
+  onSent,
+}: {
+  runId: string;
+  wait: Wait;
+  triggerInput: unknown;
+  onSent: () => void;
+}) {
   const trpc = useTRPC();
   const [text, setText] = useState(() => JSON.stringify(prefillFromWait(wait.if, triggerInput), null, 2));
   const [localError, setLocalError] = useState<string | null>(null);
@@ -56,7 +66,10 @@ export function SendEventPanel({ runId, wait, triggerInput, onSent }: { runId: s
         }}
       >
         {wait.if ? (
-          <p className="break-all font-mono text-xs text-slate-500 dark:text-slate-400" title="The wait's match condition">
+          <p
+            className="break-all font-mono text-xs text-slate-500 dark:text-slate-400"
+            title="The wait's match condition"
+          >
             where {wait.if}
           </p>
         ) : null}
@@ -76,13 +89,22 @@ export function SendEventPanel({ runId, wait, triggerInput, onSent }: { runId: s
           <FieldError id={`${id}-error`} message={dataError} />
         </div>
         {general ? (
-          <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+          <p
+            role="alert"
+            className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+          >
             {general}
           </p>
         ) : null}
         <div className="flex items-center gap-3">
-          <Button type="submit" disabled={send.isPending}>{send.isPending ? "Sending…" : "Send"}</Button>
-          {send.isSuccess ? <span role="status" className="text-sm text-slate-500">Sent; the run picks it up in a moment.</span> : null}
+          <Button type="submit" disabled={send.isPending}>
+            {send.isPending ? "Sending…" : "Send"}
+          </Button>
+          {send.isSuccess ? (
+            <span role="status" className="text-sm text-slate-500">
+              Sent; the run picks it up in a moment.
+            </span>
+          ) : null}
         </div>
       </form>
     </Card>

@@ -24,7 +24,9 @@ export function StatusBadge({ status, label }: { status: RunStatus; label?: stri
 export function SimulatedBadge({ className }: { className?: string }) {
   return (
     <Badge tone="violet" className={cn("uppercase tracking-wide", className)}>
-      <span title="Produced by wflo's simulated LLM provider, not a real model. Configure a provider key to use a real model.">simulated</span>
+      <span title="Produced by wflo's simulated LLM provider, not a real model. Configure a provider key to use a real model.">
+        simulated
+      </span>
     </Badge>
   );
 }

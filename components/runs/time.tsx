@@ -13,7 +13,11 @@ const noSubscription = () => () => {};
 
 /** False during the server render and hydration, true after. */
 export function useHydrated(): boolean {
-  return useSyncExternalStore(noSubscription, () => true, () => false);
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 }
 
 /** The current time, ticking each second while `active`; null until hydrated. */

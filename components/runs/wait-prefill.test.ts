@@ -4,7 +4,12 @@ import { prefillFromWait } from "./wait-prefill";
 describe("prefillFromWait", () => {
   it("takes equalities on the awaited event's data from literals", () => {
     expect(prefillFromWait('async.data.topicId == "topic_01ABC"', {})).toEqual({ topicId: "topic_01ABC" });
-    expect(prefillFromWait(`async.data.a == 'x' && (async.data.n == 3) && true == async.data.ok && async.data.user.id == "u\\"1"`, {})).toEqual({
+    expect(
+      prefillFromWait(
+        `async.data.a == 'x' && (async.data.n == 3) && true == async.data.ok && async.data.user.id == "u\\"1"`,
+        {},
+      ),
+    ).toEqual({
       a: "x",
       n: 3,
       ok: true,

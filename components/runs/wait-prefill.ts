@@ -35,7 +35,14 @@ function conjuncts(expr: string): string[] | null {
     cur += c;
   }
   parts.push(cur);
-  return parts.map((p) => p.trim().replace(/^\((.*)\)$/s, "$1").trim()).filter(Boolean);
+  return parts
+    .map((p) =>
+      p
+        .trim()
+        .replace(/^\((.*)\)$/s, "$1")
+        .trim(),
+    )
+    .filter(Boolean);
 }
 
 function literal(raw: string): { value: Json } | null {

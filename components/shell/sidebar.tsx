@@ -1,6 +1,20 @@
 "use client";
 
-import { Bell, Coins, KeyRound, LayoutDashboard, LogOut, Play, Scale, ScrollText, Settings, ShieldCheck, Wallet, Workflow, type LucideIcon } from "lucide-react";
+import {
+  Bell,
+  Coins,
+  KeyRound,
+  LayoutDashboard,
+  LogOut,
+  Play,
+  Scale,
+  ScrollText,
+  Settings,
+  ShieldCheck,
+  Wallet,
+  Workflow,
+  type LucideIcon,
+} from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
@@ -10,9 +24,26 @@ import { cn } from "@/components/ui/cn";
 import { NAV } from "./nav";
 import { ThemeToggle } from "./theme-toggle";
 
-const ICONS: Record<string, LucideIcon> = { LayoutDashboard, Play, ShieldCheck, Wallet, Coins, Bell, Scale, Workflow, ScrollText, Settings };
+const ICONS: Record<string, LucideIcon> = {
+  LayoutDashboard,
+  Play,
+  ShieldCheck,
+  Wallet,
+  Coins,
+  Bell,
+  Scale,
+  Workflow,
+  ScrollText,
+  Settings,
+};
 
-export function Sidebar({ user, permissions }: { user: { email: string; name: string; role: string }; permissions: string[] }) {
+export function Sidebar({
+  user,
+  permissions,
+}: {
+  user: { email: string; name: string; role: string };
+  permissions: string[];
+}) {
   const pathname = usePathname();
   const items = NAV.filter((i) => permissions.includes(i.permission));
   return (
@@ -48,7 +79,9 @@ export function Sidebar({ user, permissions }: { user: { email: string; name: st
       <div className="border-t border-slate-200 p-3 dark:border-slate-800">
         <div className="flex items-center justify-between gap-2 px-2 py-1">
           <div className="min-w-0">
-            <div className="truncate text-sm font-medium" data-testid="current-user">{user.name || user.email}</div>
+            <div className="truncate text-sm font-medium" data-testid="current-user">
+              {user.name || user.email}
+            </div>
             <div className="truncate text-xs text-slate-500 dark:text-slate-400">
               {user.email} · <span data-testid="current-role">{user.role}</span>
             </div>

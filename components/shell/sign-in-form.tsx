@@ -11,7 +11,9 @@ import { FieldError, Input, Label } from "@/components/ui/form";
 export function SignInForm({ ssoName, callbackPath }: { ssoName: string | null; callbackPath: string }) {
   const router = useRouter();
   const params = useSearchParams();
-  const [error, setError] = useState<string | null>(params.get("error") === "AccessDenied" ? "This account is not allowed to sign in" : null);
+  const [error, setError] = useState<string | null>(
+    params.get("error") === "AccessDenied" ? "This account is not allowed to sign in" : null,
+  );
   const [busy, setBusy] = useState(false);
 
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
@@ -19,7 +21,12 @@ export function SignInForm({ ssoName, callbackPath }: { ssoName: string | null; 
     const form = new FormData(e.currentTarget);
     setBusy(true);
     setError(null);
-    const res = await signIn("credentials", { email: String(form.get("email")), password: String(form.get("password")), callbackUrl: callbackPath, redirect: false });
+    const res = await signIn("credentials", {
+      email: String(form.get("email")),
+      password: String(form.get("password")),
+      callbackUrl: callbackPath,
+      redirect: false,
+    });
     setBusy(false);
     if (!res || res.error) {
       setError(res?.error && res.error !== "CredentialsSignin" ? res.error : "Wrong email or password");
@@ -47,7 +54,11 @@ export function SignInForm({ ssoName, callbackPath }: { ssoName: string | null; 
         </Button>
       </form>
       {ssoName ? (
-        <Button variant="secondary" className="mt-3 w-full" onClick={() => void signIn("oidc", { callbackUrl: callbackPath })}>
+        <Button
+          variant="secondary"
+          className="mt-3 w-full"
+          onClick={() => void signIn("oidc", { callbackUrl: callbackPath })}
+        >
           Sign in with {ssoName}
         </Button>
       ) : null}

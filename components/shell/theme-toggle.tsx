@@ -13,7 +13,12 @@ export function ThemeToggle() {
     document.cookie = `${THEME_COOKIE}=${dark ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax`;
   }
   return (
-    <button type="button" onClick={toggle} aria-label="Toggle dark mode" className="rounded-md p-1.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800">
+    <button
+      type="button"
+      onClick={toggle}
+      aria-label="Toggle dark mode"
+      className="rounded-md p-1.5 text-slate-500 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800"
+    >
       <Sun className="hidden h-4 w-4 dark:block" aria-hidden />
       <Moon className="h-4 w-4 dark:hidden" aria-hidden />
     </button>

@@ -22,15 +22,39 @@ function promptMessages(request: unknown): Message[] | null {
   if (!request || typeof request !== "object") return null;
   const r = request as Record<string, unknown>;
   const out: Message[] = [];
-  const text = (c: unknown): string => (typeof c === "string" ? c : Array.isArray(c) ? c.map((p) => (typeof p === "string" ? p : p && typeof p === "object" && "text" in p ? String((p as { text: unknown }).text) : "[media]")).join("\n") : JSON.stringify(c));
+  const text = (c: unknown): string =>
+    typeof c === "string"
+      ? c
+      : Array.isArray(c)
+        ? c
+            .map((p) =>
+              typeof p === "string"
+                ? p
+                : p && typeof p === "object" && "text" in p
+                  ? String((p as { text: unknown }).text)
+                  : "[media]",
+            )
+            .join("\n")
+        : JSON.stringify(c);
   if (typeof r.system === "string") out.push({ role: "system", content: r.system });
-  if (Array.isArray(r.messages)) for (const m of r.messages) if (m && typeof m === "object") out.push({ role: String((m as Record<string, unknown>).role ?? "message"), content: text((m as Record<string, unknown>).content) });
+  if (Array.isArray(r.messages))
+    for (const m of r.messages)
+      if (m && typeof m === "object")
+        out.push({
+          role: String((m as Record<string, unknown>).role ?? "message"),
+          content: text((m as Record<string, unknown>).content),
+        });
   if (typeof r.prompt === "string") out.push({ role: "user", content: r.prompt });
   return out.length ? out : null;
 }
 
 export function SpanDetail({ span, t0, now }: { span: TraceSpan | null; t0: number; now: number }) {
-  if (!span) return <div className="px-5 py-8 text-sm text-slate-500" data-testid="span-detail">Select a span to see its inputs, outputs and attributes.</div>;
+  if (!span)
+    return (
+      <div className="px-5 py-8 text-sm text-slate-500" data-testid="span-detail">
+        Select a span to see its inputs, outputs and attributes.
+      </div>
+    );
   const end = span.endMs ?? now;
   const messages = span.llm ? promptMessages(span.llm.request) : null;
   return (
@@ -44,7 +68,8 @@ export function SpanDetail({ span, t0, now }: { span: TraceSpan | null; t0: numb
         </div>
         <p className="mt-1 text-xs tabular-nums text-slate-500">
           {formatDuration(end - span.startMs)}
-          {span.endMs === null ? " so far" : ""} · starts at +{formatDuration(span.startMs - t0)} · <span className="font-mono">{span.id}</span>
+          {span.endMs === null ? " so far" : ""} · starts at +{formatDuration(span.startMs - t0)} ·{" "}
+          <span className="font-mono">{span.id}</span>
         </p>
       </div>
       {span.llm ? (
@@ -63,7 +88,9 @@ export function SpanDetail({ span, t0, now }: { span: TraceSpan | null; t0: numb
               </>
             ) : null}
             <dt className="text-slate-500">Cost</dt>
-            <dd className="tabular-nums" data-testid="llm-cost">{span.llm.costNano === null ? "unpriced" : usd(BigInt(span.llm.costNano))}</dd>
+            <dd className="tabular-nums" data-testid="llm-cost">
+              {span.llm.costNano === null ? "unpriced" : usd(BigInt(span.llm.costNano))}
+            </dd>
           </dl>
         </Section>
       ) : null}
@@ -92,8 +119,14 @@ export function SpanDetail({ span, t0, now }: { span: TraceSpan | null; t0: numb
       {span.error ? (
         <Section title="Error">
           <div className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-200">
-            <div className="font-medium">{span.error.name}: {span.error.message}</div>
-            {span.error.stack ? <pre className="mt-2 max-h-60 overflow-auto whitespace-pre-wrap font-mono text-xs">{span.error.stack}</pre> : null}
+            <div className="font-medium">
+              {span.error.name}: {span.error.message}
+            </div>
+            {span.error.stack ? (
+              <pre className="mt-2 max-h-60 overflow-auto whitespace-pre-wrap font-mono text-xs">
+                {span.error.stack}
+              </pre>
+            ) : null}
           </div>
         </Section>
       ) : null}

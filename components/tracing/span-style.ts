@@ -25,4 +25,9 @@ export const KIND_BAR: Record<TraceSpan["kind"], string> = {
   checkpoint: "bg-sky-500",
   span: "bg-slate-500",
 };
-export const STATUS_TONE: Record<TraceSpan["status"], Tone> = { ok: "green", error: "red", running: "blue", unset: "slate" };
+export const STATUS_TONE: Record<TraceSpan["status"], Tone> = {
+  ok: "green",
+  error: "red",
+  running: "blue",
+  unset: "slate",
+};

@@ -24,10 +24,16 @@ const ROW_HEIGHT = 28;
  */
 export function TraceExplorer({ runId }: { runId: string }) {
   const trpc = useTRPC();
-  const query = useQuery(trpc.tracing.get.queryOptions({ runId }, { refetchInterval: (q) => (q.state.data?.terminal ? false : 1000) }));
+  const query = useQuery(
+    trpc.tracing.get.queryOptions({ runId }, { refetchInterval: (q) => (q.state.data?.terminal ? false : 1000) }),
+  );
   // Parsed once per new response (the query keeps the same object while nothing changed).
-  const trace = useMemo<Trace | null>(() => (query.data ? { ...query.data, spans: JSON.parse(query.data.spansJson) as TraceSpan[] } : null), [query.data]);
-  if (query.error) return <Card className="px-5 py-6 text-sm text-rose-600">Trace not available: {errorMessage(query.error)}</Card>;
+  const trace = useMemo<Trace | null>(
+    () => (query.data ? { ...query.data, spans: JSON.parse(query.data.spansJson) as TraceSpan[] } : null),
+    [query.data],
+  );
+  if (query.error)
+    return <Card className="px-5 py-6 text-sm text-rose-600">Trace not available: {errorMessage(query.error)}</Card>;
   if (!trace) return <Card className="px-5 py-6 text-sm text-slate-500">Loading the trace…</Card>;
   return <Explorer trace={trace} />;
 }
@@ -40,7 +46,10 @@ export function Explorer({ trace }: { trace: Trace }) {
   const [errorsOnly, setErrorsOnly] = useState(false);
   // Typing stays responsive on big traces: the tree re-filters at React's lower priority.
   const deferredText = useDeferredValue(text);
-  const filter: TreeFilter = useMemo(() => ({ text: deferredText, kind, errorsOnly }), [deferredText, kind, errorsOnly]);
+  const filter: TreeFilter = useMemo(
+    () => ({ text: deferredText, kind, errorsOnly }),
+    [deferredText, kind, errorsOnly],
+  );
 
   const children = useMemo(() => indexTree(trace.spans), [trace.spans]);
   const rows = useMemo(() => visibleRows(children, collapsed, filter), [children, collapsed, filter]);
@@ -50,7 +59,12 @@ export function Explorer({ trace }: { trace: Trace }) {
   const selected = useMemo(() => trace.spans.find((s) => s.id === selectedId) ?? null, [trace.spans, selectedId]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
 
   const toggle = (id: string) =>
     setCollapsed((c) => {
@@ -63,12 +77,21 @@ export function Explorer({ trace }: { trace: Trace }) {
   const s = trace.summary;
   return (
     <Card data-testid="trace-explorer">
-      <CardHeader title="Trace" description={`Trace id ${trace.traceId}${trace.terminal ? "" : " · updates live while the run executes"}`} />
-      <div className="grid grid-cols-2 gap-x-6 gap-y-3 border-b border-slate-100 px-5 py-3 text-sm sm:grid-cols-4 xl:grid-cols-8 dark:border-slate-800" data-testid="trace-summary">
+      <CardHeader
+        title="Trace"
+        description={`Trace id ${trace.traceId}${trace.terminal ? "" : " · updates live while the run executes"}`}
+      />
+      <div
+        className="grid grid-cols-2 gap-x-6 gap-y-3 border-b border-slate-100 px-5 py-3 text-sm sm:grid-cols-4 xl:grid-cols-8 dark:border-slate-800"
+        data-testid="trace-summary"
+      >
         <Summary label="Duration" value={s.durationMs === null ? "—" : formatDuration(s.durationMs)} />
         <Summary label="Spans" value={s.spans.toLocaleString("en-US")} />
         <Summary label="LLM calls" value={s.llmCalls} />
-        <Summary label="Tokens in / out" value={`${s.inputTokens.toLocaleString("en-US")} / ${s.outputTokens.toLocaleString("en-US")}`} />
+        <Summary
+          label="Tokens in / out"
+          value={`${s.inputTokens.toLocaleString("en-US")} / ${s.outputTokens.toLocaleString("en-US")}`}
+        />
         <Summary label="Cost" value={usd(BigInt(s.costNano))} />
         <Summary label="Errors" value={s.errors} tone={s.errors ? "text-rose-600 dark:text-rose-400" : undefined} />
         <Summary label="Step p50" value={s.stepP50Ms === null ? "—" : formatDuration(s.stepP50Ms)} />
@@ -83,10 +106,17 @@ export function Explorer({ trace }: { trace: Trace }) {
           onChange={(e) => setText(e.target.value)}
           className="min-w-[14rem] flex-1 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
         />
-        <select aria-label="Span kind" value={kind} onChange={(e) => setKind(e.target.value as TreeFilter["kind"])} className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900">
+        <select
+          aria-label="Span kind"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as TreeFilter["kind"])}
+          className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+        >
           <option value="all">All kinds</option>
           {KINDS.map((k) => (
-            <option key={k} value={k}>{k}</option>
+            <option key={k} value={k}>
+              {k}
+            </option>
           ))}
         </select>
         <label className="flex items-center gap-1 text-sm text-slate-600 dark:text-slate-300">
@@ -100,7 +130,10 @@ export function Explorer({ trace }: { trace: Trace }) {
         <div className="min-w-0 border-slate-100 lg:border-r dark:border-slate-800">
           <div className="grid grid-cols-[minmax(0,2fr)_minmax(0,3fr)] border-b border-slate-100 px-3 py-1 text-xs font-medium uppercase tracking-wide text-slate-500 dark:border-slate-800">
             <span>Span</span>
-            <span className="flex justify-between"><span>0</span><span>{formatDuration(total)}</span></span>
+            <span className="flex justify-between">
+              <span>0</span>
+              <span>{formatDuration(total)}</span>
+            </span>
           </div>
           <div ref={scrollRef} className="h-[28rem] overflow-auto" role="tree" aria-label="Spans">
             <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
@@ -147,14 +180,33 @@ export function Explorer({ trace }: { trace: Trace }) {
                       ) : (
                         <span className="w-[18px] shrink-0" />
                       )}
-                      <Icon className={cn("h-3.5 w-3.5 shrink-0", sp.status === "error" ? "text-rose-500" : "text-slate-500")} />
-                      <span className={cn("truncate", row.match && "font-semibold text-brand-700 dark:text-brand-100")} title={sp.name}>{sp.name}</span>
-                      {sp.status === "error" ? <AlertTriangle className="h-3 w-3 shrink-0 text-rose-500" aria-label="error" /> : null}
+                      <Icon
+                        className={cn(
+                          "h-3.5 w-3.5 shrink-0",
+                          sp.status === "error" ? "text-rose-500" : "text-slate-500",
+                        )}
+                      />
+                      <span
+                        className={cn("truncate", row.match && "font-semibold text-brand-700 dark:text-brand-100")}
+                        title={sp.name}
+                      >
+                        {sp.name}
+                      </span>
+                      {sp.status === "error" ? (
+                        <AlertTriangle className="h-3 w-3 shrink-0 text-rose-500" aria-label="error" />
+                      ) : null}
                     </div>
                     <div className="relative h-3 min-w-0">
                       <div
-                        className={cn("absolute top-0 h-3 rounded-sm", sp.status === "error" ? "bg-rose-500" : KIND_BAR[sp.kind], sp.endMs === null && "animate-pulse")}
-                        style={{ left: `${Math.min(left, 99.6)}%`, width: `${Math.min(width, 100 - Math.min(left, 99.6))}%` }}
+                        className={cn(
+                          "absolute top-0 h-3 rounded-sm",
+                          sp.status === "error" ? "bg-rose-500" : KIND_BAR[sp.kind],
+                          sp.endMs === null && "animate-pulse",
+                        )}
+                        style={{
+                          left: `${Math.min(left, 99.6)}%`,
+                          width: `${Math.min(width, 100 - Math.min(left, 99.6))}%`,
+                        }}
                         title={`${formatDuration(end - sp.startMs)} at +${formatDuration(sp.startMs - t0)}`}
                       />
                     </div>
@@ -162,7 +214,9 @@ export function Explorer({ trace }: { trace: Trace }) {
                 );
               })}
             </div>
-            {rows.length === 0 ? <p className="px-5 py-8 text-center text-sm text-slate-500">No span matches.</p> : null}
+            {rows.length === 0 ? (
+              <p className="px-5 py-8 text-center text-sm text-slate-500">No span matches.</p>
+            ) : null}
           </div>
         </div>
         <SpanDetail span={selected} t0={t0} now={now || Date.now()} />

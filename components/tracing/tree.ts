@@ -25,7 +25,9 @@ function matches(s: TraceSpan, f: TreeFilter, needle: string): boolean {
   if (!needle) return true;
   if (s.name.toLowerCase().includes(needle) || s.id.toLowerCase().includes(needle)) return true;
   if (s.llm?.model.toLowerCase().includes(needle)) return true;
-  return Object.entries(s.attributes).some(([k, v]) => k.toLowerCase().includes(needle) || String(v).toLowerCase().includes(needle));
+  return Object.entries(s.attributes).some(
+    ([k, v]) => k.toLowerCase().includes(needle) || String(v).toLowerCase().includes(needle),
+  );
 }
 
 export const isFiltering = (f: TreeFilter) => f.text.trim() !== "" || f.kind !== "all" || f.errorsOnly;
@@ -36,7 +38,11 @@ export const isFiltering = (f: TreeFilter) => f.text.trim() !== "" || f.kind !==
  * its path from the root), and collapsing is ignored so no match hides behind a closed parent.
  * Iterative, so a 5,000-deep chain cannot overflow the stack.
  */
-export function visibleRows(children: Map<string | null, TraceSpan[]>, collapsed: ReadonlySet<string>, f: TreeFilter): Row[] {
+export function visibleRows(
+  children: Map<string | null, TraceSpan[]>,
+  collapsed: ReadonlySet<string>,
+  f: TreeFilter,
+): Row[] {
   const filtering = isFiltering(f);
   const needle = f.text.trim().toLowerCase();
   let keep: Set<string> | null = null;
@@ -56,7 +62,9 @@ export function visibleRows(children: Map<string | null, TraceSpan[]>, collapsed
     }
   }
   const rows: Row[] = [];
-  const stack: { span: TraceSpan; depth: number }[] = [...(children.get(null) ?? [])].reverse().map((span) => ({ span, depth: 0 }));
+  const stack: { span: TraceSpan; depth: number }[] = [...(children.get(null) ?? [])]
+    .reverse()
+    .map((span) => ({ span, depth: 0 }));
   while (stack.length) {
     const { span, depth } = stack.pop()!;
     if (keep && !keep.has(span.id)) continue;

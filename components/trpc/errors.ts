@@ -2,7 +2,12 @@ import { TRPCClientError } from "@trpc/client";
 
 /** What server/api/trpc.ts's error formatter puts in `error.data` about the fields at fault. */
 export type FieldIssue = { field: string; message: string };
-type FieldData = { code?: string; field?: string | null; fieldErrors?: Record<string, string[] | undefined>; issues?: FieldIssue[] };
+type FieldData = {
+  code?: string;
+  field?: string | null;
+  fieldErrors?: Record<string, string[] | undefined>;
+  issues?: FieldIssue[];
+};
 
 function fieldData(err: unknown): FieldData | undefined {
   return err instanceof TRPCClientError ? (err.data as FieldData | undefined) : undefined;

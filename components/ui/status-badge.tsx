@@ -11,7 +11,13 @@ export type StatusLooks<S extends string> = Record<S, Tone | readonly [Tone, str
  * A status as a pill, the one way the panel shows one. `testId` goes on the label, so a test
  * reads exactly the words a person sees; `dot` adds a leading mark ("pulse" for states still moving).
  */
-export function StatusPill<S extends string>({ status, looks, label, testId, dot }: {
+export function StatusPill<S extends string>({
+  status,
+  looks,
+  label,
+  testId,
+  dot,
+}: {
   status: S;
   looks: StatusLooks<S>;
   /** Overrides the table's label (e.g. a run waiting for a named event). */
@@ -23,7 +29,16 @@ export function StatusPill<S extends string>({ status, looks, label, testId, dot
   const [tone, name] = typeof look === "string" ? [look, status] : look;
   return (
     <Badge tone={tone} className="gap-1.5 whitespace-nowrap">
-      {dot && <span aria-hidden className={cn("h-1.5 w-1.5 rounded-full bg-current", dot === "pulse" && "animate-pulse", dot === "dim" && "opacity-50")} />}
+      {dot && (
+        <span
+          aria-hidden
+          className={cn(
+            "h-1.5 w-1.5 rounded-full bg-current",
+            dot === "pulse" && "animate-pulse",
+            dot === "dim" && "opacity-50",
+          )}
+        />
+      )}
       <span data-testid={testId}>{label ?? name}</span>
     </Badge>
   );

@@ -22,7 +22,8 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
   const errors = fieldErrors(change.error);
   // Service refusals name their field first ("currentPassword: …"); show them under it.
   const serverField = change.error && Object.keys(errors).length === 0 ? errorMessage(change.error) : null;
-  const currentError = errors.currentPassword ?? (serverField?.startsWith("currentPassword:") ? serverField : undefined);
+  const currentError =
+    errors.currentPassword ?? (serverField?.startsWith("currentPassword:") ? serverField : undefined);
   const general = error ?? (serverField && !currentError ? serverField : null);
 
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
@@ -56,12 +57,24 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
     <form onSubmit={onSubmit} noValidate className="space-y-4">
       <div>
         <Label htmlFor="current-password">Current password</Label>
-        <Input id="current-password" name="currentPassword" type="password" autoComplete="current-password" aria-invalid={!!currentError} />
+        <Input
+          id="current-password"
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          aria-invalid={!!currentError}
+        />
         <FieldError message={currentError} />
       </div>
       <div>
         <Label htmlFor="new-password">New password</Label>
-        <Input id="new-password" name="newPassword" type="password" autoComplete="new-password" aria-invalid={!!errors.newPassword} />
+        <Input
+          id="new-password"
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          aria-invalid={!!errors.newPassword}
+        />
         <p className="mt-1 text-xs text-slate-500">At least 12 characters.</p>
         <FieldError message={errors.newPassword} />
       </div>
@@ -70,7 +83,11 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
         <Input id="confirm-password" name="confirmPassword" type="password" autoComplete="new-password" />
       </div>
       <FieldError message={general} id="change-password-error" />
-      {done ? <p role="status" className="text-sm text-emerald-600">Password changed</p> : null}
+      {done ? (
+        <p role="status" className="text-sm text-emerald-600">
+          Password changed
+        </p>
+      ) : null}
       <Button type="submit" disabled={change.isPending}>
         {change.isPending ? "Changing…" : "Change password"}
       </Button>
@@ -81,7 +98,9 @@ export function ChangePasswordForm({ email, then }: { email: string; then: strin
 /** Ends every session of this user on every device, then goes to the sign-in page. */
 export function SignOutEverywhereButton() {
   const trpc = useTRPC();
-  const end = useMutation(trpc.account.signOutEverywhere.mutationOptions({ onSuccess: () => void signOut({ callbackUrl: "/signin" }) }));
+  const end = useMutation(
+    trpc.account.signOutEverywhere.mutationOptions({ onSuccess: () => void signOut({ callbackUrl: "/signin" }) }),
+  );
   return (
     <div>
       <Button variant="secondary" disabled={end.isPending} onClick={() => end.mutate()}>

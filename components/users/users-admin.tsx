@@ -17,15 +17,22 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const { data: users } = useSuspenseQuery(trpc.users.list.queryOptions());
   const [rowError, setRowError] = useState<string | null>(null);
   const invalidate = () => qc.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
-  const changeRole = useMutation(trpc.users.changeRole.mutationOptions({ onSuccess: invalidate, onError: (e) => setRowError(errorMessage(e)) }));
-  const setActive = useMutation(trpc.users.setActive.mutationOptions({ onSuccess: invalidate, onError: (e) => setRowError(errorMessage(e)) }));
+  const changeRole = useMutation(
+    trpc.users.changeRole.mutationOptions({ onSuccess: invalidate, onError: (e) => setRowError(errorMessage(e)) }),
+  );
+  const setActive = useMutation(
+    trpc.users.setActive.mutationOptions({ onSuccess: invalidate, onError: (e) => setRowError(errorMessage(e)) }),
+  );
 
   return (
     <div className="grid gap-6 xl:grid-cols-[1fr_22rem]">
       <Card className="self-start">
         <CardHeader title={`${users.length} user${users.length === 1 ? "" : "s"}`} />
         {rowError ? (
-          <div role="alert" className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+          <div
+            role="alert"
+            className="border-b border-rose-200 bg-rose-50 px-5 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+          >
             {rowError}
           </div>
         ) : null}
@@ -44,7 +51,10 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
               <Tr key={u.id} data-testid={`user-row-${u.email}`}>
                 <Td>
                   <div className="font-medium">{u.name || u.email}</div>
-                  <div className="text-xs text-slate-500">{u.email}{u.sso ? " · SSO" : ""}</div>
+                  <div className="text-xs text-slate-500">
+                    {u.email}
+                    {u.sso ? " · SSO" : ""}
+                  </div>
                 </Td>
                 <Td>
                   <Select
@@ -58,12 +68,16 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                     }}
                   >
                     {ROLES.map((r) => (
-                      <option key={r} value={r}>{r}</option>
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
                     ))}
                   </Select>
                 </Td>
                 <Td>{u.active ? <Badge tone="green">active</Badge> : <Badge tone="slate">deactivated</Badge>}</Td>
-                <Td className="text-slate-500">{u.lastSignInAt ? new Date(u.lastSignInAt).toLocaleString() : "never"}</Td>
+                <Td className="text-slate-500">
+                  {u.lastSignInAt ? new Date(u.lastSignInAt).toLocaleString() : "never"}
+                </Td>
                 <Td className="text-right">
                   {u.id === currentUserId ? (
                     <span className="text-xs text-slate-400">you</span>
@@ -139,19 +153,31 @@ function CreateUserCard({ onCreated }: { onCreated: () => void }) {
           <Label htmlFor="new-role">Role</Label>
           <Select id="new-role" name="role" defaultValue="viewer">
             {ROLES.map((r) => (
-              <option key={r} value={r}>{r}</option>
+              <option key={r} value={r}>
+                {r}
+              </option>
             ))}
           </Select>
           <FieldError message={errors.role} />
         </div>
         <div>
           <Label htmlFor="new-password">Password</Label>
-          <Input id="new-password" name="password" type="password" autoComplete="new-password" aria-invalid={!!errors.password} />
+          <Input
+            id="new-password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            aria-invalid={!!errors.password}
+          />
           <p className="mt-1 text-xs text-slate-500">At least 12 characters.</p>
           <FieldError message={errors.password} />
         </div>
         <FieldError message={general} />
-        {create.isSuccess ? <p role="status" className="text-sm text-emerald-600">Created {create.data.email}</p> : null}
+        {create.isSuccess ? (
+          <p role="status" className="text-sm text-emerald-600">
+            Created {create.data.email}
+          </p>
+        ) : null}
         <Button type="submit" disabled={create.isPending} className="w-full">
           {create.isPending ? "Creating…" : "Create user"}
         </Button>
@@ -170,7 +196,10 @@ function ResetPasswordCard({ users }: { users: { id: string; email: string }[] }
   if (users.length === 0) return null;
   return (
     <Card className="self-start">
-      <CardHeader title="Reset a password" description="They must choose their own at next sign-in; their sessions end now." />
+      <CardHeader
+        title="Reset a password"
+        description="They must choose their own at next sign-in; their sessions end now."
+      />
       <form
         key={formKey}
         noValidate
@@ -185,17 +214,29 @@ function ResetPasswordCard({ users }: { users: { id: string; email: string }[] }
           <Label htmlFor="reset-user">User</Label>
           <Select id="reset-user" name="userId">
             {users.map((u) => (
-              <option key={u.id} value={u.id}>{u.email}</option>
+              <option key={u.id} value={u.id}>
+                {u.email}
+              </option>
             ))}
           </Select>
         </div>
         <div>
           <Label htmlFor="reset-password">Temporary password</Label>
-          <Input id="reset-password" name="password" type="password" autoComplete="new-password" aria-invalid={!!errors.password} />
+          <Input
+            id="reset-password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            aria-invalid={!!errors.password}
+          />
           <FieldError message={errors.password} />
         </div>
         <FieldError message={general} />
-        {reset.isSuccess ? <p role="status" className="text-sm text-emerald-600">Password reset</p> : null}
+        {reset.isSuccess ? (
+          <p role="status" className="text-sm text-emerald-600">
+            Password reset
+          </p>
+        ) : null}
         <Button type="submit" disabled={reset.isPending} className="w-full">
           {reset.isPending ? "Resetting…" : "Reset password"}
         </Button>

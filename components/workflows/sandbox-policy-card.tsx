@@ -10,7 +10,13 @@ import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { FieldError, Input } from "@/components/ui/form";
 import type { AppRouter } from "@/server/api/root";
-import { MAX_FILES, MAX_FILES_BYTES, MAX_RETURNED_FILES_BYTES, SANDBOX_LANGUAGES, type SandboxLimits } from "@/server/sandbox/types";
+import {
+  MAX_FILES,
+  MAX_FILES_BYTES,
+  MAX_RETURNED_FILES_BYTES,
+  SANDBOX_LANGUAGES,
+  type SandboxLimits,
+} from "@/server/sandbox/types";
 
 type Outputs = inferRouterOutputs<AppRouter>["sandbox"];
 type PolicyInput = inferRouterInputs<AppRouter>["sandbox"]["setPolicy"];
@@ -66,7 +72,12 @@ function policyErrors(err: unknown): { fields: Record<string, string>; general: 
   return { fields, general: rest.length ? rest.join("; ") : null };
 }
 
-type Form = { languages: string[]; providers: string[]; defaults: Record<LimitKey, string>; maximums: Record<LimitKey, string> };
+type Form = {
+  languages: string[];
+  providers: string[];
+  defaults: Record<LimitKey, string>;
+  maximums: Record<LimitKey, string>;
+};
 
 const toForm = (p: Pick<Policy, "languages" | "providers" | "defaults" | "maximums">): Form => ({
   languages: [...p.languages],
@@ -93,8 +104,16 @@ function ProviderLine({ name, info }: { name: string; info: ProviderInfo | undef
     <li className="flex flex-wrap items-center gap-2 text-sm">
       <span className="font-mono">{name}</span>
       {info?.default ? <Badge tone="blue">configured default</Badge> : null}
-      {info ? info.available ? <Badge tone="green">available</Badge> : <Badge tone="amber">unavailable here</Badge> : null}
-      {info && !info.available && info.missing ? <span className="text-xs text-slate-500 dark:text-slate-400">{info.missing}</span> : null}
+      {info ? (
+        info.available ? (
+          <Badge tone="green">available</Badge>
+        ) : (
+          <Badge tone="amber">unavailable here</Badge>
+        )
+      ) : null}
+      {info && !info.available && info.missing ? (
+        <span className="text-xs text-slate-500 dark:text-slate-400">{info.missing}</span>
+      ) : null}
     </li>
   );
 }
@@ -105,7 +124,8 @@ function FixedRules() {
     <>
       <Section title="Files">
         <p className="text-sm text-slate-700 dark:text-slate-300" data-testid="sandbox-files">
-          Up to {MAX_FILES} input files, {bytes(MAX_FILES_BYTES)} in total; files written by the code come back up to {bytes(MAX_RETURNED_FILES_BYTES)}. Same for every workflow.
+          Up to {MAX_FILES} input files, {bytes(MAX_FILES_BYTES)} in total; files written by the code come back up to{" "}
+          {bytes(MAX_RETURNED_FILES_BYTES)}. Same for every workflow.
         </p>
       </Section>
       <Section title="Network">
@@ -154,10 +174,12 @@ function PolicyView({ policy, providers }: { policy: Policy; providers: Provider
                 <tr key={l.key} data-testid={`sandbox-limit-${l.key}`}>
                   <td className="py-1.5 pr-6">{l.label}</td>
                   <td className="py-1.5 pr-6 tabular-nums">
-                    {policy.defaults[l.key].toLocaleString("en-US")} {l.unit} <Hint text={humanHint(l, policy.defaults[l.key])} />
+                    {policy.defaults[l.key].toLocaleString("en-US")} {l.unit}{" "}
+                    <Hint text={humanHint(l, policy.defaults[l.key])} />
                   </td>
                   <td className="py-1.5 tabular-nums">
-                    {policy.maximums[l.key].toLocaleString("en-US")} {l.unit} <Hint text={humanHint(l, policy.maximums[l.key])} />
+                    {policy.maximums[l.key].toLocaleString("en-US")} {l.unit}{" "}
+                    <Hint text={humanHint(l, policy.maximums[l.key])} />
                   </td>
                 </tr>
               ))}
@@ -170,11 +192,31 @@ function PolicyView({ policy, providers }: { policy: Policy; providers: Provider
   );
 }
 
-function Checkbox({ label, checked, disabled, onChange, badge, note }: { label: string; checked: boolean; disabled?: boolean; onChange: (v: boolean) => void; badge?: React.ReactNode; note?: string | null }) {
+function Checkbox({
+  label,
+  checked,
+  disabled,
+  onChange,
+  badge,
+  note,
+}: {
+  label: string;
+  checked: boolean;
+  disabled?: boolean;
+  onChange: (v: boolean) => void;
+  badge?: React.ReactNode;
+  note?: string | null;
+}) {
   return (
     <div>
       <label className={`flex items-center gap-2 text-sm ${disabled ? "text-slate-400" : ""}`}>
-        <input type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+        <input
+          type="checkbox"
+          checked={checked}
+          disabled={disabled}
+          onChange={(e) => onChange(e.target.checked)}
+          className="h-4 w-4 rounded border-slate-300"
+        />
         <span className="font-mono">{label}</span>
         {badge}
       </label>
@@ -183,7 +225,17 @@ function Checkbox({ label, checked, disabled, onChange, badge, note }: { label: 
   );
 }
 
-function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Policy; providers: ProviderInfo[] | undefined; wfloDefaults: Policy; onDone: (saved: boolean) => void }) {
+function PolicyForm({
+  policy,
+  providers,
+  wfloDefaults,
+  onDone,
+}: {
+  policy: Policy;
+  providers: ProviderInfo[] | undefined;
+  wfloDefaults: Policy;
+  onDone: (saved: boolean) => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [form, setForm] = useState<Form>(() => toForm(policy));
@@ -198,8 +250,10 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
   );
   const { fields, general } = policyErrors(save.error);
   const busy = save.isPending;
-  const toggle = (list: string[], v: string, on: boolean) => (on ? [...new Set([...list, v])] : list.filter((x) => x !== v));
-  const setLimit = (group: "defaults" | "maximums", key: LimitKey, v: string) => setForm((f) => ({ ...f, [group]: { ...f[group], [key]: v } }));
+  const toggle = (list: string[], v: string, on: boolean) =>
+    on ? [...new Set([...list, v])] : list.filter((x) => x !== v);
+  const setLimit = (group: "defaults" | "maximums", key: LimitKey, v: string) =>
+    setForm((f) => ({ ...f, [group]: { ...f[group], [key]: v } }));
   // Every provider wflo knows, plus any the stored policy names; unavailable ones can be removed but not added.
   const names = [...new Set([...(providers ?? []).map((p) => p.name), ...form.providers])];
 
@@ -212,13 +266,22 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
         e.preventDefault();
         // Network is not editable here (never granted today): what is stored is sent back unchanged.
         // Sent as typed (a limit that is not a number stays text): the server's schema is the guard and names each field.
-        const input = { workflowId: policy.workflowId, languages: form.languages, providers: form.providers, defaults: limitsOf(form.defaults), maximums: limitsOf(form.maximums), network: policy.network };
+        const input = {
+          workflowId: policy.workflowId,
+          languages: form.languages,
+          providers: form.providers,
+          defaults: limitsOf(form.defaults),
+          maximums: limitsOf(form.maximums),
+          network: policy.network,
+        };
         save.mutate(input as PolicyInput);
       }}
     >
       <div className="grid gap-5 md:grid-cols-2">
         <fieldset>
-          <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">Providers allowed</legend>
+          <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+            Providers allowed
+          </legend>
           <div className="space-y-1.5">
             {names.map((name) => {
               const info = providers?.find((p) => p.name === name);
@@ -241,18 +304,30 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
           <FieldError message={fields.providers} />
         </fieldset>
         <fieldset>
-          <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">Languages</legend>
+          <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+            Languages
+          </legend>
           <div className="space-y-1.5">
             {SANDBOX_LANGUAGES.map((l) => (
-              <Checkbox key={l} label={l} checked={form.languages.includes(l)} disabled={busy} onChange={(on) => setForm((f) => ({ ...f, languages: toggle(f.languages, l, on) }))} />
+              <Checkbox
+                key={l}
+                label={l}
+                checked={form.languages.includes(l)}
+                disabled={busy}
+                onChange={(on) => setForm((f) => ({ ...f, languages: toggle(f.languages, l, on) }))}
+              />
             ))}
           </div>
           <FieldError message={fields.languages} />
         </fieldset>
       </div>
       <fieldset>
-        <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">Limits</legend>
-        <p className="mb-3 text-xs text-slate-500 dark:text-slate-400">A step runs with the default unless it asks for more; it may ask for up to the maximum.</p>
+        <legend className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+          Limits
+        </legend>
+        <p className="mb-3 text-xs text-slate-500 dark:text-slate-400">
+          A step runs with the default unless it asks for more; it may ask for up to the maximum.
+        </p>
         <div className="space-y-3">
           {LIMITS.map((l) => (
             <div key={l.key} className="grid gap-x-4 gap-y-1 sm:grid-cols-[11rem_1fr_1fr]">
@@ -264,9 +339,14 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
                 const n = Number(value);
                 return (
                   <div key={group}>
-                    <label htmlFor={id} className="sr-only">{`${l.label} ${group === "defaults" ? "default" : "maximum"} (${l.unit})`}</label>
+                    <label
+                      htmlFor={id}
+                      className="sr-only"
+                    >{`${l.label} ${group === "defaults" ? "default" : "maximum"} (${l.unit})`}</label>
                     <div className="flex items-center gap-2">
-                      <span className="w-16 shrink-0 text-xs text-slate-500 dark:text-slate-400">{group === "defaults" ? "default" : "maximum"}</span>
+                      <span className="w-16 shrink-0 text-xs text-slate-500 dark:text-slate-400">
+                        {group === "defaults" ? "default" : "maximum"}
+                      </span>
                       <Input
                         id={id}
                         type="text"
@@ -280,7 +360,9 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
                       />
                       <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400">
                         {l.unit}
-                        {value.trim() !== "" && Number.isInteger(n) && n > 0 && humanHint(l, n) ? <span className="text-slate-400"> · {humanHint(l, n)}</span> : null}
+                        {value.trim() !== "" && Number.isInteger(n) && n > 0 && humanHint(l, n) ? (
+                          <span className="text-slate-400"> · {humanHint(l, n)}</span>
+                        ) : null}
                       </span>
                     </div>
                     <FieldError id={`${id}-error`} message={err} />
@@ -293,13 +375,20 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
       </fieldset>
       <FixedRules />
       {general ? (
-        <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+        <p
+          role="alert"
+          className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+        >
           {general}
         </p>
       ) : null}
       <div className="flex flex-wrap items-center gap-3 border-t border-slate-200 pt-4 dark:border-slate-800">
-        <Button type="submit" disabled={busy}>{busy ? "Saving…" : "Save policy"}</Button>
-        <Button type="button" variant="secondary" disabled={busy} onClick={() => onDone(false)}>Cancel</Button>
+        <Button type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Save policy"}
+        </Button>
+        <Button type="button" variant="secondary" disabled={busy} onClick={() => onDone(false)}>
+          Cancel
+        </Button>
         <Button
           type="button"
           variant="ghost"
@@ -312,7 +401,11 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
         >
           Reset to wflo defaults
         </Button>
-        {resetNote ? <span className="text-xs text-slate-500 dark:text-slate-400">Form filled with wflo&apos;s defaults; save to apply them.</span> : null}
+        {resetNote ? (
+          <span className="text-xs text-slate-500 dark:text-slate-400">
+            Form filled with wflo&apos;s defaults; save to apply them.
+          </span>
+        ) : null}
       </div>
     </form>
   );
@@ -323,14 +416,26 @@ function PolicyForm({ policy, providers, wfloDefaults, onDone }: { policy: Polic
  * see the workflow sees it; `canManage` (settings:manage, checked on the page; the server
  * enforces it again) adds the edit form.
  */
-export function SandboxPolicyCard({ workflowId, canManage, wfloDefaults }: { workflowId: string; canManage: boolean; wfloDefaults: Policy }) {
+export function SandboxPolicyCard({
+  workflowId,
+  canManage,
+  wfloDefaults,
+}: {
+  workflowId: string;
+  canManage: boolean;
+  wfloDefaults: Policy;
+}) {
   const trpc = useTRPC();
   const policy = useQuery(trpc.sandbox.policy.queryOptions({ workflowId }));
   const providers = useQuery(trpc.sandbox.providers.queryOptions(undefined, { staleTime: 60_000 }));
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState(false);
 
-  const source = policy.data ? (policy.data.stored ? "Set for this workflow." : "wflo's defaults (nothing stored for this workflow).") : "";
+  const source = policy.data
+    ? policy.data.stored
+      ? "Set for this workflow."
+      : "wflo's defaults (nothing stored for this workflow)."
+    : "";
   return (
     <Card data-testid="sandbox-policy">
       <CardHeader
@@ -338,20 +443,36 @@ export function SandboxPolicyCard({ workflowId, canManage, wfloDefaults }: { wor
         description={`What code run by this workflow's steps (wflo.sandbox.run) may use. ${source}`}
         action={
           <div className="flex items-center gap-2">
-            {policy.data ? <Badge tone={policy.data.stored ? "blue" : "slate"}>{policy.data.stored ? "custom" : "defaults"}</Badge> : null}
+            {policy.data ? (
+              <Badge tone={policy.data.stored ? "blue" : "slate"}>{policy.data.stored ? "custom" : "defaults"}</Badge>
+            ) : null}
             {canManage && !editing && policy.data ? (
-              <Button type="button" variant="secondary" onClick={() => { setEditing(true); setSaved(false); }}>Edit policy</Button>
+              <Button
+                type="button"
+                variant="secondary"
+                onClick={() => {
+                  setEditing(true);
+                  setSaved(false);
+                }}
+              >
+                Edit policy
+              </Button>
             ) : null}
           </div>
         }
       />
       {saved ? (
-        <p role="status" className="mx-5 mt-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950/40 dark:text-emerald-300">
+        <p
+          role="status"
+          className="mx-5 mt-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950/40 dark:text-emerald-300"
+        >
           Policy saved. New sandbox executions of this workflow use it; the change is in the audit log.
         </p>
       ) : null}
       {policy.error ? (
-        <p role="alert" className="px-5 py-4 text-sm text-rose-600">Could not load the policy: {errorMessage(policy.error)}</p>
+        <p role="alert" className="px-5 py-4 text-sm text-rose-600">
+          Could not load the policy: {errorMessage(policy.error)}
+        </p>
       ) : !policy.data ? (
         <p className="px-5 py-4 text-sm text-slate-500">Loading…</p>
       ) : editing ? (
@@ -368,7 +489,10 @@ export function SandboxPolicyCard({ workflowId, canManage, wfloDefaults }: { wor
         <>
           <PolicyView policy={policy.data} providers={providers.data} />
           {!canManage ? (
-            <p className="border-t border-slate-200 px-5 py-3 text-xs text-slate-500 dark:border-slate-800" data-testid="sandbox-policy-read-only">
+            <p
+              className="border-t border-slate-200 px-5 py-3 text-xs text-slate-500 dark:border-slate-800"
+              data-testid="sandbox-policy-read-only"
+            >
               Read-only: an admin (settings:manage) can change it.
             </p>
           ) : null}

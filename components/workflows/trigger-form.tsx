@@ -19,7 +19,12 @@ type FieldSchema = {
   minLength?: number;
   maxLength?: number;
 };
-type Field = { name: string; schema: FieldSchema; required: boolean; control: "select" | "checkbox" | "number" | "textarea" | "text" };
+type Field = {
+  name: string;
+  schema: FieldSchema;
+  required: boolean;
+  control: "select" | "checkbox" | "number" | "textarea" | "text";
+};
 
 /** Strings allowed to be this long get a textarea. */
 const LONG_TEXT = 200;
@@ -50,7 +55,14 @@ type Values = Record<string, string | boolean>;
 
 function initialValues(fields: Field[]): Values {
   return Object.fromEntries(
-    fields.map((f) => [f.name, f.control === "checkbox" ? f.schema.default === true : f.schema.default === undefined ? "" : String(f.schema.default)]),
+    fields.map((f) => [
+      f.name,
+      f.control === "checkbox"
+        ? f.schema.default === true
+        : f.schema.default === undefined
+          ? ""
+          : String(f.schema.default),
+    ]),
   );
 }
 
@@ -80,7 +92,8 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
   const opener = useOpenRunForEvent();
   const trigger = useMutation(trpc.runs.trigger.mutationOptions({ onSuccess: (r) => opener.open(r.eventId) }));
   const errors = fieldErrors(trigger.error);
-  const general = trigger.error && fields.every((f) => !errors[f.name]) && !errors.budgetUsd ? errorMessage(trigger.error) : null;
+  const general =
+    trigger.error && fields.every((f) => !errors[f.name]) && !errors.budgetUsd ? errorMessage(trigger.error) : null;
   const busy = trigger.isPending || opener.waiting;
 
   return (
@@ -89,46 +102,97 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
       className="space-y-4 px-5 py-4"
       onSubmit={(e) => {
         e.preventDefault();
-        trigger.mutate({ workflowId, input: toInput(fields, values), ...(budgetUsd.trim() ? { budgetUsd: budgetUsd.trim() } : {}), ...(requireApproval && { requireApproval }) });
+        trigger.mutate({
+          workflowId,
+          input: toInput(fields, values),
+          ...(budgetUsd.trim() ? { budgetUsd: budgetUsd.trim() } : {}),
+          ...(requireApproval && { requireApproval }),
+        });
       }}
     >
       {fields.length === 0 ? <p className="text-sm text-slate-500">This workflow takes no input.</p> : null}
       {fields.map((f) => {
         const id = `input-${f.name}`;
         const err = errors[f.name];
-        const describedBy = [f.schema.description ? `${id}-hint` : null, err ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
-        const common = { id, name: f.name, "aria-invalid": Boolean(err) || undefined, "aria-describedby": describedBy, disabled: busy };
+        const describedBy =
+          [f.schema.description ? `${id}-hint` : null, err ? `${id}-error` : null].filter(Boolean).join(" ") ||
+          undefined;
+        const common = {
+          id,
+          name: f.name,
+          "aria-invalid": Boolean(err) || undefined,
+          "aria-describedby": describedBy,
+          disabled: busy,
+        };
         const value = values[f.name];
         const set = (v: string | boolean) => setValues((prev) => ({ ...prev, [f.name]: v }));
         return (
           <div key={f.name}>
             {f.control === "checkbox" ? (
-              <label htmlFor={id} className="flex items-center gap-2 text-sm font-medium text-slate-700 dark:text-slate-300">
-                <input type="checkbox" {...common} checked={value === true} onChange={(e) => set(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+              <label
+                htmlFor={id}
+                className="flex items-center gap-2 text-sm font-medium text-slate-700 dark:text-slate-300"
+              >
+                <input
+                  type="checkbox"
+                  {...common}
+                  checked={value === true}
+                  onChange={(e) => set(e.target.checked)}
+                  className="h-4 w-4 rounded border-slate-300"
+                />
                 {label(f.name)}
               </label>
             ) : (
               <Label htmlFor={id}>
                 {label(f.name)}
-                {f.required ? <span className="text-rose-600"> *</span> : <span className="font-normal text-slate-400"> (optional)</span>}
+                {f.required ? (
+                  <span className="text-rose-600"> *</span>
+                ) : (
+                  <span className="font-normal text-slate-400"> (optional)</span>
+                )}
               </Label>
             )}
             {f.control === "select" ? (
               <Select {...common} value={String(value)} onChange={(e) => set(e.target.value)}>
                 {f.required ? null : f.schema.default === undefined ? <option value="">—</option> : null}
                 {(f.schema.enum ?? []).map((o) => (
-                  <option key={String(o)} value={String(o)}>{String(o)}</option>
+                  <option key={String(o)} value={String(o)}>
+                    {String(o)}
+                  </option>
                 ))}
               </Select>
             ) : f.control === "number" ? (
-              <Input {...common} type="number" inputMode="numeric" min={f.schema.minimum} max={f.schema.maximum} step={f.schema.type === "integer" ? 1 : "any"} value={String(value)} onChange={(e) => set(e.target.value)} />
+              <Input
+                {...common}
+                type="number"
+                inputMode="numeric"
+                min={f.schema.minimum}
+                max={f.schema.maximum}
+                step={f.schema.type === "integer" ? 1 : "any"}
+                value={String(value)}
+                onChange={(e) => set(e.target.value)}
+              />
             ) : f.control === "textarea" ? (
-              <Textarea {...common} rows={4} maxLength={f.schema.maxLength} value={String(value)} onChange={(e) => set(e.target.value)} />
+              <Textarea
+                {...common}
+                rows={4}
+                maxLength={f.schema.maxLength}
+                value={String(value)}
+                onChange={(e) => set(e.target.value)}
+              />
             ) : f.control === "text" ? (
-              <Input {...common} type="text" maxLength={f.schema.maxLength} value={String(value)} onChange={(e) => set(e.target.value)} />
+              <Input
+                {...common}
+                type="text"
+                maxLength={f.schema.maxLength}
+                value={String(value)}
+                onChange={(e) => set(e.target.value)}
+              />
             ) : null}
             {f.schema.description ? (
-              <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">{f.schema.description}</p>
+              <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+                {f.schema.description}
+              </p>
             ) : null}
             <FieldError id={`${id}-error`} message={err} />
           </div>
@@ -157,17 +221,31 @@ export function TriggerForm({ workflowId, inputSchema }: { workflowId: string; i
         <FieldError id="run-budget-usd-error" message={errors.budgetUsd} />
       </div>
       <label className="flex items-center gap-2 text-sm">
-        <input type="checkbox" name="requireApproval" checked={requireApproval} disabled={busy} onChange={(e) => setRequireApproval(e.target.checked)} className="h-4 w-4 rounded border-slate-300" />
+        <input
+          type="checkbox"
+          name="requireApproval"
+          checked={requireApproval}
+          disabled={busy}
+          onChange={(e) => setRequireApproval(e.target.checked)}
+          className="h-4 w-4 rounded border-slate-300"
+        />
         Require approval for every LLM step
       </label>
       {general || opener.message ? (
-        <p role="alert" className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300">
+        <p
+          role="alert"
+          className="rounded-md border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-700 dark:border-rose-900 dark:bg-rose-950/40 dark:text-rose-300"
+        >
           {general ?? opener.message}
         </p>
       ) : null}
       <div className="flex items-center gap-3 pt-1">
-        <Button type="submit" disabled={busy}>{trigger.isPending ? "Sending…" : opener.waiting ? "Starting run…" : "Run workflow"}</Button>
-        {opener.waiting ? <span className="text-sm text-slate-500">Event sent; opening the run as soon as it starts.</span> : null}
+        <Button type="submit" disabled={busy}>
+          {trigger.isPending ? "Sending…" : opener.waiting ? "Starting run…" : "Run workflow"}
+        </Button>
+        {opener.waiting ? (
+          <span className="text-sm text-slate-500">Event sent; opening the run as soon as it starts.</span>
+        ) : null}
       </div>
     </form>
   );

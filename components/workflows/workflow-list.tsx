@@ -15,7 +15,8 @@ const linkButton =
 export function WorkflowList({ canTrigger }: { canTrigger: boolean }) {
   const trpc = useTRPC();
   const { data: workflows } = useSuspenseQuery(trpc.workflows.list.queryOptions());
-  if (workflows.length === 0) return <EmptyState title="No workflows registered">Workflows served at /api/inngest appear here.</EmptyState>;
+  if (workflows.length === 0)
+    return <EmptyState title="No workflows registered">Workflows served at /api/inngest appear here.</EmptyState>;
 
   return (
     <div className="grid gap-4 lg:grid-cols-2 2xl:grid-cols-3">
@@ -23,7 +24,9 @@ export function WorkflowList({ canTrigger }: { canTrigger: boolean }) {
         <Card key={w.id} className="flex flex-col" data-testid={`workflow-${w.id}`}>
           <div className="flex-1 px-5 py-4">
             <div className="flex flex-wrap items-center gap-2">
-              <Link href={`/workflows/${w.id}`} className="text-base font-semibold hover:underline">{w.name}</Link>
+              <Link href={`/workflows/${w.id}`} className="text-base font-semibold hover:underline">
+                {w.name}
+              </Link>
               {w.usesLlm ? <Badge tone="blue">LLM</Badge> : null}
               {w.simulatedLlm ? <SimulatedBadge /> : null}
             </div>
@@ -46,12 +49,27 @@ export function WorkflowList({ canTrigger }: { canTrigger: boolean }) {
           <div className="flex items-center justify-between gap-3 border-t border-slate-200 px-5 py-3 dark:border-slate-800">
             <div className="min-w-0 text-xs text-slate-500">
               <span className="font-mono">{w.triggers.map((t) => t.event).join(", ")}</span>
-              {w.stats.lastStartedAt ? <span> · last run <LocalTime date={w.stats.lastStartedAt} /></span> : null}
+              {w.stats.lastStartedAt ? (
+                <span>
+                  {" "}
+                  · last run <LocalTime date={w.stats.lastStartedAt} />
+                </span>
+              ) : null}
             </div>
             <div className="flex shrink-0 gap-2">
-              <Link href={`/runs?workflow=${w.id}`} className={`${linkButton} text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800`}>Runs</Link>
+              <Link
+                href={`/runs?workflow=${w.id}`}
+                className={`${linkButton} text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800`}
+              >
+                Runs
+              </Link>
               {canTrigger ? (
-                <Link href={`/workflows/${w.id}`} className={`${linkButton} bg-brand-600 text-white hover:bg-brand-700`}>Run</Link>
+                <Link
+                  href={`/workflows/${w.id}`}
+                  className={`${linkButton} bg-brand-600 text-white hover:bg-brand-700`}
+                >
+                  Run
+                </Link>
               ) : null}
             </div>
           </div>

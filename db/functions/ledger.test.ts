@@ -7,7 +7,8 @@ type Definition = { name: string; text: string; body: string };
 
 function definitions(source: string): Definition[] {
   const out: Definition[] = [];
-  for (const m of source.matchAll(/CREATE OR REPLACE FUNCTION (\w+)\([\s\S]*?AS \$\$([\s\S]*?)\$\$;/g)) out.push({ name: m[1]!, text: m[0], body: m[2]! });
+  for (const m of source.matchAll(/CREATE OR REPLACE FUNCTION (\w+)\([\s\S]*?AS \$\$([\s\S]*?)\$\$;/g))
+    out.push({ name: m[1]!, text: m[0], body: m[2]! });
   return out;
 }
 
@@ -44,7 +45,13 @@ describe("db/functions/ledger.sql", () => {
   const file = definitions(functionSource("ledger.sql"));
 
   it("holds every ledger function once", () => {
-    expect(file.map((d) => d.name).sort()).toEqual(["wflo_expire_reservations", "wflo_ledger_batch", "wflo_matching_counters", "wflo_reserve_batch", "wflo_settle_batch"]);
+    expect(file.map((d) => d.name).sort()).toEqual([
+      "wflo_expire_reservations",
+      "wflo_ledger_batch",
+      "wflo_matching_counters",
+      "wflo_reserve_batch",
+      "wflo_settle_batch",
+    ]);
   });
 
   it("is exactly what the migrated database runs (no other wflo_ function, no overload)", async () => {
@@ -58,8 +65,12 @@ describe("db/functions/ledger.sql", () => {
   });
 
   it("is applied again on every migration run: a drifted function is put back", async () => {
-    await h.sql.unsafe(`CREATE OR REPLACE FUNCTION wflo_expire_reservations(p_limit int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN -1; END; $$`);
-    expect((await deployed()).get("wflo_expire_reservations")!.src).not.toBe(file.find((d) => d.name === "wflo_expire_reservations")!.body);
+    await h.sql.unsafe(
+      `CREATE OR REPLACE FUNCTION wflo_expire_reservations(p_limit int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN -1; END; $$`,
+    );
+    expect((await deployed()).get("wflo_expire_reservations")!.src).not.toBe(
+      file.find((d) => d.name === "wflo_expire_reservations")!.body,
+    );
     await runMigrations(h.url);
     await runMigrations(h.url); // idempotent: a second start changes nothing and does not fail
     const db = await deployed();

@@ -1,11 +1,30 @@
 import { sql } from "drizzle-orm";
-import { index, integer, boolean, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  index,
+  integer,
+  boolean,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 /** pending -> approved | rejected | expired (deadline passed) | cancelled (run cancelled); auto_approved / denied by policy never wait. */
-export const APPROVAL_STATUSES = ["pending", "approved", "rejected", "expired", "cancelled", "auto_approved", "denied"] as const;
+export const APPROVAL_STATUSES = [
+  "pending",
+  "approved",
+  "rejected",
+  "expired",
+  "cancelled",
+  "auto_approved",
+  "denied",
+] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export const TIMEOUT_DEFAULTS = ["reject", "approve", "fail"] as const;
@@ -68,7 +87,9 @@ export const approvals = pgTable(
   (t) => [
     uniqueIndex("approvals_run_gate_uq").on(t.runId, t.gate),
     // The race guard for idempotent external requests: of two identical POSTs at once, one insert wins.
-    uniqueIndex("approvals_requester_idempotency_uq").on(t.requestedById, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+    uniqueIndex("approvals_requester_idempotency_uq")
+      .on(t.requestedById, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
     index("approvals_status_created_idx").on(t.status, t.createdAt),
     index("approvals_workflow_idx").on(t.workflowId),
   ],

@@ -34,5 +34,8 @@ export const runLlmSteps = pgTable(
     fingerprint: text("fingerprint").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.stepId] }), index("run_llm_steps_fingerprint_idx").on(t.runId, t.fingerprint)],
+  (t) => [
+    primaryKey({ columns: [t.runId, t.stepId] }),
+    index("run_llm_steps_fingerprint_idx").on(t.runId, t.fingerprint),
+  ],
 );

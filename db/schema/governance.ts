@@ -282,6 +282,9 @@ export const budgetAlerts = pgTable(
     /** Set by whoever delivers the notification (the lead's notifier). */
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("budget_alerts_once_uq").on(t.counterKey, t.thresholdPct), index("budget_alerts_created_idx").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("budget_alerts_once_uq").on(t.counterKey, t.thresholdPct),
+    index("budget_alerts_created_idx").on(t.createdAt),
+  ],
 );
 export type BudgetAlertRow = typeof budgetAlerts.$inferSelect;

@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { users } from "./auth";
 
 /**
@@ -8,7 +20,15 @@ import { users } from "./auth";
  * `governance_notifications`, from when only governance wrote to it.
  */
 
-export const NOTIFICATION_KINDS = ["budget_threshold", "budget_exceeded", "guard_tripped", "breaker_tripped", "approval_requested", "approval_escalated", "approval_decided"] as const;
+export const NOTIFICATION_KINDS = [
+  "budget_threshold",
+  "budget_exceeded",
+  "guard_tripped",
+  "breaker_tripped",
+  "approval_requested",
+  "approval_escalated",
+  "approval_decided",
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export type NotificationSeverity = "info" | "warning" | "critical";
 export type DeliveryStatus = "pending" | "delivered" | "failed" | "skipped";

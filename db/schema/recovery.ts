@@ -19,7 +19,10 @@ export const stateSnapshots = pgTable(
     stepId: text("step_id").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("state_snapshots_run_name_version_uq").on(t.runId, t.name, t.version), index("state_snapshots_run_idx").on(t.runId, t.createdAt)],
+  (t) => [
+    uniqueIndex("state_snapshots_run_name_version_uq").on(t.runId, t.name, t.version),
+    index("state_snapshots_run_idx").on(t.runId, t.createdAt),
+  ],
 );
 export type StateSnapshot = typeof stateSnapshots.$inferSelect;
 

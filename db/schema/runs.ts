@@ -36,7 +36,14 @@ export type RunStopKind = (typeof RUN_STOP_KINDS)[number];
  * Why governance stopped a run, as written where it happened (the budget refusal or the guard):
  * what its notification said, kept on the run so the run page needs no other table.
  */
-export type RunStopReason = { kind: RunStopKind; severity: "info" | "warning" | "critical"; title: string; message: string; details: Record<string, unknown>; at: string };
+export type RunStopReason = {
+  kind: RunStopKind;
+  severity: "info" | "warning" | "critical";
+  title: string;
+  message: string;
+  details: Record<string, unknown>;
+  at: string;
+};
 
 export const runs = pgTable(
   "runs",
@@ -113,4 +120,6 @@ export const runSteps = pgTable(
 export type RunStep = typeof runSteps.$inferSelect;
 
 export const runsRelations = relations(runs, ({ many }) => ({ steps: many(runSteps) }));
-export const runStepsRelations = relations(runSteps, ({ one }) => ({ run: one(runs, { fields: [runSteps.runId], references: [runs.id] }) }));
+export const runStepsRelations = relations(runSteps, ({ one }) => ({
+  run: one(runs, { fields: [runSteps.runId], references: [runs.id] }),
+}));

@@ -7,7 +7,12 @@ import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "
  */
 
 /** Limits as stored: each optional so a policy can leave one at wflo's default. */
-export type StoredSandboxLimits = { timeoutMs?: number; memoryMb?: number; cpuSeconds?: number; maxOutputBytes?: number };
+export type StoredSandboxLimits = {
+  timeoutMs?: number;
+  memoryMb?: number;
+  cpuSeconds?: number;
+  maxOutputBytes?: number;
+};
 
 /** Per-workflow sandbox policy; a workflow without a row gets wflo's defaults (server/sandbox/policy.ts). */
 export const sandboxPolicies = pgTable("sandbox_policies", {

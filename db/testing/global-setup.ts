@@ -37,7 +37,9 @@ export default async function setup(project: TestProject) {
   const template = `wflo_tpl_${process.pid}`;
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    const existing = await sql<{ datname: string }[]>`select datname from pg_database where datname ~ '^wflo_(t|tpl)_[0-9]+'`;
+    const existing = await sql<
+      { datname: string }[]
+    >`select datname from pg_database where datname ~ '^wflo_(t|tpl)_[0-9]+'`;
     for (const { datname } of existing) {
       const pid = Number(/^wflo_(?:t|tpl)_(\d+)/.exec(datname)?.[1]);
       if (!isAlive(pid) || pid === process.pid) await sql.unsafe(`drop database if exists "${datname}" with (force)`);
@@ -76,7 +78,9 @@ async function removeDeadRunsClusters(parent: string) {
     const pid = Number(/^test-pg-(\d+)$/.exec(name)?.[1]);
     if (!pid || isAlive(pid)) continue;
     const dir = path.join(parent, name);
-    const postmaster = Number((await readFile(path.join(dir, "data", "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0]);
+    const postmaster = Number(
+      (await readFile(path.join(dir, "data", "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0],
+    );
     // Only a process that is still that cluster's postgres (pids get reused) is asked to quit.
     const cmdline = await readFile(`/proc/${postmaster}/cmdline`, "utf8").catch(() => "");
     if (postmaster > 0 && cmdline.includes(dir)) process.kill(postmaster, "SIGQUIT");

@@ -11,14 +11,21 @@ beforeAll(async () => {
   h = await startHarness();
   const { client } = h;
   await h.serveFunctions([
-    client.createFunction({ id: "fine", triggers: [{ event: "b/fine" }] }, async ({ step }) => step.run("ok", () => "fine")),
+    client.createFunction({ id: "fine", triggers: [{ event: "b/fine" }] }, async ({ step }) =>
+      step.run("ok", () => "fine"),
+    ),
     client.createFunction({ id: "gone", retries: 1, triggers: [{ event: "b/gone" }] }, async () => "never"),
     client.createFunction({ id: "huge-step", retries: 0, triggers: [{ event: "b/huge" }] }, async ({ step }) => {
       await step.run("big", () => "x".repeat(5 * 1024 * 1024));
       return "unreachable";
     }),
-    client.createFunction({ id: "huge-return", retries: 0, triggers: [{ event: "b/huge-return" }] }, async () => "y".repeat(5 * 1024 * 1024)),
-    client.createFunction({ id: "bigint", retries: 0, triggers: [{ event: "b/bigint" }] }, async () => ({ n: BigInt(1) }) as unknown as string),
+    client.createFunction({ id: "huge-return", retries: 0, triggers: [{ event: "b/huge-return" }] }, async () =>
+      "y".repeat(5 * 1024 * 1024),
+    ),
+    client.createFunction(
+      { id: "bigint", retries: 0, triggers: [{ event: "b/bigint" }] },
+      async () => ({ n: BigInt(1) }) as unknown as string,
+    ),
   ]);
   garbage = createServer((req, res) => {
     req.resume();
@@ -35,7 +42,8 @@ afterAll(async () => {
 });
 
 const post = (body: string) => h.postEvents(body);
-const storedEvents = async () => (await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events`)[0]?.n ?? 0;
+const storedEvents = async () =>
+  (await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events`)[0]?.n ?? 0;
 
 describe("malformed events", () => {
   it.each([
@@ -116,7 +124,21 @@ describe("failing runs stay contained", () => {
       body: JSON.stringify({
         url: garbageUrl,
         appName: "garbage-app",
-        functions: [{ id: "garbage-app-fn", name: "fn", triggers: [{ event: "b/garbage" }], steps: { step: { id: "step", name: "step", runtime: { type: "http", url: `${garbageUrl}?fnId=garbage-app-fn&stepId=step` }, retries: { attempts: 1 } } } }],
+        functions: [
+          {
+            id: "garbage-app-fn",
+            name: "fn",
+            triggers: [{ event: "b/garbage" }],
+            steps: {
+              step: {
+                id: "step",
+                name: "step",
+                runtime: { type: "http", url: `${garbageUrl}?fnId=garbage-app-fn&stepId=step` },
+                retries: { attempts: 1 },
+              },
+            },
+          },
+        ],
       }),
     });
     expect(reg.status).toBe(200);
@@ -134,7 +156,13 @@ describe("failing runs stay contained", () => {
       body: JSON.stringify({
         url: garbageUrl,
         appName: "bad-app",
-        functions: [{ id: "bad-app-fn", triggers: [{ event: "b/x", expression: "event.data.== 1" }], steps: { step: { id: "step", name: "step", runtime: { type: "http", url: garbageUrl } } } }],
+        functions: [
+          {
+            id: "bad-app-fn",
+            triggers: [{ event: "b/x", expression: "event.data.== 1" }],
+            steps: { step: { id: "step", name: "step", runtime: { type: "http", url: garbageUrl } } },
+          },
+        ],
       }),
     });
     expect(reg.status).toBe(400);
@@ -143,10 +171,15 @@ describe("failing runs stay contained", () => {
   it("fails a run whose function the app no longer serves, with the SDK's message", async () => {
     // Re-serve the app without "gone" but keep the engine's registration (no re-sync).
     const { client } = h;
-    const keep = [client.createFunction({ id: "fine", triggers: [{ event: "b/fine" }] }, async ({ step }) => step.run("ok", () => "fine"))];
+    const keep = [
+      client.createFunction({ id: "fine", triggers: [{ event: "b/fine" }] }, async ({ step }) =>
+        step.run("ok", () => "fine"),
+      ),
+    ];
     const syncedUrl = h.appUrl;
     await h.serveFunctions(keep);
-    await h.fresh.sql`update engine_functions set url = replace(url, ${new URL(syncedUrl).origin}, ${new URL(h.appUrl).origin})`;
+    await h.fresh
+      .sql`update engine_functions set url = replace(url, ${new URL(syncedUrl).origin}, ${new URL(h.appUrl).origin})`;
     await h.fresh.sql`update engine_functions set removed_at = null where id = ${fnId("gone")}`;
     await new Promise((r) => setTimeout(r, 1_100));
     await h.engine.sendEvent([{ name: "b/gone" }, { name: "b/fine" }]);

@@ -25,8 +25,13 @@ export async function callSdk(req: CallRequest): Promise<CallOutcome> {
     res = await fetch(req.url, { method: "POST", headers, body, signal: AbortSignal.timeout(req.timeoutMs) });
     text = await res.text();
   } catch (e) {
-    const why = e instanceof Error ? (e.name === "TimeoutError" ? `no answer within ${req.timeoutMs} ms` : e.message) : String(e);
-    return { type: "retry", error: { name: "SdkUnreachable", message: `could not call the SDK at ${req.url}: ${why}` }, retryAfterMs: null };
+    const why =
+      e instanceof Error ? (e.name === "TimeoutError" ? `no answer within ${req.timeoutMs} ms` : e.message) : String(e);
+    return {
+      type: "retry",
+      error: { name: "SdkUnreachable", message: `could not call the SDK at ${req.url}: ${why}` },
+      retryAfterMs: null,
+    };
   }
   return interpret(res.status, res.headers, text);
 }
@@ -44,7 +49,8 @@ export function interpret(status: number, headers: Headers, text: string): CallO
     const inner = parsed.ok ? (parsed.value as { status?: unknown; headers?: unknown; body?: unknown }) : null;
     if (inner && typeof inner.status === "number" && typeof inner.body === "string") {
       const h = new Headers();
-      if (inner.headers && typeof inner.headers === "object") for (const [k, v] of Object.entries(inner.headers)) if (typeof v === "string") h.set(k, v);
+      if (inner.headers && typeof inner.headers === "object")
+        for (const [k, v] of Object.entries(inner.headers)) if (typeof v === "string") h.set(k, v);
       return interpret(inner.status, h, inner.body);
     }
     return garbage(`HTTP 201 (streaming) with an unreadable body ${snippet(text)}`);
@@ -65,7 +71,11 @@ export function interpret(status: number, headers: Headers, text: string): CallO
 }
 
 function garbage(what: string): CallOutcome {
-  return { type: "retry", error: { name: "SdkProtocolError", message: `the SDK answered garbage: ${what}` }, retryAfterMs: null };
+  return {
+    type: "retry",
+    error: { name: "SdkProtocolError", message: `the SDK answered garbage: ${what}` },
+    retryAfterMs: null,
+  };
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {

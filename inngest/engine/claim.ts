@@ -18,7 +18,8 @@ export type QueueItem = {
 
 /** Deletes the claimed row only if the claim is still ours; false means another worker took over. */
 export async function release(tx: TxSql, item: QueueItem): Promise<boolean> {
-  const rows = await tx`delete from engine_queue where id = ${item.id} and lease_token = ${item.lease_token} returning id`;
+  const rows =
+    await tx`delete from engine_queue where id = ${item.id} and lease_token = ${item.lease_token} returning id`;
   return rows.length > 0;
 }
 

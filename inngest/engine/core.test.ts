@@ -30,21 +30,28 @@ beforeAll(async () => {
     }),
     client.createFunction({ id: "parallel", triggers: [{ event: "t/par" }] }, async ({ step }) => {
       const before = await step.run("before", () => 1);
-      const [x, y, z] = await Promise.all([step.run("x", () => "X"), step.run("y", () => "Y"), step.run("z", () => "Z")]);
+      const [x, y, z] = await Promise.all([
+        step.run("x", () => "X"),
+        step.run("y", () => "Y"),
+        step.run("z", () => "Z"),
+      ]);
       const after = await step.run("after", () => before + 1);
       return { x, y, z, after };
     }),
-    client.createFunction({ id: "parallel-retry", retries: 2, triggers: [{ event: "t/par-retry" }] }, async ({ step, attempt }) => {
-      const [ok, flaky] = await Promise.all([
-        step.run("steady", () => "S"),
-        step.run("wobbly", () => {
-          bump(`wobbly-${attempt}`);
-          if (attempt === 0) throw new Error("first try fails");
-          return "W";
-        }),
-      ]);
-      return `${ok}${flaky}`;
-    }),
+    client.createFunction(
+      { id: "parallel-retry", retries: 2, triggers: [{ event: "t/par-retry" }] },
+      async ({ step, attempt }) => {
+        const [ok, flaky] = await Promise.all([
+          step.run("steady", () => "S"),
+          step.run("wobbly", () => {
+            bump(`wobbly-${attempt}`);
+            if (attempt === 0) throw new Error("first try fails");
+            return "W";
+          }),
+        ]);
+        return `${ok}${flaky}`;
+      },
+    ),
     client.createFunction({ id: "race", triggers: [{ event: "t/race" }] }, async ({ step }) => {
       const winner = await Promise.race([
         step.run({ id: "fast", parallelMode: "race" }, () => "fast"),
@@ -56,7 +63,10 @@ beforeAll(async () => {
       const after = await step.run("after-race", () => `after ${winner}`);
       return after;
     }),
-    client.createFunction({ id: "filtered", triggers: [{ event: "t/if", if: "event.data.amount > 100" }] }, async ({ event }) => event.data),
+    client.createFunction(
+      { id: "filtered", triggers: [{ event: "t/if", if: "event.data.amount > 100" }] },
+      async ({ event }) => event.data,
+    ),
   ]);
 });
 afterAll(async () => h?.close());
@@ -107,7 +117,10 @@ describe("engine core", () => {
   });
 
   it("starts runs only for events whose trigger `if` matches", async () => {
-    await h.engine.sendEvent([{ name: "t/if", data: { amount: 50 } }, { name: "t/if", data: { amount: 500 } }]);
+    await h.engine.sendEvent([
+      { name: "t/if", data: { amount: 50 } },
+      { name: "t/if", data: { amount: 500 } },
+    ]);
     const run = await h.waitForRun((r) => r.functionId === fnId("filtered"));
     expect(run.output).toEqual({ amount: 500 });
     const all = await h.runsOf(fnId("filtered"));

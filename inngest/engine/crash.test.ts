@@ -16,10 +16,14 @@ const dir = mkdtempSync(path.join(tmpdir(), "wflo-crash-"));
 const logFile = path.join(dir, "steps.log");
 
 function startChild(): Promise<{ child: ChildProcess; engineUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "testing", "crash-child.ts")], {
-    env: { ...process.env, CRASH_DB_URL: fresh.url, CRASH_LOG_FILE: logFile, WFLO_LOG_LEVEL: "error" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "testing", "crash-child.ts")],
+    {
+      env: { ...process.env, CRASH_DB_URL: fresh.url, CRASH_LOG_FILE: logFile, WFLO_LOG_LEVEL: "error" },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";

@@ -14,12 +14,15 @@ beforeAll(async () => {
   h = await startHarness();
   const { client } = h;
   await h.serveFunctions([
-    client.createFunction({ id: "always-fails", retries: 2, triggers: [{ event: "e/always" }] }, async ({ step, attempt }) => {
-      await step.run("boom", () => {
-        note("always", attempt);
-        throw new Error(`kaboom on attempt ${attempt}`);
-      });
-    }),
+    client.createFunction(
+      { id: "always-fails", retries: 2, triggers: [{ event: "e/always" }] },
+      async ({ step, attempt }) => {
+        await step.run("boom", () => {
+          note("always", attempt);
+          throw new Error(`kaboom on attempt ${attempt}`);
+        });
+      },
+    ),
     client.createFunction({ id: "flaky", retries: 3, triggers: [{ event: "e/flaky" }] }, async ({ step, attempt }) => {
       const v = await step.run("flaky-step", () => {
         note("flaky", attempt);
@@ -28,19 +31,25 @@ beforeAll(async () => {
       });
       return v;
     }),
-    client.createFunction({ id: "non-retriable", retries: 4, triggers: [{ event: "e/nonretry" }] }, async ({ step, attempt }) => {
-      await step.run("fatal", () => {
-        note("nonretry", attempt);
-        throw new NonRetriableError("do not retry me");
-      });
-    }),
-    client.createFunction({ id: "retry-after", retries: 1, triggers: [{ event: "e/retry-after" }] }, async ({ step, attempt }) => {
-      return step.run("limited", () => {
-        stamps.push(Date.now());
-        if (attempt === 0) throw new RetryAfterError("rate limited upstream", "1s");
-        return "ok";
-      });
-    }),
+    client.createFunction(
+      { id: "non-retriable", retries: 4, triggers: [{ event: "e/nonretry" }] },
+      async ({ step, attempt }) => {
+        await step.run("fatal", () => {
+          note("nonretry", attempt);
+          throw new NonRetriableError("do not retry me");
+        });
+      },
+    ),
+    client.createFunction(
+      { id: "retry-after", retries: 1, triggers: [{ event: "e/retry-after" }] },
+      async ({ step, attempt }) => {
+        return step.run("limited", () => {
+          stamps.push(Date.now());
+          if (attempt === 0) throw new RetryAfterError("rate limited upstream", "1s");
+          return "ok";
+        });
+      },
+    ),
     client.createFunction({ id: "catches", retries: 0, triggers: [{ event: "e/catch" }] }, async ({ step }) => {
       try {
         await step.run("fails", () => {
@@ -48,7 +57,10 @@ beforeAll(async () => {
         });
         return "unreachable";
       } catch (e) {
-        const recovered = await step.run("recover", () => `recovered from: ${e instanceof Error ? e.message : String(e)}`);
+        const recovered = await step.run(
+          "recover",
+          () => `recovered from: ${e instanceof Error ? e.message : String(e)}`,
+        );
         return recovered;
       }
     }),
@@ -61,19 +73,34 @@ beforeAll(async () => {
         id: "with-on-failure",
         retries: 0,
         triggers: [{ event: "e/onfailure" }],
-        onFailure: async (ctx: { error: Error; event: { data: { event: { name: string } } } }) => ({ handled: ctx.error.message, original: ctx.event.data.event.name }),
+        onFailure: async (ctx: { error: Error; event: { data: { event: { name: string } } } }) => ({
+          handled: ctx.error.message,
+          original: ctx.event.data.event.name,
+        }),
       },
       async ({ event }) => {
         if (event.name) throw new Error("primary failed");
         return null;
       },
     ),
-    client.createFunction({ id: "finished-watcher", triggers: [{ event: "inngest/function.finished", if: "event.data.function_id == 'test-app-flaky'" }] }, async ({ event }) => ({
-      saw: (event.data as { result?: unknown }).result,
-    })),
-    client.createFunction({ id: "failed-watcher", triggers: [{ event: "inngest/function.failed", if: "event.data.function_id == 'test-app-always-fails'" }] }, async ({ event }) => ({
-      message: (event.data as { error: { message: string } }).error.message,
-    })),
+    client.createFunction(
+      {
+        id: "finished-watcher",
+        triggers: [{ event: "inngest/function.finished", if: "event.data.function_id == 'test-app-flaky'" }],
+      },
+      async ({ event }) => ({
+        saw: (event.data as { result?: unknown }).result,
+      }),
+    ),
+    client.createFunction(
+      {
+        id: "failed-watcher",
+        triggers: [{ event: "inngest/function.failed", if: "event.data.function_id == 'test-app-always-fails'" }],
+      },
+      async ({ event }) => ({
+        message: (event.data as { error: { message: string } }).error.message,
+      }),
+    ),
   ]);
 });
 afterAll(async () => h?.close());

@@ -53,7 +53,10 @@ async function executeCall(core: EngineCore, item: QueueItem): Promise<void> {
       if (r) {
         await finishRun(tx, core, r, {
           status: "failed",
-          error: { name: "FunctionNotFound", message: `function "${run.function_id}" is not synced with the engine (was it removed from its app?)` },
+          error: {
+            name: "FunctionNotFound",
+            message: `function "${run.function_id}" is not synced with the engine (was it removed from its app?)`,
+          },
         });
       }
     });
@@ -61,7 +64,9 @@ async function executeCall(core: EngineCore, item: QueueItem): Promise<void> {
   }
   if (!run.started_at) await markStarted(core, run, fn);
 
-  const steps = await sql<StepRow[]>`select step_id, data, error from engine_steps where run_id = ${run.id} order by id`;
+  const steps = await sql<
+    StepRow[]
+  >`select step_id, data, error from engine_steps where run_id = ${run.id} order by id`;
   const memo: Record<string, StepResult> = {};
   const stack: string[] = [];
   for (const s of steps) {
@@ -87,7 +92,12 @@ async function executeCall(core: EngineCore, item: QueueItem): Promise<void> {
       ...(disableImmediate ? {} : { fn_id: fn.id, qi_id: `${item.id}:${item.lease_token}` }),
     },
   };
-  const outcome = await callSdk({ url: url.toString(), body, signingKey: core.signingKey, timeoutMs: core.requestTimeoutMs });
+  const outcome = await callSdk({
+    url: url.toString(),
+    body,
+    signingKey: core.signingKey,
+    timeoutMs: core.requestTimeoutMs,
+  });
   await sql.begin(async (tx) => {
     const locked = await takeRun(tx, item);
     if (locked) await commitOutcome(tx, core, item, locked, fn, outcome);
@@ -96,15 +106,29 @@ async function executeCall(core: EngineCore, item: QueueItem): Promise<void> {
 
 async function markStarted(core: EngineCore, run: RunRow, fn: FunctionRecord): Promise<void> {
   await core.sql.begin(async (tx) => {
-    const first = await tx`update engine_runs set started_at = now() where id = ${run.id} and started_at is null returning id`;
+    const first =
+      await tx`update engine_runs set started_at = now() where id = ${run.id} and started_at is null returning id`;
     const finish = fn.config.timeouts?.finish ? parseDurationMs(fn.config.timeouts.finish) : null;
     if (first.length > 0 && finish !== null) {
-      await enqueue(tx, core, { runId: run.id, functionId: fn.id, kind: "timeout", dueAt: new Date(Date.now() + finish), payload: { type: "finish" } });
+      await enqueue(tx, core, {
+        runId: run.id,
+        functionId: fn.id,
+        kind: "timeout",
+        dueAt: new Date(Date.now() + finish),
+        payload: { type: "finish" },
+      });
     }
   });
 }
 
-async function commitOutcome(tx: TxSql, core: EngineCore, item: QueueItem, run: RunRow, fn: FunctionRecord, outcome: CallOutcome): Promise<void> {
+async function commitOutcome(
+  tx: TxSql,
+  core: EngineCore,
+  item: QueueItem,
+  run: RunRow,
+  fn: FunctionRecord,
+  outcome: CallOutcome,
+): Promise<void> {
   switch (outcome.type) {
     case "complete":
       await complete(tx, core, run, outcome.output);
@@ -114,7 +138,19 @@ async function commitOutcome(tx: TxSql, core: EngineCore, item: QueueItem, run: 
       return;
     case "retry":
       if (item.attempt + 1 < maxAttemptsOf(fn.config)) {
-        await enqueue(tx, core, { runId: run.id, functionId: fn.id, kind: item.kind, stepId: item.step_id, attempt: item.attempt + 1, dueAt: retryDelay(core, item.attempt, outcome.retryAfterMs) }, run);
+        await enqueue(
+          tx,
+          core,
+          {
+            runId: run.id,
+            functionId: fn.id,
+            kind: item.kind,
+            stepId: item.step_id,
+            attempt: item.attempt + 1,
+            dueAt: retryDelay(core, item.attempt, outcome.retryAfterMs),
+          },
+          run,
+        );
       } else {
         await finishRun(tx, core, run, { status: "failed", error: outcome.error });
       }

@@ -36,7 +36,9 @@ export function evaluateKey(expression: string, context: Record<string, unknown>
   try {
     const v: unknown = compile(expression)(context);
     if (v === null || v === undefined) return null;
-    return typeof v === "string" ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
+    return typeof v === "string"
+      ? v
+      : JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
   } catch {
     return null;
   }
@@ -51,4 +53,3 @@ export function evaluateNumber(expression: string, context: Record<string, unkno
     return null;
   }
 }
-

@@ -41,9 +41,25 @@ async function issueEventKey(): Promise<{ key: string; id: string }> {
 
 function startApp(engineUrl: string, eventKey: string): Promise<string> {
   // Only the SDK's variables point the app at the engine; no other Inngest settings leak in.
-  const { INNGEST_BASE_URL: _b, INNGEST_SIGNING_KEY: _s, INNGEST_EVENT_KEY: _e, INNGEST_DEV: _d, ...rest } = process.env;
-  const env = { ...rest, INNGEST_BASE_URL: engineUrl, INNGEST_SIGNING_KEY: engineSigningKey(), INNGEST_EVENT_KEY: eventKey, WFLO_LOG_LEVEL: "error" };
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "testing", "external-app.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const {
+    INNGEST_BASE_URL: _b,
+    INNGEST_SIGNING_KEY: _s,
+    INNGEST_EVENT_KEY: _e,
+    INNGEST_DEV: _d,
+    ...rest
+  } = process.env;
+  const env = {
+    ...rest,
+    INNGEST_BASE_URL: engineUrl,
+    INNGEST_SIGNING_KEY: engineSigningKey(),
+    INNGEST_EVENT_KEY: eventKey,
+    WFLO_LOG_LEVEL: "error",
+  };
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "testing", "external-app.ts")],
+    { env, stdio: ["ignore", "pipe", "inherit"] },
+  );
   app = child;
   return new Promise((resolve, reject) => {
     let out = "";
@@ -67,7 +83,11 @@ describe("an external Inngest SDK app", () => {
     expect(fns.map((f) => f.id)).toContain("external-shop-fulfil-order");
 
     // Events sent over the engine's public intake with the app's event key, as `inngest.send` in any app would.
-    const sent = await postToIntake(engine.url, [{ name: "shop/order.placed", data: { orderId: "o-1", sku: "tea", qty: 3 } }], { key: issued.key });
+    const sent = await postToIntake(
+      engine.url,
+      [{ name: "shop/order.placed", data: { orderId: "o-1", sku: "tea", qty: 3 } }],
+      { key: issued.key },
+    );
     expect(sent.status).toBe(200);
 
     let run: Awaited<ReturnType<Engine["listRuns"]>>[number] | undefined;
@@ -88,7 +108,9 @@ describe("an external Inngest SDK app", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(notified?.status).toBe("completed");
-    const senders = await fresh.sql<{ name: string; event_key_id: string | null }[]>`select name, event_key_id from engine_events where name like 'shop/%' order by received_at`;
+    const senders = await fresh.sql<
+      { name: string; event_key_id: string | null }[]
+    >`select name, event_key_id from engine_events where name like 'shop/%' order by received_at`;
     expect(senders).toEqual([
       { name: "shop/order.placed", event_key_id: issued.id },
       { name: "shop/order.fulfilled", event_key_id: issued.id },

@@ -14,7 +14,10 @@ export function retryDelay(core: EngineCore, attempt: number, retryAfterMs: numb
 export async function complete(tx: TxSql, core: EngineCore, run: RunRow, output: unknown): Promise<void> {
   const size = byteLength(output);
   if (size > STEP_OUTPUT_LIMIT_BYTES) {
-    await finishRun(tx, core, run, { status: "failed", error: { name: "OutputTooLarge", message: `the function's return value is ${size} bytes; the limit is 4 MiB` } });
+    await finishRun(tx, core, run, {
+      status: "failed",
+      error: { name: "OutputTooLarge", message: `the function's return value is ${size} bytes; the limit is 4 MiB` },
+    });
     return;
   }
   await finishRun(tx, core, run, { status: "completed", output: output ?? null });

@@ -21,20 +21,33 @@ beforeAll(async () => {
     client.createFunction({ id: "conc-fn", concurrency: 1, triggers: [{ event: "f/conc" }] }, async ({ step }) => {
       await step.run("work", () => tracked("conc-fn", 150));
     }),
-    client.createFunction({ id: "conc-key", concurrency: { limit: 1, key: "event.data.user" }, triggers: [{ event: "f/conc-key" }] }, async ({ event, step }) => {
-      const user = (event.data as { user: string }).user;
-      await step.run("work", async () => {
-        const start = Date.now();
-        await tracked(`user-${user}`, 300);
-        (spans[user] ??= []).push([start, Date.now()]);
-      });
-      return user;
-    }),
-    client.createFunction({ id: "throttled", throttle: { limit: 1, period: "1s" }, triggers: [{ event: "f/throttle" }] }, async () => Date.now()),
-    client.createFunction({ id: "rate-limited", rateLimit: { limit: 1, period: "1m" }, triggers: [{ event: "f/rate" }] }, async () => "ran"),
-    client.createFunction({ id: "debounced", debounce: { period: "1s" }, triggers: [{ event: "f/debounce" }] }, async ({ event }) => event.data),
-    client.createFunction({ id: "batched", batchEvents: { maxSize: 3, timeout: "1s" }, triggers: [{ event: "f/batch" }] }, async ({ events }) =>
-      events.map((e: { data: unknown }) => (e.data as { i: number }).i),
+    client.createFunction(
+      { id: "conc-key", concurrency: { limit: 1, key: "event.data.user" }, triggers: [{ event: "f/conc-key" }] },
+      async ({ event, step }) => {
+        const user = (event.data as { user: string }).user;
+        await step.run("work", async () => {
+          const start = Date.now();
+          await tracked(`user-${user}`, 300);
+          (spans[user] ??= []).push([start, Date.now()]);
+        });
+        return user;
+      },
+    ),
+    client.createFunction(
+      { id: "throttled", throttle: { limit: 1, period: "1s" }, triggers: [{ event: "f/throttle" }] },
+      async () => Date.now(),
+    ),
+    client.createFunction(
+      { id: "rate-limited", rateLimit: { limit: 1, period: "1m" }, triggers: [{ event: "f/rate" }] },
+      async () => "ran",
+    ),
+    client.createFunction(
+      { id: "debounced", debounce: { period: "1s" }, triggers: [{ event: "f/debounce" }] },
+      async ({ event }) => event.data,
+    ),
+    client.createFunction(
+      { id: "batched", batchEvents: { maxSize: 3, timeout: "1s" }, triggers: [{ event: "f/batch" }] },
+      async ({ events }) => events.map((e: { data: unknown }) => (e.data as { i: number }).i),
     ),
     client.createFunction(
       { id: "prioritised", concurrency: 1, priority: { run: "event.data.p" }, triggers: [{ event: "f/prio" }] },
@@ -45,23 +58,42 @@ beforeAll(async () => {
         });
       },
     ),
-    client.createFunction({ id: "idempotent", idempotency: "event.data.key", triggers: [{ event: "f/idem" }] }, async ({ event }) => event.data),
-    client.createFunction({ id: "start-timeout", concurrency: 1, timeouts: { start: "1s" }, triggers: [{ event: "f/start-timeout" }] }, async ({ step }) => {
-      await step.run("slow", () => sleep(2_000));
-      return "started";
-    }),
-    client.createFunction({ id: "finish-timeout", timeouts: { finish: "1s" }, triggers: [{ event: "f/finish-timeout" }] }, async ({ step }) => {
-      await step.sleep("long", "10s");
-      return "finished";
-    }),
-    client.createFunction({ id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] }, async ({ event, step }) => {
-      await step.sleep("hold", "1s");
-      return event.data;
-    }),
-    client.createFunction({ id: "single-cancel", singleton: { key: "event.data.k", mode: "cancel" }, triggers: [{ event: "f/single-cancel" }] }, async ({ event, step }) => {
-      await step.sleep("hold", "1s");
-      return event.data;
-    }),
+    client.createFunction(
+      { id: "idempotent", idempotency: "event.data.key", triggers: [{ event: "f/idem" }] },
+      async ({ event }) => event.data,
+    ),
+    client.createFunction(
+      { id: "start-timeout", concurrency: 1, timeouts: { start: "1s" }, triggers: [{ event: "f/start-timeout" }] },
+      async ({ step }) => {
+        await step.run("slow", () => sleep(2_000));
+        return "started";
+      },
+    ),
+    client.createFunction(
+      { id: "finish-timeout", timeouts: { finish: "1s" }, triggers: [{ event: "f/finish-timeout" }] },
+      async ({ step }) => {
+        await step.sleep("long", "10s");
+        return "finished";
+      },
+    ),
+    client.createFunction(
+      { id: "single-skip", singleton: { key: "event.data.k", mode: "skip" }, triggers: [{ event: "f/single-skip" }] },
+      async ({ event, step }) => {
+        await step.sleep("hold", "1s");
+        return event.data;
+      },
+    ),
+    client.createFunction(
+      {
+        id: "single-cancel",
+        singleton: { key: "event.data.k", mode: "cancel" },
+        triggers: [{ event: "f/single-cancel" }],
+      },
+      async ({ event, step }) => {
+        await step.sleep("hold", "1s");
+        return event.data;
+      },
+    ),
     client.createFunction({ id: "ticker", triggers: [{ cron: "* * * * * *" }] }, async ({ event }) => event.name),
   ]);
 });
@@ -177,9 +209,15 @@ describe("flow control", () => {
   it("singleton skip drops events while a run with the same key runs", async () => {
     await h.engine.sendEvent({ name: "f/single-skip", data: { k: "a", n: 1 } });
     await sleep(200);
-    await h.engine.sendEvent([{ name: "f/single-skip", data: { k: "a", n: 2 } }, { name: "f/single-skip", data: { k: "b", n: 3 } }]);
+    await h.engine.sendEvent([
+      { name: "f/single-skip", data: { k: "a", n: 2 } },
+      { name: "f/single-skip", data: { k: "b", n: 3 } },
+    ]);
     const runs = await settled(fnId("single-skip"), 2, 5_000);
-    expect(runs.map((r) => r.output)).toEqual([{ k: "a", n: 1 }, { k: "b", n: 3 }]);
+    expect(runs.map((r) => r.output)).toEqual([
+      { k: "a", n: 1 },
+      { k: "b", n: 3 },
+    ]);
   });
 
   it("singleton cancel replaces the running run with the new one", async () => {

@@ -56,7 +56,9 @@ export async function throttleDueAt(tx: TxSql, fn: FunctionRecord, event: Engine
   const key = keyValue(t.key, event);
   await lockKey(tx, `throttle:${fn.id}:${key}`);
   const allowed = t.limit + (t.burst ?? 0);
-  const [kth] = await tx<{ ms: number }[]>`select (extract(epoch from at) * 1000)::float8 as ms from engine_flow_marks where kind = 'throttle'
+  const [kth] = await tx<
+    { ms: number }[]
+  >`select (extract(epoch from at) * 1000)::float8 as ms from engine_flow_marks where kind = 'throttle'
     and function_id = ${fn.id} and key = ${key} order by at desc offset ${allowed - 1} limit 1`;
   const now = Date.now();
   const due = kth ? Math.max(now, kth.ms + period) : now;
@@ -70,7 +72,8 @@ export async function scheduleRun(tx: TxSql, core: EngineCore, fn: FunctionRecor
   const { debounce, batchEvents, singleton } = fn.config;
   if (debounce) return debounceEvent(tx, core, fn, event, debounce);
   if (singleton && !(await makeRoomForSingleton(tx, core, fn, event, singleton))) return;
-  if (batchEvents && (!batchEvents.if || matches(batchEvents.if, { event }))) return batchEvent(tx, core, fn, event, batchEvents);
+  if (batchEvents && (!batchEvents.if || matches(batchEvents.if, { event })))
+    return batchEvent(tx, core, fn, event, batchEvents);
   await createRun(tx, core, fn, [event]);
 }
 
@@ -81,16 +84,28 @@ type SingletonConfig = NonNullable<FunctionRecord["config"]["singleton"]>;
  * cancels the running one in favour of the new. Running runs are few, so their keys are
  * evaluated here rather than stored.
  */
-async function makeRoomForSingleton(tx: TxSql, core: EngineCore, fn: FunctionRecord, event: EngineEvent, cfg: SingletonConfig): Promise<boolean> {
+async function makeRoomForSingleton(
+  tx: TxSql,
+  core: EngineCore,
+  fn: FunctionRecord,
+  event: EngineEvent,
+  cfg: SingletonConfig,
+): Promise<boolean> {
   const key = keyValue(cfg.key, event);
   await lockKey(tx, `singleton:${fn.id}:${key}`);
-  const running = await tx<{ id: string; event: EngineEvent }[]>`select id, event from engine_runs where function_id = ${fn.id} and status = 'running' order by id`;
+  const running = await tx<
+    { id: string; event: EngineEvent }[]
+  >`select id, event from engine_runs where function_id = ${fn.id} and status = 'running' order by id`;
   const same = running.filter((r) => keyValue(cfg.key, r.event) === key);
   if (same.length === 0) return true;
   if (cfg.mode === "skip") return false;
   for (const r of same) {
     const run = await lockRun(tx, r.id);
-    if (run?.status === "running") await finishRun(tx, core, run, { status: "cancelled", reason: `replaced by a newer run (singleton, event ${event.id})` });
+    if (run?.status === "running")
+      await finishRun(tx, core, run, {
+        status: "cancelled",
+        reason: `replaced by a newer run (singleton, event ${event.id})`,
+      });
   }
   return true;
 }
@@ -98,26 +113,44 @@ async function makeRoomForSingleton(tx: TxSql, core: EngineCore, fn: FunctionRec
 type DebounceConfig = NonNullable<FunctionRecord["config"]["debounce"]>;
 type BatchConfig = NonNullable<FunctionRecord["config"]["batchEvents"]>;
 
-async function debounceEvent(tx: TxSql, core: EngineCore, fn: FunctionRecord, event: EngineEvent, cfg: DebounceConfig): Promise<void> {
+async function debounceEvent(
+  tx: TxSql,
+  core: EngineCore,
+  fn: FunctionRecord,
+  event: EngineEvent,
+  cfg: DebounceConfig,
+): Promise<void> {
   const key = keyValue(cfg.key, event);
   const period = parseDurationMs(cfg.period) ?? 1_000;
   const maxWait = cfg.timeout ? parseDurationMs(cfg.timeout) : null;
   await lockKey(tx, `debounce:${fn.id}:${key}`);
-  const [held] = await tx<{ id: string; payload: { firstAt: number } }[]>`select id::text as id, payload from engine_queue
+  const [held] = await tx<
+    { id: string; payload: { firstAt: number } }[]
+  >`select id::text as id, payload from engine_queue
     where function_id = ${fn.id} and kind = 'debounce' and flow_key = ${key} for update`;
   const now = Date.now();
   const firstAt = held?.payload.firstAt ?? now;
   const due = Math.min(now + period, maxWait !== null ? firstAt + maxWait : Number.POSITIVE_INFINITY);
   const payload = json({ event, firstAt });
-  if (held) await tx`update engine_queue set payload = ${payload}::jsonb, due_at = ${new Date(due).toISOString()}::timestamptz where id = ${held.id}`;
-  else await tx`insert into engine_queue (function_id, kind, flow_key, due_at, payload) values (${fn.id}, 'debounce', ${key}, ${new Date(due).toISOString()}::timestamptz, ${payload}::jsonb)`;
+  if (held)
+    await tx`update engine_queue set payload = ${payload}::jsonb, due_at = ${new Date(due).toISOString()}::timestamptz where id = ${held.id}`;
+  else
+    await tx`insert into engine_queue (function_id, kind, flow_key, due_at, payload) values (${fn.id}, 'debounce', ${key}, ${new Date(due).toISOString()}::timestamptz, ${payload}::jsonb)`;
   void core;
 }
 
-async function batchEvent(tx: TxSql, core: EngineCore, fn: FunctionRecord, event: EngineEvent, cfg: BatchConfig): Promise<void> {
+async function batchEvent(
+  tx: TxSql,
+  core: EngineCore,
+  fn: FunctionRecord,
+  event: EngineEvent,
+  cfg: BatchConfig,
+): Promise<void> {
   const key = keyValue(cfg.key, event);
   await lockKey(tx, `batch:${fn.id}:${key}`);
-  const [held] = await tx<{ id: string; payload: { events: EngineEvent[] } }[]>`select id::text as id, payload from engine_queue
+  const [held] = await tx<
+    { id: string; payload: { events: EngineEvent[] } }[]
+  >`select id::text as id, payload from engine_queue
     where function_id = ${fn.id} and kind = 'batch' and flow_key = ${key} for update`;
   const events = [...(held?.payload.events ?? []), event];
   if (events.length >= cfg.maxSize) {

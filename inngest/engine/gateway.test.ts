@@ -18,7 +18,13 @@ beforeAll(async () => {
       seen.push({ path: req.url ?? "", auth: req.headers.authorization, body });
       if (req.url?.startsWith("/v1/chat/completions")) {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ id: "cmpl-1", choices: [{ message: { role: "assistant", content: "hello from the provider" } }], usage: { prompt_tokens: 3, completion_tokens: 4 } }));
+        res.end(
+          JSON.stringify({
+            id: "cmpl-1",
+            choices: [{ message: { role: "assistant", content: "hello from the provider" } }],
+            usage: { prompt_tokens: 3, completion_tokens: 4 },
+          }),
+        );
       } else {
         res.writeHead(201, { "content-type": "text/plain", "x-thing": "yes" });
         res.end(`fetched ${req.method} ${req.url}`);

@@ -11,7 +11,9 @@ type Opts = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const headersOf = (v: unknown): Record<string, string> =>
-  v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string")) : {};
+  v && typeof v === "object"
+    ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"))
+    : {};
 
 export async function performGateway(op: string, opts: Opts, timeoutMs: number): Promise<GatewayOutcome> {
   const url = str(opts.url);
@@ -39,7 +41,10 @@ export async function performGateway(op: string, opts: Opts, timeoutMs: number):
     res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     text = await res.text();
   } catch (e) {
-    return { type: "retry", message: `${op} request to ${new URL(url).origin} failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      type: "retry",
+      message: `${op} request to ${new URL(url).origin} failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   if (!ai) {
     const h: Record<string, string> = {};
@@ -56,7 +61,15 @@ export async function performGateway(op: string, opts: Opts, timeoutMs: number):
   }
   if (!res.ok || parsed === undefined) {
     const snippet = text.length > 300 ? `${text.slice(0, 300)}...` : text;
-    return { type: "result", result: { error: { name: "AIGatewayError", message: `step.ai.infer: the provider answered HTTP ${res.status}: ${snippet}` } } };
+    return {
+      type: "result",
+      result: {
+        error: {
+          name: "AIGatewayError",
+          message: `step.ai.infer: the provider answered HTTP ${res.status}: ${snippet}`,
+        },
+      },
+    };
   }
   return { type: "result", result: { data: parsed } };
 }

@@ -41,10 +41,12 @@ async function route(core: EngineCore, req: IncomingMessage): Promise<Reply> {
   if (method === "GET" && (url.pathname === "/health" || url.pathname === "/")) return ok({ ok: true, engine: "wflo" });
   if (method === "POST" && parts[0] === "e" && parts.length <= 2) return intake(core, req, parts[1]);
 
-  if (core.signingKey && !bearerMatches(req.headers.authorization, core.signingKey)) return err(401, "Unauthorized: a Bearer token derived from the signing key is required");
+  if (core.signingKey && !bearerMatches(req.headers.authorization, core.signingKey))
+    return err(401, "Unauthorized: a Bearer token derived from the signing key is required");
 
   if (method === "POST" && url.pathname === "/fn/register") return register(core, req);
-  if (method === "POST" && parts[0] === "v1" && parts[1] === "checkpoint" && parts[3] === "async" && parts[2]) return checkpoint(core, req, parts[2]);
+  if (method === "POST" && parts[0] === "v1" && parts[1] === "checkpoint" && parts[3] === "async" && parts[2])
+    return checkpoint(core, req, parts[2]);
   if (method === "GET" && parts[0] === "v0" && parts[1] === "runs" && parts[2] && parts[3] === "batch") {
     const run = await getRun(core.sql, parts[2]);
     return run ? ok(run.events) : err(404, "run not found");
@@ -52,7 +54,9 @@ async function route(core: EngineCore, req: IncomingMessage): Promise<Reply> {
   if (method === "GET" && parts[0] === "v0" && parts[1] === "runs" && parts[2] && parts[3] === "actions") {
     const run = await getRun(core.sql, parts[2]);
     if (!run) return err(404, "run not found");
-    return ok(Object.fromEntries(run.steps.map((s) => [s.stepId, s.error !== null ? { error: s.error } : { data: s.data }])));
+    return ok(
+      Object.fromEntries(run.steps.map((s) => [s.stepId, s.error !== null ? { error: s.error } : { data: s.data }])),
+    );
   }
   if (method === "POST" && url.pathname === "/v1/signals") return signal(core, req);
   if (parts[0] === "v1" && parts[1] === "runs" && parts[2] && parts.length === 3) {
@@ -88,7 +92,10 @@ async function intake(core: EngineCore, req: IncomingMessage, key: string | unde
   const who = await identifySender(core.sql, core.internalEventKey, key);
   if (!who.ok) return err(401, who.message);
   if (mediaType(req) !== "application/json") {
-    return err(415, `content-type must be application/json; got ${req.headers["content-type"] ? `"${req.headers["content-type"]}"` : "none"}`);
+    return err(
+      415,
+      `content-type must be application/json; got ${req.headers["content-type"] ? `"${req.headers["content-type"]}"` : "none"}`,
+    );
   }
   const parsed = parseJson(await readBody(req, EVENT_REQUEST_LIMIT_BYTES));
   if (!parsed.ok) return err(400, parsed.message);
@@ -103,7 +110,10 @@ async function intake(core: EngineCore, req: IncomingMessage, key: string | unde
   const seed = req.headers["x-inngest-event-id-seed"];
   const eventKeyId = who.sender.kind === "outside" ? who.sender.keyId : null;
   const ids = await core.sql.begin(async (tx) => {
-    const stored = await ingestEvents(tx, core, checked.events, { idSeed: typeof seed === "string" ? seed : null, eventKeyId });
+    const stored = await ingestEvents(tx, core, checked.events, {
+      idSeed: typeof seed === "string" ? seed : null,
+      eventKeyId,
+    });
     await touchSender(tx, who.sender);
     return stored;
   });
@@ -115,11 +125,21 @@ async function register(core: EngineCore, req: IncomingMessage): Promise<Reply> 
   const parsed = parseJson(await readBody(req, 16 * 1024 * 1024));
   if (!parsed.ok) return err(400, parsed.message);
   const body = registerBodySchema.safeParse(parsed.value);
-  if (!body.success) return err(400, `invalid registration: ${body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!body.success)
+    return err(
+      400,
+      `invalid registration: ${body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   const problems = validateFunctions(body.data.functions);
   if (problems.length > 0) return err(400, problems.join("; "));
   const result = await core.sql.begin((tx) =>
-    saveApp(tx, { appId: body.data.appName, url: body.data.url, sdk: body.data.sdk, framework: body.data.framework, functions: body.data.functions }),
+    saveApp(tx, {
+      appId: body.data.appName,
+      url: body.data.url,
+      sdk: body.data.sdk,
+      framework: body.data.framework,
+      functions: body.data.functions,
+    }),
   );
   core.registry.invalidate();
   core.wake();
@@ -133,12 +153,16 @@ async function signal(core: EngineCore, req: IncomingMessage): Promise<Reply> {
   if (typeof body.signal !== "string" || body.signal.length === 0) return err(400, "signal must be a non-empty string");
   const name = body.signal;
   const runId = await core.sql.begin(async (tx) => {
-    const [wait] = await tx<{ run_id: string; step_id: string }[]>`delete from engine_waits where kind = 'signal' and signal = ${name} returning run_id, step_id`;
+    const [wait] = await tx<
+      { run_id: string; step_id: string }[]
+    >`delete from engine_waits where kind = 'signal' and signal = ${name} returning run_id, step_id`;
     if (!wait) return null;
     const run = await lockRun(tx, wait.run_id);
     if (run?.status !== "running") return null;
     await tx`delete from engine_queue where run_id = ${run.id} and step_id = ${wait.step_id} and kind = 'wait'`;
-    await resolveStep(tx, core, run, wait.step_id, "WaitForSignal", { data: { signal: name, data: body.data ?? null } });
+    await resolveStep(tx, core, run, wait.step_id, "WaitForSignal", {
+      data: { signal: name, data: body.data ?? null },
+    });
     return run.id;
   });
   core.wake();

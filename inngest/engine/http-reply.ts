@@ -8,7 +8,8 @@ export const err = (status: number, message: string): Reply => ({ status, body: 
 
 export class BodyTooLarge extends Error {}
 
-const limitText = (limit: number) => (limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MiB` : `${Math.round(limit / 1024)} KiB`);
+const limitText = (limit: number) =>
+  limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MiB` : `${Math.round(limit / 1024)} KiB`;
 
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,7 +31,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(buf);
     });
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.once("end", () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+    );
     req.once("error", reject);
   });
 }

@@ -53,7 +53,14 @@ export type EngineOptions = {
   worker?: boolean;
 };
 
-export type SendableEvent = { name: string; data?: Record<string, unknown>; id?: string; ts?: number; user?: Record<string, unknown>; v?: string };
+export type SendableEvent = {
+  name: string;
+  data?: Record<string, unknown>;
+  id?: string;
+  ts?: number;
+  user?: Record<string, unknown>;
+  v?: string;
+};
 
 export type Engine = {
   start(): Promise<void>;

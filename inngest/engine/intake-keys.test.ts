@@ -18,7 +18,10 @@ beforeAll(async () => {
   await h.serveFunctions([
     client.createFunction({ id: "echo", retries: 0, triggers: [{ event: "k/go" }] }, async ({ event }) => event.data),
     // Stands in for a gate that believed the event: it must never start from an outside key.
-    client.createFunction({ id: "decided", retries: 0, triggers: [{ event: "wflo/approval.decided" }] }, async ({ event }) => event.data),
+    client.createFunction(
+      { id: "decided", retries: 0, triggers: [{ event: "wflo/approval.decided" }] },
+      async ({ event }) => event.data,
+    ),
   ]);
 });
 afterAll(async () => h?.close());
@@ -52,7 +55,9 @@ async function refused(body: unknown, opts: Parameters<Harness["postEvents"]>[1]
 /** The run an event started, once it has finished. */
 async function finishedRunOf(eventId: string) {
   for (let i = 0; i < 600; i++) {
-    const [row] = await h.fresh.sql<{ id: string }[]>`select id from engine_runs where event->>'id' = ${eventId} and status <> 'running'`;
+    const [row] = await h.fresh.sql<
+      { id: string }[]
+    >`select id from engine_runs where event->>'id' = ${eventId} and status <> 'running'`;
     if (row) return h.engine.getRun(row.id);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -95,17 +100,23 @@ describe("the intake requires an event key", () => {
     const res = await h.postEvents({ name: "k/go", data: { from: "partner" } }, { key });
     expect(res.status).toBe(200);
     const [eventId] = res.body.ids!;
-    const [stored] = await h.fresh.sql<{ event_key_id: string | null }[]>`select event_key_id from engine_events where id = ${eventId!}`;
+    const [stored] = await h.fresh.sql<
+      { event_key_id: string | null }[]
+    >`select event_key_id from engine_events where id = ${eventId!}`;
     expect(stored?.event_key_id).toBe(id);
     const run = await finishedRunOf(eventId!);
     expect(run).toMatchObject({ functionId: fnId("echo"), status: "completed", output: { from: "partner" } });
-    const [used] = await h.fresh.sql<{ used: boolean }[]>`select last_used_at is not null as used from event_keys where id = ${id}`;
+    const [used] = await h.fresh.sql<
+      { used: boolean }[]
+    >`select last_used_at is not null as used from event_keys where id = ${id}`;
     expect(used).toEqual({ used: true });
   });
 
   it("records no key for the app's own (internal) key, which the SDK client sends with", async () => {
     const { ids } = await h.client.send({ name: "k/go", data: { from: "app" } });
-    const [stored] = await h.fresh.sql<{ event_key_id: string | null }[]>`select event_key_id from engine_events where id = ${ids[0]!}`;
+    const [stored] = await h.fresh.sql<
+      { event_key_id: string | null }[]
+    >`select event_key_id from engine_events where id = ${ids[0]!}`;
     expect(stored).toEqual({ event_key_id: null });
   });
 });
@@ -118,7 +129,10 @@ describe("reserved names", () => {
     ["inngest/function.invoked", "inngest/"],
   ])("refuses %s from an outside key with a 403 naming the rule", async (name, prefix) => {
     const { key } = await outsideKey();
-    const res = await refused([go, { name, data: { approvalId: "a-1", status: "approved", decidedBy: "ceo@example.com" } }], { key });
+    const res = await refused(
+      [go, { name, data: { approvalId: "a-1", status: "approved", decidedBy: "ceo@example.com" } }],
+      { key },
+    );
     expect(res.status).toBe(403);
     expect(res.body.error).toContain(`event[1].name: "${prefix}" event names are reserved`);
   });
@@ -126,7 +140,10 @@ describe("reserved names", () => {
   it("lets the app's internal key send wflo's own names", async () => {
     const res = await h.postEvents({ name: "wflo/approval.decided", data: { approvalId: "a-2" } });
     expect(res.status).toBe(200);
-    expect(await finishedRunOf(res.body.ids![0]!)).toMatchObject({ functionId: fnId("decided"), output: { approvalId: "a-2" } });
+    expect(await finishedRunOf(res.body.ids![0]!)).toMatchObject({
+      functionId: fnId("decided"),
+      output: { approvalId: "a-2" },
+    });
   });
 });
 
@@ -155,8 +172,16 @@ describe("body rules", () => {
   });
 
   it.each([
-    ["a NUL byte in data", '{"name":"k/go","data":{"note":"a\\u0000b"}}', "event.data.note: must not contain a NUL byte"],
-    ["a lone surrogate in a data value", '{"name":"k/go","data":{"who":"x\\ud800"}}', "event.data.who: must not contain a lone UTF-16 surrogate"],
+    [
+      "a NUL byte in data",
+      '{"name":"k/go","data":{"note":"a\\u0000b"}}',
+      "event.data.note: must not contain a NUL byte",
+    ],
+    [
+      "a lone surrogate in a data value",
+      '{"name":"k/go","data":{"who":"x\\ud800"}}',
+      "event.data.who: must not contain a lone UTF-16 surrogate",
+    ],
     ["a NUL byte in the name", '[{"name":"k/go"},{"name":"k/\\u0000"}]', "event[1].name: must not contain a NUL byte"],
   ])("refuses %s with a 400 naming the field", async (_label, body, why) => {
     const res = await refused(body, {});

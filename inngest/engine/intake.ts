@@ -37,7 +37,8 @@ export function validateEvents(body: unknown): { ok: true; events: IncomingEvent
     }
     const parsed = incomingEventSchema.safeParse(raw);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push(`${where}.${issue.path.join(".") || "(root)"}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        errors.push(`${where}.${issue.path.join(".") || "(root)"}: ${issue.message}`);
       return;
     }
     // PostgreSQL's jsonb refuses NUL and a lone surrogate cannot be stored as UTF-8: a 400 naming the field, not a 500.
@@ -63,7 +64,12 @@ export function validateEvents(body: unknown): { ok: true; events: IncomingEvent
 function nameMatches(pattern: string, name: string): boolean {
   if (pattern === name) return true;
   if (!pattern.includes("*")) return false;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(name);
 }
 
@@ -71,12 +77,24 @@ function nameMatches(pattern: string, name: string): boolean {
 export type IngestOptions = { internal?: boolean; idSeed?: string | null; eventKeyId?: string | null };
 
 /** Stores and dispatches events inside `tx`; returns their ids in order. */
-export async function ingestEvents(tx: TxSql, core: EngineCore, incoming: IncomingEvent[], opts: IngestOptions = {}): Promise<string[]> {
+export async function ingestEvents(
+  tx: TxSql,
+  core: EngineCore,
+  incoming: IncomingEvent[],
+  opts: IngestOptions = {},
+): Promise<string[]> {
   const ids: string[] = [];
   for (const [i, raw] of incoming.entries()) {
     const internalId = newId();
     const publicId = raw.id ?? seededId(opts.idSeed, i) ?? internalId;
-    const event: EngineEvent = { id: publicId, name: raw.name, data: raw.data ?? {}, ts: raw.ts ?? Date.now(), user: raw.user ?? {}, ...(raw.v ? { v: raw.v } : {}) };
+    const event: EngineEvent = {
+      id: publicId,
+      name: raw.name,
+      data: raw.data ?? {},
+      ts: raw.ts ?? Date.now(),
+      user: raw.user ?? {},
+      ...(raw.v ? { v: raw.v } : {}),
+    };
     const inserted = await tx<{ internal_id: string }[]>`
       insert into engine_events (internal_id, id, name, data, "user", ts, v, event_key_id)
       values (${internalId}, ${event.id}, ${event.name}, ${json(event.data)}::jsonb, ${json(event.user)}::jsonb, ${event.ts}, ${event.v ?? null}, ${opts.eventKeyId ?? null})
@@ -105,7 +123,7 @@ export function seededId(seed: string | null | undefined, index: number): string
   if (!ms || !b64 || !/^\d+$/.test(ms)) return null;
   const entropy = Buffer.from(b64, "base64");
   if (entropy.length !== 10) return null;
-  let value = (BigInt(ms) << 80n) | (BigInt(`0x${entropy.toString("hex")}`) + BigInt(index)) % (1n << 80n);
+  let value = (BigInt(ms) << 80n) | ((BigInt(`0x${entropy.toString("hex")}`) + BigInt(index)) % (1n << 80n));
   let out = "";
   for (let i = 0; i < 26; i++) {
     out = CROCKFORD[Number(value & 31n)] + out;
@@ -133,7 +151,9 @@ async function dispatch(tx: TxSql, core: EngineCore, event: EngineEvent): Promis
 }
 
 async function resumeWaits(tx: TxSql, core: EngineCore, event: EngineEvent): Promise<void> {
-  const waits = await tx<{ id: string; run_id: string; step_id: string; expression: string | null; event: EngineEvent }[]>`
+  const waits = await tx<
+    { id: string; run_id: string; step_id: string; expression: string | null; event: EngineEvent }[]
+  >`
     select w.id::text as id, w.run_id, w.step_id, w.expression, r.event
     from engine_waits w join engine_runs r on r.id = w.run_id
     where w.kind = 'event' and w.event_name = ${event.name} and r.status = 'running'
@@ -150,7 +170,12 @@ async function resumeWaits(tx: TxSql, core: EngineCore, event: EngineEvent): Pro
   }
 }
 
-async function cancelMatching(tx: TxSql, core: EngineCore, event: EngineEvent, functions: Awaited<ReturnType<EngineCore["registry"]["all"]>>): Promise<void> {
+async function cancelMatching(
+  tx: TxSql,
+  core: EngineCore,
+  event: EngineEvent,
+  functions: Awaited<ReturnType<EngineCore["registry"]["all"]>>,
+): Promise<void> {
   for (const fn of functions) {
     const rules = (fn.config.cancel ?? []).filter((c) => nameMatches(c.event, event.name));
     if (rules.length === 0) continue;
@@ -162,12 +187,18 @@ async function cancelMatching(tx: TxSql, core: EngineCore, event: EngineEvent, f
       // A rule with a timeout only cancels runs younger than it.
       const applies = (c: (typeof rules)[number]) => {
         const window = c.timeout ? parseDurationMs(c.timeout) : null;
-        return (window === null || now - r.created_ms <= window) && (!c.if || matches(c.if, { event: r.event, async: event }));
+        return (
+          (window === null || now - r.created_ms <= window) &&
+          (!c.if || matches(c.if, { event: r.event, async: event }))
+        );
       };
       if (!rules.some(applies)) continue;
       const run = await lockRun(tx, r.id);
-      if (run?.status === "running") await finishRun(tx, core, run, { status: "cancelled", reason: `cancelled by event ${event.name} (${event.id})` });
+      if (run?.status === "running")
+        await finishRun(tx, core, run, {
+          status: "cancelled",
+          reason: `cancelled by event ${event.name} (${event.id})`,
+        });
     }
   }
 }
-

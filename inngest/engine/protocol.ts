@@ -15,7 +15,12 @@ export const functionConfigSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().optional(),
   triggers: z
-    .array(z.union([z.object({ event: z.string(), expression: z.string().optional() }), z.object({ cron: z.string(), jitter: z.string().optional() })]))
+    .array(
+      z.union([
+        z.object({ event: z.string(), expression: z.string().optional() }),
+        z.object({ cron: z.string(), jitter: z.string().optional() }),
+      ]),
+    )
     .default([]),
   steps: z.record(
     z.string(),
@@ -26,14 +31,30 @@ export const functionConfigSchema = z.looseObject({
     }),
   ),
   idempotency: z.string().optional(),
-  batchEvents: z.object({ maxSize: z.number().int().min(1), timeout: z.string(), key: z.string().optional(), if: z.string().optional() }).optional(),
+  batchEvents: z
+    .object({
+      maxSize: z.number().int().min(1),
+      timeout: z.string(),
+      key: z.string().optional(),
+      if: z.string().optional(),
+    })
+    .optional(),
   rateLimit: z.object({ key: z.string().optional(), limit: z.number().int().min(1), period: z.string() }).optional(),
-  throttle: z.object({ key: z.string().optional(), limit: z.number().int().min(1), period: z.string(), burst: z.number().int().optional() }).optional(),
+  throttle: z
+    .object({
+      key: z.string().optional(),
+      limit: z.number().int().min(1),
+      period: z.string(),
+      burst: z.number().int().optional(),
+    })
+    .optional(),
   debounce: z.object({ key: z.string().optional(), period: z.string(), timeout: z.string().optional() }).optional(),
   priority: z.object({ run: z.string().optional() }).optional(),
   timeouts: z.object({ start: z.string().optional(), finish: z.string().optional() }).optional(),
   concurrency: z.union([concurrencyOption, z.array(concurrencyOption)]).optional(),
-  cancel: z.array(z.object({ event: z.string(), if: z.string().optional(), timeout: z.string().optional() })).optional(),
+  cancel: z
+    .array(z.object({ event: z.string(), if: z.string().optional(), timeout: z.string().optional() }))
+    .optional(),
   singleton: z.object({ key: z.string().optional(), mode: z.enum(["skip", "cancel"]) }).optional(),
 });
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;
@@ -64,7 +85,11 @@ export type EngineEvent = {
   v?: string;
 };
 
-export const serializedErrorSchema = z.looseObject({ name: z.string().optional(), message: z.string().optional(), stack: z.string().optional() });
+export const serializedErrorSchema = z.looseObject({
+  name: z.string().optional(),
+  message: z.string().optional(),
+  stack: z.string().optional(),
+});
 export type SerializedError = { name: string; message: string; stack?: string; [k: string]: unknown };
 
 export const opSchema = z.looseObject({
@@ -83,7 +108,15 @@ export const checkpointBodySchema = z.looseObject({
   run_id: z.string(),
   fn_id: z.string().optional(),
   qi_id: z.string(),
-  steps: z.array(z.looseObject({ id: z.string(), op: z.string(), name: z.string().optional(), displayName: z.string().optional(), data: z.unknown().optional() })),
+  steps: z.array(
+    z.looseObject({
+      id: z.string(),
+      op: z.string(),
+      name: z.string().optional(),
+      displayName: z.string().optional(),
+      data: z.unknown().optional(),
+    }),
+  ),
 });
 
 /** Normalises whatever an SDK says failed into the `{name, message}` shape the SDK can rebuild. */

@@ -57,7 +57,13 @@ export class FunctionRegistry {
   }
 }
 
-export type AppSync = { appId: string; url: string; sdk?: string; framework?: string | null; functions: FunctionConfig[] };
+export type AppSync = {
+  appId: string;
+  url: string;
+  sdk?: string;
+  framework?: string | null;
+  functions: FunctionConfig[];
+};
 
 /** Problems a sync must refuse, named so the person syncing can fix them. */
 export function validateFunctions(functions: FunctionConfig[]): string[] {
@@ -79,7 +85,10 @@ export function validateFunctions(functions: FunctionConfig[]): string[] {
       ["batchEvents.key", f.batchEvents?.key],
       ["batchEvents.if", f.batchEvents?.if],
       ["priority.run", f.priority?.run],
-      ...f.triggers.map((t, i): [string, string | undefined] => [`triggers[${i}].expression`, "expression" in t ? t.expression : undefined]),
+      ...f.triggers.map((t, i): [string, string | undefined] => [
+        `triggers[${i}].expression`,
+        "expression" in t ? t.expression : undefined,
+      ]),
       ...(f.cancel ?? []).map((c, i): [string, string | undefined] => [`cancel[${i}].if`, c.if]),
     ];
     for (const [where, expr] of exprs) {
@@ -87,7 +96,9 @@ export function validateFunctions(functions: FunctionConfig[]): string[] {
       try {
         checkExpression(expr);
       } catch (e) {
-        problems.push(`function "${f.id}" ${where}: invalid expression ${JSON.stringify(expr)}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+        problems.push(
+          `function "${f.id}" ${where}: invalid expression ${JSON.stringify(expr)}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+        );
       }
     }
     for (const t of f.triggers) {
@@ -95,7 +106,9 @@ export function validateFunctions(functions: FunctionConfig[]): string[] {
       try {
         new Cron(stripTz(t.cron).pattern, { paused: true });
       } catch (e) {
-        problems.push(`function "${f.id}": invalid cron ${JSON.stringify(t.cron)}: ${e instanceof Error ? e.message : String(e)}`);
+        problems.push(
+          `function "${f.id}": invalid cron ${JSON.stringify(t.cron)}: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     }
   }
@@ -122,7 +135,9 @@ export async function saveApp(tx: Q, app: AppSync): Promise<{ modified: boolean 
   await tx`update engine_functions set removed_at = now()
     where app_id = ${app.appId} and removed_at is null and not (id = any(${ids}::text[]))`;
   // Crons: one queue row per (function, schedule); drop the ones no longer declared.
-  const crons = app.functions.flatMap((f) => f.triggers.flatMap((t) => ("cron" in t ? [{ fn: f.id, cron: t.cron }] : [])));
+  const crons = app.functions.flatMap((f) =>
+    f.triggers.flatMap((t) => ("cron" in t ? [{ fn: f.id, cron: t.cron }] : [])),
+  );
   await tx`delete from engine_queue q where q.kind = 'cron' and q.lease_token is null
     and q.function_id in (select id from engine_functions where app_id = ${app.appId})
     and not exists (select 1 from jsonb_to_recordset(${json(crons)}::jsonb) c(fn text, cron text) where c.fn = q.function_id and c.cron = q.flow_key)`;

@@ -31,20 +31,32 @@ describe("REST API", () => {
   });
 
   it("answers 404 for a signal nobody waits for", async () => {
-    const res = await fetch(`${h.engine.url}/v1/signals`, { method: "POST", headers: h.auth, body: JSON.stringify({ signal: "nobody", data: {} }) });
+    const res = await fetch(`${h.engine.url}/v1/signals`, {
+      method: "POST",
+      headers: h.auth,
+      body: JSON.stringify({ signal: "nobody", data: {} }),
+    });
     expect(res.status).toBe(404);
   });
 
   it("serves run data at /v0/runs/:id/batch and /actions, and runs by event id", async () => {
     const { ids } = await h.engine.sendEvent({ name: "r/two", id: "evt-two" });
     const run = await h.waitForRun((r) => r.functionId === fnId("two-steps"));
-    const batch = (await (await fetch(`${h.engine.url}/v0/runs/${run.id}/batch`, { headers: h.auth })).json()) as { name: string }[];
+    const batch = (await (await fetch(`${h.engine.url}/v0/runs/${run.id}/batch`, { headers: h.auth })).json()) as {
+      name: string;
+    }[];
     expect(batch.map((e) => e.name)).toEqual(["r/two"]);
-    const actions = (await (await fetch(`${h.engine.url}/v0/runs/${run.id}/actions`, { headers: h.auth })).json()) as Record<string, { data: unknown }>;
+    const actions = (await (
+      await fetch(`${h.engine.url}/v0/runs/${run.id}/actions`, { headers: h.auth })
+    ).json()) as Record<string, { data: unknown }>;
     expect(Object.values(actions).map((a) => a.data)).toEqual([1, 2]);
-    const byEvent = (await (await fetch(`${h.engine.url}/v1/events/${ids[0]}/runs`, { headers: h.auth })).json()) as { data: { run_id: string; status: string }[] };
+    const byEvent = (await (await fetch(`${h.engine.url}/v1/events/${ids[0]}/runs`, { headers: h.auth })).json()) as {
+      data: { run_id: string; status: string }[];
+    };
     expect(byEvent.data).toEqual([{ run_id: run.id, status: "completed", function_id: fnId("two-steps") }]);
-    const got = (await (await fetch(`${h.engine.url}/v1/runs/${run.id}`, { headers: h.auth })).json()) as { data: { status: string; output: unknown } };
+    const got = (await (await fetch(`${h.engine.url}/v1/runs/${run.id}`, { headers: h.auth })).json()) as {
+      data: { status: string; output: unknown };
+    };
     expect(got.data).toMatchObject({ status: "completed", output: 2 });
   });
 
@@ -65,7 +77,9 @@ describe("event ids", () => {
     expect(first.ids[0]).not.toBe(first.ids[1]);
     expect(again.ids).toEqual(first.ids);
     await sleep(500);
-    const runs = await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_runs where event->>'id' = any(${first.ids}::text[])`;
+    const runs = await h.fresh.sql<
+      { n: number }[]
+    >`select count(*)::int as n from engine_runs where event->>'id' = any(${first.ids}::text[])`;
     expect(runs[0]?.n).toBe(2);
   });
 });

@@ -32,7 +32,14 @@ export async function lockRun(tx: TxSql, runId: string): Promise<RunRow | undefi
 
 export type StepResult = { data: unknown } | { error: SerializedError };
 
-export async function memoize(tx: TxSql, runId: string, stepId: string, name: string | null, op: string, result: StepResult): Promise<void> {
+export async function memoize(
+  tx: TxSql,
+  runId: string,
+  stepId: string,
+  name: string | null,
+  op: string,
+  result: StepResult,
+): Promise<void> {
   const data = "data" in result ? json(result.data) : null;
   const error = "error" in result ? json(result.error) : null;
   await tx`insert into engine_steps (run_id, step_id, name, op, data, error)
@@ -77,7 +84,12 @@ export type WorkItem = {
 };
 
 /** Inserts a queue row; call/step rows carry the run's concurrency keys and priority. */
-export async function enqueue(tx: TxSql, core: EngineCore, item: WorkItem, run?: { event: EngineEvent }): Promise<void> {
+export async function enqueue(
+  tx: TxSql,
+  core: EngineCore,
+  item: WorkItem,
+  run?: { event: EngineEvent },
+): Promise<void> {
   let ck: ConcurrencyKey[] = [];
   let priority = 0;
   if ((item.kind === "call" || item.kind === "step") && run) {
@@ -113,7 +125,13 @@ export async function advance(tx: TxSql, core: EngineCore, run: RunRow): Promise
 export type CreateRunOptions = { skipThrottle?: boolean };
 
 /** Starts a run of `fn` for `events` (one event, or a batch). */
-export async function createRun(tx: TxSql, core: EngineCore, fn: FunctionRecord, events: EngineEvent[], opts: CreateRunOptions = {}): Promise<string> {
+export async function createRun(
+  tx: TxSql,
+  core: EngineCore,
+  fn: FunctionRecord,
+  events: EngineEvent[],
+  opts: CreateRunOptions = {},
+): Promise<string> {
   const id = newId();
   const event = events[0];
   if (!event) throw new Error("createRun needs at least one event");
@@ -123,7 +141,13 @@ export async function createRun(tx: TxSql, core: EngineCore, fn: FunctionRecord,
   await enqueue(tx, core, { runId: id, functionId: fn.id, kind: "call", dueAt: due }, { event });
   const start = fn.config.timeouts?.start ? parseDurationMs(fn.config.timeouts.start) : null;
   if (start !== null) {
-    await enqueue(tx, core, { runId: id, functionId: fn.id, kind: "timeout", dueAt: new Date((due?.getTime() ?? Date.now()) + start), payload: { type: "start" } });
+    await enqueue(tx, core, {
+      runId: id,
+      functionId: fn.id,
+      kind: "timeout",
+      dueAt: new Date((due?.getTime() ?? Date.now()) + start),
+      payload: { type: "start" },
+    });
   }
   return id;
 }
@@ -143,7 +167,11 @@ const LIFECYCLE = new Set(["inngest/function.finished", "inngest/function.failed
 export async function finishRun(tx: TxSql, core: EngineCore, run: RunRow, outcome: RunOutcome): Promise<boolean> {
   const output = outcome.status === "completed" ? json(outcome.output) : null;
   const error =
-    outcome.status === "failed" ? outcome.error : outcome.status === "cancelled" ? { name: "Cancelled", message: outcome.reason } : null;
+    outcome.status === "failed"
+      ? outcome.error
+      : outcome.status === "cancelled"
+        ? { name: "Cancelled", message: outcome.reason }
+        : null;
   const updated = await tx`update engine_runs set status = ${outcome.status}, output = ${output}::jsonb,
       error = ${error === null ? null : json(error)}::jsonb, ended_at = now()
     where id = ${run.id} and status = 'running' returning id`;
@@ -155,12 +183,22 @@ export async function finishRun(tx: TxSql, core: EngineCore, run: RunRow, outcom
   if (correlationId) await resolveInvoke(tx, core, correlationId, outcome);
   if (LIFECYCLE.has(run.event.name)) return true;
 
-  const base = { function_id: run.function_id, run_id: run.id, event: run.event, events: run.events, ...(correlationId ? { correlation_id: correlationId } : {}) };
+  const base = {
+    function_id: run.function_id,
+    run_id: run.id,
+    event: run.event,
+    events: run.events,
+    ...(correlationId ? { correlation_id: correlationId } : {}),
+  };
   const emitted: Omit<EngineEvent, "id" | "ts" | "user">[] = [];
-  if (outcome.status === "completed") emitted.push({ name: "inngest/function.finished", data: { ...base, result: outcome.output ?? null } });
+  if (outcome.status === "completed")
+    emitted.push({ name: "inngest/function.finished", data: { ...base, result: outcome.output ?? null } });
   else {
     emitted.push({ name: "inngest/function.finished", data: { ...base, error } });
-    emitted.push({ name: outcome.status === "failed" ? "inngest/function.failed" : "inngest/function.cancelled", data: { ...base, error } });
+    emitted.push({
+      name: outcome.status === "failed" ? "inngest/function.failed" : "inngest/function.cancelled",
+      data: { ...base, error },
+    });
   }
   await ingestEvents(tx, core, emitted, { internal: true });
   return true;
@@ -190,7 +228,14 @@ async function resolveInvoke(tx: TxSql, core: EngineCore, correlationId: string,
 }
 
 /** Resolves a paused step (wait matched, sleep over, timeout) and moves the run on. */
-export async function resolveStep(tx: TxSql, core: EngineCore, run: RunRow, stepId: string, op: string, result: StepResult): Promise<void> {
+export async function resolveStep(
+  tx: TxSql,
+  core: EngineCore,
+  run: RunRow,
+  stepId: string,
+  op: string,
+  result: StepResult,
+): Promise<void> {
   await memoize(tx, run.id, stepId, null, op, result);
   await advance(tx, core, run);
 }

@@ -25,8 +25,17 @@ function sameKey(given: string, expected: string): boolean {
  * hot path); an outside key is looked up on every request, so a revoked key stops working the
  * moment its revocation commits.
  */
-export async function identifySender(sql: Sql, internalKey: string | undefined, key: string | undefined): Promise<SenderCheck> {
-  if (!key) return { ok: false, message: "an event key is required: send events to /e/<event key> (an admin creates keys in Settings → Event keys)" };
+export async function identifySender(
+  sql: Sql,
+  internalKey: string | undefined,
+  key: string | undefined,
+): Promise<SenderCheck> {
+  if (!key)
+    return {
+      ok: false,
+      message:
+        "an event key is required: send events to /e/<event key> (an admin creates keys in Settings → Event keys)",
+    };
   if (internalKey && sameKey(key, internalKey)) return { ok: true, sender: { kind: "internal" } };
   const [row] = await sql<{ id: string; revoked: boolean }[]>`
     select id, revoked_at is not null as revoked from event_keys where hash = ${hashEventKey(key)}`;

@@ -57,14 +57,26 @@ describe("shared database", () => {
 
     await engines[2]!.sendEvent(Array.from({ length: 30 }, (_, id) => ({ name: "s/go", data: { id } })));
     for (let i = 0; i < 400; i++) {
-      const [row] = await fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_runs where status = 'completed'`;
+      const [row] = await fresh.sql<
+        { n: number }[]
+      >`select count(*)::int as n from engine_runs where status = 'completed'`;
       if (row?.n === 30) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const runs = await fresh.sql<{ status: string; output: unknown }[]>`select status, output from engine_runs`;
     if (runs.some((r) => r.status !== "completed")) {
-      console.log(JSON.stringify(await fresh.sql`select q.id::text, q.run_id, q.kind, q.step_id, q.attempt, q.due_at::text, q.lease_until::text, q.lease_token, now()::text as now from engine_queue q`, null, 1).slice(0, 3000));
-      console.log(JSON.stringify(await fresh.sql`select r.id, r.status, (select count(*)::int from engine_steps s where s.run_id = r.id) as steps, (select string_agg(name, ',' order by id) from engine_steps s where s.run_id = r.id) as names from engine_runs r where status = 'running'`));
+      console.log(
+        JSON.stringify(
+          await fresh.sql`select q.id::text, q.run_id, q.kind, q.step_id, q.attempt, q.due_at::text, q.lease_until::text, q.lease_token, now()::text as now from engine_queue q`,
+          null,
+          1,
+        ).slice(0, 3000),
+      );
+      console.log(
+        JSON.stringify(
+          await fresh.sql`select r.id, r.status, (select count(*)::int from engine_steps s where s.run_id = r.id) as steps, (select string_agg(name, ',' order by id) from engine_steps s where s.run_id = r.id) as names from engine_runs r where status = 'running'`,
+        ),
+      );
     }
     expect(runs).toHaveLength(30);
     for (const r of runs) expect(r).toEqual({ status: "completed", output: 9 });

@@ -13,7 +13,13 @@ let server: Server;
 beforeAll(async () => {
   h = await startHarness({ signingKey: SIGNING_KEY });
   // A cloud-mode app: it verifies every request's signature and authenticates its REST calls.
-  const client = new Inngest({ id: "test-app", isDev: false, signingKey: SIGNING_KEY, eventKey: h.eventKey, baseUrl: h.engine.url });
+  const client = new Inngest({
+    id: "test-app",
+    isDev: false,
+    signingKey: SIGNING_KEY,
+    eventKey: h.eventKey,
+    baseUrl: h.engine.url,
+  });
   const fn = client.createFunction({ id: "signed", triggers: [{ event: "s/go" }] }, async ({ step }) => {
     const a = await step.run("a", () => 1);
     await step.sleep("nap", "1s");
@@ -33,7 +39,9 @@ afterAll(async () => {
 
 describe("signing", () => {
   it("hashes the signing key the way the SDK does for REST bearer tokens", () => {
-    expect(hashSigningKey(SIGNING_KEY)).toBe("signkey-test-9a2db2e23f1504cd056606553ac049c5e718e8f9ce9233876df1a7a1821af885");
+    expect(hashSigningKey(SIGNING_KEY)).toBe(
+      "signkey-test-9a2db2e23f1504cd056606553ac049c5e718e8f9ce9233876df1a7a1821af885",
+    );
   });
 
   it("runs a cloud-mode app that verifies signatures, with checkpoints authenticated by bearer", async () => {

@@ -9,7 +9,16 @@ import type { QueueItem } from "./claim";
 import { complete, retryDelay } from "./finish";
 
 /** Handles a 206's ops in order; returns when the run finished or its next work is queued. */
-export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, run: RunRow, fn: FunctionRecord, ops: Op[], noRetry: boolean, retryAfterMs: number | null): Promise<void> {
+export async function handleOps(
+  tx: TxSql,
+  core: EngineCore,
+  item: QueueItem,
+  run: RunRow,
+  fn: FunctionRecord,
+  ops: Op[],
+  noRetry: boolean,
+  retryAfterMs: number | null,
+): Promise<void> {
   const base = { runId: run.id, functionId: fn.id };
   let raced = false;
   for (const op of ops) {
@@ -19,7 +28,13 @@ export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, ru
       case "StepRun": {
         const size = byteLength(op.data);
         if (size > STEP_OUTPUT_LIMIT_BYTES) {
-          await finishRun(tx, core, run, { status: "failed", error: { name: "StepOutputTooLarge", message: `step "${name ?? op.id}" returned ${size} bytes; the limit is 4 MiB` } });
+          await finishRun(tx, core, run, {
+            status: "failed",
+            error: {
+              name: "StepOutputTooLarge",
+              message: `step "${name ?? op.id}" returned ${size} bytes; the limit is 4 MiB`,
+            },
+          });
           return;
         }
         await memoize(tx, run.id, op.id, name, "StepRun", { data: op.data ?? null });
@@ -30,7 +45,18 @@ export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, ru
         const error = toSerializedError(op.error, `step "${name ?? op.id}" failed`);
         const retriable = op.op === "StepError" && !noRetry && item.attempt + 1 < maxAttemptsOf(fn.config);
         if (retriable) {
-          await enqueue(tx, core, { ...base, kind: item.kind, stepId: item.step_id, attempt: item.attempt + 1, dueAt: retryDelay(core, item.attempt, retryAfterMs) }, run);
+          await enqueue(
+            tx,
+            core,
+            {
+              ...base,
+              kind: item.kind,
+              stepId: item.step_id,
+              attempt: item.attempt + 1,
+              dueAt: retryDelay(core, item.attempt, retryAfterMs),
+            },
+            run,
+          );
         } else {
           await memoize(tx, run.id, op.id, name, op.op, { error });
         }
@@ -49,7 +75,13 @@ export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, ru
         const spec = typeof opts.duration === "string" ? opts.duration : (op.name ?? "");
         const wake = resolveWakeTime(spec, Date.now());
         if (wake === null) {
-          await finishRun(tx, core, run, { status: "failed", error: { name: "InvalidSleep", message: `step "${name ?? op.id}": cannot read sleep duration ${JSON.stringify(spec)}` } });
+          await finishRun(tx, core, run, {
+            status: "failed",
+            error: {
+              name: "InvalidSleep",
+              message: `step "${name ?? op.id}": cannot read sleep duration ${JSON.stringify(spec)}`,
+            },
+          });
           return;
         }
         await enqueue(tx, core, { ...base, kind: "sleep", stepId: op.id, dueAt: new Date(wake) });
@@ -57,14 +89,28 @@ export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, ru
       }
       case "WaitForEvent": {
         const eventName = typeof opts.event === "string" ? opts.event : op.name;
-        const timeout = parseDurationMs(typeof opts.timeout === "string" || typeof opts.timeout === "number" ? opts.timeout : "") ?? null;
+        const timeout =
+          parseDurationMs(typeof opts.timeout === "string" || typeof opts.timeout === "number" ? opts.timeout : "") ??
+          null;
         if (!eventName || timeout === null) {
-          await finishRun(tx, core, run, { status: "failed", error: { name: "InvalidWait", message: `step "${name ?? op.id}": waitForEvent needs an event name and a timeout` } });
+          await finishRun(tx, core, run, {
+            status: "failed",
+            error: {
+              name: "InvalidWait",
+              message: `step "${name ?? op.id}": waitForEvent needs an event name and a timeout`,
+            },
+          });
           return;
         }
         const expr = typeof opts.if === "string" ? opts.if : null;
         await tx`insert into engine_waits (run_id, step_id, kind, event_name, expression) values (${run.id}, ${op.id}, 'event', ${eventName}, ${expr})`;
-        await enqueue(tx, core, { ...base, kind: "wait", stepId: op.id, dueAt: new Date(Date.now() + timeout), payload: { type: "event" } });
+        await enqueue(tx, core, {
+          ...base,
+          kind: "wait",
+          stepId: op.id,
+          dueAt: new Date(Date.now() + timeout),
+          payload: { type: "event" },
+        });
         break;
       }
       case "InvokeFunction":
@@ -74,12 +120,24 @@ export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, ru
         const signal = typeof opts.signal === "string" ? opts.signal : op.name;
         const timeout = parseDurationMs(typeof opts.timeout === "string" ? opts.timeout : "") ?? null;
         if (!signal || timeout === null) {
-          await finishRun(tx, core, run, { status: "failed", error: { name: "InvalidWait", message: `step "${name ?? op.id}": waitForSignal needs a signal and a timeout` } });
+          await finishRun(tx, core, run, {
+            status: "failed",
+            error: {
+              name: "InvalidWait",
+              message: `step "${name ?? op.id}": waitForSignal needs a signal and a timeout`,
+            },
+          });
           return;
         }
         await tx`insert into engine_waits (run_id, step_id, kind, signal) values (${run.id}, ${op.id}, 'signal', ${signal})
           on conflict (signal) do nothing`;
-        await enqueue(tx, core, { ...base, kind: "wait", stepId: op.id, dueAt: new Date(Date.now() + timeout), payload: { type: "signal" } });
+        await enqueue(tx, core, {
+          ...base,
+          kind: "wait",
+          stepId: op.id,
+          dueAt: new Date(Date.now() + timeout),
+          payload: { type: "signal" },
+        });
         break;
       }
       case "Gateway":
@@ -93,7 +151,13 @@ export async function handleOps(tx: TxSql, core: EngineCore, item: QueueItem, ru
       case "DeferAbort":
         break;
       default:
-        await finishRun(tx, core, run, { status: "failed", error: { name: "UnsupportedStep", message: `the embedded engine does not support step op "${op.op}" (step "${name ?? op.id}")` } });
+        await finishRun(tx, core, run, {
+          status: "failed",
+          error: {
+            name: "UnsupportedStep",
+            message: `the embedded engine does not support step op "${op.op}" (step "${name ?? op.id}")`,
+          },
+        });
         return;
     }
   }
@@ -115,14 +179,40 @@ async function invoke(tx: TxSql, core: EngineCore, run: RunRow, op: Op, name: st
   const fnId = typeof opts.function_id === "string" ? opts.function_id : "";
   const target = fnId ? await core.registry.get(fnId, tx) : undefined;
   if (!target) {
-    await memoize(tx, run.id, op.id, name, "InvokeFunction", { error: { name: "Error", message: `step.invoke: function "${fnId}" is not synced with the engine` } });
+    await memoize(tx, run.id, op.id, name, "InvokeFunction", {
+      error: { name: "Error", message: `step.invoke: function "${fnId}" is not synced with the engine` },
+    });
     return;
   }
-  const payload = (opts.payload ?? {}) as { data?: Record<string, unknown>; user?: Record<string, unknown>; v?: string };
+  const payload = (opts.payload ?? {}) as {
+    data?: Record<string, unknown>;
+    user?: Record<string, unknown>;
+    v?: string;
+  };
   const correlationId = `${run.id}.${op.id}`;
-  const timeout = typeof opts.timeout === "string" || typeof opts.timeout === "number" ? parseDurationMs(opts.timeout) : null;
+  const timeout =
+    typeof opts.timeout === "string" || typeof opts.timeout === "number" ? parseDurationMs(opts.timeout) : null;
   await tx`insert into engine_waits (run_id, step_id, kind, correlation_id) values (${run.id}, ${op.id}, 'invoke', ${correlationId})
     on conflict (correlation_id) do nothing`;
-  await enqueue(tx, core, { runId: run.id, functionId: run.function_id, kind: "wait", stepId: op.id, dueAt: new Date(Date.now() + (timeout ?? 365 * 86_400_000)), payload: { type: "invoke" } });
-  await ingestEvents(tx, core, [{ name: "inngest/function.invoked", data: { ...(payload.data ?? {}), _inngest: { fn_id: target.id, correlation_id: correlationId } }, user: payload.user ?? {}, ...(payload.v ? { v: payload.v } : {}) }], { internal: true });
+  await enqueue(tx, core, {
+    runId: run.id,
+    functionId: run.function_id,
+    kind: "wait",
+    stepId: op.id,
+    dueAt: new Date(Date.now() + (timeout ?? 365 * 86_400_000)),
+    payload: { type: "invoke" },
+  });
+  await ingestEvents(
+    tx,
+    core,
+    [
+      {
+        name: "inngest/function.invoked",
+        data: { ...(payload.data ?? {}), _inngest: { fn_id: target.id, correlation_id: correlationId } },
+        user: payload.user ?? {},
+        ...(payload.v ? { v: payload.v } : {}),
+      },
+    ],
+    { internal: true },
+  );
 }

@@ -15,7 +15,11 @@ export class SyncError extends Error {}
 export async function syncApp(core: EngineCore, url: string): Promise<SyncResult> {
   const payload = { url };
   const body = core.signingKey ? canonicalBody(payload) : JSON.stringify(payload);
-  const headers: Record<string, string> = { "content-type": "application/json", "x-inngest-sync-kind": "in_band", "x-inngest-server-kind": "dev" };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-inngest-sync-kind": "in_band",
+    "x-inngest-server-kind": "dev",
+  };
   if (core.signingKey) headers["x-inngest-signature"] = signBody(body, core.signingKey);
   let res: Response;
   let text: string;
@@ -35,11 +39,20 @@ export async function syncApp(core: EngineCore, url: string): Promise<SyncResult
     throw new SyncError(`the app at ${url} answered the sync with a body that is not JSON`);
   }
   const parsed = inBandSyncBodySchema.safeParse(raw);
-  if (!parsed.success) throw new SyncError(`the app at ${url} answered the sync with an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new SyncError(
+      `the app at ${url} answered the sync with an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   const problems = validateFunctions(parsed.data.functions);
   if (problems.length > 0) throw new SyncError(`cannot sync ${parsed.data.app_id}: ${problems.join("; ")}`);
   await core.sql.begin((tx) =>
-    saveApp(tx, { appId: parsed.data.app_id, url: parsed.data.url, sdk: parsed.data.sdk, framework: parsed.data.framework, functions: parsed.data.functions }),
+    saveApp(tx, {
+      appId: parsed.data.app_id,
+      url: parsed.data.url,
+      sdk: parsed.data.sdk,
+      framework: parsed.data.framework,
+      functions: parsed.data.functions,
+    }),
   );
   core.registry.invalidate();
   core.wake();

@@ -13,7 +13,11 @@ beforeAll(async () => {
       return { got: ev?.data ?? null };
     }),
     client.createFunction({ id: "approve-if", triggers: [{ event: "w/start-if" }] }, async ({ step }) => {
-      const ev = await step.waitForEvent("wait", { event: "w/decision", if: "async.data.orderId == event.data.orderId && async.data.amount > 100", timeout: "20s" });
+      const ev = await step.waitForEvent("wait", {
+        event: "w/decision",
+        if: "async.data.orderId == event.data.orderId && async.data.amount > 100",
+        timeout: "20s",
+      });
       return { amount: (ev?.data as { amount?: number } | undefined)?.amount ?? null };
     }),
     client.createFunction({ id: "times-out", triggers: [{ event: "w/timeout" }] }, async ({ step }) => {
@@ -26,19 +30,29 @@ beforeAll(async () => {
       return { doubled };
     }),
     client.createFunction({ id: "parent", triggers: [{ event: "w/parent" }] }, async ({ event, step }) => {
-      const res = await step.invoke("call-child", { function: referenceFunction({ functionId: "child" }), data: { n: (event.data as { n: number }).n }, timeout: "20s" });
+      const res = await step.invoke("call-child", {
+        function: referenceFunction({ functionId: "child" }),
+        data: { n: (event.data as { n: number }).n },
+        timeout: "20s",
+      });
       return res;
     }),
-    client.createFunction({ id: "parent-catches", triggers: [{ event: "w/parent-catch" }], retries: 0 }, async ({ step }) => {
-      try {
-        await step.invoke("call-missing", { function: referenceFunction({ functionId: "nope" }), data: {} });
-        return "unexpected";
-      } catch (e) {
-        return { caught: e instanceof Error ? e.message : String(e) };
-      }
-    }),
+    client.createFunction(
+      { id: "parent-catches", triggers: [{ event: "w/parent-catch" }], retries: 0 },
+      async ({ step }) => {
+        try {
+          await step.invoke("call-missing", { function: referenceFunction({ functionId: "nope" }), data: {} });
+          return "unexpected";
+        } catch (e) {
+          return { caught: e instanceof Error ? e.message : String(e) };
+        }
+      },
+    ),
     client.createFunction({ id: "sender", triggers: [{ event: "w/send" }] }, async ({ step }) => {
-      const sent = await step.sendEvent("emit", [{ name: "w/emitted", data: { k: 1 } }, { name: "w/emitted", data: { k: 2 } }]);
+      const sent = await step.sendEvent("emit", [
+        { name: "w/emitted", data: { k: 1 } },
+        { name: "w/emitted", data: { k: 2 } },
+      ]);
       return { count: sent.ids.length };
     }),
     client.createFunction({ id: "on-emitted", triggers: [{ event: "w/emitted" }] }, async ({ event }) => event.data),

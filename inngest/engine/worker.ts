@@ -35,12 +35,19 @@ export class Worker {
     this.running = true;
     const listener = await this.core.sql.listen(QUEUE_CHANNEL, () => this.wake());
     this.unlisten = listener.unlisten;
-    this.beat = setInterval(() => {
-      const items = [...this.inFlight.values()].map((f) => f.item);
-      heartbeat(this.core.sql, items, this.core.leaseMs).catch((e: unknown) => log.warn({ err: e }, "engine: lease heartbeat failed"));
-    }, Math.max(50, Math.floor(this.core.leaseMs / 3)));
+    this.beat = setInterval(
+      () => {
+        const items = [...this.inFlight.values()].map((f) => f.item);
+        heartbeat(this.core.sql, items, this.core.leaseMs).catch((e: unknown) =>
+          log.warn({ err: e }, "engine: lease heartbeat failed"),
+        );
+      },
+      Math.max(50, Math.floor(this.core.leaseMs / 3)),
+    );
     this.prune = setInterval(() => {
-      pruneFlowMarks(this.core).catch((e: unknown) => log.warn({ err: e }, "engine: pruning flow-control marks failed"));
+      pruneFlowMarks(this.core).catch((e: unknown) =>
+        log.warn({ err: e }, "engine: pruning flow-control marks failed"),
+      );
     }, 60_000);
     this.prune.unref();
     this.loopDone = this.loop();
@@ -91,7 +98,10 @@ export class Worker {
   private run(item: QueueItem): void {
     const done = executeItem(this.core, item)
       .catch(async (e: unknown) => {
-        log.error({ err: e, item: { id: item.id, kind: item.kind, run: item.run_id } }, "engine: work item failed unexpectedly; retrying it");
+        log.error(
+          { err: e, item: { id: item.id, kind: item.kind, run: item.run_id } },
+          "engine: work item failed unexpectedly; retrying it",
+        );
         await releaseForRetry(this.core.sql, item, 1_000).catch(() => {});
       })
       .finally(() => {

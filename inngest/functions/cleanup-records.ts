@@ -5,7 +5,11 @@ import { defineWorkflow } from "./define";
 const deletePlan = z.object({
   table: z.string().min(1, "table must not be empty"),
   olderThanDays: z.number().int("olderThanDays must be a whole number").min(30, "olderThanDays must be at least 30"),
-  maxRows: z.number().int("maxRows must be a whole number").min(1, "maxRows must be at least 1").max(100_000, "maxRows must be at most 100000"),
+  maxRows: z
+    .number()
+    .int("maxRows must be a whole number")
+    .min(1, "maxRows must be at least 1")
+    .max(100_000, "maxRows must be at most 100000"),
 });
 
 /**
@@ -18,7 +22,8 @@ export const cleanupRecords = defineWorkflow(
   {
     id: "cleanup-records",
     name: "Clean up old records",
-    description: "Snapshots a table (low risk, auto-approved), then deletes old rows once an approver agrees (high risk).",
+    description:
+      "Snapshots a table (low risk, auto-approved), then deletes old rows once an approver agrees (high risk).",
     event: "maintenance/cleanup.requested",
     retries: 2,
     // "Roll back run" on the run page restores the deleted rows from the snapshot taken before.
@@ -29,9 +34,23 @@ export const cleanupRecords = defineWorkflow(
       },
     },
     input: z.object({
-      table: z.enum(["audit_exports", "session_logs", "temp_uploads"], { error: "table must be one of: audit_exports, session_logs, temp_uploads" }).default("audit_exports").describe("Which table to clean up"),
-      olderThanDays: z.number({ error: "olderThanDays must be a number" }).int("olderThanDays must be a whole number").min(30, "olderThanDays must be at least 30").max(3650, "olderThanDays must be at most 3650").default(90).describe("Delete rows older than this many days"),
-      approvalTimeout: z.enum(["2m", "10m", "1h", "1d"], { error: "approvalTimeout must be one of: 2m, 10m, 1h, 1d" }).default("1h").describe("How long the delete waits for an approver before it is rejected"),
+      table: z
+        .enum(["audit_exports", "session_logs", "temp_uploads"], {
+          error: "table must be one of: audit_exports, session_logs, temp_uploads",
+        })
+        .default("audit_exports")
+        .describe("Which table to clean up"),
+      olderThanDays: z
+        .number({ error: "olderThanDays must be a number" })
+        .int("olderThanDays must be a whole number")
+        .min(30, "olderThanDays must be at least 30")
+        .max(3650, "olderThanDays must be at most 3650")
+        .default(90)
+        .describe("Delete rows older than this many days"),
+      approvalTimeout: z
+        .enum(["2m", "10m", "1h", "1d"], { error: "approvalTimeout must be one of: 2m, 10m, 1h, 1d" })
+        .default("1h")
+        .describe("How long the delete waits for an approver before it is rejected"),
     }),
   },
   async ({ input, step, wflo }) => {
@@ -46,7 +65,10 @@ export const cleanupRecords = defineWorkflow(
       risk: "low",
       payload: { table: input.table },
     });
-    await step.run("snapshot", async () => ({ snapshot: `s3://wflo-demo/snapshots/${input.table}.parquet`, approvedBy: snapshot.decidedBy }));
+    await step.run("snapshot", async () => ({
+      snapshot: `s3://wflo-demo/snapshots/${input.table}.parquet`,
+      approvedBy: snapshot.decidedBy,
+    }));
 
     const plan = { table: input.table, olderThanDays: input.olderThanDays, maxRows: found.rows };
     const decision = await wflo.approval("delete-old-records", {
@@ -59,12 +81,20 @@ export const cleanupRecords = defineWorkflow(
       allowEdit: true,
       details: {
         sql: `DELETE FROM ${input.table} WHERE created_at < now() - interval '${input.olderThanDays} days' LIMIT ${found.rows}`,
-        diff: { before: { rows: found.rows + 12_480, oldest: found.oldest }, after: { rows: 12_480, oldest: `${input.olderThanDays} days` } },
+        diff: {
+          before: { rows: found.rows + 12_480, oldest: found.oldest },
+          after: { rows: 12_480, oldest: `${input.olderThanDays} days` },
+        },
       },
       timeout: input.approvalTimeout,
       onTimeout: "reject",
     });
-    if (!decision.approved) return { deleted: 0, reason: `not approved: ${decision.comment ?? decision.decidedBy}`, decidedBy: decision.decidedBy };
+    if (!decision.approved)
+      return {
+        deleted: 0,
+        reason: `not approved: ${decision.comment ?? decision.decidedBy}`,
+        decidedBy: decision.decidedBy,
+      };
 
     const done = await step.run("delete", async () => {
       const p = deletePlan.parse(decision.payload);

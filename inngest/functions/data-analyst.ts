@@ -41,13 +41,25 @@ export const dataAnalyst = defineWorkflow(
     usesLlm: true,
     retries: 1,
     input: z.object({
-      question: z.string({ error: "question must be text" }).trim().min(3, "question must be at least 3 characters").max(500, "question must be at most 500 characters").default("Summarise each numeric column").describe("What to find out"),
-      csv: z.string({ error: "csv must be text" }).min(1, "csv must not be empty").max(200_000, "csv must be at most 200000 characters").default(SAMPLE_CSV).describe("The data, as CSV with a header row"),
+      question: z
+        .string({ error: "question must be text" })
+        .trim()
+        .min(3, "question must be at least 3 characters")
+        .max(500, "question must be at most 500 characters")
+        .default("Summarise each numeric column")
+        .describe("What to find out"),
+      csv: z
+        .string({ error: "csv must be text" })
+        .min(1, "csv must not be empty")
+        .max(200_000, "csv must be at most 200000 characters")
+        .default(SAMPLE_CSV)
+        .describe("The data, as CSV with a header row"),
     }),
   },
   async ({ input, wflo }) => {
     const draft = await wflo.llm.complete("write-code", {
-      system: "You are a data analyst. Answer with one Python 3 program in a ```python block. It reads data.csv (standard library only, no network) and prints one JSON object.",
+      system:
+        "You are a data analyst. Answer with one Python 3 program in a ```python block. It reads data.csv (standard library only, no network) and prints one JSON object.",
       prompt: `Question: ${input.question}\nFirst lines of data.csv:\n${input.csv.split("\n").slice(0, 5).join("\n")}`,
     });
     const written = pythonBlock(draft.text);
@@ -63,7 +75,9 @@ export const dataAnalyst = defineWorkflow(
       maxOutputBytes: 64 * 1024,
     });
     if (execution.outcome !== "ok") {
-      throw new NonRetriableError(`the analysis program did not finish (${execution.outcome}): ${execution.stderr.slice(-500) || "no error output"}`);
+      throw new NonRetriableError(
+        `the analysis program did not finish (${execution.outcome}): ${execution.stderr.slice(-500) || "no error output"}`,
+      );
     }
     let result: unknown;
     try {

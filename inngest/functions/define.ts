@@ -49,7 +49,10 @@ function isFinal(err: unknown, attempt: number, retries: number): boolean {
   return err instanceof StepError || err instanceof NonRetriableError || attempt >= retries;
 }
 
-export function defineWorkflow<S extends z.ZodObject, R>(meta: WorkflowMeta<S>, handler: (ctx: WorkflowContext<S>) => Promise<R>) {
+export function defineWorkflow<S extends z.ZodObject, R>(
+  meta: WorkflowMeta<S>,
+  handler: (ctx: WorkflowContext<S>) => Promise<R>,
+) {
   registerCompensations(meta.id, meta.compensate ?? {});
   const run = async (ctx: GetFunctionInput<typeof inngest>) => {
     const parsed = meta.input.safeParse(eventInput(ctx.event.data));
@@ -62,11 +65,23 @@ export function defineWorkflow<S extends z.ZodObject, R>(meta: WorkflowMeta<S>, 
       // Compensations run as steps of this same run, so they are retried, memoized and shown with it.
       const outcome = await rollBackRun(ctx.step, { runId: ctx.runId, workflowId: meta.id, reason: "automatic" });
       const cause = err instanceof Error ? err.message : String(err);
-      const how = outcome.status === "rolled_back" ? "rolled back" : `partly rolled back: the compensation of "${outcome.failedStepId}" failed (${outcome.error.message}) and needs attention`;
+      const how =
+        outcome.status === "rolled_back"
+          ? "rolled back"
+          : `partly rolled back: the compensation of "${outcome.failedStepId}" failed (${outcome.error.message}) and needs attention`;
       throw new NonRetriableError(`${cause} (${how})`, { cause: err });
     }
   };
-  const fn = inngest.createFunction({ id: meta.id, name: meta.name, description: meta.description, retries: meta.retries, triggers: [{ event: meta.event }] }, run);
+  const fn = inngest.createFunction(
+    {
+      id: meta.id,
+      name: meta.name,
+      description: meta.description,
+      retries: meta.retries,
+      triggers: [{ event: meta.event }],
+    },
+    run,
+  );
   // `source` fingerprints the definition and `run` lets replay execute it against recorded steps (server/recovery).
   return { ...meta, fn, source: handler.toString(), run };
 }

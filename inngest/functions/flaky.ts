@@ -27,7 +27,10 @@ export const flaky = defineWorkflow(
     const answer = await step.run("call-upstream", () => {
       if (attempt < input.failures) {
         // RetryAfterError keeps the demo quick: retry in a second instead of the default backoff.
-        throw new RetryAfterError(`upstream unavailable (simulated outage, attempt ${attempt + 1} of ${input.failures} failing)`, "1s");
+        throw new RetryAfterError(
+          `upstream unavailable (simulated outage, attempt ${attempt + 1} of ${input.failures} failing)`,
+          "1s",
+        );
       }
       return { status: "ok", attemptsNeeded: attempt + 1 };
     });

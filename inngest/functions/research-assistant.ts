@@ -12,7 +12,8 @@ export const researchAssistant = defineWorkflow(
   {
     id: "research-assistant",
     name: "Research assistant",
-    description: "Plans sub-questions, researches them in parallel, drafts a report, waits for your feedback and writes the final version.",
+    description:
+      "Plans sub-questions, researches them in parallel, drafts a report, waits for your feedback and writes the final version.",
     event: "research/requested",
     usesLlm: true,
     retries: 2,
@@ -30,9 +31,20 @@ export const researchAssistant = defineWorkflow(
         .max(5, "questions must be at most 5")
         .default(3)
         .describe("How many sub-questions to research in parallel"),
-      depth: z.enum(["brief", "standard", "thorough"], { error: "depth must be one of: brief, standard, thorough" }).default("standard").describe("How long the report should be"),
-      audience: z.string().trim().max(2000, "audience must be at most 2000 characters").default("").describe("Who will read the report and what they care about (optional)"),
-      feedbackTimeout: z.enum(["30s", "2m", "10m", "1h"], { error: "feedbackTimeout must be one of: 30s, 2m, 10m, 1h" }).default("2m").describe("How long to wait for feedback before finishing without it"),
+      depth: z
+        .enum(["brief", "standard", "thorough"], { error: "depth must be one of: brief, standard, thorough" })
+        .default("standard")
+        .describe("How long the report should be"),
+      audience: z
+        .string()
+        .trim()
+        .max(2000, "audience must be at most 2000 characters")
+        .default("")
+        .describe("Who will read the report and what they care about (optional)"),
+      feedbackTimeout: z
+        .enum(["30s", "2m", "10m", "1h"], { error: "feedbackTimeout must be one of: 30s, 2m, 10m, 1h" })
+        .default("2m")
+        .describe("How long to wait for feedback before finishing without it"),
     }),
   },
   async ({ input, step, wflo, runId }) => {
@@ -48,7 +60,10 @@ export const researchAssistant = defineWorkflow(
 
     const findings = await Promise.all(
       questions.map((q, i) =>
-        wflo.llm.complete(`research-${i + 1}`, { system: "You answer one research question with evidence.", prompt: `${q}\nContext from the plan: ${plan.text}` }),
+        wflo.llm.complete(`research-${i + 1}`, {
+          system: "You answer one research question with evidence.",
+          prompt: `${q}\nContext from the plan: ${plan.text}`,
+        }),
       ),
     );
 
@@ -69,12 +84,18 @@ export const researchAssistant = defineWorkflow(
       if: `async.data.topicId == "${topicId}"`,
     });
     // Version 2: the draft with the reviewer's comments; the operator can fork from it with other comments.
-    report = await wflo.checkpoint("report", { stage: "reviewed", text: report.text, feedback: typeof feedback?.data?.comments === "string" ? feedback.data.comments : null });
+    report = await wflo.checkpoint("report", {
+      stage: "reviewed",
+      text: report.text,
+      feedback: typeof feedback?.data?.comments === "string" ? feedback.data.comments : null,
+    });
     const comments = report.feedback;
 
     const final = await wflo.llm.complete("finalize", {
       system: `You revise ${input.depth} research reports.`,
-      prompt: comments ? `Topic: ${input.topic}\nDraft:\n${report.text}\nReviewer feedback:\n${comments}\nRevise accordingly.` : `Topic: ${input.topic}\nDraft:\n${report.text}\nNo feedback arrived; polish it.`,
+      prompt: comments
+        ? `Topic: ${input.topic}\nDraft:\n${report.text}\nReviewer feedback:\n${comments}\nRevise accordingly.`
+        : `Topic: ${input.topic}\nDraft:\n${report.text}\nNo feedback arrived; polish it.`,
     });
 
     const calls = [plan, ...findings, draft, final];

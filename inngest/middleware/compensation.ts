@@ -13,7 +13,13 @@ export class CompensationMiddleware extends Middleware.BaseMiddleware {
 
   async wrapStepHandler({ ctx, fn, stepInfo, next }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
     const output = await next();
-    if (recorded(fn)) await recordCompensable(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, output });
+    if (recorded(fn))
+      await recordCompensable(getDb(), {
+        runId: ctx.runId,
+        workflowId: workflowIdOf(fn),
+        stepId: stepInfo.options.id,
+        output,
+      });
     return output;
   }
 }

@@ -60,7 +60,12 @@ export class ForkReplayMiddleware extends Middleware.BaseMiddleware {
     if (arg.stepInfo.stepType === "sleep") return { ...arg, input: [REUSED_WAIT] };
     const [opts] = arg.input;
     // waitForSignal too: a gate's wake-up; the child then reads the parent's decided approval row.
-    if ((arg.stepInfo.stepType === "waitForEvent" || arg.stepInfo.stepType === "waitForSignal") && opts && typeof opts === "object") return { ...arg, input: [{ ...opts, timeout: REUSED_WAIT }] };
+    if (
+      (arg.stepInfo.stepType === "waitForEvent" || arg.stepInfo.stepType === "waitForSignal") &&
+      opts &&
+      typeof opts === "object"
+    )
+      return { ...arg, input: [{ ...opts, timeout: REUSED_WAIT }] };
     return arg;
   }
 

@@ -14,7 +14,16 @@ describe("wflo's middleware list", () => {
   const at = (m: unknown) => (wfloMiddleware as readonly unknown[]).indexOf(m);
 
   it("holds every concern once", () => {
-    const all = [LogContextMiddleware, SignatureMiddleware, RecordingMiddleware, WfloContextMiddleware, StepGuardMiddleware, ForkReplayMiddleware, CompensationMiddleware, LlmApprovalMiddleware];
+    const all = [
+      LogContextMiddleware,
+      SignatureMiddleware,
+      RecordingMiddleware,
+      WfloContextMiddleware,
+      StepGuardMiddleware,
+      ForkReplayMiddleware,
+      CompensationMiddleware,
+      LlmApprovalMiddleware,
+    ];
     expect(wfloMiddleware).toHaveLength(all.length);
     for (const m of all) expect(at(m)).toBeGreaterThanOrEqual(0);
   });

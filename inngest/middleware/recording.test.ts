@@ -39,12 +39,18 @@ function event(name: string, eventId: string, data: Record<string, unknown>) {
   return { ...signEvent({ id: eventId, name, data: withEnvelope(data, { triggeredBy }) }), ts: Date.now() };
 }
 const runRow = async (id: string) => (await fresh.db.select().from(runs).where(eq(runs.id, id)))[0];
-const stepRows = async (id: string) => fresh.db.select().from(runSteps).where(eq(runSteps.runId, id)).orderBy(asc(runSteps.position));
+const stepRows = async (id: string) =>
+  fresh.db.select().from(runSteps).where(eq(runSteps.runId, id)).orderBy(asc(runSteps.position));
 
 describe("wflo middleware records runs through the real SDK serve handler", () => {
   it("records a one-step run: who triggered it, input without the envelope, output, the step", async () => {
     const { runId, eventId } = ids();
-    const res = await driveRun({ handler, functionId: "wflo-hello", runId, event: event("demo/hello.requested", eventId, { name: "Ada" }) });
+    const res = await driveRun({
+      handler,
+      functionId: "wflo-hello",
+      runId,
+      event: event("demo/hello.requested", eventId, { name: "Ada" }),
+    });
     expect(res.outcome).toBe("completed");
 
     const run = await runRow(runId);
@@ -70,20 +76,38 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
   it("drops an unsigned or forged envelope: no person, no re-run link; a run no stored event explains is 'unsigned'", async () => {
     const { runId, eventId } = ids();
     // As a real Inngest server would deliver an event someone else sent with wflo's envelope in it.
-    const forged = { id: eventId, name: "demo/hello.requested", data: { name: "Ada", _wflo: { triggeredBy, rerunOf: "01PARENT", sig: "v1=00" } }, ts: Date.now() };
+    const forged = {
+      id: eventId,
+      name: "demo/hello.requested",
+      data: { name: "Ada", _wflo: { triggeredBy, rerunOf: "01PARENT", sig: "v1=00" } },
+      ts: Date.now(),
+    };
     const warn = vi.spyOn(log, "warn");
     try {
       expect((await driveRun({ handler, functionId: "wflo-hello", runId, event: forged })).outcome).toBe("completed");
       // Driven again (a retried request): still one warning, on the request that created the run.
       await driveRun({ handler, functionId: "wflo-hello", runId, event: forged });
-      const about = warn.mock.calls.filter(([o]) => typeof o === "object" && o !== null && (o as { runId?: string }).runId === runId);
+      const about = warn.mock.calls.filter(
+        ([o]) => typeof o === "object" && o !== null && (o as { runId?: string }).runId === runId,
+      );
       expect(about).toHaveLength(1);
-      expect(about[0]![0]).toMatchObject({ runId, reason: expect.stringMatching(/signature does not match/), attributedTo: "unsigned" });
+      expect(about[0]![0]).toMatchObject({
+        runId,
+        reason: expect.stringMatching(/signature does not match/),
+        attributedTo: "unsigned",
+      });
       expect(about[0]![1]).toContain(`run ${runId} ignores its event's _wflo envelope`);
     } finally {
       warn.mockRestore();
     }
-    expect(await runRow(runId)).toMatchObject({ input: { name: "Ada" }, triggeredById: null, triggeredByEmail: null, triggeredByKind: "unsigned", triggeredByEventKey: null, rerunOf: null });
+    expect(await runRow(runId)).toMatchObject({
+      input: { name: "Ada" },
+      triggeredById: null,
+      triggeredByEmail: null,
+      triggeredByKind: "unsigned",
+      triggeredByEventKey: null,
+      rerunOf: null,
+    });
   });
 
   it("is idempotent: replaying a finished run changes nothing and duplicates nothing", async () => {
@@ -109,12 +133,18 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
       runId,
       event: event("research/requested", eventId, { topic: "durable execution for AI agents", questions: 3 }),
       onOps: async (ops) => {
-        if (ops.some((o) => o.op === "Sleep" || o.op === "WaitForEvent")) seen.push((await runRow(runId))?.status ?? "none");
+        if (ops.some((o) => o.op === "Sleep" || o.op === "WaitForEvent"))
+          seen.push((await runRow(runId))?.status ?? "none");
       },
       resolveWait: (op) => {
         expect(op.name).toBe(FEEDBACK_EVENT);
         expect(op.opts?.if).toBe(`async.data.topicId == "topic_${runId}"`);
-        return { id: "01FEEDBACK", name: FEEDBACK_EVENT, data: { topicId: `topic_${runId}`, comments: "More on costs, please." }, ts: Date.now() };
+        return {
+          id: "01FEEDBACK",
+          name: FEEDBACK_EVENT,
+          data: { topicId: `topic_${runId}`, comments: "More on costs, please." },
+          ts: Date.now(),
+        };
       },
     });
     expect(res.outcome).toBe("completed");
@@ -141,7 +171,10 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
     expect(byId["plan"]?.output).toMatchObject({ simulated: true, provider: "simulated" });
     expect(byId["research-2"]).toMatchObject({ kind: "run", status: "completed" });
     expect(byId["pause-before-review"]).toMatchObject({ kind: "sleep", detail: { until: "2s" } });
-    expect(byId["await-feedback"]).toMatchObject({ kind: "waitForEvent", detail: { event: FEEDBACK_EVENT, timeout: "2m" } });
+    expect(byId["await-feedback"]).toMatchObject({
+      kind: "waitForEvent",
+      detail: { event: FEEDBACK_EVENT, timeout: "2m" },
+    });
     expect(byId["await-feedback"]?.output).toMatchObject({ data: { comments: "More on costs, please." } });
 
     const run = await runRow(runId);
@@ -151,7 +184,13 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
 
   it("counts step retries and keeps the step's error while it retries", async () => {
     const { runId, eventId } = ids();
-    const res = await driveRun({ handler, functionId: "wflo-flaky", runId, maxAttempts: 4, event: event("demo/flaky.requested", eventId, { failures: 2 }) });
+    const res = await driveRun({
+      handler,
+      functionId: "wflo-flaky",
+      runId,
+      maxAttempts: 4,
+      event: event("demo/flaky.requested", eventId, { failures: 2 }),
+    });
     expect(res.outcome).toBe("completed");
     const [call] = await stepRows(runId);
     expect(call).toMatchObject({ stepId: "call-upstream", status: "completed", attempts: 3, error: null });
@@ -160,7 +199,13 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
 
   it("marks the step and the run failed when retries run out", async () => {
     const { runId, eventId } = ids();
-    const res = await driveRun({ handler, functionId: "wflo-flaky", runId, maxAttempts: 4, event: event("demo/flaky.requested", eventId, { failures: 5 }) });
+    const res = await driveRun({
+      handler,
+      functionId: "wflo-flaky",
+      runId,
+      maxAttempts: 4,
+      event: event("demo/flaky.requested", eventId, { failures: 5 }),
+    });
     expect(res.outcome).toBe("failed");
     const [call] = await stepRows(runId);
     expect(call).toMatchObject({ status: "failed", attempts: 4 });
@@ -173,7 +218,12 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
 
   it("fails a run at once when its event data does not fit the input schema, naming the field", async () => {
     const { runId, eventId } = ids();
-    const res = await driveRun({ handler, functionId: "wflo-research-assistant", runId, event: event("research/requested", eventId, { topic: "x" }) });
+    const res = await driveRun({
+      handler,
+      functionId: "wflo-research-assistant",
+      runId,
+      event: event("research/requested", eventId, { topic: "x" }),
+    });
     expect(res.outcome).toBe("failed");
     expect(res.requests).toBe(1);
     const run = await runRow(runId);
@@ -204,10 +254,18 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
         handler,
         functionId: "wflo-system-run-lifecycle",
         runId: `${runId}-lc-${name}`,
-        event: { id: `${eventId}-${name}`, name, data: { function_id: "wflo-research-assistant", run_id: runId, event: ev, ...data }, ts: Date.now() },
+        event: {
+          id: `${eventId}-${name}`,
+          name,
+          data: { function_id: "wflo-research-assistant", run_id: runId, event: ev, ...data },
+          ts: Date.now(),
+        },
       });
     expect((await lifecycle("inngest/function.cancelled", {})).outcome).toBe("completed");
-    expect((await lifecycle("inngest/function.finished", { error: { name: "Error", message: "function cancelled" } })).outcome).toBe("completed");
+    expect(
+      (await lifecycle("inngest/function.finished", { error: { name: "Error", message: "function cancelled" } }))
+        .outcome,
+    ).toBe("completed");
 
     const run = await runRow(runId);
     expect(run?.status).toBe("cancelled");
@@ -226,10 +284,19 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
       event: {
         id: `${eventId}-lc`,
         name: "inngest/function.cancelled",
-        data: { function_id: "wflo-hello", run_id: runId, event: event("demo/hello.requested", eventId, { name: "Cy" }) },
+        data: {
+          function_id: "wflo-hello",
+          run_id: runId,
+          event: event("demo/hello.requested", eventId, { name: "Cy" }),
+        },
         ts: Date.now(),
       },
     });
-    expect(await runRow(runId)).toMatchObject({ workflowId: "hello", status: "cancelled", input: { name: "Cy" }, triggeredByEmail: triggeredBy.email });
+    expect(await runRow(runId)).toMatchObject({
+      workflowId: "hello",
+      status: "cancelled",
+      input: { name: "Cy" },
+      triggeredByEmail: triggeredBy.email,
+    });
   });
 });

@@ -73,7 +73,8 @@ function parseJson(body: string): unknown {
 function memoizedState(steps: Record<string, unknown> | undefined) {
   const out: Record<string, { data?: unknown; error?: unknown }> = {};
   for (const [id, v] of Object.entries(steps ?? {})) {
-    if (v && typeof v === "object" && "error" in v && !("data" in v)) out[id] = { error: (v as { error: unknown }).error };
+    if (v && typeof v === "object" && "error" in v && !("data" in v))
+      out[id] = { error: (v as { error: unknown }).error };
     else if (v && typeof v === "object" && "data" in v) out[id] = { data: (v as { data: unknown }).data };
     else out[id] = { data: v };
   }
@@ -121,7 +122,9 @@ const STALE_DISPATCH = "StaleDispatchError";
 
 /** What one response tells about the run: its ops recorded, the run moved on or finished. */
 async function recordResponse(db: Database, runId: string, attempt: number, res: Middleware.Response): Promise<void> {
-  const noRetry = Object.entries(res.headers).some(([k, v]) => k.toLowerCase() === "x-inngest-no-retry" && v === "true");
+  const noRetry = Object.entries(res.headers).some(
+    ([k, v]) => k.toLowerCase() === "x-inngest-no-retry" && v === "true",
+  );
   // The server refused this request's checkpoint (409) because its lease expired and a newer
   // dispatch of the run owns it now: that dispatch reports the outcome. Recording this one as
   // "failed" would stick (terminal states are final) while the run goes on and completes.
@@ -191,7 +194,9 @@ export class RecordingMiddleware extends Middleware.BaseMiddleware {
 
   async onStepStart({ ctx, fn, stepInfo }: Middleware.OnStepStartArgs): Promise<void> {
     if (!recorded(fn)) return;
-    await safely("step start", ctx.runId, () => upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), { status: "running", attempt: ctx.attempt }));
+    await safely("step start", ctx.runId, () =>
+      upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), { status: "running", attempt: ctx.attempt }),
+    );
   }
 
   async onStepComplete({ ctx, fn, stepInfo, output }: Middleware.OnStepCompleteArgs): Promise<void> {

@@ -22,9 +22,16 @@ export function isAuthenticRequest(requestInfo: Middleware.WrapRequestArgs["requ
 export class SignatureMiddleware extends Middleware.BaseMiddleware {
   readonly id = "wflo:signature";
 
-  async wrapRequest({ next, fn, runId, requestInfo, requestArgs }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
+  async wrapRequest({
+    next,
+    fn,
+    runId,
+    requestInfo,
+    requestArgs,
+  }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
     // Only requests that would be recorded are checked; a forged one is refused by the SDK in next().
-    if (recorded(fn) && runId) authentic.set(requestInfo, requestIsAuthentic(this.client, requestArgs, await requestInfo.body()));
+    if (recorded(fn) && runId)
+      authentic.set(requestInfo, requestIsAuthentic(this.client, requestArgs, await requestInfo.body()));
     return next();
   }
 }

@@ -11,7 +11,13 @@ export class StepGuardMiddleware extends Middleware.BaseMiddleware {
   readonly id = "wflo:step-guard";
 
   async wrapStepHandler({ ctx, fn, stepInfo, next }: Middleware.WrapStepHandlerArgs): Promise<unknown> {
-    if (recorded(fn)) await guardStep(getDb(), { runId: ctx.runId, workflowId: workflowIdOf(fn), stepId: stepInfo.options.id, hashedId: stepInfo.hashedId });
+    if (recorded(fn))
+      await guardStep(getDb(), {
+        runId: ctx.runId,
+        workflowId: workflowIdOf(fn),
+        stepId: stepInfo.options.id,
+        hashedId: stepInfo.hashedId,
+      });
     return next();
   }
 }

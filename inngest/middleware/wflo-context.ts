@@ -38,14 +38,22 @@ export function createWflo(ctx: FunctionCtx, fn: Fn): WfloContext & WfloCheckpoi
     userId: envelope.triggeredBy?.id ?? null,
     perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
   };
-  const approval = createApproval(ctx.step, { runId: ctx.runId, workflowId: run.workflowId, triggeredBy: envelope.triggeredBy ?? null });
+  const approval = createApproval(ctx.step, {
+    runId: ctx.runId,
+    workflowId: run.workflowId,
+    triggeredBy: envelope.triggeredBy ?? null,
+  });
   // "Require approval" gates every LLM call: wflo.llm and wflo.trackLlmCall here, and through
   // trackLlmCall wflo.wrap, the framework adapters and the SDK; governedLlmCall refuses any
   // other call of the run (server/approvals/llm-gate-scope.ts, scoped by ./llm-approval.ts).
   const gate: LlmGate | undefined = envelope.requireApproval === true ? { approval } : undefined;
   const trackLlmCall = gateTrack(createTrack(ctx.step, run), gate);
   const fork = envelope.forkOf;
-  const checkpoints = createCheckpoints(ctx.step, ctx.runId, fork?.checkpoint && fork.state !== undefined ? { ...fork.checkpoint, state: fork.state } : undefined);
+  const checkpoints = createCheckpoints(
+    ctx.step,
+    ctx.runId,
+    fork?.checkpoint && fork.state !== undefined ? { ...fork.checkpoint, state: fork.state } : undefined,
+  );
   return {
     runId: ctx.runId,
     workflowId: run.workflowId,

@@ -10,5 +10,8 @@ import { promisify } from "node:util";
  */
 export async function buildSdkBundle(): Promise<void> {
   const root = path.resolve(import.meta.dirname, "..", "..");
-  await promisify(execFile)(process.execPath, [path.join(root, "scripts", "build-sdk.mjs")], { cwd: root, timeout: 60_000 });
+  await promisify(execFile)(process.execPath, [path.join(root, "scripts", "build-sdk.mjs")], {
+    cwd: root,
+    timeout: 60_000,
+  });
 }

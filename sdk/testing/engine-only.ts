@@ -27,13 +27,19 @@ export async function startEngineOnly(): Promise<EngineOnly> {
   const providers = await startProviderServer();
   // Loaded only once DATABASE_URL names the fresh database (what it imports may open the db client).
   const { createEngine } = await import("@/inngest/engine");
-  const engine = createEngine({ db: fresh.db, port: Number(process.env.WFLO_ENGINE_PORT), pollIntervalMs: 20, backoff: () => 300 });
+  const engine = createEngine({
+    db: fresh.db,
+    port: Number(process.env.WFLO_ENGINE_PORT),
+    pollIntervalMs: 20,
+    backoff: () => 300,
+  });
   await engine.start();
   return {
     fresh,
     engine,
     providers,
-    callsOf: (runId) => fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt)),
+    callsOf: (runId) =>
+      fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt)),
     async close() {
       await engine.stop();
       await providers.close();

@@ -35,7 +35,8 @@ export function defineAdapter<T>(a: FrameworkAdapter<T>): FrameworkAdapter<unkno
     label: a.label,
     detect: (t: unknown): t is unknown => a.detect(t),
     run: (t, input, ctx) => {
-      if (!a.detect(t)) throw new UnsupportedTargetError(`the ${a.label} adapter was given something that is not ${a.label}`);
+      if (!a.detect(t))
+        throw new UnsupportedTargetError(`the ${a.label} adapter was given something that is not ${a.label}`);
       return a.run(t, input, ctx);
     },
   };

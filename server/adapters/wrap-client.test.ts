@@ -18,12 +18,17 @@ await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 const providers = await startProviderServer();
 afterAll(() => providers.close());
-Object.assign(providerUrls, { openai: providers.openaiBaseUrl, anthropic: providers.anthropicBaseUrl, google: providers.googleBaseUrl });
+Object.assign(providerUrls, {
+  openai: providers.openaiBaseUrl,
+  anthropic: providers.anthropicBaseUrl,
+  google: providers.googleBaseUrl,
+});
 const { h } = await openHarness(() => startRunsHarness({ extraFunctions: wrappedTestFunctions }), {});
 
 const start = (name: string, envelope: Record<string, unknown> = {}) => h.start(name, { envelope });
 const finished = (runId: string) => h.finished(runId);
-const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
+const callsOf = (runId: string) =>
+  h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt));
 
 const tok = (s: string) => countTokens(s, "gpt-4o");
 const reply = (model: string, text: string) => tok(`Reply from ${model}: ${text}`);
@@ -36,7 +41,13 @@ describe("wrapped provider clients in a workflow", () => {
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     // Each call reached the provider exactly once, although the run was replayed after every step.
-    expect(providers.requests.slice(before).map((r) => r.api)).toEqual(["openai.chat", "openai.chat", "openai.responses", "anthropic.messages", "google.generate"]);
+    expect(providers.requests.slice(before).map((r) => r.api)).toEqual([
+      "openai.chat",
+      "openai.chat",
+      "openai.responses",
+      "anthropic.messages",
+      "google.generate",
+    ]);
     expect(run.output).toEqual({
       chat: "Reply from gpt-4o-mini: Name one use of advisory locks.",
       again: "Reply from gpt-4o-mini: And another one.",
@@ -46,21 +57,91 @@ describe("wrapped provider clients in a workflow", () => {
       after: "done",
     });
 
-    const steps = await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
-    expect(steps.map((s) => s.id).sort()).toEqual(["after", "llm:claude-3-5-haiku-latest:1", "llm:gemini-2.0-flash:1", "llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2", "llm:gpt-4o-mini:3"]);
+    const steps = await h.fresh.db
+      .select({ id: runSteps.stepId, status: runSteps.status })
+      .from(runSteps)
+      .where(eq(runSteps.runId, runId));
+    expect(steps.map((s) => s.id).sort()).toEqual([
+      "after",
+      "llm:claude-3-5-haiku-latest:1",
+      "llm:gemini-2.0-flash:1",
+      "llm:gpt-4o-mini:1",
+      "llm:gpt-4o-mini:2",
+      "llm:gpt-4o-mini:3",
+    ]);
     expect(steps.every((s) => s.status === "completed")).toBe(true);
 
     const calls = await callsOf(runId);
     // The provider server's accounting: o200k tokens of each turn + 4 per turn; the reply echoes the prompt.
     const expected = [
-      { step: "llm:gpt-4o-mini:1", provider: "openai", in: tok("Be brief.") + tok("Name one use of advisory locks.") + 8, out: reply("gpt-4o-mini", "Name one use of advisory locks."), rin: 150, rout: 600, agent: null },
-      { step: "llm:gpt-4o-mini:2", provider: "openai", in: tok("And another one.") + 4, out: reply("gpt-4o-mini", "And another one."), rin: 150, rout: 600, agent: null },
-      { step: "llm:gpt-4o-mini:3", provider: "openai", in: tok("Be brief.") + tok("Define MVCC.") + 8, out: reply("gpt-4o-mini", "Define MVCC."), rin: 150, rout: 600, agent: null },
-      { step: "llm:claude-3-5-haiku-latest:1", provider: "anthropic", in: tok("Be brief.") + tok("Explain WAL in one line.") + 8, out: reply("claude-3-5-haiku-latest", "Explain WAL in one line."), rin: 800, rout: 4000, agent: "writer" },
-      { step: "llm:gemini-2.0-flash:1", provider: "google", in: tok("Explain vacuum.") + 4, out: reply("gemini-2.0-flash", "Explain vacuum."), rin: 100, rout: 400, agent: null },
+      {
+        step: "llm:gpt-4o-mini:1",
+        provider: "openai",
+        in: tok("Be brief.") + tok("Name one use of advisory locks.") + 8,
+        out: reply("gpt-4o-mini", "Name one use of advisory locks."),
+        rin: 150,
+        rout: 600,
+        agent: null,
+      },
+      {
+        step: "llm:gpt-4o-mini:2",
+        provider: "openai",
+        in: tok("And another one.") + 4,
+        out: reply("gpt-4o-mini", "And another one."),
+        rin: 150,
+        rout: 600,
+        agent: null,
+      },
+      {
+        step: "llm:gpt-4o-mini:3",
+        provider: "openai",
+        in: tok("Be brief.") + tok("Define MVCC.") + 8,
+        out: reply("gpt-4o-mini", "Define MVCC."),
+        rin: 150,
+        rout: 600,
+        agent: null,
+      },
+      {
+        step: "llm:claude-3-5-haiku-latest:1",
+        provider: "anthropic",
+        in: tok("Be brief.") + tok("Explain WAL in one line.") + 8,
+        out: reply("claude-3-5-haiku-latest", "Explain WAL in one line."),
+        rin: 800,
+        rout: 4000,
+        agent: "writer",
+      },
+      {
+        step: "llm:gemini-2.0-flash:1",
+        provider: "google",
+        in: tok("Explain vacuum.") + 4,
+        out: reply("gemini-2.0-flash", "Explain vacuum."),
+        rin: 100,
+        rout: 400,
+        agent: null,
+      },
     ];
-    expect(calls.map((c) => ({ step: c.stepId, provider: c.provider, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, agent: c.agent, workflow: c.workflow }))).toEqual(
-      expected.map((e) => ({ step: e.step, provider: e.provider, status: "ok", source: "catalogue", in: e.in, out: e.out, agent: e.agent, workflow: "test-wrapped-agent" })),
+    expect(
+      calls.map((c) => ({
+        step: c.stepId,
+        provider: c.provider,
+        status: c.status,
+        source: c.priceSource,
+        in: c.inputTokens,
+        out: c.outputTokens,
+        agent: c.agent,
+        workflow: c.workflow,
+      })),
+    ).toEqual(
+      expected.map((e) => ({
+        step: e.step,
+        provider: e.provider,
+        status: "ok",
+        source: "catalogue",
+        in: e.in,
+        out: e.out,
+        agent: e.agent,
+        workflow: "test-wrapped-agent",
+      })),
     );
     // Catalogue prices per million tokens: gpt-4o-mini $0.15/$0.60, claude 3.5 haiku $0.80/$4, gemini 2.0 flash $0.10/$0.40.
     expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => BigInt(e.in * e.rin + e.out * e.rout)));
@@ -93,16 +174,28 @@ describe("wrapClient outside a workflow", () => {
     const runId = `plain-${Date.now()}`;
     const ctx = { runId, workflow: "plain-script", db: h.fresh.db, perRunLimitNano: 200_000n };
     const client = wrapClient(openai, ctx);
-    const res = await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 100, messages: [{ role: "user", content: "Hello there." }] });
+    const res = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "Hello there." }],
+    });
     expect(res.choices[0]?.message.content).toBe("Reply from gpt-4o-mini: Hello there.");
     const [call] = await callsOf(runId);
     const inTok = tok("Hello there.") + 4;
     const outTok = reply("gpt-4o-mini", "Hello there.");
-    expect(call).toMatchObject({ stepId: "llm:gpt-4o-mini:1", workflow: "plain-script", inputTokens: inTok, outputTokens: outTok, costNano: BigInt(inTok * 150 + outTok * 600) });
+    expect(call).toMatchObject({
+      stepId: "llm:gpt-4o-mini:1",
+      workflow: "plain-script",
+      inputTokens: inTok,
+      outputTokens: outTok,
+      costNano: BigInt(inTok * 150 + outTok * 600),
+    });
 
     // What is left of 200,000 nano cannot hold a worst case of 1,000 output tokens (600,000): refused before the call.
     const before = providers.requests.length;
-    const err = await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 1000, messages: [{ role: "user", content: "More." }] }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: "gpt-4o-mini", max_tokens: 1000, messages: [{ role: "user", content: "More." }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BudgetExceededError);
     const b = err as BudgetExceededError;
     expect(b.budgetUsd).toBe(0.0002);

@@ -31,7 +31,13 @@ const TRACKED: Readonly<Record<string, WrappedApi>> = {
 };
 
 /** Streaming methods: refused rather than let through untracked (their result cannot be one memoised step). */
-const REFUSED = new Set(["chat.completions.stream", "chat.completions.runTools", "responses.stream", "messages.stream", "models.generateContentStream"]);
+const REFUSED = new Set([
+  "chat.completions.stream",
+  "chat.completions.runTools",
+  "responses.stream",
+  "messages.stream",
+  "models.generateContentStream",
+]);
 
 /** Objects on the way to a tracked method; everything else is handed back untouched. */
 const PROXIED = new Set(["chat", "chat.completions", "responses", "messages", "models"]);
@@ -83,7 +89,14 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 
 function messagesOf(list: unknown): MessageLike[] {
   if (!Array.isArray(list)) return [];
-  return list.map((m) => (isObj(m) ? { role: typeof m.role === "string" ? m.role : undefined, content: textOf(m.content ?? m.parts ?? m.output ?? m) } : { role: "user", content: textOf(m) }));
+  return list.map((m) =>
+    isObj(m)
+      ? {
+          role: typeof m.role === "string" ? m.role : undefined,
+          content: textOf(m.content ?? m.parts ?? m.output ?? m),
+        }
+      : { role: "user", content: textOf(m) },
+  );
 }
 
 function hasCacheControl(v: unknown): boolean {
@@ -98,7 +111,13 @@ export function estimateInputOf(api: WrappedApi, body: unknown): EstimateInput {
   if (!model) throw new WrappedCallError(`${api}: the request names no model`);
   switch (api) {
     case "openai.chat":
-      return { model, provider: "openai", messages: messagesOf(b.messages), tools: b.tools, maxOutputTokens: num(b.max_completion_tokens) ?? num(b.max_tokens) };
+      return {
+        model,
+        provider: "openai",
+        messages: messagesOf(b.messages),
+        tools: b.tools,
+        maxOutputTokens: num(b.max_completion_tokens) ?? num(b.max_tokens),
+      };
     case "openai.responses":
       return {
         model,
@@ -109,22 +128,46 @@ export function estimateInputOf(api: WrappedApi, body: unknown): EstimateInput {
         maxOutputTokens: num(b.max_output_tokens),
       };
     case "anthropic.messages":
-      return { model, provider: "anthropic", system: textOf(b.system) || undefined, messages: messagesOf(b.messages), tools: b.tools, maxOutputTokens: num(b.max_tokens), promptCaching: hasCacheControl(b.system) || hasCacheControl(b.messages) };
+      return {
+        model,
+        provider: "anthropic",
+        system: textOf(b.system) || undefined,
+        messages: messagesOf(b.messages),
+        tools: b.tools,
+        maxOutputTokens: num(b.max_tokens),
+        promptCaching: hasCacheControl(b.system) || hasCacheControl(b.messages),
+      };
     case "google.generate": {
       const config = isObj(b.config) ? b.config : {};
       const contents = b.contents;
       // contents: a string, one Content, a list of Contents, or a list of parts/strings (one user turn).
-      const turns = typeof contents === "string" ? [{ role: "user", content: contents }]
-        : Array.isArray(contents) && contents.some((c) => isObj(c) && c.parts !== undefined) ? messagesOf(contents)
-        : [{ role: isObj(contents) && typeof contents.role === "string" ? contents.role : "user", content: textOf(contents) }];
-      return { model: model.replace(/^models\//, ""), provider: "google", system: textOf(config.systemInstruction) || undefined, messages: turns, tools: config.tools, maxOutputTokens: num(config.maxOutputTokens) };
+      const turns =
+        typeof contents === "string"
+          ? [{ role: "user", content: contents }]
+          : Array.isArray(contents) && contents.some((c) => isObj(c) && c.parts !== undefined)
+            ? messagesOf(contents)
+            : [
+                {
+                  role: isObj(contents) && typeof contents.role === "string" ? contents.role : "user",
+                  content: textOf(contents),
+                },
+              ];
+      return {
+        model: model.replace(/^models\//, ""),
+        provider: "google",
+        system: textOf(config.systemInstruction) || undefined,
+        messages: turns,
+        tools: config.tools,
+        maxOutputTokens: num(config.maxOutputTokens),
+      };
     }
   }
 }
 
 /** A memoised step result is JSON; Google's response class carries getters (`.text`) callers use. */
 function revive(api: WrappedApi, result: unknown): unknown {
-  if (api === "google.generate" && isObj(result) && !(result instanceof GenerateContentResponse)) Object.setPrototypeOf(result, GenerateContentResponse.prototype);
+  if (api === "google.generate" && isObj(result) && !(result instanceof GenerateContentResponse))
+    Object.setPrototypeOf(result, GenerateContentResponse.prototype);
   return result;
 }
 
@@ -140,17 +183,29 @@ function nextStepId(key: object, prefix: string, model: string): string {
   return `${base}:${n}`;
 }
 
-const isWorkflowContext = (ctx: WrapContext): ctx is WorkflowWrapContext => typeof (ctx as WorkflowWrapContext).trackLlmCall === "function";
+const isWorkflowContext = (ctx: WrapContext): ctx is WorkflowWrapContext =>
+  typeof (ctx as WorkflowWrapContext).trackLlmCall === "function";
 
 type Runner = (stepId: string, request: EstimateInput, call: () => Promise<unknown>) => Promise<unknown>;
 
 function runnerFor(ctx: WrapContext, opts: WrapOptions): Runner {
-  if (isWorkflowContext(ctx)) return (stepId, request, call) => ctx.trackLlmCall(stepId, { ...request, agent: opts.agent, tags: opts.tags }, call);
+  if (isWorkflowContext(ctx))
+    return (stepId, request, call) =>
+      ctx.trackLlmCall(stepId, { ...request, agent: opts.agent, tags: opts.tags }, call);
   return async (stepId, request, call) =>
     (
       await governedLlmCall(
         ctx.db ?? getDb(),
-        { runId: ctx.runId, stepId, workflow: ctx.workflow, agent: opts.agent, tags: opts.tags, userId: ctx.userId, apiKeyId: ctx.apiKeyId, perRunLimitNano: ctx.perRunLimitNano },
+        {
+          runId: ctx.runId,
+          stepId,
+          workflow: ctx.workflow,
+          agent: opts.agent,
+          tags: opts.tags,
+          userId: ctx.userId,
+          apiKeyId: ctx.apiKeyId,
+          perRunLimitNano: ctx.perRunLimitNano,
+        },
         request,
         call,
       )
@@ -168,13 +223,20 @@ export function wrapClient<C extends object>(client: C, ctx: WrapContext, opts: 
   const counterKey: object = isWorkflowContext(ctx) ? ctx.trackLlmCall : ctx;
   const prefix = opts.prefix ?? "llm";
 
-  const tracked = (api: WrappedApi, path: string, target: object, method: (...args: unknown[]) => unknown) =>
+  const tracked =
+    (api: WrappedApi, path: string, target: object, method: (...args: unknown[]) => unknown) =>
     async (...args: unknown[]) => {
       const [body] = args;
-      if (isObj(body) && body.stream === true) throw new WrappedCallError(`${path}: streaming is not supported by wrapped clients yet; call without stream, or use wflo.trackLlmCall with opts.usageOf`);
+      if (isObj(body) && body.stream === true)
+        throw new WrappedCallError(
+          `${path}: streaming is not supported by wrapped clients yet; call without stream, or use wflo.trackLlmCall with opts.usageOf`,
+        );
       const request = estimateInputOf(api, body);
       const stepId = nextStepId(counterKey, prefix, request.model);
-      return revive(api, await run(stepId, request, async () => await (method.apply(target, args) as Promise<unknown>)));
+      return revive(
+        api,
+        await run(stepId, request, async () => await (method.apply(target, args) as Promise<unknown>)),
+      );
     };
 
   const proxy = <T extends object>(target: T, path: string): T =>
@@ -186,7 +248,12 @@ export function wrapClient<C extends object>(client: C, ctx: WrapContext, opts: 
         if (typeof value === "function") {
           const api = TRACKED[at];
           if (api) return tracked(api, at, t, value as (...args: unknown[]) => unknown);
-          if (REFUSED.has(at)) return () => { throw new WrappedCallError(`${at}: streaming is not supported by wrapped clients yet; use the non-streaming call, or wflo.trackLlmCall with opts.usageOf`); };
+          if (REFUSED.has(at))
+            return () => {
+              throw new WrappedCallError(
+                `${at}: streaming is not supported by wrapped clients yet; use the non-streaming call, or wflo.trackLlmCall with opts.usageOf`,
+              );
+            };
           // The SDKs keep private fields: their methods must run on the real object.
           return (value as (...a: unknown[]) => unknown).bind(t);
         }

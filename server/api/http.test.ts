@@ -21,7 +21,10 @@ let server: TrpcServer;
 
 beforeAll(async () => {
   fresh = await freshDatabase();
-  const [row] = await fresh.db.insert(users).values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" }).returning();
+  const [row] = await fresh.db
+    .insert(users)
+    .values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" })
+    .returning();
   admin = { id: row!.id, email: row!.email, name: row!.name, role: "admin" };
   server = await startTrpcServer(fresh.db, () => admin);
 });
@@ -31,27 +34,42 @@ afterAll(async () => {
 });
 
 const userNamed = async (email: string) => fresh.db.select().from(users).where(eq(users.email, email));
-const createInput = (email: string, name = "Mallory") => ({ json: { email, name, role: "admin", password: "a long enough password" } });
+const createInput = (email: string, name = "Mallory") => ({
+  json: { email, name, role: "admin", password: "a long enough password" },
+});
 
-async function post(path: string, body: BodyInit, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+async function post(
+  path: string,
+  body: BodyInit,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(`${server.url}/api/trpc/${path}`, { method: "POST", body, headers });
   return { status: res.status, text: await res.text() };
 }
 
 describe("CSRF: tRPC mutations come only from the panel's own pages", () => {
   it("accepts a same-origin JSON mutation", async () => {
-    const r = await post("users.create", JSON.stringify(createInput("ok@example.com", "Okay")), { "content-type": "application/json", origin: server.url });
+    const r = await post("users.create", JSON.stringify(createInput("ok@example.com", "Okay")), {
+      "content-type": "application/json",
+      origin: server.url,
+    });
     expect(r.status).toBe(200);
     expect(await userNamed("ok@example.com")).toHaveLength(1);
   });
 
   it("accepts a same-origin JSON mutation a browser marks Sec-Fetch-Site: same-origin without an Origin", async () => {
-    const r = await post("users.create", JSON.stringify(createInput("ok2@example.com", "Okay")), { "content-type": "application/json", "sec-fetch-site": "same-origin" });
+    const r = await post("users.create", JSON.stringify(createInput("ok2@example.com", "Okay")), {
+      "content-type": "application/json",
+      "sec-fetch-site": "same-origin",
+    });
     expect(r.status).toBe(200);
   });
 
   it("refuses JSON from another origin with 403 naming the origin, and writes nothing", async () => {
-    const r = await post("users.create", JSON.stringify(createInput("evil1@example.com")), { "content-type": "application/json", origin: "http://evil.example" });
+    const r = await post("users.create", JSON.stringify(createInput("evil1@example.com")), {
+      "content-type": "application/json",
+      origin: "http://evil.example",
+    });
     expect(r.status).toBe(403);
     expect(r.text).toContain("Origin http://evil.example is not this panel's origin");
     expect(await userNamed("evil1@example.com")).toHaveLength(0);
@@ -78,8 +96,17 @@ describe("CSRF: tRPC mutations come only from the panel's own pages", () => {
   });
 
   it("refuses a mutation that carries neither Origin nor Sec-Fetch-Site, or a cross-site Sec-Fetch-Site", async () => {
-    expect((await post("users.create", JSON.stringify(createInput("evil3@example.com")), { "content-type": "application/json" })).status).toBe(403);
-    const r = await post("users.create", JSON.stringify(createInput("evil3@example.com")), { "content-type": "application/json", "sec-fetch-site": "cross-site" });
+    expect(
+      (
+        await post("users.create", JSON.stringify(createInput("evil3@example.com")), {
+          "content-type": "application/json",
+        })
+      ).status,
+    ).toBe(403);
+    const r = await post("users.create", JSON.stringify(createInput("evil3@example.com")), {
+      "content-type": "application/json",
+      "sec-fetch-site": "cross-site",
+    });
     expect(r.status).toBe(403);
     expect(r.text).toContain("Sec-Fetch-Site is cross-site");
     expect(await userNamed("evil3@example.com")).toHaveLength(0);
@@ -87,14 +114,31 @@ describe("CSRF: tRPC mutations come only from the panel's own pages", () => {
 
   it("answers a refusal in tRPC's own error shape, so the panel's client shows why (batched, as the panel sends)", async () => {
     // Node's fetch sends no Origin: to the panel this is a request from nowhere it knows.
-    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson })] });
-    const err = await client.users.create.mutate({ email: "evil4@example.com", name: "x", role: "viewer", password: "a long enough password" }).catch((e: unknown) => e);
+    const client = createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson })],
+    });
+    const err = await client.users.create
+      .mutate({ email: "evil4@example.com", name: "x", role: "viewer", password: "a long enough password" })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCClientError);
-    expect((err as TRPCClientError<AppRouter>).message).toBe("cross-site request refused: a mutation must carry a same-origin Origin or Sec-Fetch-Site header");
+    expect((err as TRPCClientError<AppRouter>).message).toBe(
+      "cross-site request refused: a mutation must carry a same-origin Origin or Sec-Fetch-Site header",
+    );
     expect((err as TRPCClientError<AppRouter>).data?.httpStatus).toBe(403);
     // The panel's own page (same origin) gets through the same client.
-    const ok = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: { origin: server.url } })] });
-    await expect(ok.users.create.mutate({ email: "ok3@example.com", name: "x", role: "viewer", password: "a long enough password" })).resolves.toMatchObject({ email: "ok3@example.com" });
+    const ok = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: { origin: server.url } }),
+      ],
+    });
+    await expect(
+      ok.users.create.mutate({
+        email: "ok3@example.com",
+        name: "x",
+        role: "viewer",
+        password: "a long enough password",
+      }),
+    ).resolves.toMatchObject({ email: "ok3@example.com" });
   });
 
   it("leaves queries (GET) as they are", async () => {
@@ -118,13 +162,23 @@ describe("body cap: a tRPC body over the limit is refused with 413 naming it", (
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
         // Head, then filler inside the name string, for ever: only the cap can end it.
-        if (sent === 0) c.enqueue(new TextEncoder().encode('{"json":{"email":"stream@example.com","role":"admin","password":"a long enough password","name":"'));
+        if (sent === 0)
+          c.enqueue(
+            new TextEncoder().encode(
+              '{"json":{"email":"stream@example.com","role":"admin","password":"a long enough password","name":"',
+            ),
+          );
         else c.enqueue(chunk);
         sent++;
         if (sent > 40 * 16) c.close();
       },
     });
-    const res = await fetch(`${server.url}/api/trpc/users.create`, { method: "POST", body: stream, headers: { "content-type": "application/json", origin: server.url }, duplex: "half" } as RequestInit).catch((e: unknown) => e);
+    const res = await fetch(`${server.url}/api/trpc/users.create`, {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/json", origin: server.url },
+      duplex: "half",
+    } as RequestInit).catch((e: unknown) => e);
     // The server answers 413 and closes; depending on timing the client sees the answer or a reset.
     if (res instanceof Response) expect(res.status).toBe(413);
     expect(await userNamed("stream@example.com")).toHaveLength(0);

@@ -16,14 +16,19 @@ import { createInnerContext, type SessionUser } from "./trpc";
  */
 export type TrpcHttpDeps = { db: Database; user: () => Promise<SessionUser | null> };
 
-const HTTP_CODES = { 403: { code: "FORBIDDEN", rpc: -32003 }, 413: { code: "PAYLOAD_TOO_LARGE", rpc: -32013 } } as const;
+const HTTP_CODES = {
+  403: { code: "FORBIDDEN", rpc: -32003 },
+  413: { code: "PAYLOAD_TOO_LARGE", rpc: -32013 },
+} as const;
 
 /** A refusal in tRPC's own error shape (through the transformer), one per call of a batch, so the panel's client shows the message. */
 function refusal(req: Request, status: keyof typeof HTTP_CODES, message: string): Response {
   const { code, rpc } = HTTP_CODES[status];
   const url = new URL(req.url);
   const path = decodeURIComponent(url.pathname.replace(/^\/api\/trpc\/?/, ""));
-  const error = (p: string) => ({ error: superjson.serialize({ message, code: rpc, data: { code, httpStatus: status, path: p } }) });
+  const error = (p: string) => ({
+    error: superjson.serialize({ message, code: rpc, data: { code, httpStatus: status, path: p } }),
+  });
   const body = url.searchParams.get("batch") === "1" ? path.split(",").map(error) : error(path);
   return Response.json(body, { status });
 }

@@ -13,7 +13,11 @@ import { createInnerContext } from "./trpc";
 const createServerContext = cache(async () => createInnerContext({ db: getDb(), user: await currentUser() }));
 export const getQueryClient = cache(makeQueryClient);
 
-export const trpc = createTRPCOptionsProxy({ ctx: createServerContext, router: appRouter, queryClient: getQueryClient });
+export const trpc = createTRPCOptionsProxy({
+  ctx: createServerContext,
+  router: appRouter,
+  queryClient: getQueryClient,
+});
 
 /** A server-side caller for server components that need data directly. */
 export async function serverCaller() {

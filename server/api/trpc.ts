@@ -10,7 +10,14 @@ import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { can, type Permission } from "@/server/auth/permissions";
 import { findBadText, badTextMessage } from "@/server/security/text-input";
-import { DomainError, describeZodIssues, fieldErrorsOfIssues, transportOf, type FieldErrors, type FieldIssue } from "@/server/errors";
+import {
+  DomainError,
+  describeZodIssues,
+  fieldErrorsOfIssues,
+  transportOf,
+  type FieldErrors,
+  type FieldIssue,
+} from "@/server/errors";
 
 // ---------------------------------------------------------------- context
 
@@ -50,7 +57,12 @@ export function publicErrorMessage(error: TRPCError): string {
  * field, per-field rules keyed by top-level field, and every issue by its full path.
  */
 function fieldDataOf(error: TRPCError): { field: string | null; fieldErrors: FieldErrors; issues: FieldIssue[] } {
-  const found = error.cause instanceof ZodError ? describeZodIssues(error.cause) : error.cause instanceof DomainError && error.code !== "INTERNAL_SERVER_ERROR" ? error.cause : null;
+  const found =
+    error.cause instanceof ZodError
+      ? describeZodIssues(error.cause)
+      : error.cause instanceof DomainError && error.code !== "INTERNAL_SERVER_ERROR"
+        ? error.cause
+        : null;
   if (!found) return { field: null, fieldErrors: {}, issues: [] };
   return { field: found.field ?? null, fieldErrors: fieldErrorsOfIssues(found.issues), issues: found.issues };
 }
@@ -105,7 +117,8 @@ const domainErrors = t.middleware(async ({ next }) => {
   if (result.ok) return result;
   const { cause, code } = result.error;
   if (cause instanceof DomainError && code === "INTERNAL_SERVER_ERROR") throw toTRPCError(cause);
-  if (cause instanceof ZodError && code === "BAD_REQUEST") throw new TRPCError({ code, message: describeZodIssues(cause).message, cause });
+  if (cause instanceof ZodError && code === "BAD_REQUEST")
+    throw new TRPCError({ code, message: describeZodIssues(cause).message, cause });
   return result;
 });
 
@@ -115,25 +128,32 @@ const base = t.procedure.use(domainErrors);
 export const publicProcedure = base.meta({ public: true }).use(cleanText);
 
 /** Shown for every other call while a generated or reset password is still in use. */
-export const PASSWORD_CHANGE_REQUIRED = "change your password first: this account's password was generated or reset by an admin; choose your own at /change-password";
+export const PASSWORD_CHANGE_REQUIRED =
+  "change your password first: this account's password was generated or reset by an admin; choose your own at /change-password";
 
 const authenticated = t.middleware(({ ctx, meta, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
-  if (ctx.user.mustChangePassword && !meta?.duringPasswordChange) throw new TRPCError({ code: "FORBIDDEN", message: PASSWORD_CHANGE_REQUIRED });
+  if (ctx.user.mustChangePassword && !meta?.duringPasswordChange)
+    throw new TRPCError({ code: "FORBIDDEN", message: PASSWORD_CHANGE_REQUIRED });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
 /** A procedure that runs only for a signed-in, active user whose role grants `permission`. */
 export function requirePermission(permission: Permission) {
-  return base
-    .meta({ permission })
-    .use(authenticated)
-    .use(({ ctx, next }) => {
-      if (!can(ctx.user.role, permission)) {
-        throw new TRPCError({ code: "FORBIDDEN", message: `your role (${ctx.user.role}) lacks the permission ${permission}` });
-      }
-      return next();
-    })
-    // After the permission, as REST does: nobody learns what an input should be without the right to send it.
-    .use(cleanText);
+  return (
+    base
+      .meta({ permission })
+      .use(authenticated)
+      .use(({ ctx, next }) => {
+        if (!can(ctx.user.role, permission)) {
+          throw new TRPCError({
+            code: "FORBIDDEN",
+            message: `your role (${ctx.user.role}) lacks the permission ${permission}`,
+          });
+        }
+        return next();
+      })
+      // After the permission, as REST does: nobody learns what an input should be without the right to send it.
+      .use(cleanText)
+  );
 }

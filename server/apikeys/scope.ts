@@ -28,7 +28,11 @@ function scopeText(actor: Scoped): string {
 /** 403 unless `workflowId` is in the key's scope; `field` is the input field that named it. */
 export function assertWorkflowInScope(actor: Scoped, workflowId: string, field = "workflowId"): void {
   if (inScope(actor, workflowId)) return;
-  throw fieldError("forbidden", field, `this API key is limited to the workflows ${scopeText(actor)}; "${workflowId}" is not one of them`);
+  throw fieldError(
+    "forbidden",
+    field,
+    `this API key is limited to the workflows ${scopeText(actor)}; "${workflowId}" is not one of them`,
+  );
 }
 
 /** For list filters: null (no filter) or the workflows the key may see. */
@@ -41,7 +45,12 @@ function notFound(what: string, id: string): DomainError {
 }
 
 /** The run's workflow, after the scope check: 404 for a run that does not exist or (reading) is out of scope, 403 (acting) naming its workflow. */
-export async function runInScope(db: DbOrTx, actor: Scoped, runId: string, mode: ScopeMode): Promise<{ workflowId: string }> {
+export async function runInScope(
+  db: DbOrTx,
+  actor: Scoped,
+  runId: string,
+  mode: ScopeMode,
+): Promise<{ workflowId: string }> {
   const [run] = await db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, runId));
   if (!run) throw notFound("run", runId);
   if (!inScope(actor, run.workflowId)) {
@@ -52,7 +61,12 @@ export async function runInScope(db: DbOrTx, actor: Scoped, runId: string, mode:
 }
 
 /** As runInScope, for an approval (its workflow, or an external request's workflow label). */
-export async function approvalInScope(db: DbOrTx, actor: Scoped, approvalId: string, mode: ScopeMode): Promise<{ workflowId: string }> {
+export async function approvalInScope(
+  db: DbOrTx,
+  actor: Scoped,
+  approvalId: string,
+  mode: ScopeMode,
+): Promise<{ workflowId: string }> {
   if (actor.workflowIds === null) return { workflowId: "" };
   const [a] = await db.select({ workflowId: approvals.workflowId }).from(approvals).where(eq(approvals.id, approvalId));
   if (!a) throw notFound("approval", approvalId);
@@ -68,9 +82,19 @@ export async function approvalInScope(db: DbOrTx, actor: Scoped, approvalId: str
  * (`workflow`), that workflow must be in scope, and a `runId` that names a wflo run must be a run
  * of an in-scope workflow (a key cannot charge or annotate another workflow's run).
  */
-export async function assertCallInScope(db: DbOrTx, actor: Scoped, call: { runId?: string | null; workflow?: string | null }, fields = { runId: "runId", workflow: "workflow" }): Promise<void> {
+export async function assertCallInScope(
+  db: DbOrTx,
+  actor: Scoped,
+  call: { runId?: string | null; workflow?: string | null },
+  fields = { runId: "runId", workflow: "workflow" },
+): Promise<void> {
   if (actor.workflowIds === null) return;
-  if (!call.workflow) throw fieldError("forbidden", fields.workflow, `this API key is limited to the workflows ${scopeText(actor)}; name one of them in ${fields.workflow}`);
+  if (!call.workflow)
+    throw fieldError(
+      "forbidden",
+      fields.workflow,
+      `this API key is limited to the workflows ${scopeText(actor)}; name one of them in ${fields.workflow}`,
+    );
   assertWorkflowInScope(actor, call.workflow, fields.workflow);
   if (!call.runId) return;
   const [run] = await db.select({ workflowId: runs.workflowId }).from(runs).where(eq(runs.id, call.runId));
@@ -80,6 +104,10 @@ export async function assertCallInScope(db: DbOrTx, actor: Scoped, call: { runId
 /** A reservation being settled: 404 if unknown or (for a scoped key) held for another workflow's call. */
 export async function reservationInScope(db: DbOrTx, actor: Scoped, reservationId: string): Promise<void> {
   if (actor.workflowIds === null) return;
-  const [r] = await db.select({ workflow: reservations.workflow }).from(reservations).where(eq(reservations.id, reservationId));
-  if (!r || !inScope(actor, r.workflow)) throw fieldError("not_found", "reservationId", `no reservation ${reservationId}`);
+  const [r] = await db
+    .select({ workflow: reservations.workflow })
+    .from(reservations)
+    .where(eq(reservations.id, reservationId));
+  if (!r || !inScope(actor, r.workflow))
+    throw fieldError("not_found", "reservationId", `no reservation ${reservationId}`);
 }

@@ -17,9 +17,16 @@ export type Decider = { kind: "user" | "api_key"; id: string; email: string; rol
 export const decideInput = z.object({
   approvalId: z.uuid("approvalId must be an approval id (a UUID)"),
   decision: z.enum(["approve", "reject"], { error: "decision must be approve or reject" }),
-  comment: z.string({ error: "comment must be text" }).trim().max(2000, "comment must be at most 2000 characters").optional(),
+  comment: z
+    .string({ error: "comment must be text" })
+    .trim()
+    .max(2000, "comment must be at most 2000 characters")
+    .optional(),
   /** The approver's edit of the payload; only when the gate allows editing. Capped like the payload it replaces (./limits.ts). */
-  payload: z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }).superRefine(capJson("payload")).optional(),
+  payload: z
+    .record(z.string(), z.unknown(), { error: "payload must be a JSON object" })
+    .superRefine(capJson("payload"))
+    .optional(),
 });
 export type DecideInput = z.input<typeof decideInput>;
 
@@ -28,11 +35,20 @@ const forbidden = (message: string) => new DomainError("forbidden", message);
 function refuseClosed(a: ApprovalRow): never {
   switch (a.status) {
     case "expired":
-      throw new DomainError("precondition_failed", `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided`);
+      throw new DomainError(
+        "precondition_failed",
+        `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided`,
+      );
     case "cancelled":
-      throw new DomainError("precondition_failed", `approval ${a.id} was cancelled with its run and can no longer be decided`);
+      throw new DomainError(
+        "precondition_failed",
+        `approval ${a.id} was cancelled with its run and can no longer be decided`,
+      );
     default:
-      throw new DomainError("conflict", `already decided: approval ${a.id} was ${a.status.replace("_", "-")} by ${a.decidedByEmail ?? "someone else"}`);
+      throw new DomainError(
+        "conflict",
+        `already decided: approval ${a.id} was ${a.status.replace("_", "-")} by ${a.decidedByEmail ?? "someone else"}`,
+      );
   }
 }
 
@@ -51,11 +67,14 @@ function checkPayload(a: ApprovalRow, payload: Record<string, unknown>): void {
 function selfApprovalMessage(a: ApprovalRow, who: Decider, me: Principal, requestedByKey: boolean): string {
   const external = a.runId === null;
   if (who.kind === "user") {
-    if (external) return "you created the API key that sent this request, so you cannot approve it; another approver must";
+    if (external)
+      return "you created the API key that sent this request, so you cannot approve it; another approver must";
     return "you started this run, so you cannot approve its own high-risk gate; another approver must";
   }
-  if (external && a.requestedById === who.id) return "this API key sent this request, so it cannot approve it; another approver must";
-  if (external || requestedByKey) return `this API key acts for ${me.email}, whose API key ${external ? "sent this request" : "started this run"}, so it cannot approve it; another approver must`;
+  if (external && a.requestedById === who.id)
+    return "this API key sent this request, so it cannot approve it; another approver must";
+  if (external || requestedByKey)
+    return `this API key acts for ${me.email}, whose API key ${external ? "sent this request" : "started this run"}, so it cannot approve it; another approver must`;
   return `this API key acts for ${me.email}, who started this run, so it cannot approve its own high-risk gate; another approver must`;
 }
 
@@ -65,7 +84,13 @@ function alreadyVoted(prior: ApprovalDecisionRow, me: Principal): string {
   return prior.apiKeyId === me.apiKeyId ? "this API key already" : `${me.email} already`;
 }
 
-export type DecideResult = { approvalId: string; status: ApprovalRow["status"]; approvals: number; approvalsNeeded: number; final: boolean };
+export type DecideResult = {
+  approvalId: string;
+  status: ApprovalRow["status"];
+  approvals: number;
+  approvalsNeeded: number;
+  final: boolean;
+};
 
 /**
  * One decision, in one transaction under the approval's row lock, so two people deciding at
@@ -86,23 +111,47 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
     const [a] = await tx.select().from(approvals).where(eq(approvals.id, input.approvalId)).for("update");
     if (!a) throw new DomainError("not_found", `no approval with id ${input.approvalId}`);
     if (a.status !== "pending") refuseClosed(a);
-    if (a.deadlineAt.getTime() <= Date.now()) throw new DomainError("precondition_failed", `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided`);
-    if (roleRank(who.role) < roleRank(a.deciderRole)) throw forbidden(`deciding this approval needs the ${a.deciderRole} role or higher; yours is ${who.role}`);
+    if (a.deadlineAt.getTime() <= Date.now())
+      throw new DomainError(
+        "precondition_failed",
+        `approval ${a.id} expired at ${a.deadlineAt.toISOString()} and can no longer be decided`,
+      );
+    if (roleRank(who.role) < roleRank(a.deciderRole))
+      throw forbidden(`deciding this approval needs the ${a.deciderRole} role or higher; yours is ${who.role}`);
     // requestedById is the user who started the run, or the API key that started it or sent an
     // external request: either way the person behind it is compared with the person deciding.
     if (input.decision === "approve" && !a.allowSelfApproval) {
       const requester = await requesterPrincipal(tx, a.requestedById);
       if (requester && requester.id === me.id) throw forbidden(selfApprovalMessage(a, who, me, requester.viaApiKey));
     }
-    if (a.requireComment && !comment) throw fieldError("bad_request", "comment", "a comment is required to decide this approval");
+    if (a.requireComment && !comment)
+      throw fieldError("bad_request", "comment", "a comment is required to decide this approval");
     if (input.payload !== undefined) {
-      if (input.decision === "reject") throw fieldError("bad_request", "payload", "an edited payload can only come with an approval");
+      if (input.decision === "reject")
+        throw fieldError("bad_request", "payload", "an edited payload can only come with an approval");
       checkPayload(a, input.payload);
     }
     // Distinct approvers are distinct people: a key's vote is its creator's.
-    const [prior] = await tx.select().from(approvalDecisions).where(and(eq(approvalDecisions.approvalId, a.id), eq(approvalDecisions.deciderId, me.id)));
-    if (prior) throw new DomainError("conflict", `${alreadyVoted(prior, me)} ${prior.decision === "approve" ? "approved" : "rejected"} this${me.apiKeyId && prior.apiKeyId !== me.apiKeyId ? " (through another API key or the panel)" : ""}; it needs ${a.approvalsNeeded} distinct approvers`);
-    await tx.insert(approvalDecisions).values({ approvalId: a.id, deciderId: me.id, apiKeyId: me.apiKeyId, deciderEmail: who.email, deciderKind: who.kind, decision: input.decision, comment });
+    const [prior] = await tx
+      .select()
+      .from(approvalDecisions)
+      .where(and(eq(approvalDecisions.approvalId, a.id), eq(approvalDecisions.deciderId, me.id)));
+    if (prior)
+      throw new DomainError(
+        "conflict",
+        `${alreadyVoted(prior, me)} ${prior.decision === "approve" ? "approved" : "rejected"} this${me.apiKeyId && prior.apiKeyId !== me.apiKeyId ? " (through another API key or the panel)" : ""}; it needs ${a.approvalsNeeded} distinct approvers`,
+      );
+    await tx
+      .insert(approvalDecisions)
+      .values({
+        approvalId: a.id,
+        deciderId: me.id,
+        apiKeyId: me.apiKeyId,
+        deciderEmail: who.email,
+        deciderKind: who.kind,
+        decision: input.decision,
+        comment,
+      });
 
     const count = a.approvalsCount + (input.decision === "approve" ? 1 : 0);
     const final = input.decision === "reject" || count >= a.approvalsNeeded;
@@ -114,7 +163,12 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
         approvalsCount: count,
         status,
         editedPayload: edited,
-        ...(final && { decidedAt: new Date(), decidedById: who.kind === "user" ? who.id : null, decidedByEmail: who.email, decisionComment: comment }),
+        ...(final && {
+          decidedAt: new Date(),
+          decidedById: who.kind === "user" ? who.id : null,
+          decidedByEmail: who.email,
+          decisionComment: comment,
+        }),
       })
       .where(and(eq(approvals.id, a.id), eq(approvals.status, "pending")))
       .returning();
@@ -125,7 +179,15 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
       targetType: "approval",
       targetId: a.id,
       before: { status: a.status, approvals: a.approvalsCount },
-      after: { status, approvals: count, needed: a.approvalsNeeded, comment, payloadEdited: input.payload !== undefined, via: who.kind, ...(me.apiKeyId && { apiKeyId: me.apiKeyId, actsFor: me.email }) },
+      after: {
+        status,
+        approvals: count,
+        needed: a.approvalsNeeded,
+        comment,
+        payloadEdited: input.payload !== undefined,
+        via: who.kind,
+        ...(me.apiKeyId && { apiKeyId: me.apiKeyId, actsFor: me.email }),
+      },
     });
     if (final) {
       await notifyApproval(tx, after, "decided", {
@@ -143,5 +205,11 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
     if (out.row.runId !== null) await deliverDecision(db, { runId: out.row.runId, approvalId: out.row.id });
     dispatchSoon();
   }
-  return { approvalId: out.row.id, status: out.row.status, approvals: out.row.approvalsCount, approvalsNeeded: out.row.approvalsNeeded, final: out.final };
+  return {
+    approvalId: out.row.id,
+    status: out.row.status,
+    approvals: out.row.approvalsCount,
+    approvalsNeeded: out.row.approvalsNeeded,
+    final: out.final,
+  };
 }

@@ -21,7 +21,14 @@ async function gateWaiting(db: Database, runId: string, signal: string): Promise
   const rows = await db
     .select({ status: runSteps.status })
     .from(runSteps)
-    .where(and(eq(runSteps.runId, runId), eq(runSteps.kind, "waitForSignal"), eq(runSteps.status, "waiting"), sql`${runSteps.detail}->>'signal' = ${signal}`));
+    .where(
+      and(
+        eq(runSteps.runId, runId),
+        eq(runSteps.kind, "waitForSignal"),
+        eq(runSteps.status, "waiting"),
+        sql`${runSteps.detail}->>'signal' = ${signal}`,
+      ),
+    );
   return rows.length > 0;
 }
 
@@ -34,7 +41,11 @@ async function send(signal: string, approvalId: string, attempt: number): Promis
   }
 }
 
-export async function deliverDecision(db: Database, target: { runId: string; approvalId: string }, opts: { settleMs?: number; recheckMs?: number } = {}): Promise<void> {
+export async function deliverDecision(
+  db: Database,
+  target: { runId: string; approvalId: string },
+  opts: { settleMs?: number; recheckMs?: number } = {},
+): Promise<void> {
   const signal = approvalSignal(target.approvalId);
   const settle = Date.now() + (opts.settleMs ?? 5_000);
   while (!(await gateWaiting(db, target.runId, signal)) && Date.now() < settle) await pause(100);

@@ -24,31 +24,63 @@ import type { Duration } from "./types";
  */
 
 const MAX_TIMEOUT_MS = 7 * 24 * 3_600_000;
-const text = (field: string, max: number) => z.string({ error: `${field} must be text` }).trim().min(1, `${field} must not be blank`).max(max, `${field} must be at most ${max} characters`);
+const text = (field: string, max: number) =>
+  z
+    .string({ error: `${field} must be text` })
+    .trim()
+    .min(1, `${field} must not be blank`)
+    .max(max, `${field} must be at most ${max} characters`);
 /** A JSON object capped at 64 KiB as JSON: it is stored and shown to every reviewer (./limits.ts). */
-const object = (field: string) => z.record(z.string(), z.unknown(), { error: `${field} must be a JSON object` }).superRefine(capJson(field));
+const object = (field: string) =>
+  z.record(z.string(), z.unknown(), { error: `${field} must be a JSON object` }).superRefine(capJson(field));
 
 export const externalApprovalInput = z.object({
-  title: text("title", 200).describe('What the agent wants to do, in a few words: the queue\'s headline ("Refund $120 to order 1042")'),
-  description: z.string({ error: "description must be text" }).trim().max(4000, "description must be at most 4000 characters").optional().describe("Why, and what happens when approved"),
-  workflow: text("workflow", 200).describe("Which workflow or agent asks (a label; for a workflow-scoped key, one of its workflows). Policies match it as `workflow`"),
-  name: text("name", 200).default("external").describe("The request's kind, matched by policies as `gate` (default external)"),
-  payload: object("payload").optional().describe("The data the agent will act on; approvers may edit it when allowEdit is set (at most 64 KiB as JSON)"),
-  details: object("details").optional().describe("Shown to the approver; details.diff = { before, after } renders as a diff (at most 64 KiB as JSON)"),
+  title: text("title", 200).describe(
+    'What the agent wants to do, in a few words: the queue\'s headline ("Refund $120 to order 1042")',
+  ),
+  description: z
+    .string({ error: "description must be text" })
+    .trim()
+    .max(4000, "description must be at most 4000 characters")
+    .optional()
+    .describe("Why, and what happens when approved"),
+  workflow: text("workflow", 200).describe(
+    "Which workflow or agent asks (a label; for a workflow-scoped key, one of its workflows). Policies match it as `workflow`",
+  ),
+  name: text("name", 200)
+    .default("external")
+    .describe("The request's kind, matched by policies as `gate` (default external)"),
+  payload: object("payload")
+    .optional()
+    .describe("The data the agent will act on; approvers may edit it when allowEdit is set (at most 64 KiB as JSON)"),
+  details: object("details")
+    .optional()
+    .describe("Shown to the approver; details.diff = { before, after } renders as a diff (at most 64 KiB as JSON)"),
   allowEdit: z.boolean({ error: "allowEdit must be true or false" }).optional(),
   risk: z.enum(RISK_LEVELS, { error: `risk must be one of: ${RISK_LEVELS.join(", ")}` }).default("medium"),
   tool: text("tool", 200).optional(),
   amountUsd: z.number({ error: "amountUsd must be a number" }).min(0, "amountUsd must not be negative").optional(),
   costUsd: z.number({ error: "costUsd must be a number" }).min(0, "costUsd must not be negative").optional(),
-  requiredRole: z.enum(ROLES, { error: `requiredRole must be one of: ${ROLES.join(", ")}` }).optional().describe("The minimum role that may decide; the policy may raise it, never lower it"),
-  approvalsNeeded: z.number({ error: "approvalsNeeded must be a number" }).int("approvalsNeeded must be a whole number").min(1, "approvalsNeeded must be at least 1").max(10, "approvalsNeeded must be at most 10").optional(),
+  requiredRole: z
+    .enum(ROLES, { error: `requiredRole must be one of: ${ROLES.join(", ")}` })
+    .optional()
+    .describe("The minimum role that may decide; the policy may raise it, never lower it"),
+  approvalsNeeded: z
+    .number({ error: "approvalsNeeded must be a number" })
+    .int("approvalsNeeded must be a whole number")
+    .min(1, "approvalsNeeded must be at least 1")
+    .max(10, "approvalsNeeded must be at most 10")
+    .optional(),
   requireComment: z.boolean({ error: "requireComment must be true or false" }).optional(),
   timeout: durationSchema("timeout")
     // Only a well-formed duration is measured; a malformed one already has its own message.
     .refine((d) => !/^\d+[smhd]$/.test(d) || durationMs(d) <= MAX_TIMEOUT_MS, "timeout must be at most 7d")
     .optional()
     .describe("Until the default applies, e.g. 15m (default: the policy's, else 24h; at most 7d)"),
-  onTimeout: z.enum(["reject", "approve"], { error: "onTimeout must be reject or approve" }).optional().describe("What the deadline decides (default reject)"),
+  onTimeout: z
+    .enum(["reject", "approve"], { error: "onTimeout must be reject or approve" })
+    .optional()
+    .describe("What the deadline decides (default reject)"),
 });
 export type ExternalApprovalInput = z.output<typeof externalApprovalInput>;
 
@@ -67,14 +99,20 @@ function idempotencyRace(e: unknown): boolean {
 }
 
 async function priorRequest(db: Database, actor: ApiKeyActor, key: string): Promise<ApprovalRow | undefined> {
-  const [row] = await db.select().from(approvals).where(and(eq(approvals.requestedById, actor.id), eq(approvals.idempotencyKey, key)));
+  const [row] = await db
+    .select()
+    .from(approvals)
+    .where(and(eq(approvals.requestedById, actor.id), eq(approvals.idempotencyKey, key)));
   return row;
 }
 
 /** The first request's row for a retry; a different request under the same key is a caller bug: 409, not a silent replay. */
 function replayOf(prior: ApprovalRow, key: string, hash: string): ApprovalRow {
   if (prior.requestHash !== hash) {
-    throw new DomainError("conflict", `Idempotency-Key "${key}" was already used by this API key for a different request (approval ${prior.id}, "${prior.action}"); send a new key for a new request, or the same body to get that approval back`);
+    throw new DomainError(
+      "conflict",
+      `Idempotency-Key "${key}" was already used by this API key for a different request (approval ${prior.id}, "${prior.action}"); send a new key for a new request, or the same body to get that approval back`,
+    );
   }
   return prior;
 }
@@ -88,7 +126,12 @@ export type ExternalRequestResult = { row: ApprovalRow; replayed: boolean };
  * (requester, key) lets one insert win, and the loser's transaction (row, audit, notification)
  * rolls back before it reads the winner's row.
  */
-export async function requestExternalApproval(db: Database, actor: ApiKeyActor, input: ExternalApprovalInput, opts: { idempotencyKey?: string } = {}): Promise<ExternalRequestResult> {
+export async function requestExternalApproval(
+  db: Database,
+  actor: ApiKeyActor,
+  input: ExternalApprovalInput,
+  opts: { idempotencyKey?: string } = {},
+): Promise<ExternalRequestResult> {
   const key = opts.idempotencyKey;
   const hash = key === undefined ? null : requestHash(input);
   if (key !== undefined && hash !== null) {
@@ -153,7 +196,14 @@ export async function expireOverdueExternal(db: Database, opts: { approvalId?: s
   const due = await db
     .select({ id: approvals.id })
     .from(approvals)
-    .where(and(eq(approvals.status, "pending"), isNull(approvals.runId), lte(approvals.deadlineAt, new Date()), opts.approvalId ? eq(approvals.id, opts.approvalId) : undefined))
+    .where(
+      and(
+        eq(approvals.status, "pending"),
+        isNull(approvals.runId),
+        lte(approvals.deadlineAt, new Date()),
+        opts.approvalId ? eq(approvals.id, opts.approvalId) : undefined,
+      ),
+    )
     .limit(50);
   for (const d of due) {
     try {
@@ -167,9 +217,17 @@ export async function expireOverdueExternal(db: Database, opts: { approvalId?: s
 
 /** What an approval's outcome is, for a caller that acts on it: `approved` is null while it is still open. */
 /** Where an approval stands, without the payload (what a queue lists). */
-export function decisionStatusOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "policyReason">) {
+export function decisionStatusOf(
+  a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "policyReason">,
+) {
   const approved =
-    a.status === "approved" || a.status === "auto_approved" ? true : a.status === "rejected" || a.status === "denied" || a.status === "cancelled" ? false : a.status === "expired" ? a.onTimeout === "approve" : null;
+    a.status === "approved" || a.status === "auto_approved"
+      ? true
+      : a.status === "rejected" || a.status === "denied" || a.status === "cancelled"
+        ? false
+        : a.status === "expired"
+          ? a.onTimeout === "approve"
+          : null;
   return {
     final: a.status !== "pending",
     approved,
@@ -180,7 +238,19 @@ export function decisionStatusOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "
   };
 }
 
-export function decisionOf(a: Pick<ApprovalRow, "status" | "onTimeout" | "decidedByEmail" | "decisionComment" | "decidedAt" | "editedPayload" | "payload" | "policyReason">) {
+export function decisionOf(
+  a: Pick<
+    ApprovalRow,
+    | "status"
+    | "onTimeout"
+    | "decidedByEmail"
+    | "decisionComment"
+    | "decidedAt"
+    | "editedPayload"
+    | "payload"
+    | "policyReason"
+  >,
+) {
   return {
     ...decisionStatusOf(a),
     /** The payload to act on: the approver's edit when there was one. */
@@ -198,17 +268,32 @@ const WAIT_INTERVAL_MS = 500;
  * cancelled), or when `waitMs` passes, or when the caller goes away. An external request whose
  * deadline passes during the wait ends it: it reads as expired with its default applied.
  */
-export async function waitForDecision(db: Database, approvalId: string, waitMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitForDecision(
+  db: Database,
+  approvalId: string,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const end = Date.now() + waitMs;
   for (;;) {
-    const [a] = await db.select({ status: approvals.status, runId: approvals.runId, deadlineAt: approvals.deadlineAt }).from(approvals).where(eq(approvals.id, approvalId));
+    const [a] = await db
+      .select({ status: approvals.status, runId: approvals.runId, deadlineAt: approvals.deadlineAt })
+      .from(approvals)
+      .where(eq(approvals.id, approvalId));
     if (a?.status !== "pending") return;
     if (a.runId === null && a.deadlineAt.getTime() <= Date.now()) return;
     const left = Math.min(end, a.deadlineAt.getTime() + 50) - Date.now();
     if (Date.now() >= end || signal?.aborted) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, Math.max(10, Math.min(WAIT_INTERVAL_MS, left)));
-      signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

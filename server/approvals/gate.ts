@@ -1,12 +1,24 @@
 import { NonRetriableError } from "inngest";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { escalateApproval, expireApproval, readDecision, requestApproval, type GateRequest, type GateTicket, type RowDecision, type WaitPhase } from "./lifecycle";
+import {
+  escalateApproval,
+  expireApproval,
+  readDecision,
+  requestApproval,
+  type GateRequest,
+  type GateTicket,
+  type RowDecision,
+  type WaitPhase,
+} from "./lifecycle";
 import { approvalSignal, type ApprovalOptions, type ApprovalResult } from "./types";
 
 /** The run's gate was rejected (by a person, by policy or by the timeout default) and the workflow asked to stop. */
 export class ApprovalRejectedError extends NonRetriableError {
-  constructor(readonly result: ApprovalResult, gate: string) {
+  constructor(
+    readonly result: ApprovalResult,
+    gate: string,
+  ) {
     super(`approval "${gate}" was rejected by ${result.decidedBy}${result.comment ? `: ${result.comment}` : ""}`);
     this.name = "ApprovalRejectedError";
   }
@@ -15,13 +27,19 @@ export class ApprovalRejectedError extends NonRetriableError {
 /** The parts of Inngest's step tools a gate uses: durable steps, durable waits and sleeps (no process holds a timer). */
 export type GateSteps = {
   run: (id: string, fn: () => Promise<unknown>) => Promise<unknown>;
-  waitForSignal: (id: string, opts: { signal: string; timeout: string; onConflict: "replace" | "fail" }) => Promise<unknown>;
+  waitForSignal: (
+    id: string,
+    opts: { signal: string; timeout: string; onConflict: "replace" | "fail" },
+  ) => Promise<unknown>;
   sleep: (id: string, duration: string) => Promise<unknown>;
 };
 
 export type GateRun = { runId: string; workflowId: string; triggeredBy: { id: string | null; email: string } | null };
 
-export type WfloApproval = <P extends Record<string, unknown> = Record<string, unknown>>(gate: string, options: ApprovalOptions<P>) => Promise<ApprovalResult<P>>;
+export type WfloApproval = <P extends Record<string, unknown> = Record<string, unknown>>(
+  gate: string,
+  options: ApprovalOptions<P>,
+) => Promise<ApprovalResult<P>>;
 
 /**
  * How many wake-ups one phase of a wait takes before the gate stops listening until the phase
@@ -46,7 +64,13 @@ function jsonSchemaOf(schema: z.ZodType | undefined): Record<string, unknown> | 
  * is left of the phase (the read step computes it, so replays wait the same). Null when the
  * phase ends with the row still pending.
  */
-async function waitPhase(step: GateSteps, gate: string, approvalId: string, phase: WaitPhase, timeoutS: number): Promise<ApprovalResult | null> {
+async function waitPhase(
+  step: GateSteps,
+  gate: string,
+  approvalId: string,
+  phase: WaitPhase,
+  timeoutS: number,
+): Promise<ApprovalResult | null> {
   const base = phase === "first" ? `approval:${gate}:wait` : `approval:${gate}:wait-escalated`;
   const read = phase === "first" ? `approval:${gate}:decision` : `approval:${gate}:decision-escalated`;
   let left = timeoutS;
@@ -56,7 +80,11 @@ async function waitPhase(step: GateSteps, gate: string, approvalId: string, phas
       await step.sleep(`${base}:quiet`, `${left}s`);
       return null;
     }
-    const woke = await step.waitForSignal(`${base}${n}`, { signal: approvalSignal(approvalId), timeout: `${left}s`, onConflict: "replace" });
+    const woke = await step.waitForSignal(`${base}${n}`, {
+      signal: approvalSignal(approvalId),
+      timeout: `${left}s`,
+      onConflict: "replace",
+    });
     if (!woke) return null;
     const row = (await step.run(`${read}${n}`, () => readDecision(getDb(), approvalId, phase))) as RowDecision;
     if (row.kind === "final") return row.result;
@@ -75,9 +103,18 @@ async function waitPhase(step: GateSteps, gate: string, approvalId: string, phas
  * name, so every replay is the same.
  */
 export function createApproval(step: GateSteps, run: GateRun): WfloApproval {
-  return async <P extends Record<string, unknown>>(gate: string, options: ApprovalOptions<P>): Promise<ApprovalResult<P>> => {
+  return async <P extends Record<string, unknown>>(
+    gate: string,
+    options: ApprovalOptions<P>,
+  ): Promise<ApprovalResult<P>> => {
     const { schema, throwOnReject, ...rest } = options;
-    const request: GateRequest = { runId: run.runId, workflowId: run.workflowId, gate, triggeredBy: run.triggeredBy, options: { ...rest, payloadSchema: jsonSchemaOf(schema) } };
+    const request: GateRequest = {
+      runId: run.runId,
+      workflowId: run.workflowId,
+      gate,
+      triggeredBy: run.triggeredBy,
+      options: { ...rest, payloadSchema: jsonSchemaOf(schema) },
+    };
     const ticket = (await step.run(`approval:${gate}`, () => requestApproval(getDb(), request))) as GateTicket;
 
     let result: ApprovalResult | null;
@@ -90,7 +127,9 @@ export function createApproval(step: GateSteps, run: GateRun): WfloApproval {
         result = await waitPhase(step, gate, ticket.approvalId, "escalated", ticket.secondWaitS);
       }
       if (!result) {
-        const expired = (await step.run(`approval:${gate}:deadline`, () => expireApproval(getDb(), ticket.approvalId))) as Awaited<ReturnType<typeof expireApproval>>;
+        const expired = (await step.run(`approval:${gate}:deadline`, () =>
+          expireApproval(getDb(), ticket.approvalId),
+        )) as Awaited<ReturnType<typeof expireApproval>>;
         if ("failRun" in expired) throw new NonRetriableError(expired.message);
         result = expired;
       }

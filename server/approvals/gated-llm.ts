@@ -28,7 +28,12 @@ const PROMPT_CHARS = 2_000;
 
 /** The prompt the approver reads: system, then the prompt or the conversation, cut to 2,000 characters. */
 export function promptSummary(req: EstimateInput): string {
-  const text = (c: unknown): string => (typeof c === "string" ? c : Array.isArray(c) ? c.map((p) => (typeof p === "string" ? p : (p as { text?: string })?.text ?? "")).join(" ") : "");
+  const text = (c: unknown): string =>
+    typeof c === "string"
+      ? c
+      : Array.isArray(c)
+        ? c.map((p) => (typeof p === "string" ? p : ((p as { text?: string })?.text ?? ""))).join(" ")
+        : "";
   const turns = req.messages?.map((m) => `${m.role ?? "user"}: ${text(m.content)}`) ?? [];
   return [req.prompt ?? "", ...turns].filter(Boolean).join("\n").slice(0, PROMPT_CHARS);
 }
@@ -54,7 +59,12 @@ async function askApproval(gate: LlmGate, stepId: string, req: EstimateInput, mo
     risk: "medium",
     tool: "llm",
     ...(costUsd !== undefined ? { costUsd } : {}),
-    payload: { model, system: req.system ?? "", prompt: promptSummary(req), ...(costUsd !== undefined ? { estimatedCostUsd: costUsd } : {}) },
+    payload: {
+      model,
+      system: req.system ?? "",
+      prompt: promptSummary(req),
+      ...(costUsd !== undefined ? { estimatedCostUsd: costUsd } : {}),
+    },
     throwOnReject: true,
   });
   grantLlmStep(stepId);
@@ -65,7 +75,18 @@ export function gateLlmCalls(llm: WfloLlm, gate: LlmGate | undefined): WfloLlm {
   return {
     complete: async (stepId, req) => {
       const { provider, model } = resolveLlm(req.model);
-      await askApproval(gate, stepId, { model, provider: provider.name, system: req.system, prompt: req.prompt, maxOutputTokens: req.maxTokens ?? DEFAULT_MAX_TOKENS }, req.model ?? model);
+      await askApproval(
+        gate,
+        stepId,
+        {
+          model,
+          provider: provider.name,
+          system: req.system,
+          prompt: req.prompt,
+          maxOutputTokens: req.maxTokens ?? DEFAULT_MAX_TOKENS,
+        },
+        req.model ?? model,
+      );
       return llm.complete(stepId, req);
     },
   };

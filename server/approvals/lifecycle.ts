@@ -34,9 +34,21 @@ export type GateRequest = {
 /** What the request step memoizes: enough for the helper to wait and time out deterministically. */
 export type GateTicket =
   | { kind: "final"; result: ApprovalResult }
-  | { kind: "pending"; approvalId: string; firstWaitS: number; secondWaitS: number | null; escalates: boolean; onTimeout: TimeoutDefault };
+  | {
+      kind: "pending";
+      approvalId: string;
+      firstWaitS: number;
+      secondWaitS: number | null;
+      escalates: boolean;
+      onTimeout: TimeoutDefault;
+    };
 
-const toResult = (a: ApprovalRow, status: "approved" | "rejected", decidedBy: string, extra: Partial<ApprovalResult> = {}): ApprovalResult => ({
+const toResult = (
+  a: ApprovalRow,
+  status: "approved" | "rejected",
+  decidedBy: string,
+  extra: Partial<ApprovalResult> = {},
+): ApprovalResult => ({
   approvalId: a.id,
   status,
   approved: status === "approved",
@@ -51,14 +63,30 @@ const toResult = (a: ApprovalRow, status: "approved" | "rejected", decidedBy: st
 
 function ticketOf(a: ApprovalRow): GateTicket {
   if (a.status === "auto_approved") return { kind: "final", result: toResult(a, "approved", "policy") };
-  if (a.status === "denied") return { kind: "final", result: toResult(a, "rejected", "policy", { comment: a.policyReason }) };
-  if (a.status === "approved" || a.status === "rejected") return { kind: "final", result: toResult(a, a.status, a.decidedByEmail ?? "unknown") };
+  if (a.status === "denied")
+    return { kind: "final", result: toResult(a, "rejected", "policy", { comment: a.policyReason }) };
+  if (a.status === "approved" || a.status === "rejected")
+    return { kind: "final", result: toResult(a, a.status, a.decidedByEmail ?? "unknown") };
   const deadline = a.deadlineAt.getTime() - a.createdAt.getTime();
   const escalate = a.escalateAt && !a.escalatedAt ? a.escalateAt.getTime() - a.createdAt.getTime() : null;
   const s = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   return escalate !== null && escalate < deadline
-    ? { kind: "pending", approvalId: a.id, firstWaitS: s(escalate), secondWaitS: s(deadline - escalate), escalates: true, onTimeout: a.onTimeout }
-    : { kind: "pending", approvalId: a.id, firstWaitS: s(deadline), secondWaitS: null, escalates: false, onTimeout: a.onTimeout };
+    ? {
+        kind: "pending",
+        approvalId: a.id,
+        firstWaitS: s(escalate),
+        secondWaitS: s(deadline - escalate),
+        escalates: true,
+        onTimeout: a.onTimeout,
+      }
+    : {
+        kind: "pending",
+        approvalId: a.id,
+        firstWaitS: s(deadline),
+        secondWaitS: null,
+        escalates: false,
+        onTimeout: a.onTimeout,
+      };
 }
 
 /**
@@ -67,7 +95,12 @@ function ticketOf(a: ApprovalRow): GateTicket {
  * stricter side winning. Shared by run gates and external requests (./external.ts), so both are
  * routed by exactly the same rules.
  */
-export async function routedApproval(db: DbOrTx, req: Omit<GateRequest, "runId"> & { runId: string | null }, requester: { role: Role | null }, now = new Date()): Promise<NewApproval> {
+export async function routedApproval(
+  db: DbOrTx,
+  req: Omit<GateRequest, "runId"> & { runId: string | null },
+  requester: { role: Role | null },
+  now = new Date(),
+): Promise<NewApproval> {
   const o = req.options;
   const policy = await currentPolicy(db);
   const risk: RiskLevel = o.risk ?? "medium";
@@ -88,7 +121,11 @@ export async function routedApproval(db: DbOrTx, req: Omit<GateRequest, "runId">
   const ask = out.type === "require_approval" ? out : null;
   const timeout = o.timeout ?? ask?.timeout ?? DEFAULT_TIMEOUT;
   const escalateAfter = o.escalateTo?.after ?? ask?.escalateAfter;
-  const escalateTo = o.escalateTo ? { role: o.escalateTo.role, email: o.escalateTo.email, widenTo: o.escalateTo.widenTo } : ask?.escalateTo ? { role: ask.escalateTo } : null;
+  const escalateTo = o.escalateTo
+    ? { role: o.escalateTo.role, email: o.escalateTo.email, widenTo: o.escalateTo.widenTo }
+    : ask?.escalateTo
+      ? { role: ask.escalateTo }
+      : null;
   return {
     runId: req.runId,
     workflowId: req.workflowId,
@@ -127,10 +164,32 @@ export async function routedApproval(db: DbOrTx, req: Omit<GateRequest, "runId">
 
 /** Inserts a routed approval with its audit row and, when it waits for people, the "approval needed" notification. Null if a concurrent insert won (run, gate). */
 export async function insertRoutedApproval(tx: DbOrTx, values: NewApproval): Promise<ApprovalRow | null> {
-  const [a] = await tx.insert(approvals).values(values).onConflictDoNothing({ target: [approvals.runId, approvals.gate] }).returning();
+  const [a] = await tx
+    .insert(approvals)
+    .values(values)
+    .onConflictDoNothing({ target: [approvals.runId, approvals.gate] })
+    .returning();
   if (!a) return null;
-  const action = a.status === "auto_approved" ? "approval.auto_approve" : a.status === "denied" ? "approval.deny" : "approval.request";
-  await writeAudit(tx, SYSTEM, { action, targetType: "approval", targetId: a.id, after: { runId: a.runId, gate: a.gate, risk: a.risk, status: a.status, policyVersion: a.policyVersion, policyRule: a.policyRule, ...(a.runId === null && { external: true, workflow: a.workflowId, requestedBy: a.requestedByEmail }) } });
+  const action =
+    a.status === "auto_approved"
+      ? "approval.auto_approve"
+      : a.status === "denied"
+        ? "approval.deny"
+        : "approval.request";
+  await writeAudit(tx, SYSTEM, {
+    action,
+    targetType: "approval",
+    targetId: a.id,
+    after: {
+      runId: a.runId,
+      gate: a.gate,
+      risk: a.risk,
+      status: a.status,
+      policyVersion: a.policyVersion,
+      policyRule: a.policyRule,
+      ...(a.runId === null && { external: true, workflow: a.workflowId, requestedBy: a.requestedByEmail }),
+    },
+  });
   if (a.status === "pending") {
     await notifyApproval(tx, a, "requested", {
       title: `Approval needed: ${a.action}`,
@@ -143,14 +202,26 @@ export async function insertRoutedApproval(tx: DbOrTx, values: NewApproval): Pro
 /** Policy first (auto-approve / deny / ask), then the row; idempotent per (run, gate) so a retried step never asks twice. */
 export async function requestApproval(db: Database, req: GateRequest): Promise<GateTicket> {
   assertApprovalSizes(req.gate, req.options);
-  const [existing] = await db.select().from(approvals).where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate)));
+  const [existing] = await db
+    .select()
+    .from(approvals)
+    .where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate)));
   if (existing) return ticketOf(existing);
 
-  const requester = req.triggeredBy?.id ? (await db.select({ role: users.role }).from(users).where(eq(users.id, req.triggeredBy.id)))[0] : undefined;
+  const requester = req.triggeredBy?.id
+    ? (await db.select({ role: users.role }).from(users).where(eq(users.id, req.triggeredBy.id)))[0]
+    : undefined;
   const values = await routedApproval(db, req, { role: requester?.role ?? null });
   const row = await db.transaction((tx) => insertRoutedApproval(tx, values));
   // Lost an insert race with a concurrent attempt of the same step: use the row it wrote.
-  const final = row ?? (await db.select().from(approvals).where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate))))[0];
+  const final =
+    row ??
+    (
+      await db
+        .select()
+        .from(approvals)
+        .where(and(eq(approvals.runId, req.runId), eq(approvals.gate, req.gate)))
+    )[0];
   if (!final) throw new Error(`approval for ${req.runId}/${req.gate} vanished`);
   if (row?.status === "pending") dispatchSoon();
   return ticketOf(final);
@@ -169,16 +240,26 @@ export type RowDecision = { kind: "final"; result: ApprovalResult } | { kind: "o
  * "open": the gate waits again for the rest of its phase. Expired and cancelled rows are open
  * with nothing left, so the gate's own deadline step applies the outcome.
  */
-export async function readDecision(db: Database, approvalId: string, phase: WaitPhase, now = new Date()): Promise<RowDecision> {
+export async function readDecision(
+  db: Database,
+  approvalId: string,
+  phase: WaitPhase,
+  now = new Date(),
+): Promise<RowDecision> {
   const [a] = await db.select().from(approvals).where(eq(approvals.id, approvalId));
   if (!a) throw new Error(`approval ${approvalId} not found`);
-  if (a.status === "approved" || a.status === "rejected") return { kind: "final", result: toResult(a, a.status, a.decidedByEmail ?? "unknown") };
+  if (a.status === "approved" || a.status === "rejected")
+    return { kind: "final", result: toResult(a, a.status, a.decidedByEmail ?? "unknown") };
   if (a.status !== "pending") return { kind: "open", remainingS: 0 };
-  const end = phase === "first" && a.escalateAt && !a.escalatedAt && a.escalateAt < a.deadlineAt ? a.escalateAt : a.deadlineAt;
+  const end =
+    phase === "first" && a.escalateAt && !a.escalatedAt && a.escalateAt < a.deadlineAt ? a.escalateAt : a.deadlineAt;
   return { kind: "open", remainingS: Math.max(0, Math.ceil((end.getTime() - now.getTime()) / 1000)) };
 }
 
-async function lockApproval(tx: Parameters<Parameters<Database["transaction"]>[0]>[0], id: string): Promise<ApprovalRow | undefined> {
+async function lockApproval(
+  tx: Parameters<Parameters<Database["transaction"]>[0]>[0],
+  id: string,
+): Promise<ApprovalRow | undefined> {
   const rows = await tx.select().from(approvals).where(eq(approvals.id, id)).for("update");
   return rows[0];
 }
@@ -190,9 +271,21 @@ export async function escalateApproval(db: Database, approvalId: string): Promis
     if (a?.status !== "pending" || a.escalatedAt) return false;
     const widenTo = z.enum(["approver", "admin"]).safeParse(a.escalateTo?.widenTo);
     const deciderRole = widenTo.success ? widenTo.data : a.deciderRole;
-    const [after] = await tx.update(approvals).set({ escalatedAt: new Date(), deciderRole }).where(eq(approvals.id, a.id)).returning();
-    await writeAudit(tx, SYSTEM, { action: "approval.escalate", targetType: "approval", targetId: a.id, before: { deciderRole: a.deciderRole }, after: { deciderRole, escalateTo: a.escalateTo } });
-    const who = [a.escalateTo?.role && `role ${a.escalateTo.role}`, a.escalateTo?.email].filter(Boolean).join(", ") || "approvers";
+    const [after] = await tx
+      .update(approvals)
+      .set({ escalatedAt: new Date(), deciderRole })
+      .where(eq(approvals.id, a.id))
+      .returning();
+    await writeAudit(tx, SYSTEM, {
+      action: "approval.escalate",
+      targetType: "approval",
+      targetId: a.id,
+      before: { deciderRole: a.deciderRole },
+      after: { deciderRole, escalateTo: a.escalateTo },
+    });
+    const who =
+      [a.escalateTo?.role && `role ${a.escalateTo.role}`, a.escalateTo?.email].filter(Boolean).join(", ") ||
+      "approvers";
     await notifyApproval(tx, after ?? a, "escalated", {
       title: `Escalated: ${a.action}`,
       message: `No decision on "${a.gate}" of ${a.workflowId} yet; escalated to ${who}. Deadline ${a.deadlineAt.toISOString()} (then: ${a.onTimeout}).`,
@@ -208,18 +301,49 @@ export async function escalateApproval(db: Database, approvalId: string): Promis
  * The deadline passed. A pending approval expires and its default applies; one that was decided
  * meanwhile (its event missed the wait) keeps its decision. "fail" is reported for the helper to throw.
  */
-export async function expireApproval(db: Database, approvalId: string): Promise<ApprovalResult | { failRun: true; message: string }> {
+export async function expireApproval(
+  db: Database,
+  approvalId: string,
+): Promise<ApprovalResult | { failRun: true; message: string }> {
   const out = await db.transaction(async (tx) => {
     const a = await lockApproval(tx, approvalId);
     if (!a) throw new Error(`approval ${approvalId} not found`);
-    if (a.status === "approved" || a.status === "rejected") return { result: toResult(a, a.status, a.decidedByEmail ?? "unknown"), notify: false };
+    if (a.status === "approved" || a.status === "rejected")
+      return { result: toResult(a, a.status, a.decidedByEmail ?? "unknown"), notify: false };
     const comment = `deadline passed with no decision: default ${a.onTimeout}`;
-    const [after] = await tx.update(approvals).set({ status: "expired", decidedAt: new Date(), decidedByEmail: "timeout", decisionComment: comment }).where(and(eq(approvals.id, a.id), eq(approvals.status, "pending"))).returning();
-    await writeAudit(tx, SYSTEM, { action: "approval.timeout", targetType: "approval", targetId: a.id, before: { status: a.status }, after: { status: "expired", default: a.onTimeout } });
+    const [after] = await tx
+      .update(approvals)
+      .set({ status: "expired", decidedAt: new Date(), decidedByEmail: "timeout", decisionComment: comment })
+      .where(and(eq(approvals.id, a.id), eq(approvals.status, "pending")))
+      .returning();
+    await writeAudit(tx, SYSTEM, {
+      action: "approval.timeout",
+      targetType: "approval",
+      targetId: a.id,
+      before: { status: a.status },
+      after: { status: "expired", default: a.onTimeout },
+    });
     const row = after ?? a;
-    await notifyApproval(tx, row, "decided", { title: `Timed out: ${a.action}`, message: `No decision on "${a.gate}" of ${a.workflowId} by the deadline; the default (${a.onTimeout}) applied.`, details: { outcome: a.onTimeout } });
-    if (a.onTimeout === "fail") return { result: { failRun: true as const, message: `approval "${a.gate}" was not decided by its deadline; the gate fails the run` }, notify: true };
-    return { result: toResult(row, a.onTimeout === "approve" ? "approved" : "rejected", "timeout", { timedOut: true, comment }), notify: true };
+    await notifyApproval(tx, row, "decided", {
+      title: `Timed out: ${a.action}`,
+      message: `No decision on "${a.gate}" of ${a.workflowId} by the deadline; the default (${a.onTimeout}) applied.`,
+      details: { outcome: a.onTimeout },
+    });
+    if (a.onTimeout === "fail")
+      return {
+        result: {
+          failRun: true as const,
+          message: `approval "${a.gate}" was not decided by its deadline; the gate fails the run`,
+        },
+        notify: true,
+      };
+    return {
+      result: toResult(row, a.onTimeout === "approve" ? "approved" : "rejected", "timeout", {
+        timedOut: true,
+        comment,
+      }),
+      notify: true,
+    };
   });
   if (out.notify) dispatchSoon();
   return out.result;
@@ -228,10 +352,19 @@ export async function expireApproval(db: Database, approvalId: string): Promise<
 /** An ended run's (cancelled, completed or failed) pending approvals become cancelled, so nobody decides for a run that is gone. */
 export async function cancelRunApprovals(db: Database, runId: string): Promise<number> {
   const n = await db.transaction(async (tx) => {
-    const rows = await tx.update(approvals).set({ status: "cancelled", decidedAt: new Date() }).where(and(eq(approvals.runId, runId), eq(approvals.status, "pending"))).returning({ id: approvals.id });
-    for (const r of rows) await writeAudit(tx, SYSTEM, { action: "approval.cancel", targetType: "approval", targetId: r.id, after: { status: "cancelled", runId } });
+    const rows = await tx
+      .update(approvals)
+      .set({ status: "cancelled", decidedAt: new Date() })
+      .where(and(eq(approvals.runId, runId), eq(approvals.status, "pending")))
+      .returning({ id: approvals.id });
+    for (const r of rows)
+      await writeAudit(tx, SYSTEM, {
+        action: "approval.cancel",
+        targetType: "approval",
+        targetId: r.id,
+        after: { status: "cancelled", runId },
+      });
     return rows.length;
   });
   return n;
 }
-

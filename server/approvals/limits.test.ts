@@ -22,7 +22,10 @@ beforeAll(async () => {
   fresh = await freshDatabase();
   // The REST handlers use the process-wide database, as in production.
   process.env.DATABASE_URL = fresh.url;
-  const [row] = await fresh.db.insert(users).values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" }).returning();
+  const [row] = await fresh.db
+    .insert(users)
+    .values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" })
+    .returning();
   admin = { id: row!.id, email: row!.email, name: row!.name, role: "admin" };
   key = (await createApiKey(fresh.db, admin, { name: "bot", role: "admin" })).secret;
 });
@@ -32,42 +35,83 @@ const caller = () => appRouter.createCaller(createInnerContext({ db: fresh.db, u
 const count = async () => (await fresh.db.select().from(approvals)).length;
 const big = () => ({ blob: "x".repeat(70 * 1024) });
 
-type Body = { error?: string; field?: string; approval?: Record<string, unknown>; approvals?: Record<string, unknown>[] };
-async function rest(route: Route, init: { body?: unknown; path?: string; query?: string } = {}): Promise<{ status: number; body: Body }> {
+type Body = {
+  error?: string;
+  field?: string;
+  approval?: Record<string, unknown>;
+  approvals?: Record<string, unknown>[];
+};
+async function rest(
+  route: Route,
+  init: { body?: unknown; path?: string; query?: string } = {},
+): Promise<{ status: number; body: Body }> {
   const res = await route.handle(
-    new Request(`http://wflo.test/api/v1${init.path ?? route.path}${init.query ?? ""}`, { method: route.method, headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: route.method === "POST" ? JSON.stringify(init.body) : undefined }),
+    new Request(`http://wflo.test/api/v1${init.path ?? route.path}${init.query ?? ""}`, {
+      method: route.method,
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: route.method === "POST" ? JSON.stringify(init.body) : undefined,
+    }),
     { params: Promise.resolve(init.path ? { id: init.path.split("/").pop()! } : {}) },
   );
   return { status: res.status, body: (await res.json()) as Body };
 }
 
 describe("approval details and payload are capped", () => {
-  it.each(["details", "payload"] as const)("POST /approvals with a %s over 64 KiB: 400 naming the field and the cap, nothing stored", async (field) => {
-    const before = await count();
-    const r = await rest(requestApprovalRoute, { body: { title: "Refund", workflow: "billing-agent", [field]: big() } });
-    expect(r.status).toBe(400);
-    expect(r.body.field).toBe(field);
-    expect(r.body.error).toMatch(new RegExp(`^${field}: ${field} must be at most 65536 bytes as JSON \\(got \\d+\\)$`));
-    expect(await count()).toBe(before);
-  });
+  it.each(["details", "payload"] as const)(
+    "POST /approvals with a %s over 64 KiB: 400 naming the field and the cap, nothing stored",
+    async (field) => {
+      const before = await count();
+      const r = await rest(requestApprovalRoute, {
+        body: { title: "Refund", workflow: "billing-agent", [field]: big() },
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.field).toBe(field);
+      expect(r.body.error).toMatch(
+        new RegExp(`^${field}: ${field} must be at most 65536 bytes as JSON \\(got \\d+\\)$`),
+      );
+      expect(await count()).toBe(before);
+    },
+  );
 
-  it.each(["details", "payload"] as const)("wflo.approval with a %s over 64 KiB is refused naming the gate and the field, nothing stored", async (field) => {
-    const before = await count();
-    const ask = requestApproval(fresh.db, { runId: "run-big", workflowId: "billing-agent", gate: "refund", triggeredBy: null, options: { action: "Refund", [field]: big() } });
-    await expect(ask).rejects.toThrow(new RegExp(`^wflo.approval\\("refund"\\): ${field} must be at most 65536 bytes as JSON \\(got \\d+\\)$`));
-    expect(await count()).toBe(before);
-  });
+  it.each(["details", "payload"] as const)(
+    "wflo.approval with a %s over 64 KiB is refused naming the gate and the field, nothing stored",
+    async (field) => {
+      const before = await count();
+      const ask = requestApproval(fresh.db, {
+        runId: "run-big",
+        workflowId: "billing-agent",
+        gate: "refund",
+        triggeredBy: null,
+        options: { action: "Refund", [field]: big() },
+      });
+      await expect(ask).rejects.toThrow(
+        new RegExp(`^wflo.approval\\("refund"\\): ${field} must be at most 65536 bytes as JSON \\(got \\d+\\)$`),
+      );
+      expect(await count()).toBe(before);
+    },
+  );
 });
 
 describe("an approver's edited payload is capped too", () => {
   it("approvals.decide with an edited payload over 64 KiB: 400 naming payload, still pending", async () => {
-    const made = await rest(requestApprovalRoute, { body: { title: "Pay invoice", workflow: "billing-agent", risk: "high", allowEdit: true, payload: { amount: 1 } } });
+    const made = await rest(requestApprovalRoute, {
+      body: { title: "Pay invoice", workflow: "billing-agent", risk: "high", allowEdit: true, payload: { amount: 1 } },
+    });
     const id = made.body.approval!.id as string;
-    const [u] = await fresh.db.insert(users).values({ email: "approver@example.com", name: "Approver", role: "approver", passwordHash: "x" }).returning();
-    const approver = appRouter.createCaller(createInnerContext({ db: fresh.db, user: { id: u!.id, email: u!.email, name: u!.name, role: "approver" } }));
-    const err = await approver.approvals.decide({ approvalId: id, decision: "approve", payload: big() }).catch((e: unknown) => e as Error);
+    const [u] = await fresh.db
+      .insert(users)
+      .values({ email: "approver@example.com", name: "Approver", role: "approver", passwordHash: "x" })
+      .returning();
+    const approver = appRouter.createCaller(
+      createInnerContext({ db: fresh.db, user: { id: u!.id, email: u!.email, name: u!.name, role: "approver" } }),
+    );
+    const err = await approver.approvals
+      .decide({ approvalId: id, decision: "approve", payload: big() })
+      .catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
-    expect(publicErrorMessage(err as never)).toMatch(/^payload: payload must be at most 65536 bytes as JSON \(got \d+\)$/);
+    expect(publicErrorMessage(err as never)).toMatch(
+      /^payload: payload must be at most 65536 bytes as JSON \(got \d+\)$/,
+    );
     expect((await caller().approvals.get({ approvalId: id })).approval.status).toBe("pending");
   });
 });
@@ -76,7 +120,9 @@ describe("the queue omits details and payload; the detail view has them", () => 
   it("tRPC and REST lists leave them out, get returns them", async () => {
     const details = { why: "double charge", diff: { before: { a: 1 }, after: { a: 2 } } };
     const payload = { orderId: 1042, amountUsd: 120 };
-    const made = await rest(requestApprovalRoute, { body: { title: "Refund $120", workflow: "billing-agent", risk: "high", details, payload } });
+    const made = await rest(requestApprovalRoute, {
+      body: { title: "Refund $120", workflow: "billing-agent", risk: "high", details, payload },
+    });
     expect(made.status).toBe(201);
     const id = made.body.approval!.id as string;
 

@@ -18,6 +18,9 @@ export class ApprovalTooLargeError extends NonRetriableError {
 
 /** Throws `wflo.approval("gate"): details must be at most 65536 bytes as JSON (got N)` when a field is over the cap. */
 export function assertApprovalSizes(gate: string, options: { details?: unknown; payload?: unknown }): void {
-  const problem = oversizedJsonField({ details: options.details ?? {}, payload: options.payload ?? {} }, APPROVAL_JSON_MAX_BYTES);
+  const problem = oversizedJsonField(
+    { details: options.details ?? {}, payload: options.payload ?? {} },
+    APPROVAL_JSON_MAX_BYTES,
+  );
   if (problem) throw new ApprovalTooLargeError(`wflo.approval(${JSON.stringify(gate)}): ${problem}`);
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { assertLlmCallApproved, grantLlmStep, LlmApprovalRequiredError, newLlmApprovals, refuseGateInsideStep, withLlmGateScope } from "./llm-gate-scope";
+import {
+  assertLlmCallApproved,
+  grantLlmStep,
+  LlmApprovalRequiredError,
+  newLlmApprovals,
+  refuseGateInsideStep,
+  withLlmGateScope,
+} from "./llm-gate-scope";
 
 describe("the require-approval LLM-gate scope", () => {
   it("does nothing outside a require-approval run, or for another run", async () => {

@@ -45,7 +45,11 @@ type LlmGateScope = {
 
 const store = new AsyncLocalStorage<LlmGateScope>();
 
-export function withLlmGateScope<T>(approvals: LlmApprovals, step: string | undefined, work: () => Promise<T>): Promise<T> {
+export function withLlmGateScope<T>(
+  approvals: LlmApprovals,
+  step: string | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
   return store.run(step === undefined ? { approvals } : { approvals, step }, work);
 }
 

@@ -10,10 +10,21 @@ import { insertNotification } from "@/server/notifications/service";
  */
 type Event = "requested" | "escalated" | "decided";
 
-export async function notifyApproval(tx: DbOrTx, a: ApprovalRow, event: Event, extra: { title: string; message: string; details?: Record<string, unknown> }): Promise<void> {
+export async function notifyApproval(
+  tx: DbOrTx,
+  a: ApprovalRow,
+  event: Event,
+  extra: { title: string; message: string; details?: Record<string, unknown> },
+): Promise<void> {
   await insertNotification(tx, {
-    kind: event === "requested" ? "approval_requested" : event === "escalated" ? "approval_escalated" : "approval_decided",
-    severity: event === "escalated" || a.risk === "critical" ? "critical" : event === "requested" && a.risk === "high" ? "warning" : "info",
+    kind:
+      event === "requested" ? "approval_requested" : event === "escalated" ? "approval_escalated" : "approval_decided",
+    severity:
+      event === "escalated" || a.risk === "critical"
+        ? "critical"
+        : event === "requested" && a.risk === "high"
+          ? "warning"
+          : "info",
     title: extra.title,
     message: extra.message,
     runId: a.runId,

@@ -24,13 +24,20 @@ const lower = (a: Role, b: Role): Role => (roleRank(a) <= roleRank(b) ? a : b);
  * revoked, its creator active; it decides with its own role but never above its creator's today.
  * A key no user created (createdById null) acts for itself.
  */
-export async function deciderPrincipal(tx: DbOrTx, who: { kind: "user" | "api_key"; id: string; email: string }): Promise<Principal> {
+export async function deciderPrincipal(
+  tx: DbOrTx,
+  who: { kind: "user" | "api_key"; id: string; email: string },
+): Promise<Principal> {
   if (who.kind === "user") {
     const [u] = await tx.select({ active: users.active, role: users.role }).from(users).where(eq(users.id, who.id));
     if (!u?.active) throw forbidden("your account is deactivated: deactivated users cannot decide approvals");
     return { id: who.id, email: who.email, role: u.role, apiKeyId: null };
   }
-  const [k] = await tx.select({ key: apiKeys, creator: users }).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdById)).where(eq(apiKeys.id, who.id));
+  const [k] = await tx
+    .select({ key: apiKeys, creator: users })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdById))
+    .where(eq(apiKeys.id, who.id));
   if (!k || k.key.revokedAt) throw new DomainError("unauthorized", "this API key is revoked");
   if (k.key.createdById === null) return { id: k.key.id, email: who.email, role: k.key.role, apiKeyId: k.key.id };
   if (!k.creator?.active) throw forbidden(creatorDeactivatedMessage(k.key.createdByEmail));
@@ -41,7 +48,10 @@ export async function deciderPrincipal(tx: DbOrTx, who: { kind: "user" | "api_ke
  * The person behind an approval's requester: the user who started the run, or for a run or an
  * external request that an API key started, the key's creator. Null when nobody is known.
  */
-export async function requesterPrincipal(tx: DbOrTx, requestedById: string | null): Promise<{ id: string; viaApiKey: boolean } | null> {
+export async function requesterPrincipal(
+  tx: DbOrTx,
+  requestedById: string | null,
+): Promise<{ id: string; viaApiKey: boolean } | null> {
   if (requestedById === null) return null;
   const [k] = await tx.select({ createdById: apiKeys.createdById }).from(apiKeys).where(eq(apiKeys.id, requestedById));
   if (!k) return { id: requestedById, viaApiKey: false };

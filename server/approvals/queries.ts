@@ -11,7 +11,12 @@ export const listApprovalsInput = z.object({
   status: z.enum(APPROVAL_STATUSES, { error: `status must be one of: ${APPROVAL_STATUSES.join(", ")}` }).optional(),
   risk: z.enum(RISK_LEVELS, { error: `risk must be one of: ${RISK_LEVELS.join(", ")}` }).optional(),
   workflowId: z.string().trim().max(200, "workflowId must be at most 200 characters").optional(),
-  limit: z.number().int("limit must be a whole number").min(1, "limit must be at least 1").max(200, "limit must be at most 200").default(50),
+  limit: z
+    .number()
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(200, "limit must be at most 200")
+    .default(50),
   /** createdAt of the last row of the previous page (history). */
   before: z.date({ error: "before must be a date" }).optional(),
 });
@@ -22,20 +27,40 @@ export const approvalIdInput = z.object({ approvalId: z.uuid("approvalId must be
  * payload schema, which can be large (up to 64 KiB each) and are only read on the detail view.
  * The queue is polled every few seconds by every open panel, so they are not even selected.
  */
-const { details: _details, payload: _payload, editedPayload: _editedPayload, payloadSchema: _payloadSchema, ...queueColumns } = getTableColumns(approvals);
-type QueueRow = Omit<ApprovalRow, "details" | "payload" | "editedPayload" | "payloadSchema"> & { hasPayloadSchema: boolean };
+const {
+  details: _details,
+  payload: _payload,
+  editedPayload: _editedPayload,
+  payloadSchema: _payloadSchema,
+  ...queueColumns
+} = getTableColumns(approvals);
+type QueueRow = Omit<ApprovalRow, "details" | "payload" | "editedPayload" | "payloadSchema"> & {
+  hasPayloadSchema: boolean;
+};
 
 /** An external request (no run waits on it, so no durable deadline step) whose deadline passed but is still stored pending. */
-const overdueExternal = () => sql`(${approvals.status} = 'pending' and ${approvals.runId} is null and ${approvals.deadlineAt} <= now())`;
+const overdueExternal = () =>
+  sql`(${approvals.status} = 'pending' and ${approvals.runId} is null and ${approvals.deadlineAt} <= now())`;
 
 /**
  * Reads read: an external request past its deadline reads as expired at once, with what
  * expireApproval will write when the expire-approvals cron run records it (status, decided by
  * "timeout", its default in the comment); decide refuses it by the same deadline.
  */
-function asOfNow<T extends Pick<ApprovalRow, "status" | "runId" | "deadlineAt" | "onTimeout" | "decidedAt" | "decidedByEmail" | "decisionComment">>(a: T): T {
+function asOfNow<
+  T extends Pick<
+    ApprovalRow,
+    "status" | "runId" | "deadlineAt" | "onTimeout" | "decidedAt" | "decidedByEmail" | "decisionComment"
+  >,
+>(a: T): T {
   if (a.status !== "pending" || a.runId !== null || a.deadlineAt.getTime() > Date.now()) return a;
-  return { ...a, status: "expired", decidedAt: a.deadlineAt, decidedByEmail: "timeout", decisionComment: `deadline passed with no decision: default ${a.onTimeout}` };
+  return {
+    ...a,
+    status: "expired",
+    decidedAt: a.deadlineAt,
+    decidedByEmail: "timeout",
+    decisionComment: `deadline passed with no decision: default ${a.onTimeout}`,
+  };
 }
 
 /** What the queue shows, plus what the viewer may do with it (the server still checks on decide). */
@@ -83,7 +108,12 @@ export type QueueApproval = ReturnType<typeof queueApproval>;
 
 /** One approval in full (the detail view, a run's gates): the queue's fields plus details and payloads. */
 export function publicApproval(a: ApprovalRow, viewer?: { id: string; role: Role }) {
-  return { ...queueApproval({ ...a, hasPayloadSchema: a.payloadSchema !== null }, viewer), details: a.details, payload: a.payload, editedPayload: a.editedPayload };
+  return {
+    ...queueApproval({ ...a, hasPayloadSchema: a.payloadSchema !== null }, viewer),
+    details: a.details,
+    payload: a.payload,
+    editedPayload: a.editedPayload,
+  };
 }
 export type PublicApproval = ReturnType<typeof publicApproval>;
 
@@ -93,14 +123,35 @@ function historyStatus(status: z.output<typeof listApprovalsInput>["status"]) {
   if (status === "expired") return or(eq(approvals.status, "expired"), overdueExternal());
   if (status === "pending") return and(eq(approvals.status, "pending"), not(overdueExternal()));
   if (status) return eq(approvals.status, status);
-  return or(inArray(approvals.status, APPROVAL_STATUSES.filter((s) => s !== "pending")), overdueExternal());
+  return or(
+    inArray(
+      approvals.status,
+      APPROVAL_STATUSES.filter((s) => s !== "pending"),
+    ),
+    overdueExternal(),
+  );
 }
 
-export async function listApprovals(db: DbOrTx, input: z.output<typeof listApprovalsInput>, viewer?: { id: string; role: Role }, scope: { workflowIds?: readonly string[] | null } = {}): Promise<QueueApproval[]> {
-  const scoped = scope.workflowIds ? (scope.workflowIds.length ? inArray(approvals.workflowId, [...scope.workflowIds]) : sql`false`) : undefined;
+export async function listApprovals(
+  db: DbOrTx,
+  input: z.output<typeof listApprovalsInput>,
+  viewer?: { id: string; role: Role },
+  scope: { workflowIds?: readonly string[] | null } = {},
+): Promise<QueueApproval[]> {
+  const scoped = scope.workflowIds
+    ? scope.workflowIds.length
+      ? inArray(approvals.workflowId, [...scope.workflowIds])
+      : sql`false`
+    : undefined;
   const where =
     input.view === "pending"
-      ? and(scoped, eq(approvals.status, "pending"), not(overdueExternal()), input.risk ? eq(approvals.risk, input.risk) : undefined, input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined)
+      ? and(
+          scoped,
+          eq(approvals.status, "pending"),
+          not(overdueExternal()),
+          input.risk ? eq(approvals.risk, input.risk) : undefined,
+          input.workflowId ? eq(approvals.workflowId, input.workflowId) : undefined,
+        )
       : and(
           scoped,
           historyStatus(input.status),
@@ -120,17 +171,31 @@ export async function listApprovals(db: DbOrTx, input: z.output<typeof listAppro
 export async function getApproval(db: DbOrTx, approvalId: string, viewer?: { id: string; role: Role }) {
   const [a] = await db.select().from(approvals).where(eq(approvals.id, approvalId));
   if (!a) throw new DomainError("not_found", `no approval with id ${approvalId}`);
-  const decisions = await db.select().from(approvalDecisions).where(eq(approvalDecisions.approvalId, approvalId)).orderBy(asc(approvalDecisions.at));
+  const decisions = await db
+    .select()
+    .from(approvalDecisions)
+    .where(eq(approvalDecisions.approvalId, approvalId))
+    .orderBy(asc(approvalDecisions.at));
   const alreadyVoted = viewer ? decisions.some((d) => d.deciderId === viewer.id) : false;
   return {
     approval: publicApproval(a, viewer),
-    decisions: decisions.map((d) => ({ id: d.id, deciderEmail: d.deciderEmail, via: d.deciderKind, decision: d.decision, comment: d.comment, at: d.at })),
+    decisions: decisions.map((d) => ({
+      id: d.id,
+      deciderEmail: d.deciderEmail,
+      via: d.deciderKind,
+      decision: d.decision,
+      comment: d.comment,
+      at: d.at,
+    })),
     alreadyVoted,
   };
 }
 
 export async function pendingApprovalCount(db: DbOrTx): Promise<{ pending: number }> {
-  const [row] = await db.select({ n: count() }).from(approvals).where(and(eq(approvals.status, "pending"), not(overdueExternal())));
+  const [row] = await db
+    .select({ n: count() })
+    .from(approvals)
+    .where(and(eq(approvals.status, "pending"), not(overdueExternal())));
   return { pending: Number(row?.n ?? 0) };
 }
 

@@ -19,18 +19,28 @@ afterAll(() => providers.close());
 raProvider.openaiBaseUrl = providers.openaiBaseUrl;
 langGraphProvider.baseURL = providers.openaiBaseUrl;
 aiSdkProvider.baseURL = providers.openaiBaseUrl;
-const { h, approver } = await openHarness(() => startRunsHarness({ extraFunctions: [...requireApprovalTestFunctions, ...langGraphTestFunctions, ...aiSdkTestFunctions] }), { approver: ["ann@example.com", "approver"] });
+const { h, approver } = await openHarness(
+  () =>
+    startRunsHarness({
+      extraFunctions: [...requireApprovalTestFunctions, ...langGraphTestFunctions, ...aiSdkTestFunctions],
+    }),
+  { approver: ["ann@example.com", "approver"] },
+);
 
 const startGated = (name: string) => h.start(name, { envelope: { requireApproval: true } });
 const callsOf = (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId));
 /** The engine holds the gate's wait: its wake-up is a signal keyed by the approval id. */
 const waitingAtGate = (runId: string) =>
   h.until(`run ${runId} to wait at its gate`, async () => {
-    const rows = await h.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'signal'`);
+    const rows = await h.fresh.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'signal'`,
+    );
     return (rows[0]?.n ?? 0) > 0;
   });
 async function pendingGate(runId: string, gate: string): Promise<ApprovalRow> {
-  const a = await h.until(`approval ${gate} of ${runId}`, async () => (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((r) => r.gate === gate));
+  const a = await h.until(`approval ${gate} of ${runId}`, async () =>
+    (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((r) => r.gate === gate),
+  );
   await waitingAtGate(runId);
   return a;
 }
@@ -82,7 +92,11 @@ describe("a require-approval run through a framework adapter (AI SDK generateTex
     const approved: string[] = [];
     // Call 1 asks for the tool; call 2 answers with its result: two gates, one after the other.
     for (let n = 1; n <= 2; n++) {
-      const next = await h.until(`LLM gate ${n}`, async () => (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((a) => a.status === "pending" && !approved.includes(a.id)));
+      const next = await h.until(`LLM gate ${n}`, async () =>
+        (await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find(
+          (a) => a.status === "pending" && !approved.includes(a.id),
+        ),
+      );
       await waitingAtGate(runId);
       expect(next.gate).toMatch(/^llm:/);
       expect(next.payload).toMatchObject({ model: "gpt-4o-mini" });
@@ -103,7 +117,9 @@ describe("a require-approval run calling inline inside a step (the SDK's checkpo
     const runId = await startGated("test/ra.inline");
     const run = await h.finished(runId);
     expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/^LLM call "checkpoint:draft:1\/track:gpt-4o-mini:1" refused: this run requires approval for every LLM call, and this call was made inside step "draft", where it cannot wait for an approval\./);
+    expect(run.error?.message).toMatch(
+      /^LLM call "checkpoint:draft:1\/track:gpt-4o-mini:1" refused: this run requires approval for every LLM call, and this call was made inside step "draft", where it cannot wait for an approval\./,
+    );
     expect(providers.requests.length).toBe(before);
     expect(await callsOf(runId)).toEqual([]);
     expect(await h.fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).toEqual([]);
@@ -114,7 +130,9 @@ describe("a require-approval run calling inline inside a step (the SDK's checkpo
     const runId = await startGated("test/ra.in-step");
     const run = await h.finished(runId);
     expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/^LLM call "llm:gpt-4o-mini:1" refused: this run requires approval for every LLM call, and a call made inside step "mine" cannot wait for one \(steps cannot nest\)\./);
+    expect(run.error?.message).toMatch(
+      /^LLM call "llm:gpt-4o-mini:1" refused: this run requires approval for every LLM call, and a call made inside step "mine" cannot wait for one \(steps cannot nest\)\./,
+    );
     expect(providers.requests.length).toBe(before);
     expect(await callsOf(runId)).toEqual([]);
   });
@@ -124,7 +142,9 @@ describe("a require-approval run calling inline inside a step (the SDK's checkpo
     const runId = await startGated("test/langgraph.agent");
     const run = await h.finished(runId);
     expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/refused: this run requires approval for every LLM call, and this call was made inside step "langgraph/);
+    expect(run.error?.message).toMatch(
+      /refused: this run requires approval for every LLM call, and this call was made inside step "langgraph/,
+    );
     expect(providers.requests.length).toBe(before);
     expect(await callsOf(runId)).toEqual([]);
   });

@@ -14,13 +14,23 @@ const actor = { id: null, email: "tester@example.com" };
 
 describe("audit chain", () => {
   it("canonical JSON sorts keys at every depth", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it("links rows, survives concurrent writers, and verifies", async () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        fresh.db.transaction((tx) => writeAudit(tx, actor, { action: "test.write", targetType: "thing", targetId: String(i), before: { n: i }, after: { n: i + 1, nested: { b: 2, a: 1 } } })),
+        fresh.db.transaction((tx) =>
+          writeAudit(tx, actor, {
+            action: "test.write",
+            targetType: "thing",
+            targetId: String(i),
+            before: { n: i },
+            after: { n: i + 1, nested: { b: 2, a: 1 } },
+          }),
+        ),
       ),
     );
     const v = await verifyAuditChain(fresh.db, 7);
@@ -46,12 +56,19 @@ describe("audit chain", () => {
   it("detects a deleted row", async () => {
     const other = await freshDatabase();
     try {
-      for (let i = 0; i < 3; i++) await other.db.transaction((tx) => writeAudit(tx, actor, { action: "a", targetType: "t", targetId: String(i) }));
+      for (let i = 0; i < 3; i++)
+        await other.db.transaction((tx) =>
+          writeAudit(tx, actor, { action: "a", targetType: "t", targetId: String(i) }),
+        );
       await other.db.transaction(async (tx) => {
         await tx.execute(sql`set local session_replication_role = replica`);
         await tx.delete(auditLog).where(sql`id = 2`);
       });
-      expect(await verifyAuditChain(other.db)).toMatchObject({ ok: false, brokenAtId: 3, reason: expect.stringMatching(/removed/) });
+      expect(await verifyAuditChain(other.db)).toMatchObject({
+        ok: false,
+        brokenAtId: 3,
+        reason: expect.stringMatching(/removed/),
+      });
     } finally {
       await other.drop();
     }

@@ -29,7 +29,10 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-type HashedFields = Pick<AuditRow, "at" | "actorId" | "actorEmail" | "action" | "targetType" | "targetId" | "before" | "after" | "prevHash">;
+type HashedFields = Pick<
+  AuditRow,
+  "at" | "actorId" | "actorEmail" | "action" | "targetType" | "targetId" | "before" | "after" | "prevHash"
+>;
 
 export function rowHash(r: HashedFields): string {
   const body = canonicalJson({
@@ -86,8 +89,20 @@ export async function verifyAuditChain(db: DbOrTx, pageSize = 1000): Promise<Cha
       .limit(pageSize);
     for (const r of page) {
       rows++;
-      if (r.prevHash !== prev) return { ok: false, rows, brokenAtId: r.id, reason: "previous-hash link does not match (a row was removed or reordered)" };
-      if (rowHash(r) !== r.hash) return { ok: false, rows, brokenAtId: r.id, reason: "row content does not match its hash (the row was edited)" };
+      if (r.prevHash !== prev)
+        return {
+          ok: false,
+          rows,
+          brokenAtId: r.id,
+          reason: "previous-hash link does not match (a row was removed or reordered)",
+        };
+      if (rowHash(r) !== r.hash)
+        return {
+          ok: false,
+          rows,
+          brokenAtId: r.id,
+          reason: "row content does not match its hash (the row was edited)",
+        };
       prev = r.hash;
       afterId = r.id;
     }

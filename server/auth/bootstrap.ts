@@ -29,18 +29,31 @@ export async function bootstrapAdmin(db: Database, print: (line: string) => void
   }
   const passwordHash = await hashPassword(password);
   // A failing insert must not print the hash in the boot log (Drizzle errors list their parameters).
-  const created = await hidingParameters(() => db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
-    const [row] = await tx.select({ n: count() }).from(users);
-    if ((row?.n ?? 0) > 0) return null;
-    const [u] = await tx
-      .insert(users)
-      .values({ email: input.data.email, name: "Administrator", role: "admin", passwordHash, mustChangePassword: !given })
-      .returning();
-    if (!u) throw new Error("insert returned no row");
-    await writeAudit(tx, SYSTEM_ACTOR, { action: "user.bootstrap_admin", targetType: "user", targetId: u.id, after: { email: u.email, role: u.role } });
-    return { email: u.email };
-  }));
+  const created = await hidingParameters(() =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+      const [row] = await tx.select({ n: count() }).from(users);
+      if ((row?.n ?? 0) > 0) return null;
+      const [u] = await tx
+        .insert(users)
+        .values({
+          email: input.data.email,
+          name: "Administrator",
+          role: "admin",
+          passwordHash,
+          mustChangePassword: !given,
+        })
+        .returning();
+      if (!u) throw new Error("insert returned no row");
+      await writeAudit(tx, SYSTEM_ACTOR, {
+        action: "user.bootstrap_admin",
+        targetType: "user",
+        targetId: u.id,
+        after: { email: u.email, role: u.role },
+      });
+      return { email: u.email };
+    }),
+  );
   if (created) {
     print(`Created the first admin: ${created.email}`);
     if (!given) print(`Generated password (shown once; you will choose your own at first sign-in): ${password}`);

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signInFailures, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
-import { deriveClientAddress, installClientAddressHook, trustedProxies, UNVERIFIED_ADDRESS, clientAddressFrom } from "./client-address";
+import {
+  deriveClientAddress,
+  installClientAddressHook,
+  trustedProxies,
+  UNVERIFIED_ADDRESS,
+  clientAddressFrom,
+} from "./client-address";
 import { SIGN_IN_ERRORS } from "./options";
 import { hashPassword } from "./password";
 import { SIGN_IN_LIMITS } from "./rate-limit";
@@ -19,7 +25,9 @@ const VICTIM = { email: "victim@example.com", password: "victim's long password"
 beforeAll(async () => {
   fresh = await freshDatabase();
   process.env.DATABASE_URL = fresh.url;
-  await fresh.db.insert(users).values({ email: VICTIM.email, name: "Victim", role: "viewer", passwordHash: await hashPassword(VICTIM.password) });
+  await fresh.db
+    .insert(users)
+    .values({ email: VICTIM.email, name: "Victim", role: "viewer", passwordHash: await hashPassword(VICTIM.password) });
   // What instrumentation.ts installs at boot, before any HTTP server sees a request.
   installClientAddressHook();
   server = await startAuthServer();
@@ -41,15 +49,22 @@ describe("the per-address sign-in limit", () => {
     const attacker = new Browser(server.url, "127.0.0.2");
     for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
       // A new account each time, so only the per-address limit can stop the spray.
-      expect(await attacker.signIn(`spray${i}@example.com`, "wrong password 123", { "x-forwarded-for": `203.0.113.${i}` })).toBe(SIGN_IN_ERRORS.invalid);
+      expect(
+        await attacker.signIn(`spray${i}@example.com`, "wrong password 123", { "x-forwarded-for": `203.0.113.${i}` }),
+      ).toBe(SIGN_IN_ERRORS.invalid);
     }
-    expect(await attacker.signIn("spray-next@example.com", "wrong password 123", { "x-forwarded-for": "203.0.113.250" })).toBe(LOCKED);
+    expect(
+      await attacker.signIn("spray-next@example.com", "wrong password 123", { "x-forwarded-for": "203.0.113.250" }),
+    ).toBe(LOCKED);
   });
 
   it("cannot be pointed at a victim's address to lock the victim out", async () => {
     const attacker = new Browser(server.url, "127.0.0.3");
     for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
-      await attacker.signIn(`frame${i}@example.com`, "wrong password 123", { "x-forwarded-for": "127.0.0.4", "x-wflo-client-address": "127.0.0.4" });
+      await attacker.signIn(`frame${i}@example.com`, "wrong password 123", {
+        "x-forwarded-for": "127.0.0.4",
+        "x-wflo-client-address": "127.0.0.4",
+      });
     }
     const victim = new Browser(server.url, "127.0.0.4");
     expect(await victim.signIn(VICTIM.email, VICTIM.password)).toBeNull();
@@ -61,13 +76,21 @@ describe("the per-address sign-in limit", () => {
     const proxy = new Browser(server.url, "127.0.0.5");
     for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
       // The client forged a leftmost entry; the proxy appended the address it saw (after a second, trusted hop).
-      await proxy.signIn(`p${i}@example.com`, "wrong password 123", { "x-forwarded-for": `192.0.2.${i}, 198.51.100.9, 10.1.2.3` });
+      await proxy.signIn(`p${i}@example.com`, "wrong password 123", {
+        "x-forwarded-for": `192.0.2.${i}, 198.51.100.9, 10.1.2.3`,
+      });
     }
-    expect(await proxy.signIn("p-next@example.com", "wrong password 123", { "x-forwarded-for": "198.51.100.9" })).toBe(LOCKED);
-    expect(await proxy.signIn("p-next@example.com", "wrong password 123", { "x-forwarded-for": "198.51.100.10" })).toBe(SIGN_IN_ERRORS.invalid);
+    expect(await proxy.signIn("p-next@example.com", "wrong password 123", { "x-forwarded-for": "198.51.100.9" })).toBe(
+      LOCKED,
+    );
+    expect(await proxy.signIn("p-next@example.com", "wrong password 123", { "x-forwarded-for": "198.51.100.10" })).toBe(
+      SIGN_IN_ERRORS.invalid,
+    );
     // The same header from an address that is not a trusted proxy counts against that address, not 198.51.100.9.
     const direct = new Browser(server.url, "127.0.0.6");
-    expect(await direct.signIn("d@example.com", "wrong password 123", { "x-forwarded-for": "198.51.100.9" })).toBe(SIGN_IN_ERRORS.invalid);
+    expect(await direct.signIn("d@example.com", "wrong password 123", { "x-forwarded-for": "198.51.100.9" })).toBe(
+      SIGN_IN_ERRORS.invalid,
+    );
   });
 });
 
@@ -89,7 +112,9 @@ describe("deriving the client address", () => {
   });
 
   it("refuses a malformed WFLO_TRUSTED_PROXIES naming the variable and the entry", () => {
-    expect(() => trustedProxies("10.0.0.1, proxy.internal")).toThrow('WFLO_TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR range');
+    expect(() => trustedProxies("10.0.0.1, proxy.internal")).toThrow(
+      'WFLO_TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR range',
+    );
     expect(() => trustedProxies("10.0.0.0/33")).toThrow(/10\.0\.0\.0\/33/);
   });
 

@@ -34,14 +34,19 @@ let cached: { spec: string; list: BlockList } | undefined;
 export function trustedProxies(spec = env.WFLO_TRUSTED_PROXIES): BlockList {
   if (cached?.spec === spec) return cached.list;
   const list = new BlockList();
-  for (const entry of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [addr = "", prefix] = entry.split("/");
     const ip = normalise(addr);
     const family = isIP(ip);
     const bits = prefix === undefined ? undefined : Number(prefix);
     const max = family === 4 ? 32 : 128;
     if (!family || (bits !== undefined && !(Number.isInteger(bits) && bits >= 0 && bits <= max))) {
-      throw new Error(`WFLO_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)`);
+      throw new Error(
+        `WFLO_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)`,
+      );
     }
     const type = family === 4 ? "ipv4" : "ipv6";
     if (bits === undefined) list.addAddress(ip, type);
@@ -61,7 +66,11 @@ function isTrusted(list: BlockList, address: string): boolean {
  * rightmost X-Forwarded-For hop that is not itself a trusted proxy (each proxy appends the
  * address it saw, so everything left of the last untrusted hop may be forged).
  */
-export function deriveClientAddress(peer: string | undefined, xff: string | string[] | undefined, trusted: BlockList): string {
+export function deriveClientAddress(
+  peer: string | undefined,
+  xff: string | string[] | undefined,
+  trusted: BlockList,
+): string {
   let address = normalise(peer ?? "");
   if (!address) return UNVERIFIED_ADDRESS;
   const hops = (Array.isArray(xff) ? xff.join(",") : (xff ?? "")).split(",").map(normalise).filter(Boolean);

@@ -16,7 +16,10 @@ import { env } from "@/server/env";
 
 export const SESSION_MAX_AGE_S = env.WFLO_SESSION_MAX_AGE;
 
-const credentialsInput = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(256) });
+const credentialsInput = z.object({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(256),
+});
 
 /** Messages shown on the sign-in page; the same text for unknown email and wrong password. */
 export const SIGN_IN_ERRORS = {
@@ -98,8 +101,21 @@ export function getAuthOptions(): NextAuthOptions {
         if (existing) return existing.active;
         // First SSO sign-in provisions the user with the configured default role.
         await db.transaction(async (tx) => {
-          const [created] = await tx.insert(users).values({ email, name: user.name ?? "", role: oidcDefaultRole(), passwordHash: null }).returning();
-          if (created) await writeAudit(tx, { id: created.id, email }, { action: "user.sso_provision", targetType: "user", targetId: created.id, after: { email, role: created.role } });
+          const [created] = await tx
+            .insert(users)
+            .values({ email, name: user.name ?? "", role: oidcDefaultRole(), passwordHash: null })
+            .returning();
+          if (created)
+            await writeAudit(
+              tx,
+              { id: created.id, email },
+              {
+                action: "user.sso_provision",
+                targetType: "user",
+                targetId: created.id,
+                after: { email, role: created.role },
+              },
+            );
         });
         return true;
       },
@@ -136,7 +152,8 @@ export function getAuthOptions(): NextAuthOptions {
       },
     },
     logger: {
-      error: (code, meta) => log.error({ code, err: meta instanceof Error ? meta.message : undefined }, "next-auth error"),
+      error: (code, meta) =>
+        log.error({ code, err: meta instanceof Error ? meta.message : undefined }, "next-auth error"),
       warn: (code) => log.warn({ code }, "next-auth warning"),
       debug: () => {},
     },

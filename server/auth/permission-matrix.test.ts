@@ -21,7 +21,12 @@ beforeAll(async () => {
 afterAll(async () => fresh.drop());
 
 function userFor(role: Role): SessionUser {
-  return { id: `00000000-0000-4000-8000-00000000000${ROLES.indexOf(role)}`, email: `${role}@example.com`, name: role, role };
+  return {
+    id: `00000000-0000-4000-8000-00000000000${ROLES.indexOf(role)}`,
+    email: `${role}@example.com`,
+    name: role,
+    role,
+  };
 }
 
 async function outcome(path: string, user: SessionUser | null): Promise<string> {

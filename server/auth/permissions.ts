@@ -18,14 +18,7 @@ const ADDED_BY_ROLE = {
   ],
   operator: ["runs:trigger", "runs:cancel", "runs:rerun", "guards:reset", "usage:record"],
   approver: ["approvals:decide"],
-  admin: [
-    "users:read",
-    "users:manage",
-    "audit:read",
-    "budgets:manage",
-    "policies:manage",
-    "settings:manage",
-  ],
+  admin: ["users:read", "users:manage", "audit:read", "budgets:manage", "policies:manage", "settings:manage"],
 } as const satisfies Record<Role, readonly string[]>;
 
 export type Permission = (typeof ADDED_BY_ROLE)[Role][number];

@@ -20,7 +20,15 @@ const PASSWORD = "the original long password";
 beforeAll(async () => {
   fresh = await freshDatabase();
   process.env.DATABASE_URL = fresh.url;
-  const [a] = await fresh.db.insert(users).values({ email: "admin@example.com", name: "Admin", role: "admin", passwordHash: await hashPassword("admin long password") }).returning();
+  const [a] = await fresh.db
+    .insert(users)
+    .values({
+      email: "admin@example.com",
+      name: "Admin",
+      role: "admin",
+      passwordHash: await hashPassword("admin long password"),
+    })
+    .returning();
   admin = { id: a!.id, email: a!.email, name: a!.name, role: "admin" };
   server = await startAuthServer();
 });
@@ -32,7 +40,10 @@ afterAll(async () => {
 const as = (user: SessionUser) => appRouter.createCaller(createInnerContext({ db: fresh.db, user }));
 
 async function newUser(email: string): Promise<SessionUser> {
-  const [u] = await fresh.db.insert(users).values({ email, name: email, role: "operator", passwordHash: await hashPassword(PASSWORD) }).returning();
+  const [u] = await fresh.db
+    .insert(users)
+    .values({ email, name: email, role: "operator", passwordHash: await hashPassword(PASSWORD) })
+    .returning();
   return { id: u!.id, email: u!.email, name: u!.name, role: u!.role };
 }
 

@@ -14,7 +14,10 @@ export type SessionClaims = { uid?: string; sv?: number };
 
 /** Ends every session of the user. Call inside the mutation's transaction. */
 export async function revokeSessions(db: DbOrTx, userId: string): Promise<void> {
-  await db.update(users).set({ sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, userId));
+  await db
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, userId));
 }
 
 /** Sign-out: ends the user's sessions if the one signing out is still current (a stale cookie changes nothing). */
@@ -31,5 +34,11 @@ export async function sessionUserFor(db: DbOrTx, claims: SessionClaims): Promise
   if (!claims.uid || typeof claims.sv !== "number") return null;
   const [u] = await db.select().from(users).where(eq(users.id, claims.uid));
   if (!u?.active || u.sessionVersion !== claims.sv) return null;
-  return { id: u.id, email: u.email, name: u.name, role: u.role, ...(u.mustChangePassword && { mustChangePassword: true }) };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    ...(u.mustChangePassword && { mustChangePassword: true }),
+  };
 }

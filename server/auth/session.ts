@@ -11,5 +11,11 @@ export async function currentUser(): Promise<SessionUser | null> {
   const session = await getServerSession(getAuthOptions());
   const u = session?.user;
   if (!u?.id) return null;
-  return { id: u.id, email: u.email, name: u.name, role: u.role, ...(u.mustChangePassword && { mustChangePassword: true }) };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    ...(u.mustChangePassword && { mustChangePassword: true }),
+  };
 }

@@ -25,7 +25,8 @@ describe("sign-in rate limiting", () => {
   });
 
   it("blocks an address that sprays many accounts", async () => {
-    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) await recordSignInFailure(fresh.db, `user${i}@example.com`, "192.0.2.7");
+    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++)
+      await recordSignInFailure(fresh.db, `user${i}@example.com`, "192.0.2.7");
     expect(await isSignInBlocked(fresh.db, "fresh-account@example.com", "192.0.2.7")).toBe(true);
     expect(await isSignInBlocked(fresh.db, "fresh-account@example.com", "192.0.2.8")).toBe(false);
   });
@@ -55,7 +56,10 @@ describe("first admin", () => {
     const other = await freshDatabase();
     try {
       const printed: string[] = [];
-      await Promise.all([bootstrapAdmin(other.db, (l) => printed.push(l)), bootstrapAdmin(other.db, (l) => printed.push(l))]);
+      await Promise.all([
+        bootstrapAdmin(other.db, (l) => printed.push(l)),
+        bootstrapAdmin(other.db, (l) => printed.push(l)),
+      ]);
       const shown = printed.filter((l) => l.startsWith("Generated password"));
       expect(shown).toHaveLength(1);
       const password = shown[0]!.split(": ").at(-1)!;

@@ -18,9 +18,36 @@ beforeAll(async () => {
   ];
   await fresh.db.insert(runs).values(rows.map((r) => ({ ...r, workflowId: "demo", eventName: "demo/go" })));
   await fresh.db.insert(runSteps).values([
-    { runId: "r1", hashedId: "a", stepId: "a", name: "a", kind: "run", status: "completed", startedAt: ago(50), endedAt: new Date(ago(50).getTime() + 100) },
-    { runId: "r1", hashedId: "b", stepId: "b", name: "b", kind: "run", status: "completed", startedAt: ago(50), endedAt: new Date(ago(50).getTime() + 300) },
-    { runId: "r1", hashedId: "c", stepId: "c", name: "c", kind: "sleep", status: "completed", startedAt: ago(50), endedAt: ago(49) },
+    {
+      runId: "r1",
+      hashedId: "a",
+      stepId: "a",
+      name: "a",
+      kind: "run",
+      status: "completed",
+      startedAt: ago(50),
+      endedAt: new Date(ago(50).getTime() + 100),
+    },
+    {
+      runId: "r1",
+      hashedId: "b",
+      stepId: "b",
+      name: "b",
+      kind: "run",
+      status: "completed",
+      startedAt: ago(50),
+      endedAt: new Date(ago(50).getTime() + 300),
+    },
+    {
+      runId: "r1",
+      hashedId: "c",
+      stepId: "c",
+      name: "c",
+      kind: "sleep",
+      status: "completed",
+      startedAt: ago(50),
+      endedAt: ago(49),
+    },
   ]);
 });
 afterAll(async () => fresh.drop());

@@ -9,5 +9,7 @@ export const RANGES = {
 } as const;
 export type RangeKey = keyof typeof RANGES;
 
-export const rangeSchema = z.enum(Object.keys(RANGES) as [RangeKey, ...RangeKey[]], { error: `range must be one of: ${Object.keys(RANGES).join(", ")}` });
+export const rangeSchema = z.enum(Object.keys(RANGES) as [RangeKey, ...RangeKey[]], {
+  error: `range must be one of: ${Object.keys(RANGES).join(", ")}`,
+});
 export const overviewInput = z.object({ range: rangeSchema.default("24h") });

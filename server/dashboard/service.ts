@@ -17,7 +17,8 @@ export type DashboardOverview = {
   stepLatencyMs: { p50: number | null; p95: number | null };
 };
 
-const emptyCounts = (): Record<RunStatus, number> => Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+const emptyCounts = (): Record<RunStatus, number> =>
+  Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
@@ -46,11 +47,14 @@ export async function dashboardOverview(db: Database, range: RangeKey, now = new
       select percentile_cont(0.5) within group (order by extract(epoch from ended_at - started_at) * 1000) as p50,
              percentile_cont(0.95) within group (order by extract(epoch from ended_at - started_at) * 1000) as p95
       from run_steps where started_at >= ${fromIso} and ended_at is not null and kind = 'run'`),
-    db.execute<{ n: number }>(sql`select count(*)::int as n from runs where status in ('queued', 'running', 'sleeping', 'waiting')`),
+    db.execute<{ n: number }>(
+      sql`select count(*)::int as n from runs where status in ('queued', 'running', 'sleeping', 'waiting')`,
+    ),
   ]);
 
   const buckets = new Map<number, RunBucket>();
-  for (let t = origin.getTime(); t <= to.getTime(); t += bucketMs) buckets.set(t, { start: new Date(t), ...emptyCounts() });
+  for (let t = origin.getTime(); t <= to.getTime(); t += bucketMs)
+    buckets.set(t, { start: new Date(t), ...emptyCounts() });
   const totals = emptyCounts();
   for (const row of byBucket) {
     const b = buckets.get(new Date(row.bucket).getTime());

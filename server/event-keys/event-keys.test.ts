@@ -18,7 +18,12 @@ let operator: SessionUser;
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.serveFunctions([h.client.createFunction({ id: "partner-hook", retries: 0, triggers: [{ event: "partner/ping" }] }, async ({ event }) => event.data)]);
+  await h.serveFunctions([
+    h.client.createFunction(
+      { id: "partner-hook", retries: 0, triggers: [{ event: "partner/ping" }] },
+      async ({ event }) => event.data,
+    ),
+  ]);
   const user = async (email: string, role: SessionUser["role"]): Promise<SessionUser> => {
     const [u] = await h.fresh.db.insert(users).values({ email, name: email, role, passwordHash: "x" }).returning();
     return { id: u!.id, email: u!.email, name: u!.name, role };
@@ -34,7 +39,14 @@ describe("event keys", () => {
   it("shows the key once and keeps only its hash, auditing the creation", async () => {
     const { key, secret } = await as(admin).eventKeys.create({ name: "  partner-shop  " });
     expect(secret).toMatch(/^wflo-ek-[A-Za-z0-9_-]{43}$/);
-    expect(key).toMatchObject({ name: "partner-shop", prefix: secret.slice(0, 12), last4: secret.slice(-4), createdByEmail: admin.email, revokedAt: null, lastUsedAt: null });
+    expect(key).toMatchObject({
+      name: "partner-shop",
+      prefix: secret.slice(0, 12),
+      last4: secret.slice(-4),
+      createdByEmail: admin.email,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(key).not.toHaveProperty("hash");
 
     const stored = await h.fresh.db.select().from(eventKeys).where(eq(eventKeys.id, key.id));
@@ -46,7 +58,11 @@ describe("event keys", () => {
         or exists (select 1 from audit_log a where a::text like ${`%${secret}%`}) as found`;
     expect(dump[0]?.found).toBe(false);
 
-    const audit = await h.fresh.db.select().from(auditLog).where(eq(auditLog.targetId, key.id)).orderBy(asc(auditLog.id));
+    const audit = await h.fresh.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, key.id))
+      .orderBy(asc(auditLog.id));
     expect(audit.map((a) => [a.action, a.actorEmail])).toEqual([["event_key.create", admin.email]]);
     expect(JSON.stringify(audit)).not.toContain(stored[0]!.hash);
     expect((await as(admin).eventKeys.list()).map((k) => k.id)).toContain(key.id);
@@ -56,23 +72,36 @@ describe("event keys", () => {
     const { key, secret } = await as(admin).eventKeys.create({ name: "relay" });
     const sent = await h.postEvents({ name: "partner/ping", data: { n: 1 } }, { key: secret });
     expect(sent.status).toBe(200);
-    const [event] = await h.fresh.sql<{ event_key_id: string }[]>`select event_key_id from engine_events where id = ${sent.body.ids![0]!}`;
+    const [event] = await h.fresh.sql<
+      { event_key_id: string }[]
+    >`select event_key_id from engine_events where id = ${sent.body.ids![0]!}`;
     expect(event?.event_key_id).toBe(key.id);
     expect((await h.waitForRun((r) => r.functionId === fnId("partner-hook"))).status).toBe("completed");
     expect((await as(admin).eventKeys.list()).find((k) => k.id === key.id)?.lastUsedAt).toBeInstanceOf(Date);
 
     const revoked = await as(admin).eventKeys.revoke({ keyId: key.id });
     expect(revoked.revokedAt).toBeInstanceOf(Date);
-    const [before] = await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events where name = 'partner/ping'`;
+    const [before] = await h.fresh.sql<
+      { n: number }[]
+    >`select count(*)::int as n from engine_events where name = 'partner/ping'`;
     const refused = await h.postEvents({ name: "partner/ping", data: { n: 2 } }, { key: secret });
     expect(refused.status).toBe(401);
     expect(refused.body.error).toContain("revoked");
-    const [after] = await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events where name = 'partner/ping'`;
+    const [after] = await h.fresh.sql<
+      { n: number }[]
+    >`select count(*)::int as n from engine_events where name = 'partner/ping'`;
     expect(after?.n).toBe(before?.n);
 
-    const audit = await h.fresh.db.select().from(auditLog).where(eq(auditLog.targetId, key.id)).orderBy(asc(auditLog.id));
+    const audit = await h.fresh.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, key.id))
+      .orderBy(asc(auditLog.id));
     expect(audit.map((a) => a.action)).toEqual(["event_key.create", "event_key.revoke"]);
-    expect(await errorOf(as(admin).eventKeys.revoke({ keyId: key.id }))).toEqual({ code: "CONFLICT", message: "this event key is already revoked" });
+    expect(await errorOf(as(admin).eventKeys.revoke({ keyId: key.id }))).toEqual({
+      code: "CONFLICT",
+      message: "this event key is already revoked",
+    });
     expect((await verifyAuditChain(h.fresh.db)).ok).toBe(true);
   });
 

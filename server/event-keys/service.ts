@@ -15,12 +15,25 @@ import { eventKeyDisplay, hashEventKey, newEventKey } from "@/server/security/ev
  */
 export const createEventKeyInput = z.object({
   // NUL bytes and lone surrogates are refused for every procedure's input (server/api/trpc.ts).
-  name: z.string({ error: "name must be text" }).trim().min(1, "name must not be empty").max(100, "name must be at most 100 characters"),
+  name: z
+    .string({ error: "name must be text" })
+    .trim()
+    .min(1, "name must not be empty")
+    .max(100, "name must be at most 100 characters"),
 });
 export const eventKeyIdInput = z.object({ keyId: z.uuid("keyId must be an event key id (a UUID)") });
 
 export function publicEventKey(k: EventKeyRow) {
-  return { id: k.id, name: k.name, prefix: k.prefix, last4: k.last4, createdByEmail: k.createdByEmail, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    last4: k.last4,
+    createdByEmail: k.createdByEmail,
+    createdAt: k.createdAt,
+    lastUsedAt: k.lastUsedAt,
+    revokedAt: k.revokedAt,
+  };
 }
 export type PublicEventKey = ReturnType<typeof publicEventKey>;
 
@@ -32,24 +45,53 @@ export async function listEventKeys(db: Database): Promise<PublicEventKey[]> {
 }
 
 /** Returns the key once; nothing can show it again. */
-export async function createEventKey(db: Database, actor: Actor, input: z.output<typeof createEventKeyInput>): Promise<{ key: PublicEventKey; secret: string }> {
+export async function createEventKey(
+  db: Database,
+  actor: Actor,
+  input: z.output<typeof createEventKeyInput>,
+): Promise<{ key: PublicEventKey; secret: string }> {
   const secret = newEventKey();
   return db.transaction(async (tx) => {
-    const [k] = await tx.insert(eventKeys).values({ name: input.name, ...eventKeyDisplay(secret), hash: hashEventKey(secret), createdById: actor.id, createdByEmail: actor.email }).returning();
+    const [k] = await tx
+      .insert(eventKeys)
+      .values({
+        name: input.name,
+        ...eventKeyDisplay(secret),
+        hash: hashEventKey(secret),
+        createdById: actor.id,
+        createdByEmail: actor.email,
+      })
+      .returning();
     if (!k) throw new Error("insert returned no row");
-    await writeAudit(tx, actor, { action: "event_key.create", targetType: "event_key", targetId: k.id, after: audited(k) });
+    await writeAudit(tx, actor, {
+      action: "event_key.create",
+      targetType: "event_key",
+      targetId: k.id,
+      after: audited(k),
+    });
     return { key: publicEventKey(k), secret };
   });
 }
 
 export async function revokeEventKey(db: Database, actor: Actor, keyId: string): Promise<PublicEventKey> {
   return db.transaction(async (tx) => {
-    const [k] = await tx.update(eventKeys).set({ revokedAt: new Date() }).where(and(eq(eventKeys.id, keyId), isNull(eventKeys.revokedAt))).returning();
+    const [k] = await tx
+      .update(eventKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(eventKeys.id, keyId), isNull(eventKeys.revokedAt)))
+      .returning();
     if (!k) {
       const [exists] = await tx.select({ id: eventKeys.id }).from(eventKeys).where(eq(eventKeys.id, keyId));
-      throw exists ? new DomainError("conflict", "this event key is already revoked") : new DomainError("not_found", `no event key with id ${keyId}`);
+      throw exists
+        ? new DomainError("conflict", "this event key is already revoked")
+        : new DomainError("not_found", `no event key with id ${keyId}`);
     }
-    await writeAudit(tx, actor, { action: "event_key.revoke", targetType: "event_key", targetId: k.id, after: audited(k) });
+    await writeAudit(tx, actor, {
+      action: "event_key.revoke",
+      targetType: "event_key",
+      targetId: k.id,
+      after: audited(k),
+    });
     return publicEventKey(k);
   });
 }

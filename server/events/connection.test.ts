@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { embeddedEngineUrl, inngestApiBaseUrl, inngestMode } from "./connection";
 
-const VARS = ["INNGEST_BASE_URL", "INNGEST_API_BASE_URL", "INNGEST_EVENT_API_BASE_URL", "INNGEST_DEV", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "WFLO_ENGINE_PORT"];
+const VARS = [
+  "INNGEST_BASE_URL",
+  "INNGEST_API_BASE_URL",
+  "INNGEST_EVENT_API_BASE_URL",
+  "INNGEST_DEV",
+  "INNGEST_SIGNING_KEY",
+  "INNGEST_EVENT_KEY",
+  "WFLO_ENGINE_PORT",
+];
 const saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
 function env(values: Record<string, string>) {
   for (const v of VARS) delete process.env[v];

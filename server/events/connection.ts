@@ -13,7 +13,14 @@ import { env } from "@/server/env";
 export type InngestMode = "embedded" | "dev-server" | "cloud/self-hosted";
 
 /** Variables by which an operator points wflo at a real Inngest server (the SDK reads the same ones). */
-const REAL_SERVER_VARS = ["INNGEST_BASE_URL", "INNGEST_API_BASE_URL", "INNGEST_EVENT_API_BASE_URL", "INNGEST_DEV", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY"] as const;
+const REAL_SERVER_VARS = [
+  "INNGEST_BASE_URL",
+  "INNGEST_API_BASE_URL",
+  "INNGEST_EVENT_API_BASE_URL",
+  "INNGEST_DEV",
+  "INNGEST_SIGNING_KEY",
+  "INNGEST_EVENT_KEY",
+] as const;
 
 const isSet = (name: (typeof REAL_SERVER_VARS)[number]) => env[name] !== undefined;
 
@@ -40,7 +47,10 @@ export function inngestApiBaseUrl(): string {
   if (mode === "embedded") return embeddedEngineUrl();
   const devUrl = env.INNGEST_DEV && /^https?:\/\//.test(env.INNGEST_DEV) ? env.INNGEST_DEV : undefined;
   const explicit = env.INNGEST_API_BASE_URL || env.INNGEST_BASE_URL || devUrl;
-  return (explicit ?? (mode === "dev-server" ? "http://localhost:8288" : "https://api.inngest.com")).replace(/\/+$/, "");
+  return (explicit ?? (mode === "dev-server" ? "http://localhost:8288" : "https://api.inngest.com")).replace(
+    /\/+$/,
+    "",
+  );
 }
 
 let embeddedKey: string | undefined;

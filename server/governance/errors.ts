@@ -31,7 +31,8 @@ export class BudgetExceededError extends Error {
   readonly requestedNano: bigint;
 
   constructor(b: BudgetBreach) {
-    const what = b.scope === "global" ? "global" : b.scope === "run" ? `run ${b.scopeValue}` : `${b.scope} "${b.scopeValue}"`;
+    const what =
+      b.scope === "global" ? "global" : b.scope === "run" ? `run ${b.scopeValue}` : `${b.scope} "${b.scopeValue}"`;
     super(
       `budget exceeded: ${what} ${b.period === "lifetime" ? "lifetime" : `per ${b.period}`} limit ${formatUsd(b.limitNano)}, ` +
         `spent ${formatUsd(b.spentNano)}, reserved by calls in flight ${formatUsd(b.reservedNano)}, this call needs up to ${formatUsd(b.requestedNano)}`,

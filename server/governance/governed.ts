@@ -29,7 +29,12 @@ const SYSTEM = { id: null, email: "system" } as const;
 
 async function recordBudgetStop(db: Database, ctx: CallContext, e: BudgetExceededError): Promise<void> {
   const facts = budgetFacts(e);
-  const what = e.scope === "run" ? "the run's own budget" : e.scope === "global" ? "the global budget" : `the ${e.scope} budget "${e.budgetName ?? e.scopeValue}"`;
+  const what =
+    e.scope === "run"
+      ? "the run's own budget"
+      : e.scope === "global"
+        ? "the global budget"
+        : `the ${e.scope} budget "${e.budgetName ?? e.scopeValue}"`;
   await db.transaction(async (tx) => {
     const title = `Run stopped: ${what} is exhausted`;
     const message = `Step ${ctx.stepId} of run ${ctx.runId}${ctx.workflow ? ` (${ctx.workflow})` : ""} needed up to ${formatUsd(e.requestedNano)}; spent ${formatUsd(e.spentNano)} of ${formatUsd(e.limitNano)} (${e.period === "lifetime" ? "lifetime" : `per ${e.period}`}).`;
@@ -45,8 +50,19 @@ async function recordBudgetStop(db: Database, ctx: CallContext, e: BudgetExceede
       dedupeKey: `budget-exceeded:${ctx.runId}`,
     });
     if (!fresh) return;
-    await writeAudit(tx, SYSTEM, { action: "budget.run_stopped", targetType: "run", targetId: ctx.runId, after: { ...facts, stepId: ctx.stepId, workflow: ctx.workflow ?? null } });
-    await recordRunStop(tx, ctx.runId, { kind: "budget_exceeded", severity: "critical", title, message, details: { ...facts, stepId: ctx.stepId } });
+    await writeAudit(tx, SYSTEM, {
+      action: "budget.run_stopped",
+      targetType: "run",
+      targetId: ctx.runId,
+      after: { ...facts, stepId: ctx.stepId, workflow: ctx.workflow ?? null },
+    });
+    await recordRunStop(tx, ctx.runId, {
+      kind: "budget_exceeded",
+      severity: "critical",
+      title,
+      message,
+      details: { ...facts, stepId: ctx.stepId },
+    });
   });
 }
 
@@ -65,7 +81,11 @@ export async function governedLlmCall<R>(
 ): Promise<TrackedCall<R>> {
   // A run started with "require approval" lets a call through only in the step its gate approved.
   assertLlmCallApproved(ctx);
-  const fingerprint = callFingerprint({ model: request.model, system: request.system, prompt: request.prompt ?? JSON.stringify(request.messages ?? []) });
+  const fingerprint = callFingerprint({
+    model: request.model,
+    system: request.system,
+    prompt: request.prompt ?? JSON.stringify(request.messages ?? []),
+  });
   await checkGuardsBeforeCall(db, { runId: ctx.runId, stepId: ctx.stepId, workflowId: ctx.workflow, fingerprint });
   try {
     const out = await trackLlmCall(db, ctx, request, call, opts);

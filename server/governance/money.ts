@@ -8,7 +8,10 @@ export const TOKENS_PER_MTOK = 1_000_000n;
 
 const DECIMAL = /^(\d+)(?:\.(\d{1,9}))?$/;
 
-const notDecimal = (field: string, value: string | number) => new RangeError(`${field}: must be a decimal amount of US dollars with at most 9 decimals (got ${JSON.stringify(String(value))})`);
+const notDecimal = (field: string, value: string | number) =>
+  new RangeError(
+    `${field}: must be a decimal amount of US dollars with at most 9 decimals (got ${JSON.stringify(String(value))})`,
+  );
 
 /**
  * Exact USD decimal ("0.0375", 2.5) -> nano-dollars. Throws with the field name on anything

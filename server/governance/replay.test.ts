@@ -53,10 +53,17 @@ function provider(opts: { fail?: number; extra?: object } = {}) {
   return p;
 }
 
-const ctxFor = (runId: string): CallContext => ({ runId, stepId: "draft", workflow: "wf", idempotencyKey: `${runId}:draft` });
+const ctxFor = (runId: string): CallContext => ({
+  runId,
+  stepId: "draft",
+  workflow: "wf",
+  idempotencyKey: `${runId}:draft`,
+});
 
 async function rows(runId: string) {
-  const calls = await fresh.sql<{ id: string; status: string; cost_nano: string }[]>`select id, status, cost_nano from llm_calls where run_id = ${runId} order by id`;
+  const calls = await fresh.sql<
+    { id: string; status: string; cost_nano: string }[]
+  >`select id, status, cost_nano from llm_calls where run_id = ${runId} order by id`;
   const res = await fresh.sql<{ status: string }[]>`select status from reservations where run_id = ${runId}`;
   return { calls, reservations: res.map((r) => r.status) };
 }
@@ -65,7 +72,9 @@ describe("trackLlmCall replays a settled call for a retried step", () => {
   it("dies after the settle: the retry returns the recorded result without calling or charging again", async () => {
     const p = provider();
     crash.next = true;
-    await expect(trackLlmCall(fresh.db, ctxFor("run-crash"), request, p.call)).rejects.toThrow("simulated crash after the settle");
+    await expect(trackLlmCall(fresh.db, ctxFor("run-crash"), request, p.call)).rejects.toThrow(
+      "simulated crash after the settle",
+    );
     const afterCrash = await rows("run-crash");
     expect(afterCrash.calls).toHaveLength(1);
     expect(afterCrash.calls[0]!.status).toBe("ok");

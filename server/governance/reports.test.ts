@@ -10,9 +10,29 @@ beforeAll(async () => {
 });
 afterAll(async () => fresh.drop());
 
-async function spend(runId: string, stepId: string, agent: string, model: string, cost: bigint, opts: { perRunLimitNano?: bigint; simulated?: boolean } = {}) {
-  const r = await reserve(fresh.db, { runId, stepId, agent, workflow: "report-wf", estimateNano: cost, perRunLimitNano: opts.perRunLimitNano });
-  await settle(fresh.db, r.id, cost, { provider: model.startsWith("claude") ? "anthropic" : "openai", model, usage: { inputTokens: 10, outputTokens: 5 }, priceSource: "catalogue", simulated: opts.simulated });
+async function spend(
+  runId: string,
+  stepId: string,
+  agent: string,
+  model: string,
+  cost: bigint,
+  opts: { perRunLimitNano?: bigint; simulated?: boolean } = {},
+) {
+  const r = await reserve(fresh.db, {
+    runId,
+    stepId,
+    agent,
+    workflow: "report-wf",
+    estimateNano: cost,
+    perRunLimitNano: opts.perRunLimitNano,
+  });
+  await settle(fresh.db, r.id, cost, {
+    provider: model.startsWith("claude") ? "anthropic" : "openai",
+    model,
+    usage: { inputTokens: 10, outputTokens: 5 },
+    priceSource: "catalogue",
+    simulated: opts.simulated,
+  });
 }
 
 describe("getCostBreakdown", () => {
@@ -24,7 +44,16 @@ describe("getCostBreakdown", () => {
     await spend("other-run", "plan", "planner", "gpt-4o", 999n);
 
     const b = await getCostBreakdown(fresh.db, "run-b");
-    expect(b).toMatchObject({ totalNano: 900n, budgetNano: 1000n, remainingNano: 100n, exceeded: false, reservedNano: 50n, calls: 3, simulatedCalls: 1, failedCalls: 0 });
+    expect(b).toMatchObject({
+      totalNano: 900n,
+      budgetNano: 1000n,
+      remainingNano: 100n,
+      exceeded: false,
+      reservedNano: 50n,
+      calls: 3,
+      simulatedCalls: 1,
+      failedCalls: 0,
+    });
     expect(b.byModel.map((m) => [m.model, m.costNano, m.calls])).toEqual([
       ["claude-sonnet-4-5", 500n, 1],
       ["gpt-4o", 400n, 2],
@@ -40,10 +69,26 @@ describe("getCostBreakdown", () => {
   });
 
   it("uses a per-run budget when the run has no limit of its own, and reports an empty run", async () => {
-    await createBudget(fresh.db, { id: null, email: "a@example.com" }, { name: "Per run", scope: "workflow", scopeValue: "report-wf", period: "run", limitUsd: "0.000002" }, ["report-wf"]);
+    await createBudget(
+      fresh.db,
+      { id: null, email: "a@example.com" },
+      { name: "Per run", scope: "workflow", scopeValue: "report-wf", period: "run", limitUsd: "0.000002" },
+      ["report-wf"],
+    );
     await spend("run-c", "s", "a", "gpt-4o", 1500n);
-    expect(await getCostBreakdown(fresh.db, "run-c")).toMatchObject({ totalNano: 1500n, budgetNano: 2000n, remainingNano: 500n });
-    expect(await getCostBreakdown(fresh.db, "nothing-here")).toMatchObject({ totalNano: 0n, budgetNano: null, remainingNano: null, exceeded: false, calls: 0, byModel: [] });
+    expect(await getCostBreakdown(fresh.db, "run-c")).toMatchObject({
+      totalNano: 1500n,
+      budgetNano: 2000n,
+      remainingNano: 500n,
+    });
+    expect(await getCostBreakdown(fresh.db, "nothing-here")).toMatchObject({
+      totalNano: 0n,
+      budgetNano: null,
+      remainingNano: null,
+      exceeded: false,
+      calls: 0,
+      byModel: [],
+    });
   });
 });
 
@@ -51,12 +96,20 @@ describe("getCostOverTime", () => {
   it("reads spend per day and model from the rollup", async () => {
     const to = new Date(Date.now() + 3_600_000);
     const from = new Date(Date.now() - 86_400_000);
-    const points = await getCostOverTime(fresh.db, { from, to, bucket: "day", groupBy: "model", workflow: "report-wf" });
+    const points = await getCostOverTime(fresh.db, {
+      from,
+      to,
+      bucket: "day",
+      groupBy: "model",
+      workflow: "report-wf",
+    });
     const byModel = new Map<string, bigint>();
     for (const p of points) byModel.set(p.key, (byModel.get(p.key) ?? 0n) + p.costNano);
     expect(byModel.get("gpt-4o")).toBe(300n + 100n + 999n + 1500n);
     expect(byModel.get("claude-sonnet-4-5")).toBe(500n);
     await expect(getCostOverTime(fresh.db, { from: to, to: from })).rejects.toThrow("to: must be after from");
-    await expect(getCostOverTime(fresh.db, { from, to, timeZone: "Mars/Olympus" })).rejects.toThrow("timeZone: timeZone must be an IANA time zone");
+    await expect(getCostOverTime(fresh.db, { from, to, timeZone: "Mars/Olympus" })).rejects.toThrow(
+      "timeZone: timeZone must be an IANA time zone",
+    );
   });
 });

@@ -24,7 +24,13 @@ const breakdownRow = z.object({
 });
 const runLimitsRow = z.object({ budget: sqlBigint.nullable(), reserved: sqlBigint });
 /** A bucket of the hourly rollup (raw SQL: the timestamp arrives as text). */
-const costPointRow = z.object({ bucket: z.union([z.date(), z.string()]), key: text, calls: sqlInt, cost: sqlBigint, simulated: sqlInt });
+const costPointRow = z.object({
+  bucket: z.union([z.date(), z.string()]),
+  key: text,
+  calls: sqlInt,
+  cost: sqlBigint,
+  simulated: sqlInt,
+});
 const big = (v: unknown): bigint => (v === null || v === undefined ? 0n : BigInt(v as string | number | bigint));
 
 export type CostLine = { calls: number; costNano: bigint; inputTokens: bigint; outputTokens: bigint };
@@ -68,7 +74,12 @@ export async function getCostBreakdown(db: DbOrTx, runId: string): Promise<CostB
     runLimitsRow,
   );
 
-  const line = (r: Row): CostLine => ({ calls: Number(r.calls), costNano: big(r.cost), inputTokens: big(r.input), outputTokens: big(r.output) });
+  const line = (r: Row): CostLine => ({
+    calls: Number(r.calls),
+    costNano: big(r.cost),
+    inputTokens: big(r.input),
+    outputTokens: big(r.output),
+  });
   // grouping() is a bitmask per argument: the grand total has both provider and model rolled up (3).
   const total = rows.find((r) => Number(r.g_model) === 3 && Number(r.g_step) === 1 && Number(r.g_agent) === 1);
   const totalNano = total ? big(total.cost) : 0n;
@@ -102,8 +113,12 @@ export async function getCostBreakdown(db: DbOrTx, runId: string): Promise<CostB
 export const costOverTimeInput = z.object({
   from: z.coerce.date({ error: "from must be a date" }),
   to: z.coerce.date({ error: "to must be a date" }),
-  bucket: z.enum(["hour", "day", "week", "month"], { error: "bucket must be one of: hour, day, week, month" }).default("day"),
-  groupBy: z.enum(["model", "provider", "workflow"], { error: "groupBy must be one of: model, provider, workflow" }).default("model"),
+  bucket: z
+    .enum(["hour", "day", "week", "month"], { error: "bucket must be one of: hour, day, week, month" })
+    .default("day"),
+  groupBy: z
+    .enum(["model", "provider", "workflow"], { error: "groupBy must be one of: model, provider, workflow" })
+    .default("model"),
   /** IANA zone the buckets start in; default UTC. */
   timeZone: z
     .string()
@@ -130,7 +145,8 @@ export async function getCostOverTime(db: DbOrTx, input: CostOverTimeInput): Pro
   if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const p = parsed.data;
   if (p.to <= p.from) throw fieldError("bad_request", "to", "must be after from");
-  const key = p.groupBy === "model" ? sql.raw("model") : p.groupBy === "provider" ? sql.raw("provider") : sql.raw("workflow");
+  const key =
+    p.groupBy === "model" ? sql.raw("model") : p.groupBy === "provider" ? sql.raw("provider") : sql.raw("workflow");
   const rows = await sqlRows(
     db,
     sql`
@@ -142,7 +158,13 @@ export async function getCostOverTime(db: DbOrTx, input: CostOverTimeInput): Pro
      group by 1, 2 order by 1, 2`,
     costPointRow,
   );
-  return rows.map((r) => ({ bucket: new Date(r.bucket), key: String(r.key), calls: Number(r.calls), costNano: big(r.cost), simulatedCalls: Number(r.simulated) }));
+  return rows.map((r) => ({
+    bucket: new Date(r.bucket),
+    key: String(r.key),
+    calls: Number(r.calls),
+    costNano: big(r.cost),
+    simulatedCalls: Number(r.simulated),
+  }));
 }
 
 /** Rebuilds the hourly rollup from llm_calls (after a bulk import or a restore). */

@@ -8,7 +8,14 @@ import { createBudget, deleteBudget, listBudgets, updateBudget } from "./budgets
 import { budgetTimeZone } from "./budgets/timezone";
 import { listGuards, resetBreaker, setGuards } from "./guards/service";
 import { searchCatalogue } from "./pricing/catalogue-list";
-import { getGovernanceSettings, listModelPrices, modelPriceHistory, removeModelPrice, setAllowUnpricedModels, setModelPrice } from "./pricing/service";
+import {
+  getGovernanceSettings,
+  listModelPrices,
+  modelPriceHistory,
+  removeModelPrice,
+  setAllowUnpricedModels,
+  setModelPrice,
+} from "./pricing/service";
 import { getCostBreakdown, getCostOverTime } from "./reports";
 import { getSpendSummary } from "./spend";
 
@@ -24,7 +31,10 @@ const actorOf = (u: { id: string; email: string }) => ({ id: u.id, email: u.emai
 
 const budgetsRouter = createTRPCRouter({
   /** Every budget with its current window's spend. */
-  list: requirePermission("budgets:read").query(async ({ ctx }) => ({ budgets: await listBudgets(ctx.db), timeZone: budgetTimeZone() })),
+  list: requirePermission("budgets:read").query(async ({ ctx }) => ({
+    budgets: await listBudgets(ctx.db),
+    timeZone: budgetTimeZone(),
+  })),
   create: requirePermission("budgets:manage")
     .input(anyInput)
     .mutation(async ({ ctx, input }) =>
@@ -55,7 +65,10 @@ const modelsRouter = createTRPCRouter({
       const result = searchCatalogue(input);
       const overrides = await listModelPrices(ctx.db);
       const active = new Set(overrides.filter((o) => !o.removed).map((o) => `${o.provider}/${o.model}`));
-      return { ...result, items: result.items.map((m) => ({ ...m, overridden: active.has(`${m.provider}/${m.model.toLowerCase()}`) })) };
+      return {
+        ...result,
+        items: result.items.map((m) => ({ ...m, overridden: active.has(`${m.provider}/${m.model.toLowerCase()}`) })),
+      };
     }),
   /** Admin prices: the latest version of every overridden or custom model. */
   overrides: requirePermission("budgets:read").query(({ ctx }) => listModelPrices(ctx.db)),
@@ -78,7 +91,11 @@ const guardsRouter = createTRPCRouter({
   /** Every served workflow with its guards (null limits: off) and breaker state. */
   list: requirePermission("budgets:read").query(async ({ ctx }) => {
     const saved = new Map((await listGuards(ctx.db)).map((g) => [g.workflowId, g]));
-    return (await workflowOptions()).map((w) => ({ workflowId: w.id, workflowName: w.name, guards: saved.get(w.id) ?? null }));
+    return (await workflowOptions()).map((w) => ({
+      workflowId: w.id,
+      workflowName: w.name,
+      guards: saved.get(w.id) ?? null,
+    }));
   }),
   set: requirePermission("budgets:manage")
     .input(anyInput)
@@ -103,7 +120,10 @@ export const governanceRouter = createTRPCRouter({
   /** What a run cost (total, budget, remaining, by model / step / agent) and why governance stopped it, if it did. */
   costBreakdown: requirePermission("runs:read")
     .input(runIdInput)
-    .query(async ({ ctx, input }) => ({ ...(await getCostBreakdown(ctx.db, input.runId)), stop: await runStopReason(ctx.db, input.runId) })),
+    .query(async ({ ctx, input }) => ({
+      ...(await getCostBreakdown(ctx.db, input.runId)),
+      stop: await runStopReason(ctx.db, input.runId),
+    })),
   /** Dashboard series from the hourly rollup, by model, provider or workflow. */
   costOverTime: requirePermission("dashboard:read")
     .input(anyInput)

@@ -41,7 +41,11 @@ export async function getSpendSummary(db: DbOrTx): Promise<SpendSummary> {
       from llm_cost_rollup where hour >= date_trunc('month', now(), ${tz})`,
     z.object({ today: sqlBigint, month: sqlBigint, day24: sqlBigint, calls_today: sqlInt, sim_today: sqlInt }),
   );
-  const hour = await sqlRow(db, sql`select coalesce(sum(cost_nano), 0) as cost from llm_calls where created_at > now() - interval '1 hour'`, z.object({ cost: sqlBigint }));
+  const hour = await sqlRow(
+    db,
+    sql`select coalesce(sum(cost_nano), 0) as cost from llm_calls where created_at > now() - interval '1 hour'`,
+    z.object({ cost: sqlBigint }),
+  );
   const budgets = await sqlRow(
     db,
     sql`
@@ -59,7 +63,14 @@ export async function getSpendSummary(db: DbOrTx): Promise<SpendSummary> {
          group by 1 order by 3 desc, 1 limit 5`,
         z.object({ key: z.string(), calls: sqlInt, cost: sqlBigint, simulated: sqlInt }),
       )
-    ).map((r): SpendLine => ({ key: String(r.key), calls: Number(r.calls), costNano: big(r.cost), simulatedCalls: Number(r.simulated) }));
+    ).map(
+      (r): SpendLine => ({
+        key: String(r.key),
+        calls: Number(r.calls),
+        costNano: big(r.cost),
+        simulatedCalls: Number(r.simulated),
+      }),
+    );
   return {
     timeZone: tz,
     todayNano: big(totals?.today),

@@ -68,7 +68,12 @@ function replayableJson(result: unknown): string | undefined {
  * once settled (status 'ok') it is what a retry of the step gets back. Best-effort: a failure
  * (e.g. a NUL character jsonb refuses) only loses the replay, never the call.
  */
-async function storeResult(db: Database, key: string | undefined, reservationId: string, result: unknown): Promise<void> {
+async function storeResult(
+  db: Database,
+  key: string | undefined,
+  reservationId: string,
+  result: unknown,
+): Promise<void> {
   if (!key) return;
   const json = replayableJson(result);
   if (json === undefined) return;
@@ -76,14 +81,24 @@ async function storeResult(db: Database, key: string | undefined, reservationId:
     await db
       .insert(llmCallResults)
       .values({ idempotencyKey: key, reservationId, result: sql`${json}::jsonb` })
-      .onConflictDoUpdate({ target: llmCallResults.idempotencyKey, set: { reservationId, result: sql`excluded.result`, createdAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: llmCallResults.idempotencyKey,
+        set: { reservationId, result: sql`excluded.result`, createdAt: sql`now()` },
+      });
   } catch (err) {
-    log.warn({ err, reservationId }, "could not store the LLM call's result for replay; a retried step would call again");
+    log.warn(
+      { err, reservationId },
+      "could not store the LLM call's result for replay; a retried step would call again",
+    );
   }
 }
 
 /** The call settled with status 'ok' under this key, with its recorded result, or null. */
-async function recordedCall<R>(db: Database, key: string, book: Awaited<ReturnType<typeof getPriceBook>>): Promise<TrackedCall<R> | null> {
+async function recordedCall<R>(
+  db: Database,
+  key: string,
+  book: Awaited<ReturnType<typeof getPriceBook>>,
+): Promise<TrackedCall<R> | null> {
   const [row] = await db
     .select({
       result: llmCallResults.result,
@@ -168,7 +183,13 @@ async function reserveFor<R>(
  * one (as Inngest's memoised step value is); a result that is not JSON-serialisable or over
  * 4 MiB is not stored, and such a retry calls again. Failed calls are never replayed.
  */
-export async function trackLlmCall<R>(db: Database, ctx: CallContext, request: EstimateInput, call: () => Promise<R>, opts: TrackOptions<R> = {}): Promise<TrackedCall<R>> {
+export async function trackLlmCall<R>(
+  db: Database,
+  ctx: CallContext,
+  request: EstimateInput,
+  call: () => Promise<R>,
+  opts: TrackOptions<R> = {},
+): Promise<TrackedCall<R>> {
   const book = await getPriceBook(db);
   const price = book.resolve(request.model, request.provider);
   const { estimateNano } = estimateCallCost(price, request);
@@ -191,21 +212,55 @@ export async function trackLlmCall<R>(db: Database, ctx: CallContext, request: E
   try {
     result = await call();
   } catch (e) {
-    const none: ExtractedUsage = { provider: null, model: null, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-    const s = await settle(db, reservation.id, 0n, { ...record(price, none), status: "error", error: String((e as Error)?.message ?? e).slice(0, 2000) });
+    const none: ExtractedUsage = {
+      provider: null,
+      model: null,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    };
+    const s = await settle(db, reservation.id, 0n, {
+      ...record(price, none),
+      status: "error",
+      error: String((e as Error)?.message ?? e).slice(0, 2000),
+    });
     await captureLlmPayload(db, s.callId, ctx.runId, request, null);
     throw e;
   }
 
   let usage: ExtractedUsage;
   try {
-    usage = extractUsage(opts.usageOf ? opts.usageOf(result) : result, { model: request.model, provider: request.provider ?? price?.provider });
+    usage = extractUsage(opts.usageOf ? opts.usageOf(result) : result, {
+      model: request.model,
+      provider: request.provider ?? price?.provider,
+    });
   } catch (e) {
-    const unknownUsage: ExtractedUsage = { provider: null, model: null, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const unknownUsage: ExtractedUsage = {
+      provider: null,
+      model: null,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    };
     await storeResult(db, ctx.idempotencyKey, reservation.id, result);
-    const s = await settle(db, reservation.id, estimateNano, { ...record(price, unknownUsage), error: `usage unreadable, charged the estimate: ${(e as Error).message}` });
+    const s = await settle(db, reservation.id, estimateNano, {
+      ...record(price, unknownUsage),
+      error: `usage unreadable, charged the estimate: ${(e as Error).message}`,
+    });
     await captureLlmPayload(db, s.callId, ctx.runId, request, result);
-    return { result, usage: unknownUsage, costNano: estimateNano, estimateNano, callId: s.callId, reservationId: reservation.id, price };
+    return {
+      result,
+      usage: unknownUsage,
+      costNano: estimateNano,
+      estimateNano,
+      callId: s.callId,
+      reservationId: reservation.id,
+      price,
+    };
   }
   // The provider may name a more specific model ("gpt-4o-2024-08-06"): its price wins only
   // where the requested name had none, or where an admin priced the specific one.

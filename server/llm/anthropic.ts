@@ -24,7 +24,13 @@ export function anthropicProvider(apiKey: string, baseURL?: string): LlmProvider
           model: res.model,
           simulated: false,
           // Anthropic's input_tokens excludes cache reads/writes; usage extraction adds them for pricing.
-          usage: { inputTokens: res.usage.input_tokens + (res.usage.cache_read_input_tokens ?? 0) + (res.usage.cache_creation_input_tokens ?? 0), outputTokens: res.usage.output_tokens },
+          usage: {
+            inputTokens:
+              res.usage.input_tokens +
+              (res.usage.cache_read_input_tokens ?? 0) +
+              (res.usage.cache_creation_input_tokens ?? 0),
+            outputTokens: res.usage.output_tokens,
+          },
         },
       };
     },

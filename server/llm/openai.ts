@@ -12,7 +12,10 @@ export function openaiProvider(apiKey: string, baseURL?: string): LlmProvider {
       const res = await client.chat.completions.create({
         model: req.model,
         max_tokens: req.maxTokens,
-        messages: [...(req.system ? [{ role: "system" as const, content: req.system }] : []), { role: "user" as const, content: req.prompt }],
+        messages: [
+          ...(req.system ? [{ role: "system" as const, content: req.system }] : []),
+          { role: "user" as const, content: req.prompt },
+        ],
       });
       return {
         raw: res,

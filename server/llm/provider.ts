@@ -1,6 +1,12 @@
 import { NonRetriableError } from "inngest";
 import { getDb } from "@/db/client";
-import { BudgetExceededError, UnpricedModelError, nanoToUsdString, parseModelRef, type EstimateInput } from "@/server/governance";
+import {
+  BudgetExceededError,
+  UnpricedModelError,
+  nanoToUsdString,
+  parseModelRef,
+  type EstimateInput,
+} from "@/server/governance";
 import { budgetFacts, governedLlmCall } from "@/server/governance/governed";
 import { GuardTrippedError } from "@/server/governance/guards/enforce";
 import { anthropicProvider } from "./anthropic";
@@ -58,9 +64,14 @@ export type RunGovernance = { runId: string; workflowId: string; userId: string 
  * looser. The NonRetriableError carries the facts (JSON-safe) as its cause.
  */
 export function stopOrRethrow(e: unknown): never {
-  if (e instanceof BudgetExceededError) throw new NonRetriableError(e.message, { cause: { name: e.name, ...budgetFacts(e) } });
-  if (e instanceof GuardTrippedError) throw new NonRetriableError(e.message, { cause: { name: e.name, guard: e.kind, limit: e.limit, observed: e.observed } });
-  if (e instanceof UnpricedModelError) throw new NonRetriableError(e.message, { cause: { name: e.name, model: e.model, provider: e.provider } });
+  if (e instanceof BudgetExceededError)
+    throw new NonRetriableError(e.message, { cause: { name: e.name, ...budgetFacts(e) } });
+  if (e instanceof GuardTrippedError)
+    throw new NonRetriableError(e.message, {
+      cause: { name: e.name, guard: e.kind, limit: e.limit, observed: e.observed },
+    });
+  if (e instanceof UnpricedModelError)
+    throw new NonRetriableError(e.message, { cause: { name: e.name, model: e.model, provider: e.provider } });
   throw e;
 }
 
@@ -75,7 +86,12 @@ export type WfloLlm = {
   complete(stepId: string, req: LlmRequest): Promise<LlmResponse>;
 };
 
-export type WfloTrack = <R>(stepId: string, request: TrackRequest, call: () => Promise<R>, opts?: { usageOf?: (result: R) => unknown }) => Promise<R>;
+export type WfloTrack = <R>(
+  stepId: string,
+  request: TrackRequest,
+  call: () => Promise<R>,
+  opts?: { usageOf?: (result: R) => unknown },
+) => Promise<R>;
 
 export function createLlm(step: StepRunner, run: RunGovernance): WfloLlm {
   return {
@@ -114,13 +130,27 @@ export function createLlm(step: StepRunner, run: RunGovernance): WfloLlm {
  * result is the step's memoized value, i.e. its JSON form on replay.
  */
 export function createTrack(step: StepRunner, run: RunGovernance): WfloTrack {
-  return async <R>(stepId: string, request: TrackRequest, call: () => Promise<R>, opts?: { usageOf?: (result: R) => unknown }) =>
+  return async <R>(
+    stepId: string,
+    request: TrackRequest,
+    call: () => Promise<R>,
+    opts?: { usageOf?: (result: R) => unknown },
+  ) =>
     (await step.run(stepId, async () => {
       const { agent, tags, ...estimate } = request;
       try {
         const out = await governedLlmCall(
           getDb(),
-          { runId: run.runId, stepId, workflow: run.workflowId, agent, tags, userId: run.userId, perRunLimitNano: run.perRunLimitNano, idempotencyKey: `${run.runId}:${stepId}` },
+          {
+            runId: run.runId,
+            stepId,
+            workflow: run.workflowId,
+            agent,
+            tags,
+            userId: run.userId,
+            perRunLimitNano: run.perRunLimitNano,
+            idempotencyKey: `${run.runId}:${stepId}`,
+          },
           estimate,
           call,
           opts,

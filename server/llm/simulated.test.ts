@@ -14,11 +14,15 @@ describe("simulated LLM provider", () => {
     expect(a.text).toContain("vector");
     expect(a.usage.inputTokens).toBeGreaterThan(0);
     expect(a.usage.outputTokens).toBeGreaterThan(0);
-    expect((await simulatedProvider.complete({ ...req, prompt: "Topic: something else entirely" })).text).not.toBe(a.text);
+    expect((await simulatedProvider.complete({ ...req, prompt: "Topic: something else entirely" })).text).not.toBe(
+      a.text,
+    );
   });
 
   it("does not take its subject from earlier simulated text quoted in the prompt", async () => {
-    const r = await simulatedProvider.complete({ prompt: "Topic: kubernetes\nDraft:\n[simulated] Stated plainly, measurement matters." });
+    const r = await simulatedProvider.complete({
+      prompt: "Topic: kubernetes\nDraft:\n[simulated] Stated plainly, measurement matters.",
+    });
     expect(r.text).toContain("kubernetes");
     expect(r.text).not.toMatch(/\(on [^)]*(measurement|plainly)/);
   });

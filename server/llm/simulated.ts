@@ -31,16 +31,47 @@ const CLOSERS = [
   "Confidence: moderate.",
 ];
 
-const STOP = new Set(["about", "their", "there", "which", "would", "these", "those", "with", "from", "that", "this", "what", "into", "your", "write", "answer", "question", "research", "topic", "draft", "simulated", "stated", "plainly", "context"]);
+const STOP = new Set([
+  "about",
+  "their",
+  "there",
+  "which",
+  "would",
+  "these",
+  "those",
+  "with",
+  "from",
+  "that",
+  "this",
+  "what",
+  "into",
+  "your",
+  "write",
+  "answer",
+  "question",
+  "research",
+  "topic",
+  "draft",
+  "simulated",
+  "stated",
+  "plainly",
+  "context",
+]);
 
 function keywords(prompt: string): string[] {
   // Earlier simulated output quoted in a prompt must not become the subject of the next answer.
-  const words = prompt.replace(/\[simulated\][^\n]*/g, "").toLowerCase().match(/[a-z][a-z-]{4,}/g) ?? [];
+  const words =
+    prompt
+      .replace(/\[simulated\][^\n]*/g, "")
+      .toLowerCase()
+      .match(/[a-z][a-z-]{4,}/g) ?? [];
   return [...new Set(words.filter((w) => !STOP.has(w)))].slice(0, 3);
 }
 
 export function simulateText(req: LlmRequest): string {
-  const digest = createHash("sha256").update(`${req.model ?? ""}\n${req.system ?? ""}\n${req.prompt}`).digest();
+  const digest = createHash("sha256")
+    .update(`${req.model ?? ""}\n${req.system ?? ""}\n${req.prompt}`)
+    .digest();
   const pick = <T>(list: readonly T[], i: number): T => list[(digest[i] ?? 0) % list.length] as T;
   const about = keywords(req.prompt);
   const subject = about.length ? `on ${about.join(", ")}` : "on this";
@@ -60,7 +91,10 @@ function simulate(req: LlmRequest): LlmResponse {
     // Always the simulated model, whatever was asked for: it is what the call is priced as.
     model: SIMULATED_MODEL,
     simulated: true,
-    usage: { inputTokens: Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4), outputTokens: Math.ceil(text.length / 4) },
+    usage: {
+      inputTokens: Math.ceil(((req.system?.length ?? 0) + req.prompt.length) / 4),
+      outputTokens: Math.ceil(text.length / 4),
+    },
   };
 }
 

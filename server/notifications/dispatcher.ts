@@ -19,10 +19,14 @@ export const MAX_ATTEMPTS = 6;
 const LEASE_MS = 60_000;
 const backoffMs = (attempt: number) => Math.min(1_000 * 2 ** (attempt - 1), 5 * 60_000);
 
-const severityOf = (pct: number): "critical" | "warning" | "info" => (pct >= 100 ? "critical" : pct >= 80 ? "warning" : "info");
+const severityOf = (pct: number): "critical" | "warning" | "info" =>
+  pct >= 100 ? "critical" : pct >= 80 ? "warning" : "info";
 
 /** Turns undelivered threshold crossings into notifications (once each: keyed by the alert row). */
-export async function collectBudgetAlerts(db: Database, context: { runId?: string; workflowId?: string } = {}): Promise<number> {
+export async function collectBudgetAlerts(
+  db: Database,
+  context: { runId?: string; workflowId?: string } = {},
+): Promise<number> {
   return db.transaction(async (tx) => {
     const alerts = await pendingBudgetAlerts(tx);
     let created = 0;
@@ -36,12 +40,21 @@ export async function collectBudgetAlerts(db: Database, context: { runId?: strin
         budgetId: a.budgetId,
         runId: context.runId ?? null,
         workflowId: context.workflowId ?? null,
-        details: { thresholdPct: a.thresholdPct, spentNano: a.spentNano.toString(), limitNano: a.limitNano.toString(), window, budgetName: a.budgetName },
+        details: {
+          thresholdPct: a.thresholdPct,
+          spentNano: a.spentNano.toString(),
+          limitNano: a.limitNano.toString(),
+          window,
+          budgetName: a.budgetName,
+        },
         dedupeKey: `budget-alert:${a.counterKey}:${a.thresholdPct}`,
       });
       if (inserted) created++;
     }
-    await markBudgetAlertsDelivered(tx, alerts.map((a) => a.id));
+    await markBudgetAlertsDelivered(
+      tx,
+      alerts.map((a) => a.id),
+    );
     return created;
   });
 }
@@ -63,13 +76,19 @@ async function claim(db: DbOrTx, limit: number): Promise<GovernanceNotificationR
   );
   if (!rows.length) return [];
   const ids = rows.map((r) => Number(r.id));
-  return db.select().from(governanceNotifications).where(sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])`);
+  return db
+    .select()
+    .from(governanceNotifications)
+    .where(sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])`);
 }
 
 export type DeliveryReport = { delivered: number; retrying: number; failed: number };
 
 /** Sends what is due now. Each notification goes to every target; it is delivered only when all accepted it. */
-export async function deliverPendingNotifications(db: Database, targets: WebhookTarget[] = webhookTargets()): Promise<DeliveryReport> {
+export async function deliverPendingNotifications(
+  db: Database,
+  targets: WebhookTarget[] = webhookTargets(),
+): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retrying: 0, failed: 0 };
   for (;;) {
     const batch = await claim(db, 20);
@@ -87,11 +106,15 @@ export async function deliverPendingNotifications(db: Database, targets: Webhook
       const attempts = n.deliveryAttempts + 1;
       if (!errors.length) {
         report.delivered++;
-        await db.execute(sql`update governance_notifications set delivery_status = 'delivered', delivery_attempts = ${attempts}, delivered_at = now(), last_delivery_error = null where id = ${n.id}`);
+        await db.execute(
+          sql`update governance_notifications set delivery_status = 'delivered', delivery_attempts = ${attempts}, delivered_at = now(), last_delivery_error = null where id = ${n.id}`,
+        );
       } else if (attempts >= MAX_ATTEMPTS) {
         report.failed++;
         log.warn({ notification: n.id, errors }, "alert webhook delivery gave up");
-        await db.execute(sql`update governance_notifications set delivery_status = 'failed', delivery_attempts = ${attempts}, last_delivery_error = ${errors.join("; ")} where id = ${n.id}`);
+        await db.execute(
+          sql`update governance_notifications set delivery_status = 'failed', delivery_attempts = ${attempts}, last_delivery_error = ${errors.join("; ")} where id = ${n.id}`,
+        );
       } else {
         report.retrying++;
         await db.execute(sql`

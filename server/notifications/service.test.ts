@@ -31,7 +31,13 @@ afterAll(async () => fresh?.drop());
 
 const as = (u: SessionUser) => appRouter.createCaller(createInnerContext({ db: fresh.db, user: u }));
 const notify = (n: number, severity: "critical" | "warning" = "critical") =>
-  insertNotification(fresh.db, { kind: "budget_exceeded", severity, title: `Budget exceeded ${n}`, message: "stopped", dedupeKey: `test:exceeded:${n}` });
+  insertNotification(fresh.db, {
+    kind: "budget_exceeded",
+    severity,
+    title: `Budget exceeded ${n}`,
+    message: "stopped",
+    dedupeKey: `test:exceeded:${n}`,
+  });
 
 describe("notification read state is per user", () => {
   it("a viewer's mark-all-read marks only the viewer's; an admin still sees every alert unread", async () => {
@@ -42,14 +48,19 @@ describe("notification read state is per user", () => {
     expect((await as(viewer).governance.notifications.list({})).map((n) => n.read)).toEqual([true, true]);
 
     expect(await as(admin).governance.notifications.unreadCount()).toEqual({ unread: 2, critical: 1 });
-    expect((await as(admin).governance.notifications.list({ unreadOnly: true })).map((n) => n.title)).toEqual(["Budget exceeded 2", "Budget exceeded 1"]);
+    expect((await as(admin).governance.notifications.list({ unreadOnly: true })).map((n) => n.title)).toEqual([
+      "Budget exceeded 2",
+      "Budget exceeded 1",
+    ]);
   });
 
   it("marking by id affects only the caller and those ids; marking twice counts once", async () => {
     const [second, first] = await as(admin).governance.notifications.list({});
     expect(await as(admin).governance.notifications.markRead({ ids: [first!.id] })).toEqual({ marked: 1 });
     expect(await as(admin).governance.notifications.markRead({ ids: [first!.id] })).toEqual({ marked: 0 });
-    expect((await as(admin).governance.notifications.list({ unreadOnly: true })).map((n) => n.id)).toEqual([second!.id]);
+    expect((await as(admin).governance.notifications.list({ unreadOnly: true })).map((n) => n.id)).toEqual([
+      second!.id,
+    ]);
     expect(await as(admin).governance.notifications.unreadCount()).toEqual({ unread: 1, critical: 0 });
   });
 

@@ -1,7 +1,13 @@
 import { and, count, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { governanceNotifications, notificationReads, type GovernanceNotificationRow, type NotificationKind, type NotificationSeverity } from "@/db/schema";
+import {
+  governanceNotifications,
+  notificationReads,
+  type GovernanceNotificationRow,
+  type NotificationKind,
+  type NotificationSeverity,
+} from "@/db/schema";
 import { DomainError } from "@/server/errors";
 import { webhookTargets } from "./webhooks";
 
@@ -66,20 +72,29 @@ export type PublicNotification = ReturnType<typeof publicNotification>;
 
 export const listNotificationsInput = z.object({
   unreadOnly: z.boolean({ error: "unreadOnly must be true or false" }).default(false),
-  limit: z.number().int("limit must be a whole number").min(1, "limit must be at least 1").max(200, "limit must be at most 200").default(50),
+  limit: z
+    .number()
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(200, "limit must be at most 200")
+    .default(50),
   /** The id of the last notification of the previous page. */
   before: z.number().int("before must be a notification id").positive("before must be a notification id").optional(),
 });
 
 /** The reader's own read marks, joined to each notification. */
-const readBy = (userId: string) => and(eq(notificationReads.notificationId, governanceNotifications.id), eq(notificationReads.userId, userId));
+const readBy = (userId: string) =>
+  and(eq(notificationReads.notificationId, governanceNotifications.id), eq(notificationReads.userId, userId));
 
 /** Newest first, each marked read or not for `userId`. */
 export async function listNotifications(db: DbOrTx, userId: string, input: unknown): Promise<PublicNotification[]> {
   const parsed = listNotificationsInput.safeParse(input ?? {});
   if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const p = parsed.data;
-  const where = and(p.unreadOnly ? isNull(notificationReads.userId) : undefined, p.before ? lt(governanceNotifications.id, p.before) : undefined);
+  const where = and(
+    p.unreadOnly ? isNull(notificationReads.userId) : undefined,
+    p.before ? lt(governanceNotifications.id, p.before) : undefined,
+  );
   const rows = await db
     .select({ n: governanceNotifications, readAt: notificationReads.readAt })
     .from(governanceNotifications)
@@ -90,9 +105,15 @@ export async function listNotifications(db: DbOrTx, userId: string, input: unkno
   return rows.map((r) => publicNotification(r.n, r.readAt));
 }
 
-export async function unreadNotificationCount(db: DbOrTx, userId: string): Promise<{ unread: number; critical: number }> {
+export async function unreadNotificationCount(
+  db: DbOrTx,
+  userId: string,
+): Promise<{ unread: number; critical: number }> {
   const [row] = await db
-    .select({ unread: count(), critical: sql<number>`(count(*) filter (where ${governanceNotifications.severity} = 'critical'))::int` })
+    .select({
+      unread: count(),
+      critical: sql<number>`(count(*) filter (where ${governanceNotifications.severity} = 'critical'))::int`,
+    })
     .from(governanceNotifications)
     .leftJoin(notificationReads, readBy(userId))
     .where(isNull(notificationReads.userId));
@@ -101,7 +122,10 @@ export async function unreadNotificationCount(db: DbOrTx, userId: string): Promi
 
 export const markReadInput = z.object({
   /** Omitted: every notification the caller has not read yet. */
-  ids: z.array(z.number().int("ids must be notification ids").positive("ids must be notification ids")).max(500, "ids may hold at most 500 ids").optional(),
+  ids: z
+    .array(z.number().int("ids must be notification ids").positive("ids must be notification ids"))
+    .max(500, "ids may hold at most 500 ids")
+    .optional(),
 });
 
 /** Marks notifications read for `userId` only; returns how many were newly marked. */
@@ -114,7 +138,11 @@ export async function markNotificationsRead(db: DbOrTx, userId: string, input: u
     .insert(notificationReads)
     .select(
       db
-        .select({ notificationId: governanceNotifications.id, userId: sql<string>`${userId}::uuid`.as("user_id"), readAt: sql<Date>`now()`.as("read_at") })
+        .select({
+          notificationId: governanceNotifications.id,
+          userId: sql<string>`${userId}::uuid`.as("user_id"),
+          readAt: sql<Date>`now()`.as("read_at"),
+        })
         .from(governanceNotifications)
         .where(ids ? sql`${governanceNotifications.id} = any(${sql.param(ids)}::bigint[])` : undefined),
     )

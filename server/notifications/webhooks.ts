@@ -16,7 +16,15 @@ export function webhookTargets(config: WebhookConfig = env): WebhookTarget[] {
     .split(",")
     .map((u) => u.trim())
     .filter((u) => /^https?:\/\//i.test(u))
-    .map((url): WebhookTarget => ({ url, format: forced === "slack" || (forced !== "generic" && /^https:\/\/hooks\.slack\.com\//i.test(url)) ? "slack" : "generic" }));
+    .map(
+      (url): WebhookTarget => ({
+        url,
+        format:
+          forced === "slack" || (forced !== "generic" && /^https:\/\/hooks\.slack\.com\//i.test(url))
+            ? "slack"
+            : "generic",
+      }),
+    );
 }
 
 export type AlertPayload = {
@@ -38,15 +46,23 @@ export function panelUrl(path: string, config: WebhookConfig = env): string | nu
 }
 
 /** Where a person should look: the approval for approval events, the run when there is one, else the budgets page. */
-export function alertLink(a: Pick<AlertPayload, "runId" | "kind"> & { details?: Record<string, unknown> }, config: WebhookConfig = env): string | null {
-  if (a.kind.startsWith("approval_") && typeof a.details?.approvalId === "string") return panelUrl(`/approvals/${encodeURIComponent(a.details.approvalId)}`, config);
-  return panelUrl(a.runId ? `/runs/${encodeURIComponent(a.runId)}` : a.kind === "budget_threshold" ? "/budgets" : "/notifications", config);
+export function alertLink(
+  a: Pick<AlertPayload, "runId" | "kind"> & { details?: Record<string, unknown> },
+  config: WebhookConfig = env,
+): string | null {
+  if (a.kind.startsWith("approval_") && typeof a.details?.approvalId === "string")
+    return panelUrl(`/approvals/${encodeURIComponent(a.details.approvalId)}`, config);
+  return panelUrl(
+    a.runId ? `/runs/${encodeURIComponent(a.runId)}` : a.kind === "budget_threshold" ? "/budgets" : "/notifications",
+    config,
+  );
 }
 
 export function webhookBody(a: AlertPayload, format: WebhookFormat, config: WebhookConfig = env): string {
   const link = alertLink(a, config);
   if (format === "slack") {
-    const icon = a.severity === "critical" ? ":rotating_light:" : a.severity === "warning" ? ":warning:" : ":information_source:";
+    const icon =
+      a.severity === "critical" ? ":rotating_light:" : a.severity === "warning" ? ":warning:" : ":information_source:";
     return JSON.stringify({ text: `${icon} *${a.title}*\n${a.message}${link ? `\n<${link}|Open in wflo>` : ""}` });
   }
   return JSON.stringify({ source: "wflo", type: `governance.${a.kind}`, ...a, link });
@@ -54,7 +70,12 @@ export function webhookBody(a: AlertPayload, format: WebhookFormat, config: Webh
 
 /** One POST; throws with the reason on a network error, a timeout or a non-2xx answer. */
 export async function postWebhook(target: WebhookTarget, body: string, timeoutMs = 10_000): Promise<void> {
-  const res = await fetch(target.url, { method: "POST", headers: { "content-type": "application/json", "user-agent": "wflo-alerts" }, body, signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(target.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "user-agent": "wflo-alerts" },
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   if (!res.ok) throw new Error(`HTTP ${res.status} from ${new URL(target.url).host}`);
   await res.body?.cancel();
 }

@@ -49,7 +49,10 @@ class CelLane {
     this.progress[0] = -1;
     const worker = new Worker(CEL_WORKER_SOURCE, {
       eval: true,
-      workerData: { progress: this.progress.buffer, resolveFrom: [join(process.cwd(), "package.json"), process.argv[1]].filter(Boolean) },
+      workerData: {
+        progress: this.progress.buffer,
+        resolveFrom: [join(process.cwd(), "package.json"), process.argv[1]].filter(Boolean),
+      },
       resourceLimits: { maxOldGenerationSizeMb: CEL_MEMORY_BUDGET_MB, maxYoungGenerationSizeMb: 16 },
     });
     worker.unref(); // an idle worker must not keep a script or a test process alive
@@ -130,6 +133,11 @@ class CelLane {
 const lanes: Record<Lane, CelLane> = { decide: new CelLane(), test: new CelLane() };
 
 /** Evaluates conditions in order until one is true (those in `skip` are not run), off the main thread. */
-export function runConditions(lane: Lane, conditions: string[], vars: Record<string, unknown>, skip: number[] = []): Promise<SandboxOutcome> {
+export function runConditions(
+  lane: Lane,
+  conditions: string[],
+  vars: Record<string, unknown>,
+  skip: number[] = [],
+): Promise<SandboxOutcome> {
   return lanes[lane].run({ conditions, vars, skip });
 }

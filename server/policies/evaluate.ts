@@ -32,7 +32,13 @@ export function syntaxError(expression: string): string | null {
 }
 
 export type RuleTrace = { ruleId: string; matched: boolean; error?: string; overrun?: true };
-export type PolicyVerdict = { version: number; ruleId: string | null; ruleName: string; outcome: PolicyOutcome; trace: RuleTrace[] };
+export type PolicyVerdict = {
+  version: number;
+  ruleId: string | null;
+  ruleName: string;
+  outcome: PolicyOutcome;
+  trace: RuleTrace[];
+};
 
 /** With no rule matching, a person decides: failing closed is the safe default for a gate. */
 export const NO_MATCH_OUTCOME: PolicyOutcome = { type: "require_approval", role: "approver", approvalsNeeded: 1 };
@@ -43,7 +49,12 @@ export const NO_MATCH_OUTCOME: PolicyOutcome = { type: "require_approval", role:
  * rule after it, so a real decision fails closed at the first overrun: a person other than the
  * requester decides.
  */
-export const OVERRUN_OUTCOME: PolicyOutcome = { type: "require_approval", role: "approver", approvalsNeeded: 1, allowSelfApproval: false };
+export const OVERRUN_OUTCOME: PolicyOutcome = {
+  type: "require_approval",
+  role: "approver",
+  approvalsNeeded: 1,
+  allowSelfApproval: false,
+};
 
 export const overrunMessage = (reason: Overrun["reason"]) =>
   reason === "memory"
@@ -56,22 +67,43 @@ export const overrunMessage = (reason: Overrun["reason"]) =>
  * off the main thread under a time and memory budget (cel-sandbox.ts); one that overruns
  * fails the decision closed (OVERRUN_OUTCOME) unless an earlier rule matched.
  */
-export async function evaluatePolicy(rules: readonly PolicyRule[], version: number, request: PolicyRequest, lane: Lane = "decide"): Promise<PolicyVerdict> {
+export async function evaluatePolicy(
+  rules: readonly PolicyRule[],
+  version: number,
+  request: PolicyRequest,
+  lane: Lane = "decide",
+): Promise<PolicyVerdict> {
   const conditions = rules.map((r) => r.condition);
   const out = await runConditions(lane, conditions, { ...request }, []);
   if (out.kind === "overrun") {
     const overran = rules[out.index]!;
-    const trace: RuleTrace[] = [{ ruleId: overran.id, matched: false, error: overrunMessage(out.reason), overrun: true }];
+    const trace: RuleTrace[] = [
+      { ruleId: overran.id, matched: false, error: overrunMessage(out.reason), overrun: true },
+    ];
     // First match wins, so a rule before the one that overran still decides when it matches
     // (those conditions finished before it; re-running them alone is cheap). Otherwise, and
     // always in the test box (which refuses, naming the rule), the decision fails closed.
-    const before = lane === "decide" && out.index > 0 ? await runConditions(lane, conditions.slice(0, out.index), { ...request }, []) : undefined;
+    const before =
+      lane === "decide" && out.index > 0
+        ? await runConditions(lane, conditions.slice(0, out.index), { ...request }, [])
+        : undefined;
     const hit = before?.kind === "done" ? before.results.findIndex((r) => r.matched) : -1;
     const rule = hit >= 0 ? rules[hit] : undefined;
     if (rule) return { version, ruleId: rule.id, ruleName: rule.name, outcome: rule.outcome, trace };
-    return { version, ruleId: null, ruleName: `rule "${overran.id}" overran its evaluation budget: a person other than the requester decides`, outcome: OVERRUN_OUTCOME, trace };
+    return {
+      version,
+      ruleId: null,
+      ruleName: `rule "${overran.id}" overran its evaluation budget: a person other than the requester decides`,
+      outcome: OVERRUN_OUTCOME,
+      trace,
+    };
   }
-  const trace = out.results.map((r, i): RuleTrace => (r.error === undefined ? { ruleId: rules[i]!.id, matched: r.matched } : { ruleId: rules[i]!.id, matched: false, error: r.error }));
+  const trace = out.results.map(
+    (r, i): RuleTrace =>
+      r.error === undefined
+        ? { ruleId: rules[i]!.id, matched: r.matched }
+        : { ruleId: rules[i]!.id, matched: false, error: r.error },
+  );
   const hit = out.results.findIndex((r) => r.matched);
   const rule = hit >= 0 ? rules[hit] : undefined;
   if (rule) return { version, ruleId: rule.id, ruleName: rule.name, outcome: rule.outcome, trace };
@@ -87,8 +119,16 @@ export function unreachableRules(rules: readonly PolicyRule[]): { ruleId: string
   let catchAll: string | null = null;
   for (const r of rules) {
     const c = normalise(r.condition);
-    if (catchAll) out.push({ ruleId: r.id, reason: `rule "${r.id}" can never match: rule "${catchAll}" before it matches every request` });
-    else if (seen.has(c)) out.push({ ruleId: r.id, reason: `rule "${r.id}" can never match: rule "${seen.get(c)}" before it has the same condition` });
+    if (catchAll)
+      out.push({
+        ruleId: r.id,
+        reason: `rule "${r.id}" can never match: rule "${catchAll}" before it matches every request`,
+      });
+    else if (seen.has(c))
+      out.push({
+        ruleId: r.id,
+        reason: `rule "${r.id}" can never match: rule "${seen.get(c)}" before it has the same condition`,
+      });
     if (!seen.has(c)) seen.set(c, r.id);
     if (!catchAll && c === "true") catchAll = r.id;
   }
@@ -97,8 +137,18 @@ export function unreachableRules(rules: readonly PolicyRule[]): { ruleId: string
 
 /** Risk-based routing out of the box (policy version 0): low auto-approved, medium/high to an approver, critical needs two. */
 export const DEFAULT_RULES: PolicyRule[] = [
-  { id: "low-risk", name: "Low risk runs without asking", condition: 'risk == "low"', outcome: { type: "auto_approve" } },
-  { id: "medium-risk", name: "Medium risk: one approver", condition: 'risk == "medium"', outcome: { type: "require_approval", role: "approver", approvalsNeeded: 1 } },
+  {
+    id: "low-risk",
+    name: "Low risk runs without asking",
+    condition: 'risk == "low"',
+    outcome: { type: "auto_approve" },
+  },
+  {
+    id: "medium-risk",
+    name: "Medium risk: one approver",
+    condition: 'risk == "medium"',
+    outcome: { type: "require_approval", role: "approver", approvalsNeeded: 1 },
+  },
   {
     id: "high-risk",
     name: "High risk: an approver other than the person who started the run",
@@ -109,6 +159,12 @@ export const DEFAULT_RULES: PolicyRule[] = [
     id: "critical-risk",
     name: "Critical: two approvers, with a comment, never the requester",
     condition: 'risk == "critical"',
-    outcome: { type: "require_approval", role: "approver", approvalsNeeded: 2, allowSelfApproval: false, requireComment: true },
+    outcome: {
+      type: "require_approval",
+      role: "approver",
+      approvalsNeeded: 2,
+      allowSelfApproval: false,
+      requireComment: true,
+    },
   },
 ];

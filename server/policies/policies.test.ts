@@ -15,8 +15,14 @@ let viewer: SessionUser;
 
 beforeAll(async () => {
   fresh = await freshDatabase();
-  const [a] = await fresh.db.insert(users).values({ email: "admin@example.com", role: "admin", passwordHash: "x" }).returning();
-  const [v] = await fresh.db.insert(users).values({ email: "viewer@example.com", role: "viewer", passwordHash: "x" }).returning();
+  const [a] = await fresh.db
+    .insert(users)
+    .values({ email: "admin@example.com", role: "admin", passwordHash: "x" })
+    .returning();
+  const [v] = await fresh.db
+    .insert(users)
+    .values({ email: "viewer@example.com", role: "viewer", passwordHash: "x" })
+    .returning();
   admin = { id: a!.id, email: a!.email, name: "", role: "admin" };
   viewer = { id: v!.id, email: v!.email, name: "", role: "viewer" };
 });
@@ -30,7 +36,17 @@ describe("risk-based routing out of the box", () => {
     ["low", { type: "auto_approve" }, "low-risk"],
     ["medium", { type: "require_approval", role: "approver", approvalsNeeded: 1 }, "medium-risk"],
     ["high", { type: "require_approval", role: "approver", approvalsNeeded: 1, allowSelfApproval: false }, "high-risk"],
-    ["critical", { type: "require_approval", role: "approver", approvalsNeeded: 2, allowSelfApproval: false, requireComment: true }, "critical-risk"],
+    [
+      "critical",
+      {
+        type: "require_approval",
+        role: "approver",
+        approvalsNeeded: 2,
+        allowSelfApproval: false,
+        requireComment: true,
+      },
+      "critical-risk",
+    ],
   ] as const)("%s risk", async (risk, outcome, rule) => {
     const v = await evaluatePolicy(DEFAULT_RULES, 0, req({ risk }));
     expect(v.ruleId).toBe(rule);
@@ -40,14 +56,32 @@ describe("risk-based routing out of the box", () => {
 
 describe("conditions", () => {
   const rules: PolicyRule[] = [
-    { id: "big-wires", name: "Big wires are denied at night", condition: "amountUsd > 10000.0 && (hour < 6 || hour >= 22)", outcome: { type: "deny", reason: "no big wires at night" } },
-    { id: "finance", name: "Finance needs two", condition: 'workflow == "payouts" && payload.currency == "EUR"', outcome: { type: "require_approval", role: "admin", approvalsNeeded: 2 } },
-    { id: "admins-self", name: "Admins' own low-cost steps", condition: 'role == "admin" && costUsd < 1.0', outcome: { type: "auto_approve" } },
+    {
+      id: "big-wires",
+      name: "Big wires are denied at night",
+      condition: "amountUsd > 10000.0 && (hour < 6 || hour >= 22)",
+      outcome: { type: "deny", reason: "no big wires at night" },
+    },
+    {
+      id: "finance",
+      name: "Finance needs two",
+      condition: 'workflow == "payouts" && payload.currency == "EUR"',
+      outcome: { type: "require_approval", role: "admin", approvalsNeeded: 2 },
+    },
+    {
+      id: "admins-self",
+      name: "Admins' own low-cost steps",
+      condition: 'role == "admin" && costUsd < 1.0',
+      outcome: { type: "auto_approve" },
+    },
   ];
   it("match on amounts, time of day, workflow, payload fields, role and cost; first match wins", async () => {
     expect((await evaluatePolicy(rules, 3, req({ amountUsd: 25_000, hour: 23 }))).ruleId).toBe("big-wires");
     expect((await evaluatePolicy(rules, 3, req({ amountUsd: 25_000, hour: 12 }))).ruleId).toBeNull();
-    expect(await evaluatePolicy(rules, 3, req({ workflow: "payouts", payload: { currency: "EUR" } }))).toMatchObject({ ruleId: "finance", version: 3 });
+    expect(await evaluatePolicy(rules, 3, req({ workflow: "payouts", payload: { currency: "EUR" } }))).toMatchObject({
+      ruleId: "finance",
+      version: 3,
+    });
     expect((await evaluatePolicy(rules, 3, req({ role: "admin", costUsd: 0.2 }))).ruleId).toBe("admins-self");
   });
   it("a condition that errors on a request does not match, and the trace says why; no match means a person decides", async () => {
@@ -56,15 +90,24 @@ describe("conditions", () => {
     expect(v.outcome).toMatchObject({ type: "require_approval", role: "approver" });
   });
   it("warns about unreachable rules", () => {
-    expect(unreachableRules([{ ...rules[0]!, id: "all", condition: "true" }, rules[1]!])).toEqual([{ ruleId: "finance", reason: 'rule "finance" can never match: rule "all" before it matches every request' }]);
-    expect(unreachableRules([rules[2]!, { ...rules[2]!, id: "dup", condition: ' role == "admin"  && costUsd < 1.0' }])[0]?.reason).toContain("same condition");
+    expect(unreachableRules([{ ...rules[0]!, id: "all", condition: "true" }, rules[1]!])).toEqual([
+      { ruleId: "finance", reason: 'rule "finance" can never match: rule "all" before it matches every request' },
+    ]);
+    expect(
+      unreachableRules([rules[2]!, { ...rules[2]!, id: "dup", condition: ' role == "admin"  && costUsd < 1.0' }])[0]
+        ?.reason,
+    ).toContain("same condition");
   });
 });
 
 describe("saving and testing policies", () => {
   it("refuses a syntax error naming the rule and field, and writes nothing", async () => {
     const before = (await fresh.db.select().from(auditLog)).length;
-    const err = await errorOf(as(admin).policies.save({ rules: [{ id: "broken", name: "Broken", condition: 'risk == "high" &&', outcome: { type: "auto_approve" } }] }));
+    const err = await errorOf(
+      as(admin).policies.save({
+        rules: [{ id: "broken", name: "Broken", condition: 'risk == "high" &&', outcome: { type: "auto_approve" } }],
+      }),
+    );
     expect(err.code).toBe("BAD_REQUEST");
     expect(err.message).toMatch(/^rules\.0\.condition: rule "broken" has a syntax error: /);
     expect((await as(viewer).policies.current()).version).toBe(0);
@@ -73,8 +116,16 @@ describe("saving and testing policies", () => {
   it("versions every save, with an audit row and unreachable-rule warnings; viewers cannot save", async () => {
     const v1 = await as(admin).policies.save({ rules: DEFAULT_RULES, note: "copy of the defaults" });
     expect(v1).toEqual({ version: 1, warnings: [] });
-    const v2 = await as(admin).policies.save({ rules: [{ id: "everything", name: "Everything", condition: "true", outcome: { type: "auto_approve" } }, DEFAULT_RULES[3]!] });
-    expect(v2).toEqual({ version: 2, warnings: ['rule "critical-risk" can never match: rule "everything" before it matches every request'] });
+    const v2 = await as(admin).policies.save({
+      rules: [
+        { id: "everything", name: "Everything", condition: "true", outcome: { type: "auto_approve" } },
+        DEFAULT_RULES[3]!,
+      ],
+    });
+    expect(v2).toEqual({
+      version: 2,
+      warnings: ['rule "critical-risk" can never match: rule "everything" before it matches every request'],
+    });
     expect((await as(viewer).policies.versions()).map((v) => v.version)).toEqual([2, 1]);
     expect((await as(viewer).policies.current()).rules.map((r) => r.id)).toEqual(["everything", "critical-risk"]);
     expect((await errorOf(as(viewer).policies.save({ rules: [] }))).code).toBe("FORBIDDEN");
@@ -83,7 +134,10 @@ describe("saving and testing policies", () => {
   it("the test box evaluates draft rules against a sample request without saving", async () => {
     const out = await as(viewer).policies.test({ rules: DEFAULT_RULES, request: req({ risk: "critical" }) });
     expect(out).toMatchObject({ ruleId: "critical-risk", errors: [], warnings: [] });
-    const bad = await as(viewer).policies.test({ rules: [{ id: "x", name: "X", condition: "risk ==", outcome: { type: "auto_approve" } }], request: req({}) });
+    const bad = await as(viewer).policies.test({
+      rules: [{ id: "x", name: "X", condition: "risk ==", outcome: { type: "auto_approve" } }],
+      request: req({}),
+    });
     expect(bad.errors[0]).toMatch(/^rules\.0\.condition: rule "x" has a syntax error/);
     expect((await as(viewer).policies.versions())[0]?.version).toBe(2);
   });
@@ -91,7 +145,12 @@ describe("saving and testing policies", () => {
 
 describe("CEL cannot stall the process", () => {
   // A nested comprehension over a 6,000-item list: 36 million steps, seconds of CPU.
-  const bomb: PolicyRule = { id: "bomb", name: "Bomb", condition: "payload.xs.all(a, payload.xs.all(b, a + b >= 0))", outcome: { type: "auto_approve" } };
+  const bomb: PolicyRule = {
+    id: "bomb",
+    name: "Bomb",
+    condition: "payload.xs.all(a, payload.xs.all(b, a + b >= 0))",
+    outcome: { type: "auto_approve" },
+  };
   const xs = Array.from({ length: 6_000 }, (_, i) => i);
 
   it("a comprehension bomb in the test box is refused naming the rule, while the process keeps answering other requests", async () => {
@@ -109,7 +168,9 @@ describe("CEL cannot stall the process", () => {
         };
         setTimeout(() => void probeOnce().catch(reject), 100);
       });
-      const err = errorOf(as(viewer).policies.test({ rules: [bomb, DEFAULT_RULES[0]!], request: req({ risk: "low", payload: { xs } }) }));
+      const err = errorOf(
+        as(viewer).policies.test({ rules: [bomb, DEFAULT_RULES[0]!], request: req({ risk: "low", payload: { xs } }) }),
+      );
       // Liveness bound, not a speed claim: an idle process answers in milliseconds.
       expect((await answered) - scheduledAt).toBeLessThan(1_000);
       const e = await err;
@@ -121,10 +182,20 @@ describe("CEL cannot stall the process", () => {
   });
 
   it("in a real decision an overrun fails closed: a slow deny rule cannot be skipped to reach an auto-approve after it", async () => {
-    const slowDeny: PolicyRule = { ...bomb, id: "slow-deny", name: "Deny big jobs", outcome: { type: "deny", reason: "too big" } };
+    const slowDeny: PolicyRule = {
+      ...bomb,
+      id: "slow-deny",
+      name: "Deny big jobs",
+      outcome: { type: "deny", reason: "too big" },
+    };
     const v = await evaluatePolicy([slowDeny, DEFAULT_RULES[0]!], 7, req({ risk: "low", payload: { xs } }));
     expect(v.ruleId).toBeNull();
-    expect(v.outcome).toEqual({ type: "require_approval", role: "approver", approvalsNeeded: 1, allowSelfApproval: false });
+    expect(v.outcome).toEqual({
+      type: "require_approval",
+      role: "approver",
+      approvalsNeeded: 1,
+      allowSelfApproval: false,
+    });
     expect(v.ruleName).toMatch(/rule "slow-deny" overran/);
     expect(v.trace[0]).toMatchObject({ ruleId: "slow-deny", matched: false, overrun: true });
     expect(v.trace[0]?.error).toMatch(/exceeded the evaluation budget/);
@@ -137,7 +208,9 @@ describe("CEL cannot stall the process", () => {
 
   it("a real decision does not queue behind a bomb in the test box", async () => {
     let bombSettled = false;
-    const bombing = errorOf(as(viewer).policies.test({ rules: [bomb], request: req({ payload: { xs } }) })).finally(() => (bombSettled = true));
+    const bombing = errorOf(as(viewer).policies.test({ rules: [bomb], request: req({ payload: { xs } }) })).finally(
+      () => (bombSettled = true),
+    );
     await new Promise((r) => setTimeout(r, 50));
     const v = await evaluatePolicy(DEFAULT_RULES, 0, req({ risk: "high" }));
     expect(v.ruleId).toBe("high-risk");

@@ -4,7 +4,10 @@ import { currentPolicy, listPolicyVersions, savePolicy, testPolicy } from "./ser
 
 export const policiesRouter = createTRPCRouter({
   /** The rules in force and the variables a condition may use. */
-  current: requirePermission("policies:read").query(async ({ ctx }) => ({ ...(await currentPolicy(ctx.db)), variables: POLICY_VARIABLES })),
+  current: requirePermission("policies:read").query(async ({ ctx }) => ({
+    ...(await currentPolicy(ctx.db)),
+    variables: POLICY_VARIABLES,
+  })),
   versions: requirePermission("policies:read").query(({ ctx }) => listPolicyVersions(ctx.db)),
   /** Pure: evaluates a sample request; nothing is written. */
   test: requirePermission("policies:read")

@@ -43,7 +43,10 @@ export function createCheckpoints(step: StepRunner, runId: string, override?: Ch
   const latest = new Map<string, unknown>();
 
   const checkpoint = async <T>(name: string, state: T): Promise<T> => {
-    if (!NAME.test(name)) throw new NonRetriableError(`checkpoint name "${name}" must be 1-100 letters, digits, _ . - and start with a letter or digit`);
+    if (!NAME.test(name))
+      throw new NonRetriableError(
+        `checkpoint name "${name}" must be 1-100 letters, digits, _ . - and start with a letter or digit`,
+      );
     const version = (versions.get(name) ?? 0) + 1;
     versions.set(name, version);
     const stepId = checkpointStepId(name, version);
@@ -54,7 +57,10 @@ export function createCheckpoints(step: StepRunner, runId: string, override?: Ch
       await getDb()
         .insert(stateSnapshots)
         .values({ runId, name, version, state: json, stepId })
-        .onConflictDoUpdate({ target: [stateSnapshots.runId, stateSnapshots.name, stateSnapshots.version], set: { state: sql`excluded.state` } });
+        .onConflictDoUpdate({
+          target: [stateSnapshots.runId, stateSnapshots.name, stateSnapshots.version],
+          set: { state: sql`excluded.state` },
+        });
       return json;
     })) as T;
     latest.set(name, saved);
@@ -63,7 +69,8 @@ export function createCheckpoints(step: StepRunner, runId: string, override?: Ch
 
   return {
     checkpoint,
-    checkpointed: async (name, work) => checkpoint(name, await (step.run(name, work) as Promise<Awaited<ReturnType<typeof work>>>)),
+    checkpointed: async (name, work) =>
+      checkpoint(name, await (step.run(name, work) as Promise<Awaited<ReturnType<typeof work>>>)),
     rollbackToCheckpoint: <T>(name: string): T => {
       if (!latest.has(name)) throw new NonRetriableError(`no checkpoint named "${name}" was saved earlier in this run`);
       return latest.get(name) as T;

@@ -34,7 +34,10 @@ const trip = defineWorkflow(
     event: "test/trip.requested",
     retries: 1,
     rollbackOnFailure: true,
-    input: z.object({ failAt: z.enum(["none", "confirm"]).default("none"), failUndo: z.enum(["none", "hotel"]).default("none") }),
+    input: z.object({
+      failAt: z.enum(["none", "confirm"]).default("none"),
+      failUndo: z.enum(["none", "hotel"]).default("none"),
+    }),
     compensate: { flight: undo, hotel: undo, charge: undo },
   },
   async ({ input, step }) => {
@@ -62,10 +65,11 @@ const until = h.until;
 const finished = (runId: string) => h.finished(runId);
 const runOf = async (runId: string) => (await fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
 const start = (input: Record<string, unknown>) => h.start(trip.event, { data: input });
-const rollbackEnded = (runId: string) => until(`rollback of ${runId} to end`, async () => {
-  const s = await as(viewer).recovery.rollbackStatus({ runId });
-  return s.rollback && s.rollback.status !== "running" && s;
-});
+const rollbackEnded = (runId: string) =>
+  until(`rollback of ${runId} to end`, async () => {
+    const s = await as(viewer).recovery.rollbackStatus({ runId });
+    return s.rollback && s.rollback.status !== "running" && s;
+  });
 
 describe("automatic rollback on failure", () => {
   it("runs completed steps' compensations newest first, as durable steps of the run, and ends it rolled back", async () => {
@@ -75,7 +79,10 @@ describe("automatic rollback on failure", () => {
     expect(JSON.stringify(run.error)).toContain("confirmation service down (rolled back)");
     expect(undoneIn(runId)).toEqual(["charge", "hotel", "flight"]);
     // Each undo got its own step's recorded result.
-    expect(undone.find((u) => u.runId === runId && u.stepId === "hotel")?.output).toEqual({ ref: "H-1", failUndo: false });
+    expect(undone.find((u) => u.runId === runId && u.stepId === "hotel")?.output).toEqual({
+      ref: "H-1",
+      failUndo: false,
+    });
 
     const s = await as(viewer).recovery.rollbackStatus({ runId });
     expect(s.rollback).toMatchObject({ status: "rolled_back", reason: "automatic", failedStepId: null });
@@ -85,7 +92,10 @@ describe("automatic rollback on failure", () => {
       ["hotel", "compensated", 1],
       ["flight", "compensated", 1],
     ]);
-    const steps = await fresh.db.select({ stepId: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId));
+    const steps = await fresh.db
+      .select({ stepId: runSteps.stepId, status: runSteps.status })
+      .from(runSteps)
+      .where(eq(runSteps.runId, runId));
     expect(steps.filter((x) => x.stepId.startsWith("compensate:")).map((x) => [x.stepId, x.status])).toEqual([
       ["compensate:charge", "completed"],
       ["compensate:hotel", "completed"],
@@ -97,12 +107,18 @@ describe("automatic rollback on failure", () => {
     const runId = await start({ failAt: "confirm", failUndo: "hotel" });
     const run = await finished(runId);
     expect(run.status).toBe("failed");
-    expect(JSON.stringify(run.error)).toContain(`partly rolled back: the compensation of \\"hotel\\" failed (the supplier refuses to cancel H-1)`);
+    expect(JSON.stringify(run.error)).toContain(
+      `partly rolled back: the compensation of \\"hotel\\" failed (the supplier refuses to cancel H-1)`,
+    );
     expect(undoneIn(runId)).toEqual(["charge"]);
 
     const s = await as(viewer).recovery.rollbackStatus({ runId });
     expect(s.needsAttention).toBe(true);
-    expect(s.rollback).toMatchObject({ status: "partly_rolled_back", failedStepId: "hotel", error: { message: "the supplier refuses to cancel H-1" } });
+    expect(s.rollback).toMatchObject({
+      status: "partly_rolled_back",
+      failedStepId: "hotel",
+      error: { message: "the supplier refuses to cancel H-1" },
+    });
     expect(s.compensations.map((c) => [c.stepId, c.status, c.attempts])).toEqual([
       ["charge", "compensated", 1],
       // retries: 1 -> two attempts, then it stops.
@@ -117,17 +133,27 @@ describe("operator rollback", () => {
   it("of a completed run: two operators at once, exactly one proceeds; compensations run in reverse in a system run", async () => {
     const runId = await start({});
     expect((await finished(runId)).status).toBe("completed");
-    expect((await as(viewer).recovery.rollbackStatus({ runId })).compensations.map((c) => c.status)).toEqual(["pending", "pending", "pending"]);
+    expect((await as(viewer).recovery.rollbackStatus({ runId })).compensations.map((c) => c.status)).toEqual([
+      "pending",
+      "pending",
+      "pending",
+    ]);
 
-    const results = await Promise.allSettled([as(operator).recovery.rollback({ runId }), as(operator2).recovery.rollback({ runId })]);
+    const results = await Promise.allSettled([
+      as(operator).recovery.rollback({ runId }),
+      as(operator2).recovery.rollback({ runId }),
+    ]);
     const ok = results.filter((r) => r.status === "fulfilled");
     const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
     expect(ok).toHaveLength(1);
     expect(refused).toHaveLength(1);
     const e = refused[0] as TRPCError;
     expect(e.code).toBe("CONFLICT");
-    const winner = ok[0]?.status === "fulfilled" && results[0]?.status === "fulfilled" ? operator.email : operator2.email;
-    expect(publicErrorMessage(e)).toMatch(new RegExp(`^runId: run ${runId} is already being rolled back by ${winner.replace(".", "\\.")} \\(since `));
+    const winner =
+      ok[0]?.status === "fulfilled" && results[0]?.status === "fulfilled" ? operator.email : operator2.email;
+    expect(publicErrorMessage(e)).toMatch(
+      new RegExp(`^runId: run ${runId} is already being rolled back by ${winner.replace(".", "\\.")} \\(since `),
+    );
 
     const s = await rollbackEnded(runId);
     expect(s.rollback).toMatchObject({ status: "rolled_back", reason: "operator", requestedByEmail: winner });
@@ -146,7 +172,10 @@ describe("operator rollback", () => {
     expect((await rollbackEnded(runId)).rollback?.status).toBe("partly_rolled_back");
     // A person fixes the cause (here: the recorded booking no longer refuses).
     const { runCompensations } = await import("@/db/schema");
-    await fresh.db.update(runCompensations).set({ output: { ref: "H-1", failUndo: false } }).where(and(eq(runCompensations.runId, runId), eq(runCompensations.stepId, "hotel")));
+    await fresh.db
+      .update(runCompensations)
+      .set({ output: { ref: "H-1", failUndo: false } })
+      .where(and(eq(runCompensations.runId, runId), eq(runCompensations.stepId, "hotel")));
     const res = await as(operator).recovery.rollback({ runId });
     expect(res.compensations).toEqual(["hotel", "flight"]);
     const s = await until("the retried rollback", async () => {
@@ -161,9 +190,15 @@ describe("operator rollback", () => {
     const runId = await start({});
     await finished(runId);
     expect((await errorOf(as(viewer).recovery.rollback({ runId }))).code).toBe("FORBIDDEN");
-    expect(await errorOf(as(operator).recovery.rollback({ runId: "nope" }))).toEqual({ code: "NOT_FOUND", message: "runId: no run with id nope" });
+    expect(await errorOf(as(operator).recovery.rollback({ runId: "nope" }))).toEqual({
+      code: "NOT_FOUND",
+      message: "runId: no run with id nope",
+    });
     expect((await errorOf(as(operator).recovery.rollback({ runId: "" }))).code).toBe("BAD_REQUEST");
     await fresh.db.update(runs).set({ status: "running" }).where(eq(runs.id, runId));
-    expect(await errorOf(as(operator).recovery.rollback({ runId }))).toEqual({ code: "PRECONDITION_FAILED", message: `runId: run ${runId} is running; cancel it or let it finish before rolling it back` });
+    expect(await errorOf(as(operator).recovery.rollback({ runId }))).toEqual({
+      code: "PRECONDITION_FAILED",
+      message: `runId: run ${runId} is running; cancel it or let it finish before rolling it back`,
+    });
   });
 });

@@ -43,7 +43,10 @@ export const ROLLBACK_END_STEP = "rollback:end";
  * step as compensable if its workflow declares an undo for it. Not best-effort on purpose: if
  * this write fails the step fails and is retried.
  */
-export async function recordCompensable(db: Database, r: { runId: string; workflowId: string; stepId: string; output: unknown }): Promise<void> {
+export async function recordCompensable(
+  db: Database,
+  r: { runId: string; workflowId: string; stepId: string; output: unknown },
+): Promise<void> {
   if (!compensationOf(r.workflowId, r.stepId)) return;
   // JSON round trip: the compensation gets exactly what a later process would read back.
   const output = r.output === undefined ? null : (JSON.parse(JSON.stringify(r.output)) as unknown);
@@ -75,12 +78,19 @@ type StepRunner = { run: <T>(id: string, fn: () => Promise<T>) => Promise<unknow
 
 export type RollbackOutcome =
   | { status: "rolled_back"; compensated: string[] }
-  | { status: "partly_rolled_back"; compensated: string[]; failedStepId: string; error: { name: string; message: string } };
+  | {
+      status: "partly_rolled_back";
+      compensated: string[];
+      failedStepId: string;
+      error: { name: string; message: string };
+    };
 
 const errorOf = (err: unknown): { name: string; message: string } => {
   // A StepError carries the compensation's own error as its cause: that is what a person needs.
   const e = err instanceof Error && err.name === "StepError" && err.cause instanceof Error ? err.cause : err;
-  return e instanceof Error ? { name: e.name, message: e.message.slice(0, 2000) } : { name: "Error", message: String(e).slice(0, 2000) };
+  return e instanceof Error
+    ? { name: e.name, message: e.message.slice(0, 2000) }
+    : { name: "Error", message: String(e).slice(0, 2000) };
 };
 
 /** One compensation, inside its durable step. Attempts and the last error are kept on the row. */
@@ -95,7 +105,8 @@ async function compensateOne(runId: string, stepId: string): Promise<{ compensat
   if (row.status === "compensated") return { compensated: stepId, result: null };
   const undo = compensationOf(row.workflowId, stepId);
   // Retrying cannot make missing code appear; the step fails now and the rollback needs a person.
-  if (!undo) throw new NonRetriableError(`workflow ${row.workflowId} no longer declares a compensation for step "${stepId}"`);
+  if (!undo)
+    throw new NonRetriableError(`workflow ${row.workflowId} no longer declares a compensation for step "${stepId}"`);
   try {
     const result = await undo(row.output, { runId, stepId });
     await db
@@ -112,7 +123,11 @@ async function compensateOne(runId: string, stepId: string): Promise<{ compensat
   }
 }
 
-async function endRollback(runId: string, status: RollbackStatus, failed?: { stepId: string; error: { name: string; message: string } }) {
+async function endRollback(
+  runId: string,
+  status: RollbackStatus,
+  failed?: { stepId: string; error: { name: string; message: string } },
+) {
   await getDb()
     .update(runRollbacks)
     .set({ status, failedStepId: failed?.stepId ?? null, error: failed?.error ?? null, endedAt: sql`now()` })
@@ -124,11 +139,22 @@ async function endRollback(runId: string, status: RollbackStatus, failed?: { ste
  * calling function (the failing workflow itself, or wflo's rollback system function).
  * `reason`/`requestedByEmail` create the `run_rollbacks` row if the caller has not (automatic).
  */
-export async function rollBackRun(step: StepRunner, r: { runId: string; workflowId: string; reason: "automatic" | "operator"; requestedByEmail?: string | null }): Promise<RollbackOutcome> {
+export async function rollBackRun(
+  step: StepRunner,
+  r: { runId: string; workflowId: string; reason: "automatic" | "operator"; requestedByEmail?: string | null },
+): Promise<RollbackOutcome> {
   // The plan is a step so that every replay of this function walks the same list.
   const plan = (await step.run(ROLLBACK_PLAN_STEP, async () => {
     const db = getDb();
-    await db.insert(runRollbacks).values({ runId: r.runId, workflowId: r.workflowId, reason: r.reason, requestedByEmail: r.requestedByEmail ?? null }).onConflictDoNothing();
+    await db
+      .insert(runRollbacks)
+      .values({
+        runId: r.runId,
+        workflowId: r.workflowId,
+        reason: r.reason,
+        requestedByEmail: r.requestedByEmail ?? null,
+      })
+      .onConflictDoNothing();
     return (await openCompensations(db, r.runId)).map((c) => c.stepId);
   })) as string[];
 
@@ -143,9 +169,16 @@ export async function rollBackRun(step: StepRunner, r: { runId: string; workflow
       const rest = plan.slice(i + 1);
       await step.run(ROLLBACK_END_STEP, async () => {
         const db = getDb();
-        await db.update(runCompensations).set({ status: "failed", error }).where(and(eq(runCompensations.runId, r.runId), eq(runCompensations.stepId, stepId)));
+        await db
+          .update(runCompensations)
+          .set({ status: "failed", error })
+          .where(and(eq(runCompensations.runId, r.runId), eq(runCompensations.stepId, stepId)));
         // Earlier steps stay undone-not: their undo may depend on this one's (that is why the order is reversed).
-        if (rest.length) await db.update(runCompensations).set({ status: "skipped" }).where(and(eq(runCompensations.runId, r.runId), inArray(runCompensations.stepId, rest)));
+        if (rest.length)
+          await db
+            .update(runCompensations)
+            .set({ status: "skipped" })
+            .where(and(eq(runCompensations.runId, r.runId), inArray(runCompensations.stepId, rest)));
         await endRollback(r.runId, "partly_rolled_back", { stepId, error });
         return { status: "partly_rolled_back", failedStepId: stepId };
       });

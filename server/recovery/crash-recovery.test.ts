@@ -24,10 +24,20 @@ const logFile = path.join(dir, "steps.log");
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startChild(): Promise<{ child: ChildProcess; engineUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "testing", "crash-llm-child.ts")], {
-    env: { ...process.env, CRASH_DB_URL: fresh.url, CRASH_LOG_FILE: logFile, WFLO_ENGINE_PORT: String(port), WFLO_LOG_LEVEL: "error" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "testing", "crash-llm-child.ts")],
+    {
+      env: {
+        ...process.env,
+        CRASH_DB_URL: fresh.url,
+        CRASH_LOG_FILE: logFile,
+        WFLO_ENGINE_PORT: String(port),
+        WFLO_LOG_LEVEL: "error",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
@@ -42,7 +52,11 @@ function startChild(): Promise<{ child: ChildProcess; engineUrl: string }> {
 
 const lines = () => (existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").filter(Boolean) : []);
 const callsByStep = async (runId: string) =>
-  (await fresh.sql<{ step_id: string; n: number; cost: string }[]>`select step_id, count(*)::int as n, sum(cost_nano)::text as cost from llm_calls where run_id = ${runId} group by step_id order by step_id`).map((r) => ({ stepId: r.step_id, n: r.n, cost: BigInt(r.cost) }));
+  (
+    await fresh.sql<
+      { step_id: string; n: number; cost: string }[]
+    >`select step_id, count(*)::int as n, sum(cost_nano)::text as cost from llm_calls where run_id = ${runId} group by step_id order by step_id`
+  ).map((r) => ({ stepId: r.step_id, n: r.n, cost: BigInt(r.cost) }));
 
 beforeAll(async () => {
   fresh = await freshDatabase();
@@ -64,37 +78,51 @@ describe("kill -9 mid-run", () => {
     first.child.kill("SIGKILL");
     await new Promise((r) => first.child.once("exit", r));
 
-    const [run] = await fresh.sql<{ id: string; status: string }[]>`select id, status from runs where workflow_id = 'crash-llm'`;
+    const [run] = await fresh.sql<
+      { id: string; status: string }[]
+    >`select id, status from runs where workflow_id = 'crash-llm'`;
     // Still running in wflo's records: a superseded dispatch must not have marked it failed.
     expect(run?.status).toBe("running");
     const runId = run!.id;
     const before = await getCostBreakdown(fresh.db, runId);
     const callsBefore = await callsByStep(runId);
-    expect(callsBefore.map((c) => [c.stepId, c.n])).toEqual([["llm-1", 1], ["llm-2", 1]]);
+    expect(callsBefore.map((c) => [c.stepId, c.n])).toEqual([
+      ["llm-1", 1],
+      ["llm-2", 1],
+    ]);
     expect(before.calls).toBe(2);
     expect(before.totalNano).toBeGreaterThan(0n);
     const perCall = callsBefore[0]!.cost;
     expect(callsBefore[1]!.cost).toBe(perCall);
-    const committed = (await fresh.sql<{ step_id: string }[]>`select step_id from run_steps where run_id = ${runId} and status = 'completed' order by position`).map((s) => s.step_id);
+    const committed = (
+      await fresh.sql<
+        { step_id: string }[]
+      >`select step_id from run_steps where run_id = ${runId} and status = 'completed' order by position`
+    ).map((s) => s.step_id);
     expect(committed).toEqual(["llm-1", "work-1", "llm-2"]);
 
     await startChild();
     let status = "running";
     for (let i = 0; i < 600 && !["completed", "failed"].includes(status); i++) {
       await pause(50);
-      status = (await fresh.sql<{ status: string }[]>`select status from runs where id = ${runId}`)[0]?.status ?? "missing";
+      status =
+        (await fresh.sql<{ status: string }[]>`select status from runs where id = ${runId}`)[0]?.status ?? "missing";
     }
     expect(status).toBe("completed");
 
     // Exactly one priced call per LLM step, across both processes.
     const after = await getCostBreakdown(fresh.db, runId);
     const callsAfter = await callsByStep(runId);
-    expect(callsAfter.map((c) => [c.stepId, c.n])).toEqual(Array.from({ length: LLM_STEPS }, (_, i) => [`llm-${i + 1}`, 1]));
+    expect(callsAfter.map((c) => [c.stepId, c.n])).toEqual(
+      Array.from({ length: LLM_STEPS }, (_, i) => [`llm-${i + 1}`, 1]),
+    );
     expect(after.calls).toBe(LLM_STEPS);
     // The total before the kill plus the calls still to come, each at the same price, is the final total.
     expect(after.totalNano).toBe(before.totalNano + BigInt(LLM_STEPS - 2) * perCall);
     // No budget reservation is left open (a double reservation would hold budget until it expired).
-    const [open] = await fresh.sql<{ n: number }[]>`select count(*)::int as n from reservations where status = 'active'`;
+    const [open] = await fresh.sql<
+      { n: number }[]
+    >`select count(*)::int as n from reservations where status = 'active'`;
     expect(open?.n ?? 0).toBe(0);
 
     // Completed plain steps ran once; only work-2, cut off by the kill, ran again.

@@ -8,7 +8,8 @@ export type DiffEntry =
   | { path: string; kind: "changed"; before: unknown; after: unknown };
 
 const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === "object" && !Array.isArray(v);
-const keyPath = (base: string, key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}[${JSON.stringify(key)}]`);
+const keyPath = (base: string, key: string) =>
+  /^[A-Za-z_$][\w$]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}[${JSON.stringify(key)}]`;
 
 export function jsonDiff(before: unknown, after: unknown, path = ""): DiffEntry[] {
   if (Array.isArray(before) && Array.isArray(after)) {
@@ -31,7 +32,9 @@ export function jsonDiff(before: unknown, after: unknown, path = ""): DiffEntry[
     }
     return out;
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path: path || "(root)", kind: "changed", before, after }];
+  return JSON.stringify(before) === JSON.stringify(after)
+    ? []
+    : [{ path: path || "(root)", kind: "changed", before, after }];
 }
 
 const jsonType = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
@@ -43,12 +46,17 @@ const jsonType = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "arra
 export function shapeProblems(recorded: unknown, edited: unknown, path = "state"): string[] {
   const want = jsonType(recorded);
   const got = jsonType(edited);
-  if (want !== got && recorded !== null && edited !== null) return [`${path}: must be ${want === "array" || want === "object" ? "an" : "a"} ${want} like the checkpoint's value, not ${got}`];
+  if (want !== got && recorded !== null && edited !== null)
+    return [
+      `${path}: must be ${want === "array" || want === "object" ? "an" : "a"} ${want} like the checkpoint's value, not ${got}`,
+    ];
   if (isObject(recorded) && isObject(edited)) {
     const problems: string[] = [];
-    for (const k of Object.keys(recorded)) if (!(k in edited)) problems.push(`${keyPath(path, k)}: is missing; the checkpoint has it`);
+    for (const k of Object.keys(recorded))
+      if (!(k in edited)) problems.push(`${keyPath(path, k)}: is missing; the checkpoint has it`);
     for (const k of Object.keys(edited)) {
-      if (!(k in recorded)) problems.push(`${keyPath(path, k)}: is not in the checkpoint; only its fields can be edited`);
+      if (!(k in recorded))
+        problems.push(`${keyPath(path, k)}: is not in the checkpoint; only its fields can be edited`);
       else problems.push(...shapeProblems(recorded[k], edited[k], keyPath(path, k)));
     }
     return problems;

@@ -11,7 +11,12 @@ import { workflowCatalog } from "@/server/workflows/workflow-catalog";
 export type Fingerprintable = { id: string; event: string; retries?: number; input: z.ZodObject; source: string };
 
 export function fingerprintOf(wf: Fingerprintable): string {
-  const config = JSON.stringify({ id: wf.id, event: wf.event, retries: wf.retries ?? null, input: z.toJSONSchema(wf.input, { unrepresentable: "any" }) });
+  const config = JSON.stringify({
+    id: wf.id,
+    event: wf.event,
+    retries: wf.retries ?? null,
+    input: z.toJSONSchema(wf.input, { unrepresentable: "any" }),
+  });
   return createHash("sha256").update(config).update("\n").update(wf.source).digest("hex");
 }
 

@@ -19,19 +19,40 @@ let viewer: SessionUser;
 let parent: string;
 
 const FEEDBACK = "research/feedback.submitted";
-const finished = (runId: string) => h.until(`run ${runId} to finish`, async () => ["completed", "failed", "cancelled"].includes((await h.statusOf(runId)) ?? ""), 30_000);
-const callsOf = async (runId: string) => (await h.fresh.db.select({ stepId: llmCalls.stepId, cost: llmCalls.costNano }).from(llmCalls).where(eq(llmCalls.runId, runId))).map((c) => c.stepId).sort();
-const totalCalls = async () => (await h.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from llm_calls`))[0]?.n ?? 0;
+const finished = (runId: string) =>
+  h.until(
+    `run ${runId} to finish`,
+    async () => ["completed", "failed", "cancelled"].includes((await h.statusOf(runId)) ?? ""),
+    30_000,
+  );
+const callsOf = async (runId: string) =>
+  (
+    await h.fresh.db
+      .select({ stepId: llmCalls.stepId, cost: llmCalls.costNano })
+      .from(llmCalls)
+      .where(eq(llmCalls.runId, runId))
+  )
+    .map((c) => c.stepId)
+    .sort();
+const totalCalls = async () =>
+  (await h.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from llm_calls`))[0]?.n ?? 0;
 
 beforeAll(async () => {
   h = await startRunsHarness();
   operator = await h.user("operator@example.com", "operator");
   viewer = await h.user("viewer@example.com", "viewer");
   // One real research run, answered by a reviewer: plan, research-1, draft, (wait), finalize.
-  const { eventId } = await h.as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "durable agents", questions: 1, feedbackTimeout: "10m" } });
+  const { eventId } = await h
+    .as(operator)
+    .runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "durable agents", questions: 1, feedbackTimeout: "10m" },
+    });
   parent = (await h.runFor(eventId)).id;
   await h.waitingForEvent(parent);
-  await h.as(operator).runs.sendEvent({ runId: parent, name: FEEDBACK, data: { topicId: `topic_${parent}`, comments: "Add costs." } });
+  await h
+    .as(operator)
+    .runs.sendEvent({ runId: parent, name: FEEDBACK, data: { topicId: `topic_${parent}`, comments: "Add costs." } });
   await finished(parent);
 });
 afterAll(async () => h?.close());
@@ -43,19 +64,26 @@ describe("checkpoints", () => {
     expect(cps.map((c) => `${c.name}@${c.version}`)).toEqual(["plan@1", "report@1", "report@2"]);
     expect(cps[2]?.state).toMatchObject({ stage: "reviewed", feedback: "Add costs." });
 
-    const d = await h.as(viewer).recovery.diff({ runId: parent, a: { name: "report", version: 1 }, b: { name: "report", version: 2 } });
+    const d = await h
+      .as(viewer)
+      .recovery.diff({ runId: parent, a: { name: "report", version: 1 }, b: { name: "report", version: 2 } });
     expect(d.changes).toEqual([
       { path: "stage", kind: "changed", before: "draft", after: "reviewed" },
       { path: "feedback", kind: "changed", before: null, after: "Add costs." },
     ]);
     // rollbackToCheckpoint: the latest version unless one is named.
     expect((await h.as(viewer).recovery.rollbackToCheckpoint({ runId: parent, name: "report" })).version).toBe(2);
-    expect((await h.as(viewer).recovery.rollbackToCheckpoint({ runId: parent, name: "report", version: 1 })).state).toMatchObject({ stage: "draft" });
+    expect(
+      (await h.as(viewer).recovery.rollbackToCheckpoint({ runId: parent, name: "report", version: 1 })).state,
+    ).toMatchObject({ stage: "draft" });
   });
 
   it("refuses a checkpoint that does not exist, naming the ones that do", async () => {
     const e = await errorOf(h.as(viewer).recovery.rollbackToCheckpoint({ runId: parent, name: "nope" }));
-    expect(e).toEqual({ code: "NOT_FOUND", message: `name: run ${parent} has no checkpoint "nope"; it has "plan", "report"` });
+    expect(e).toEqual({
+      code: "NOT_FOUND",
+      message: `name: run ${parent} has no checkpoint "nope"; it has "plan", "report"`,
+    });
   });
 
   it("diffs nested JSON by path", () => {
@@ -74,7 +102,13 @@ describe("fork", () => {
     expect(parentCalls).toEqual(["draft", "finalize", "plan", "research-1"]);
     const before = await totalCalls();
 
-    const res = await h.as(operator).recovery.fork({ runId: parent, from: { kind: "checkpoint", name: "report", version: 2 }, state: { stage: "reviewed", text: "An edited draft.", feedback: "Make it shorter." } });
+    const res = await h
+      .as(operator)
+      .recovery.fork({
+        runId: parent,
+        from: { kind: "checkpoint", name: "report", version: 2 },
+        state: { stage: "reviewed", text: "An edited draft.", feedback: "Make it shorter." },
+      });
     expect(res).toMatchObject({ parentRunId: parent, fromStep: "checkpoint:report:v2", reusedSteps: 3 });
     const child = (await h.runFor(res.eventId)).id;
     await finished(child);
@@ -85,24 +119,54 @@ describe("fork", () => {
     expect(await callsOf(parent)).toEqual(parentCalls);
     expect(await totalCalls()).toBe(before + 1);
     // The reused steps completed in the child with the parent's outputs, marked as reused.
-    const [plan] = await h.fresh.db.select().from(runSteps).where(and(eq(runSteps.runId, child), eq(runSteps.stepId, "plan")));
-    const [parentPlan] = await h.fresh.db.select().from(runSteps).where(and(eq(runSteps.runId, parent), eq(runSteps.stepId, "plan")));
+    const [plan] = await h.fresh.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, child), eq(runSteps.stepId, "plan")));
+    const [parentPlan] = await h.fresh.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, parent), eq(runSteps.stepId, "plan")));
     expect(plan?.output).toEqual(parentPlan?.output);
     expect(plan?.detail).toEqual({ reusedFrom: parent });
     // The edited state is what the child's checkpoint saved and what the workflow continued with.
     const cps = await h.as(viewer).recovery.checkpoints({ runId: child });
-    expect(cps.find((c) => c.name === "report" && c.version === 2)?.state).toEqual({ stage: "reviewed", text: "An edited draft.", feedback: "Make it shorter." });
-    const [fin] = await h.fresh.db.select().from(runSteps).where(and(eq(runSteps.runId, child), eq(runSteps.stepId, "finalize")));
-    expect(JSON.stringify(fin?.output)).not.toEqual(JSON.stringify((await h.fresh.db.select().from(runSteps).where(and(eq(runSteps.runId, parent), eq(runSteps.stepId, "finalize"))))[0]?.output));
+    expect(cps.find((c) => c.name === "report" && c.version === 2)?.state).toEqual({
+      stage: "reviewed",
+      text: "An edited draft.",
+      feedback: "Make it shorter.",
+    });
+    const [fin] = await h.fresh.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, child), eq(runSteps.stepId, "finalize")));
+    expect(JSON.stringify(fin?.output)).not.toEqual(
+      JSON.stringify(
+        (
+          await h.fresh.db
+            .select()
+            .from(runSteps)
+            .where(and(eq(runSteps.runId, parent), eq(runSteps.stepId, "finalize")))
+        )[0]?.output,
+      ),
+    );
 
     const tree = await h.as(viewer).recovery.tree({ runId: child });
     expect(tree.root.runId).toBe(parent);
-    expect(tree.root.children.map((c) => [c.runId, c.forkPoint?.checkpoint])).toEqual([[child, { name: "report", version: 2 }]]);
-    expect((await h.as(viewer).recovery.info({ runId: child })).parent).toMatchObject({ runId: parent, stateEdited: true });
+    expect(tree.root.children.map((c) => [c.runId, c.forkPoint?.checkpoint])).toEqual([
+      [child, { name: "report", version: 2 }],
+    ]);
+    expect((await h.as(viewer).recovery.info({ runId: child })).parent).toMatchObject({
+      runId: parent,
+      stateEdited: true,
+    });
   });
 
   it("from the last completed step: zero new LLM spend", async () => {
-    const [last] = await h.fresh.db.select().from(runSteps).where(and(eq(runSteps.runId, parent), eq(runSteps.stepId, "finalize")));
+    const [last] = await h.fresh.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, parent), eq(runSteps.stepId, "finalize")));
     const before = await totalCalls();
     const res = await h.as(operator).recovery.fork({ runId: parent, from: { kind: "step", position: last!.position } });
     const child = (await h.runFor(res.eventId)).id;
@@ -113,25 +177,60 @@ describe("fork", () => {
   });
 
   it("gives a clear error for bad forks", async () => {
-    const missing = await errorOf(h.as(operator).recovery.fork({ runId: parent, from: { kind: "checkpoint", name: "nope" } }));
+    const missing = await errorOf(
+      h.as(operator).recovery.fork({ runId: parent, from: { kind: "checkpoint", name: "nope" } }),
+    );
     expect(missing.code).toBe("NOT_FOUND");
-    const badState = await errorOf(h.as(operator).recovery.fork({ runId: parent, from: { kind: "checkpoint", name: "report" }, state: { stage: 3, text: "x", feedback: null, extra: 1 } }));
-    expect(badState).toEqual({ code: "BAD_REQUEST", message: "state.stage: must be a string like the checkpoint's value, not number; state.extra: is not in the checkpoint; only its fields can be edited" });
-    const badInput = await errorOf(h.as(operator).recovery.fork({ runId: parent, from: { kind: "checkpoint", name: "plan" }, input: { topic: "x" } }));
+    const badState = await errorOf(
+      h
+        .as(operator)
+        .recovery.fork({
+          runId: parent,
+          from: { kind: "checkpoint", name: "report" },
+          state: { stage: 3, text: "x", feedback: null, extra: 1 },
+        }),
+    );
+    expect(badState).toEqual({
+      code: "BAD_REQUEST",
+      message:
+        "state.stage: must be a string like the checkpoint's value, not number; state.extra: is not in the checkpoint; only its fields can be edited",
+    });
+    const badInput = await errorOf(
+      h
+        .as(operator)
+        .recovery.fork({ runId: parent, from: { kind: "checkpoint", name: "plan" }, input: { topic: "x" } }),
+    );
     expect(badInput.code).toBe("BAD_REQUEST");
     expect(badInput.message).toContain("topic");
-    const stepState = await errorOf(h.as(operator).recovery.fork({ runId: parent, from: { kind: "step", position: 0 }, state: {} }));
+    const stepState = await errorOf(
+      h.as(operator).recovery.fork({ runId: parent, from: { kind: "step", position: 0 }, state: {} }),
+    );
     expect(stepState.message).toMatch(/^state: only a fork from a checkpoint/);
-    expect((await errorOf(h.as(viewer).recovery.fork({ runId: parent, from: { kind: "step", position: 0 } }))).code).toBe("FORBIDDEN");
+    expect(
+      (await errorOf(h.as(viewer).recovery.fork({ runId: parent, from: { kind: "step", position: 0 } }))).code,
+    ).toBe("FORBIDDEN");
   });
 
   it("forks a running run only from its completed steps", async () => {
-    const { eventId } = await h.as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "still running", questions: 1, feedbackTimeout: "10m" } });
+    const { eventId } = await h
+      .as(operator)
+      .runs.trigger({
+        workflowId: "research-assistant",
+        input: { topic: "still running", questions: 1, feedbackTimeout: "10m" },
+      });
     const running = (await h.runFor(eventId)).id;
     await h.waitingForEvent(running);
-    const [wait] = await h.fresh.db.select().from(runSteps).where(and(eq(runSteps.runId, running), eq(runSteps.stepId, "await-feedback")));
-    const e = await errorOf(h.as(operator).recovery.fork({ runId: running, from: { kind: "step", position: wait!.position } }));
-    expect(e).toEqual({ code: "PRECONDITION_FAILED", message: `from.position: step "await-feedback" is waiting and run ${running} is waiting; a fork can only start from a completed step` });
+    const [wait] = await h.fresh.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, running), eq(runSteps.stepId, "await-feedback")));
+    const e = await errorOf(
+      h.as(operator).recovery.fork({ runId: running, from: { kind: "step", position: wait!.position } }),
+    );
+    expect(e).toEqual({
+      code: "PRECONDITION_FAILED",
+      message: `from.position: step "await-feedback" is waiting and run ${running} is waiting; a fork can only start from a completed step`,
+    });
     // Its checkpoint "plan" is complete: that fork is allowed.
     const ok = await h.as(operator).recovery.fork({ runId: running, from: { kind: "checkpoint", name: "plan" } });
     expect(ok.fromStep).toBe("checkpoint:plan:v1");
@@ -147,7 +246,9 @@ describe("fork", () => {
 describe("state shape", () => {
   it("accepts any type where the checkpoint held null", () => {
     expect(shapeProblems({ a: null, b: [1] }, { a: "now text", b: [2, 3] })).toEqual([]);
-    expect(shapeProblems({ b: [1] }, { b: ["x"] })).toEqual(["state.b[0]: must be a number like the checkpoint's value, not string"]);
+    expect(shapeProblems({ b: [1] }, { b: ["x"] })).toEqual([
+      "state.b[0]: must be a number like the checkpoint's value, not string",
+    ]);
   });
 });
 
@@ -159,16 +260,33 @@ describe("replay", () => {
     expect(same.stepsReplayed).toBeGreaterThanOrEqual(8);
 
     // As if the run had been recorded by older code: its step "draft" was called "draft-v0".
-    const { eventId } = await h.as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "older code", questions: 1, feedbackTimeout: "10m" } });
+    const { eventId } = await h
+      .as(operator)
+      .runs.trigger({
+        workflowId: "research-assistant",
+        input: { topic: "older code", questions: 1, feedbackTimeout: "10m" },
+      });
     const old = (await h.runFor(eventId)).id;
     await h.waitingForEvent(old);
-    await h.as(operator).runs.sendEvent({ runId: old, name: FEEDBACK, data: { topicId: `topic_${old}`, comments: "ok" } });
+    await h
+      .as(operator)
+      .runs.sendEvent({ runId: old, name: FEEDBACK, data: { topicId: `topic_${old}`, comments: "ok" } });
     await finished(old);
-    await h.fresh.db.update(runSteps).set({ stepId: "draft-v0" }).where(and(eq(runSteps.runId, old), eq(runSteps.stepId, "draft")));
-    await h.fresh.db.update(runFingerprints).set({ fingerprint: "older-definition" }).where(eq(runFingerprints.runId, old));
+    await h.fresh.db
+      .update(runSteps)
+      .set({ stepId: "draft-v0" })
+      .where(and(eq(runSteps.runId, old), eq(runSteps.stepId, "draft")));
+    await h.fresh.db
+      .update(runFingerprints)
+      .set({ fingerprint: "older-definition" })
+      .where(eq(runFingerprints.runId, old));
     const changed = await h.as(operator).recovery.replay({ runId: old });
     expect(changed.fingerprint).toMatchObject({ recorded: "older-definition", changed: true });
-    expect(changed.divergence).toMatchObject({ got: "draft", expected: "draft-v0", reason: `today's code asks for step "draft", which the recorded run never ran` });
+    expect(changed.divergence).toMatchObject({
+      got: "draft",
+      expected: "draft-v0",
+      reason: `today's code asks for step "draft", which the recorded run never ran`,
+    });
     expect((await h.as(viewer).recovery.info({ runId: old })).definitionChangedSince).toBe(true);
     // Replays call no model: only the runs above added calls.
     expect(await callsOf(old)).toEqual(["draft", "finalize", "plan", "research-1"]);

@@ -31,8 +31,15 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw fieldError("not_found", "runId", `no run with id ${runId}`);
   const wf = (await workflowCatalog()).find(run.workflowId);
-  if (!wf) throw fieldError("precondition_failed", "runId", `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be replayed`);
-  const recorded = (await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position))).filter((s) => s.status === "completed");
+  if (!wf)
+    throw fieldError(
+      "precondition_failed",
+      "runId",
+      `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be replayed`,
+    );
+  const recorded = (
+    await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position))
+  ).filter((s) => s.status === "completed");
   const [fp] = await db.select().from(runFingerprints).where(eq(runFingerprints.runId, runId));
   const current = fingerprintOf(wf);
 
@@ -46,17 +53,33 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
     asked.push(id);
     const queue = byId.get(id);
     if (!queue || queue.length === 0) {
-      divergence ??= { at, expected: recorded[at]?.stepId ?? null, got: id, reason: `today's code asks for step "${id}", which the recorded run ${queue ? "ran fewer times" : "never ran"}` };
+      divergence ??= {
+        at,
+        expected: recorded[at]?.stepId ?? null,
+        got: id,
+        reason: `today's code asks for step "${id}", which the recorded run ${queue ? "ran fewer times" : "never ran"}`,
+      };
       throw new Diverged(divergence.reason);
     }
     return queue.shift();
   };
-  const idOf = (arg: unknown) => (typeof arg === "string" ? arg : arg && typeof arg === "object" && "id" in arg ? String((arg as { id: unknown }).id) : "?");
+  const idOf = (arg: unknown) =>
+    typeof arg === "string"
+      ? arg
+      : arg && typeof arg === "object" && "id" in arg
+        ? String((arg as { id: unknown }).id)
+        : "?";
   // Every step tool (run, sleep, waitForEvent, invoke, sendEvent, ...) takes its id first.
   const step = new Proxy({}, { get: (_t, _prop) => async (first: unknown) => answer(idOf(first)) });
 
   // Nothing is sent: the run's recorded attribution is handed to the middleware signed, as wflo sent it.
-  const event = signEvent({ id: run.eventId ?? `replay-${runId}`, name: run.eventName, data: withEnvelope((run.input ?? {}) as Record<string, unknown>, { ...(run.triggeredByEmail ? { triggeredBy: { id: run.triggeredById, email: run.triggeredByEmail } } : {}) }) });
+  const event = signEvent({
+    id: run.eventId ?? `replay-${runId}`,
+    name: run.eventName,
+    data: withEnvelope((run.input ?? {}) as Record<string, unknown>, {
+      ...(run.triggeredByEmail ? { triggeredBy: { id: run.triggeredById, email: run.triggeredByEmail } } : {}),
+    }),
+  });
   const base = { event, events: [event], runId, attempt: 0, step, logger: console };
 
   let output: unknown;
@@ -66,12 +89,30 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
     output = await wf.replay(base);
   } catch (e) {
     failed = true;
-    if (!(e instanceof Diverged)) divergence ??= { at: asked.length, expected: recorded[asked.length]?.stepId ?? null, got: null, reason: `today's code threw: ${e instanceof Error ? e.message : String(e)}` };
+    if (!(e instanceof Diverged))
+      divergence ??= {
+        at: asked.length,
+        expected: recorded[asked.length]?.stepId ?? null,
+        got: null,
+        reason: `today's code threw: ${e instanceof Error ? e.message : String(e)}`,
+      };
   }
   if (!divergence) {
     const orderAt = asked.findIndex((id, i) => recorded[i]?.stepId !== id);
-    if (orderAt >= 0) divergence = { at: orderAt, expected: recorded[orderAt]?.stepId ?? null, got: asked[orderAt] ?? null, reason: `step ${orderAt + 1} is "${asked[orderAt]}" today but was "${recorded[orderAt]?.stepId}" in the recorded run` };
-    else if (asked.length < recorded.length) divergence = { at: asked.length, expected: recorded[asked.length]?.stepId ?? null, got: null, reason: `today's code finished without step "${recorded[asked.length]?.stepId}", which the recorded run ran` };
+    if (orderAt >= 0)
+      divergence = {
+        at: orderAt,
+        expected: recorded[orderAt]?.stepId ?? null,
+        got: asked[orderAt] ?? null,
+        reason: `step ${orderAt + 1} is "${asked[orderAt]}" today but was "${recorded[orderAt]?.stepId}" in the recorded run`,
+      };
+    else if (asked.length < recorded.length)
+      divergence = {
+        at: asked.length,
+        expected: recorded[asked.length]?.stepId ?? null,
+        got: null,
+        reason: `today's code finished without step "${recorded[asked.length]?.stepId}", which the recorded run ran`,
+      };
   }
   return {
     runId,
@@ -80,6 +121,9 @@ export async function replayRun(db: Database, runId: string): Promise<ReplayRepo
     stepsReplayed: asked.length,
     divergence,
     // Compared structurally: jsonb does not keep key order.
-    outputMatches: failed || run.status !== "completed" ? null : jsonDiff(JSON.parse(JSON.stringify(output ?? null)) as unknown, run.output).length === 0,
+    outputMatches:
+      failed || run.status !== "completed"
+        ? null
+        : jsonDiff(JSON.parse(JSON.stringify(output ?? null)) as unknown, run.output).length === 0,
   };
 }

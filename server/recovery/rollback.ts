@@ -23,16 +23,30 @@ const isTerminal = (s: string) => (TERMINAL_RUN_STATUSES as readonly string[]).i
  * nothing claimed.
  */
 export async function requestRollback(db: Database, user: SessionUser, runId: string) {
-  const [run] = await db.select({ id: runs.id, workflowId: runs.workflowId, status: runs.status }).from(runs).where(eq(runs.id, runId));
+  const [run] = await db
+    .select({ id: runs.id, workflowId: runs.workflowId, status: runs.status })
+    .from(runs)
+    .where(eq(runs.id, runId));
   if (!run) throw fieldError("not_found", "runId", `no run with id ${runId}`);
   if (!isTerminal(run.status)) {
-    throw fieldError("precondition_failed", "runId", `run ${runId} is ${run.status}; cancel it or let it finish before rolling it back`);
+    throw fieldError(
+      "precondition_failed",
+      "runId",
+      `run ${runId} is ${run.status}; cancel it or let it finish before rolling it back`,
+    );
   }
   const open = await openCompensations(db, runId);
   if (!open.length) {
-    const [existing] = await db.select({ status: runRollbacks.status }).from(runRollbacks).where(eq(runRollbacks.runId, runId));
+    const [existing] = await db
+      .select({ status: runRollbacks.status })
+      .from(runRollbacks)
+      .where(eq(runRollbacks.runId, runId));
     if (existing?.status !== "running") {
-      throw fieldError("precondition_failed", "runId", `run ${runId} has nothing to undo: none of its completed steps declared a compensation${existing ? " that is not already compensated" : ""}`);
+      throw fieldError(
+        "precondition_failed",
+        "runId",
+        `run ${runId} has nothing to undo: none of its completed steps declared a compensation${existing ? " that is not already compensated" : ""}`,
+      );
     }
   }
 
@@ -41,23 +55,54 @@ export async function requestRollback(db: Database, user: SessionUser, runId: st
   return db.transaction(async (tx) => {
     const [claimed] = await tx
       .insert(runRollbacks)
-      .values({ runId, workflowId: run.workflowId, reason: "operator", requestedByEmail: user.email, requestedById: user.id, requestId })
+      .values({
+        runId,
+        workflowId: run.workflowId,
+        reason: "operator",
+        requestedByEmail: user.email,
+        requestedById: user.id,
+        requestId,
+      })
       .onConflictDoUpdate({
         target: runRollbacks.runId,
-        set: { status: "running", reason: "operator", requestedByEmail: user.email, requestedById: user.id, requestId, startedByRunId: null, failedStepId: null, error: null, endedAt: null, createdAt: sql`now()` },
+        set: {
+          status: "running",
+          reason: "operator",
+          requestedByEmail: user.email,
+          requestedById: user.id,
+          requestId,
+          startedByRunId: null,
+          failedStepId: null,
+          error: null,
+          endedAt: null,
+          createdAt: sql`now()`,
+        },
         setWhere: sql`${runRollbacks.status} = 'partly_rolled_back'`,
       })
       .returning({ runId: runRollbacks.runId });
     if (!claimed) {
       const [other] = await tx.select().from(runRollbacks).where(eq(runRollbacks.runId, runId));
-      const who = other?.requestedByEmail ?? (other?.reason === "automatic" ? "the workflow's automatic rollback" : "someone else");
+      const who =
+        other?.requestedByEmail ??
+        (other?.reason === "automatic" ? "the workflow's automatic rollback" : "someone else");
       throw fieldError(
         "conflict",
         "runId",
-        other?.status === "running" ? `run ${runId} is already being rolled back by ${who} (since ${other.createdAt.toISOString()})` : `run ${runId} was already rolled back by ${who}`,
+        other?.status === "running"
+          ? `run ${runId} is already being rolled back by ${who} (since ${other.createdAt.toISOString()})`
+          : `run ${runId} was already rolled back by ${who}`,
       );
     }
-    await writeAudit(tx, { id: user.id, email: user.email }, { action: "run.rollback", targetType: "run", targetId: runId, after: { compensations: open.map((c) => c.stepId), requestId } });
+    await writeAudit(
+      tx,
+      { id: user.id, email: user.email },
+      {
+        action: "run.rollback",
+        targetType: "run",
+        targetId: runId,
+        after: { compensations: open.map((c) => c.stepId), requestId },
+      },
+    );
     // Only the request's id: who asked and what to roll back are read from the row (takeRollbackRequest).
     // runId is for the system function's concurrency key, nothing else.
     const eventId = await sendEvent(ROLLBACK_EVENT, { requestId, runId });
@@ -77,22 +122,45 @@ export type RollbackRequest = { runId: string; workflowId: string; requestedByEm
  * when there is no such request (a forged event), or it is done or taken by another run (a
  * replayed event). Idempotent for the same system run, so a retried step takes it again.
  */
-export async function takeRollbackRequest(db: Database, requestId: string, systemRunId: string): Promise<RollbackRequest | null> {
+export async function takeRollbackRequest(
+  db: Database,
+  requestId: string,
+  systemRunId: string,
+): Promise<RollbackRequest | null> {
   const settle = Date.now() + REQUEST_SETTLE_MS;
   for (;;) {
     const [taken] = await db
       .update(runRollbacks)
       .set({ startedByRunId: systemRunId })
-      .where(and(eq(runRollbacks.requestId, requestId), eq(runRollbacks.status, "running"), or(isNull(runRollbacks.startedByRunId), eq(runRollbacks.startedByRunId, systemRunId))))
-      .returning({ runId: runRollbacks.runId, workflowId: runRollbacks.workflowId, requestedByEmail: runRollbacks.requestedByEmail });
+      .where(
+        and(
+          eq(runRollbacks.requestId, requestId),
+          eq(runRollbacks.status, "running"),
+          or(isNull(runRollbacks.startedByRunId), eq(runRollbacks.startedByRunId, systemRunId)),
+        ),
+      )
+      .returning({
+        runId: runRollbacks.runId,
+        workflowId: runRollbacks.workflowId,
+        requestedByEmail: runRollbacks.requestedByEmail,
+      });
     if (taken) return taken;
-    const [other] = await db.select({ runId: runRollbacks.runId, status: runRollbacks.status, startedByRunId: runRollbacks.startedByRunId }).from(runRollbacks).where(eq(runRollbacks.requestId, requestId));
+    const [other] = await db
+      .select({ runId: runRollbacks.runId, status: runRollbacks.status, startedByRunId: runRollbacks.startedByRunId })
+      .from(runRollbacks)
+      .where(eq(runRollbacks.requestId, requestId));
     if (other) {
-      log.warn({ requestId, runId: other.runId, status: other.status, startedByRunId: other.startedByRunId, systemRunId }, "rollback request is not open (done, or taken by another run): nothing rolled back");
+      log.warn(
+        { requestId, runId: other.runId, status: other.status, startedByRunId: other.startedByRunId, systemRunId },
+        "rollback request is not open (done, or taken by another run): nothing rolled back",
+      );
       return null;
     }
     if (Date.now() >= settle) {
-      log.warn({ requestId, systemRunId }, "rollback event names no rollback request (not sent by wflo's rollback service): nothing rolled back");
+      log.warn(
+        { requestId, systemRunId },
+        "rollback event names no rollback request (not sent by wflo's rollback service): nothing rolled back",
+      );
       return null;
     }
     await pause(100);
@@ -103,7 +171,14 @@ export async function takeRollbackRequest(db: Database, requestId: string, syste
 export async function rollbackStatus(db: Database, runId: string) {
   const [rollback] = await db.select().from(runRollbacks).where(eq(runRollbacks.runId, runId));
   const compensations = await db
-    .select({ stepId: runCompensations.stepId, seq: runCompensations.seq, status: runCompensations.status, attempts: runCompensations.attempts, error: runCompensations.error, compensatedAt: runCompensations.compensatedAt })
+    .select({
+      stepId: runCompensations.stepId,
+      seq: runCompensations.seq,
+      status: runCompensations.status,
+      attempts: runCompensations.attempts,
+      error: runCompensations.error,
+      compensatedAt: runCompensations.compensatedAt,
+    })
     .from(runCompensations)
     .where(eq(runCompensations.runId, runId))
     .orderBy(desc(runCompensations.seq), asc(runCompensations.stepId));

@@ -15,7 +15,8 @@ import { currentFingerprint } from "./fingerprint";
 export type ForkOf = NonNullable<WfloEnvelope["forkOf"]>;
 
 /** A recorded output too large to store whole (recorder.capValue) cannot be served again. */
-export const isTruncated = (v: unknown) => Boolean(v && typeof v === "object" && (v as { truncated?: unknown }).truncated === true);
+export const isTruncated = (v: unknown) =>
+  Boolean(v && typeof v === "object" && (v as { truncated?: unknown }).truncated === true);
 
 export type Served = {
   /** `step.run` results by hashed id: returned instead of running the handler. */
@@ -37,7 +38,14 @@ export async function servedSteps(db: Database, forkOf: ForkOf): Promise<Served>
   const rows = await db
     .select({ hashedId: runSteps.hashedId, stepId: runSteps.stepId, kind: runSteps.kind, output: runSteps.output })
     .from(runSteps)
-    .where(and(eq(runSteps.runId, forkOf.runId), eq(runSteps.status, "completed"), inArray(runSteps.kind, ["run", "sleep", "waitForEvent", "waitForSignal"]), lte(runSteps.position, forkOf.upToPosition)))
+    .where(
+      and(
+        eq(runSteps.runId, forkOf.runId),
+        eq(runSteps.status, "completed"),
+        inArray(runSteps.kind, ["run", "sleep", "waitForEvent", "waitForSignal"]),
+        lte(runSteps.position, forkOf.upToPosition),
+      ),
+    )
     .orderBy(asc(runSteps.position));
   const out: Served = { runs: new Map(), waits: new Map() };
   for (const r of rows) {
@@ -52,7 +60,10 @@ export async function servedSteps(db: Database, forkOf: ForkOf): Promise<Served>
  * A later request served by code with another fingerprint marks the run "resumed with a changed
  * definition", which the run page shows.
  */
-export async function recordRecoveryStart(db: Database, r: { runId: string; workflowId: string; event: EnvelopedEvent }): Promise<void> {
+export async function recordRecoveryStart(
+  db: Database,
+  r: { runId: string; workflowId: string; event: EnvelopedEvent },
+): Promise<void> {
   // A fork link only from a signed envelope: a forged forkOf must not link (or serve) another run.
   const { envelope } = readEnvelope(r.event);
   if (envelope.forkOf) {
@@ -85,6 +96,9 @@ export async function recordRecoveryStart(db: Database, r: { runId: string; work
     })
     .returning({ fingerprint: runFingerprints.fingerprint, resumedWith: runFingerprints.resumedWith });
   if (row?.resumedWith && row.resumedWith !== row.fingerprint) {
-    log.warn({ runId: r.runId, workflowId: r.workflowId, started: row.fingerprint, now: row.resumedWith }, "run resumed by a changed workflow definition");
+    log.warn(
+      { runId: r.runId, workflowId: r.workflowId, started: row.fingerprint, now: row.resumedWith },
+      "run resumed by a changed workflow definition",
+    );
   }
 }

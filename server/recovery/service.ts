@@ -27,7 +27,13 @@ async function loadRun(db: Database, runId: string): Promise<Run> {
 export async function listCheckpoints(db: Database, runId: string) {
   await loadRun(db, runId);
   return db
-    .select({ name: stateSnapshots.name, version: stateSnapshots.version, state: stateSnapshots.state, stepId: stateSnapshots.stepId, createdAt: stateSnapshots.createdAt })
+    .select({
+      name: stateSnapshots.name,
+      version: stateSnapshots.version,
+      state: stateSnapshots.state,
+      stepId: stateSnapshots.stepId,
+      createdAt: stateSnapshots.createdAt,
+    })
     .from(stateSnapshots)
     .where(eq(stateSnapshots.runId, runId))
     .orderBy(asc(stateSnapshots.createdAt), asc(stateSnapshots.id));
@@ -36,12 +42,25 @@ export async function listCheckpoints(db: Database, runId: string) {
 /** One checkpoint: the given version, or the latest of that name. A missing one names what exists. */
 export async function findCheckpoint(db: Database, runId: string, name: string, version?: number) {
   await loadRun(db, runId);
-  const where = version === undefined ? and(eq(stateSnapshots.runId, runId), eq(stateSnapshots.name, name)) : and(eq(stateSnapshots.runId, runId), eq(stateSnapshots.name, name), eq(stateSnapshots.version, version));
+  const where =
+    version === undefined
+      ? and(eq(stateSnapshots.runId, runId), eq(stateSnapshots.name, name))
+      : and(eq(stateSnapshots.runId, runId), eq(stateSnapshots.name, name), eq(stateSnapshots.version, version));
   const [row] = await db.select().from(stateSnapshots).where(where).orderBy(desc(stateSnapshots.version)).limit(1);
   if (row) return row;
-  const names = [...new Set((await db.select({ name: stateSnapshots.name }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId))).map((r) => r.name))];
+  const names = [
+    ...new Set(
+      (await db.select({ name: stateSnapshots.name }).from(stateSnapshots).where(eq(stateSnapshots.runId, runId))).map(
+        (r) => r.name,
+      ),
+    ),
+  ];
   const label = version === undefined ? `"${name}"` : `"${name}" version ${version}`;
-  throw fieldError("not_found", "name", `run ${runId} has no checkpoint ${label}; ${names.length ? `it has ${names.map((n) => `"${n}"`).join(", ")}` : "it saved no checkpoints"}`);
+  throw fieldError(
+    "not_found",
+    "name",
+    `run ${runId} has no checkpoint ${label}; ${names.length ? `it has ${names.map((n) => `"${n}"`).join(", ")}` : "it saved no checkpoints"}`,
+  );
 }
 
 /** The reference's `rollbackToCheckpoint(name)`: the state saved there, to inspect or fork from. */
@@ -50,9 +69,21 @@ export async function rollbackToCheckpoint(db: Database, runId: string, name: st
   return { runId, name: cp.name, version: cp.version, state: cp.state, createdAt: cp.createdAt };
 }
 
-export async function diffCheckpoints(db: Database, runId: string, a: { name: string; version: number }, b: { name: string; version: number }) {
-  const [before, after] = [await findCheckpoint(db, runId, a.name, a.version), await findCheckpoint(db, runId, b.name, b.version)];
-  return { before: { name: before.name, version: before.version }, after: { name: after.name, version: after.version }, changes: jsonDiff(before.state, after.state) };
+export async function diffCheckpoints(
+  db: Database,
+  runId: string,
+  a: { name: string; version: number },
+  b: { name: string; version: number },
+) {
+  const [before, after] = [
+    await findCheckpoint(db, runId, a.name, a.version),
+    await findCheckpoint(db, runId, b.name, b.version),
+  ];
+  return {
+    before: { name: before.name, version: before.version },
+    after: { name: after.name, version: after.version },
+    changes: jsonDiff(before.state, after.state),
+  };
 }
 
 // ------------------------------------------------------------------ fork
@@ -63,17 +94,31 @@ type ForkArgs = z.output<typeof forkInput>;
 async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) {
   if (from.kind === "checkpoint") {
     const cp = await findCheckpoint(db, run.id, from.name, from.version);
-    const [step] = await db.select().from(runSteps).where(and(eq(runSteps.runId, run.id), eq(runSteps.stepId, cp.stepId)));
+    const [step] = await db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.runId, run.id), eq(runSteps.stepId, cp.stepId)));
     if (!step || step.status !== "completed") {
-      throw fieldError("precondition_failed", "from", `checkpoint "${cp.name}" v${cp.version} has no completed step in run ${run.id} yet`);
+      throw fieldError(
+        "precondition_failed",
+        "from",
+        `checkpoint "${cp.name}" v${cp.version} has no completed step in run ${run.id} yet`,
+      );
     }
     return { step, checkpoint: { name: cp.name, version: cp.version }, recordedState: cp.state as unknown };
   }
-  const [step] = await db.select().from(runSteps).where(and(eq(runSteps.runId, run.id), eq(runSteps.position, from.position)));
+  const [step] = await db
+    .select()
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, run.id), eq(runSteps.position, from.position)));
   if (!step) throw fieldError("not_found", "from.position", `run ${run.id} has no step at position ${from.position}`);
   if (step.status !== "completed") {
     // A running run can be forked, but only from what it has finished: anything later is not recorded yet.
-    throw fieldError("precondition_failed", "from.position", `step "${step.stepId}" is ${step.status}${run.status === "completed" ? "" : ` and run ${run.id} is ${run.status}`}; a fork can only start from a completed step`);
+    throw fieldError(
+      "precondition_failed",
+      "from.position",
+      `step "${step.stepId}" is ${step.status}${run.status === "completed" ? "" : ` and run ${run.id} is ${run.status}`}; a fork can only start from a completed step`,
+    );
   }
   return { step, checkpoint: undefined, recordedState: undefined };
 }
@@ -86,11 +131,21 @@ async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) 
 export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
   const run = await loadRun(db, args.runId);
   const wf = (await workflowCatalog()).find(run.workflowId);
-  if (!wf) throw fieldError("precondition_failed", "runId", `workflow ${run.workflowId} is no longer served by this app, so run ${run.id} cannot be forked`);
+  if (!wf)
+    throw fieldError(
+      "precondition_failed",
+      "runId",
+      `workflow ${run.workflowId} is no longer served by this app, so run ${run.id} cannot be forked`,
+    );
   const point = await resolveForkPoint(db, run, args.from);
 
   if (args.state !== undefined) {
-    if (!point.checkpoint) throw fieldError("bad_request", "state", "only a fork from a checkpoint can edit state; pick a checkpoint or leave state out");
+    if (!point.checkpoint)
+      throw fieldError(
+        "bad_request",
+        "state",
+        "only a fork from a checkpoint can edit state; pick a checkpoint or leave state out",
+      );
     const problems = shapeProblems(point.recordedState, args.state);
     if (problems.length) throw new DomainError("bad_request", problems.join("; "), { field: "state" });
   }
@@ -101,10 +156,21 @@ export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
   const reused = await db
     .select({ stepId: runSteps.stepId, output: runSteps.output })
     .from(runSteps)
-    .where(and(eq(runSteps.runId, run.id), eq(runSteps.status, "completed"), eq(runSteps.kind, "run"), lte(runSteps.position, point.step.position)));
+    .where(
+      and(
+        eq(runSteps.runId, run.id),
+        eq(runSteps.status, "completed"),
+        eq(runSteps.kind, "run"),
+        lte(runSteps.position, point.step.position),
+      ),
+    );
   const tooLarge = reused.filter((s) => isTruncated(s.output)).map((s) => s.stepId);
   if (tooLarge.length) {
-    throw fieldError("precondition_failed", "from", `the recorded results of ${tooLarge.join(", ")} were too large to keep, so they cannot be reused; fork from an earlier point`);
+    throw fieldError(
+      "precondition_failed",
+      "from",
+      `the recorded results of ${tooLarge.join(", ")} were too large to keep, so they cannot be reused; fork from an earlier point`,
+    );
   }
 
   const forkOf: NonNullable<WfloEnvelope["forkOf"]> = {
@@ -120,15 +186,33 @@ export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
       action: "run.fork",
       targetType: "run",
       targetId: run.id,
-      after: { eventId, fromStep: point.step.stepId, position: point.step.position, checkpoint: point.checkpoint ?? null, inputEdited: args.input !== undefined, stateEdited: args.state !== undefined },
+      after: {
+        eventId,
+        fromStep: point.step.stepId,
+        position: point.step.position,
+        checkpoint: point.checkpoint ?? null,
+        inputEdited: args.input !== undefined,
+        stateEdited: args.state !== undefined,
+      },
     });
   });
-  return { eventId, parentRunId: run.id, fromStep: point.step.stepId, reusedSteps: reused.filter((s) => !s.stepId.startsWith(CHECKPOINT_STEP_PREFIX)).length };
+  return {
+    eventId,
+    parentRunId: run.id,
+    fromStep: point.step.stepId,
+    reusedSteps: reused.filter((s) => !s.stepId.startsWith(CHECKPOINT_STEP_PREFIX)).length,
+  };
 }
 
 // ------------------------------------------------------------------ lineage
 
-export type TreeNode = { runId: string; status: string; startedAt: Date; forkPoint: { stepId: string; checkpoint?: { name: string; version: number } } | null; children: TreeNode[] };
+export type TreeNode = {
+  runId: string;
+  status: string;
+  startedAt: Date;
+  forkPoint: { stepId: string; checkpoint?: { name: string; version: number } } | null;
+  children: TreeNode[];
+};
 
 /** The whole fork tree a run belongs to, from its root, with each run's status. */
 export async function forkTree(db: Database, runId: string) {
@@ -147,7 +231,14 @@ export async function forkTree(db: Database, runId: string) {
     frontier = next.map((l) => l.childRunId);
   }
   const ids = [root, ...links.map((l) => l.childRunId)];
-  const statuses = new Map((await db.select({ id: runs.id, status: runs.status, startedAt: runs.startedAt }).from(runs).where(inArray(runs.id, ids))).map((r) => [r.id, r]));
+  const statuses = new Map(
+    (
+      await db
+        .select({ id: runs.id, status: runs.status, startedAt: runs.startedAt })
+        .from(runs)
+        .where(inArray(runs.id, ids))
+    ).map((r) => [r.id, r]),
+  );
   const build = (id: string): TreeNode => {
     const link = links.find((l) => l.childRunId === id);
     const r = statuses.get(id);
@@ -155,7 +246,12 @@ export async function forkTree(db: Database, runId: string) {
       runId: id,
       status: r?.status ?? "unknown",
       startedAt: r?.startedAt ?? new Date(0),
-      forkPoint: link ? { stepId: link.forkPoint.stepId, ...(link.forkPoint.checkpoint ? { checkpoint: link.forkPoint.checkpoint } : {}) } : null,
+      forkPoint: link
+        ? {
+            stepId: link.forkPoint.stepId,
+            ...(link.forkPoint.checkpoint ? { checkpoint: link.forkPoint.checkpoint } : {}),
+          }
+        : null,
       children: links.filter((l) => l.parentRunId === id).map((l) => build(l.childRunId)),
     };
   };
@@ -169,7 +265,9 @@ export async function recoveryInfo(db: Database, runId: string) {
   const [fp] = await db.select().from(runFingerprints).where(eq(runFingerprints.runId, runId));
   const now = await currentFingerprint(run.workflowId);
   return {
-    parent: link ? { runId: link.parentRunId, forkPoint: link.forkPoint, stateEdited: link.edits?.state !== undefined } : null,
+    parent: link
+      ? { runId: link.parentRunId, forkPoint: link.forkPoint, stateEdited: link.edits?.state !== undefined }
+      : null,
     fingerprint: fp?.fingerprint ?? null,
     resumedWithChangedDefinition: Boolean(fp?.resumedWith && fp.resumedWith !== fp.fingerprint),
     definitionChangedSince: Boolean(fp && now && fp.fingerprint !== now),
@@ -185,7 +283,14 @@ export async function recoveryInfo(db: Database, runId: string) {
 export async function timeline(db: Database, runId: string) {
   await loadRun(db, runId);
   const steps = await db
-    .select({ position: runSteps.position, stepId: runSteps.stepId, kind: runSteps.kind, status: runSteps.status, output: runSteps.output, endedAt: runSteps.endedAt })
+    .select({
+      position: runSteps.position,
+      stepId: runSteps.stepId,
+      kind: runSteps.kind,
+      status: runSteps.status,
+      output: runSteps.output,
+      endedAt: runSteps.endedAt,
+    })
     .from(runSteps)
     .where(eq(runSteps.runId, runId))
     .orderBy(asc(runSteps.position));

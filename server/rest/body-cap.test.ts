@@ -18,8 +18,13 @@ let key: string;
 beforeAll(async () => {
   fresh = await freshDatabase();
   process.env.DATABASE_URL = fresh.url;
-  const [row] = await fresh.db.insert(users).values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" }).returning();
-  key = (await createApiKey(fresh.db, { id: row!.id, email: row!.email, role: "admin" }, { name: "bot", role: "admin" })).secret;
+  const [row] = await fresh.db
+    .insert(users)
+    .values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" })
+    .returning();
+  key = (
+    await createApiKey(fresh.db, { id: row!.id, email: row!.email, role: "admin" }, { name: "bot", role: "admin" })
+  ).secret;
   server = await startRestServer();
 });
 afterAll(async () => {
@@ -31,10 +36,17 @@ const headers = () => ({ "content-type": "application/json", authorization: `Bea
 
 describe("REST body caps", () => {
   it("refuses a 30 MB POST /approvals with 413 naming the limit, and stores nothing", async () => {
-    const body = JSON.stringify({ title: "refund", workflow: "refunds", details: { blob: "x".repeat(30 * 1024 * 1024) } });
+    const body = JSON.stringify({
+      title: "refund",
+      workflow: "refunds",
+      details: { blob: "x".repeat(30 * 1024 * 1024) },
+    });
     const res = await fetch(`${server.url}/api/v1/approvals`, { method: "POST", headers: headers(), body });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ error: `request body exceeds the limit of ${REST_BODY_LIMIT.bytes} bytes (WFLO_REST_MAX_BYTES)`, code: "PAYLOAD_TOO_LARGE" });
+    expect(await res.json()).toEqual({
+      error: `request body exceeds the limit of ${REST_BODY_LIMIT.bytes} bytes (WFLO_REST_MAX_BYTES)`,
+      code: "PAYLOAD_TOO_LARGE",
+    });
     expect(await fresh.db.select().from(approvals)).toHaveLength(0);
   });
 
@@ -42,22 +54,51 @@ describe("REST body caps", () => {
     let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
-        c.enqueue(new TextEncoder().encode(sent === 0 ? '{"title":"refund","workflow":"refunds","details":{"blob":"' : "x".repeat(64 * 1024)));
+        c.enqueue(
+          new TextEncoder().encode(
+            sent === 0 ? '{"title":"refund","workflow":"refunds","details":{"blob":"' : "x".repeat(64 * 1024),
+          ),
+        );
         if (++sent > 40 * 16) c.close();
       },
     });
-    const res = await fetch(`${server.url}/api/v1/approvals`, { method: "POST", headers: headers(), body: stream, duplex: "half" } as RequestInit).catch((e: unknown) => e);
+    const res = await fetch(`${server.url}/api/v1/approvals`, {
+      method: "POST",
+      headers: headers(),
+      body: stream,
+      duplex: "half",
+    } as RequestInit).catch((e: unknown) => e);
     // The server answers 413 and closes; depending on timing the client sees the answer or a reset.
     if (res instanceof Response) expect(res.status).toBe(413);
     expect(await fresh.db.select().from(approvals)).toHaveLength(0);
   });
 
   it("gives span uploads the trace cap, not the REST one, and still refuses beyond it", async () => {
-    const big = JSON.stringify({ spans: [{ traceId: "t-big", spanId: "s-1", name: "call", startTime: 1, attributes: { a: "x".repeat(REST_BODY_LIMIT.bytes) } }] });
+    const big = JSON.stringify({
+      spans: [
+        {
+          traceId: "t-big",
+          spanId: "s-1",
+          name: "call",
+          startTime: 1,
+          attributes: { a: "x".repeat(REST_BODY_LIMIT.bytes) },
+        },
+      ],
+    });
     const res = await fetch(`${server.url}/api/v1/spans`, { method: "POST", headers: headers(), body: big });
     // Past the REST cap but within the trace cap: the body is read, and the attribute cap answers instead.
     expect(((await res.json()) as { error: string }).error).toContain("WFLO_OTLP_MAX_ATTRIBUTE_BYTES");
-    const huge = JSON.stringify({ spans: [{ traceId: "t-huge", spanId: "s-1", name: "call", startTime: 1, attributes: { a: "x".repeat(OTLP_BODY_LIMIT.bytes) } }] });
+    const huge = JSON.stringify({
+      spans: [
+        {
+          traceId: "t-huge",
+          spanId: "s-1",
+          name: "call",
+          startTime: 1,
+          attributes: { a: "x".repeat(OTLP_BODY_LIMIT.bytes) },
+        },
+      ],
+    });
     const r2 = await fetch(`${server.url}/api/v1/spans`, { method: "POST", headers: headers(), body: huge });
     expect(r2.status).toBe(413);
     expect(((await r2.json()) as { error: string }).error).toContain("(WFLO_OTLP_MAX_BYTES)");
@@ -69,7 +110,11 @@ describe("REST is not cookie-authenticated, so a cross-site page gains nothing f
   it("refuses a mutation that carries only a session cookie (401), whatever its Origin", async () => {
     const res = await fetch(`${server.url}/api/v1/approvals`, {
       method: "POST",
-      headers: { "content-type": "text/plain", origin: "http://evil.example", cookie: "next-auth.session-token=anything; __Secure-next-auth.session-token=anything" },
+      headers: {
+        "content-type": "text/plain",
+        origin: "http://evil.example",
+        cookie: "next-auth.session-token=anything; __Secure-next-auth.session-token=anything",
+      },
       body: JSON.stringify({ title: "refund", workflow: "refunds" }),
     });
     expect(res.status).toBe(401);

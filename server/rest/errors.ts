@@ -33,19 +33,32 @@ export function errorJson(status: number, body: RestErrorBody): Response {
 
 /** Maps anything a service throws to the response: 4xx messages kept, 5xx hidden (as tRPC's formatter does). */
 export function errorResponse(err: unknown): Response {
-  if (err instanceof RestError) return errorJson(err.status, { error: err.message, code: err.code, ...(err.field && { field: err.field }) });
+  if (err instanceof RestError)
+    return errorJson(err.status, { error: err.message, code: err.code, ...(err.field && { field: err.field }) });
   if (err instanceof BudgetExceededError) {
     return errorJson(402, {
       error: err.message,
       code: "BUDGET_EXCEEDED",
-      details: { scope: err.scope, scopeValue: err.scopeValue, period: err.period, budgetId: err.budgetId, budgetName: err.budgetName, limitNano: err.limitNano.toString(), spentNano: err.spentNano.toString(), reservedNano: err.reservedNano.toString(), requestedNano: err.requestedNano.toString() },
+      details: {
+        scope: err.scope,
+        scopeValue: err.scopeValue,
+        period: err.period,
+        budgetId: err.budgetId,
+        budgetName: err.budgetName,
+        limitNano: err.limitNano.toString(),
+        spentNano: err.spentNano.toString(),
+        reservedNano: err.reservedNano.toString(),
+        requestedNano: err.requestedNano.toString(),
+      },
     });
   }
-  if (err instanceof UnpricedModelError) return errorJson(422, { error: err.message, code: "UNPRICED_MODEL", field: "model" });
+  if (err instanceof UnpricedModelError)
+    return errorJson(422, { error: err.message, code: "UNPRICED_MODEL", field: "model" });
   if (err instanceof DomainError) {
     // THE mapping of a service's DomainError to HTTP: status and code by the shared table, its field as data.
     const { status, trpc } = transportOf(err.code);
-    if (status < 500) return errorJson(status, { error: err.message, code: trpc, ...(err.field && { field: err.field }) });
+    if (status < 500)
+      return errorJson(status, { error: err.message, code: trpc, ...(err.field && { field: err.field }) });
   }
   log.error({ err }, "REST handler failed");
   return errorJson(500, { error: "Internal server error", code: "INTERNAL_SERVER_ERROR" });

@@ -22,11 +22,20 @@ function parameters(where: "path" | "query", s: z.ZodType | undefined): JsonSche
   const js = inputSchema(s) as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, schema]) => {
     const { description, ...rest } = schema;
-    return { name, in: where, required: where === "path" || (js.required ?? []).includes(name), schema: rest, ...(typeof description === "string" && { description }) };
+    return {
+      name,
+      in: where,
+      required: where === "path" || (js.required ?? []).includes(name),
+      schema: rest,
+      ...(typeof description === "string" && { description }),
+    };
   });
 }
 
-const errorRef = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+const errorRef = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
 
 function operation(r: Route): JsonSchema {
   const ok = String(r.status ?? 200);
@@ -37,13 +46,26 @@ function operation(r: Route): JsonSchema {
     tags: [r.tag],
     "x-wflo-permission": r.permission,
     parameters: [...parameters("path", r.params), ...parameters("query", r.query)],
-    ...(r.body && { requestBody: { required: true, content: { "application/json": { schema: inputSchema(r.body) } } } }),
+    ...(r.body && {
+      requestBody: { required: true, content: { "application/json": { schema: inputSchema(r.body) } } },
+    }),
     responses: {
-      [ok]: { description: r.response.description, content: { "application/json": { schema: r.response.schema ? outputSchema(r.response.schema) : { type: "object" } } } },
+      [ok]: {
+        description: r.response.description,
+        content: {
+          "application/json": { schema: r.response.schema ? outputSchema(r.response.schema) : { type: "object" } },
+        },
+      },
       "400": errorRef("The input fails its schema; `error` names the field and the rule"),
       "401": errorRef("Missing, unknown or revoked API key"),
-      "403": errorRef(`The key's role lacks the permission ${r.permission}, or (acting on a run, approval or LLM call) its workflow is outside the key's workflow scope`),
-      ...(r.body && { "413": errorRef(`The body exceeds ${(r.bodyLimit ?? REST_BODY_LIMIT).bytes} bytes (${(r.bodyLimit ?? REST_BODY_LIMIT).env})`) }),
+      "403": errorRef(
+        `The key's role lacks the permission ${r.permission}, or (acting on a run, approval or LLM call) its workflow is outside the key's workflow scope`,
+      ),
+      ...(r.body && {
+        "413": errorRef(
+          `The body exceeds ${(r.bodyLimit ?? REST_BODY_LIMIT).bytes} bytes (${(r.bodyLimit ?? REST_BODY_LIMIT).env})`,
+        ),
+      }),
       ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([status, d]) => [status, errorRef(d)])),
       "500": errorRef("Internal server error (details stay in the server log)"),
     },

@@ -18,7 +18,11 @@ export type RouteContext<P, Q, B> = { req: Request; db: Database; actor: ApiKeyA
 /** Next's second route-handler argument. */
 export type NextRouteArg = { params: Promise<Record<string, string | string[] | undefined>> };
 
-export type RouteSpec<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends z.ZodType | undefined> = {
+export type RouteSpec<
+  P extends AnyObject | undefined,
+  Q extends AnyObject | undefined,
+  B extends z.ZodType | undefined,
+> = {
   method: "GET" | "POST";
   /** OpenAPI style, under /api/v1: "/runs/{id}". */
   path: string;
@@ -72,19 +76,32 @@ async function readJson(req: Request, limit: BodyLimit): Promise<JsonBody> {
  * The order matters: nobody learns whether an id exists, or what a body should be, without a key
  * that may make the call.
  */
-export function defineRoute<P extends AnyObject | undefined = undefined, Q extends AnyObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<P, Q, B>,
-): Route {
+export function defineRoute<
+  P extends AnyObject | undefined = undefined,
+  Q extends AnyObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, Q, B>): Route {
   const handle = async (req: Request, next?: NextRouteArg): Promise<Response> =>
     withLogContext({ requestId: requestIdOf(req) }, async () => {
       try {
         const db = getDb();
         const actor = await authenticateApiKey(db, req);
-        if (!actor) return errorJson(401, { error: "missing, unknown or revoked API key (send Authorization: Bearer <key>)", code: "UNAUTHORIZED" });
+        if (!actor)
+          return errorJson(401, {
+            error: "missing, unknown or revoked API key (send Authorization: Bearer <key>)",
+            code: "UNAUTHORIZED",
+          });
         if (!can(actor.role, spec.permission)) {
-          return errorJson(403, { error: `this key's role (${actor.role}) lacks the permission ${spec.permission}`, code: "FORBIDDEN" });
+          return errorJson(403, {
+            error: `this key's role (${actor.role}) lacks the permission ${spec.permission}`,
+            code: "FORBIDDEN",
+          });
         }
-        const parts: Record<"params" | "query" | "body", unknown> = { params: undefined, query: undefined, body: undefined };
+        const parts: Record<"params" | "query" | "body", unknown> = {
+          params: undefined,
+          query: undefined,
+          body: undefined,
+        };
         if (spec.params) parts.params = (await next?.params) ?? {};
         if (spec.query) parts.query = queryObject(new URL(req.url));
         if (spec.body) {
@@ -109,7 +126,11 @@ export function defineRoute<P extends AnyObject | undefined = undefined, Q exten
           }
           parsed[k] = r.data;
         }
-        const ctx = { req, db, actor, params: parsed.params, query: parsed.query, body: parsed.body } as RouteContext<Out<P>, Out<Q>, Out<B>>;
+        const ctx = { req, db, actor, params: parsed.params, query: parsed.query, body: parsed.body } as RouteContext<
+          Out<P>,
+          Out<Q>,
+          Out<B>
+        >;
         const out = await spec.handler(ctx);
         // A handler that must answer another success status (an idempotent replay: 200, not 201) returns its Response.
         return out instanceof Response ? out : jsonBody(out, spec.status ?? 200);

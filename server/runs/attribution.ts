@@ -9,7 +9,10 @@ export const INTERNAL_EVENT_KEY_NAME = "wflo internal";
 /** The cron tick's event name on every Inngest server. */
 const SCHEDULED_EVENT = "inngest/scheduled.timer";
 
-export type Attribution = Pick<Run, "triggeredById" | "triggeredByEmail" | "triggeredByKind" | "triggeredByEventKeyId" | "triggeredByEventKey">;
+export type Attribution = Pick<
+  Run,
+  "triggeredById" | "triggeredByEmail" | "triggeredByKind" | "triggeredByEventKeyId" | "triggeredByEventKey"
+>;
 
 /**
  * Who a run is held to. A person (or API key) only from an envelope wflo signed
@@ -19,7 +22,13 @@ export type Attribution = Pick<Run, "triggeredById" | "triggeredByEmail" | "trig
  */
 export async function attributionOf(db: DbOrTx, event: EnvelopedEvent, envelope: WfloEnvelope): Promise<Attribution> {
   const none = { triggeredById: null, triggeredByEmail: null, triggeredByEventKeyId: null, triggeredByEventKey: null };
-  if (envelope.triggeredBy) return { ...none, triggeredById: envelope.triggeredBy.id, triggeredByEmail: envelope.triggeredBy.email, triggeredByKind: "user" };
+  if (envelope.triggeredBy)
+    return {
+      ...none,
+      triggeredById: envelope.triggeredBy.id,
+      triggeredByEmail: envelope.triggeredBy.email,
+      triggeredByKind: "user",
+    };
   if (event.name === SCHEDULED_EVENT) return { ...none, triggeredByKind: "schedule" };
   if (!event.id) return { ...none, triggeredByKind: "unsigned" };
   const [sent] = await db
@@ -29,7 +38,12 @@ export async function attributionOf(db: DbOrTx, event: EnvelopedEvent, envelope:
     .where(eq(engineEvents.id, event.id))
     .limit(1);
   if (!sent) return { ...none, triggeredByKind: "unsigned" };
-  return { ...none, triggeredByKind: "event_key", triggeredByEventKeyId: sent.keyId, triggeredByEventKey: sent.keyId ? (sent.name ?? sent.keyId) : INTERNAL_EVENT_KEY_NAME };
+  return {
+    ...none,
+    triggeredByKind: "event_key",
+    triggeredByEventKeyId: sent.keyId,
+    triggeredByEventKey: sent.keyId ? (sent.name ?? sent.keyId) : INTERNAL_EVENT_KEY_NAME,
+  };
 }
 
 /**
@@ -37,7 +51,9 @@ export async function attributionOf(db: DbOrTx, event: EnvelopedEvent, envelope:
  * so a key or an unsigned event is never shown as if it were a person. Null for runs recorded
  * before attribution had a kind and no person (shown as "an event").
  */
-export function triggerLabel(run: Pick<Run, "triggeredByKind" | "triggeredByEmail" | "triggeredByEventKey">): string | null {
+export function triggerLabel(
+  run: Pick<Run, "triggeredByKind" | "triggeredByEmail" | "triggeredByEventKey">,
+): string | null {
   switch (run.triggeredByKind) {
     case "event_key":
       return `event key ${run.triggeredByEventKey ?? INTERNAL_EVENT_KEY_NAME}`;

@@ -32,10 +32,30 @@ describe("migration 0021 backfill", () => {
   it("fills budget_nano from the trigger's or re-run's audit row (budgetNano, or budgetUsd on older rows) and stop_reason from the latest stop notification", async () => {
     const { db } = h;
     await db.transaction(async (tx) => {
-      await writeAudit(tx, person, { action: "run.trigger", targetType: "workflow", targetId: "research-assistant", after: { eventId: "ev-1", budgetNano: "12000000", budgetUsd: "0.012" } });
-      await writeAudit(tx, person, { action: "run.trigger", targetType: "workflow", targetId: "research-assistant", after: { eventId: "ev-2", budgetUsd: "0.5" } });
-      await writeAudit(tx, person, { action: "run.rerun", targetType: "run", targetId: "run-1", after: { eventId: "ev-3", budgetNano: "7" } });
-      await writeAudit(tx, person, { action: "run.trigger", targetType: "workflow", targetId: "research-assistant", after: { eventId: "ev-4" } });
+      await writeAudit(tx, person, {
+        action: "run.trigger",
+        targetType: "workflow",
+        targetId: "research-assistant",
+        after: { eventId: "ev-1", budgetNano: "12000000", budgetUsd: "0.012" },
+      });
+      await writeAudit(tx, person, {
+        action: "run.trigger",
+        targetType: "workflow",
+        targetId: "research-assistant",
+        after: { eventId: "ev-2", budgetUsd: "0.5" },
+      });
+      await writeAudit(tx, person, {
+        action: "run.rerun",
+        targetType: "run",
+        targetId: "run-1",
+        after: { eventId: "ev-3", budgetNano: "7" },
+      });
+      await writeAudit(tx, person, {
+        action: "run.trigger",
+        targetType: "workflow",
+        targetId: "research-assistant",
+        after: { eventId: "ev-4" },
+      });
     });
     await db.insert(runs).values([
       { id: "run-1", workflowId: "research-assistant", eventName: "e", eventId: "ev-1" },
@@ -66,10 +86,19 @@ describe("migration 0021 backfill", () => {
     expect(byId.get("run-3")!.budgetNano).toBe(7n);
     expect(byId.get("run-4")!.budgetNano).toBeNull();
     expect(byId.get("run-5")!.budgetNano).toBeNull();
-    expect(byId.get("run-1")!.stopReason).toMatchObject({ kind: "budget_exceeded", severity: "warning", title: "latest", message: "latest message", details: { title: "latest" } });
+    expect(byId.get("run-1")!.stopReason).toMatchObject({
+      kind: "budget_exceeded",
+      severity: "warning",
+      title: "latest",
+      message: "latest message",
+      details: { title: "latest" },
+    });
     expect(typeof byId.get("run-1")!.stopReason!.at).toBe("string");
     expect(byId.get("run-2")!.stopReason).toBeNull();
-    const [untouched] = await db.select({ n: governanceNotifications.id }).from(governanceNotifications).where(eq(governanceNotifications.runId, "run-2"));
+    const [untouched] = await db
+      .select({ n: governanceNotifications.id })
+      .from(governanceNotifications)
+      .where(eq(governanceNotifications.runId, "run-2"));
     expect(untouched).toBeDefined();
   });
 });

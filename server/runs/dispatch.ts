@@ -24,14 +24,20 @@ export async function sendEvent(name: string, data: Record<string, unknown>): Pr
   } catch (err) {
     // No envelope key (a misconfiguration the error names) or an envelope wflo itself built wrong.
     log.error({ err, event: name }, "signing a workflow event's envelope failed");
-    throw new DomainError("internal", `could not sign the envelope of the event ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new DomainError(
+      "internal",
+      `could not sign the envelope of the event ${name}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   let ids: string[];
   try {
     ({ ids } = await events.send(event));
   } catch (err) {
     log.error({ err, event: name, mode: inngestMode() }, "sending a workflow event failed");
-    throw new DomainError("bad_gateway", `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?`);
+    throw new DomainError(
+      "bad_gateway",
+      `the Inngest server (${inngestMode()}) did not accept the event ${name}; is it running?`,
+    );
   }
   if (!ids[0]) throw new DomainError("bad_gateway", `the Inngest server returned no event id for ${name}`);
   return event.id;
@@ -41,10 +47,17 @@ export async function cancelRemoteRun(runId: string): Promise<void> {
   const headers = inngestApiHeaders();
   let res: Response;
   try {
-    res = await fetch(`${inngestApiBaseUrl()}/v1/runs/${encodeURIComponent(runId)}`, { method: "DELETE", headers, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(`${inngestApiBaseUrl()}/v1/runs/${encodeURIComponent(runId)}`, {
+      method: "DELETE",
+      headers,
+      signal: AbortSignal.timeout(10_000),
+    });
   } catch (err) {
     log.error({ err, runId, mode: inngestMode() }, "cancel request failed");
-    throw new DomainError("bad_gateway", `could not reach the Inngest server (${inngestMode()}) to cancel run ${runId}`);
+    throw new DomainError(
+      "bad_gateway",
+      `could not reach the Inngest server (${inngestMode()}) to cancel run ${runId}`,
+    );
   }
   if (res.status === 404) throw new DomainError("not_found", `the Inngest server does not know run ${runId}`);
   if (!res.ok) {

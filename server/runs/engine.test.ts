@@ -22,16 +22,25 @@ const caller = () => h.as(operator);
 
 describe("on the embedded engine", () => {
   it("runs the research assistant to completion with feedback delivered to its wait", async () => {
-    const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "engine integration", questions: 2 } });
+    const { eventId } = await caller().runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "engine integration", questions: 2 },
+    });
     const { id: runId } = await h.runFor(eventId);
     await h.waitingForEvent(runId);
 
     const { inngest } = await import("@/inngest/client");
-    await inngest.send({ name: "research/feedback.submitted", data: { topicId: `topic_${runId}`, comments: "Add a cost section." } });
+    await inngest.send({
+      name: "research/feedback.submitted",
+      data: { topicId: `topic_${runId}`, comments: "Add a cost section." },
+    });
     await h.until("the run to complete", async () => (await h.statusOf(runId)) === "completed");
 
     const detail = await caller().runs.get({ runId });
-    expect(detail.run).toMatchObject({ triggeredByEmail: operator.email, output: { feedback: { received: true, comments: "Add a cost section." }, simulated: true } });
+    expect(detail.run).toMatchObject({
+      triggeredByEmail: operator.email,
+      output: { feedback: { received: true, comments: "Add a cost section." }, simulated: true },
+    });
     expect(detail.steps.map((s) => [s.stepId, s.status])).toEqual([
       ["plan", "completed"],
       ["checkpoint:plan:v1", "completed"],
@@ -49,7 +58,10 @@ describe("on the embedded engine", () => {
   });
 
   it("cancels a waiting run through the engine's REST API and keeps it cancelled after the lifecycle events", async () => {
-    const { eventId } = await caller().runs.trigger({ workflowId: "research-assistant", input: { topic: "cancel on the engine", questions: 1, feedbackTimeout: "10m" } });
+    const { eventId } = await caller().runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "cancel on the engine", questions: 1, feedbackTimeout: "10m" },
+    });
     const { id: runId } = await h.runFor(eventId);
     await h.until("the run to wait", async () => (await h.statusOf(runId)) === "waiting");
 
@@ -58,7 +70,9 @@ describe("on the embedded engine", () => {
     // Give the lifecycle function (cancelled + finished-with-error) time to run; the status must hold.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await h.statusOf(runId)).toBe("cancelled");
-    expect((await caller().runs.get({ runId })).steps.find((s) => s.stepId === "await-feedback")?.status).toBe("cancelled");
+    expect((await caller().runs.get({ runId })).steps.find((s) => s.stepId === "await-feedback")?.status).toBe(
+      "cancelled",
+    );
   });
 
   it("records retries and a final failure when retries run out", async () => {

@@ -37,7 +37,10 @@ export type EnvelopeKeySource = typeof ENVELOPE_KEY_ENV | "INNGEST_SIGNING_KEY" 
 function secretOf(env: Env): { source: EnvelopeKeySource; secret: string } {
   const given = env[ENVELOPE_KEY_ENV]?.trim();
   if (given) {
-    if (given.length < MIN_LENGTH) throw new EnvelopeKeyError(`${ENVELOPE_KEY_ENV} must be at least ${MIN_LENGTH} characters (a random secret, e.g. openssl rand -hex 32); got ${given.length}`);
+    if (given.length < MIN_LENGTH)
+      throw new EnvelopeKeyError(
+        `${ENVELOPE_KEY_ENV} must be at least ${MIN_LENGTH} characters (a random secret, e.g. openssl rand -hex 32); got ${given.length}`,
+      );
     return { source: ENVELOPE_KEY_ENV, secret: given };
   }
   const inngest = env.INNGEST_SIGNING_KEY?.trim();
@@ -46,7 +49,10 @@ function secretOf(env: Env): { source: EnvelopeKeySource; secret: string } {
   // engine's process creates that file at boot; everyone else only reads it, so a script pointed
   // at the wrong data dir fails naming the file instead of signing with a key nobody knows.
   const devServer = Boolean(env.INNGEST_DEV?.trim());
-  return { source: "engine signing key", secret: env[SIGNING_KEY_ENV]?.trim() ? engineSigningKey(env) : keyFile(env, devServer) };
+  return {
+    source: "engine signing key",
+    secret: env[SIGNING_KEY_ENV]?.trim() ? engineSigningKey(env) : keyFile(env, devServer),
+  };
 }
 
 /** The data dir's key file is read once per process: it changes only with a restart (like the engine's own copy). */
@@ -79,7 +85,10 @@ export function envelopeKey(env: Env = process.env): Buffer {
 
 /** The keys a signature may verify with: the current one, then those of WFLO_ENVELOPE_KEY_PREVIOUS. */
 export function verificationKeys(env: Env = process.env): Buffer[] {
-  const previous = (env[PREVIOUS_ENVELOPE_KEYS_ENV] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const previous = (env[PREVIOUS_ENVELOPE_KEYS_ENV] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return [envelopeKey(env), ...previous.map(derive)];
 }
 

@@ -26,7 +26,10 @@ export const wfloEnvelope = z.object({
   triggeredBy: z.object({ id: z.uuid().nullable(), email: z.string().min(1) }).optional(),
   rerunOf: z.string().min(1).optional(),
   /** The run's own budget (runs.trigger `budgetUsd`), nano-dollars as a decimal string: every LLM call of the run is held to it. */
-  budgetNano: z.string().regex(/^\d{1,20}$/).optional(),
+  budgetNano: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
   /** `wflo run --require-approval`: every LLM call of the run (wflo.llm, trackLlmCall, wrap, adapters) waits for an approval; calls made inside a step are refused (server/approvals/gated-llm.ts, llm-gate-scope.ts). */
   requireApproval: z.boolean().optional(),
   /**
@@ -73,7 +76,8 @@ function signedBytes(event: { id: string; name: string }, input: Data, fields: D
   return canonicalize({ v: SIGNATURE_VERSION, id: event.id, name: event.name, input, envelope: fields }) ?? "null";
 }
 
-const signatureWith = (key: Buffer, bytes: string) => `${SIGNATURE_VERSION}=${createHmac("sha256", key).update(bytes).digest("hex")}`;
+const signatureWith = (key: Buffer, bytes: string) =>
+  `${SIGNATURE_VERSION}=${createHmac("sha256", key).update(bytes).digest("hex")}`;
 
 function signatureOf(event: { id: string; name: string }, input: Data, fields: Data): string {
   return signatureWith(envelopeKey(), signedBytes(event, input, fields));
@@ -90,11 +94,17 @@ export function signEvent<E extends { id: string; name: string; data: Data }>(ev
   const raw = event.data[WFLO_ENVELOPE_KEY];
   if (raw === undefined) return event;
   const parsed = wfloEnvelope.safeParse(raw);
-  if (!parsed.success) throw new EnvelopeError(`${WFLO_ENVELOPE_KEY}: not a wflo envelope (${describeZodIssues(parsed.error, { root: "(root)" }).message})`);
+  if (!parsed.success)
+    throw new EnvelopeError(
+      `${WFLO_ENVELOPE_KEY}: not a wflo envelope (${describeZodIssues(parsed.error, { root: "(root)" }).message})`,
+    );
   // Signed as it will arrive: JSON drops undefined fields and turns dates into strings.
   const fields = JSON.parse(JSON.stringify(parsed.data)) as Data;
   const input = JSON.parse(JSON.stringify(eventInput(event.data))) as Data;
-  return { ...event, data: { ...input, [WFLO_ENVELOPE_KEY]: { ...fields, [SIGNATURE_FIELD]: signatureOf(event, input, fields) } } };
+  return {
+    ...event,
+    data: { ...input, [WFLO_ENVELOPE_KEY]: { ...fields, [SIGNATURE_FIELD]: signatureOf(event, input, fields) } },
+  };
 }
 
 export type ReadEnvelope = {
@@ -129,7 +139,8 @@ function verify(event: EnvelopedEvent): ReadEnvelope {
     // No key resolvable here (or uncanonicalisable data): nothing can be believed.
     return drop(`the envelope's signature cannot be checked: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!expected.some((e) => sameSignature(sig, e))) return drop("the envelope's signature does not match this event (forged, or copied from another event or input)");
+  if (!expected.some((e) => sameSignature(sig, e)))
+    return drop("the envelope's signature does not match this event (forged, or copied from another event or input)");
   const parsed = wfloEnvelope.safeParse(fields);
   if (!parsed.success) return drop("the signed envelope is malformed");
   return { input, envelope: parsed.data, dropped: null };

@@ -19,8 +19,17 @@ afterAll(async () => fresh?.drop());
 
 describe("recording text a database cannot store", () => {
   it("records a step output and a run error holding NUL bytes and lone surrogates, with those characters replaced", async () => {
-    await ensureRun(fresh.db, { runId: "run-nul", workflowId: "hello", event: { id: null, name: "app/hello", data: { q: "in\0put" } } });
-    await upsertStep(fresh.db, "run-nul", { hashedId: "h1", stepId: "fetch", name: "fetch", kind: "step" }, { status: "completed", attempt: 1, output: { body: "a\0b", list: ["x\uD800"] } });
+    await ensureRun(fresh.db, {
+      runId: "run-nul",
+      workflowId: "hello",
+      event: { id: null, name: "app/hello", data: { q: "in\0put" } },
+    });
+    await upsertStep(
+      fresh.db,
+      "run-nul",
+      { hashedId: "h1", stepId: "fetch", name: "fetch", kind: "step" },
+      { status: "completed", attempt: 1, output: { body: "a\0b", list: ["x\uD800"] } },
+    );
     await finishRun(fresh.db, "run-nul", { status: "failed", error: toRecordedError(new Error("bad\0 byte \uDC00")) });
     const [step] = await fresh.db.select().from(runSteps).where(eq(runSteps.runId, "run-nul"));
     expect(step!.output).toEqual({ body: "a\uFFFDb", list: ["x\uFFFD"] });

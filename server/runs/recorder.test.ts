@@ -12,9 +12,19 @@ describe("recorded values", () => {
   });
 
   it("normalises errors from hooks, responses and odd throws", () => {
-    expect(toRecordedError(new TypeError("bad"))).toMatchObject({ name: "TypeError", message: "bad", stack: expect.stringContaining("bad") });
-    expect(toRecordedError({ name: "Error", message: "kaboom", __serialized: true })).toEqual({ name: "Error", message: "kaboom" });
-    expect(toRecordedError({ error: "Could not find step" })).toEqual({ name: "Error", message: "Could not find step" });
+    expect(toRecordedError(new TypeError("bad"))).toMatchObject({
+      name: "TypeError",
+      message: "bad",
+      stack: expect.stringContaining("bad"),
+    });
+    expect(toRecordedError({ name: "Error", message: "kaboom", __serialized: true })).toEqual({
+      name: "Error",
+      message: "kaboom",
+    });
+    expect(toRecordedError({ error: "Could not find step" })).toEqual({
+      name: "Error",
+      message: "Could not find step",
+    });
     expect(toRecordedError("plain")).toEqual({ name: "Error", message: "plain" });
   });
 });

@@ -54,11 +54,15 @@ export function toRecordedError(err: unknown): RecordedError {
     }
     if (typeof e.error === "string") return { name: "Error", message: storableText(e.error) };
   }
-  return { name: "Error", message: storableText(typeof err === "string" ? err : JSON.stringify(err ?? null).slice(0, 1000)) };
+  return {
+    name: "Error",
+    message: storableText(typeof err === "string" ? err : JSON.stringify(err ?? null).slice(0, 1000)),
+  };
 }
 
 const terminal: RunStatus[] = [...TERMINAL_RUN_STATUSES];
-const isTerminalSql = (col: typeof runs.status | typeof runSteps.status) => sql`${col} in ('completed', 'failed', 'cancelled')`;
+const isTerminalSql = (col: typeof runs.status | typeof runSteps.status) =>
+  sql`${col} in ('completed', 'failed', 'cancelled')`;
 
 export type TriggerEvent = { id?: string | null; name: string; data?: unknown };
 
@@ -106,11 +110,28 @@ export async function recordRequestStart(db: DbOrTx, r: RunIdentity): Promise<vo
     })
     // xmax = 0 only on a row this statement inserted: the warning is written once per run.
     .returning({ inserted: sql<boolean>`(xmax = 0)` });
-  if (dropped && created?.inserted) warnDropped(r, dropped, attribution.triggeredByKind === "event_key" ? `event key ${attribution.triggeredByEventKey}` : String(attribution.triggeredByKind));
+  if (dropped && created?.inserted)
+    warnDropped(
+      r,
+      dropped,
+      attribution.triggeredByKind === "event_key"
+        ? `event key ${attribution.triggeredByEventKey}`
+        : String(attribution.triggeredByKind),
+    );
 }
 
 function warnDropped(r: Omit<RunIdentity, "attempt">, reason: string, heldTo: string) {
-  log.warn({ runId: r.runId, workflowId: r.workflowId, event: r.event.name, eventId: r.event.id ?? null, reason, attributedTo: heldTo }, `wflo: run ${r.runId} ignores its event's _wflo envelope (${reason}); it is attributed to ${heldTo}, with no run budget, approval requirement or re-run/fork link from the envelope`);
+  log.warn(
+    {
+      runId: r.runId,
+      workflowId: r.workflowId,
+      event: r.event.name,
+      eventId: r.event.id ?? null,
+      reason,
+      attributedTo: heldTo,
+    },
+    `wflo: run ${r.runId} ignores its event's _wflo envelope (${reason}); it is attributed to ${heldTo}, with no run budget, approval requirement or re-run/fork link from the envelope`,
+  );
 }
 
 export type MemoizedState = Record<string, { data?: unknown; error?: unknown }>;
@@ -145,7 +166,14 @@ export async function recordMemoizedSteps(db: DbOrTx, runId: string, memoized: M
 
 export type StepIdentity = { hashedId: string; stepId: string; name: string; kind: string };
 
-type StepWrite = { status: RunStatus; attempt: number; detail?: unknown; output?: unknown; error?: RecordedError | null; ended?: boolean };
+type StepWrite = {
+  status: RunStatus;
+  attempt: number;
+  detail?: unknown;
+  output?: unknown;
+  error?: RecordedError | null;
+  ended?: boolean;
+};
 
 /**
  * Inserts or advances one step. A terminal step only changes to another terminal state
@@ -191,14 +219,22 @@ export async function upsertStep(db: DbOrTx, runId: string, step: StepIdentity, 
 }
 
 /** A status for the run between requests; never overrides a terminal one. */
-export async function setRunProgress(db: DbOrTx, runId: string, status: "running" | "sleeping" | "waiting", lastError?: RecordedError): Promise<void> {
+export async function setRunProgress(
+  db: DbOrTx,
+  runId: string,
+  status: "running" | "sleeping" | "waiting",
+  lastError?: RecordedError,
+): Promise<void> {
   await db
     .update(runs)
     .set({ status, ...(lastError ? { error: lastError } : {}), updatedAt: sql`now()` })
     .where(and(eq(runs.id, runId), notInArray(runs.status, terminal)));
 }
 
-export type RunOutcome = { status: "completed"; output: unknown } | { status: "failed"; error: RecordedError } | { status: "cancelled" };
+export type RunOutcome =
+  | { status: "completed"; output: unknown }
+  | { status: "failed"; error: RecordedError }
+  | { status: "cancelled" };
 
 /**
  * Finishes a run. Completed and failed only land on a live run; cancelled also overrides

@@ -17,7 +17,11 @@ export const runsRouter = createTRPCRouter({
     .query(({ ctx, input }) => runsForEvent(ctx.db, input.eventId)),
   trigger: requirePermission("runs:trigger")
     .input(triggerInput)
-    .mutation(({ ctx, input }) => triggerWorkflow(ctx.db, ctx.user, input.workflowId, input.input, input.budgetUsd, { requireApproval: input.requireApproval })),
+    .mutation(({ ctx, input }) =>
+      triggerWorkflow(ctx.db, ctx.user, input.workflowId, input.input, input.budgetUsd, {
+        requireApproval: input.requireApproval,
+      }),
+    ),
   cancel: requirePermission("runs:cancel")
     .input(runIdInput)
     .mutation(({ ctx, input }) => cancelRun(ctx.db, ctx.user, input.runId)),

@@ -27,7 +27,10 @@ const finished = (runId: string) => h.finished(runId);
 describe("runs.trigger", () => {
   it("validates against the workflow's schema, applies defaults, sends the event with who triggered it, and audits", async () => {
     const before = (await auditRows()).length;
-    const res = await as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "  vector databases  ", feedbackTimeout: "10m" } });
+    const res = await as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "  vector databases  ", feedbackTimeout: "10m" },
+    });
     expect(res).toEqual({ eventId: expect.any(String), workflowId: "research-assistant" });
     const run = await h.runFor(res.eventId);
     expect(await eventOf(run.id)).toMatchObject({
@@ -44,7 +47,13 @@ describe("runs.trigger", () => {
     });
     const audit = await auditRows();
     expect(audit.length).toBe(before + 1);
-    expect(audit.at(-1)).toMatchObject({ action: "run.trigger", targetType: "workflow", targetId: "research-assistant", actorEmail: operator.email, after: { eventId: res.eventId } });
+    expect(audit.at(-1)).toMatchObject({
+      action: "run.trigger",
+      targetType: "workflow",
+      targetId: "research-assistant",
+      actorEmail: operator.email,
+      after: { eventId: res.eventId },
+    });
     await as(operator).runs.cancel({ runId: run.id });
   });
 
@@ -58,14 +67,27 @@ describe("runs.trigger", () => {
   });
 
   it("rejects input that fails the workflow's schema with the field and the rule, and sends and stores nothing", async () => {
-    const [events, audit, stored] = [await h.eventCount(), (await auditRows()).length, (await h.fresh.db.select().from(runs)).length];
-    const short = await errorOf(as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "ab" } }));
+    const [events, audit, stored] = [
+      await h.eventCount(),
+      (await auditRows()).length,
+      (await h.fresh.db.select().from(runs)).length,
+    ];
+    const short = await errorOf(
+      as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "ab" } }),
+    );
     expect(short).toEqual({ code: "BAD_REQUEST", message: "topic: topic must be at least 3 characters" });
-    const many = await errorOf(as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "fine topic", questions: 9, depth: "epic" } }));
+    const many = await errorOf(
+      as(operator).runs.trigger({
+        workflowId: "research-assistant",
+        input: { topic: "fine topic", questions: 9, depth: "epic" },
+      }),
+    );
     expect(many.code).toBe("BAD_REQUEST");
     expect(many.message).toContain("questions: questions must be at most 5");
     expect(many.message).toContain("depth: depth must be one of: brief, standard, thorough");
-    const notObject = await errorOf(as(operator).runs.trigger({ workflowId: "hello", input: "Ada" as unknown as Record<string, unknown> }));
+    const notObject = await errorOf(
+      as(operator).runs.trigger({ workflowId: "hello", input: "Ada" as unknown as Record<string, unknown> }),
+    );
     expect(notObject).toEqual({ code: "BAD_REQUEST", message: "input: input must be an object" });
     expect(await h.eventCount()).toBe(events);
     expect((await auditRows()).length).toBe(audit);
@@ -104,16 +126,27 @@ describe("runs.list, runs.get and runs.byEvent", () => {
     const { id: flakyRun } = await h.runFor(flakyEvent);
     await finished(flakyRun);
 
-    expect(await as(viewer).runs.byEvent({ eventId: flakyEvent })).toEqual([{ id: flakyRun, workflowId: "flaky", status: "completed" }]);
+    expect(await as(viewer).runs.byEvent({ eventId: flakyEvent })).toEqual([
+      { id: flakyRun, workflowId: "flaky", status: "completed" },
+    ]);
 
     const all = await as(viewer).runs.list({ triggeredBy: "lister-" });
     expect(all.items.map((r) => r.id)).toEqual([flakyRun, ...[...ids].reverse()]);
-    expect(all.items[0]).toMatchObject({ workflowName: "Flaky upstream", status: "completed", triggeredByEmail: listAdmin.email });
+    expect(all.items[0]).toMatchObject({
+      workflowName: "Flaky upstream",
+      status: "completed",
+      triggeredByEmail: listAdmin.email,
+    });
 
     const hellos = await as(viewer).runs.list({ workflowId: "hello", triggeredBy: "lister-op", limit: 2 });
     expect(hellos.items).toHaveLength(2);
     expect(hellos.nextCursor).toBeDefined();
-    const rest = await as(viewer).runs.list({ workflowId: "hello", triggeredBy: "lister-op", limit: 2, cursor: hellos.nextCursor });
+    const rest = await as(viewer).runs.list({
+      workflowId: "hello",
+      triggeredBy: "lister-op",
+      limit: 2,
+      cursor: hellos.nextCursor,
+    });
     expect(rest.items).toHaveLength(1);
     expect(rest.nextCursor).toBeUndefined();
     expect([...hellos.items, ...rest.items].map((r) => r.id)).toEqual([...ids].reverse());
@@ -123,22 +156,42 @@ describe("runs.list, runs.get and runs.byEvent", () => {
     expect((await as(viewer).runs.list({ from: new Date(Date.now() + 60_000) })).items).toHaveLength(0);
 
     const detail = await as(viewer).runs.get({ runId: ids[0]! });
-    expect(detail.run).toMatchObject({ status: "completed", workflowName: "Hello", terminal: true, triggeredByEmail: lister.email });
+    expect(detail.run).toMatchObject({
+      status: "completed",
+      workflowName: "Hello",
+      terminal: true,
+      triggeredByEmail: lister.email,
+    });
     expect(detail.steps.map((s) => s.stepId)).toEqual(["greet"]);
     expect(detail.simulated).toBe(false);
   });
 
   it("rejects bad filters and unknown runs clearly", async () => {
-    expect(await errorOf(as(viewer).runs.list({ status: "exploded" as "failed" }))).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^status: status must be one of/) });
-    expect(await errorOf(as(viewer).runs.list({ cursor: "garbage" }))).toEqual({ code: "BAD_REQUEST", message: "cursor: cursor is malformed; start again from the first page" });
-    expect(await errorOf(as(viewer).runs.list({ from: new Date(2030, 1, 1), to: new Date(2020, 1, 1) }))).toEqual({ code: "BAD_REQUEST", message: "from: from must not be after to" });
-    expect(await errorOf(as(viewer).runs.get({ runId: "missing" }))).toEqual({ code: "NOT_FOUND", message: "no run with id missing" });
+    expect(await errorOf(as(viewer).runs.list({ status: "exploded" as "failed" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/^status: status must be one of/),
+    });
+    expect(await errorOf(as(viewer).runs.list({ cursor: "garbage" }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "cursor: cursor is malformed; start again from the first page",
+    });
+    expect(await errorOf(as(viewer).runs.list({ from: new Date(2030, 1, 1), to: new Date(2020, 1, 1) }))).toEqual({
+      code: "BAD_REQUEST",
+      message: "from: from must not be after to",
+    });
+    expect(await errorOf(as(viewer).runs.get({ runId: "missing" }))).toEqual({
+      code: "NOT_FOUND",
+      message: "no run with id missing",
+    });
   });
 });
 
 describe("runs.sendEvent", () => {
   it("delivers feedback to a waiting research run, which completes with it; marks simulated output; audits who sent it", async () => {
-    const { eventId } = await as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "feedback from the panel", questions: 1, feedbackTimeout: "10m" } });
+    const { eventId } = await as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "feedback from the panel", questions: 1, feedbackTimeout: "10m" },
+    });
     const { id: runId } = await h.runFor(eventId);
     await h.waitingForEvent(runId);
     const waiting = await as(viewer).runs.get({ runId });
@@ -149,7 +202,11 @@ describe("runs.sendEvent", () => {
       detail: { event: "research/feedback.submitted", if: `async.data.topicId == "topic_${runId}"` },
     });
 
-    const sent = await as(operator).runs.sendEvent({ runId, name: "research/feedback.submitted", data: { topicId: `topic_${runId}`, comments: "Compare costs too." } });
+    const sent = await as(operator).runs.sendEvent({
+      runId,
+      name: "research/feedback.submitted",
+      data: { topicId: `topic_${runId}`, comments: "Compare costs too." },
+    });
     expect(sent).toEqual({ eventId: expect.any(String), runId, name: "research/feedback.submitted" });
     expect((await auditRows()).at(-1)).toMatchObject({
       action: "run.send_event",
@@ -161,20 +218,34 @@ describe("runs.sendEvent", () => {
 
     await finished(runId);
     const detail = await as(viewer).runs.get({ runId });
-    expect(detail.run).toMatchObject({ status: "completed", output: { feedback: { received: true, comments: "Compare costs too." }, simulated: true } });
+    expect(detail.run).toMatchObject({
+      status: "completed",
+      output: { feedback: { received: true, comments: "Compare costs too." }, simulated: true },
+    });
     const wait = detail.steps.find((s) => s.stepId === "await-feedback");
-    expect(wait).toMatchObject({ status: "completed", output: { name: "research/feedback.submitted", data: { comments: "Compare costs too.", _wflo: { triggeredBy: { email: operator.email } } } } });
+    expect(wait).toMatchObject({
+      status: "completed",
+      output: {
+        name: "research/feedback.submitted",
+        data: { comments: "Compare costs too.", _wflo: { triggeredBy: { email: operator.email } } },
+      },
+    });
     expect(detail.simulated).toBe(true);
     expect(detail.steps.find((s) => s.stepId === "plan")?.simulated).toBe(true);
 
-    expect(await errorOf(as(operator).runs.sendEvent({ runId, name: "research/feedback.submitted", data: {} }))).toEqual({
+    expect(
+      await errorOf(as(operator).runs.sendEvent({ runId, name: "research/feedback.submitted", data: {} })),
+    ).toEqual({
       code: "PRECONDITION_FAILED",
       message: `run ${runId} is already completed; it waits for no event`,
     });
   });
 
   it("refuses events the run is not waiting for and malformed input, naming the field, and sends nothing", async () => {
-    const { eventId } = await as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "refusals", questions: 1, feedbackTimeout: "10m" } });
+    const { eventId } = await as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "refusals", questions: 1, feedbackTimeout: "10m" },
+    });
     const { id: runId } = await h.runFor(eventId);
     await h.until("the run to wait", async () => (await h.statusOf(runId)) === "waiting");
     const [events, audit] = [await h.eventCount(), (await auditRows()).length];
@@ -187,18 +258,45 @@ describe("runs.sendEvent", () => {
       code: "BAD_REQUEST",
       message: 'name: name must not start with "inngest/" (reserved for the Inngest server)',
     });
-    expect(await errorOf(as(operator).runs.sendEvent({ runId, name: "research/feedback.submitted", data: [1] as unknown as Record<string, unknown> }))).toEqual({
+    expect(
+      await errorOf(
+        as(operator).runs.sendEvent({
+          runId,
+          name: "research/feedback.submitted",
+          data: [1] as unknown as Record<string, unknown>,
+        }),
+      ),
+    ).toEqual({
       code: "BAD_REQUEST",
       message: "data: data must be a JSON object",
     });
-    expect(await errorOf(as(operator).runs.sendEvent({ runId, name: "research/feedback.submitted", data: { _wflo: { triggeredBy: { id: null, email: "someone@else" } } } }))).toEqual({
+    expect(
+      await errorOf(
+        as(operator).runs.sendEvent({
+          runId,
+          name: "research/feedback.submitted",
+          data: { _wflo: { triggeredBy: { id: null, email: "someone@else" } } },
+        }),
+      ),
+    ).toEqual({
       code: "BAD_REQUEST",
       message: "data: data must not contain the key _wflo (wflo sets it)",
     });
-    const big = await errorOf(as(operator).runs.sendEvent({ runId, name: "research/feedback.submitted", data: { comments: "x".repeat(70_000) } }));
+    const big = await errorOf(
+      as(operator).runs.sendEvent({
+        runId,
+        name: "research/feedback.submitted",
+        data: { comments: "x".repeat(70_000) },
+      }),
+    );
     expect(big).toEqual({ code: "BAD_REQUEST", message: "data: data must be at most 64 KiB as JSON (it is 69 KiB)" });
-    expect(await errorOf(as(operator).runs.sendEvent({ runId: "missing", name: "x/y", data: {} }))).toEqual({ code: "NOT_FOUND", message: "no run with id missing" });
-    expect(await errorOf(as(viewer).runs.sendEvent({ runId, name: "research/feedback.submitted", data: {} }))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await errorOf(as(operator).runs.sendEvent({ runId: "missing", name: "x/y", data: {} }))).toEqual({
+      code: "NOT_FOUND",
+      message: "no run with id missing",
+    });
+    expect(
+      await errorOf(as(viewer).runs.sendEvent({ runId, name: "research/feedback.submitted", data: {} })),
+    ).toMatchObject({ code: "FORBIDDEN" });
 
     expect(await h.eventCount()).toBe(events);
     expect((await auditRows()).length).toBe(audit);
@@ -209,7 +307,10 @@ describe("runs.sendEvent", () => {
 
 describe("runs.cancel and runs.rerun", () => {
   it("cancels a live run through the server's REST API, records it and audits; refuses a finished one", async () => {
-    const { eventId } = await as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "to be cancelled", questions: 1, feedbackTimeout: "10m" } });
+    const { eventId } = await as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "to be cancelled", questions: 1, feedbackTimeout: "10m" },
+    });
     const { id: runId } = await h.runFor(eventId);
     await h.until("the run to wait", async () => (await h.statusOf(runId)) === "waiting");
 
@@ -218,7 +319,12 @@ describe("runs.cancel and runs.rerun", () => {
     const detail = await as(viewer).runs.get({ runId });
     expect(detail.run.status).toBe("cancelled");
     expect(detail.steps.find((s) => s.stepId === "await-feedback")?.status).toBe("cancelled");
-    expect((await auditRows()).at(-1)).toMatchObject({ action: "run.cancel", targetType: "run", targetId: runId, after: { status: "cancelled" } });
+    expect((await auditRows()).at(-1)).toMatchObject({
+      action: "run.cancel",
+      targetType: "run",
+      targetId: runId,
+      after: { status: "cancelled" },
+    });
 
     const again = await errorOf(as(operator).runs.cancel({ runId }));
     expect(again).toEqual({ code: "PRECONDITION_FAILED", message: `run ${runId} is already cancelled` });
@@ -226,9 +332,14 @@ describe("runs.cancel and runs.rerun", () => {
 
   it("reports a run the server does not know, and changes nothing", async () => {
     // Recorded by wflo but unknown to the engine (e.g. its data was lost): the engine answers 404.
-    await h.fresh.db.insert(runs).values({ id: "01GHOST", workflowId: "hello", status: "running", eventName: "demo/hello.requested" });
+    await h.fresh.db
+      .insert(runs)
+      .values({ id: "01GHOST", workflowId: "hello", status: "running", eventName: "demo/hello.requested" });
     const audit = (await auditRows()).length;
-    expect(await errorOf(as(operator).runs.cancel({ runId: "01GHOST" }))).toEqual({ code: "NOT_FOUND", message: "the Inngest server does not know run 01GHOST" });
+    expect(await errorOf(as(operator).runs.cancel({ runId: "01GHOST" }))).toEqual({
+      code: "NOT_FOUND",
+      message: "the Inngest server does not know run 01GHOST",
+    });
     expect((await h.fresh.db.select().from(runs).where(eq(runs.id, "01GHOST")))[0]?.status).toBe("running");
     expect((await auditRows()).length).toBe(audit);
   });
@@ -246,10 +357,23 @@ describe("runs.cancel and runs.rerun", () => {
       data: { name: "Grace", _wflo: { triggeredBy: { id: admin.id, email: admin.email }, rerunOf: original } },
     });
     await finished(rerun);
-    expect((await as(viewer).runs.get({ runId: rerun })).run).toMatchObject({ rerunOf: original, triggeredByEmail: admin.email, status: "completed", input: { name: "Grace" } });
-    expect((await auditRows()).at(-1)).toMatchObject({ action: "run.rerun", targetId: original, actorEmail: admin.email, after: { eventId: res.eventId } });
+    expect((await as(viewer).runs.get({ runId: rerun })).run).toMatchObject({
+      rerunOf: original,
+      triggeredByEmail: admin.email,
+      status: "completed",
+      input: { name: "Grace" },
+    });
+    expect((await auditRows()).at(-1)).toMatchObject({
+      action: "run.rerun",
+      targetId: original,
+      actorEmail: admin.email,
+      after: { eventId: res.eventId },
+    });
 
-    expect(await errorOf(as(admin).runs.rerun({ runId: "missing" }))).toEqual({ code: "NOT_FOUND", message: "no run with id missing" });
+    expect(await errorOf(as(admin).runs.rerun({ runId: "missing" }))).toEqual({
+      code: "NOT_FOUND",
+      message: "no run with id missing",
+    });
   });
 });
 
@@ -258,7 +382,11 @@ describe("workflows", () => {
     const list = await as(viewer).workflows.list();
     expect(list.map((w) => w.id)).toEqual(["research-assistant", "data-analyst", "hello", "flaky", "cleanup-records"]);
     const research = list[0]!;
-    expect(research).toMatchObject({ name: "Research assistant", triggers: [{ event: "research/requested" }], usesLlm: true });
+    expect(research).toMatchObject({
+      name: "Research assistant",
+      triggers: [{ event: "research/requested" }],
+      usesLlm: true,
+    });
     expect(research.inputSchema).toMatchObject({
       type: "object",
       required: ["topic"],
@@ -269,6 +397,9 @@ describe("workflows", () => {
       },
     });
     expect(list.find((w) => w.id === "hello")?.stats.total).toBeGreaterThan(0);
-    expect(await errorOf(as(viewer).workflows.get({ workflowId: "nope" }))).toEqual({ code: "NOT_FOUND", message: 'no workflow named "nope"' });
+    expect(await errorOf(as(viewer).workflows.get({ workflowId: "nope" }))).toEqual({
+      code: "NOT_FOUND",
+      message: 'no workflow named "nope"',
+    });
   });
 });

@@ -16,13 +16,16 @@ import { openHarness, startRunsHarness } from "./testing/runs-harness";
 await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 
 let actions = 0;
-const probe = inngest.createFunction({ id: "signing-probe", retries: 0, triggers: [{ event: "test/signing-probe" }] }, async ({ step }) => {
-  const approval = await step.waitForEvent("approval", { event: "test/signing-probe.approved", timeout: "1h" });
-  return step.run("act", () => {
-    actions++;
-    return approval ? "approved" : "timed out";
-  });
-});
+const probe = inngest.createFunction(
+  { id: "signing-probe", retries: 0, triggers: [{ event: "test/signing-probe" }] },
+  async ({ step }) => {
+    const approval = await step.waitForEvent("approval", { event: "test/signing-probe.approved", timeout: "1h" });
+    return step.run("act", () => {
+      actions++;
+      return approval ? "approved" : "timed out";
+    });
+  },
+);
 
 const { h } = await openHarness(() => startRunsHarness({ extraFunctions: [probe] }), {});
 
@@ -33,8 +36,17 @@ function forgedCall(runId: string, event: unknown) {
     version: 2,
     event,
     events: [event],
-    steps: { [waitId]: { data: { name: "test/signing-probe.approved", data: { approvedBy: "attacker" }, ts: Date.now() } } },
-    ctx: { run_id: runId, attempt: 0, max_attempts: 1, disable_immediate_execution: false, use_api: false, stack: { stack: [waitId], current: 1 } },
+    steps: {
+      [waitId]: { data: { name: "test/signing-probe.approved", data: { approvedBy: "attacker" }, ts: Date.now() } },
+    },
+    ctx: {
+      run_id: runId,
+      attempt: 0,
+      max_attempts: 1,
+      disable_immediate_execution: false,
+      use_api: false,
+      stack: { stack: [waitId], current: 1 },
+    },
   };
 }
 

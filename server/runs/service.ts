@@ -29,7 +29,8 @@ function encodeCursor(c: Cursor): string {
 function decodeCursor(raw: string): Cursor {
   try {
     const [startedAt, id] = JSON.parse(Buffer.from(raw, "base64url").toString()) as unknown[];
-    if (typeof startedAt === "string" && typeof id === "string" && !Number.isNaN(Date.parse(startedAt))) return { startedAt, id };
+    if (typeof startedAt === "string" && typeof id === "string" && !Number.isNaN(Date.parse(startedAt)))
+      return { startedAt, id };
   } catch {
     // fall through to the error below
   }
@@ -37,9 +38,14 @@ function decodeCursor(raw: string): Cursor {
 }
 
 /** `scope.workflowIds`: only runs of these workflows (an API key limited to some workflows). */
-export async function listRuns(db: Database, input: z.output<typeof listRunsInput>, scope: { workflowIds?: readonly string[] | null } = {}) {
+export async function listRuns(
+  db: Database,
+  input: z.output<typeof listRunsInput>,
+  scope: { workflowIds?: readonly string[] | null } = {},
+) {
   const where: SQL[] = [];
-  if (scope.workflowIds) where.push(scope.workflowIds.length ? inArray(runs.workflowId, [...scope.workflowIds]) : sql`false`);
+  if (scope.workflowIds)
+    where.push(scope.workflowIds.length ? inArray(runs.workflowId, [...scope.workflowIds]) : sql`false`);
   if (input.workflowId) where.push(eq(runs.workflowId, input.workflowId));
   if (input.status) where.push(eq(runs.status, input.status));
   if (input.triggeredBy) {
@@ -79,22 +85,36 @@ export async function listRuns(db: Database, input: z.output<typeof listRunsInpu
   const catalog = await workflowCatalog();
   const workflowName = (id: string) => catalog.find(id)?.name ?? id;
   return {
-    items: page.map(({ cursorTs: _c, ...r }) => ({ ...r, triggeredByLabel: triggerLabel(r), workflowName: workflowName(r.workflowId) })),
+    items: page.map(({ cursorTs: _c, ...r }) => ({
+      ...r,
+      triggeredByLabel: triggerLabel(r),
+      workflowName: workflowName(r.workflowId),
+    })),
     nextCursor: rows.length > input.limit && last ? encodeCursor({ startedAt: last.cursorTs, id: last.id }) : undefined,
   };
 }
 
-const hasSimulatedOutput = (v: unknown) => Boolean(v && typeof v === "object" && (v as { simulated?: unknown }).simulated === true);
+const hasSimulatedOutput = (v: unknown) =>
+  Boolean(v && typeof v === "object" && (v as { simulated?: unknown }).simulated === true);
 
 export async function getRun(db: Database, runId: string) {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw new DomainError("not_found", `no run with id ${runId}`);
-  const steps = await db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position), asc(runSteps.startedAt));
+  const steps = await db
+    .select()
+    .from(runSteps)
+    .where(eq(runSteps.runId, runId))
+    .orderBy(asc(runSteps.position), asc(runSteps.startedAt));
   const wf = (await workflowCatalog()).find(run.workflowId);
   // Redacted on the way out, not at rest: replay, compensation and re-runs need the recorded
   // values as they were, but a secret a step returned or threw must not reach a page or an API client.
   return redact({
-    run: { ...run, triggeredByLabel: triggerLabel(run), workflowName: wf?.name ?? run.workflowId, terminal: isTerminal(run.status) },
+    run: {
+      ...run,
+      triggeredByLabel: triggerLabel(run),
+      workflowName: wf?.name ?? run.workflowId,
+      terminal: isTerminal(run.status),
+    },
     steps: steps.map((s) => ({ ...s, simulated: hasSimulatedOutput(s.output) })),
     simulated: hasSimulatedOutput(run.output) || steps.some((s) => hasSimulatedOutput(s.output)),
     workflow: wf ? { id: wf.id, name: wf.name, usesLlm: Boolean(wf.usesLlm) } : null,
@@ -103,7 +123,11 @@ export async function getRun(db: Database, runId: string) {
 
 /** The runs an event started: how the panel finds the run it just triggered. */
 export async function runsForEvent(db: Database, eventId: string) {
-  return db.select({ id: runs.id, workflowId: runs.workflowId, status: runs.status }).from(runs).where(eq(runs.eventId, eventId)).orderBy(asc(runs.startedAt));
+  return db
+    .select({ id: runs.id, workflowId: runs.workflowId, status: runs.status })
+    .from(runs)
+    .where(eq(runs.eventId, eventId))
+    .orderBy(asc(runs.startedAt));
 }
 
 /** Per-workflow counts for the workflows page. */
@@ -126,7 +150,14 @@ export async function workflowRunStats(db: Database) {
 function parseWorkflowInput(catalog: WorkflowCatalog, workflowId: string, raw: unknown) {
   const wf = catalog.find(workflowId);
   if (!wf) {
-    throw fieldError("bad_request", "workflowId", `no workflow named "${workflowId}"; this app serves ${catalog.list().map((w) => w.id).join(", ")}`);
+    throw fieldError(
+      "bad_request",
+      "workflowId",
+      `no workflow named "${workflowId}"; this app serves ${catalog
+        .list()
+        .map((w) => w.id)
+        .join(", ")}`,
+    );
   }
   const parsed = wf.input.safeParse(raw);
   // The ZodError as cause: the formatter turns it into "field: rule" and per-field errors for the form.
@@ -140,18 +171,41 @@ const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
   const b = await breakerState(db, workflowId);
   if (b.open) {
-    throw fieldError("precondition_failed", "workflowId", `new runs of ${workflowId} are paused: its circuit breaker tripped${b.since ? ` at ${b.since.toISOString()}` : ""} (${b.reason ?? "runaway guard"}); an admin can reset it on the Budgets page`);
+    throw fieldError(
+      "precondition_failed",
+      "workflowId",
+      `new runs of ${workflowId} are paused: its circuit breaker tripped${b.since ? ` at ${b.since.toISOString()}` : ""} (${b.reason ?? "runaway guard"}); an admin can reset it on the Budgets page`,
+    );
   }
 }
 
-export async function triggerWorkflow(db: Database, user: SessionUser, workflowId: string, rawInput: unknown, budgetNano?: bigint, opts: { requireApproval?: boolean } = {}) {
+export async function triggerWorkflow(
+  db: Database,
+  user: SessionUser,
+  workflowId: string,
+  rawInput: unknown,
+  budgetNano?: bigint,
+  opts: { requireApproval?: boolean } = {},
+) {
   const { wf, input } = parseWorkflowInput(await workflowCatalog(), workflowId, rawInput);
   await refuseWhileBreakerOpen(db, wf.id);
   // Sent first so the audit row can name the event; a refused send leaves nothing behind.
   const requireApproval = opts.requireApproval === true ? { requireApproval: true } : {};
-  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }), ...requireApproval }));
+  const eventId = await sendEvent(
+    wf.event,
+    withEnvelope(input, {
+      triggeredBy: actorOf(user),
+      ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }),
+      ...requireApproval,
+    }),
+  );
   await db.transaction(async (tx) => {
-    await writeAudit(tx, actorOf(user), { action: "run.trigger", targetType: "workflow", targetId: wf.id, after: { event: wf.event, eventId, input, ...requireApproval, ...budgetFacts(budgetNano) } });
+    await writeAudit(tx, actorOf(user), {
+      action: "run.trigger",
+      targetType: "workflow",
+      targetId: wf.id,
+      after: { event: wf.event, eventId, input, ...requireApproval, ...budgetFacts(budgetNano) },
+    });
   });
   return { eventId, workflowId: wf.id };
 }
@@ -174,7 +228,13 @@ export async function cancelRun(db: Database, user: SessionUser, runId: string) 
   // The server has accepted the cancellation; record it now rather than wait for its event.
   await db.transaction(async (tx) => {
     await finishRun(tx, runId, { status: "cancelled" });
-    await writeAudit(tx, actorOf(user), { action: "run.cancel", targetType: "run", targetId: runId, before: { status: run.status }, after: { status: "cancelled" } });
+    await writeAudit(tx, actorOf(user), {
+      action: "run.cancel",
+      targetType: "run",
+      targetId: runId,
+      before: { status: run.status },
+      after: { status: "cancelled" },
+    });
   });
   return { runId, status: "cancelled" as const };
 }
@@ -184,15 +244,30 @@ export async function rerunRun(db: Database, user: SessionUser, runId: string, o
   const run = await loadRun(db, runId);
   const catalog = await workflowCatalog();
   if (!catalog.find(run.workflowId)) {
-    throw new DomainError("precondition_failed", `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run`);
+    throw new DomainError(
+      "precondition_failed",
+      `workflow ${run.workflowId} is no longer served by this app, so run ${runId} cannot be re-run`,
+    );
   }
   // Parsed again: the workflow's schema may have changed since the original run.
   const { wf, input } = parseWorkflowInput(catalog, run.workflowId, run.input ?? {});
   // A re-run is held to the same per-run budget as the run it repeats, unless the caller sets another.
   const budgetNano = opts.budgetNano ?? run.budgetNano ?? undefined;
-  const eventId = await sendEvent(wf.event, withEnvelope(input, { triggeredBy: actorOf(user), rerunOf: runId, ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }) }));
+  const eventId = await sendEvent(
+    wf.event,
+    withEnvelope(input, {
+      triggeredBy: actorOf(user),
+      rerunOf: runId,
+      ...(budgetNano !== undefined && { budgetNano: budgetNano.toString() }),
+    }),
+  );
   await db.transaction(async (tx) => {
-    await writeAudit(tx, actorOf(user), { action: "run.rerun", targetType: "run", targetId: runId, after: { event: wf.event, eventId, input, ...budgetFacts(budgetNano) } });
+    await writeAudit(tx, actorOf(user), {
+      action: "run.rerun",
+      targetType: "run",
+      targetId: runId,
+      after: { event: wf.event, eventId, input, ...budgetFacts(budgetNano) },
+    });
   });
   return { eventId, workflowId: wf.id, rerunOf: runId };
 }
@@ -203,7 +278,9 @@ async function awaitedEvents(db: Database, runId: string): Promise<string[]> {
     .select({ detail: runSteps.detail })
     .from(runSteps)
     .where(and(eq(runSteps.runId, runId), eq(runSteps.kind, "waitForEvent"), eq(runSteps.status, "waiting")));
-  const names = open.map((s) => (s.detail as { event?: unknown } | null)?.event).filter((e): e is string => typeof e === "string");
+  const names = open
+    .map((s) => (s.detail as { event?: unknown } | null)?.event)
+    .filter((e): e is string => typeof e === "string");
   return [...new Set(names)];
 }
 
@@ -213,21 +290,37 @@ async function awaitedEvents(db: Database, runId: string): Promise<string[]> {
  * here: this is "answer this run", not a way to emit arbitrary events as the panel. Whether
  * the data satisfies the wait's `if` expression is the server's call, as for any event.
  */
-export async function sendEventToRun(db: Database, user: SessionUser, runId: string, name: string, data: Record<string, unknown>) {
+export async function sendEventToRun(
+  db: Database,
+  user: SessionUser,
+  runId: string,
+  name: string,
+  data: Record<string, unknown>,
+) {
   // Also here, not only in the router's schema: every caller of this verb is held to the rule.
   const reserved = reservedEventName(name);
   if (reserved) throw fieldError("bad_request", "name", `${reserved}`);
   const run = await loadRun(db, runId);
-  if (isTerminal(run.status)) throw new DomainError("precondition_failed", `run ${runId} is already ${run.status}; it waits for no event`);
+  if (isTerminal(run.status))
+    throw new DomainError("precondition_failed", `run ${runId} is already ${run.status}; it waits for no event`);
   const awaited = await awaitedEvents(db, runId);
   if (awaited.length === 0) throw new DomainError("precondition_failed", `run ${runId} is not waiting for an event`);
   if (!awaited.includes(name)) {
-    throw fieldError("bad_request", "name", `run ${runId} is not waiting for "${name}"; it waits for ${awaited.map((e) => `"${e}"`).join(", ")}`);
+    throw fieldError(
+      "bad_request",
+      "name",
+      `run ${runId} is not waiting for "${name}"; it waits for ${awaited.map((e) => `"${e}"`).join(", ")}`,
+    );
   }
   // Who sent it travels with the event, as with triggers; the workflow may show or check it.
   const eventId = await sendEvent(name, withEnvelope(data, { triggeredBy: actorOf(user) }));
   await db.transaction(async (tx) => {
-    await writeAudit(tx, actorOf(user), { action: "run.send_event", targetType: "run", targetId: runId, after: { event: name, eventId, data } });
+    await writeAudit(tx, actorOf(user), {
+      action: "run.send_event",
+      targetType: "run",
+      targetId: runId,
+      after: { event: name, eventId, data },
+    });
   });
   return { eventId, runId, name };
 }

@@ -8,7 +8,10 @@ import { runs, type RunStopReason } from "@/db/schema";
  * the same. The latest stop wins, as the run page shows one reason.
  */
 export async function recordRunStop(tx: DbOrTx, runId: string, reason: Omit<RunStopReason, "at">): Promise<void> {
-  await tx.update(runs).set({ stopReason: { ...reason, at: new Date().toISOString() } }).where(eq(runs.id, runId));
+  await tx
+    .update(runs)
+    .set({ stopReason: { ...reason, at: new Date().toISOString() } })
+    .where(eq(runs.id, runId));
 }
 
 /** Why governance stopped the run, for the run page; null when it did not. */

@@ -16,7 +16,12 @@ import type { SandboxJob, SandboxLanguage, SandboxLimits, SandboxOutput } from "
 const nonce = `wfloesc${randomBytes(6).toString("hex")}`;
 const LIMITS: SandboxLimits = { timeoutMs: 2_000, memoryMb: 128, cpuSeconds: 1, maxOutputBytes: 64 * 1024 };
 
-function run(language: SandboxLanguage, code: string, limits: Partial<SandboxLimits> = {}, extra: Partial<SandboxJob> = {}): Promise<SandboxOutput> {
+function run(
+  language: SandboxLanguage,
+  code: string,
+  limits: Partial<SandboxLimits> = {},
+  extra: Partial<SandboxJob> = {},
+): Promise<SandboxOutput> {
   return bubblewrapProvider.run({ language, code, files: [], stdin: "", limits: { ...LIMITS, ...limits }, ...extra });
 }
 
@@ -89,12 +94,25 @@ for target in [("1.1.1.1", 53), ("example.com", 80)]:
     );
     expect(r.outcome).toBe("ok");
     expect(r.stdout).not.toContain("CONNECTED");
-    expect(r.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^blocked OSError/), expect.stringMatching(/^blocked (gaierror|OSError)/)]);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      expect.stringMatching(/^blocked OSError/),
+      expect.stringMatching(/^blocked (gaierror|OSError)/),
+    ]);
   });
 
   it("cannot read /etc/shadow, /root, the host's environment, the project's .env or the database files", async () => {
     const dataDir = process.env.WFLO_DATA_DIR ?? path.join(process.cwd(), ".wflo");
-    const targets = ["/etc/shadow", "/etc/passwd", "/root/.bashrc", path.join(process.cwd(), ".env"), path.join(process.cwd(), "package.json"), canaryFile, dataDir, "/proc/1/environ", "/proc/self/environ"];
+    const targets = [
+      "/etc/shadow",
+      "/etc/passwd",
+      "/root/.bashrc",
+      path.join(process.cwd(), ".env"),
+      path.join(process.cwd(), "package.json"),
+      canaryFile,
+      dataDir,
+      "/proc/1/environ",
+      "/proc/self/environ",
+    ];
     const r = await run(
       "python",
       `import os, json
@@ -109,7 +127,8 @@ print("ENV", json.dumps(dict(os.environ)))`,
     expect(r.outcome).toBe("ok");
     expect(r.stdout).not.toContain(secret);
     const lines = r.stdout.trim().split("\n");
-    for (const t of targets.filter((x) => !x.startsWith("/proc"))) expect(lines).toContain(`blocked ${t} FileNotFoundError`);
+    for (const t of targets.filter((x) => !x.startsWith("/proc")))
+      expect(lines).toContain(`blocked ${t} FileNotFoundError`);
     // Only what the sandbox set itself: no host variable crosses over.
     const env = JSON.parse(lines.find((l) => l.startsWith("ENV "))!.slice(4)) as Record<string, string>;
     expect(Object.keys(env).sort()).toEqual(["HOME", "LANG", "PATH", "PWD", "PYTHONDONTWRITEBYTECODE", "TMPDIR"]);
@@ -127,12 +146,15 @@ print("ENV", json.dumps(dict(os.environ)))`,
   it("cannot write outside the workspace; /tmp is private to the sandbox", async () => {
     const hostTmp = `/tmp/${nonce}-written`;
     const targets = ["/usr/escape", "/escape", "/etc/escape", path.join(process.cwd(), nonce), hostTmp];
-    const r = await run("python", `for t in ${JSON.stringify(targets)}:
+    const r = await run(
+      "python",
+      `for t in ${JSON.stringify(targets)}:
     try:
         open(t, "w").write("x"); print("WROTE", t)
     except OSError as e:
         print("blocked", t, type(e).__name__)
-open("inside.txt", "w").write("fine")`);
+open("inside.txt", "w").write("fine")`,
+    );
     expect(r.outcome).toBe("ok");
     expect(r.stdout).toMatch(/blocked \/usr\/escape (OSError|PermissionError)/);
     expect(r.stdout).toMatch(/blocked \/escape (OSError|PermissionError)/);
@@ -141,7 +163,10 @@ open("inside.txt", "w").write("fine")`);
   });
 
   it("cannot follow a symlink out of the workspace, and returned files never follow links", async () => {
-    const r = await run("bash", `ln -s ${canaryFile} leak; ln -s /proc/1/environ env1; ln -s / root; cat leak 2>&1 || echo blocked; cat env1 | tr '\\0' '\\n' | grep -c CANARY; ls root/ | tr '\\n' ' '`);
+    const r = await run(
+      "bash",
+      `ln -s ${canaryFile} leak; ln -s /proc/1/environ env1; ln -s / root; cat leak 2>&1 || echo blocked; cat env1 | tr '\\0' '\\n' | grep -c CANARY; ls root/ | tr '\\n' ' '`,
+    );
     expect(r.stdout).toContain("blocked");
     expect(r.stdout).not.toContain(secret);
     expect(r.files).toEqual([]);
@@ -166,7 +191,11 @@ open("inside.txt", "w").write("fine")`);
   });
 
   it("stops node at its heap limit", async () => {
-    const r = await run("node", "const a = []; for (;;) a.push(new Array(1e6).fill(1));", { memoryMb: 64, timeoutMs: 5_000, cpuSeconds: 4 });
+    const r = await run("node", "const a = []; for (;;) a.push(new Array(1e6).fill(1));", {
+      memoryMb: 64,
+      timeoutMs: 5_000,
+      cpuSeconds: 4,
+    });
     expect(r.outcome).toBe("memory_limit");
   });
 
@@ -181,7 +210,11 @@ open("inside.txt", "w").write("fine")`);
 
   it("kills the whole process tree at the wall clock", async () => {
     const started = Date.now();
-    const r = await run("bash", `(exec -a ${nonce}-child sleep 60) & python3 -c 'import time; time.sleep(60)' # ${nonce}`, { timeoutMs: 1_000 });
+    const r = await run(
+      "bash",
+      `(exec -a ${nonce}-child sleep 60) & python3 -c 'import time; time.sleep(60)' # ${nonce}`,
+      { timeoutMs: 1_000 },
+    );
     expect(r.outcome).toBe("timeout");
     expect(r.signal).toBe("SIGKILL");
     expect(Date.now() - started).toBeLessThan(2_500);
@@ -190,7 +223,10 @@ open("inside.txt", "w").write("fine")`);
 
   it("cuts off gigabytes of output at maxOutputBytes without buffering them", async () => {
     const before = process.memoryUsage().rss;
-    const r = await run("python", "import sys\nwhile True: sys.stdout.write('x' * 65536)", { maxOutputBytes: 32 * 1024, timeoutMs: 5_000 });
+    const r = await run("python", "import sys\nwhile True: sys.stdout.write('x' * 65536)", {
+      maxOutputBytes: 32 * 1024,
+      timeoutMs: 5_000,
+    });
     expect(r.outcome).toBe("output_limit");
     expect(r.stdoutTruncated).toBe(true);
     expect(r.stdout.length).toBe(32 * 1024);
@@ -199,7 +235,10 @@ open("inside.txt", "w").write("fine")`);
 
   it("leaves no background process behind after the code exits", async () => {
     const started = Date.now();
-    const r = await run("bash", `(exec -a ${nonce}-daemon sleep 30) > /dev/null 2>&1 &\nnohup sh -c 'sleep 30 # ${nonce}' > /dev/null 2>&1 &\necho started`);
+    const r = await run(
+      "bash",
+      `(exec -a ${nonce}-daemon sleep 30) > /dev/null 2>&1 &\nnohup sh -c 'sleep 30 # ${nonce}' > /dev/null 2>&1 &\necho started`,
+    );
     expect(r.outcome).toBe("ok");
     expect(r.stdout).toBe("started\n");
     expect(Date.now() - started).toBeLessThan(1_500);

@@ -28,7 +28,12 @@ function fileContent(data: Buffer): { content: string; encoding: "utf8" | "base6
  * left out; names that are not UTF-8 keep their raw bytes in `nameBytesBase64`; contents stop
  * at `maxBytes` in total (a file that does not fit is listed with `truncated` and no content).
  */
-export function filesFromTar(tar: Buffer, inputs: SandboxFileInput[], cutOff: boolean, maxBytes = MAX_RETURNED_FILES_BYTES): { files: SandboxOutputFile[]; truncated: boolean } {
+export function filesFromTar(
+  tar: Buffer,
+  inputs: SandboxFileInput[],
+  cutOff: boolean,
+  maxBytes = MAX_RETURNED_FILES_BYTES,
+): { files: SandboxOutputFile[]; truncated: boolean } {
   const inputBytes = new Map(inputs.map((f) => [f.path, fileBytes(f)]));
   let budget = maxBytes;
   const { entries, complete } = readTar(tar, (size) => {
@@ -46,17 +51,33 @@ export function filesFromTar(tar: Buffer, inputs: SandboxFileInput[], cutOff: bo
     const before = inputBytes.get(path);
     if (before && e.data && before.equals(e.data)) continue;
     if (e.data) {
-      files.push({ path, ...(badName ? { nameBytesBase64: nameBuf.toString("base64") } : {}), size: e.size, ...fileContent(e.data), truncated: false });
+      files.push({
+        path,
+        ...(badName ? { nameBytesBase64: nameBuf.toString("base64") } : {}),
+        size: e.size,
+        ...fileContent(e.data),
+        truncated: false,
+      });
     } else {
       truncated = true;
-      files.push({ path, ...(badName ? { nameBytesBase64: nameBuf.toString("base64") } : {}), size: e.size, content: "", encoding: "utf8", truncated: true });
+      files.push({
+        path,
+        ...(badName ? { nameBytesBase64: nameBuf.toString("base64") } : {}),
+        size: e.size,
+        content: "",
+        encoding: "utf8",
+        truncated: true,
+      });
     }
   }
   return { files, truncated };
 }
 
 /** Files already in hand (isolated-vm, E2B), held to the same total cap as tar-collected ones. */
-export function capFiles(list: { path: string; data: Buffer }[], maxBytes = MAX_RETURNED_FILES_BYTES): { files: SandboxOutputFile[]; truncated: boolean } {
+export function capFiles(
+  list: { path: string; data: Buffer }[],
+  maxBytes = MAX_RETURNED_FILES_BYTES,
+): { files: SandboxOutputFile[]; truncated: boolean } {
   let budget = maxBytes;
   let truncated = false;
   const files = list.map(({ path, data }): SandboxOutputFile => {

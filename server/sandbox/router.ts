@@ -10,7 +10,13 @@ import { SandboxUnavailableError } from "./types";
  * Sandboxed execution over tRPC: a run's executions (`runs:read`), a workflow's policy
  * (`workflows:read`; changed with `settings:manage`, audited) and which providers can run here.
  */
-const workflowIdInput = z.object({ workflowId: z.string({ error: "workflowId is required" }).trim().min(1, "workflowId must not be blank").max(200, "workflowId must be at most 200 characters") });
+const workflowIdInput = z.object({
+  workflowId: z
+    .string({ error: "workflowId is required" })
+    .trim()
+    .min(1, "workflowId must not be blank")
+    .max(200, "workflowId must be at most 200 characters"),
+});
 
 export const sandboxRouter = createTRPCRouter({
   /** Every execution of a run, in order: code, limits, outcome, output, files, usage. */
@@ -30,9 +36,23 @@ export const sandboxRouter = createTRPCRouter({
       allSandboxProviders().map(async (p) => {
         try {
           await p.ensureAvailable();
-          return { name: p.name, isolation: p.isolation, languages: p.languages, default: p.name === configured, available: true, missing: null };
+          return {
+            name: p.name,
+            isolation: p.isolation,
+            languages: p.languages,
+            default: p.name === configured,
+            available: true,
+            missing: null,
+          };
         } catch (e) {
-          return { name: p.name, isolation: p.isolation, languages: p.languages, default: p.name === configured, available: false, missing: e instanceof SandboxUnavailableError ? e.missing : String(e) };
+          return {
+            name: p.name,
+            isolation: p.isolation,
+            languages: p.languages,
+            default: p.name === configured,
+            available: false,
+            missing: e instanceof SandboxUnavailableError ? e.missing : String(e),
+          };
         }
       }),
     );

@@ -3,7 +3,16 @@ import { describeZodIssues } from "@/server/errors";
 import { recordExecution, type ExecutionContext } from "./executions";
 import { applyPolicy, defaultPolicy, getSandboxPolicy } from "./policy";
 import { configuredProviderName, sandboxProvider } from "./providers";
-import { SandboxInputError, SandboxPolicyError, sandboxRequestSchema, type SandboxLimits, type SandboxOutput, type SandboxProvider, type SandboxRequest, type SandboxResult } from "./types";
+import {
+  SandboxInputError,
+  SandboxPolicyError,
+  sandboxRequestSchema,
+  type SandboxLimits,
+  type SandboxOutput,
+  type SandboxProvider,
+  type SandboxRequest,
+  type SandboxResult,
+} from "./types";
 import type { z } from "zod";
 
 /**
@@ -14,7 +23,8 @@ import type { z } from "zod";
 
 export function parseSandboxRequest(input: unknown): SandboxRequest {
   const parsed = sandboxRequestSchema.safeParse(input);
-  if (!parsed.success) throw new SandboxInputError(`invalid sandbox request: ${describeZodIssues(parsed.error).message}`);
+  if (!parsed.success)
+    throw new SandboxInputError(`invalid sandbox request: ${describeZodIssues(parsed.error).message}`);
   return parsed.data;
 }
 
@@ -34,7 +44,9 @@ export async function runSandbox(db: Database, ctx: ExecutionContext, input: unk
     limits = applied.limits;
     provider = sandboxProvider(applied.provider);
     if (!provider.languages.includes(request.language)) {
-      throw new SandboxPolicyError(`language: the ${provider.name} provider runs ${provider.languages.join(", ")} only, not ${request.language}`);
+      throw new SandboxPolicyError(
+        `language: the ${provider.name} provider runs ${provider.languages.join(", ")} only, not ${request.language}`,
+      );
     }
     await provider.ensureAvailable();
   } catch (e) {
@@ -45,7 +57,13 @@ export async function runSandbox(db: Database, ctx: ExecutionContext, input: unk
   const resolved = limits;
   let output: SandboxOutput;
   try {
-    output = await provider.run({ language: request.language, code: request.code, files: request.files, stdin: request.stdin, limits: resolved });
+    output = await provider.run({
+      language: request.language,
+      code: request.code,
+      files: request.files,
+      stdin: request.stdin,
+      limits: resolved,
+    });
   } catch (e) {
     await recordExecution(db, base(), { failed: e instanceof Error ? e.message : String(e) });
     throw e;

@@ -41,7 +41,12 @@ export function writeTar(files: { path: string; data: Buffer }[]): Buffer {
   const entry = (path: string, data: Buffer, type: string, mode: number) => {
     const name = Buffer.from(path, "utf8");
     if (name.length > 99) {
-      parts.push(header(Buffer.from("././@LongLink"), name.length + 1, "L", 0o644), name, Buffer.alloc(1), pad(name.length + 1));
+      parts.push(
+        header(Buffer.from("././@LongLink"), name.length + 1, "L", 0o644),
+        name,
+        Buffer.alloc(1),
+        pad(name.length + 1),
+      );
     }
     parts.push(header(name, data.length, type, mode), data, pad(data.length));
   };
@@ -96,9 +101,14 @@ export function readTar(buf: Buffer, keepData: (size: number) => boolean): { ent
     }
     const prefix = cstr(h.subarray(345, 500));
     const plain = cstr(h.subarray(0, 100));
-    const name = longName ?? (prefix.length && h.subarray(257, 263).toString("ascii") === "ustar\0" ? Buffer.concat([prefix, Buffer.from("/"), plain]) : plain);
+    const name =
+      longName ??
+      (prefix.length && h.subarray(257, 263).toString("ascii") === "ustar\0"
+        ? Buffer.concat([prefix, Buffer.from("/"), plain])
+        : plain);
     longName = null;
-    const kind: TarEntry["type"] = type === "0" || type === "7" ? "file" : type === "5" ? "dir" : type === "2" ? "symlink" : "other";
+    const kind: TarEntry["type"] =
+      type === "0" || type === "7" ? "file" : type === "5" ? "dir" : type === "2" ? "symlink" : "other";
     const complete = dataEnd <= buf.length;
     const data = kind === "file" && complete && keepData(size) ? Buffer.from(buf.subarray(dataStart, dataEnd)) : null;
     entries.push({ name, type: kind, size, data });

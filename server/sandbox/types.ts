@@ -31,7 +31,10 @@ const filePath = z
   .refine((p) => wellFormed(p), "files[].path must be valid Unicode (no lone surrogates)")
   .refine((p) => !p.includes("\0"), "files[].path must not contain NUL bytes")
   .refine((p) => !p.startsWith("/"), "files[].path must be relative to the workspace")
-  .refine((p) => p.split("/").every((part) => part !== ".." && part !== "." && part !== ""), "files[].path must not contain '..', '.' or empty segments")
+  .refine(
+    (p) => p.split("/").every((part) => part !== ".." && part !== "." && part !== ""),
+    "files[].path must not contain '..', '.' or empty segments",
+  )
   .refine((p) => bytes(p) <= 200, "files[].path must be at most 200 bytes");
 
 const inputFile = z.object({
@@ -68,16 +71,30 @@ export const sandboxRequestSchema = sandboxLimitsSchema.extend({
     .max(MAX_FILES, `files must hold at most ${MAX_FILES} entries`)
     .default([])
     .refine((fs) => new Set(fs.map((f) => f.path)).size === fs.length, "files must not repeat a path")
-    .refine((fs) => fs.reduce((n, f) => n + fileBytes(f).length, 0) <= MAX_FILES_BYTES, `files must total at most ${MAX_FILES_BYTES} bytes`),
+    .refine(
+      (fs) => fs.reduce((n, f) => n + fileBytes(f).length, 0) <= MAX_FILES_BYTES,
+      `files must total at most ${MAX_FILES_BYTES} bytes`,
+    ),
   stdin: z
     .string({ error: "stdin must be text" })
     .refine((s) => bytes(s) <= MAX_STDIN_BYTES, `stdin must be at most ${MAX_STDIN_BYTES} bytes`)
     .default(""),
   /** Network is off unless asked for AND granted by policy; `hosts` is the allowlist asked for. */
   network: z
-    .union([z.literal(false), z.object({ hosts: z.array(z.string().trim().min(1, "network.hosts[] must not be empty").max(253)).min(1, "network.hosts must name at least one host").max(20) })], {
-      error: "network must be false or { hosts: [...] }",
-    })
+    .union(
+      [
+        z.literal(false),
+        z.object({
+          hosts: z
+            .array(z.string().trim().min(1, "network.hosts[] must not be empty").max(253))
+            .min(1, "network.hosts must name at least one host")
+            .max(20),
+        }),
+      ],
+      {
+        error: "network must be false or { hosts: [...] }",
+      },
+    )
     .default(false),
   /** A provider other than the configured default; must be allowed by policy. */
   provider: z.enum(SANDBOX_PROVIDERS, { error: `provider must be one of: ${SANDBOX_PROVIDERS.join(", ")}` }).optional(),
@@ -95,7 +112,13 @@ export function fileBytes(f: { content: string; encoding: "utf8" | "base64" }): 
 export type SandboxLimits = { timeoutMs: number; memoryMb: number; cpuSeconds: number; maxOutputBytes: number };
 
 /** What a provider is asked to do: a parsed request with limits resolved. */
-export type SandboxJob = { language: SandboxLanguage; code: string; files: SandboxFileInput[]; stdin: string; limits: SandboxLimits };
+export type SandboxJob = {
+  language: SandboxLanguage;
+  code: string;
+  files: SandboxFileInput[];
+  stdin: string;
+  limits: SandboxLimits;
+};
 
 /**
  * How an execution ended. `ok`/`error`: the code exited by itself (0 / non-zero);
@@ -104,7 +127,15 @@ export type SandboxJob = { language: SandboxLanguage; code: string; files: Sandb
  * memory cap (detected from the runtime's own message or the provider's report);
  * `output_limit`: stdout+stderr passed maxOutputBytes and the sandbox was killed; `killed`: another signal.
  */
-export const SANDBOX_OUTCOMES = ["ok", "error", "timeout", "cpu_limit", "memory_limit", "output_limit", "killed"] as const;
+export const SANDBOX_OUTCOMES = [
+  "ok",
+  "error",
+  "timeout",
+  "cpu_limit",
+  "memory_limit",
+  "output_limit",
+  "killed",
+] as const;
 export type SandboxOutcome = (typeof SANDBOX_OUTCOMES)[number];
 
 export type SandboxOutputFile = {
@@ -163,7 +194,9 @@ export class SandboxUnavailableError extends Error {
     readonly provider: SandboxProviderName,
     readonly missing: string,
   ) {
-    super(`sandbox provider "${provider}" is unavailable: ${missing}. Nothing was run (wflo never falls back to running code unsandboxed).`);
+    super(
+      `sandbox provider "${provider}" is unavailable: ${missing}. Nothing was run (wflo never falls back to running code unsandboxed).`,
+    );
   }
 }
 

@@ -1,7 +1,13 @@
 import { NonRetriableError } from "inngest";
 import { getDb } from "@/db/client";
 import { runSandbox } from "./run";
-import { SandboxInputError, SandboxPolicyError, SandboxUnavailableError, type SandboxRequestInput, type SandboxResult } from "./types";
+import {
+  SandboxInputError,
+  SandboxPolicyError,
+  SandboxUnavailableError,
+  type SandboxRequestInput,
+  type SandboxResult,
+} from "./types";
 
 /**
  * `ctx.wflo.sandbox`: `run(stepId, request)` (or `run(request)`, step id "sandbox") executes
@@ -25,7 +31,11 @@ export function createSandbox(step: StepRunner, run: SandboxRunContext): WfloSan
   const exec = async (stepId: string, request: SandboxRequestInput) =>
     (await step.run(stepId, async () => {
       try {
-        return await runSandbox(getDb(), { runId: run.runId, stepId, workflowId: run.workflowId, attempt: run.attempt() }, request);
+        return await runSandbox(
+          getDb(),
+          { runId: run.runId, stepId, workflowId: run.workflowId, attempt: run.attempt() },
+          request,
+        );
       } catch (e) {
         if (e instanceof SandboxInputError || e instanceof SandboxPolicyError || e instanceof SandboxUnavailableError) {
           throw new NonRetriableError(e.message, { cause: { name: e.name } });
@@ -34,6 +44,7 @@ export function createSandbox(step: StepRunner, run: SandboxRunContext): WfloSan
       }
     })) as SandboxResult;
   return {
-    run: ((a: string | SandboxRequestInput, b?: SandboxRequestInput) => (typeof a === "string" ? exec(a, b as SandboxRequestInput) : exec(DEFAULT_STEP_ID, a))) as WfloSandbox["run"],
+    run: ((a: string | SandboxRequestInput, b?: SandboxRequestInput) =>
+      typeof a === "string" ? exec(a, b as SandboxRequestInput) : exec(DEFAULT_STEP_ID, a)) as WfloSandbox["run"],
   };
 }

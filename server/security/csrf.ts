@@ -47,6 +47,7 @@ export function csrfProblem(req: Request, origins: Set<string> = panelOrigins(re
   }
   const site = req.headers.get("sec-fetch-site");
   if (site === "same-origin" || site === "none") return null;
-  if (site) return `cross-site request refused: Sec-Fetch-Site is ${site}, a mutation must come from the panel's own pages`;
+  if (site)
+    return `cross-site request refused: Sec-Fetch-Site is ${site}, a mutation must come from the panel's own pages`;
   return "cross-site request refused: a mutation must carry a same-origin Origin or Sec-Fetch-Site header";
 }

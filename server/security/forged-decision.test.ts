@@ -46,26 +46,49 @@ describe("a forged decision event", () => {
     expect((await h.approval(gate.id)).status).toBe("pending");
     expect(await h.runStatus(runId)).toBe("waiting");
 
-    const res = await h.as(approver2).approvals.decide({ approvalId: gate.id, decision: "approve", comment: "ok, smaller batch", payload: { table: "audit_exports", olderThanDays: 120, maxRows: 50 } });
+    const res = await h
+      .as(approver2)
+      .approvals.decide({
+        approvalId: gate.id,
+        decision: "approve",
+        comment: "ok, smaller batch",
+        payload: { table: "audit_exports", olderThanDays: 120, maxRows: 50 },
+      });
     expect(res).toMatchObject({ status: "approved", final: true });
     await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed");
     // What the run acted on is the row: the approver's edit, the approver's email, never the forged table.
-    expect((await h.engineRun(runId))?.output).toEqual({ deleted: 50, table: "audit_exports", olderThanDays: 120, approvedBy: approver2.email, comment: "ok, smaller batch", edited: true });
-    const audit = await h.fresh.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.targetId, gate.id));
+    expect((await h.engineRun(runId))?.output).toEqual({
+      deleted: 50,
+      table: "audit_exports",
+      olderThanDays: 120,
+      approvedBy: approver2.email,
+      comment: "ok, smaller batch",
+      edited: true,
+    });
+    const audit = await h.fresh.db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(eq(auditLog.targetId, gate.id));
     expect(audit.map((a) => a.action)).toEqual(["approval.request", "approval.approve"]);
   });
 
   it("an operator's runs.sendEvent with wflo's decision event name is refused (400, naming the rule) and sends nothing, after decide refused the operator", async () => {
     const runId = await startCleanup();
     const gate = await h.pendingGate(runId, "delete-old-records");
-    expect((await errorOf(h.as(operator).approvals.decide({ approvalId: gate.id, decision: "approve" }))).code).toBe("FORBIDDEN");
+    expect((await errorOf(h.as(operator).approvals.decide({ approvalId: gate.id, decision: "approve" }))).code).toBe(
+      "FORBIDDEN",
+    );
 
     const events = await h.eventCount();
-    expect(await errorOf(h.as(operator).runs.sendEvent({ runId, name: "wflo/approval.decided", data: forgedData(gate.id) }))).toEqual({
+    expect(
+      await errorOf(h.as(operator).runs.sendEvent({ runId, name: "wflo/approval.decided", data: forgedData(gate.id) })),
+    ).toEqual({
       code: "BAD_REQUEST",
       message: 'name: name must not start with "wflo/" (reserved for wflo\'s own events)',
     });
-    expect(await errorOf(h.as(operator).runs.sendEvent({ runId, name: "WFLO/approval.decided", data: {} }))).toMatchObject({ code: "BAD_REQUEST" });
+    expect(
+      await errorOf(h.as(operator).runs.sendEvent({ runId, name: "WFLO/approval.decided", data: {} })),
+    ).toMatchObject({ code: "BAD_REQUEST" });
     expect(await h.eventCount()).toBe(events);
     // The run page offers no event for a gate's wait: the gate waits for a signal, not an event.
     const detail = await h.as(operator).runs.get({ runId });
@@ -83,29 +106,43 @@ describe("a forged decision event", () => {
     // Whoever holds the engine's key could send the signal early; the gate reads the row and waits again.
     await inngest.sendSignal({ signal: `wflo-approval:${gate.id}`, data: forgedData(gate.id) }).catch(() => undefined);
     await h.until("the gate to wait again", async () => {
-      const rows = await h.fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'signal'`);
+      const rows = await h.fresh.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'signal'`,
+      );
       return (rows[0]?.n ?? 0) > 0;
     });
     expect((await h.approval(gate.id)).status).toBe("pending");
     await h.as(approver).approvals.decide({ approvalId: gate.id, decision: "approve", comment: "real one" });
     await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed");
-    expect((await h.engineRun(runId))?.output).toMatchObject({ approvedBy: approver.email, comment: "real one", edited: false });
+    expect((await h.engineRun(runId))?.output).toMatchObject({
+      approvedBy: approver.email,
+      comment: "real one",
+      edited: false,
+    });
   });
 });
 
 describe("approvals of a run that ended", () => {
-  it.each(["completed", "failed"] as const)("are cancelled when the run ends %s with its gate still pending, audited, and can no longer be decided", async (outcome) => {
-    const runId = await h.start("test/ending-gate", { outcome }, operator);
-    const gate = await h.pendingGate(runId, "never-decided");
-    await inngest.send({ name: "test/ending-gate.stop", data: { runId } });
-    await h.until(`the run to be ${outcome}`, async () => (await h.engineRun(runId))?.status === outcome);
-    await h.until("the approval to be cancelled", async () => (await h.approval(gate.id)).status === "cancelled");
-    const audit = await h.fresh.db.select().from(auditLog).where(and(eq(auditLog.targetId, gate.id), eq(auditLog.action, "approval.cancel")));
-    expect(audit).toHaveLength(1);
-    expect(await errorOf(h.as(approver).approvals.decide({ approvalId: gate.id, decision: "approve" }))).toEqual({
-      code: "PRECONDITION_FAILED",
-      message: `approval ${gate.id} was cancelled with its run and can no longer be decided`,
-    });
-    expect(await h.fresh.db.select().from(approvalDecisions).where(eq(approvalDecisions.approvalId, gate.id))).toHaveLength(0);
-  });
+  it.each(["completed", "failed"] as const)(
+    "are cancelled when the run ends %s with its gate still pending, audited, and can no longer be decided",
+    async (outcome) => {
+      const runId = await h.start("test/ending-gate", { outcome }, operator);
+      const gate = await h.pendingGate(runId, "never-decided");
+      await inngest.send({ name: "test/ending-gate.stop", data: { runId } });
+      await h.until(`the run to be ${outcome}`, async () => (await h.engineRun(runId))?.status === outcome);
+      await h.until("the approval to be cancelled", async () => (await h.approval(gate.id)).status === "cancelled");
+      const audit = await h.fresh.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.targetId, gate.id), eq(auditLog.action, "approval.cancel")));
+      expect(audit).toHaveLength(1);
+      expect(await errorOf(h.as(approver).approvals.decide({ approvalId: gate.id, decision: "approve" }))).toEqual({
+        code: "PRECONDITION_FAILED",
+        message: `approval ${gate.id} was cancelled with its run and can no longer be decided`,
+      });
+      expect(
+        await h.fresh.db.select().from(approvalDecisions).where(eq(approvalDecisions.approvalId, gate.id)),
+      ).toHaveLength(0);
+    },
+  );
 });

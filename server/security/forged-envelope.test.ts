@@ -32,11 +32,14 @@ afterAll(async () => {
   await providers.close();
 });
 
-const { h, admin, operator, victim } = await openHarness(() => startRunsHarness({ extraFunctions: governanceTestFunctions }), {
-  admin: ["admin@example.com", "admin"],
-  operator: ["operator@example.com", "operator"],
-  victim: ["victim@example.com", "admin"],
-});
+const { h, admin, operator, victim } = await openHarness(
+  () => startRunsHarness({ extraFunctions: governanceTestFunctions }),
+  {
+    admin: ["admin@example.com", "admin"],
+    operator: ["operator@example.com", "operator"],
+    victim: ["victim@example.com", "admin"],
+  },
+);
 
 /** An event straight to the engine's intake, as anyone holding an event key can send it. */
 async function post(name: string, data: Record<string, unknown>, id?: string): Promise<string> {
@@ -68,19 +71,27 @@ describe("a forged envelope is dropped", () => {
   });
 
   it("ignores a forged run budget, require-approval and re-run link", async () => {
-    const run = await runOf(await post("test/gov.providers", { _wflo: { budgetNano: "1", requireApproval: true, rerunOf: "01FORGEDPARENT" } }));
+    const run = await runOf(
+      await post("test/gov.providers", {
+        _wflo: { budgetNano: "1", requireApproval: true, rerunOf: "01FORGEDPARENT" },
+      }),
+    );
     // Believed, budgetNano 1 would refuse the first call, and require-approval would hold it for a person.
     expect(run.error).toBeNull();
     expect(run.status).toBe("completed");
     expect(run.rerunOf).toBeNull();
-    expect((await h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, run.id))).map((c) => c.stepId).sort()).toEqual(["ask-anthropic", "ask-openai"]);
+    expect(
+      (await h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, run.id))).map((c) => c.stepId).sort(),
+    ).toEqual(["ask-anthropic", "ask-openai"]);
     expect((await h.as(admin).governance.costBreakdown({ runId: run.id })).budgetNano).toBeNull();
   });
 
   it("ignores a forged fork link: nothing is served from another run", async () => {
     const { eventId } = await h.as(operator).runs.trigger({ workflowId: "hello", input: { name: "Grace" } });
     const parent = await runOf(eventId);
-    const run = await runOf(await post("demo/hello.requested", { name: "Eve", _wflo: { forkOf: { runId: parent.id, upToPosition: 10 } } }));
+    const run = await runOf(
+      await post("demo/hello.requested", { name: "Eve", _wflo: { forkOf: { runId: parent.id, upToPosition: 10 } } }),
+    );
     // Believed, the greet step would be served from the parent: "Hello, Grace!".
     expect(run.output).toMatchObject({ message: "Hello, Eve!" });
     expect(await h.fresh.db.select().from(runLinks).where(eq(runLinks.childRunId, run.id))).toEqual([]);
@@ -91,14 +102,31 @@ describe("a forged envelope is dropped", () => {
 
 describe("a run is attributed to the event key that sent it", () => {
   it("names an outside sender's key, not the user its forged envelope names, in the run list and the run", async () => {
-    const { key, secret } = await createEventKey(h.fresh.db, { id: admin.id, email: admin.email }, { name: "partner relay" });
-    const reply = await postToIntake(h.engine.url, { name: "demo/hello.requested", data: { name: "Zed", _wflo: forgedBy(victim) } }, { key: secret });
+    const { key, secret } = await createEventKey(
+      h.fresh.db,
+      { id: admin.id, email: admin.email },
+      { name: "partner relay" },
+    );
+    const reply = await postToIntake(
+      h.engine.url,
+      { name: "demo/hello.requested", data: { name: "Zed", _wflo: forgedBy(victim) } },
+      { key: secret },
+    );
     expect(reply.status).toBe(200);
     const run = await runOf(reply.body.ids![0]!);
-    expect(run).toMatchObject({ triggeredById: null, triggeredByEmail: null, triggeredByKind: "event_key", triggeredByEventKeyId: key.id, triggeredByEventKey: "partner relay" });
+    expect(run).toMatchObject({
+      triggeredById: null,
+      triggeredByEmail: null,
+      triggeredByKind: "event_key",
+      triggeredByEventKeyId: key.id,
+      triggeredByEventKey: "partner relay",
+    });
     expect((await h.as(admin).runs.get({ runId: run.id })).run.triggeredByLabel).toBe("event key partner relay");
     const listed = await h.as(admin).runs.list({ triggeredBy: "partner relay", limit: 50 });
-    expect(listed.items.find((r) => r.id === run.id)).toMatchObject({ triggeredByKind: "event_key", triggeredByLabel: "event key partner relay" });
+    expect(listed.items.find((r) => r.id === run.id)).toMatchObject({
+      triggeredByKind: "event_key",
+      triggeredByLabel: "event key partner relay",
+    });
   });
 });
 
@@ -107,7 +135,9 @@ describe("a signed envelope holds only for the event it was signed for", () => {
     const { eventId } = await h.as(operator).runs.trigger({ workflowId: "hello", input: { name: "Grace" } });
     const original = await runOf(eventId);
     expect(original).toMatchObject({ triggeredById: operator.id, triggeredByEmail: operator.email });
-    const stored = (await h.engine.getRun(original.id))?.event as unknown as { data: { _wflo: Record<string, unknown> } };
+    const stored = (await h.engine.getRun(original.id))?.event as unknown as {
+      data: { _wflo: Record<string, unknown> };
+    };
     const captured = stored.data._wflo;
     expect(captured.triggeredBy).toEqual({ id: operator.id, email: operator.email });
 
@@ -129,7 +159,15 @@ describe("a signed envelope holds only for the event it was signed for", () => {
 describe("budgets cannot be escaped or charged to another user", () => {
   it("holds a run sent without an envelope to the global budget", async () => {
     // $0.00001 is less than any one call's worst case: the first call is refused before the provider sees it.
-    const budget = await h.as(admin).governance.budgets.create({ name: "global cap", scope: "global", period: "day", limitUsd: "0.00001", alertThresholds: [] });
+    const budget = await h
+      .as(admin)
+      .governance.budgets.create({
+        name: "global cap",
+        scope: "global",
+        period: "day",
+        limitUsd: "0.00001",
+        alertThresholds: [],
+      });
     try {
       const seen = providers.requests.length;
       const run = await runOf(await post("test/gov.providers", {}));
@@ -143,7 +181,16 @@ describe("budgets cannot be escaped or charged to another user", () => {
   });
 
   it("does not charge a forged envelope's spend to the named user's budget", async () => {
-    const budget = await h.as(admin).governance.budgets.create({ name: "victim's day", scope: "user", scopeValue: victim.id, period: "day", limitUsd: "100", alertThresholds: [] });
+    const budget = await h
+      .as(admin)
+      .governance.budgets.create({
+        name: "victim's day",
+        scope: "user",
+        scopeValue: victim.id,
+        period: "day",
+        limitUsd: "100",
+        alertThresholds: [],
+      });
     try {
       const run = await runOf(await post("test/gov.providers", { _wflo: forgedBy(victim) }));
       expect(run.status).toBe("completed");
@@ -152,21 +199,53 @@ describe("budgets cannot be escaped or charged to another user", () => {
       expect(listed?.current?.spentNano ?? 0n).toBe(0n);
       expect(listed?.current?.reservedNano ?? 0n).toBe(0n);
     } finally {
-      await h.as(admin).governance.budgets.delete({ id: budget.id, expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!.version });
+      await h
+        .as(admin)
+        .governance.budgets.delete({
+          id: budget.id,
+          expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!
+            .version,
+        });
     }
   });
 
   it("still charges the user who really triggered the run through wflo", async () => {
-    const budget = await h.as(admin).governance.budgets.create({ name: "operator's day", scope: "user", scopeValue: operator.id, period: "day", limitUsd: "100", alertThresholds: [] });
+    const budget = await h
+      .as(admin)
+      .governance.budgets.create({
+        name: "operator's day",
+        scope: "user",
+        scopeValue: operator.id,
+        period: "day",
+        limitUsd: "100",
+        alertThresholds: [],
+      });
     try {
-      const { eventId } = await h.as(operator).runs.trigger({ workflowId: "research-assistant", input: { topic: "signed attribution", questions: 1 } });
+      const { eventId } = await h
+        .as(operator)
+        .runs.trigger({ workflowId: "research-assistant", input: { topic: "signed attribution", questions: 1 } });
       const { id } = await h.runFor(eventId);
-      await h.until("an LLM call of the run", async () => (await h.fresh.db.select().from(llmCalls).where(and(eq(llmCalls.runId, id)))).length > 0);
+      await h.until(
+        "an LLM call of the run",
+        async () =>
+          (
+            await h.fresh.db
+              .select()
+              .from(llmCalls)
+              .where(and(eq(llmCalls.runId, id)))
+          ).length > 0,
+      );
       const listed = (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id);
       expect(listed?.current?.spentNano ?? 0n).toBeGreaterThan(0n);
       await h.as(operator).runs.cancel({ runId: id });
     } finally {
-      await h.as(admin).governance.budgets.delete({ id: budget.id, expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!.version });
+      await h
+        .as(admin)
+        .governance.budgets.delete({
+          id: budget.id,
+          expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!
+            .version,
+        });
     }
   });
 });

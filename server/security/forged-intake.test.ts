@@ -20,16 +20,30 @@ const { h, operator, admin } = await openHarness(() => startGateHarness(), {
 });
 
 /** Stored events with the names the forger used. */
-const forgedStored = async () => (await h.fresh.sql<{ n: number }[]>`select count(*)::int as n from engine_events where name in ('wflo/approval.decided', 'wflo/run.rollback.requested')`)[0]?.n ?? 0;
+const forgedStored = async () =>
+  (
+    await h.fresh.sql<
+      { n: number }[]
+    >`select count(*)::int as n from engine_events where name in ('wflo/approval.decided', 'wflo/run.rollback.requested')`
+  )[0]?.n ?? 0;
 
 const forgedDecision = (approvalId: string) => ({
   name: "wflo/approval.decided",
-  data: { approvalId, status: "approved", decidedBy: "ceo@example.com", payload: { table: "users", olderThanDays: 30, maxRows: 1_000_000 } },
+  data: {
+    approvalId,
+    status: "approved",
+    decidedBy: "ceo@example.com",
+    payload: { table: "users", olderThanDays: 30, maxRows: 1_000_000 },
+  },
 });
 
 describe("forged events at the engine's intake", () => {
   it("are refused whoever sends them, and the pending gate never moves", async () => {
-    const runId = await h.start("maintenance/cleanup.requested", { table: "audit_exports", olderThanDays: 90 }, operator);
+    const runId = await h.start(
+      "maintenance/cleanup.requested",
+      { table: "audit_exports", olderThanDays: 90 },
+      operator,
+    );
     const gate = await h.pendingGate(runId, "delete-old-records");
     const events = await forgedStored();
     const { secret: outsideKey } = await h.as(admin).eventKeys.create({ name: "partner" });
@@ -38,21 +52,34 @@ describe("forged events at the engine's intake", () => {
     const anyKey = await postToIntake(h.engine.url, forgedDecision(gate.id), { key: "x" });
     expect(anyKey.status).toBe(401);
     // A web page on any origin can only send "simple" requests: no key it could know, and text/plain.
-    const fromPage = await postToIntake(h.engine.url, JSON.stringify(forgedDecision(gate.id)), { key: "x", contentType: "text/plain;charset=UTF-8" });
+    const fromPage = await postToIntake(h.engine.url, JSON.stringify(forgedDecision(gate.id)), {
+      key: "x",
+      contentType: "text/plain;charset=UTF-8",
+    });
     expect(fromPage.status).toBe(401);
-    const pageWithKey = await postToIntake(h.engine.url, JSON.stringify(forgedDecision(gate.id)), { key: outsideKey, contentType: "text/plain;charset=UTF-8" });
+    const pageWithKey = await postToIntake(h.engine.url, JSON.stringify(forgedDecision(gate.id)), {
+      key: outsideKey,
+      contentType: "text/plain;charset=UTF-8",
+    });
     expect(pageWithKey.status).toBe(415);
     // A real outside key may send events, but never wflo's names.
     const withKey = await postToIntake(h.engine.url, forgedDecision(gate.id), { key: outsideKey });
     expect(withKey.status).toBe(403);
     expect(withKey.body.error).toContain('"wflo/" event names are reserved');
-    const rollback = await postToIntake(h.engine.url, { name: "wflo/run.rollback.requested", data: { runId, requestedBy: "ceo@example.com" } }, { key: outsideKey });
+    const rollback = await postToIntake(
+      h.engine.url,
+      { name: "wflo/run.rollback.requested", data: { runId, requestedBy: "ceo@example.com" } },
+      { key: outsideKey },
+    );
     expect(rollback.status).toBe(403);
 
     expect(await forgedStored()).toBe(events);
     expect((await h.approval(gate.id)).status).toBe("pending");
     expect(await h.runStatus(runId)).toBe("waiting");
-    const audit = await h.fresh.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.targetId, gate.id));
+    const audit = await h.fresh.db
+      .select({ action: auditLog.action })
+      .from(auditLog)
+      .where(eq(auditLog.targetId, gate.id));
     expect(audit.map((a) => a.action)).toEqual(["approval.request"]);
   });
 });

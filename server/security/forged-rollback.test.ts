@@ -55,24 +55,36 @@ async function completedOrder(): Promise<string> {
 /** The system run an event started, once it has ended (whatever it did). */
 async function systemRunEnded(eventId: string): Promise<string> {
   return h.until(`the system run of event ${eventId} to end`, async () => {
-    const rows = await h.fresh.db.execute<{ status: string }>(sql`select status from engine_runs where event->>'id' = ${eventId} and function_id like '%run-rollback'`);
+    const rows = await h.fresh.db.execute<{ status: string }>(
+      sql`select status from engine_runs where event->>'id' = ${eventId} and function_id like '%run-rollback'`,
+    );
     const s = rows[0]?.status;
     return s && s !== "running" ? s : undefined;
   });
 }
 
 const auditCount = async () => (await h.fresh.db.select({ n: count() }).from(auditLog))[0]!.n;
-const compensationsOf = (runId: string) => h.fresh.db.select({ stepId: runCompensations.stepId, status: runCompensations.status, attempts: runCompensations.attempts }).from(runCompensations).where(eq(runCompensations.runId, runId));
+const compensationsOf = (runId: string) =>
+  h.fresh.db
+    .select({ stepId: runCompensations.stepId, status: runCompensations.status, attempts: runCompensations.attempts })
+    .from(runCompensations)
+    .where(eq(runCompensations.runId, runId));
 
 describe("a forged rollback request", () => {
   it("sent to the engine with the app's own client rolls nothing back and writes nothing", async () => {
     const runId = await completedOrder();
     const audits = await auditCount();
-    const { ids } = await inngest.send({ name: ROLLBACK_EVENT, data: { runId, workflowId: "test-order", requestedByEmail: "ceo@example.com" } });
+    const { ids } = await inngest.send({
+      name: ROLLBACK_EVENT,
+      data: { runId, workflowId: "test-order", requestedByEmail: "ceo@example.com" },
+    });
     await systemRunEnded(ids[0]!);
 
     expect(undoneIn(runId)).toEqual([]);
-    expect((await compensationsOf(runId)).map((c) => [c.status, c.attempts])).toEqual([["pending", 0], ["pending", 0]]);
+    expect((await compensationsOf(runId)).map((c) => [c.status, c.attempts])).toEqual([
+      ["pending", 0],
+      ["pending", 0],
+    ]);
     expect(await h.fresh.db.select().from(runRollbacks).where(eq(runRollbacks.runId, runId))).toEqual([]);
     expect(await auditCount()).toBe(audits);
   });
@@ -85,20 +97,39 @@ describe("a forged rollback request", () => {
       const [r] = await h.fresh.db.select().from(runRollbacks).where(eq(runRollbacks.runId, runId));
       return r && r.status !== "running" ? r : undefined;
     });
-    expect(done).toMatchObject({ status: "rolled_back", reason: "operator", requestedByEmail: operator.email, requestedById: operator.id });
+    expect(done).toMatchObject({
+      status: "rolled_back",
+      reason: "operator",
+      requestedByEmail: operator.email,
+      requestedById: operator.id,
+    });
     expect(undoneIn(runId)).toEqual(["charge", "reserve"]);
-    const [audit] = await h.fresh.db.select().from(auditLog).where(and(eq(auditLog.action, "run.rollback"), eq(auditLog.targetId, runId)));
-    expect(audit).toMatchObject({ actorEmail: operator.email, after: { compensations: ["charge", "reserve"], requestId: done.requestId } });
+    const [audit] = await h.fresh.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "run.rollback"), eq(auditLog.targetId, runId)));
+    expect(audit).toMatchObject({
+      actorEmail: operator.email,
+      after: { compensations: ["charge", "reserve"], requestId: done.requestId },
+    });
     expect(await verifyAuditChain(h.fresh.db)).toMatchObject({ ok: true });
 
     // Someone who saw the request's id sends its event again: the request is no longer open.
     const before = await compensationsOf(runId);
-    const { ids } = await inngest.send({ name: ROLLBACK_EVENT, data: { runId, requestId: done.requestId, workflowId: "test-order", requestedByEmail: "ceo@example.com" } });
+    const { ids } = await inngest.send({
+      name: ROLLBACK_EVENT,
+      data: { runId, requestId: done.requestId, workflowId: "test-order", requestedByEmail: "ceo@example.com" },
+    });
     await systemRunEnded(ids[0]!);
     expect(await compensationsOf(runId)).toEqual(before);
     expect(undoneIn(runId)).toEqual(["charge", "reserve"]);
-    expect((await h.fresh.db.select().from(runRollbacks).where(eq(runRollbacks.runId, runId)))[0]).toMatchObject({ requestedByEmail: operator.email });
+    expect((await h.fresh.db.select().from(runRollbacks).where(eq(runRollbacks.runId, runId)))[0]).toMatchObject({
+      requestedByEmail: operator.email,
+    });
 
-    expect((await h.as(viewer).recovery.rollbackStatus({ runId })).rollback).toMatchObject({ status: "rolled_back", requestedByEmail: operator.email });
+    expect((await h.as(viewer).recovery.rollbackStatus({ runId })).rollback).toMatchObject({
+      status: "rolled_back",
+      requestedByEmail: operator.email,
+    });
   });
 });

@@ -17,7 +17,13 @@ async function nextHeaderRules(): Promise<Rule[]> {
   return (await config.headers?.()) ?? [];
 }
 
-const csp = (value: string) => new Map(value.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+const csp = (value: string) =>
+  new Map(
+    value
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v]),
+  );
 
 describe("security headers", () => {
   it("are set on every path, pages and API routes alike", async () => {
@@ -38,7 +44,8 @@ describe("security headers", () => {
   it("allow no other origin to run script or be connected to in production", () => {
     const policy = csp(contentSecurityPolicy());
     for (const d of ["script-src", "connect-src", "style-src", "img-src", "font-src"]) {
-      for (const source of policy.get(d) ?? []) expect(source, `${d} ${source}`).toMatch(/^('self'|'unsafe-inline'|data:|blob:)$/);
+      for (const source of policy.get(d) ?? [])
+        expect(source, `${d} ${source}`).toMatch(/^('self'|'unsafe-inline'|data:|blob:)$/);
     }
     expect(policy.get("script-src")).not.toContain("'unsafe-eval'");
     expect(csp(contentSecurityPolicy({ dev: true })).get("script-src")).toContain("'unsafe-eval'");

@@ -32,7 +32,10 @@ const b64 = (n: number) => randomBytes(n).toString("base64url");
 beforeAll(async () => {
   fresh = await freshDatabase();
   process.env.DATABASE_URL = fresh.url;
-  const [row] = await fresh.db.insert(users).values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" }).returning();
+  const [row] = await fresh.db
+    .insert(users)
+    .values({ email: "root@example.com", name: "Root", role: "admin", passwordHash: "x" })
+    .returning();
   admin = { id: row!.id, email: row!.email, name: row!.name, role: "admin" };
   apiKey = (await createApiKey(fresh.db, admin, { name: "bot", role: "admin" })).secret;
   const argon = await hashPassword("correct horse battery staple");
@@ -58,7 +61,11 @@ beforeAll(async () => {
     { name: "API key", text: `using ${apiKey}`, secret: apiKey.slice(5) },
     { name: "another API key", text: secondApiKey, secret: secondApiKey.slice(5) },
     { name: "argon2 hash", text: `hash ${argon}`, secret: argon.split("$").at(-1)! },
-    { name: "postgres URL with credentials", text: `connect postgres://wflo:${dbPass}@db.internal:5432/wflo failed`, secret: dbPass },
+    {
+      name: "postgres URL with credentials",
+      text: `connect postgres://wflo:${dbPass}@db.internal:5432/wflo failed`,
+      secret: dbPass,
+    },
     { name: "https URL with credentials", text: `fetch https://bob:${webPass}@example.com/api`, secret: webPass },
     { name: "bearer token", text: `Authorization: Bearer ${bearer}`, secret: bearer },
     { name: "OpenAI key", text: openai, secret: openai.slice(8) },
@@ -114,7 +121,8 @@ describe("logs", () => {
     logger.error({ err: new Error("tRPC internal error", { cause: failure }) });
     const out = text();
     expect(out).toContain("users.create failed");
-    for (const param of [argonHash, argonHash.split("$").at(-1)!, "nul@example.com", "Mal"]) expect(out).not.toContain(param);
+    for (const param of [argonHash, argonHash.split("$").at(-1)!, "nul@example.com", "Mal"])
+      expect(out).not.toContain(param);
   });
 });
 
@@ -127,7 +135,16 @@ describe("traces, exports and API answers", () => {
         headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
         body: JSON.stringify({
           workflow: "agent",
-          spans: shapes.map((s, i) => ({ traceId: "trace-secrets", spanId: `s-${i}`, name: `call ${i}`, startTime: 1000 + i, endTime: 2000 + i, status: "error", attributes: { [`note.${i}`]: s.text, "gen_ai.input.messages": [{ role: "user", content: s.text }] }, error: { message: s.text, stack: `Error: ${s.text}\n    at x` } })),
+          spans: shapes.map((s, i) => ({
+            traceId: "trace-secrets",
+            spanId: `s-${i}`,
+            name: `call ${i}`,
+            startTime: 1000 + i,
+            endTime: 2000 + i,
+            status: "error",
+            attributes: { [`note.${i}`]: s.text, "gen_ai.input.messages": [{ role: "user", content: s.text }] },
+            error: { message: s.text, stack: `Error: ${s.text}\n    at x` },
+          })),
         }),
       }),
       { params: Promise.resolve({}) },
@@ -136,33 +153,78 @@ describe("traces, exports and API answers", () => {
     expect(leaks(JSON.stringify(await fresh.db.select().from(spans))), "stored span rows").toEqual([]);
     const trace = await getTrace(fresh.db, "trace-secrets");
     expect(trace?.spans.length).toBeGreaterThan(0);
-    expect(leaks(JSON.stringify(trace, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))), "trace read back").toEqual([]);
+    expect(
+      leaks(JSON.stringify(trace, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))),
+      "trace read back",
+    ).toEqual([]);
     const caller = appRouter.createCaller(createInnerContext({ db: fresh.db, user: admin }));
-    expect(leaks(JSON.stringify(await caller.tracing.get({ runId: "trace-secrets" }), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))), "tracing.get").toEqual([]);
+    expect(
+      leaks(
+        JSON.stringify(await caller.tracing.get({ runId: "trace-secrets" }), (_k, v: unknown) =>
+          typeof v === "bigint" ? v.toString() : v,
+        ),
+      ),
+      "tracing.get",
+    ).toEqual([]);
 
     // Exports: what an OTLP exporter would be handed.
-    expect(leaks(JSON.stringify(toReadableSpans(trace!), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))), "export").toEqual([]);
+    expect(
+      leaks(JSON.stringify(toReadableSpans(trace!), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))),
+      "export",
+    ).toEqual([]);
 
     // API answers: a run whose input, step output and error carry every shape, as the recorder stores them.
     const runId = `run-${hex(6)}`;
     const all = shapes.map((s) => s.text);
-    await ensureRun(fresh.db, { runId, workflowId: "hello", event: { id: null, name: "app/hello", data: { notes: all } } });
-    await upsertStep(fresh.db, runId, { hashedId: "h1", stepId: "fetch", name: "fetch", kind: "step" }, { status: "completed", attempt: 1, output: { notes: all } });
-    await upsertStep(fresh.db, runId, { hashedId: "h2", stepId: "call", name: "call", kind: "step" }, { status: "failed", attempt: 1, error: toRecordedError(new Error(all.join(" | "))) });
+    await ensureRun(fresh.db, {
+      runId,
+      workflowId: "hello",
+      event: { id: null, name: "app/hello", data: { notes: all } },
+    });
+    await upsertStep(
+      fresh.db,
+      runId,
+      { hashedId: "h1", stepId: "fetch", name: "fetch", kind: "step" },
+      { status: "completed", attempt: 1, output: { notes: all } },
+    );
+    await upsertStep(
+      fresh.db,
+      runId,
+      { hashedId: "h2", stepId: "call", name: "call", kind: "step" },
+      { status: "failed", attempt: 1, error: toRecordedError(new Error(all.join(" | "))) },
+    );
     // A step that failed on a query: the driver error, parameters and all, as the recorder keeps it.
     // (A duplicate email: the driver error's text quotes every parameter, the hash among them.)
-    await fresh.db.insert(users).values({ email: "step-param@example.com", name: "x", role: "viewer", passwordHash: "first" });
-    const queryFailure = await fresh.db.insert(users).values({ email: "step-param@example.com", name: "x", role: "viewer", passwordHash: "hash-param-value" }).catch((e: unknown) => e);
-    await upsertStep(fresh.db, runId, { hashedId: "h3", stepId: "save", name: "save", kind: "step" }, { status: "failed", attempt: 1, error: toRecordedError(queryFailure) });
+    await fresh.db
+      .insert(users)
+      .values({ email: "step-param@example.com", name: "x", role: "viewer", passwordHash: "first" });
+    const queryFailure = await fresh.db
+      .insert(users)
+      .values({ email: "step-param@example.com", name: "x", role: "viewer", passwordHash: "hash-param-value" })
+      .catch((e: unknown) => e);
+    await upsertStep(
+      fresh.db,
+      runId,
+      { hashedId: "h3", stepId: "save", name: "save", kind: "step" },
+      { status: "failed", attempt: 1, error: toRecordedError(queryFailure) },
+    );
     await finishRun(fresh.db, runId, { status: "failed", error: toRecordedError(new Error(all.join(" | "))) });
     // Kept as recorded (replay, compensation and re-runs need the values), redacted wherever they are served.
-    expect(leaks(JSON.stringify(await fresh.db.select().from(runs))).length, "the secrets were really recorded").toBeGreaterThan(0);
-    const served = JSON.stringify(await caller.runs.get({ runId }), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    expect(
+      leaks(JSON.stringify(await fresh.db.select().from(runs))).length,
+      "the secrets were really recorded",
+    ).toBeGreaterThan(0);
+    const served = JSON.stringify(await caller.runs.get({ runId }), (_k, v: unknown) =>
+      typeof v === "bigint" ? v.toString() : v,
+    );
     expect(leaks(served), "runs.get").toEqual([]);
     expect(served).toContain("Failed query: insert into");
     expect(served).not.toContain("step-param@example.com");
     expect(served).not.toContain("hash-param-value");
-    const rest = await getRunRoute.handle(new Request(`http://wflo.test/api/v1/runs/${runId}`, { headers: { authorization: `Bearer ${apiKey}` } }), { params: Promise.resolve({ id: runId }) });
+    const rest = await getRunRoute.handle(
+      new Request(`http://wflo.test/api/v1/runs/${runId}`, { headers: { authorization: `Bearer ${apiKey}` } }),
+      { params: Promise.resolve({ id: runId }) },
+    );
     expect(rest.status).toBe(200);
     expect(leaks(await rest.text()), "GET /api/v1/runs/{id}").toEqual([]);
   });

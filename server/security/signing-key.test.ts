@@ -19,7 +19,9 @@ afterAll(() => {
 function keyFromChild(dataDir: string): Promise<string> {
   const code = `import { engineSigningKey } from ${JSON.stringify(path.join(import.meta.dirname, "signing-key.ts"))}; process.stdout.write(engineSigningKey({ WFLO_DATA_DIR: ${JSON.stringify(dataDir)} }));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.once("exit", (c) => (c === 0 ? resolve(out) : reject(new Error(`child exited with ${c}`))));
@@ -30,9 +32,16 @@ describe("engineSigningKey", () => {
   it("takes WFLO_ENGINE_SIGNING_KEY when set, and refuses one the SDK could not use, naming the variable", () => {
     const key = `signkey-prod-${"ab".repeat(32)}`;
     expect(engineSigningKey({ WFLO_ENGINE_SIGNING_KEY: key, WFLO_DATA_DIR: "/nonexistent" })).toBe(key);
-    for (const bad of ["secret", `signkey-prod-${"zz".repeat(32)}`, "signkey-prod-abc", `signkey--${"ab".repeat(32)}`]) {
+    for (const bad of [
+      "secret",
+      `signkey-prod-${"zz".repeat(32)}`,
+      "signkey-prod-abc",
+      `signkey--${"ab".repeat(32)}`,
+    ]) {
       expect(() => engineSigningKey({ WFLO_ENGINE_SIGNING_KEY: bad })).toThrow(SigningKeyError);
-      expect(() => engineSigningKey({ WFLO_ENGINE_SIGNING_KEY: bad })).toThrow(/WFLO_ENGINE_SIGNING_KEY must look like signkey-<env>-<hex>/);
+      expect(() => engineSigningKey({ WFLO_ENGINE_SIGNING_KEY: bad })).toThrow(
+        /WFLO_ENGINE_SIGNING_KEY must look like signkey-<env>-<hex>/,
+      );
     }
   });
 
@@ -50,7 +59,9 @@ describe("engineSigningKey", () => {
 
   it("a process that only talks to an engine reads the key and, with none, fails naming the file and the variables", () => {
     const dir = tempDir();
-    expect(() => engineSigningKey({ WFLO_DATA_DIR: dir }, { create: false })).toThrow(/no engine signing key at .*engine-signing-key: .*WFLO_DATA_DIR.*WFLO_ENGINE_SIGNING_KEY/);
+    expect(() => engineSigningKey({ WFLO_DATA_DIR: dir }, { create: false })).toThrow(
+      /no engine signing key at .*engine-signing-key: .*WFLO_DATA_DIR.*WFLO_ENGINE_SIGNING_KEY/,
+    );
     const key = engineSigningKey({ WFLO_DATA_DIR: dir });
     expect(engineSigningKey({ WFLO_DATA_DIR: dir }, { create: false })).toBe(key);
   });

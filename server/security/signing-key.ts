@@ -41,13 +41,19 @@ export function signingKeyPath(env: Env = process.env): string {
 export function engineSigningKey(env: Env = process.env, { create = true }: { create?: boolean } = {}): string {
   const given = env[SIGNING_KEY_ENV]?.trim();
   if (given) {
-    if (!isValidSigningKey(given)) throw new SigningKeyError(`${SIGNING_KEY_ENV} must look like signkey-<env>-<hex> (at least 32 hex digits, e.g. signkey-prod-${"0".repeat(64)}); got a value of ${given.length} characters that does not`);
+    if (!isValidSigningKey(given))
+      throw new SigningKeyError(
+        `${SIGNING_KEY_ENV} must look like signkey-<env>-<hex> (at least 32 hex digits, e.g. signkey-prod-${"0".repeat(64)}); got a value of ${given.length} characters that does not`,
+      );
     return given;
   }
   const file = signingKeyPath(env);
   if (create) return readOrCreate(file);
   const key = readExisting(file);
-  if (!key) throw new SigningKeyError(`no engine signing key at ${file}: start the control panel (npm start) with this data dir first, or set WFLO_DATA_DIR to the panel's .wflo folder, or ${SIGNING_KEY_ENV} to the panel's key`);
+  if (!key)
+    throw new SigningKeyError(
+      `no engine signing key at ${file}: start the control panel (npm start) with this data dir first, or set WFLO_DATA_DIR to the panel's .wflo folder, or ${SIGNING_KEY_ENV} to the panel's key`,
+    );
   return key;
 }
 
@@ -70,7 +76,10 @@ export function deriveEventKey(signingKey: string): string {
  * SDK's calls to the engine (sync, checkpoints, run data) carry the bearer the engine requires;
  * its events go to the intake with the key derived from the signing key.
  */
-export function engineClientOptions(baseUrl: string, env: Env = process.env): { isDev: false; baseUrl: string; signingKey: string; eventKey: string } {
+export function engineClientOptions(
+  baseUrl: string,
+  env: Env = process.env,
+): { isDev: false; baseUrl: string; signingKey: string; eventKey: string } {
   const signingKey = engineSigningKey(env);
   return { isDev: false, baseUrl, signingKey, eventKey: deriveEventKey(signingKey) };
 }
@@ -84,7 +93,10 @@ function readExisting(file: string): string | undefined {
     throw e;
   }
   const key = text.trim();
-  if (!isValidSigningKey(key)) throw new SigningKeyError(`${file} does not hold a signing key of the form signkey-<env>-<hex>: delete it to have a new one generated (then restart everything that uses the engine), or set ${SIGNING_KEY_ENV}`);
+  if (!isValidSigningKey(key))
+    throw new SigningKeyError(
+      `${file} does not hold a signing key of the form signkey-<env>-<hex>: delete it to have a new one generated (then restart everything that uses the engine), or set ${SIGNING_KEY_ENV}`,
+    );
   return key;
 }
 

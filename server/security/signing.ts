@@ -17,7 +17,9 @@ export function canonicalBody(body: unknown): string {
 
 export function signBody(canonical: string, signingKey: string, nowMs = Date.now()): string {
   const t = Math.floor(nowMs / 1000);
-  const s = createHmac("sha256", keyMaterial(signingKey)).update(canonical + String(t)).digest("hex");
+  const s = createHmac("sha256", keyMaterial(signingKey))
+    .update(canonical + String(t))
+    .digest("hex");
   return `t=${t}&s=${s}`;
 }
 

@@ -19,7 +19,13 @@ function problemOf(s: string): BadText["problem"] | null {
 // A key that is not a plain name (an OTLP attribute "user.note", a key with spaces) is quoted, so the path stays unambiguous.
 const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
 const join = (base: string, key: string | number) =>
-  typeof key === "number" ? `${base}[${key}]` : !PLAIN_KEY.test(key) ? `${base}[${JSON.stringify(key)}]` : base ? `${base}.${key}` : key;
+  typeof key === "number"
+    ? `${base}[${key}]`
+    : !PLAIN_KEY.test(key)
+      ? `${base}[${JSON.stringify(key)}]`
+      : base
+        ? `${base}.${key}`
+        : key;
 
 /**
  * The first string (value or object key) in `value` that holds a NUL byte or a lone surrogate,

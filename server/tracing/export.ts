@@ -19,7 +19,8 @@ import { env } from "@/server/env";
  * Runs that came in over OTLP are not sent back out.
  */
 
-const hex = (s: string, len: number) => (new RegExp(`^[0-9a-f]{${len}}$`).test(s) ? s : createHash("sha256").update(s).digest("hex").slice(0, len));
+const hex = (s: string, len: number) =>
+  new RegExp(`^[0-9a-f]{${len}}$`).test(s) ? s : createHash("sha256").update(s).digest("hex").slice(0, len);
 const hr = (ms: number): HrTime => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
 
 function genAiAttributes(s: TraceSpan): Record<string, string | number | boolean> {
@@ -46,7 +47,11 @@ export function toReadableSpans(trace: Trace): ReadableSpan[] {
   return trace.spans
     .filter((s) => s.endMs !== null)
     .map((s): ReadableSpan => {
-      const attributes: Record<string, string | number | boolean> = { "wflo.run.id": trace.runId, "wflo.span.id": s.id, "wflo.span.kind": s.kind };
+      const attributes: Record<string, string | number | boolean> = {
+        "wflo.run.id": trace.runId,
+        "wflo.span.id": s.id,
+        "wflo.span.kind": s.kind,
+      };
       for (const [k, v] of Object.entries(redact(s.attributes))) if (v !== null) attributes[k] = v;
       Object.assign(attributes, genAiAttributes(s));
       const end = s.endMs ?? s.startMs;
@@ -54,15 +59,32 @@ export function toReadableSpans(trace: Trace): ReadableSpan[] {
         name: s.llm ? `chat ${s.llm.model}` : s.name,
         kind: s.llm ? SpanKind.CLIENT : SpanKind.INTERNAL,
         spanContext: () => ({ traceId, spanId: spanIdOf(s.id), traceFlags: TraceFlags.SAMPLED }),
-        parentSpanContext: s.parentId ? { traceId, spanId: spanIdOf(s.parentId), traceFlags: TraceFlags.SAMPLED } : undefined,
+        parentSpanContext: s.parentId
+          ? { traceId, spanId: spanIdOf(s.parentId), traceFlags: TraceFlags.SAMPLED }
+          : undefined,
         startTime: hr(s.startMs),
         endTime: hr(end),
         duration: hr(end - s.startMs),
         ended: true,
-        status: s.status === "error" ? { code: SpanStatusCode.ERROR, message: s.error ? redact(s.error.message) : undefined } : { code: s.status === "ok" ? SpanStatusCode.OK : SpanStatusCode.UNSET },
+        status:
+          s.status === "error"
+            ? { code: SpanStatusCode.ERROR, message: s.error ? redact(s.error.message) : undefined }
+            : { code: s.status === "ok" ? SpanStatusCode.OK : SpanStatusCode.UNSET },
         attributes,
         links: [],
-        events: s.error ? [{ name: "exception", time: hr(end), attributes: { "exception.type": s.error.name, "exception.message": redact(s.error.message), ...(s.error.stack ? { "exception.stacktrace": redact(s.error.stack) } : {}) } }] : [],
+        events: s.error
+          ? [
+              {
+                name: "exception",
+                time: hr(end),
+                attributes: {
+                  "exception.type": s.error.name,
+                  "exception.message": redact(s.error.message),
+                  ...(s.error.stack ? { "exception.stacktrace": redact(s.error.stack) } : {}),
+                },
+              },
+            ]
+          : [],
         resource,
         instrumentationScope: { name: "wflo" },
         droppedAttributesCount: 0,

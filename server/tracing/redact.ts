@@ -11,7 +11,8 @@ import { env } from "@/server/env";
 export const REDACTED = "[redacted]";
 
 /** Keys whose values are secrets whatever they look like. Matched on the key with `_`/`-` removed, lower-cased. */
-const SECRET_KEY = /^(pass(word|wd|phrase)?|secret|clientsecret|token|accesstoken|refreshtoken|idtoken|apikey|xapikey|apitoken|authorization|proxyauthorization|cookie|setcookie|privatekey|credentials?|sessiontoken|awssecretaccesskey)$/;
+const SECRET_KEY =
+  /^(pass(word|wd|phrase)?|secret|clientsecret|token|accesstoken|refreshtoken|idtoken|apikey|xapikey|apitoken|authorization|proxyauthorization|cookie|setcookie|privatekey|credentials?|sessiontoken|awssecretaccesskey)$/;
 
 /** Secret-shaped substrings, whatever key (or no key) they sit under. */
 const BUILTIN_PATTERNS: readonly RegExp[] = [
@@ -72,7 +73,8 @@ function isSecretKey(key: string): boolean {
 }
 
 /** One cheap scan first: a string with none of these fragments cannot match a built-in pattern (ingest runs this per attribute). */
-const MAYBE_SECRET = /bearer|basic|sk-|wflo_|wflo-ek-|signkey-|\$argon2|\$2[aby]\$|:\/\/[^\s/]*@|gh[opsu]_|github_pat_|xox|akia|aiza|eyj|private key|pass|pwd|secret|token|api[_-]?key|params: /i;
+const MAYBE_SECRET =
+  /bearer|basic|sk-|wflo_|wflo-ek-|signkey-|\$argon2|\$2[aby]\$|:\/\/[^\s/]*@|gh[opsu]_|github_pat_|xox|akia|aiza|eyj|private key|pass|pwd|secret|token|api[_-]?key|params: /i;
 
 export function redactString(s: string, extra: readonly RegExp[] = configuredPatterns()): string {
   if (s.length < 8) return s;
@@ -81,7 +83,11 @@ export function redactString(s: string, extra: readonly RegExp[] = configuredPat
   for (const re of BUILTIN_PATTERNS) {
     re.lastIndex = 0;
     // The key=value pattern keeps the key so the reader still sees what was there.
-    out = out.replace(re, (_m, ...groups: unknown[]) => (typeof groups[0] === "string" && typeof groups[1] === "string" && groups.length > 3 ? `${groups[0]}${REDACTED}` : REDACTED));
+    out = out.replace(re, (_m, ...groups: unknown[]) =>
+      typeof groups[0] === "string" && typeof groups[1] === "string" && groups.length > 3
+        ? `${groups[0]}${REDACTED}`
+        : REDACTED,
+    );
   }
   for (const re of extra) {
     re.lastIndex = 0;
@@ -99,13 +105,23 @@ export function redactString(s: string, extra: readonly RegExp[] = configuredPat
 const SQL_PARAMS = /\nparams: [\s\S]*?(?=\n\s+at |$)/;
 const stripParams = (s: string) => s.replace(SQL_PARAMS, "\nparams: [not logged]");
 /** What an error may say about itself beyond name and message: codes and names, never values. */
-const SAFE_ERROR_FIELDS = ["code", "severity", "constraint_name", "table_name", "column_name", "schema_name", "status", "statusCode"] as const;
+const SAFE_ERROR_FIELDS = [
+  "code",
+  "severity",
+  "constraint_name",
+  "table_name",
+  "column_name",
+  "schema_name",
+  "status",
+  "statusCode",
+] as const;
 
 function errorRecord(e: Error, walk: (v: unknown) => unknown, extra: readonly RegExp[]): Record<string, unknown> {
   const out: Record<string, unknown> = { name: e.name, message: redactString(stripParams(e.message), extra) };
   if (e.stack) out.stack = redactString(stripParams(e.stack), extra);
   const fields = e as unknown as Record<string, unknown>;
-  for (const k of SAFE_ERROR_FIELDS) if (typeof fields[k] === "string" || typeof fields[k] === "number") out[k] = fields[k];
+  for (const k of SAFE_ERROR_FIELDS)
+    if (typeof fields[k] === "string" || typeof fields[k] === "number") out[k] = fields[k];
   // The cause chain is where the driver's own error (and its parameters) usually sits.
   if (e.cause !== undefined) out.cause = walk(e.cause);
   return out;
@@ -130,7 +146,8 @@ export function redact<T>(value: T, extra: readonly RegExp[] = configuredPattern
       if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
       if (v instanceof Error) return errorRecord(v, (x) => walk(x, depth + 1), extra);
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== "" ? REDACTED : walk(x, depth + 1);
+      for (const [k, x] of Object.entries(v))
+        out[k] = isSecretKey(k) && x !== null && x !== undefined && x !== "" ? REDACTED : walk(x, depth + 1);
       return out;
     } finally {
       seen.delete(v);

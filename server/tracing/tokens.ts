@@ -21,7 +21,10 @@ export const tokensOverTimeInput = z
       .default("UTC"),
   })
   .refine((v) => v.to > v.from, { message: "to must be after from", path: ["to"] })
-  .refine((v) => v.to.getTime() - v.from.getTime() <= 400 * 86_400_000, { message: "the range must be at most 400 days", path: ["from"] });
+  .refine((v) => v.to.getTime() - v.from.getTime() <= 400 * 86_400_000, {
+    message: "the range must be at most 400 days",
+    path: ["from"],
+  });
 
 export type TokenPoint = { bucket: Date; key: string; inputTokens: number; outputTokens: number };
 
@@ -33,5 +36,10 @@ export async function tokensOverTime(db: Database, input: z.output<typeof tokens
       from llm_cost_rollup
      where hour >= ${input.from.toISOString()}::timestamptz and hour < ${input.to.toISOString()}::timestamptz
      group by 1, 2 order by 1, 2`)) as unknown as Record<string, unknown>[];
-  return rows.map((r) => ({ bucket: new Date(String(r.bucket)), key: String(r.key), inputTokens: Number(r.input), outputTokens: Number(r.output) }));
+  return rows.map((r) => ({
+    bucket: new Date(String(r.bucket)),
+    key: String(r.key),
+    inputTokens: Number(r.input),
+    outputTokens: Number(r.output),
+  }));
 }

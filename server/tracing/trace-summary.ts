@@ -10,7 +10,10 @@ function pct(sorted: number[], p: number): number | null {
 
 export function summarize(out: TraceSpan[], durationMs: number): Trace["summary"] {
   const llm = out.filter((s) => s.llm);
-  const stepDurations = out.filter((s) => s.kind === "step" && s.endMs !== null && s.attributes["wflo.step.kind"] === "run").map((s) => (s.endMs ?? 0) - s.startMs).sort((a, b) => a - b);
+  const stepDurations = out
+    .filter((s) => s.kind === "step" && s.endMs !== null && s.attributes["wflo.step.kind"] === "run")
+    .map((s) => (s.endMs ?? 0) - s.startMs)
+    .sort((a, b) => a - b);
   return {
     spans: out.length,
     llmCalls: llm.length,

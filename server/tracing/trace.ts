@@ -1,6 +1,17 @@
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { approvals, llmCallPayloads, llmCalls, runs, runSteps, sandboxExecutions, spans, stateSnapshots, TERMINAL_RUN_STATUSES, type RunStatus } from "@/db/schema";
+import {
+  approvals,
+  llmCallPayloads,
+  llmCalls,
+  runs,
+  runSteps,
+  sandboxExecutions,
+  spans,
+  stateSnapshots,
+  TERMINAL_RUN_STATUSES,
+  type RunStatus,
+} from "@/db/schema";
 import { triggerLabel } from "@/server/runs/attribution";
 import { capValue, redact } from "./redact";
 import { cap, flatAttrs, ms, stepStatus } from "./span-fields";
@@ -22,10 +33,18 @@ const TERMINAL: ReadonlySet<RunStatus> = new Set(TERMINAL_RUN_STATUSES);
 export async function getTrace(db: Database, runId: string): Promise<Trace | null> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   const [steps, calls, payloads, execs, gates, snaps, extra] = await Promise.all([
-    db.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(asc(runSteps.position), asc(runSteps.startedAt)),
+    db
+      .select()
+      .from(runSteps)
+      .where(eq(runSteps.runId, runId))
+      .orderBy(asc(runSteps.position), asc(runSteps.startedAt)),
     db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.id)),
     db.select().from(llmCallPayloads).where(eq(llmCallPayloads.runId, runId)),
-    db.select().from(sandboxExecutions).where(eq(sandboxExecutions.runId, runId)).orderBy(asc(sandboxExecutions.startedAt)),
+    db
+      .select()
+      .from(sandboxExecutions)
+      .where(eq(sandboxExecutions.runId, runId))
+      .orderBy(asc(sandboxExecutions.startedAt)),
     db.select().from(approvals).where(eq(approvals.runId, runId)),
     db.select().from(stateSnapshots).where(eq(stateSnapshots.runId, runId)),
     db.select().from(spans).where(eq(spans.runId, runId)).orderBy(asc(spans.startedAt)),
@@ -44,7 +63,15 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       status: stepStatus(run.status),
       startMs: runStart,
       endMs: ms(run.endedAt),
-      attributes: flatAttrs({ "wflo.run.id": run.id, "wflo.workflow": run.workflowId, "wflo.event": run.eventName, "wflo.attempts": run.attempts, "wflo.triggered_by": triggerLabel(run), "wflo.triggered_by.kind": run.triggeredByKind, "wflo.rerun_of": run.rerunOf }),
+      attributes: flatAttrs({
+        "wflo.run.id": run.id,
+        "wflo.workflow": run.workflowId,
+        "wflo.event": run.eventName,
+        "wflo.attempts": run.attempts,
+        "wflo.triggered_by": triggerLabel(run),
+        "wflo.triggered_by.kind": run.triggeredByKind,
+        "wflo.rerun_of": run.rerunOf,
+      }),
       input: cap(run.input),
       output: cap(run.output),
       error: run.error ? redact(run.error) : undefined,
@@ -64,7 +91,13 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       status: stepStatus(s.status),
       startMs: s.startedAt.getTime(),
       endMs: ms(s.endedAt),
-      attributes: { "wflo.step.id": s.stepId, "wflo.step.kind": s.kind, "wflo.step.attempts": s.attempts, "wflo.step.position": s.position, ...flatAttrs(s.detail as Record<string, unknown> | null, "wflo.step.detail") },
+      attributes: {
+        "wflo.step.id": s.stepId,
+        "wflo.step.kind": s.kind,
+        "wflo.step.attempts": s.attempts,
+        "wflo.step.position": s.position,
+        ...flatAttrs(s.detail as Record<string, unknown> | null, "wflo.step.detail"),
+      },
       output: cap(s.output),
       error: s.error ? redact(s.error) : undefined,
     });
@@ -124,7 +157,14 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       status: e.outcome === "ok" ? "ok" : "error",
       startMs: start,
       endMs: e.durationMs === null ? null : start + e.durationMs,
-      attributes: { "wflo.sandbox.provider": e.provider, "wflo.sandbox.language": e.language, "wflo.sandbox.outcome": e.outcome, "wflo.sandbox.exit_code": e.exitCode, "wflo.sandbox.signal": e.signal, ...flatAttrs(e.limits as Record<string, unknown>, "wflo.sandbox.limits") },
+      attributes: {
+        "wflo.sandbox.provider": e.provider,
+        "wflo.sandbox.language": e.language,
+        "wflo.sandbox.outcome": e.outcome,
+        "wflo.sandbox.exit_code": e.exitCode,
+        "wflo.sandbox.signal": e.signal,
+        ...flatAttrs(e.limits as Record<string, unknown>, "wflo.sandbox.limits"),
+      },
       input: cap({ code: e.code }),
       output: cap({ stdout: e.stdout, stderr: e.stderr, files: e.files }),
       error: e.outcome === "ok" ? null : { name: e.outcome, message: redact(e.error ?? `sandbox ${e.outcome}`) },
@@ -138,10 +178,18 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       parentId: under(`approval:${a.gate}`),
       kind: "approval",
       name: `approval ${a.gate}`,
-      status: a.status === "pending" ? "running" : a.status === "approved" || a.status === "auto_approved" ? "ok" : "error",
+      status:
+        a.status === "pending" ? "running" : a.status === "approved" || a.status === "auto_approved" ? "ok" : "error",
       startMs: a.createdAt.getTime(),
       endMs: ms(decided),
-      attributes: { "wflo.approval.status": a.status, "wflo.approval.action": a.action, "wflo.approval.risk": a.risk, "wflo.approval.decided_by": a.decidedByEmail, "wflo.approval.policy_rule": a.policyRule, "wflo.approval.comment": a.decisionComment },
+      attributes: {
+        "wflo.approval.status": a.status,
+        "wflo.approval.action": a.action,
+        "wflo.approval.risk": a.risk,
+        "wflo.approval.decided_by": a.decidedByEmail,
+        "wflo.approval.policy_rule": a.policyRule,
+        "wflo.approval.comment": a.decisionComment,
+      },
       input: cap({ summary: a.summary, details: a.details, payload: a.payload }),
       output: cap(a.editedPayload ? { editedPayload: a.editedPayload } : null),
     });
@@ -182,7 +230,20 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
       output: s.kind === "llm" ? undefined : cap(s.output),
       error: s.error ? redact(s.error) : undefined,
       ...(s.kind === "llm"
-        ? { llm: { provider: String(s.attributes["gen_ai.system"] ?? s.attributes["gen_ai.provider.name"] ?? "unknown"), model: s.model ?? "unknown", inputTokens: s.inputTokens ?? 0, outputTokens: s.outputTokens ?? 0, cachedInputTokens: 0, reasoningTokens: 0, costNano: s.costNano === null ? null : s.costNano.toString(), simulated: false, request: s.input === null ? null : capValue(s.input), response: s.output === null ? null : capValue(s.output) } }
+        ? {
+            llm: {
+              provider: String(s.attributes["gen_ai.system"] ?? s.attributes["gen_ai.provider.name"] ?? "unknown"),
+              model: s.model ?? "unknown",
+              inputTokens: s.inputTokens ?? 0,
+              outputTokens: s.outputTokens ?? 0,
+              cachedInputTokens: 0,
+              reasoningTokens: 0,
+              costNano: s.costNano === null ? null : s.costNano.toString(),
+              simulated: false,
+              request: s.input === null ? null : capValue(s.input),
+              response: s.output === null ? null : capValue(s.output),
+            },
+          }
         : {}),
     });
   }
@@ -192,10 +253,15 @@ export async function getTrace(db: Database, runId: string): Promise<Trace | nul
   return {
     traceId: runId,
     runId,
-    workflowId: run?.workflowId ?? (typeof extra[0]?.attributes["service.name"] === "string" ? String(extra[0]?.attributes["service.name"]) : null),
+    workflowId:
+      run?.workflowId ??
+      (typeof extra[0]?.attributes["service.name"] === "string" ? String(extra[0]?.attributes["service.name"]) : null),
     status: run?.status ?? "completed",
     terminal,
     spans: out,
-    summary: summarize(out, run ? (run.endedAt ? run.endedAt.getTime() - runStart : Date.now() - runStart) : Math.max(...ends) - runStart),
+    summary: summarize(
+      out,
+      run ? (run.endedAt ? run.endedAt.getTime() - runStart : Date.now() - runStart) : Math.max(...ends) - runStart,
+    ),
   };
 }

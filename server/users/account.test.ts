@@ -79,13 +79,25 @@ describe("the first admin's generated password", () => {
 describe("changing one's own password", () => {
   let me: SessionUser;
   beforeAll(async () => {
-    const [u] = await fresh.db.insert(users).values({ email: "op@example.com", name: "Op", role: "viewer", passwordHash: await hashPassword("my current password") }).returning();
+    const [u] = await fresh.db
+      .insert(users)
+      .values({
+        email: "op@example.com",
+        name: "Op",
+        role: "viewer",
+        passwordHash: await hashPassword("my current password"),
+      })
+      .returning();
     me = { id: u!.id, email: u!.email, name: u!.name, role: "viewer" };
   });
 
   it("needs the current password, and a wrong one changes nothing", async () => {
     const before = await row(me.id);
-    expect(await errorOf(as(me).account.changePassword({ currentPassword: "not my password", newPassword: "a brand new password" }))).toEqual({
+    expect(
+      await errorOf(
+        as(me).account.changePassword({ currentPassword: "not my password", newPassword: "a brand new password" }),
+      ),
+    ).toEqual({
       code: "BAD_REQUEST",
       message: "currentPassword: is not your current password",
     });
@@ -96,18 +108,27 @@ describe("changing one's own password", () => {
   });
 
   it("follows the same rules as every password, naming the field", async () => {
-    expect(await errorOf(as(me).account.changePassword({ currentPassword: "my current password", newPassword: "short" }))).toMatchObject({
+    expect(
+      await errorOf(as(me).account.changePassword({ currentPassword: "my current password", newPassword: "short" })),
+    ).toMatchObject({
       code: "BAD_REQUEST",
       message: "newPassword: password must be at least 12 characters",
     });
-    expect(await errorOf(as(me).account.changePassword({ currentPassword: "my current password", newPassword: "my current password" }))).toMatchObject({
+    expect(
+      await errorOf(
+        as(me).account.changePassword({ currentPassword: "my current password", newPassword: "my current password" }),
+      ),
+    ).toMatchObject({
       code: "BAD_REQUEST",
       message: "newPassword: newPassword must differ from the current password",
     });
   });
 
   it("is audited (without the password), and works for every role", async () => {
-    await as(me).account.changePassword({ currentPassword: "my current password", newPassword: "my next long password" });
+    await as(me).account.changePassword({
+      currentPassword: "my current password",
+      newPassword: "my next long password",
+    });
     const u = await row(me.id);
     expect(await verifyPassword(u.passwordHash!, "my next long password")).toBe(true);
     const audits = await fresh.db.select().from(auditLog).where(eq(auditLog.targetId, me.id));
@@ -119,7 +140,14 @@ describe("changing one's own password", () => {
 
   it("stops guessing: wrong current passwords count against the account's sign-in limit", async () => {
     const results: string[] = [];
-    for (let i = 0; i < 7; i++) results.push((await errorOf(as(me).account.changePassword({ currentPassword: `guess ${i}`, newPassword: "whatever new password" }))).code);
+    for (let i = 0; i < 7; i++)
+      results.push(
+        (
+          await errorOf(
+            as(me).account.changePassword({ currentPassword: `guess ${i}`, newPassword: "whatever new password" }),
+          )
+        ).code,
+      );
     expect(results.slice(0, 5)).toEqual(Array(5).fill("BAD_REQUEST"));
     expect(results.slice(5)).toEqual(["TOO_MANY_REQUESTS", "TOO_MANY_REQUESTS"]);
   });

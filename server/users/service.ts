@@ -33,22 +33,33 @@ export async function listUsers(db: Database): Promise<PublicUser[]> {
   return rows.map(publicUser);
 }
 
-export async function createUser(db: Database, actor: Actor, input: z.output<typeof createUserInput>): Promise<PublicUser> {
+export async function createUser(
+  db: Database,
+  actor: Actor,
+  input: z.output<typeof createUserInput>,
+): Promise<PublicUser> {
   // Before anything is hashed or written: a NUL byte would fail the insert with the hash in the error.
   assertCleanText(input, badRequest);
   const passwordHash = await hashPassword(input.password);
-  return hidingParameters(() => db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK})`);
-    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
-    if (existing) throw new DomainError("conflict", `a user with email ${input.email} already exists`);
-    const [created] = await tx
-      .insert(users)
-      .values({ email: input.email, name: input.name, role: input.role, passwordHash })
-      .returning();
-    if (!created) throw new Error("insert returned no row");
-    await writeAudit(tx, actor, { action: "user.create", targetType: "user", targetId: created.id, after: audited(created) });
-    return publicUser(created);
-  }));
+  return hidingParameters(() =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${USERS_LOCK})`);
+      const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
+      if (existing) throw new DomainError("conflict", `a user with email ${input.email} already exists`);
+      const [created] = await tx
+        .insert(users)
+        .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+        .returning();
+      if (!created) throw new Error("insert returned no row");
+      await writeAudit(tx, actor, {
+        action: "user.create",
+        targetType: "user",
+        targetId: created.id,
+        after: audited(created),
+      });
+      return publicUser(created);
+    }),
+  );
 }
 
 /** Loads the user under the users lock; every change to roles or activity goes through here so "last admin" checks cannot race. */
@@ -76,7 +87,13 @@ export async function changeRole(db: Database, actor: Actor, userId: string, rol
     if (before.role === "admin" && before.active) await assertAnotherActiveAdmin(tx, userId);
     const [after] = await tx.update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
     if (!after) throw new Error("update returned no row");
-    await writeAudit(tx, actor, { action: "user.change_role", targetType: "user", targetId: userId, before: audited(before), after: audited(after) });
+    await writeAudit(tx, actor, {
+      action: "user.change_role",
+      targetType: "user",
+      targetId: userId,
+      before: audited(before),
+      after: audited(after),
+    });
     return publicUser(after);
   });
 }
@@ -86,7 +103,11 @@ export async function setActive(db: Database, actor: Actor, userId: string, acti
     const before = await lockedUser(tx, userId);
     if (before.active === active) return publicUser(before);
     if (!active && before.role === "admin") await assertAnotherActiveAdmin(tx, userId);
-    const [after] = await tx.update(users).set({ active, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
+    const [after] = await tx
+      .update(users)
+      .set({ active, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning();
     if (!after) throw new Error("update returned no row");
     // Deactivation ends every session for good: reactivating later does not revive old cookies.
     if (!active) await revokeSessions(tx, userId);
@@ -105,11 +126,21 @@ export async function setActive(db: Database, actor: Actor, userId: string, acti
 export async function resetPassword(db: Database, actor: Actor, userId: string, password: string): Promise<void> {
   assertCleanText({ password }, badRequest);
   const passwordHash = await hashPassword(password);
-  await hidingParameters(() => db.transaction(async (tx) => {
-    const before = await lockedUser(tx, userId);
-    await tx.update(users).set({ passwordHash, mustChangePassword: true, updatedAt: new Date() }).where(eq(users.id, userId));
-    await revokeSessions(tx, userId);
-    // The audit row says that it happened, never what the password is.
-    await writeAudit(tx, actor, { action: "user.reset_password", targetType: "user", targetId: userId, before: audited(before) });
-  }));
+  await hidingParameters(() =>
+    db.transaction(async (tx) => {
+      const before = await lockedUser(tx, userId);
+      await tx
+        .update(users)
+        .set({ passwordHash, mustChangePassword: true, updatedAt: new Date() })
+        .where(eq(users.id, userId));
+      await revokeSessions(tx, userId);
+      // The audit row says that it happened, never what the password is.
+      await writeAudit(tx, actor, {
+        action: "user.reset_password",
+        targetType: "user",
+        targetId: userId,
+        before: audited(before),
+      });
+    }),
+  );
 }

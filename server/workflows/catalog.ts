@@ -18,5 +18,9 @@ export function llmIsSimulated(): boolean {
 
 export function executorLabel(): string {
   const mode = inngestMode();
-  return mode === "embedded" ? "the embedded engine" : mode === "dev-server" ? "an Inngest dev server" : "Inngest Cloud or a self-hosted Inngest server";
+  return mode === "embedded"
+    ? "the embedded engine"
+    : mode === "dev-server"
+      ? "an Inngest dev server"
+      : "Inngest Cloud or a self-hosted Inngest server";
 }

@@ -23,13 +23,22 @@ function describeWorkflow(w: CatalogWorkflow) {
 }
 
 const workflowIdInput = z.object({
-  workflowId: z.string({ error: "workflowId is required" }).trim().min(1, "workflowId is required").max(200, "workflowId must be at most 200 characters"),
+  workflowId: z
+    .string({ error: "workflowId is required" })
+    .trim()
+    .min(1, "workflowId is required")
+    .max(200, "workflowId must be at most 200 characters"),
 });
 
 export const workflowsRouter = createTRPCRouter({
   list: requirePermission("workflows:read").query(async ({ ctx }) => {
     const stats = await workflowRunStats(ctx.db);
-    return (await workflowCatalog()).list().map((w) => ({ ...describeWorkflow(w), stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null } }));
+    return (await workflowCatalog())
+      .list()
+      .map((w) => ({
+        ...describeWorkflow(w),
+        stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null },
+      }));
   }),
   get: requirePermission("workflows:read")
     .input(workflowIdInput)

@@ -62,7 +62,10 @@ export function provideWorkflowCatalog(source: Source, { ifNone = false }: { ifN
 /** The served workflows. Fails, saying why, in a process whose composition root provided none. */
 export function workflowCatalog(): Promise<WorkflowCatalog> {
   const provided = g.__wfloWorkflowCatalog;
-  if (!provided) return Promise.reject(new Error("no workflow catalog: server/boot.ts provides it at start (tests: inngest/testing/catalog-setup.ts)"));
+  if (!provided)
+    return Promise.reject(
+      new Error("no workflow catalog: server/boot.ts provides it at start (tests: inngest/testing/catalog-setup.ts)"),
+    );
   provided.loaded ??= typeof provided.source === "function" ? provided.source() : Promise.resolve(provided.source);
   return provided.loaded;
 }

@@ -7,7 +7,10 @@ export default async function Page() {
   await requirePageUser("approvals:read");
   return (
     <>
-      <PageHeader title="Approvals" description="Risky steps wait here for a person with the right role. Policy decides what waits; every decision is in the audit log." />
+      <PageHeader
+        title="Approvals"
+        description="Risky steps wait here for a person with the right role. Policy decides what waits; every decision is in the audit log."
+      />
       <Suspense>
         <ApprovalsQueue />
       </Suspense>

@@ -6,7 +6,10 @@ export default async function AuditPage() {
   await requirePageUser("audit:read");
   return (
     <>
-      <PageHeader title="Audit log" description="Append-only. Each entry carries the SHA-256 of the one before it, so an edited or deleted entry breaks the chain." />
+      <PageHeader
+        title="Audit log"
+        description="Append-only. Each entry carries the SHA-256 of the one before it, so an edited or deleted entry breaks the chain."
+      />
       <AuditLogTable />
     </>
   );

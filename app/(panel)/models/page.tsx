@@ -10,7 +10,10 @@ export default async function Page() {
   prefetch(trpc.governance.models.settings.queryOptions());
   return (
     <HydrateClient>
-      <PageHeader title="Models & prices" description="What every LLM call is charged: the bundled price catalogue, and admin overrides and custom models, versioned." />
+      <PageHeader
+        title="Models & prices"
+        description="What every LLM call is charged: the bundled price catalogue, and admin overrides and custom models, versioned."
+      />
       <ModelsPrices canManage={can(user.role, "settings:manage")} />
     </HydrateClient>
   );

@@ -8,7 +8,10 @@ export default async function Page() {
   prefetch(trpc.governance.notifications.list.queryOptions({ limit: 100 }));
   return (
     <HydrateClient>
-      <PageHeader title="Notifications" description="Money and runaway events: budget thresholds crossed, runs stopped by a budget or a guard, circuit breakers tripped." />
+      <PageHeader
+        title="Notifications"
+        description="Money and runaway events: budget thresholds crossed, runs stopped by a budget or a guard, circuit breakers tripped."
+      />
       <NotificationsList />
     </HydrateClient>
   );

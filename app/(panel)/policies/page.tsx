@@ -9,7 +9,10 @@ export default async function Page() {
   await Promise.all([prefetch(trpc.policies.current.queryOptions()), prefetch(trpc.policies.versions.queryOptions())]);
   return (
     <HydrateClient>
-      <PageHeader title="Policies" description="Ordered rules that decide which gated steps run, which wait for a person, and which are denied. Every decision records the rule and version that made it." />
+      <PageHeader
+        title="Policies"
+        description="Ordered rules that decide which gated steps run, which wait for a person, and which are denied. Every decision records the rule and version that made it."
+      />
       <PolicyEditor canManage={can(user.role, "policies:manage")} />
     </HydrateClient>
   );

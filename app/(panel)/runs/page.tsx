@@ -11,10 +11,17 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 export default async function RunsPage({ searchParams }: { searchParams: SearchParams }) {
   await requirePageUser("runs:read");
   // Awaited so the first page is in the HTML; the table asks for the same input, from the same URL.
-  await prefetch(trpc.runs.list.infiniteQueryOptions(toQueryInput(effectiveFilters(await searchParams)), { getNextPageParam: (p) => p.nextCursor }));
+  await prefetch(
+    trpc.runs.list.infiniteQueryOptions(toQueryInput(effectiveFilters(await searchParams)), {
+      getNextPageParam: (p) => p.nextCursor,
+    }),
+  );
   return (
     <HydrateClient>
-      <PageHeader title="Runs" description="Every execution of every workflow: who started it, where it is now, and how long it took." />
+      <PageHeader
+        title="Runs"
+        description="Every execution of every workflow: who started it, where it is now, and how long it took."
+      />
       {/* The table reads its filters from the URL. */}
       <Suspense>
         <RunsTable workflows={await workflowOptions()} />

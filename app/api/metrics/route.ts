@@ -13,7 +13,9 @@ export async function GET(req: Request) {
   const metrics = appMetrics();
   try {
     const body = await metrics.scrape(getDb());
-    return new Response(body, { headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" } });
+    return new Response(body, {
+      headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" },
+    });
   } catch (err) {
     log.error({ err }, "metrics scrape failed");
     return jsonError(500, "Internal server error");

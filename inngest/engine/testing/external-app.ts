@@ -14,7 +14,10 @@ const inngest = new Inngest({ id: "external-shop" });
 const fulfil = inngest.createFunction(
   { id: "fulfil-order", triggers: [{ event: "shop/order.placed" }] },
   async ({ event, step }) => {
-    const reserved = await step.run("reserve-stock", () => ({ sku: String(event.data.sku), qty: Number(event.data.qty) }));
+    const reserved = await step.run("reserve-stock", () => ({
+      sku: String(event.data.sku),
+      qty: Number(event.data.qty),
+    }));
     await step.sleep("settle", "1s");
     const total = await step.run("charge", () => reserved.qty * 250);
     // Sent by the SDK to the engine's intake with INNGEST_EVENT_KEY, as any Inngest app sends.
@@ -23,7 +26,10 @@ const fulfil = inngest.createFunction(
   },
 );
 
-const notify = inngest.createFunction({ id: "notify-customer", triggers: [{ event: "shop/order.fulfilled" }] }, async ({ event }) => ({ notified: event.data.orderId }));
+const notify = inngest.createFunction(
+  { id: "notify-customer", triggers: [{ event: "shop/order.fulfilled" }] },
+  async ({ event }) => ({ notified: event.data.orderId }),
+);
 
 const server = createServer(serve({ client: inngest, functions: [fulfil, notify] }));
 server.listen(0, "127.0.0.1", () => {

@@ -31,7 +31,10 @@ export type Harness = {
   serveFunctions(functions: InngestFunction.Any[]): Promise<void>;
   /** POSTs the SDK app received, per fnId query parameter. */
   callsTo(functionId: string): number;
-  waitForRun(pred: (r: { id: string; functionId: string; status: string }) => boolean, timeoutMs?: number): Promise<EngineRunView>;
+  waitForRun(
+    pred: (r: { id: string; functionId: string; status: string }) => boolean,
+    timeoutMs?: number,
+  ): Promise<EngineRunView>;
   waitForEnd(runId: string, timeoutMs?: number): Promise<EngineRunView>;
   runsOf(functionId: string): Promise<EngineRunView[]>;
   close(): Promise<void>;
@@ -46,7 +49,15 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
   const fresh = await freshDatabase();
   // An unsigned engine has no key to derive its internal event key from: give it a fixed one.
   const unsigned = opts.signingKey === null && opts.eventKey === undefined ? { eventKey: UNSIGNED_EVENT_KEY } : {};
-  const engine = createEngine({ db: fresh.db, port: 0, backoff: () => 20, pollIntervalMs: 20, leaseMs: 3_000, ...unsigned, ...opts });
+  const engine = createEngine({
+    db: fresh.db,
+    port: 0,
+    backoff: () => 20,
+    pollIntervalMs: 20,
+    leaseMs: 3_000,
+    ...unsigned,
+    ...opts,
+  });
   await engine.start();
   // The SDK logs every step error it reports; tests assert on outcomes instead.
   const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -54,7 +65,10 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
   const key = opts.signingKey === null ? undefined : (opts.signingKey ?? engineSigningKey());
   const auth: Record<string, string> = key ? { authorization: `Bearer ${hashSigningKey(key)}` } : {};
   const eventKey = key ? deriveEventKey(key) : UNSIGNED_EVENT_KEY;
-  const keyed = opts.signingKey === null ? { isDev: true as const, baseUrl: engine.url, eventKey } : { ...engineClientOptions(engine.url), ...(key ? { signingKey: key, eventKey } : {}) };
+  const keyed =
+    opts.signingKey === null
+      ? { isDev: true as const, baseUrl: engine.url, eventKey }
+      : { ...engineClientOptions(engine.url), ...(key ? { signingKey: key, eventKey } : {}) };
   const client = new Inngest({ id: APP_ID, ...keyed, logger: quiet });
   let server: Server | null = null;
   let appUrl = "";
@@ -94,7 +108,10 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
         const runs = await engine.listRuns({ limit: 500 });
         const hit = runs.find((r) => pred(r) && r.status !== "running");
         if (hit) return (await engine.getRun(hit.id)) as EngineRunView;
-        if (Date.now() > until) throw new Error(`no finished run matched within ${timeoutMs} ms; runs: ${JSON.stringify(runs.map((r) => [r.functionId, r.status]))}`);
+        if (Date.now() > until)
+          throw new Error(
+            `no finished run matched within ${timeoutMs} ms; runs: ${JSON.stringify(runs.map((r) => [r.functionId, r.status]))}`,
+          );
         await sleep(25);
       }
     },
@@ -103,7 +120,8 @@ export async function startHarness(opts: Partial<Omit<EngineOptions, "db">> = {}
       for (;;) {
         const run = await engine.getRun(runId);
         if (run && run.status !== "running") return run;
-        if (Date.now() > until) throw new Error(`run ${runId} did not end within ${timeoutMs} ms (status ${run?.status})`);
+        if (Date.now() > until)
+          throw new Error(`run ${runId} did not end within ${timeoutMs} ms (status ${run?.status})`);
         await sleep(25);
       }
     },

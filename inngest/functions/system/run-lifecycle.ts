@@ -6,7 +6,11 @@ import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
 import { cancelRunApprovals } from "@/server/approvals/lifecycle";
 import { ensureRun, finishRun, toRecordedError, type RunOutcome } from "@/server/runs/recorder";
 
-export const LIFECYCLE_EVENTS = ["inngest/function.cancelled", "inngest/function.failed", "inngest/function.finished"] as const;
+export const LIFECYCLE_EVENTS = [
+  "inngest/function.cancelled",
+  "inngest/function.failed",
+  "inngest/function.finished",
+] as const;
 
 const lifecycleData = z.object({
   function_id: z.string(),
@@ -23,7 +27,9 @@ export function outcomeOf(name: string, data: z.infer<typeof lifecycleData>): Ru
   if (name === "inngest/function.cancelled") return { status: "cancelled" };
   if (name === "inngest/function.failed") return { status: "failed", error: toRecordedError(data.error) };
   if (name === "inngest/function.finished") {
-    return data.error !== undefined && data.error !== null ? { status: "failed", error: toRecordedError(data.error) } : { status: "completed", output: data.result ?? null };
+    return data.error !== undefined && data.error !== null
+      ? { status: "failed", error: toRecordedError(data.error) }
+      : { status: "completed", output: data.result ?? null };
   }
   return null;
 }

@@ -30,11 +30,21 @@ export const runRollback = inngest.createFunction(
   async ({ event, step, runId: systemRunId }) => {
     const parsed = rollbackEvent.safeParse(event.data);
     if (!parsed.success) {
-      log.warn({ eventId: event.id }, "rollback event without a request id (not sent by wflo's rollback service): nothing rolled back");
+      log.warn(
+        { eventId: event.id },
+        "rollback event without a request id (not sent by wflo's rollback service): nothing rolled back",
+      );
       return { skipped: "no rollback request id" };
     }
-    const request = (await step.run("rollback:request", () => takeRollbackRequest(getDb(), parsed.data.requestId, systemRunId))) as RollbackRequest | null;
+    const request = (await step.run("rollback:request", () =>
+      takeRollbackRequest(getDb(), parsed.data.requestId, systemRunId),
+    )) as RollbackRequest | null;
     if (!request) return { skipped: "no open rollback request with this id" };
-    return rollBackRun(step, { runId: request.runId, workflowId: request.workflowId, reason: "operator", requestedByEmail: request.requestedByEmail });
+    return rollBackRun(step, {
+      runId: request.runId,
+      workflowId: request.workflowId,
+      reason: "operator",
+      requestedByEmail: request.requestedByEmail,
+    });
   },
 );

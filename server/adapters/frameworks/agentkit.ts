@@ -36,26 +36,56 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
 const fn = (o: Obj, k: string) => typeof o[k] === "function";
 
 export function isAgentKitNetwork(t: unknown): t is KitNetwork {
-  return isObj(t) && typeof t.name === "string" && t.agents instanceof Map && fn(t, "run") && fn(t, "addAgent") && fn(t, "availableAgents");
+  return (
+    isObj(t) &&
+    typeof t.name === "string" &&
+    t.agents instanceof Map &&
+    fn(t, "run") &&
+    fn(t, "addAgent") &&
+    fn(t, "availableAgents")
+  );
 }
 
 export function isAgentKitAgent(t: unknown): t is KitAgent {
-  return isObj(t) && typeof t.name === "string" && t.tools instanceof Map && fn(t, "run") && fn(t, "withModel") && fn(t, "setTools") && "system" in t;
+  return (
+    isObj(t) &&
+    typeof t.name === "string" &&
+    t.tools instanceof Map &&
+    fn(t, "run") &&
+    fn(t, "withModel") &&
+    fn(t, "setTools") &&
+    "system" in t
+  );
 }
 
 type KitNetwork = Network<StateData>;
 type KitAgent = Agent<StateData>;
 
 /** An @inngest/ai model adapter as AgentKit hands it to `step.ai.infer`. */
-type AiAdapter = { format?: string; url?: string; authKey?: string; headers?: Record<string, string>; options?: { model?: string }; onCall?: (copy: AiAdapter, body: Obj) => void };
+type AiAdapter = {
+  format?: string;
+  url?: string;
+  authKey?: string;
+  headers?: Record<string, string>;
+  options?: { model?: string };
+  onCall?: (copy: AiAdapter, body: Obj) => void;
+};
 
-const FORMATS: Readonly<Record<string, WrappedApi>> = { "openai-chat": "openai.chat", anthropic: "anthropic.messages", gemini: "google.generate" };
+const FORMATS: Readonly<Record<string, WrappedApi>> = {
+  "openai-chat": "openai.chat",
+  anthropic: "anthropic.messages",
+  gemini: "google.generate",
+};
 
 /** What the call is estimated and priced as; Gemini's REST body is mapped to the SDK shape estimateInputOf reads. */
 function estimateOf(api: WrappedApi, model: AiAdapter, body: Obj): EstimateInput {
   if (api !== "google.generate") return estimateInputOf(api, { model: model.options?.model, ...body });
   const gen = isObj(body.generationConfig) ? body.generationConfig : {};
-  return estimateInputOf(api, { model: model.options?.model, contents: body.contents, config: { systemInstruction: body.systemInstruction, tools: body.tools, maxOutputTokens: gen.maxOutputTokens } });
+  return estimateInputOf(api, {
+    model: model.options?.model,
+    contents: body.contents,
+    config: { systemInstruction: body.systemInstruction, tools: body.tools, maxOutputTokens: gen.maxOutputTokens },
+  });
 }
 
 /** The request the engine's AIGateway would make (inngest/engine/gateway.ts), made here. */
@@ -85,10 +115,17 @@ function governedInfer(ctx: AdapterContext) {
     // What inngest's own step.ai.infer does first: the adapter fills in the model and defaults.
     opts.model.onCall?.(model, body);
     const api = FORMATS[model.format ?? ""];
-    if (!api) refuse(`AgentKit model format "${model.format}" is not governed by wflo yet (supported: ${Object.keys(FORMATS).join(", ")})`);
+    if (!api)
+      refuse(
+        `AgentKit model format "${model.format}" is not governed by wflo yet (supported: ${Object.keys(FORMATS).join(", ")})`,
+      );
     if (!model.url) refuse(`AgentKit model for agent "${agentName}" has no URL`);
     const request = estimateOf(api, model, body);
-    return ctx.wflo.trackLlmCall(countedStepId(ctx.wflo.trackLlmCall, `agentkit:${request.model}`), { ...request, agent: agentName }, () => post(model, body));
+    return ctx.wflo.trackLlmCall(
+      countedStepId(ctx.wflo.trackLlmCall, `agentkit:${request.model}`),
+      { ...request, agent: agentName },
+      () => post(model, body),
+    );
   };
 }
 
@@ -107,7 +144,10 @@ async function withGovernedInfer<R>(ctx: AdapterContext, work: () => Promise<R>)
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
     },
   });
-  return runWithAsyncCtx({ ...store, execution: { ...exec, ctx: { ...exec.ctx, step: governed } as typeof exec.ctx } }, work);
+  return runWithAsyncCtx(
+    { ...store, execution: { ...exec, ctx: { ...exec.ctx, step: governed } as typeof exec.ctx } },
+    work,
+  );
 }
 
 /** The run's input as AgentKit takes it: a string, or `{ content | input | prompt }`. */
@@ -116,7 +156,9 @@ function inputOf(input: unknown): string {
   if (isObj(input) && typeof input.content === "string") return input.content;
   if (isObj(input) && typeof input.input === "string") return input.input;
   if (isObj(input) && typeof input.prompt === "string") return input.prompt;
-  refuse(`the AgentKit adapter takes a string, { content }, { input } or { prompt }, not ${input === null ? "null" : typeof input}`);
+  refuse(
+    `the AgentKit adapter takes a string, { content }, { input } or { prompt }, not ${input === null ? "null" : typeof input}`,
+  );
 }
 
 type Result = { agentName: string; output: unknown[]; toolCalls: unknown[] };
@@ -127,12 +169,18 @@ export async function runAgentKitNetwork(network: KitNetwork, input: unknown, ct
   const text = inputOf(input);
   const { getDefaultRoutingAgent } = await import("@inngest/agent-kit");
   const original = network.router ?? (network.defaultModel ? getDefaultRoutingAgent() : undefined);
-  if (!original) refuse(`AgentKit network "${network.name}" has no router and no defaultModel for the built-in routing agent`);
+  if (!original)
+    refuse(`AgentKit network "${network.name}" has no router and no defaultModel for the built-in routing agent`);
   type FnRouter = Extract<NonNullable<KitNetwork["router"]>, (...a: never[]) => unknown>;
   // Asked after every agent's turn: the natural point for a checkpoint of what that agent did.
   const router: FnRouter = async (args) => {
     const last = args.lastResult as Result | undefined;
-    if (last) await ctx.wflo.checkpoint(AGENT_CHECKPOINT, { ...summary(last), callCount: args.callCount, state: json(args.network.state.data) });
+    if (last)
+      await ctx.wflo.checkpoint(AGENT_CHECKPOINT, {
+        ...summary(last),
+        callCount: args.callCount,
+        state: json(args.network.state.data),
+      });
     return typeof original === "function" ? original(args) : original;
   };
   const run = await withGovernedInfer(ctx, () => network.run(text, { router }));
@@ -150,5 +198,6 @@ export const agentKit: FrameworkAdapter<unknown> = defineAdapter<KitNetwork | Ki
   id: "agentkit",
   label: "an Inngest AgentKit Network or Agent",
   detect: (t): t is KitNetwork | KitAgent => isAgentKitNetwork(t) || isAgentKitAgent(t),
-  run: (t, input, ctx) => (isAgentKitNetwork(t) ? runAgentKitNetwork(t, input, ctx) : runAgentKitAgent(t as KitAgent, input, ctx)),
+  run: (t, input, ctx) =>
+    isAgentKitNetwork(t) ? runAgentKitNetwork(t, input, ctx) : runAgentKitAgent(t as KitAgent, input, ctx),
 });

@@ -10,11 +10,22 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 
 /** A LanguageModelV3 (`openai("gpt-4o")`, `anthropic(...)`, a wrapped model). */
 export function isLanguageModel(v: unknown): v is LanguageModelV3 {
-  return isObj(v) && v.specificationVersion === "v3" && typeof v.modelId === "string" && typeof v.provider === "string" && typeof v.doGenerate === "function" && typeof v.doStream === "function";
+  return (
+    isObj(v) &&
+    v.specificationVersion === "v3" &&
+    typeof v.modelId === "string" &&
+    typeof v.provider === "string" &&
+    typeof v.doGenerate === "function" &&
+    typeof v.doStream === "function"
+  );
 }
 
 /** An AI SDK agent (`ToolLoopAgent`, exported also as `Experimental_Agent`): `version: "agent-v1"` with generate and stream. */
-export type AiSdkAgentLike = { version: "agent-v1"; generate: (...a: never[]) => unknown; stream: (...a: never[]) => unknown };
+export type AiSdkAgentLike = {
+  version: "agent-v1";
+  generate: (...a: never[]) => unknown;
+  stream: (...a: never[]) => unknown;
+};
 
 export function isAiSdkAgent(v: unknown): v is AiSdkAgentLike {
   return isObj(v) && v.version === "agent-v1" && typeof v.generate === "function" && typeof v.stream === "function";

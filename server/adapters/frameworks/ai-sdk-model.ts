@@ -1,4 +1,11 @@
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3GenerateResult, LanguageModelV3StreamPart, LanguageModelV3StreamResult, LanguageModelV3Usage } from "@ai-sdk/provider";
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
+  LanguageModelV3Usage,
+} from "@ai-sdk/provider";
 import { wrapLanguageModel } from "ai";
 import type { MessageLike } from "@/server/governance/estimate/estimate";
 import { isLanguageModel } from "./ai-sdk-detect";
@@ -52,12 +59,17 @@ function textOf(v: unknown): string {
   if (!isObj(v)) return "";
   if (typeof v.text === "string") return v.text;
   if (v.type === "tool-call") return `${String(v.toolName)}${JSON.stringify(v.input ?? null)}`;
-  if (v.type === "tool-result" && isObj(v.output)) return typeof v.output.value === "string" ? v.output.value : JSON.stringify(v.output.value ?? null);
+  if (v.type === "tool-result" && isObj(v.output))
+    return typeof v.output.value === "string" ? v.output.value : JSON.stringify(v.output.value ?? null);
   return "";
 }
 
 /** What the call is estimated (worst case) as, from the AI SDK call options. */
-export function trackRequestOf(model: LanguageModelV3, params: LanguageModelV3CallOptions, opts: GovernModelOptions): TrackRequest {
+export function trackRequestOf(
+  model: LanguageModelV3,
+  params: LanguageModelV3CallOptions,
+  opts: GovernModelOptions,
+): TrackRequest {
   const messages: MessageLike[] = params.prompt.map((m) => ({ role: m.role, content: textOf(m.content) }));
   return {
     model: model.modelId,
@@ -80,13 +92,17 @@ export function usageReport(usage: LanguageModelV3Usage | undefined, modelId: st
   const raw = usage.raw;
   if (isObj(raw)) {
     if ("promptTokenCount" in raw) return { usageMetadata: raw, modelVersion: modelId };
-    if ("prompt_tokens" in raw || "input_tokens" in raw) return { usage: raw, model: modelId, ...("cache_creation_input_tokens" in raw ? { type: "message" } : {}) };
+    if ("prompt_tokens" in raw || "input_tokens" in raw)
+      return { usage: raw, model: modelId, ...("cache_creation_input_tokens" in raw ? { type: "message" } : {}) };
   }
   return {
     usage: {
       inputTokens: usage.inputTokens.total ?? 0,
       outputTokens: usage.outputTokens.total ?? 0,
-      inputTokenDetails: { cacheReadTokens: usage.inputTokens.cacheRead ?? 0, cacheWriteTokens: usage.inputTokens.cacheWrite ?? 0 },
+      inputTokenDetails: {
+        cacheReadTokens: usage.inputTokens.cacheRead ?? 0,
+        cacheWriteTokens: usage.inputTokens.cacheWrite ?? 0,
+      },
       outputTokenDetails: { reasoningTokens: usage.outputTokens.reasoning ?? 0 },
     },
     response: { modelId },
@@ -110,14 +126,22 @@ function revivePart(p: LanguageModelV3StreamPart): LanguageModelV3StreamPart {
 }
 
 /** What a streamed call's durable step stores. */
-type StreamRecord = { parts: LanguageModelV3StreamPart[]; request?: LanguageModelV3StreamResult["request"]; response?: LanguageModelV3StreamResult["response"] };
+type StreamRecord = {
+  parts: LanguageModelV3StreamPart[];
+  request?: LanguageModelV3StreamResult["request"];
+  response?: LanguageModelV3StreamResult["response"];
+};
 
 const finishUsage = (parts: LanguageModelV3StreamPart[]) => {
   const finish = parts.find((p) => p.type === "finish");
   return finish?.type === "finish" ? finish.usage : undefined;
 };
 
-export function governModel(model: LanguageModelV3, ctx: ModelGovernanceContext, opts: GovernModelOptions = {}): LanguageModelV3 {
+export function governModel(
+  model: LanguageModelV3,
+  ctx: ModelGovernanceContext,
+  opts: GovernModelOptions = {},
+): LanguageModelV3 {
   if (!isLanguageModel(model)) {
     throw new GovernedModelError(
       typeof model === "string"
@@ -134,7 +158,9 @@ export function governModel(model: LanguageModelV3, ctx: ModelGovernanceContext,
       specificationVersion: "v3",
       wrapGenerate: async ({ doGenerate, params }) => {
         const stepId = countedStepId(track, `${prefix}:${model.modelId}`);
-        const result = await track(stepId, trackRequestOf(model, params, opts), async () => await doGenerate(), { usageOf: (r) => usageReport(r.usage, r.response?.modelId ?? model.modelId) });
+        const result = await track(stepId, trackRequestOf(model, params, opts), async () => await doGenerate(), {
+          usageOf: (r) => usageReport(r.usage, r.response?.modelId ?? model.modelId),
+        });
         return reviveGenerate(result);
       },
       wrapStream: async ({ doStream, params }) => {
@@ -180,7 +206,10 @@ export function governModel(model: LanguageModelV3, ctx: ModelGovernanceContext,
 
         // Whichever comes first: the provider answered (stream live), or the step ended without
         // calling it (memoised on a replay, or refused by the budget: that error is thrown here).
-        const first = await Promise.race([started.then((meta) => ({ live: true as const, meta })), recorded.then((rec) => ({ live: false as const, rec }))]);
+        const first = await Promise.race([
+          started.then((meta) => ({ live: true as const, meta })),
+          recorded.then((rec) => ({ live: false as const, rec })),
+        ]);
         recorded.then(
           (rec) => {
             if (!first.live) for (const p of rec.parts) out.enqueue(revivePart(p));

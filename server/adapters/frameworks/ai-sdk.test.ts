@@ -37,28 +37,74 @@ describe("Vercel AI SDK adapter", () => {
         steps: 2,
         toolCalls: [{ toolName: "weather", input: { city: "Paris" } }],
         toolResults: [{ toolName: "weather", output: "sunny in Paris" }],
-        usage: { inputTokens: turns("Use the tool.", ask) + turns("Use the tool.", ask, callArgs, "sunny in Paris"), outputTokens: tok(callArgs) + tok("Tool result: sunny in Paris") },
+        usage: {
+          inputTokens: turns("Use the tool.", ask) + turns("Use the tool.", ask, callArgs, "sunny in Paris"),
+          outputTokens: tok(callArgs) + tok("Tool result: sunny in Paris"),
+        },
       },
       after: "done",
     });
     // The provider saw each call once (first a tool call, then the answer); the tool ran once.
-    expect(providers.requests.slice(before).map((r) => [r.api, r.toolCall ?? null])).toEqual([["openai.chat", "weather"], ["openai.chat", null]]);
+    expect(providers.requests.slice(before).map((r) => [r.api, r.toolCall ?? null])).toEqual([
+      ["openai.chat", "weather"],
+      ["openai.chat", null],
+    ]);
     expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Paris"]);
-    expect(await h.stepsOf(runId)).toEqual(["after", "ai-sdk:gpt-4o-mini:1", "ai-sdk:gpt-4o-mini:2", "checkpoint:ai-sdk.turn:v1", "checkpoint:ai-sdk.turn:v2", "tool:weather:1"].map((s) => `${s}=completed`));
+    expect(await h.stepsOf(runId)).toEqual(
+      [
+        "after",
+        "ai-sdk:gpt-4o-mini:1",
+        "ai-sdk:gpt-4o-mini:2",
+        "checkpoint:ai-sdk.turn:v1",
+        "checkpoint:ai-sdk.turn:v2",
+        "tool:weather:1",
+      ].map((s) => `${s}=completed`),
+    );
 
     const expected = [
       { step: "ai-sdk:gpt-4o-mini:1", in: turns("Use the tool.", ask), out: tok(callArgs) },
-      { step: "ai-sdk:gpt-4o-mini:2", in: turns("Use the tool.", ask, callArgs, "sunny in Paris"), out: tok("Tool result: sunny in Paris") },
+      {
+        step: "ai-sdk:gpt-4o-mini:2",
+        in: turns("Use the tool.", ask, callArgs, "sunny in Paris"),
+        out: tok("Tool result: sunny in Paris"),
+      },
     ];
     const calls = await h.callsOf(runId);
-    expect(calls.map((c) => ({ step: c.stepId, provider: c.provider, model: c.model, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
-      expected.map((e) => ({ step: e.step, provider: "openai", model: "gpt-4o-mini", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-ai-sdk-call" })),
+    expect(
+      calls.map((c) => ({
+        step: c.stepId,
+        provider: c.provider,
+        model: c.model,
+        status: c.status,
+        source: c.priceSource,
+        in: c.inputTokens,
+        out: c.outputTokens,
+        workflow: c.workflow,
+      })),
+    ).toEqual(
+      expected.map((e) => ({
+        step: e.step,
+        provider: "openai",
+        model: "gpt-4o-mini",
+        status: "ok",
+        source: "catalogue",
+        in: e.in,
+        out: e.out,
+        workflow: "test-ai-sdk-call",
+      })),
     );
     expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => price("gpt-4o-mini", e.in, e.out)));
 
     // One checkpoint per model turn, with what the AI SDK itself read from the provider.
     const cps = await h.checkpointsOf(runId);
-    expect(cps.map((c) => [c.name, c.version, (c.state as { finishReason: string }).finishReason, (c.state as { usage: unknown }).usage])).toEqual([
+    expect(
+      cps.map((c) => [
+        c.name,
+        c.version,
+        (c.state as { finishReason: string }).finishReason,
+        (c.state as { usage: unknown }).usage,
+      ]),
+    ).toEqual([
       ["ai-sdk.turn", 1, "tool-calls", { inputTokens: expected[0]!.in, outputTokens: expected[0]!.out }],
       ["ai-sdk.turn", 2, "stop", { inputTokens: expected[1]!.in, outputTokens: expected[1]!.out }],
     ]);
@@ -72,9 +118,27 @@ describe("Vercel AI SDK adapter", () => {
     const osloArgs = 'weather{"city":"Oslo"}';
     const instr = "Forecast with the tool.";
     const expected = [
-      { step: "ai-sdk:gpt-4o-mini:1", model: "gpt-4o-mini", agent: "forecaster", in: turns(instr, oslo), out: tok(osloArgs) },
-      { step: "ai-sdk:gpt-4o-mini:2", model: "gpt-4o-mini", agent: "forecaster", in: turns(instr, oslo, osloArgs, "sunny in Oslo"), out: tok("Tool result: sunny in Oslo") },
-      { step: "ai-sdk:gpt-4o:1", model: "gpt-4o", agent: null, in: turns("Stream a haiku."), out: tok("Reply from gpt-4o: Stream a haiku.") },
+      {
+        step: "ai-sdk:gpt-4o-mini:1",
+        model: "gpt-4o-mini",
+        agent: "forecaster",
+        in: turns(instr, oslo),
+        out: tok(osloArgs),
+      },
+      {
+        step: "ai-sdk:gpt-4o-mini:2",
+        model: "gpt-4o-mini",
+        agent: "forecaster",
+        in: turns(instr, oslo, osloArgs, "sunny in Oslo"),
+        out: tok("Tool result: sunny in Oslo"),
+      },
+      {
+        step: "ai-sdk:gpt-4o:1",
+        model: "gpt-4o",
+        agent: null,
+        in: turns("Stream a haiku."),
+        out: tok("Reply from gpt-4o: Stream a haiku."),
+      },
     ];
     // Attempt 1 got the same answers from the memoised steps (the streams replayed from them).
     expect(run.output).toEqual({
@@ -87,7 +151,14 @@ describe("Vercel AI SDK adapter", () => {
         toolResults: [{ toolName: "weather", output: "sunny in Oslo" }],
         usage: { inputTokens: expected[0]!.in + expected[1]!.in, outputTokens: expected[0]!.out + expected[1]!.out },
       },
-      plain: { text: "Reply from gpt-4o: Stream a haiku.", finishReason: "stop", steps: 1, toolCalls: [], toolResults: [], usage: { inputTokens: expected[2]!.in, outputTokens: expected[2]!.out } },
+      plain: {
+        text: "Reply from gpt-4o: Stream a haiku.",
+        finishReason: "stop",
+        steps: 1,
+        toolCalls: [],
+        toolResults: [],
+        usage: { inputTokens: expected[2]!.in, outputTokens: expected[2]!.out },
+      },
     });
     expect(providers.requests.slice(before).map((r) => [r.api, r.stream, r.toolCall ?? null])).toEqual([
       ["openai.responses", true, "weather"],
@@ -96,8 +167,26 @@ describe("Vercel AI SDK adapter", () => {
     ]);
     expect(fns.toolRuns.slice(toolsBefore)).toEqual(["Oslo"]);
     const calls = await h.callsOf(runId);
-    expect(calls.map((c) => ({ step: c.stepId, model: c.model, agent: c.agent, status: c.status, in: c.inputTokens, out: c.outputTokens, cost: c.costNano }))).toEqual(
-      expected.map((e) => ({ step: e.step, model: e.model, agent: e.agent, status: "ok", in: e.in, out: e.out, cost: price(e.model, e.in, e.out) })),
+    expect(
+      calls.map((c) => ({
+        step: c.stepId,
+        model: c.model,
+        agent: c.agent,
+        status: c.status,
+        in: c.inputTokens,
+        out: c.outputTokens,
+        cost: c.costNano,
+      })),
+    ).toEqual(
+      expected.map((e) => ({
+        step: e.step,
+        model: e.model,
+        agent: e.agent,
+        status: "ok",
+        in: e.in,
+        out: e.out,
+        cost: price(e.model, e.in, e.out),
+      })),
     );
   }, 90_000);
 
@@ -131,10 +220,14 @@ describe("Vercel AI SDK adapter", () => {
     expect(adapterFor(new ToolLoopAgent({ model })).id).toBe("ai-sdk");
     expect(adapterFor({ model, prompt: "hi" }).id).toBe("ai-sdk");
     // A model id string cannot be governed: not an AI SDK call.
-    expect(() => adapterFor({ model: "openai/gpt-4o", prompt: "hi" })).toThrow(/wflo cannot run a plain object: expected one of .*Vercel AI SDK agent/);
+    expect(() => adapterFor({ model: "openai/gpt-4o", prompt: "hi" })).toThrow(
+      /wflo cannot run a plain object: expected one of .*Vercel AI SDK agent/,
+    );
     const { aiSdkAdapter } = await import("./ai-sdk");
     const { UnsupportedTargetError } = await import("../framework");
-    await expect(aiSdkAdapter.run(new ToolLoopAgent({ model: "openai/gpt-4o" }), "hi", {} as never)).rejects.toThrow(UnsupportedTargetError);
+    await expect(aiSdkAdapter.run(new ToolLoopAgent({ model: "openai/gpt-4o" }), "hi", {} as never)).rejects.toThrow(
+      UnsupportedTargetError,
+    );
     await expect(aiSdkAdapter.run({ model, prompt: "hi" }, 42, {} as never)).rejects.toThrow(/takes a prompt string/);
   });
 });

@@ -41,7 +41,9 @@ function promptOf(input: unknown): { prompt: Obj; stream: boolean; options?: unk
     if (input.messages !== undefined) prompt.messages = input.messages;
     return { prompt, stream: input.stream === true, options: input.options };
   }
-  throw new UnsupportedTargetError(`the AI SDK adapter takes a prompt string, a list of messages or { prompt | messages, stream?, options? }, not ${typeof input}`);
+  throw new UnsupportedTargetError(
+    `the AI SDK adapter takes a prompt string, a list of messages or { prompt | messages, stream?, options? }, not ${typeof input}`,
+  );
 }
 
 /** The same tools, each execution a durable step (tools without execute are left to the caller). */
@@ -51,12 +53,24 @@ function durableTools(tools: unknown, ctx: AdapterContext): unknown {
     Object.entries(tools).map(([name, t]) => {
       if (!isObj(t) || typeof t.execute !== "function") return [name, t];
       const execute = t.execute as (input: unknown, options: unknown) => unknown;
-      return [name, { ...t, execute: (input: unknown, options: unknown) => durableToolCall(ctx, name, () => execute(input, options)) }];
+      return [
+        name,
+        {
+          ...t,
+          execute: (input: unknown, options: unknown) => durableToolCall(ctx, name, () => execute(input, options)),
+        },
+      ];
     }),
   );
 }
 
-type StepLike = { text: string; finishReason: string; toolCalls: { toolName: string; input: unknown }[]; toolResults: { toolName: string; output: unknown }[]; usage: { inputTokens?: number; outputTokens?: number } };
+type StepLike = {
+  text: string;
+  finishReason: string;
+  toolCalls: { toolName: string; input: unknown }[];
+  toolResults: { toolName: string; output: unknown }[];
+  usage: { inputTokens?: number; outputTokens?: number };
+};
 
 const turnState = (turn: number, s: StepLike) => ({
   turn,
@@ -107,14 +121,23 @@ export async function runAiSdk(target: Target, input: unknown, ctx: AdapterConte
   if (isAiSdkAgent(target)) {
     const settings = (target as unknown as { settings?: unknown }).settings;
     if (!isObj(settings) || !isLanguageModel(settings.model)) {
-      throw new UnsupportedTargetError("the AI SDK adapter needs the agent's model as a model object (e.g. model: openai(\"gpt-4o\")), not a model id string, so wflo can govern its calls");
+      throw new UnsupportedTargetError(
+        'the AI SDK adapter needs the agent\'s model as a model object (e.g. model: openai("gpt-4o")), not a model id string, so wflo can govern its calls',
+      );
     }
     const Agent = target.constructor as new (s: Obj) => ToolLoopAgentLike;
     const agentName = typeof settings.id === "string" ? settings.id : undefined;
-    const agent = new Agent({ ...settings, model: governModel(settings.model, ctx, { agent: agentName }), tools: durableTools(settings.tools, ctx) });
+    const agent = new Agent({
+      ...settings,
+      model: governModel(settings.model, ctx, { agent: agentName }),
+      tools: durableTools(settings.tools, ctx),
+    });
     const call = { ...prompt, ...(options !== undefined ? { options } : {}), onStepFinish: checkpointTurn };
     if (!streamInput) return outputOf(await agent.generate(call));
-    const res = await agent.stream({ ...call, onError: ({ error }: { error: unknown }) => void (streamError ??= error) });
+    const res = await agent.stream({
+      ...call,
+      onError: ({ error }: { error: unknown }) => void (streamError ??= error),
+    });
     return finishStream(res, () => streamError);
   }
 
@@ -141,7 +164,9 @@ export async function runAiSdk(target: Target, input: unknown, ctx: AdapterConte
     } as unknown as Parameters<typeof ai.streamText>[0]);
     return finishStream(res as unknown as ResultLike & { consumeStream: () => PromiseLike<void> }, () => streamError);
   }
-  return outputOf((await ai.generateText(params as unknown as Parameters<typeof ai.generateText>[0])) as unknown as ResultLike);
+  return outputOf(
+    (await ai.generateText(params as unknown as Parameters<typeof ai.generateText>[0])) as unknown as ResultLike,
+  );
 }
 
 type ToolLoopAgentLike = {
@@ -150,7 +175,10 @@ type ToolLoopAgentLike = {
 };
 
 /** Reads a stream result to its end; an error the stream reported (a budget refusal) is thrown. */
-async function finishStream(res: ResultLike & { consumeStream: () => PromiseLike<void> }, error: () => unknown): Promise<AiSdkRunOutput> {
+async function finishStream(
+  res: ResultLike & { consumeStream: () => PromiseLike<void> },
+  error: () => unknown,
+): Promise<AiSdkRunOutput> {
   await res.consumeStream();
   const e = error();
   if (e !== undefined) throw e;

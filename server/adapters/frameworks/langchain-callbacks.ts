@@ -52,20 +52,38 @@ function textOf(v: unknown): string {
 }
 
 /** LangChain's provider names (`ls_provider`) for the providers wflo prices. */
-const PROVIDERS: Readonly<Record<string, string>> = { openai: "openai", azure: "openai", anthropic: "anthropic", google_genai: "google", google_vertexai: "google", google: "google" };
+const PROVIDERS: Readonly<Record<string, string>> = {
+  openai: "openai",
+  azure: "openai",
+  anthropic: "anthropic",
+  google_genai: "google",
+  google_vertexai: "google",
+  google: "google",
+};
 
 function messageOf(m: BaseMessage): MessageLike {
-  const toolCalls = "tool_calls" in m && Array.isArray(m.tool_calls) ? m.tool_calls.map((c: { name: string; args: unknown }) => `${c.name}${JSON.stringify(c.args)}`) : [];
+  const toolCalls =
+    "tool_calls" in m && Array.isArray(m.tool_calls)
+      ? m.tool_calls.map((c: { name: string; args: unknown }) => `${c.name}${JSON.stringify(c.args)}`)
+      : [];
   return { role: m.getType(), content: [textOf(m.content), ...toolCalls].filter(Boolean).join("\n") };
 }
 
 /** What the call is estimated (worst case) and priced as, from what LangChain tells the callbacks. */
-export function estimateOf(prompt: { messages?: BaseMessage[]; prompts?: string[] }, extraParams: Obj | undefined, metadata: Obj | undefined): EstimateInput {
+export function estimateOf(
+  prompt: { messages?: BaseMessage[]; prompts?: string[] },
+  extraParams: Obj | undefined,
+  metadata: Obj | undefined,
+): EstimateInput {
   const inv = isObj(extraParams?.invocation_params) ? extraParams.invocation_params : {};
   const model = str(inv.model) ?? str(inv.model_name) ?? str(inv.modelName) ?? str(metadata?.ls_model_name);
-  if (!model) throw new Error("wflo: a LangChain model call named no model (no invocation_params.model / ls_model_name); it cannot be budgeted");
+  if (!model)
+    throw new Error(
+      "wflo: a LangChain model call named no model (no invocation_params.model / ls_model_name); it cannot be budgeted",
+    );
   const provider = PROVIDERS[str(metadata?.ls_provider) ?? ""];
-  const maxOutputTokens = num(inv.max_tokens) ?? num(inv.max_completion_tokens) ?? num(inv.maxTokens) ?? num(metadata?.ls_max_tokens);
+  const maxOutputTokens =
+    num(inv.max_tokens) ?? num(inv.max_completion_tokens) ?? num(inv.maxTokens) ?? num(metadata?.ls_max_tokens);
   return {
     model,
     provider,
@@ -80,7 +98,11 @@ export function usageOfResult(r: LLMResult): unknown {
   const first = r.generations?.[0]?.[0] as { message?: unknown } | undefined;
   if (first?.message) return first.message;
   const out = r.llmOutput ?? {};
-  const t = isObj(out.tokenUsage) ? out.tokenUsage : isObj(out.estimatedTokenUsage) ? out.estimatedTokenUsage : undefined;
+  const t = isObj(out.tokenUsage)
+    ? out.tokenUsage
+    : isObj(out.estimatedTokenUsage)
+      ? out.estimatedTokenUsage
+      : undefined;
   return t ? { response_metadata: { tokenUsage: t, model_name: out.model_name } } : out;
 }
 
@@ -116,7 +138,16 @@ export class WfloCallbackHandler extends BaseCallbackHandler {
     const sent = new Promise<void>((r) => (reserved = r));
     const settled = governedLlmCall(
       g.db ?? getDb(),
-      { runId: g.runId, stepId: this.stepIdFor(request.model), workflow: g.workflow, agent: g.agent, tags: g.tags, userId: g.userId, apiKeyId: g.apiKeyId, perRunLimitNano: g.perRunLimitNano },
+      {
+        runId: g.runId,
+        stepId: this.stepIdFor(request.model),
+        workflow: g.workflow,
+        agent: g.agent,
+        tags: g.tags,
+        userId: g.userId,
+        apiKeyId: g.apiKeyId,
+        perRunLimitNano: g.perRunLimitNano,
+      },
       request,
       () => {
         // Guards passed and the budget is reserved: LangChain may send the request now.
@@ -130,11 +161,27 @@ export class WfloCallbackHandler extends BaseCallbackHandler {
     this.pending.set(runId, { end, fail, settled: settled.catch(() => undefined) });
   }
 
-  override async handleChatModelStart(_llm: Serialized, messages: BaseMessage[][], runId: string, _parentRunId?: string, extraParams?: Obj, _tags?: string[], metadata?: Obj): Promise<void> {
+  override async handleChatModelStart(
+    _llm: Serialized,
+    messages: BaseMessage[][],
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Obj,
+    _tags?: string[],
+    metadata?: Obj,
+  ): Promise<void> {
     await this.begin(runId, estimateOf({ messages: messages[0] ?? [] }, extraParams, metadata));
   }
 
-  override async handleLLMStart(_llm: Serialized, prompts: string[], runId: string, _parentRunId?: string, extraParams?: Obj, _tags?: string[], metadata?: Obj): Promise<void> {
+  override async handleLLMStart(
+    _llm: Serialized,
+    prompts: string[],
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Obj,
+    _tags?: string[],
+    metadata?: Obj,
+  ): Promise<void> {
     await this.begin(runId, estimateOf({ prompts }, extraParams, metadata));
   }
 

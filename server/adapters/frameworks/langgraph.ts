@@ -97,25 +97,44 @@ export function toJson(value: unknown): unknown {
 type Blob = { type: string; data: string };
 type Snapshot = { checkpoint: Blob; metadata: Blob; writes: { taskId: string; blob: Blob }[] };
 
-type Serde = { dumpsTyped: (v: unknown) => Promise<[string, Uint8Array]>; loadsTyped: (t: string, d: Uint8Array | string) => Promise<unknown> };
+type Serde = {
+  dumpsTyped: (v: unknown) => Promise<[string, Uint8Array]>;
+  loadsTyped: (t: string, d: Uint8Array | string) => Promise<unknown>;
+};
 const dump = async (serde: Serde, v: unknown): Promise<Blob> => {
   const [type, bytes] = await serde.dumpsTyped(v);
   return { type, data: Buffer.from(bytes).toString("base64") };
 };
 const load = (serde: Serde, b: Blob) => serde.loadsTyped(b.type, new Uint8Array(Buffer.from(b.data, "base64")));
 
-type SuperstepResult = { snapshot: Snapshot | null; next: string[]; updates: { node: string; update: unknown }[]; values?: unknown; interrupted: boolean };
+type SuperstepResult = {
+  snapshot: Snapshot | null;
+  next: string[];
+  updates: { node: string; update: unknown }[];
+  values?: unknown;
+  interrupted: boolean;
+};
 
 /** Finds a governance refusal anywhere in the error's cause chain (LangGraph may wrap node errors). */
 function governanceError(e: unknown): unknown {
   for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
-    if (cur instanceof BudgetExceededError || cur instanceof GuardTrippedError || cur instanceof UnpricedModelError) return cur;
+    if (cur instanceof BudgetExceededError || cur instanceof GuardTrippedError || cur instanceof UnpricedModelError)
+      return cur;
   }
   return undefined;
 }
 
-export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx: AdapterContext, opts: LangGraphOptions = {}): Promise<unknown> {
-  const [{ MemorySaver }, { WfloCallbackHandler }, { stopOrRethrow }] = await Promise.all([import("@langchain/langgraph"), import("./langchain-callbacks"), import("@/server/llm/provider")]);
+export async function runLangGraph(
+  graph: CompiledGraphLike,
+  input: unknown,
+  ctx: AdapterContext,
+  opts: LangGraphOptions = {},
+): Promise<unknown> {
+  const [{ MemorySaver }, { WfloCallbackHandler }, { stopOrRethrow }] = await Promise.all([
+    import("@langchain/langgraph"),
+    import("./langchain-callbacks"),
+    import("@/server/llm/provider"),
+  ]);
   const { envelope } = readEnvelope(ctx.event);
   const limit = opts.recursionLimit ?? 25;
   const threadId = ctx.runId;
@@ -123,7 +142,10 @@ export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx
   let snapshot: Snapshot | null = null;
 
   for (let i = 1; ; i++) {
-    if (i > limit) throw new NonRetriableError(`LangGraph: the graph took more than ${limit} supersteps (recursionLimit); raise it in the adapter options if that is expected`);
+    if (i > limit)
+      throw new NonRetriableError(
+        `LangGraph: the graph took more than ${limit} supersteps (recursionLimit); raise it in the adapter options if that is expected`,
+      );
     const stepId = `langgraph:${i}`;
     const previous: Snapshot | null = snapshot;
     const r = (await ctx.step.run(stepId, async (): Promise<SuperstepResult> => {
@@ -134,9 +156,16 @@ export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx
         const cp = (await load(serde, previous.checkpoint)) as Parameters<typeof saver.put>[1];
         const md = (await load(serde, previous.metadata)) as Parameters<typeof saver.put>[2];
         const saved = await saver.put(root, cp, md);
-        for (const w of previous.writes) await saver.putWrites(saved, (await load(serde, w.blob)) as Parameters<typeof saver.putWrites>[1], w.taskId);
+        for (const w of previous.writes)
+          await saver.putWrites(saved, (await load(serde, w.blob)) as Parameters<typeof saver.putWrites>[1], w.taskId);
       }
-      const handler = new WfloCallbackHandler({ runId: ctx.runId, workflow: ctx.wflo.workflowId, stepPrefix: stepId, userId: envelope.triggeredBy?.id ?? null, perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined });
+      const handler = new WfloCallbackHandler({
+        runId: ctx.runId,
+        workflow: ctx.wflo.workflowId,
+        stepPrefix: stepId,
+        userId: envelope.triggeredBy?.id ?? null,
+        perRunLimitNano: envelope.budgetNano ? BigInt(envelope.budgetNano) : undefined,
+      });
       const config = {
         configurable: { ...opts.configurable, thread_id: threadId, __pregel_checkpointer: saver },
         callbacks: [handler],
@@ -150,9 +179,13 @@ export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx
       try {
         for await (const chunk of await graph.stream(previous ? null : input, config)) {
           // With several stream modes a chunk is [mode, payload].
-          const [mode, payload] = Array.isArray(chunk) && chunk.length === 2 && typeof chunk[0] === "string" ? (chunk as [string, unknown]) : ["updates", chunk];
+          const [mode, payload] =
+            Array.isArray(chunk) && chunk.length === 2 && typeof chunk[0] === "string"
+              ? (chunk as [string, unknown])
+              : ["updates", chunk];
           if (mode !== "updates" || !isObj(payload)) continue;
-          for (const [node, update] of Object.entries(payload)) if (!node.startsWith("__")) got.push({ node, update: toJson(update) });
+          for (const [node, update] of Object.entries(payload))
+            if (!node.startsWith("__")) got.push({ node, update: toJson(update) });
         }
       } catch (e) {
         const refusal = governanceError(e);
@@ -163,13 +196,16 @@ export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx
       const tuple = await saver.getTuple(root);
       const interrupted = state.tasks.some((t) => (t.interrupts?.length ?? 0) > 0);
       const byTask = new Map<string, [string, unknown][]>();
-      for (const [taskId, channel, value] of tuple?.pendingWrites ?? []) byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);
+      for (const [taskId, channel, value] of tuple?.pendingWrites ?? [])
+        byTask.set(taskId, [...(byTask.get(taskId) ?? []), [channel, value]]);
       return {
         snapshot: tuple
           ? {
               checkpoint: await dump(serde, tuple.checkpoint),
               metadata: await dump(serde, tuple.metadata),
-              writes: await Promise.all([...byTask].map(async ([taskId, w]) => ({ taskId, blob: await dump(serde, w) }))),
+              writes: await Promise.all(
+                [...byTask].map(async ([taskId, w]) => ({ taskId, blob: await dump(serde, w) })),
+              ),
             }
           : null,
         next: [...state.next],
@@ -179,10 +215,14 @@ export async function runLangGraph(graph: CompiledGraphLike, input: unknown, ctx
       };
     })) as SuperstepResult;
 
-    for (const u of r.updates) await ctx.wflo.checkpoint(NODE_CHECKPOINT, { node: u.node, superstep: i, update: u.update });
+    for (const u of r.updates)
+      await ctx.wflo.checkpoint(NODE_CHECKPOINT, { node: u.node, superstep: i, update: u.update });
     updates.push(...r.updates);
     snapshot = r.snapshot;
-    if (r.interrupted) throw new NonRetriableError("LangGraph: the graph called interrupt() (human in the loop), which wflo does not resume; use wflo approvals (ctx.wflo.approval) instead");
+    if (r.interrupted)
+      throw new NonRetriableError(
+        "LangGraph: the graph called interrupt() (human in the loop), which wflo does not resume; use wflo approvals (ctx.wflo.approval) instead",
+      );
     if (r.next.length === 0) return opts.mode === "stream" ? { values: r.values ?? null, updates } : (r.values ?? null);
   }
 }
@@ -194,7 +234,8 @@ export function langGraphAdapter(opts: LangGraphOptions = {}): FrameworkAdapter<
     label: "a LangGraph.js compiled graph",
     detect: isCompiledGraph,
     run: async (graph, input, ctx) => {
-      if (input === undefined) throw new UnsupportedTargetError("the LangGraph adapter needs the graph's input (e.g. { messages: [...] })");
+      if (input === undefined)
+        throw new UnsupportedTargetError("the LangGraph adapter needs the graph's input (e.g. { messages: [...] })");
       return runLangGraph(graph, input, ctx, opts);
     },
   });

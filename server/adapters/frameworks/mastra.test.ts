@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { expectBudgetRefusal, expectReplayedAfterCrash, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
+import {
+  expectBudgetRefusal,
+  expectReplayedAfterCrash,
+  openAdapterHarness,
+  price,
+  tok,
+  turns,
+} from "./testing/adapter-harness";
 
 /**
  * The Mastra adapter on real parts: a real `@mastra/core` Agent with an AI SDK OpenAI model and
@@ -31,7 +38,16 @@ describe("Mastra adapter", () => {
     ]);
     expect(fns.mastraToolRuns).toEqual(["MVCC"]);
 
-    expect(await h.stepsOf(runId)).toEqual(["after", "checkpoint:mastra.step:v1", "checkpoint:mastra.step:v2", "mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2", "tool:lookup:1"].map((s) => `${s}=completed`));
+    expect(await h.stepsOf(runId)).toEqual(
+      [
+        "after",
+        "checkpoint:mastra.step:v1",
+        "checkpoint:mastra.step:v2",
+        "mastra:gpt-4o-mini:1",
+        "mastra:gpt-4o-mini:2",
+        "tool:lookup:1",
+      ].map((s) => `${s}=completed`),
+    );
 
     const cps = await h.checkpointsOf(runId, "mastra");
     type Cp = { agent: string; finishReason: string; usage: { inputTokens: number; outputTokens: number } };
@@ -46,8 +62,13 @@ describe("Mastra adapter", () => {
       ["mastra:gpt-4o-mini:2", "Glossary", "openai", "ok", "catalogue", "test-mastra"],
     ]);
     // The provider server's accounting for the first call, exactly; every call = what Mastra itself read from the provider.
-    expect(calls[0]).toMatchObject({ inputTokens: turns("Look terms up with the tool.", 'call tool lookup with {"term":"MVCC"}'), outputTokens: tok('lookup{"term":"MVCC"}') });
-    expect(calls.map((c) => ({ inputTokens: c.inputTokens, outputTokens: c.outputTokens }))).toEqual(cps.map((c) => (c.state as Cp).usage));
+    expect(calls[0]).toMatchObject({
+      inputTokens: turns("Look terms up with the tool.", 'call tool lookup with {"term":"MVCC"}'),
+      outputTokens: tok('lookup{"term":"MVCC"}'),
+    });
+    expect(calls.map((c) => ({ inputTokens: c.inputTokens, outputTokens: c.outputTokens }))).toEqual(
+      cps.map((c) => (c.state as Cp).usage),
+    );
     expect(calls.map((c) => c.costNano)).toEqual(calls.map((c) => price("gpt-4o-mini", c.inputTokens, c.outputTokens)));
   }, 90_000);
 
@@ -56,7 +77,11 @@ describe("Mastra adapter", () => {
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
-    await expectReplayedAfterCrash(h, providers, "test/mastra.retry", { toolRuns: fns.mastraToolRuns, toolInput: "WAL", stepIds: ["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"] });
+    await expectReplayedAfterCrash(h, providers, "test/mastra.retry", {
+      toolRuns: fns.mastraToolRuns,
+      toolInput: "WAL",
+      stepIds: ["mastra:gpt-4o-mini:1", "mastra:gpt-4o-mini:2"],
+    });
   }, 60_000);
 
   it("refuses an agent with sub-agents (their calls would not be governed) before any call", async () => {
@@ -64,7 +89,9 @@ describe("Mastra adapter", () => {
     const runId = await h.start("test/mastra.subagent");
     const run = await h.finished(runId);
     expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/Mastra agent "Lead" has sub-agent "helper": their model calls would not be governed/);
+    expect(run.error?.message).toMatch(
+      /Mastra agent "Lead" has sub-agent "helper": their model calls would not be governed/,
+    );
     // A refusal is final: the workflow allows 2 retries, none is spent on it.
     expect(run.attempts).toBe(1);
     expect(providers.requests.length).toBe(before);
@@ -74,6 +101,8 @@ describe("Mastra adapter", () => {
   it("detects Mastra agents by shape", async () => {
     const { adapterFor } = await import("./index");
     expect(adapterFor(fns.buildMastraAgent()).id).toBe("mastra");
-    expect(() => adapterFor({ name: "a", id: "a", generate: () => null })).toThrow(/wflo cannot run a plain object: expected one of .*Mastra Agent/);
+    expect(() => adapterFor({ name: "a", id: "a", generate: () => null })).toThrow(
+      /wflo cannot run a plain object: expected one of .*Mastra Agent/,
+    );
   });
 });

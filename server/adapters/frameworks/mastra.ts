@@ -35,16 +35,29 @@ const fn = (o: Obj, k: string) => typeof o[k] === "function";
 
 /** A Mastra Agent by shape: id/name, generate/stream, and the fork/model/tools hooks this adapter uses. */
 export function isMastraAgent(t: unknown): t is MastraAgent {
-  return isObj(t) && typeof t.name === "string" && typeof t.id === "string" && fn(t, "generate") && fn(t, "stream") && fn(t, "__fork") && fn(t, "__updateModel") && fn(t, "__setTools") && fn(t, "listTools");
+  return (
+    isObj(t) &&
+    typeof t.name === "string" &&
+    typeof t.id === "string" &&
+    fn(t, "generate") &&
+    fn(t, "stream") &&
+    fn(t, "__fork") &&
+    fn(t, "__updateModel") &&
+    fn(t, "__setTools") &&
+    fn(t, "listTools")
+  );
 }
 
 /** The messages as Mastra's generate takes them: a string, a list of messages, or { messages | prompt | input }. */
 function messagesOf(input: unknown): string | unknown[] {
   if (typeof input === "string" || Array.isArray(input)) return input;
-  if (isObj(input) && (typeof input.messages === "string" || Array.isArray(input.messages))) return input.messages as string | unknown[];
+  if (isObj(input) && (typeof input.messages === "string" || Array.isArray(input.messages)))
+    return input.messages as string | unknown[];
   if (isObj(input) && typeof input.prompt === "string") return input.prompt;
   if (isObj(input) && typeof input.input === "string") return input.input;
-  refuse(`the Mastra adapter takes a string, a list of messages or { messages | prompt | input }, not ${input === null ? "null" : typeof input}`);
+  refuse(
+    `the Mastra adapter takes a string, a list of messages or { messages | prompt | input }, not ${input === null ? "null" : typeof input}`,
+  );
 }
 
 /** The same tools (same class, so Mastra's own input validation still runs), each execution a durable step. */
@@ -54,7 +67,8 @@ function durableTools(tools: Obj, ctx: AdapterContext): Obj {
       if (!isObj(t) || typeof t.execute !== "function") return [name, t];
       const execute = t.execute as (input: unknown, context: unknown) => unknown;
       const copy = Object.assign(Object.create(Object.getPrototypeOf(t) as object) as Obj, t, {
-        execute: (input: unknown, context: unknown) => durableToolCall(ctx, name, () => execute.call(t, input, context)),
+        execute: (input: unknown, context: unknown) =>
+          durableToolCall(ctx, name, () => execute.call(t, input, context)),
       });
       return [name, copy];
     }),
@@ -62,12 +76,31 @@ function durableTools(tools: Obj, ctx: AdapterContext): Obj {
 }
 
 const json = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? null)) as T;
-type StepLike = { text?: string; finishReason?: string; toolCalls?: unknown[]; toolResults?: unknown[]; usage?: { inputTokens?: number; outputTokens?: number } };
-const usageOf = (u: StepLike["usage"]) => ({ inputTokens: u?.inputTokens ?? null, outputTokens: u?.outputTokens ?? null });
+type StepLike = {
+  text?: string;
+  finishReason?: string;
+  toolCalls?: unknown[];
+  toolResults?: unknown[];
+  usage?: { inputTokens?: number; outputTokens?: number };
+};
+const usageOf = (u: StepLike["usage"]) => ({
+  inputTokens: u?.inputTokens ?? null,
+  outputTokens: u?.outputTokens ?? null,
+});
 
-export type MastraRunOutput = { text: string; finishReason: string | null; steps: number; toolResults: unknown[]; usage: { inputTokens: number | null; outputTokens: number | null } };
+export type MastraRunOutput = {
+  text: string;
+  finishReason: string | null;
+  steps: number;
+  toolResults: unknown[];
+  usage: { inputTokens: number | null; outputTokens: number | null };
+};
 
-export async function runMastraAgent(agent: MastraAgent, input: unknown, ctx: AdapterContext): Promise<MastraRunOutput> {
+export async function runMastraAgent(
+  agent: MastraAgent,
+  input: unknown,
+  ctx: AdapterContext,
+): Promise<MastraRunOutput> {
   const messages = messagesOf(input);
   const { governModel } = await import("./ai-sdk-model");
   // The configured model; a dynamic one (a function of the request context) is resolved first.
@@ -79,13 +112,20 @@ export async function runMastraAgent(agent: MastraAgent, input: unknown, ctx: Ad
     );
   }
   // Parts that make model calls of their own, outside this agent's model: not governed yet, so refused rather than run ungoverned.
-  const [subAgents, workflows, scorers] = await Promise.all([agent.listAgents(), agent.listWorkflows(), agent.listScorers()]);
+  const [subAgents, workflows, scorers] = await Promise.all([
+    agent.listAgents(),
+    agent.listWorkflows(),
+    agent.listScorers(),
+  ]);
   const ungoverned = [
     ...Object.keys(subAgents ?? {}).map((n) => `sub-agent "${n}"`),
     ...Object.keys(workflows ?? {}).map((n) => `workflow "${n}"`),
     ...Object.keys(scorers ?? {}).map((n) => `scorer "${n}"`),
   ];
-  if (ungoverned.length) refuse(`Mastra agent "${agent.name}" has ${ungoverned.join(", ")}: their model calls would not be governed by wflo, which the Mastra adapter does not support yet`);
+  if (ungoverned.length)
+    refuse(
+      `Mastra agent "${agent.name}" has ${ungoverned.join(", ")}: their model calls would not be governed by wflo, which the Mastra adapter does not support yet`,
+    );
   const fork = agent.__fork();
   fork.__updateModel({ model: governModel(model, ctx, { prefix: "mastra", agent: agent.name }) });
   fork.__setTools(durableTools((await agent.listTools()) as Obj, ctx) as never);
@@ -93,12 +133,34 @@ export async function runMastraAgent(agent: MastraAgent, input: unknown, ctx: Ad
   let turn = 0;
   const onStepFinish = async (s: StepLike) => {
     turn += 1;
-    await ctx.wflo.checkpoint(STEP_CHECKPOINT, { agent: agent.name, turn, text: s.text ?? "", finishReason: s.finishReason ?? null, toolCalls: json(s.toolCalls ?? []), toolResults: json(s.toolResults ?? []), usage: usageOf(s.usage) });
+    await ctx.wflo.checkpoint(STEP_CHECKPOINT, {
+      agent: agent.name,
+      turn,
+      text: s.text ?? "",
+      finishReason: s.finishReason ?? null,
+      toolCalls: json(s.toolCalls ?? []),
+      toolResults: json(s.toolResults ?? []),
+      usage: usageOf(s.usage),
+    });
   };
-  const res = (await fork.generate(messages as never, { onStepFinish } as never)) as unknown as StepLike & { steps?: unknown[]; error?: unknown };
+  const res = (await fork.generate(messages as never, { onStepFinish } as never)) as unknown as StepLike & {
+    steps?: unknown[];
+    error?: unknown;
+  };
   // Mastra may report a failed model call on the result instead of throwing: a budget refusal must still end the run.
   if (res.error) throw res.error;
-  return { text: res.text ?? "", finishReason: res.finishReason ?? null, steps: res.steps?.length ?? turn, toolResults: json(res.toolResults ?? []), usage: usageOf(res.usage) };
+  return {
+    text: res.text ?? "",
+    finishReason: res.finishReason ?? null,
+    steps: res.steps?.length ?? turn,
+    toolResults: json(res.toolResults ?? []),
+    usage: usageOf(res.usage),
+  };
 }
 
-export const mastraAdapter = defineAdapter<MastraAgent>({ id: "mastra", label: "a Mastra Agent", detect: isMastraAgent, run: runMastraAgent });
+export const mastraAdapter = defineAdapter<MastraAgent>({
+  id: "mastra",
+  label: "a Mastra Agent",
+  detect: isMastraAgent,
+  run: runMastraAgent,
+});

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { expectBudgetRefusal, expectReplayedAfterCrash, openAdapterHarness, price, tok, turns } from "./testing/adapter-harness";
+import {
+  expectBudgetRefusal,
+  expectReplayedAfterCrash,
+  openAdapterHarness,
+  price,
+  tok,
+  turns,
+} from "./testing/adapter-harness";
 
 /**
  * The OpenAI Agents SDK adapter on real parts: real `@openai/agents` agents (a tool round trip
@@ -37,7 +44,17 @@ describe("OpenAI Agents SDK adapter", () => {
     expect(fns.tracedEvents).toEqual([]);
 
     expect(await h.stepsOf(runId)).toEqual(
-      ["after", "llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2", "llm:gpt-4o-mini:3", "llm:gpt-4o-mini:4", "tool:get_weather:1", ...[1, 2, 3, 4].map((v) => `checkpoint:openai-agents.turn:v${v}`)].sort().map((s) => `${s}=completed`),
+      [
+        "after",
+        "llm:gpt-4o-mini:1",
+        "llm:gpt-4o-mini:2",
+        "llm:gpt-4o-mini:3",
+        "llm:gpt-4o-mini:4",
+        "tool:get_weather:1",
+        ...[1, 2, 3, 4].map((v) => `checkpoint:openai-agents.turn:v${v}`),
+      ]
+        .sort()
+        .map((s) => `${s}=completed`),
     );
 
     // One checkpoint per agent turn: who answered; the handoff shows as the transfer call.
@@ -58,17 +75,54 @@ describe("OpenAI Agents SDK adapter", () => {
     const handoffOut = '{"assistant":"Weather desk"}';
     const expected = [
       { step: "llm:gpt-4o-mini:1", agent: "Weather desk", in: turns(deskInstr, ask), out: tok(callArgs) },
-      { step: "llm:gpt-4o-mini:2", agent: "Weather desk", in: turns(deskInstr, ask, callArgs, "sunny in Paris"), out: tok("Tool result: sunny in Paris") },
-      { step: "llm:gpt-4o-mini:3", agent: "Triage", in: turns(triageInstr, askTriage), out: tok("transfer_to_Weather_desk{}") },
-      { step: "llm:gpt-4o-mini:4", agent: "Weather desk", in: turns(deskInstr, askTriage, "transfer_to_Weather_desk{}", handoffOut), out: tok(`Tool result: ${handoffOut}`) },
+      {
+        step: "llm:gpt-4o-mini:2",
+        agent: "Weather desk",
+        in: turns(deskInstr, ask, callArgs, "sunny in Paris"),
+        out: tok("Tool result: sunny in Paris"),
+      },
+      {
+        step: "llm:gpt-4o-mini:3",
+        agent: "Triage",
+        in: turns(triageInstr, askTriage),
+        out: tok("transfer_to_Weather_desk{}"),
+      },
+      {
+        step: "llm:gpt-4o-mini:4",
+        agent: "Weather desk",
+        in: turns(deskInstr, askTriage, "transfer_to_Weather_desk{}", handoffOut),
+        out: tok(`Tool result: ${handoffOut}`),
+      },
     ];
     const calls = await h.callsOf(runId);
-    expect(calls.map((c) => ({ step: c.stepId, agent: c.agent, provider: c.provider, status: c.status, source: c.priceSource, in: c.inputTokens, out: c.outputTokens, workflow: c.workflow }))).toEqual(
-      expected.map((e) => ({ step: e.step, agent: e.agent, provider: "openai", status: "ok", source: "catalogue", in: e.in, out: e.out, workflow: "test-openai-agents" })),
+    expect(
+      calls.map((c) => ({
+        step: c.stepId,
+        agent: c.agent,
+        provider: c.provider,
+        status: c.status,
+        source: c.priceSource,
+        in: c.inputTokens,
+        out: c.outputTokens,
+        workflow: c.workflow,
+      })),
+    ).toEqual(
+      expected.map((e) => ({
+        step: e.step,
+        agent: e.agent,
+        provider: "openai",
+        status: "ok",
+        source: "catalogue",
+        in: e.in,
+        out: e.out,
+        workflow: "test-openai-agents",
+      })),
     );
     expect(calls.map((c) => c.costNano)).toEqual(expected.map((e) => price("gpt-4o-mini", e.in, e.out)));
     // The same tokens the Agents SDK itself read from the provider's answers (kept in the checkpoints).
-    expect(cps.map((c) => (c.state as { usage: { inputTokens: number; outputTokens: number } }).usage)).toEqual(expected.map((e) => ({ inputTokens: e.in, outputTokens: e.out })));
+    expect(cps.map((c) => (c.state as { usage: { inputTokens: number; outputTokens: number } }).usage)).toEqual(
+      expected.map((e) => ({ inputTokens: e.in, outputTokens: e.out })),
+    );
   }, 90_000);
 
   it("a run budget too small refuses the first model call before the provider sees it, and stops the run", async () => {
@@ -90,14 +144,20 @@ describe("OpenAI Agents SDK adapter", () => {
   }, 60_000);
 
   it("a run retried after a crash replays the finished agent: no model call or tool is made or paid again", async () => {
-    const run = await expectReplayedAfterCrash(h, providers, "test/openai-agents.retry", { toolRuns: fns.toolRuns, toolInput: "Oslo", stepIds: ["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"] });
+    const run = await expectReplayedAfterCrash(h, providers, "test/openai-agents.retry", {
+      toolRuns: fns.toolRuns,
+      toolInput: "Oslo",
+      stepIds: ["llm:gpt-4o-mini:1", "llm:gpt-4o-mini:2"],
+    });
     expect(run.output).toEqual({ finalOutput: "Tool result: sunny in Oslo", lastAgent: "Weather desk" });
   }, 60_000);
 
   it("detects Agents SDK agents by shape and names what it cannot run", async () => {
     const { adapterFor } = await import("./index");
     expect(adapterFor(fns.triageAgent).id).toBe("openai-agents");
-    expect(() => adapterFor({ name: "x", tools: [] })).toThrow(/wflo cannot run a plain object: expected one of .*OpenAI Agents SDK Agent/);
+    expect(() => adapterFor({ name: "x", tools: [] })).toThrow(
+      /wflo cannot run a plain object: expected one of .*OpenAI Agents SDK Agent/,
+    );
     const { UnsupportedTargetError } = await import("../framework");
     expect(() => adapterFor(42)).toThrow(UnsupportedTargetError);
   });

@@ -12,13 +12,20 @@ await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 const env = engineOnlyForSuite();
 
 async function targets() {
-  const [{ ChatOpenAI }, { StateGraph, MessagesAnnotation, START, END }, { createOpenAI }, { ToolLoopAgent }] = await Promise.all([
-    import("@langchain/openai"),
-    import("@langchain/langgraph"),
-    import("@ai-sdk/openai"),
-    import("ai"),
-  ]);
-  const chat = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "sk-test-execute", configuration: { baseURL: env.providers.openaiBaseUrl }, maxTokens: 200, maxRetries: 0 });
+  const [{ ChatOpenAI }, { StateGraph, MessagesAnnotation, START, END }, { createOpenAI }, { ToolLoopAgent }] =
+    await Promise.all([
+      import("@langchain/openai"),
+      import("@langchain/langgraph"),
+      import("@ai-sdk/openai"),
+      import("ai"),
+    ]);
+  const chat = new ChatOpenAI({
+    model: "gpt-4o-mini",
+    apiKey: "sk-test-execute",
+    configuration: { baseURL: env.providers.openaiBaseUrl },
+    maxTokens: 200,
+    maxRetries: 0,
+  });
   const graph = new StateGraph(MessagesAnnotation)
     .addNode("chat", async (s) => ({ messages: [await chat.invoke(s.messages)] }))
     .addEdge(START, "chat")
@@ -27,8 +34,14 @@ async function targets() {
   const model = createOpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl }).chat("gpt-4o-mini");
   return {
     langgraph: { target: graph, inputs: { messages: [{ role: "user", content: "Define MVCC." }] } },
-    "ai-sdk-agent": { target: new ToolLoopAgent({ model, instructions: "Be brief.", maxOutputTokens: 200 }), inputs: { prompt: "Define MVCC." } },
-    "ai-sdk-call": { target: { model, system: "Be brief.", maxOutputTokens: 200 }, inputs: { prompt: "Define MVCC.", stream: true } },
+    "ai-sdk-agent": {
+      target: new ToolLoopAgent({ model, instructions: "Be brief.", maxOutputTokens: 200 }),
+      inputs: { prompt: "Define MVCC." },
+    },
+    "ai-sdk-call": {
+      target: { model, system: "Be brief.", maxOutputTokens: 200 },
+      inputs: { prompt: "Define MVCC.", stream: true },
+    },
   };
 }
 
@@ -42,7 +55,10 @@ describe("LangGraph graphs and AI SDK agents/calls through WfloWorkflow.execute"
       expect(JSON.stringify(out), id).toContain("Reply from gpt-4o-mini: Define MVCC.");
       expect(env.providers.requests.length - before, id).toBe(1);
       const calls = await env.callsOf(workflow.executionId!);
-      expect(calls.map((c) => [c.model, c.status, c.priceSource]), id).toEqual([["gpt-4o-mini", "ok", "catalogue"]]);
+      expect(
+        calls.map((c) => [c.model, c.status, c.priceSource]),
+        id,
+      ).toEqual([["gpt-4o-mini", "ok", "catalogue"]]);
       const b = await workflow.getCostBreakdown();
       expect(b.totalNano, id).toBe(BigInt(calls[0]!.inputTokens * 150 + calls[0]!.outputTokens * 600));
     }

@@ -13,7 +13,13 @@ await vi.hoisted(() => import("@/server/runs/testing/claim-engine-port"));
 const env = engineOnlyForSuite();
 
 async function agents() {
-  const [{ Agent: OpenAIAgent, setDefaultOpenAIClient }, kit, { Agent: MastraAgent }, { createOpenAI }, { default: OpenAI }] = await Promise.all([
+  const [
+    { Agent: OpenAIAgent, setDefaultOpenAIClient },
+    kit,
+    { Agent: MastraAgent },
+    { createOpenAI },
+    { default: OpenAI },
+  ] = await Promise.all([
     import("@openai/agents"),
     import("@inngest/agent-kit"),
     import("@mastra/core/agent"),
@@ -21,12 +27,27 @@ async function agents() {
     import("openai"),
   ]);
   // The Agents SDK's own configuration (no env): the adapter governs the client it holds.
-  setDefaultOpenAIClient(new OpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl, maxRetries: 0 }) as never);
-  const writer = kit.createAgent({ name: "writer", system: "Be brief.", model: kit.openai({ model: "gpt-4o-mini", apiKey: "sk-test-execute", baseUrl: env.providers.openaiBaseUrl }) });
+  setDefaultOpenAIClient(
+    new OpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl, maxRetries: 0 }) as never,
+  );
+  const writer = kit.createAgent({
+    name: "writer",
+    system: "Be brief.",
+    model: kit.openai({ model: "gpt-4o-mini", apiKey: "sk-test-execute", baseUrl: env.providers.openaiBaseUrl }),
+  });
   return {
     "openai-agents": new OpenAIAgent({ name: "Assistant", instructions: "Be brief.", model: "gpt-4o-mini" }),
-    agentkit: kit.createNetwork({ name: "one", agents: [writer], router: ({ callCount }) => (callCount === 0 ? writer : undefined) }),
-    mastra: new MastraAgent({ id: "assistant", name: "Assistant", instructions: "Be brief.", model: createOpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl }).chat("gpt-4o-mini") }),
+    agentkit: kit.createNetwork({
+      name: "one",
+      agents: [writer],
+      router: ({ callCount }) => (callCount === 0 ? writer : undefined),
+    }),
+    mastra: new MastraAgent({
+      id: "assistant",
+      name: "Assistant",
+      instructions: "Be brief.",
+      model: createOpenAI({ apiKey: "sk-test-execute", baseURL: env.providers.openaiBaseUrl }).chat("gpt-4o-mini"),
+    }),
   };
 }
 

@@ -17,11 +17,36 @@ const clients = () => ({
 
 /** "Existing agent code": plain functions taking SDK clients, unaware of wflo. */
 async function agent(openai: OpenAI, anthropic: Anthropic, google: GoogleGenAI) {
-  const chat = await openai.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 200, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Name one use of advisory locks." }] });
-  const again = await openai.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 200, messages: [{ role: "user", content: "And another one." }] });
-  const resp = await openai.responses.create({ model: "gpt-4o-mini", instructions: "Be brief.", input: "Define MVCC.", max_output_tokens: 200 });
-  const msg = await anthropic.messages.create({ model: "claude-3-5-haiku-latest", max_tokens: 200, system: "Be brief.", messages: [{ role: "user", content: "Explain WAL in one line." }] });
-  const gem = await google.models.generateContent({ model: "gemini-2.0-flash", contents: "Explain vacuum.", config: { maxOutputTokens: 200 } });
+  const chat = await openai.chat.completions.create({
+    model: "gpt-4o-mini",
+    max_tokens: 200,
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Name one use of advisory locks." },
+    ],
+  });
+  const again = await openai.chat.completions.create({
+    model: "gpt-4o-mini",
+    max_tokens: 200,
+    messages: [{ role: "user", content: "And another one." }],
+  });
+  const resp = await openai.responses.create({
+    model: "gpt-4o-mini",
+    instructions: "Be brief.",
+    input: "Define MVCC.",
+    max_output_tokens: 200,
+  });
+  const msg = await anthropic.messages.create({
+    model: "claude-3-5-haiku-latest",
+    max_tokens: 200,
+    system: "Be brief.",
+    messages: [{ role: "user", content: "Explain WAL in one line." }],
+  });
+  const gem = await google.models.generateContent({
+    model: "gemini-2.0-flash",
+    contents: "Explain vacuum.",
+    config: { maxOutputTokens: 200 },
+  });
   const first = msg.content[0];
   return {
     chat: chat.choices[0]?.message.content,
@@ -47,7 +72,11 @@ export const wrappedStreaming = inngest.createFunction(
   { id: "test-wrapped-stream", retries: 0, triggers: [{ event: "test/wrapped.stream" }] },
   async ({ wflo }) => {
     const openai = wflo.wrap(clients().openai);
-    await openai.chat.completions.create({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: "hi" }] });
+    await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
     return "unreachable";
   },
 );

@@ -20,11 +20,25 @@ export async function startTrpcServer(db: Database, user: () => SessionUser | nu
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       const body = hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined;
-      const request = new Request(url, { method: req.method, headers, body, ...(body && { duplex: "half" }) } as RequestInit);
+      const request = new Request(url, {
+        method: req.method,
+        headers,
+        body,
+        ...(body && { duplex: "half" }),
+      } as RequestInit);
       const response = await handleTrpcHttp(request, { db, user: async () => user() });
-      res.writeHead(response.status, Object.fromEntries(response.headers.entries())).end(Buffer.from(await response.arrayBuffer()));
+      res
+        .writeHead(response.status, Object.fromEntries(response.headers.entries()))
+        .end(Buffer.from(await response.arrayBuffer()));
     })().catch((e: unknown) => res.writeHead(500).end(String(e)));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

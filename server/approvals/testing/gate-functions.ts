@@ -22,12 +22,14 @@ export const escalatingGate = inngest.createFunction(
 
 export const failingGate = inngest.createFunction(
   { id: "test-failing-gate", retries: 0, triggers: [{ event: "test/failing-gate" }] },
-  async ({ wflo }) => wflo.approval("rotate-keys", { action: "Rotate production keys", risk: "high", timeout: "2s", onTimeout: "fail" }),
+  async ({ wflo }) =>
+    wflo.approval("rotate-keys", { action: "Rotate production keys", risk: "high", timeout: "2s", onTimeout: "fail" }),
 );
 
 export const criticalGate = inngest.createFunction(
   { id: "test-critical-gate", retries: 0, triggers: [{ event: "test/critical-gate" }] },
-  async ({ wflo }) => wflo.approval("drop-database", { action: "Drop the staging database", risk: "critical", throwOnReject: true }),
+  async ({ wflo }) =>
+    wflo.approval("drop-database", { action: "Drop the staging database", risk: "critical", throwOnReject: true }),
 );
 
 export const gateTestFunctions = [escalatingGate, failingGate, criticalGate];

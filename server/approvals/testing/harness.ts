@@ -20,9 +20,13 @@ export async function startGateHarness(extraFunctions: readonly InngestFunction.
     start: (name: string, data: Record<string, unknown>, by?: SessionUser) => runs.start(name, { data, by }),
     /** The gate's approval once it waits (row pending and the engine holds the gate's wake-up wait, a signal keyed by the approval id). */
     async pendingGate(runId: string, gate: string): Promise<ApprovalRow> {
-      const a = await runs.until(`approval ${gate} of ${runId}`, async () => (await fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((r) => r.gate === gate));
+      const a = await runs.until(`approval ${gate} of ${runId}`, async () =>
+        (await fresh.db.select().from(approvals).where(eq(approvals.runId, runId))).find((r) => r.gate === gate),
+      );
       await runs.until(`the gate ${gate} of ${runId} to wait`, async () => {
-        const rows = await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind in ('event', 'signal')`);
+        const rows = await fresh.db.execute<{ n: number }>(
+          sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind in ('event', 'signal')`,
+        );
         return (rows[0]?.n ?? 0) > 0;
       });
       return a;

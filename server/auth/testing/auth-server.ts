@@ -13,11 +13,25 @@ import { getAuthOptions } from "@/server/auth/options";
  */
 export type AuthServer = { url: string; close: () => Promise<void> };
 
-type ApiRequest = IncomingMessage & { query: Record<string, string | string[]>; cookies: Record<string, string>; body: Record<string, string> };
-type ApiResponse = ServerResponse & { status: (n: number) => ApiResponse; send: (b: unknown) => void; json: (b: unknown) => void };
+type ApiRequest = IncomingMessage & {
+  query: Record<string, string | string[]>;
+  cookies: Record<string, string>;
+  body: Record<string, string>;
+};
+type ApiResponse = ServerResponse & {
+  status: (n: number) => ApiResponse;
+  send: (b: unknown) => void;
+  json: (b: unknown) => void;
+};
 
 function parseCookies(header: string): Record<string, string> {
-  return Object.fromEntries(header.split(";").map((p) => p.trim()).filter(Boolean).map((p) => [p.slice(0, p.indexOf("=")), decodeURIComponent(p.slice(p.indexOf("=") + 1))]));
+  return Object.fromEntries(
+    header
+      .split(";")
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((p) => [p.slice(0, p.indexOf("=")), decodeURIComponent(p.slice(p.indexOf("=") + 1))]),
+  );
 }
 
 async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
@@ -33,7 +47,10 @@ export async function startAuthServer(prepare: (req: IncomingMessage) => void = 
       req.headers["x-forwarded-for"] ??= req.socket.remoteAddress;
       const url = new URL(req.url ?? "/", "http://localhost");
       const api = req as ApiRequest;
-      api.query = { ...Object.fromEntries(url.searchParams), nextauth: url.pathname.replace(/^\/api\/auth\//, "").split("/") };
+      api.query = {
+        ...Object.fromEntries(url.searchParams),
+        nextauth: url.pathname.replace(/^\/api\/auth\//, "").split("/"),
+      };
       api.cookies = parseCookies(req.headers.cookie ?? "");
       api.body = req.method === "POST" ? await readForm(req) : {};
       const out = res as ApiResponse;
@@ -74,7 +91,10 @@ export class Browser {
     opts: { form?: Record<string, string>; headers?: Record<string, string> } = {},
   ): Promise<{ status: number; body: string; json: () => Record<string, unknown> }> {
     const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
-    const headers: Record<string, string> = { ...opts.headers, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
+    const headers: Record<string, string> = {
+      ...opts.headers,
+      cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+    };
     if (body) headers["content-type"] = "application/x-www-form-urlencoded";
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const r = request(`${this.base}${path}`, { method, headers, localAddress: this.localAddress }, resolve);
@@ -102,7 +122,10 @@ export class Browser {
   /** Signs in with email and password; returns the error NextAuth redirected with, or null on success. */
   async signIn(email: string, password: string, headers: Record<string, string> = {}): Promise<string | null> {
     const csrfToken = await this.csrf();
-    const res = await this.call("POST", "/api/auth/callback/credentials", { form: { csrfToken, email, password, json: "true" }, headers });
+    const res = await this.call("POST", "/api/auth/callback/credentials", {
+      form: { csrfToken, email, password, json: "true" },
+      headers,
+    });
     const url = new URL(String(res.json().url));
     return url.searchParams.get("error");
   }

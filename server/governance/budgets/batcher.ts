@@ -52,7 +52,11 @@ export class Batcher<I, O> {
 }
 
 /** One batcher per database handle and kind, created on first use. */
-export function batcherFor<I, O>(registry: WeakMap<object, Batcher<I, O>>, db: object, make: () => Batcher<I, O>): Batcher<I, O> {
+export function batcherFor<I, O>(
+  registry: WeakMap<object, Batcher<I, O>>,
+  db: object,
+  make: () => Batcher<I, O>,
+): Batcher<I, O> {
   let b = registry.get(db);
   if (!b) {
     b = make();

@@ -39,27 +39,59 @@ async function errorOf(p: Promise<unknown>): Promise<Error> {
 
 describe("budget administration", () => {
   it("creates a budget with default thresholds and an audit row", async () => {
-    const b = await createBudget(fresh.db, admin, { name: "Research daily", scope: "workflow", scopeValue: "research", period: "day", limitUsd: "5" }, SERVED);
-    expect(b).toMatchObject({ limitNano: 5n * USD, limitUsd: "5", alertThresholds: [50, 80, 100], version: 1, enabled: true });
+    const b = await createBudget(
+      fresh.db,
+      admin,
+      { name: "Research daily", scope: "workflow", scopeValue: "research", period: "day", limitUsd: "5" },
+      SERVED,
+    );
+    expect(b).toMatchObject({
+      limitNano: 5n * USD,
+      limitUsd: "5",
+      alertThresholds: [50, 80, 100],
+      version: 1,
+      enabled: true,
+    });
     const audits = await fresh.db.select().from(auditLog).where(eq(auditLog.targetId, b.id));
     expect(audits.map((a) => a.action)).toEqual(["budget.create"]);
   });
 
   it("names the field for a negative limit, a threshold over 100, a blank scope value and an unknown period", async () => {
-    const bad = async (input: Record<string, unknown>) => (await errorOf(createBudget(fresh.db, admin, input, SERVED))).message;
+    const bad = async (input: Record<string, unknown>) =>
+      (await errorOf(createBudget(fresh.db, admin, input, SERVED))).message;
     const base = { name: "x", scope: "agent", scopeValue: "a", period: "day", limitUsd: 1 };
     expect(await bad({ ...base, limitUsd: -1 })).toBe("limitUsd: limitUsd must not be negative");
-    expect(await bad({ ...base, alertThresholds: [50, 120] })).toBe("alertThresholds.1: alert threshold must be at most 100 (%)");
-    expect(await bad({ ...base, scopeValue: " " })).toBe("scopeValue: scopeValue must name the agent this budget is for");
-    expect(await bad({ ...base, period: "fortnight" })).toBe("period: period must be one of: run, hour, day, week, month, lifetime");
-    expect(await bad({ ...base, limitUsd: "1.0000000001" })).toContain("limitUsd: limitUsd must be a decimal amount of US dollars with at most 9 decimals");
-    const dup = await errorOf(createBudget(fresh.db, admin, { name: "again", scope: "workflow", scopeValue: "research", period: "day", limitUsd: 1 }, SERVED));
+    expect(await bad({ ...base, alertThresholds: [50, 120] })).toBe(
+      "alertThresholds.1: alert threshold must be at most 100 (%)",
+    );
+    expect(await bad({ ...base, scopeValue: " " })).toBe(
+      "scopeValue: scopeValue must name the agent this budget is for",
+    );
+    expect(await bad({ ...base, period: "fortnight" })).toBe(
+      "period: period must be one of: run, hour, day, week, month, lifetime",
+    );
+    expect(await bad({ ...base, limitUsd: "1.0000000001" })).toContain(
+      "limitUsd: limitUsd must be a decimal amount of US dollars with at most 9 decimals",
+    );
+    const dup = await errorOf(
+      createBudget(
+        fresh.db,
+        admin,
+        { name: "again", scope: "workflow", scopeValue: "research", period: "day", limitUsd: 1 },
+        SERVED,
+      ),
+    );
     expect(dup).toBeInstanceOf(DomainError);
     expect(dup.message).toBe('a day budget for workflow "research" already exists: edit it instead');
   });
 
   it("lets exactly one of two admins editing the same version win; the other gets a conflict naming the version", async () => {
-    const b = await createBudget(fresh.db, admin, { name: "Agent", scope: "agent", scopeValue: "writer", period: "month", limitUsd: 10 }, SERVED);
+    const b = await createBudget(
+      fresh.db,
+      admin,
+      { name: "Agent", scope: "agent", scopeValue: "writer", period: "month", limitUsd: 10 },
+      SERVED,
+    );
     const results = await Promise.allSettled([
       updateBudget(fresh.db, { id: null, email: "a@example.com" }, { id: b.id, expectedVersion: 1, limitUsd: 20 }),
       updateBudget(fresh.db, { id: null, email: "b@example.com" }, { id: b.id, expectedVersion: 1, limitUsd: 30 }),
@@ -68,7 +100,9 @@ describe("budget administration", () => {
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(ok).toHaveLength(1);
     expect(failed).toHaveLength(1);
-    expect(String(failed[0]!.reason.message)).toContain("expectedVersion: the budget was changed by someone else meanwhile (you edited version 1, it is now version 2)");
+    expect(String(failed[0]!.reason.message)).toContain(
+      "expectedVersion: the budget was changed by someone else meanwhile (you edited version 1, it is now version 2)",
+    );
     const after = (await listBudgets(fresh.db)).find((x) => x.id === b.id)!;
     expect(after.version).toBe(2);
     expect([20n * USD, 30n * USD]).toContain(after.limitNano);
@@ -79,8 +113,19 @@ describe("budget administration", () => {
 
 describe("reserve and settle", () => {
   it("holds money on every applicable budget and settles the actual cost", async () => {
-    const g = await createBudget(fresh.db, admin, { name: "Global", scope: "global", period: "lifetime", limitUsd: 100 }, SERVED);
-    const r = await reserve(fresh.db, { runId: "run-1", stepId: "s1", workflow: "research", agent: "planner", estimateNano: 2n * USD });
+    const g = await createBudget(
+      fresh.db,
+      admin,
+      { name: "Global", scope: "global", period: "lifetime", limitUsd: 100 },
+      SERVED,
+    );
+    const r = await reserve(fresh.db, {
+      runId: "run-1",
+      stepId: "s1",
+      workflow: "research",
+      agent: "planner",
+      estimateNano: 2n * USD,
+    });
     expect(r).toMatchObject({ status: "active", amountNano: 2n * USD, reused: false });
     const held = await fresh.db.select().from(budgetCounters);
     expect(held.filter((c) => c.reservedNano === 2n * USD).length).toBe(2); // global + research/day
@@ -88,11 +133,21 @@ describe("reserve and settle", () => {
     const s = await settle(fresh.db, r.id, 1_500_000_000n, call());
     expect(s.outcome).toBe("settled");
     const counters = await fresh.db.select().from(budgetCounters);
-    for (const c of counters) expect({ spent: c.spentNano, reserved: c.reservedNano }).toEqual({ spent: 1_500_000_000n, reserved: 0n });
+    for (const c of counters)
+      expect({ spent: c.spentNano, reserved: c.reservedNano }).toEqual({ spent: 1_500_000_000n, reserved: 0n });
     const [row] = await fresh.db.select().from(llmCalls).where(eq(llmCalls.reservationId, r.id));
-    expect(row).toMatchObject({ runId: "run-1", stepId: "s1", workflow: "research", agent: "planner", costNano: 1_500_000_000n, inputTokens: 100 });
+    expect(row).toMatchObject({
+      runId: "run-1",
+      stepId: "s1",
+      workflow: "research",
+      agent: "planner",
+      costNano: 1_500_000_000n,
+      inputTokens: 100,
+    });
     const rollup = await fresh.db.select().from(llmCostRollup);
-    expect(rollup).toMatchObject([{ provider: "openai", model: "gpt-4o", workflow: "research", calls: 1n, costNano: 1_500_000_000n }]);
+    expect(rollup).toMatchObject([
+      { provider: "openai", model: "gpt-4o", workflow: "research", calls: 1n, costNano: 1_500_000_000n },
+    ]);
 
     // Settling twice (a retried step) counts once.
     expect(await settle(fresh.db, r.id, 1_500_000_000n, call())).toEqual({ callId: s.callId, outcome: "already" });
@@ -102,10 +157,19 @@ describe("reserve and settle", () => {
 
   it("refuses a call the tightest budget cannot afford, with the budget's figures, and holds nothing", async () => {
     // research/day: $5 limit, $1.50 spent.
-    const err = await errorOf(reserve(fresh.db, { runId: "run-2", stepId: "s1", workflow: "research", estimateNano: 4n * USD }));
+    const err = await errorOf(
+      reserve(fresh.db, { runId: "run-2", stepId: "s1", workflow: "research", estimateNano: 4n * USD }),
+    );
     expect(err).toBeInstanceOf(BudgetExceededError);
     const e = err as BudgetExceededError;
-    expect({ scope: e.scope, scopeValue: e.scopeValue, period: e.period, limitNano: e.limitNano, spentNano: e.spentNano, reservedNano: e.reservedNano }).toEqual({
+    expect({
+      scope: e.scope,
+      scopeValue: e.scopeValue,
+      period: e.period,
+      limitNano: e.limitNano,
+      spentNano: e.spentNano,
+      reservedNano: e.reservedNano,
+    }).toEqual({
       scope: "workflow",
       scopeValue: "research",
       period: "day",
@@ -118,14 +182,22 @@ describe("reserve and settle", () => {
     );
     expect((await fresh.db.select().from(reservations).where(eq(reservations.runId, "run-2"))).length).toBe(0);
     // Exactly what is left still fits.
-    const r = await reserve(fresh.db, { runId: "run-2", stepId: "s1", workflow: "research", estimateNano: 3_500_000_000n });
+    const r = await reserve(fresh.db, {
+      runId: "run-2",
+      stepId: "s1",
+      workflow: "research",
+      estimateNano: 3_500_000_000n,
+    });
     await release(fresh.db, r.id);
   });
 
   it("applies a run's own limit to every call of the run", async () => {
-    await reserve(fresh.db, { runId: "run-3", stepId: "a", perRunLimitNano: 1n * USD, estimateNano: 600_000_000n }).then((r) =>
-      settle(fresh.db, r.id, 600_000_000n, call()),
-    );
+    await reserve(fresh.db, {
+      runId: "run-3",
+      stepId: "a",
+      perRunLimitNano: 1n * USD,
+      estimateNano: 600_000_000n,
+    }).then((r) => settle(fresh.db, r.id, 600_000_000n, call()));
     const err = await errorOf(reserve(fresh.db, { runId: "run-3", stepId: "b", estimateNano: 500_000_000n }));
     expect(err).toBeInstanceOf(BudgetExceededError);
     expect((err as BudgetExceededError).scope).toBe("run");
@@ -140,15 +212,37 @@ describe("reserve and settle", () => {
   });
 
   it("counts a reservation once when the same batch reserves one step twice and settles and releases it together", async () => {
-    const w = await createBudget(fresh.db, admin, { name: "Batch", scope: "workflow", scopeValue: "batch-dup", period: "lifetime", limitUsd: 10 }, SERVED);
+    const w = await createBudget(
+      fresh.db,
+      admin,
+      { name: "Batch", scope: "workflow", scopeValue: "batch-dup", period: "lifetime", limitUsd: 10 },
+      SERVED,
+    );
     // The first call occupies the batcher; the ones submitted with it wait and go to PostgreSQL together, in one batch.
     const [other, a, b] = await Promise.all([
       reserve(fresh.db, { runId: "run-dup", stepId: "other", workflow: "batch-dup", estimateNano: 1n * USD }),
-      reserve(fresh.db, { runId: "run-dup", stepId: "s", workflow: "batch-dup", estimateNano: 3n * USD, idempotencyKey: "run-dup:s" }),
-      reserve(fresh.db, { runId: "run-dup", stepId: "s", workflow: "batch-dup", estimateNano: 3n * USD, idempotencyKey: "run-dup:s" }),
+      reserve(fresh.db, {
+        runId: "run-dup",
+        stepId: "s",
+        workflow: "batch-dup",
+        estimateNano: 3n * USD,
+        idempotencyKey: "run-dup:s",
+      }),
+      reserve(fresh.db, {
+        runId: "run-dup",
+        stepId: "s",
+        workflow: "batch-dup",
+        estimateNano: 3n * USD,
+        idempotencyKey: "run-dup:s",
+      }),
     ]);
     expect(b).toMatchObject({ id: a.id, reused: true });
-    const [, ...outcomes] = await Promise.all([release(fresh.db, other.id), settle(fresh.db, a.id, 2n * USD, call()), settle(fresh.db, a.id, 2n * USD, call()), release(fresh.db, a.id)]);
+    const [, ...outcomes] = await Promise.all([
+      release(fresh.db, other.id),
+      settle(fresh.db, a.id, 2n * USD, call()),
+      settle(fresh.db, a.id, 2n * USD, call()),
+      release(fresh.db, a.id),
+    ]);
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(["already", "already", "settled"]);
     expect(new Set(outcomes.map((o) => o.callId)).size).toBe(1);
     expect(await fresh.db.select().from(llmCalls).where(eq(llmCalls.reservationId, a.id))).toHaveLength(1);
@@ -157,27 +251,63 @@ describe("reserve and settle", () => {
   });
 
   it("expires crashed reservations and still records a late settlement", async () => {
-    const r = await reserve(fresh.db, { runId: "run-5", stepId: "s", workflow: "research", estimateNano: 1n * USD, ttlMs: 1 });
+    const r = await reserve(fresh.db, {
+      runId: "run-5",
+      stepId: "s",
+      workflow: "research",
+      estimateNano: 1n * USD,
+      ttlMs: 1,
+    });
     await new Promise((res) => setTimeout(res, 20));
     expect(await expireReservations(fresh.db)).toBeGreaterThanOrEqual(1);
-    const [c] = await fresh.db.execute(sql`select reserved_nano from budget_counters where key like '%|20%' and budget_id is not null`);
+    const [c] = await fresh.db.execute(
+      sql`select reserved_nano from budget_counters where key like '%|20%' and budget_id is not null`,
+    );
     expect(BigInt((c as { reserved_nano: bigint }).reserved_nano)).toBe(0n);
     expect((await settle(fresh.db, r.id, 100n, call())).outcome).toBe("late");
   });
 
   it("refuses unpriced models under a budget unless an admin allows them", async () => {
-    const err = await errorOf(reserve(fresh.db, { runId: "run-6", stepId: "s", workflow: "research", estimateNano: 0n, unpriced: true, model: "my-llm" }));
+    const err = await errorOf(
+      reserve(fresh.db, {
+        runId: "run-6",
+        stepId: "s",
+        workflow: "research",
+        estimateNano: 0n,
+        unpriced: true,
+        model: "my-llm",
+      }),
+    );
     expect(err).toBeInstanceOf(UnpricedModelError);
     expect(err.message).toContain("model my-llm has no price, and a budget applies to this call");
     // Without any budget, nothing to protect: allowed.
-    await reserve(fresh.db, { runId: "run-6", stepId: "s", workflow: "unbudgeted", estimateNano: 0n, unpriced: true, model: "my-llm" });
+    await reserve(fresh.db, {
+      runId: "run-6",
+      stepId: "s",
+      workflow: "unbudgeted",
+      estimateNano: 0n,
+      unpriced: true,
+      model: "my-llm",
+    });
     await setAllowUnpricedModels(fresh.db, admin, { allow: true });
-    await reserve(fresh.db, { runId: "run-6", stepId: "s2", workflow: "research", estimateNano: 0n, unpriced: true, model: "my-llm" });
+    await reserve(fresh.db, {
+      runId: "run-6",
+      stepId: "s2",
+      workflow: "research",
+      estimateNano: 0n,
+      unpriced: true,
+      model: "my-llm",
+    });
     await setAllowUnpricedModels(fresh.db, admin, { allow: false });
   });
 
   it("records each threshold crossing once per window", async () => {
-    const b = await createBudget(fresh.db, admin, { name: "Tagged", scope: "tag", scopeValue: "exp", period: "hour", limitUsd: 1, alertThresholds: [50, 100] }, SERVED);
+    const b = await createBudget(
+      fresh.db,
+      admin,
+      { name: "Tagged", scope: "tag", scopeValue: "exp", period: "hour", limitUsd: 1, alertThresholds: [50, 100] },
+      SERVED,
+    );
     for (let i = 0; i < 3; i++) {
       const r = await reserve(fresh.db, { runId: "run-7", stepId: `s${i}`, tags: ["exp"], estimateNano: 300_000_000n });
       await settle(fresh.db, r.id, 300_000_000n, call());
@@ -194,13 +324,17 @@ describe("reserve and settle", () => {
   });
 
   it("rejects bad input naming the field", async () => {
-    expect((await errorOf(reserve(fresh.db, { runId: "", stepId: "s", estimateNano: 1n }))).message).toBe("runId: runId must not be blank");
-    expect((await errorOf(reserve(fresh.db, { runId: "r", stepId: "s", estimateNano: -1n }))).message).toBe("estimateNano: estimateNano must not be negative");
+    expect((await errorOf(reserve(fresh.db, { runId: "", stepId: "s", estimateNano: 1n }))).message).toBe(
+      "runId: runId must not be blank",
+    );
+    expect((await errorOf(reserve(fresh.db, { runId: "r", stepId: "s", estimateNano: -1n }))).message).toBe(
+      "estimateNano: estimateNano must not be negative",
+    );
     expect((await errorOf(settle(fresh.db, "nope", 1n, call()))).message).toBe("reservationId must be a UUID");
     const r = await reserve(fresh.db, { runId: "r", stepId: "s", estimateNano: 1n });
-    expect((await errorOf(settle(fresh.db, r.id, 1n, call({ usage: { inputTokens: -3, outputTokens: 1 } })))).message).toBe(
-      "inputTokens: must be a non-negative integer (got -3)",
-    );
+    expect(
+      (await errorOf(settle(fresh.db, r.id, 1n, call({ usage: { inputTokens: -3, outputTokens: 1 } })))).message,
+    ).toBe("inputTokens: must be a non-negative integer (got -3)");
   });
 
   it("keeps the audit chain intact", async () => {

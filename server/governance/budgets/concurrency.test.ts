@@ -18,10 +18,22 @@ describe("one budget, two OS processes, 200 concurrent calls", () => {
     const estimate = 10_000_000n; // $0.01 worst case per call
     const actual = 9_800_000n; // each call costs 98 % of its estimate
     const limit = estimate * 100n; // affords half of the 200 calls
-    const b = await createBudget(fresh.db, { id: null, email: "admin@example.com" }, { name: "Half", scope: "workflow", scopeValue: "conc", period: "day", limitUsd: "1" }, ["conc"]);
+    const b = await createBudget(
+      fresh.db,
+      { id: null, email: "admin@example.com" },
+      { name: "Half", scope: "workflow", scopeValue: "conc", period: "day", limitUsd: "1" },
+      ["conc"],
+    );
     expect(b.limitNano).toBe(limit);
 
-    const opts = { calls: 100, workers: 100, estimateNano: estimate.toString(), actualNano: actual.toString(), latencyMs: 20, workflow: "conc" };
+    const opts = {
+      calls: 100,
+      workers: 100,
+      estimateNano: estimate.toString(),
+      actualNano: actual.toString(),
+      latencyMs: 20,
+      workflow: "conc",
+    };
     const child = spawnWorker(fresh.url, { ...opts, name: "child" });
     await child.ready;
 
@@ -41,7 +53,9 @@ describe("one budget, two OS processes, 200 concurrent calls", () => {
     await watcher;
 
     const [counter] = await fresh.db.select().from(budgetCounters).where(eq(budgetCounters.budgetId, b.id));
-    const [sum] = (await fresh.db.execute(sql`select coalesce(sum(cost_nano), 0) as s, count(*)::int as n from llm_calls`)) as unknown as { s: string; n: number }[];
+    const [sum] = (await fresh.db.execute(
+      sql`select coalesce(sum(cost_nano), 0) as s, count(*)::int as n from llm_calls`,
+    )) as unknown as { s: string; n: number }[];
     const reserved = mine.reserved + theirs.reserved;
     expect(mine.reserved + mine.refused + theirs.reserved + theirs.refused).toBe(200);
     // Each process made all its calls (which one wins the budget is up to the race).

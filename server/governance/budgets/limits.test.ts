@@ -25,7 +25,10 @@ let revokedKeyId: string;
 
 beforeAll(async () => {
   fresh = await freshDatabase();
-  const [u] = await fresh.db.insert(users).values({ email: "ana@example.com", role: "admin", passwordHash: "x" }).returning();
+  const [u] = await fresh.db
+    .insert(users)
+    .values({ email: "ana@example.com", role: "admin", passwordHash: "x" })
+    .returning();
   userId = u!.id;
   const creator = { id: u!.id, email: u!.email, role: "admin" as const };
   keyId = (await createApiKey(fresh.db, creator, { name: "bot", role: "operator" })).key.id;
@@ -43,7 +46,8 @@ async function messageOf(p: Promise<unknown>): Promise<string> {
   throw new Error("expected an error");
 }
 const count = async () => (await fresh.db.select().from(budgets)).length;
-const create = (input: Record<string, unknown>) => createBudget(fresh.db, admin, { name: "b", period: "day", ...input }, SERVED);
+const create = (input: Record<string, unknown>) =>
+  createBudget(fresh.db, admin, { name: "b", period: "day", ...input }, SERVED);
 
 describe("money limits are at least one nano-dollar and exact", () => {
   it.each([
@@ -66,14 +70,33 @@ describe("money limits are at least one nano-dollar and exact", () => {
   });
 
   it("the parser itself refuses a number with more than 9 decimals instead of rounding it", () => {
-    expect(() => usdToNano(0.0000000015, "amountUsd")).toThrow(/^amountUsd: must be a decimal amount of US dollars with at most 9 decimals/);
+    expect(() => usdToNano(0.0000000015, "amountUsd")).toThrow(
+      /^amountUsd: must be a decimal amount of US dollars with at most 9 decimals/,
+    );
   });
 
   it("a run's budgetUsd and a guard's burnLimitUsd refuse sub-nano amounts too", async () => {
     const r = triggerInput.safeParse({ workflowId: "hello", budgetUsd: 0.0000000015 });
     expect(r.success).toBe(false);
-    expect(r.error?.issues[0]?.message).toMatch(/^budgetUsd must be a decimal amount of US dollars with at most 9 decimals/);
-    const g = await messageOf(setGuards(fresh.db, admin, { workflowId: "hello", expectedVersion: 0, maxLlmCallsPerRun: null, maxStepsPerRun: null, maxIdenticalCalls: null, burnWindowMinutes: 5, burnLimitUsd: 1e-10 }, SERVED));
+    expect(r.error?.issues[0]?.message).toMatch(
+      /^budgetUsd must be a decimal amount of US dollars with at most 9 decimals/,
+    );
+    const g = await messageOf(
+      setGuards(
+        fresh.db,
+        admin,
+        {
+          workflowId: "hello",
+          expectedVersion: 0,
+          maxLlmCallsPerRun: null,
+          maxStepsPerRun: null,
+          maxIdenticalCalls: null,
+          burnWindowMinutes: 5,
+          burnLimitUsd: 1e-10,
+        },
+        SERVED,
+      ),
+    );
     expect(g).toMatch(/burnLimitUsd: burnLimitUsd must be a decimal amount of US dollars with at most 9 decimals/);
   });
 });
@@ -81,27 +104,46 @@ describe("money limits are at least one nano-dollar and exact", () => {
 describe("budget scope values name something that exists", () => {
   it("a workflow budget must name a served workflow", async () => {
     const before = await count();
-    expect(await messageOf(create({ scope: "workflow", scopeValue: "helo", limitUsd: 5 }))).toBe('scopeValue: no workflow named "helo"; this app serves hello, research-assistant');
+    expect(await messageOf(create({ scope: "workflow", scopeValue: "helo", limitUsd: 5 }))).toBe(
+      'scopeValue: no workflow named "helo"; this app serves hello, research-assistant',
+    );
     expect(await count()).toBe(before);
-    expect(await create({ scope: "workflow", scopeValue: "hello", limitUsd: 5 })).toMatchObject({ scope: "workflow", scopeValue: "hello" });
+    expect(await create({ scope: "workflow", scopeValue: "hello", limitUsd: 5 })).toMatchObject({
+      scope: "workflow",
+      scopeValue: "hello",
+    });
   });
 
   it("a user budget must name an existing user, by id or email (stored as the id)", async () => {
-    expect(await messageOf(create({ scope: "user", scopeValue: "00000000-0000-4000-8000-000000000000", limitUsd: 5 }))).toBe('scopeValue: no user with id "00000000-0000-4000-8000-000000000000"');
-    expect(await messageOf(create({ scope: "user", scopeValue: "nobody@example.com", limitUsd: 5 }))).toBe('scopeValue: no user with email "nobody@example.com"');
-    expect(await messageOf(create({ scope: "user", scopeValue: "ana", limitUsd: 5 }))).toBe('scopeValue: a user budget names a user by id (a UUID) or email; "ana" is neither');
-    expect(await create({ scope: "user", scopeValue: "ANA@example.com", limitUsd: 5 })).toMatchObject({ scopeValue: userId });
+    expect(
+      await messageOf(create({ scope: "user", scopeValue: "00000000-0000-4000-8000-000000000000", limitUsd: 5 })),
+    ).toBe('scopeValue: no user with id "00000000-0000-4000-8000-000000000000"');
+    expect(await messageOf(create({ scope: "user", scopeValue: "nobody@example.com", limitUsd: 5 }))).toBe(
+      'scopeValue: no user with email "nobody@example.com"',
+    );
+    expect(await messageOf(create({ scope: "user", scopeValue: "ana", limitUsd: 5 }))).toBe(
+      'scopeValue: a user budget names a user by id (a UUID) or email; "ana" is neither',
+    );
+    expect(await create({ scope: "user", scopeValue: "ANA@example.com", limitUsd: 5 })).toMatchObject({
+      scopeValue: userId,
+    });
   });
 
   it("an API key budget must name an existing, unrevoked key", async () => {
-    expect(await messageOf(create({ scope: "api_key", scopeValue: "00000000-0000-4000-8000-000000000000", limitUsd: 5 }))).toBe('scopeValue: no API key with id "00000000-0000-4000-8000-000000000000"');
-    expect(await messageOf(create({ scope: "api_key", scopeValue: revokedKeyId, limitUsd: 5 }))).toBe(`scopeValue: API key "old bot" (${revokedKeyId}) is revoked`);
+    expect(
+      await messageOf(create({ scope: "api_key", scopeValue: "00000000-0000-4000-8000-000000000000", limitUsd: 5 })),
+    ).toBe('scopeValue: no API key with id "00000000-0000-4000-8000-000000000000"');
+    expect(await messageOf(create({ scope: "api_key", scopeValue: revokedKeyId, limitUsd: 5 }))).toBe(
+      `scopeValue: API key "old bot" (${revokedKeyId}) is revoked`,
+    );
     expect(await create({ scope: "api_key", scopeValue: keyId, limitUsd: 5 })).toMatchObject({ scopeValue: keyId });
     expect((await fresh.db.select().from(apiKeys).where(eq(apiKeys.id, keyId))).length).toBe(1);
   });
 
   it("tags and agents are free labels", async () => {
-    expect(await create({ scope: "tag", scopeValue: "experiment-7", limitUsd: 5 })).toMatchObject({ scopeValue: "experiment-7" });
+    expect(await create({ scope: "tag", scopeValue: "experiment-7", limitUsd: 5 })).toMatchObject({
+      scopeValue: "experiment-7",
+    });
     expect(await create({ scope: "agent", scopeValue: "writer", limitUsd: 5 })).toMatchObject({ scopeValue: "writer" });
   });
 });

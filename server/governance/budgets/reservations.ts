@@ -19,9 +19,16 @@ const MAX_NANO = 10n ** 17n; // $100M: beyond any budget; keeps spent * 100 insi
 /** Nano-dollars as bigint, integer number or digit string; never negative. */
 export function nanoSchema(field: string) {
   return z
-    .union([z.bigint(), z.number().int(`${field} must be a whole number of nano-dollars`), z.string().regex(/^-?\d+$/, `${field} must be a whole number of nano-dollars`)], {
-      error: `${field} must be a whole number of nano-dollars`,
-    })
+    .union(
+      [
+        z.bigint(),
+        z.number().int(`${field} must be a whole number of nano-dollars`),
+        z.string().regex(/^-?\d+$/, `${field} must be a whole number of nano-dollars`),
+      ],
+      {
+        error: `${field} must be a whole number of nano-dollars`,
+      },
+    )
     .transform((v) => BigInt(v))
     .refine((v) => v >= 0n, `${field} must not be negative`)
     .refine((v) => v <= MAX_NANO, `${field} is beyond any budget ($100,000,000)`);
@@ -29,7 +36,10 @@ export function nanoSchema(field: string) {
 
 const label = (field: string) =>
   z.string().trim().min(1, `${field} must not be blank`).max(200, `${field} must be at most 200 characters`);
-const optionalLabel = (field: string) => label(field).nullish().transform((v) => v ?? null);
+const optionalLabel = (field: string) =>
+  label(field)
+    .nullish()
+    .transform((v) => v ?? null);
 
 export const reserveInput = z.object({
   runId: label("runId"),
@@ -38,7 +48,10 @@ export const reserveInput = z.object({
   agent: optionalLabel("agent"),
   userId: optionalLabel("userId"),
   apiKeyId: optionalLabel("apiKeyId"),
-  tags: z.array(label("tags"), { error: "tags must be a list of strings" }).max(32, "tags may hold at most 32 tags").default([]),
+  tags: z
+    .array(label("tags"), { error: "tags must be a list of strings" })
+    .max(32, "tags may hold at most 32 tags")
+    .default([]),
   /** A run's own limit (wflo run --budget): set by the run's first call that carries it. */
   perRunLimitNano: nanoSchema("perRunLimitNano").optional(),
   /** Worst case of the call (see estimateCallCost). */
@@ -51,7 +64,12 @@ export const reserveInput = z.object({
   /** A retried durable step passes the same key and gets its first reservation back. */
   idempotencyKey: label("idempotencyKey").optional(),
   /** After this the reservation counts as crashed and its money is given back. Default 15 min. */
-  ttlMs: z.number().int().min(1, "ttlMs must be positive").max(86_400_000, "ttlMs must be at most a day").default(15 * 60_000),
+  ttlMs: z
+    .number()
+    .int()
+    .min(1, "ttlMs must be positive")
+    .max(86_400_000, "ttlMs must be at most a day")
+    .default(15 * 60_000),
 });
 export type ReserveInput = z.input<typeof reserveInput>;
 
@@ -112,9 +130,18 @@ const reserveRow = ledgerRow.extend({
   o_kind: z.literal("reserve"),
   o_outcome: z.enum(["reserved", "existing", "exceeded", "unpriced"]),
 });
-const settleRow = ledgerRow.extend({ o_kind: z.literal("settle"), o_outcome: z.enum(["settled", "released", "late", "already", "missing"]) });
+const settleRow = ledgerRow.extend({
+  o_kind: z.literal("settle"),
+  o_outcome: z.enum(["settled", "released", "late", "already", "missing"]),
+});
 /** The text facts of an `existing` or `exceeded` reserve answer (other keys, e.g. counterKeys, are not read). */
-const reserveDetail = z.record(z.string(), z.unknown()).transform((d) => Object.fromEntries(Object.entries(d).filter((e): e is [string, string | null] => e[1] === null || typeof e[1] === "string")));
+const reserveDetail = z
+  .record(z.string(), z.unknown())
+  .transform((d) =>
+    Object.fromEntries(
+      Object.entries(d).filter((e): e is [string, string | null] => e[1] === null || typeof e[1] === "string"),
+    ),
+  );
 
 const ledgers = new WeakMap<object, Batcher<LedgerItem, LedgerRow>>();
 
@@ -144,9 +171,12 @@ async function runLedger(db: Database, items: LedgerItem[]): Promise<LedgerRow[]
   });
 }
 
-const ledger = (db: Database) => batcherFor(ledgers, db, () => new Batcher<LedgerItem, LedgerRow>((items) => runLedger(db, items)));
-const submitReserve = async (db: Database, item: ReserveItem) => reserveRow.parse(await ledger(db).submit({ kind: "reserve", item }));
-const submitSettle = async (db: Database, item: SettleItem) => settleRow.parse(await ledger(db).submit({ kind: "settle", item }));
+const ledger = (db: Database) =>
+  batcherFor(ledgers, db, () => new Batcher<LedgerItem, LedgerRow>((items) => runLedger(db, items)));
+const submitReserve = async (db: Database, item: ReserveItem) =>
+  reserveRow.parse(await ledger(db).submit({ kind: "reserve", item }));
+const submitSettle = async (db: Database, item: SettleItem) =>
+  settleRow.parse(await ledger(db).submit({ kind: "settle", item }));
 
 // ------------------------------------------------------------------ expiry
 
@@ -208,7 +238,14 @@ export async function reserve(db: Database, input: ReserveInput): Promise<Reserv
 
   switch (row.o_outcome) {
     case "reserved":
-      return { id: row.o_id!, runId: p.runId, stepId: p.stepId, amountNano: p.estimateNano, status: "active", reused: false };
+      return {
+        id: row.o_id!,
+        runId: p.runId,
+        stepId: p.stepId,
+        amountNano: p.estimateNano,
+        status: "active",
+        reused: false,
+      };
     case "existing":
       return {
         id: row.o_id!,
@@ -238,7 +275,12 @@ const uuid = z.uuid("reservationId must be a UUID");
  * Idempotent: settling again returns the first result. A reservation that had expired is
  * still charged ('late'): a call that happened is never lost.
  */
-export async function settle(db: Database, reservationId: string, actualCostNano: bigint | number | string, callRecord: CallRecord): Promise<SettleResult> {
+export async function settle(
+  db: Database,
+  reservationId: string,
+  actualCostNano: bigint | number | string,
+  callRecord: CallRecord,
+): Promise<SettleResult> {
   const id = uuid.safeParse(reservationId);
   if (!id.success) throw DomainError.fromZod(id.error);
   const actual = nanoSchema("actualCostNano").safeParse(actualCostNano);

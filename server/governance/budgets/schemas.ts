@@ -3,9 +3,15 @@ import { BUDGET_PERIODS, BUDGET_SCOPES } from "@/db/schema";
 import { usdLimitToNano } from "@/server/governance/money";
 
 const limitUsd = z
-  .union([z.number({ error: "limitUsd must be a number of US dollars" }), z.string({ error: "limitUsd must be a number of US dollars" })], {
-    error: "limitUsd must be a number of US dollars",
-  })
+  .union(
+    [
+      z.number({ error: "limitUsd must be a number of US dollars" }),
+      z.string({ error: "limitUsd must be a number of US dollars" }),
+    ],
+    {
+      error: "limitUsd must be a number of US dollars",
+    },
+  )
   .transform((v, ctx) => {
     try {
       const n = usdLimitToNano(v, "limitUsd");
@@ -32,7 +38,11 @@ const thresholds = z
   .max(10, "alertThresholds may hold at most 10 thresholds")
   .transform((t) => [...new Set(t)].sort((a, b) => a - b));
 
-const name = z.string({ error: "name is required" }).trim().min(1, "name must not be blank").max(100, "name must be at most 100 characters");
+const name = z
+  .string({ error: "name is required" })
+  .trim()
+  .min(1, "name must not be blank")
+  .max(100, "name must be at most 100 characters");
 
 export const createBudgetInput = z
   .object({
@@ -46,15 +56,24 @@ export const createBudgetInput = z
     enabled: z.boolean().default(true),
   })
   .superRefine((b, ctx) => {
-    if (b.scope === "global" && b.scopeValue !== "") ctx.addIssue({ code: "custom", path: ["scopeValue"], message: "scopeValue must be empty for a global budget" });
-    if (b.scope !== "global" && b.scopeValue === "") ctx.addIssue({ code: "custom", path: ["scopeValue"], message: `scopeValue must name the ${b.scope.replace("_", " ")} this budget is for` });
+    if (b.scope === "global" && b.scopeValue !== "")
+      ctx.addIssue({ code: "custom", path: ["scopeValue"], message: "scopeValue must be empty for a global budget" });
+    if (b.scope !== "global" && b.scopeValue === "")
+      ctx.addIssue({
+        code: "custom",
+        path: ["scopeValue"],
+        message: `scopeValue must name the ${b.scope.replace("_", " ")} this budget is for`,
+      });
   });
 export type CreateBudgetInput = z.input<typeof createBudgetInput>;
 
 export const updateBudgetInput = z.object({
   id: z.uuid("id must be a budget id (UUID)"),
   /** The version the editor read: an edit made meanwhile by someone else is not overwritten. */
-  expectedVersion: z.number({ error: "expectedVersion is required" }).int().min(1, "expectedVersion must be at least 1"),
+  expectedVersion: z
+    .number({ error: "expectedVersion is required" })
+    .int()
+    .min(1, "expectedVersion must be at least 1"),
   name: name.optional(),
   limitUsd: limitUsd.optional(),
   alertThresholds: thresholds.optional(),
@@ -64,5 +83,8 @@ export type UpdateBudgetInput = z.input<typeof updateBudgetInput>;
 
 export const deleteBudgetInput = z.object({
   id: z.uuid("id must be a budget id (UUID)"),
-  expectedVersion: z.number({ error: "expectedVersion is required" }).int().min(1, "expectedVersion must be at least 1"),
+  expectedVersion: z
+    .number({ error: "expectedVersion is required" })
+    .int()
+    .min(1, "expectedVersion must be at least 1"),
 });

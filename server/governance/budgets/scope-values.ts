@@ -17,10 +17,18 @@ const refuse = (message: string): never => {
 };
 
 /** The value to store for `scope`, or a DomainError naming scopeValue. */
-export async function resolveScopeValue(db: DbOrTx, scope: BudgetScope, value: string, servedWorkflows: readonly string[]): Promise<string> {
+export async function resolveScopeValue(
+  db: DbOrTx,
+  scope: BudgetScope,
+  value: string,
+  servedWorkflows: readonly string[],
+): Promise<string> {
   switch (scope) {
     case "workflow":
-      if (!servedWorkflows.includes(value)) refuse(`no workflow named ${JSON.stringify(value)}; this app serves ${servedWorkflows.join(", ") || "no workflows"}`);
+      if (!servedWorkflows.includes(value))
+        refuse(
+          `no workflow named ${JSON.stringify(value)}; this app serves ${servedWorkflows.join(", ") || "no workflows"}`,
+        );
       return value;
     case "user": {
       if (UUID.test(value)) {
@@ -34,8 +42,14 @@ export async function resolveScopeValue(db: DbOrTx, scope: BudgetScope, value: s
       return refuse(`a user budget names a user by id (a UUID) or email; ${JSON.stringify(value)} is neither`);
     }
     case "api_key": {
-      if (!UUID.test(value)) return refuse(`an API key budget names a key by its id (a UUID, on the API keys page); ${JSON.stringify(value)} is not one`);
-      const [k] = await db.select({ id: apiKeys.id, name: apiKeys.name, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, value));
+      if (!UUID.test(value))
+        return refuse(
+          `an API key budget names a key by its id (a UUID, on the API keys page); ${JSON.stringify(value)} is not one`,
+        );
+      const [k] = await db
+        .select({ id: apiKeys.id, name: apiKeys.name, revokedAt: apiKeys.revokedAt })
+        .from(apiKeys)
+        .where(eq(apiKeys.id, value));
       if (!k) return refuse(`no API key with id ${JSON.stringify(value)}`);
       if (k.revokedAt) return refuse(`API key ${JSON.stringify(k.name)} (${k.id}) is revoked`);
       return k.id;

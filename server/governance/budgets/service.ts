@@ -16,7 +16,13 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   return r.data;
 }
 
-export type BudgetWindowStatus = { windowStart: Date | null; spentNano: bigint; reservedNano: bigint; limitNano: bigint; utilization: number };
+export type BudgetWindowStatus = {
+  windowStart: Date | null;
+  spentNano: bigint;
+  reservedNano: bigint;
+  limitNano: bigint;
+  utilization: number;
+};
 
 export function publicBudget(b: BudgetRow) {
   return {
@@ -45,22 +51,44 @@ function uniqueViolation(e: unknown): boolean {
 }
 
 /** `servedWorkflows`: the workflow ids this app serves (the workflows catalog), which a workflow budget must name. */
-export async function createBudget(db: Database, actor: Actor, input: unknown, servedWorkflows: readonly string[]): Promise<PublicBudget> {
+export async function createBudget(
+  db: Database,
+  actor: Actor,
+  input: unknown,
+  servedWorkflows: readonly string[],
+): Promise<PublicBudget> {
   const b = parse(createBudgetInput, input);
   const scopeValue = await resolveScopeValue(db, b.scope, b.scopeValue, servedWorkflows);
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx
         .insert(budgets)
-        .values({ name: b.name, scope: b.scope, scopeValue, period: b.period, limitNano: b.limitUsd, alertThresholds: b.alertThresholds, enabled: b.enabled })
+        .values({
+          name: b.name,
+          scope: b.scope,
+          scopeValue,
+          period: b.period,
+          limitNano: b.limitUsd,
+          alertThresholds: b.alertThresholds,
+          enabled: b.enabled,
+        })
         .returning();
       if (!row) throw new Error("insert returned no row");
-      await writeAudit(tx, actor, { action: "budget.create", targetType: "budget", targetId: row.id, after: audited(row) });
+      await writeAudit(tx, actor, {
+        action: "budget.create",
+        targetType: "budget",
+        targetId: row.id,
+        after: audited(row),
+      });
       return publicBudget(row);
     });
   } catch (e) {
     if (uniqueViolation(e)) {
-      throw new DomainError("conflict", `a ${b.period} budget for ${b.scope}${scopeValue ? ` "${scopeValue}"` : ""} already exists: edit it instead`, { field: "scope" });
+      throw new DomainError(
+        "conflict",
+        `a ${b.period} budget for ${b.scope}${scopeValue ? ` "${scopeValue}"` : ""} already exists: edit it instead`,
+        { field: "scope" },
+      );
     }
     throw e;
   }
@@ -69,13 +97,20 @@ export async function createBudget(db: Database, actor: Actor, input: unknown, s
 /** Locks the budget's counters in key order (the order reserve and settle use) and copies the new limit into them. */
 async function applyLimit(tx: Tx, budgetId: string, limitNano: bigint): Promise<void> {
   await tx.execute(sql`select 1 from budget_counters where budget_id = ${budgetId} order by key for update`);
-  await tx.update(budgetCounters).set({ limitNano, updatedAt: new Date() }).where(eq(budgetCounters.budgetId, budgetId));
+  await tx
+    .update(budgetCounters)
+    .set({ limitNano, updatedAt: new Date() })
+    .where(eq(budgetCounters.budgetId, budgetId));
 }
 
 async function versionConflict(tx: DbOrTx, id: string, expected: number): Promise<never> {
   const [now] = await tx.select({ version: budgets.version }).from(budgets).where(eq(budgets.id, id));
   if (!now) throw fieldError("not_found", "id", `no budget ${id}`);
-  throw fieldError("conflict", "expectedVersion", `the budget was changed by someone else meanwhile (you edited version ${expected}, it is now version ${now.version}); reload and try again`);
+  throw fieldError(
+    "conflict",
+    "expectedVersion",
+    `the budget was changed by someone else meanwhile (you edited version ${expected}, it is now version ${now.version}); reload and try again`,
+  );
 }
 
 /** Optimistic: applies only if the budget is still at `expectedVersion`, else a CONFLICT naming the current version. */
@@ -98,7 +133,13 @@ export async function updateBudget(db: Database, actor: Actor, input: unknown): 
       .returning();
     if (!after) return versionConflict(tx, u.id, u.expectedVersion);
     if (u.limitUsd !== undefined) await applyLimit(tx, u.id, after.limitNano);
-    await writeAudit(tx, actor, { action: "budget.update", targetType: "budget", targetId: u.id, before: audited(before), after: audited(after) });
+    await writeAudit(tx, actor, {
+      action: "budget.update",
+      targetType: "budget",
+      targetId: u.id,
+      before: audited(before),
+      after: audited(after),
+    });
     return publicBudget(after);
   });
 }
@@ -107,9 +148,17 @@ export async function deleteBudget(db: Database, actor: Actor, input: unknown): 
   const d = parse(deleteBudgetInput, input);
   await db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from budget_counters where budget_id = ${d.id} order by key for update`);
-    const [gone] = await tx.delete(budgets).where(and(eq(budgets.id, d.id), eq(budgets.version, d.expectedVersion))).returning();
+    const [gone] = await tx
+      .delete(budgets)
+      .where(and(eq(budgets.id, d.id), eq(budgets.version, d.expectedVersion)))
+      .returning();
     if (!gone) return versionConflict(tx, d.id, d.expectedVersion);
-    await writeAudit(tx, actor, { action: "budget.delete", targetType: "budget", targetId: d.id, before: audited(gone) });
+    await writeAudit(tx, actor, {
+      action: "budget.delete",
+      targetType: "budget",
+      targetId: d.id,
+      before: audited(gone),
+    });
   });
 }
 
@@ -124,7 +173,10 @@ const counterRow = z.object({
 
 /** Every budget with its current window's spend (run budgets: the window is per run, so no single status). */
 export async function listBudgets(db: DbOrTx): Promise<(PublicBudget & { current: BudgetWindowStatus | null })[]> {
-  const rows = await db.select().from(budgets).orderBy(asc(budgets.scope), asc(budgets.scopeValue), asc(budgets.period));
+  const rows = await db
+    .select()
+    .from(budgets)
+    .orderBy(asc(budgets.scope), asc(budgets.scopeValue), asc(budgets.period));
   if (!rows.length) return [];
   const tz = budgetTimeZone();
   const counters = await sqlRows(
@@ -156,7 +208,10 @@ export async function listBudgets(db: DbOrTx): Promise<(PublicBudget & { current
 }
 
 /** Threshold crossings not yet delivered, oldest first, for the notifier. */
-export async function pendingBudgetAlerts(db: DbOrTx, limit = 100): Promise<(BudgetAlertRow & { budgetName: string })[]> {
+export async function pendingBudgetAlerts(
+  db: DbOrTx,
+  limit = 100,
+): Promise<(BudgetAlertRow & { budgetName: string })[]> {
   const rows = await db
     .select({ alert: budgetAlerts, budgetName: budgets.name })
     .from(budgetAlerts)

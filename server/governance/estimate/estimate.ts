@@ -35,7 +35,7 @@ const PER_MEDIA_PART = 1_600;
  * Other providers' tokenizers differ from OpenAI's; these margins keep the estimate above
  * what they bill (Claude's tokenizer produces up to ~25-30 % more tokens for English text).
  */
-const MARGIN: Record<string, number> = { openai: 1, "azure": 1, anthropic: 1.35, google: 1.25 };
+const MARGIN: Record<string, number> = { openai: 1, azure: 1, anthropic: 1.35, google: 1.25 };
 const DEFAULT_MARGIN = 1.35;
 
 function partText(p: MessagePart): { text: string; media: boolean } {
@@ -84,7 +84,13 @@ export function estimateCallCost(price: ResolvedPrice | null, input: EstimateInp
   // biome-ignore lint/complexity/useMathMinMax: rates are bigint nano-dollars, which Math.max refuses.
   const outRate = f.reasoning > f.output ? f.reasoning : f.output;
   const estimateNano = costFromFlat(
-    { inputTokens: promptTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    {
+      inputTokens: promptTokens,
+      outputTokens: maxOutputTokens,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    },
     { ...f, input: inRate, output: outRate },
   );
   return { promptTokens, maxOutputTokens, estimateNano };

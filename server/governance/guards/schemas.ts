@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { usdToNano } from "@/server/governance/money";
 
-const workflowId = z.string({ error: "workflowId is required" }).trim().min(1, "workflowId must not be blank").max(200, "workflowId must be at most 200 characters");
+const workflowId = z
+  .string({ error: "workflowId is required" })
+  .trim()
+  .min(1, "workflowId must not be blank")
+  .max(200, "workflowId must be at most 200 characters");
 
 /** A positive whole-number limit, or null for "off". */
 const limit = (field: string, max: number) =>
@@ -18,7 +22,10 @@ const burnLimitUsd = z
     try {
       const n = usdToNano(v, "burnLimitUsd");
       if (n === 0n) {
-        ctx.addIssue({ code: "custom", message: "burnLimitUsd must be more than 0 (leave it empty to turn the breaker off)" });
+        ctx.addIssue({
+          code: "custom",
+          message: "burnLimitUsd must be more than 0 (leave it empty to turn the breaker off)",
+        });
         return z.NEVER;
       }
       return n;
@@ -33,7 +40,10 @@ export const setGuardsInput = z
   .object({
     workflowId,
     /** 0 when no guards were saved yet for the workflow; otherwise the version the editor read. */
-    expectedVersion: z.number({ error: "expectedVersion is required" }).int("expectedVersion must be a whole number").min(0, "expectedVersion must not be negative"),
+    expectedVersion: z
+      .number({ error: "expectedVersion is required" })
+      .int("expectedVersion must be a whole number")
+      .min(0, "expectedVersion must not be negative"),
     maxLlmCallsPerRun: limit("maxLlmCallsPerRun", 100_000),
     maxStepsPerRun: limit("maxStepsPerRun", 100_000),
     maxIdenticalCalls: limit("maxIdenticalCalls", 10_000),
@@ -42,7 +52,11 @@ export const setGuardsInput = z
   })
   .superRefine((g, ctx) => {
     if ((g.burnWindowMinutes === null) !== (g.burnLimitUsd === null)) {
-      ctx.addIssue({ code: "custom", path: [g.burnWindowMinutes === null ? "burnWindowMinutes" : "burnLimitUsd"], message: "the burn-rate breaker needs both a window (minutes) and a limit (USD), or neither" });
+      ctx.addIssue({
+        code: "custom",
+        path: [g.burnWindowMinutes === null ? "burnWindowMinutes" : "burnLimitUsd"],
+        message: "the burn-rate breaker needs both a window (minutes) and a limit (USD), or neither",
+      });
     }
   });
 

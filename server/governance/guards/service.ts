@@ -35,14 +35,24 @@ export async function getGuards(db: DbOrTx, workflowId: string): Promise<Workflo
 }
 
 const conflict = (expected: number, now: number) =>
-  fieldError("conflict", "expectedVersion", `the guards were changed by someone else meanwhile (you edited version ${expected}, they are now version ${now}); reload and try again`);
+  fieldError(
+    "conflict",
+    "expectedVersion",
+    `the guards were changed by someone else meanwhile (you edited version ${expected}, they are now version ${now}); reload and try again`,
+  );
 
 /** Saves a workflow's guard limits (optimistic: `expectedVersion` 0 creates). A trip in progress is kept. */
-export async function setGuards(db: Database, actor: Actor, input: unknown, knownWorkflows: readonly string[]): Promise<PublicGuards> {
+export async function setGuards(
+  db: Database,
+  actor: Actor,
+  input: unknown,
+  knownWorkflows: readonly string[],
+): Promise<PublicGuards> {
   const parsed = setGuardsInput.safeParse(input);
   if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const g = parsed.data;
-  if (!knownWorkflows.includes(g.workflowId)) throw fieldError("bad_request", "workflowId", `no workflow named "${g.workflowId}"`);
+  if (!knownWorkflows.includes(g.workflowId))
+    throw fieldError("bad_request", "workflowId", `no workflow named "${g.workflowId}"`);
   const values = {
     maxLlmCallsPerRun: g.maxLlmCallsPerRun,
     maxStepsPerRun: g.maxStepsPerRun,
@@ -57,7 +67,11 @@ export async function setGuards(db: Database, actor: Actor, input: unknown, know
     let row: WorkflowGuardRow | undefined;
     if (g.expectedVersion === 0) {
       if (before) throw conflict(0, before.version);
-      [row] = await tx.insert(workflowGuards).values({ workflowId: g.workflowId, ...values }).onConflictDoNothing().returning();
+      [row] = await tx
+        .insert(workflowGuards)
+        .values({ workflowId: g.workflowId, ...values })
+        .onConflictDoNothing()
+        .returning();
       if (!row) throw conflict(0, (await getGuards(tx, g.workflowId))?.version ?? 1);
     } else {
       [row] = await tx
@@ -66,11 +80,22 @@ export async function setGuards(db: Database, actor: Actor, input: unknown, know
         .where(and(eq(workflowGuards.workflowId, g.workflowId), eq(workflowGuards.version, g.expectedVersion)))
         .returning();
       if (!row) {
-        if (!before) throw fieldError("not_found", "workflowId", `no guards saved for ${g.workflowId} yet (use expectedVersion 0)`);
+        if (!before)
+          throw fieldError(
+            "not_found",
+            "workflowId",
+            `no guards saved for ${g.workflowId} yet (use expectedVersion 0)`,
+          );
         throw conflict(g.expectedVersion, before.version);
       }
     }
-    await writeAudit(tx, actor, { action: "guards.update", targetType: "workflow", targetId: g.workflowId, before: before ? publicGuards(before) : undefined, after: publicGuards(row) });
+    await writeAudit(tx, actor, {
+      action: "guards.update",
+      targetType: "workflow",
+      targetId: g.workflowId,
+      before: before ? publicGuards(before) : undefined,
+      after: publicGuards(row),
+    });
     return publicGuards(row);
   });
 }
@@ -82,13 +107,26 @@ export async function resetBreaker(db: Database, actor: Actor, input: unknown): 
   const { workflowId } = parsed.data;
   return db.transaction(async (tx) => {
     const before = await getGuards(tx, workflowId);
-    if (!before?.trippedAt) throw fieldError("precondition_failed", "workflowId", `the breaker of ${workflowId} is not tripped`);
+    if (!before?.trippedAt)
+      throw fieldError("precondition_failed", "workflowId", `the breaker of ${workflowId} is not tripped`);
     const [row] = await tx
       .update(workflowGuards)
-      .set({ trippedAt: null, trippedReason: null, trippedRunId: null, version: sql`${workflowGuards.version} + 1`, updatedAt: new Date(), updatedByEmail: actor.email })
+      .set({
+        trippedAt: null,
+        trippedReason: null,
+        trippedRunId: null,
+        version: sql`${workflowGuards.version} + 1`,
+        updatedAt: new Date(),
+        updatedByEmail: actor.email,
+      })
       .where(eq(workflowGuards.workflowId, workflowId))
       .returning();
-    await writeAudit(tx, actor, { action: "guards.breaker_reset", targetType: "workflow", targetId: workflowId, before: { trippedAt: before.trippedAt, trippedReason: before.trippedReason } });
+    await writeAudit(tx, actor, {
+      action: "guards.breaker_reset",
+      targetType: "workflow",
+      targetId: workflowId,
+      before: { trippedAt: before.trippedAt, trippedReason: before.trippedReason },
+    });
     return publicGuards(row!);
   });
 }

@@ -13,7 +13,10 @@ export async function guardStep(db: Database, at: StepAt): Promise<void> {
   try {
     await checkStepLimit(db, at);
   } catch (e) {
-    if (e instanceof GuardTrippedError) throw new NonRetriableError(e.message, { cause: { name: e.name, guard: e.kind, limit: e.limit, observed: e.observed } });
+    if (e instanceof GuardTrippedError)
+      throw new NonRetriableError(e.message, {
+        cause: { name: e.name, guard: e.kind, limit: e.limit, observed: e.observed },
+      });
     throw e;
   }
 }

@@ -11,16 +11,59 @@ import { SIMULATED_MODEL, SIMULATED_PROVIDER, SIMULATED_RATES } from "./simulate
  * up once its id is added.
  */
 export const CATALOGUE_PROVIDER_IDS = [
-  "anthropic", "arcee", "avian", "aws", "azure", "baseten", "cerebras", "cloudflare", "cohere", "cursor", "deepseek",
-  "doubleword", "fireworks", "github-copilot", "google", "groq", "huggingface_cerebras", "huggingface_fireworks-ai",
-  "huggingface_groq", "huggingface_hyperbolic", "huggingface_nebius", "huggingface_novita", "huggingface_nscale",
-  "huggingface_ovhcloud", "huggingface_publicai", "huggingface_sambanova", "huggingface_together", "minimax", "mistral",
-  "modal", "moonshotai", "novita", "openai", "openrouter", "ovhcloud", "perplexity", "quicksilverpro", "together",
-  "typesafe", "voyageai", "x-ai", "zai", "zhipuai",
+  "anthropic",
+  "arcee",
+  "avian",
+  "aws",
+  "azure",
+  "baseten",
+  "cerebras",
+  "cloudflare",
+  "cohere",
+  "cursor",
+  "deepseek",
+  "doubleword",
+  "fireworks",
+  "github-copilot",
+  "google",
+  "groq",
+  "huggingface_cerebras",
+  "huggingface_fireworks-ai",
+  "huggingface_groq",
+  "huggingface_hyperbolic",
+  "huggingface_nebius",
+  "huggingface_novita",
+  "huggingface_nscale",
+  "huggingface_ovhcloud",
+  "huggingface_publicai",
+  "huggingface_sambanova",
+  "huggingface_together",
+  "minimax",
+  "mistral",
+  "modal",
+  "moonshotai",
+  "novita",
+  "openai",
+  "openrouter",
+  "ovhcloud",
+  "perplexity",
+  "quicksilverpro",
+  "together",
+  "typesafe",
+  "voyageai",
+  "x-ai",
+  "zai",
+  "zhipuai",
 ] as const;
 
 /** Dollars per million tokens as exact decimal strings; null where the model has no such rate. */
-export type CatalogueRates = { input: string | null; cachedInput: string | null; cacheWrite: string | null; output: string | null; reasoning: string | null };
+export type CatalogueRates = {
+  input: string | null;
+  cachedInput: string | null;
+  cacheWrite: string | null;
+  output: string | null;
+  reasoning: string | null;
+};
 export type CatalogueModel = {
   provider: string;
   providerName: string;
@@ -49,7 +92,13 @@ function ratesOf(p: ModelPrice): { rates: CatalogueRates; variable: boolean } {
     reasoning: usd(p["output_reasoning_mtok"], "output_reasoning_mtok"),
   };
   return {
-    rates: { input: parts.input.value, cachedInput: parts.cachedInput.value, cacheWrite: parts.cacheWrite.value, output: parts.output.value, reasoning: parts.reasoning.value },
+    rates: {
+      input: parts.input.value,
+      cachedInput: parts.cachedInput.value,
+      cacheWrite: parts.cacheWrite.value,
+      output: parts.output.value,
+      reasoning: parts.reasoning.value,
+    },
     variable: Object.values(parts).some((x) => x.variable),
   };
 }
@@ -85,7 +134,15 @@ export function catalogueModels(): CatalogueModel[] {
       const price = conditional ? (m.prices as { prices: ModelPrice }[])[0]?.prices : (m.prices as ModelPrice);
       if (!price) continue;
       const { rates, variable } = ratesOf(price);
-      out.push({ provider: p.id, providerName: p.name, model: m.id, name: m.name ?? m.id, deprecated: Boolean(m.deprecated), variable: variable || conditional, rates });
+      out.push({
+        provider: p.id,
+        providerName: p.name,
+        model: m.id,
+        name: m.name ?? m.id,
+        deprecated: Boolean(m.deprecated),
+        variable: variable || conditional,
+        rates,
+      });
     }
   }
   cached = out;
@@ -95,12 +152,21 @@ export function catalogueModels(): CatalogueModel[] {
 export const searchCatalogueInput = z.object({
   query: z.string({ error: "query must be text" }).trim().max(200, "query must be at most 200 characters").default(""),
   provider: z.string().trim().max(64, "provider must be at most 64 characters").optional(),
-  limit: z.number().int("limit must be a whole number").min(1, "limit must be at least 1").max(200, "limit must be at most 200").default(50),
+  limit: z
+    .number()
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(200, "limit must be at most 200")
+    .default(50),
   offset: z.number().int("offset must be a whole number").min(0, "offset must not be negative").default(0),
 });
 
 /** Case-insensitive search over provider, model id and name; every word of the query must match. */
-export function searchCatalogue(input: unknown): { total: number; items: CatalogueModel[]; providers: { id: string; name: string }[] } {
+export function searchCatalogue(input: unknown): {
+  total: number;
+  items: CatalogueModel[];
+  providers: { id: string; name: string }[];
+} {
   const parsed = searchCatalogueInput.safeParse(input ?? {});
   if (!parsed.success) throw DomainError.fromZod(parsed.error);
   const { query, provider, limit, offset } = parsed.data;
@@ -113,8 +179,12 @@ export function searchCatalogue(input: unknown): { total: number; items: Catalog
   });
   // Exact model ids first, then ids starting with the query, then the rest (catalogue order).
   const q = query.toLowerCase();
-  const rank = (m: CatalogueModel) => (!q ? 0 : m.model.toLowerCase() === q ? 0 : m.model.toLowerCase().startsWith(q) ? 1 : 2);
+  const rank = (m: CatalogueModel) =>
+    !q ? 0 : m.model.toLowerCase() === q ? 0 : m.model.toLowerCase().startsWith(q) ? 1 : 2;
   hits.sort((a, b) => rank(a) - rank(b));
-  const providers = [...new Map(all.map((m) => [m.provider, m.providerName])).entries()].map(([id, name]) => ({ id, name }));
+  const providers = [...new Map(all.map((m) => [m.provider, m.providerName])).entries()].map(([id, name]) => ({
+    id,
+    name,
+  }));
   return { total: hits.length, items: hits.slice(offset, offset + limit), providers };
 }

@@ -10,7 +10,10 @@ type PriceValue = ModelPrice[string];
 function rate(v: PriceValue, key: string): Rate | null {
   if (v === undefined) return null;
   if (typeof v === "number") return roundUsdToNano(v, key);
-  return { base: roundUsdToNano(v.base, key), tiers: v.tiers.map((t) => ({ start: t.start, price: roundUsdToNano(t.price, key) })) };
+  return {
+    base: roundUsdToNano(v.base, key),
+    tiers: v.tiers.map((t) => ({ start: t.start, price: roundUsdToNano(t.price, key) })),
+  };
 }
 
 function toRates(p: ModelPrice): Rates {
@@ -22,15 +25,22 @@ function toRates(p: ModelPrice): Rates {
     cacheWrite: rate(p.cache_write_mtok, "cache_write_mtok"),
     reasoning: rate(p.output_reasoning_mtok, "output_reasoning_mtok"),
     // Dollars per 1,000 requests -> nano-dollars per request, rounded up.
-    perRequest: typeof perKRequests === "number" ? (roundUsdToNano(perKRequests, "requests_kcount") + 999n) / 1000n : 0n,
+    perRequest:
+      typeof perKRequests === "number" ? (roundUsdToNano(perKRequests, "requests_kcount") + 999n) / 1000n : 0n,
   };
 }
 
 const cache = new Map<string, CataloguePrice | null>();
 const ZERO = { input_tokens: 0, output_tokens: 0 };
 
-function lookup(model: string, provider: string | null, at: Date): { price: CataloguePrice; timeDependent: boolean } | null {
-  const r = (provider ? calcPrice(ZERO, model, { providerId: provider, timestamp: at }) : null) ?? calcPrice(ZERO, model, { timestamp: at });
+function lookup(
+  model: string,
+  provider: string | null,
+  at: Date,
+): { price: CataloguePrice; timeDependent: boolean } | null {
+  const r =
+    (provider ? calcPrice(ZERO, model, { providerId: provider, timestamp: at }) : null) ??
+    calcPrice(ZERO, model, { timestamp: at });
   if (!r) return null;
   return {
     price: { provider: r.provider.id, modelId: r.model.id, rates: toRates(r.model_price) },

@@ -2,7 +2,10 @@ import { findProvider } from "@pydantic/genai-prices";
 
 /** Prefixes of the big providers' model names; cheaper and more predictable than the catalogue's matchers. */
 const RULES: readonly (readonly [RegExp, string])[] = [
-  [/^(gpt-|o\d|chatgpt|text-embedding|davinci|babbage|whisper|tts-|dall-e|omni-moderation|codex|computer-use)/, "openai"],
+  [
+    /^(gpt-|o\d|chatgpt|text-embedding|davinci|babbage|whisper|tts-|dall-e|omni-moderation|codex|computer-use)/,
+    "openai",
+  ],
   [/^claude/, "anthropic"],
   [/^(gemini|gemma|learnlm|imagen|veo)/, "google"],
   [/^(mistral|ministral|codestral|pixtral|magistral|devstral|open-mistral|open-mixtral|voxtral)/, "mistral"],

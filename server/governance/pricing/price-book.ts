@@ -41,14 +41,25 @@ export function ratesOfRow(r: ModelPriceRow): Rates {
 export class PriceBook {
   private readonly byModel = new Map<string, Version[]>();
 
-  constructor(rows: readonly ModelPriceRow[], readonly loadedAt = Date.now()) {
+  constructor(
+    rows: readonly ModelPriceRow[],
+    readonly loadedAt = Date.now(),
+  ) {
     for (const r of rows) {
       const list = this.byModel.get(r.model) ?? [];
-      list.push({ id: r.id, provider: r.provider, effectiveFrom: r.effectiveFrom.getTime(), version: r.version, removed: r.removed, rates: ratesOfRow(r) });
+      list.push({
+        id: r.id,
+        provider: r.provider,
+        effectiveFrom: r.effectiveFrom.getTime(),
+        version: r.version,
+        removed: r.removed,
+        rates: ratesOfRow(r),
+      });
       this.byModel.set(r.model, list);
     }
     // Newest first: the first version in effect at a time is the one that applies.
-    for (const list of this.byModel.values()) list.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);
+    for (const list of this.byModel.values())
+      list.sort((a, b) => b.effectiveFrom - a.effectiveFrom || b.version - a.version);
   }
 
   private override(provider: string | null, model: string, at: number): { provider: string; v: Version } | null {
@@ -69,9 +80,23 @@ export class PriceBook {
     const { provider, model } = parseModelRef(rawModel, rawProvider);
     const o = this.override(provider, model, at.getTime());
     if (o) return { source: "override", provider: o.provider, model, priceVersionId: o.v.id, rates: o.v.rates };
-    if (isSimulatedModel(provider, model)) return { source: "builtin", provider: SIMULATED_PROVIDER, model: SIMULATED_MODEL, priceVersionId: null, rates: SIMULATED_RATES };
+    if (isSimulatedModel(provider, model))
+      return {
+        source: "builtin",
+        provider: SIMULATED_PROVIDER,
+        model: SIMULATED_MODEL,
+        priceVersionId: null,
+        rates: SIMULATED_RATES,
+      };
     const c = cataloguePrice(model, provider, at);
-    if (c) return { source: "catalogue", provider: provider ?? c.provider, model: c.modelId, priceVersionId: null, rates: c.rates };
+    if (c)
+      return {
+        source: "catalogue",
+        provider: provider ?? c.provider,
+        model: c.modelId,
+        priceVersionId: null,
+        rates: c.rates,
+      };
     return null;
   }
 }
@@ -96,6 +121,11 @@ export function invalidatePriceBook(db: DbOrTx): void {
   books.delete(db);
 }
 
-export async function resolvePrice(db: DbOrTx, model: string, provider?: string | null, at?: Date): Promise<ResolvedPrice | null> {
+export async function resolvePrice(
+  db: DbOrTx,
+  model: string,
+  provider?: string | null,
+  at?: Date,
+): Promise<ResolvedPrice | null> {
   return (await getPriceBook(db)).resolve(model, provider, at);
 }

@@ -18,7 +18,14 @@ import { listModelPrices, modelPriceHistory, removeModelPrice, setModelPrice } f
 let fresh: FreshDb;
 let server: ProviderServer;
 const admin: Actor = { id: null, email: "admin@example.com" };
-const usage = (u: Partial<Parameters<typeof costOf>[0]>) => ({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, ...u });
+const usage = (u: Partial<Parameters<typeof costOf>[0]>) => ({
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+  ...u,
+});
 const MTOK = 1_000_000;
 
 beforeAll(async () => {
@@ -60,11 +67,21 @@ describe("catalogue pricing", () => {
     expect(costOf(usage({ outputTokens: MTOK, reasoningTokens: MTOK / 2 }), gpt4o.rates)).toBe(10_000_000_000n); // reasoning falls back to output
     const haiku = cataloguePrice("claude-3-5-haiku-latest", "anthropic")!;
     // 1000 uncached @0.8 + 2000 cache writes @1 + 3000 cache reads @0.08, + 100 out @4 (per Mtok).
-    expect(costOf(usage({ inputTokens: 6000, cacheWriteTokens: 2000, cachedInputTokens: 3000, outputTokens: 100 }), haiku.rates)).toBe(
-      800_000n + 2_000_000n + 240_000n + 400_000n,
-    );
+    expect(
+      costOf(
+        usage({ inputTokens: 6000, cacheWriteTokens: 2000, cachedInputTokens: 3000, outputTokens: 100 }),
+        haiku.rates,
+      ),
+    ).toBe(800_000n + 2_000_000n + 240_000n + 400_000n);
     // One token at $0.0375/Mtok costs 37.5 nano-dollars: rounded UP to 38, never down.
-    const rates = { input: 37_500_000n, output: 0n, cachedInput: null, cacheWrite: null, reasoning: null, perRequest: 0n };
+    const rates = {
+      input: 37_500_000n,
+      output: 0n,
+      cachedInput: null,
+      cacheWrite: null,
+      reasoning: null,
+      perRequest: 0n,
+    };
     expect(costOf(usage({ inputTokens: 1 }), rates)).toBe(38n);
     expect(costOf(usage({ inputTokens: 2 }), rates)).toBe(75n);
   });
@@ -89,19 +106,30 @@ describe("catalogue pricing", () => {
     book.resolve("gpt-4o");
     const n = 20_000;
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) costOf(usage({ inputTokens: 1000 + i, outputTokens: 200, cachedInputTokens: 100 }), book.resolve("gpt-4o")!.rates);
+    for (let i = 0; i < n; i++)
+      costOf(
+        usage({ inputTokens: 1000 + i, outputTokens: 200, cachedInputTokens: 100 }),
+        book.resolve("gpt-4o")!.rates,
+      );
     expect(((performance.now() - t0) * 1000) / n).toBeLessThan(50);
   });
 });
 
 describe("price overrides and custom models", () => {
   it("names the field for a blank model, negative price and unknown currency, and writes nothing", async () => {
-    const bad = async (input: Record<string, unknown>) => (await errorOf(setModelPrice(fresh.db, admin, input))).message;
+    const bad = async (input: Record<string, unknown>) =>
+      (await errorOf(setModelPrice(fresh.db, admin, input))).message;
     const base = { provider: "openai", model: "gpt-4o", inputPerMtokUsd: 1, outputPerMtokUsd: 2 };
     expect(await bad({ ...base, model: "  " })).toBe("model: model must not be blank");
-    expect(await bad({ ...base, outputPerMtokUsd: -2 })).toBe("outputPerMtokUsd: outputPerMtokUsd must not be negative");
-    expect(await bad({ ...base, currency: "EUR" })).toBe("currency: currency must be USD (the catalogue and every budget are in US dollars)");
-    expect(await bad({ ...base, inputPerMtokUsd: "abc" })).toContain("inputPerMtokUsd: inputPerMtokUsd must be a decimal amount of US dollars");
+    expect(await bad({ ...base, outputPerMtokUsd: -2 })).toBe(
+      "outputPerMtokUsd: outputPerMtokUsd must not be negative",
+    );
+    expect(await bad({ ...base, currency: "EUR" })).toBe(
+      "currency: currency must be USD (the catalogue and every budget are in US dollars)",
+    );
+    expect(await bad({ ...base, inputPerMtokUsd: "abc" })).toContain(
+      "inputPerMtokUsd: inputPerMtokUsd must be a decimal amount of US dollars",
+    );
     expect(await bad({ ...base, effectiveFrom: "2001-01-01" })).toContain("effectiveFrom: must not be in the past");
     expect(await listModelPrices(fresh.db)).toEqual([]);
   });
@@ -109,16 +137,38 @@ describe("price overrides and custom models", () => {
   it("overrides a catalogue price in versions; calls keep the version they were charged at", async () => {
     const ctx = { runId: "run-p", stepId: "s", workflow: "pricing" };
     const openai = new OpenAI({ apiKey: "t", baseURL: server.openaiBaseUrl, maxRetries: 0 });
-    const ask = () => openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "price me" }], max_tokens: 50 });
+    const ask = () =>
+      openai.chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "price me" }],
+        max_tokens: 50,
+      });
     const req = { model: "gpt-4o", messages: [{ role: "user", content: "price me" }], maxOutputTokens: 50 };
 
-    const v1 = await setModelPrice(fresh.db, admin, { provider: "openai", model: "GPT-4o", inputPerMtokUsd: "1", outputPerMtokUsd: "2", note: "negotiated" });
-    expect(v1).toMatchObject({ version: 1, model: "gpt-4o", inputPerMtokUsd: "1", outputPerMtokUsd: "2", cachedInputPerMtokUsd: null });
+    const v1 = await setModelPrice(fresh.db, admin, {
+      provider: "openai",
+      model: "GPT-4o",
+      inputPerMtokUsd: "1",
+      outputPerMtokUsd: "2",
+      note: "negotiated",
+    });
+    expect(v1).toMatchObject({
+      version: 1,
+      model: "gpt-4o",
+      inputPerMtokUsd: "1",
+      outputPerMtokUsd: "2",
+      cachedInputPerMtokUsd: null,
+    });
     const first = await trackLlmCall(fresh.db, ctx, req, ask);
     expect(first.price).toMatchObject({ source: "override", priceVersionId: v1.id });
     expect(first.costNano).toBe(BigInt(first.usage.inputTokens) * 1000n + BigInt(first.usage.outputTokens) * 2000n);
 
-    const v2 = await setModelPrice(fresh.db, admin, { provider: "openai", model: "gpt-4o", inputPerMtokUsd: 3, outputPerMtokUsd: 4 });
+    const v2 = await setModelPrice(fresh.db, admin, {
+      provider: "openai",
+      model: "gpt-4o",
+      inputPerMtokUsd: 3,
+      outputPerMtokUsd: 4,
+    });
     expect(v2.version).toBe(2);
     const second = await trackLlmCall(fresh.db, ctx, req, ask);
     expect(second.price?.priceVersionId).toBe(v2.id);
@@ -131,7 +181,9 @@ describe("price overrides and custom models", () => {
 
     await removeModelPrice(fresh.db, admin, { provider: "openai", model: "gpt-4o" });
     expect((await resolvePrice(fresh.db, "gpt-4o"))?.source).toBe("catalogue");
-    expect((await modelPriceHistory(fresh.db, { provider: "openai", model: "gpt-4o" })).map((p) => [p.version, p.removed])).toEqual([
+    expect(
+      (await modelPriceHistory(fresh.db, { provider: "openai", model: "gpt-4o" })).map((p) => [p.version, p.removed]),
+    ).toEqual([
       [3, true],
       [2, false],
       [1, false],
@@ -142,9 +194,21 @@ describe("price overrides and custom models", () => {
 
   it("prices a custom model the catalogue lacks, and schedules a future price", async () => {
     expect(await resolvePrice(fresh.db, "acme-llm-7b")).toBeNull();
-    await setModelPrice(fresh.db, admin, { provider: "acme", model: "acme-llm-7b", inputPerMtokUsd: "0.1", outputPerMtokUsd: "0.2", reasoningPerMtokUsd: "0.5" });
+    await setModelPrice(fresh.db, admin, {
+      provider: "acme",
+      model: "acme-llm-7b",
+      inputPerMtokUsd: "0.1",
+      outputPerMtokUsd: "0.2",
+      reasoningPerMtokUsd: "0.5",
+    });
     const later = new Date(Date.now() + 3_600_000);
-    await setModelPrice(fresh.db, admin, { provider: "acme", model: "acme-llm-7b", inputPerMtokUsd: "9", outputPerMtokUsd: "9", effectiveFrom: later });
+    await setModelPrice(fresh.db, admin, {
+      provider: "acme",
+      model: "acme-llm-7b",
+      inputPerMtokUsd: "9",
+      outputPerMtokUsd: "9",
+      effectiveFrom: later,
+    });
     invalidatePriceBook(fresh.db);
     const book = await getPriceBook(fresh.db);
     const now = book.resolve("acme-llm-7b")!;
@@ -157,11 +221,14 @@ describe("price overrides and custom models", () => {
 describe("worst-case estimates", () => {
   it("counts prompt tokens with the real tokenizer and prices max output at the output rate", () => {
     const price = cataloguePrice("gpt-4o", "openai")!;
-    const e = estimateCallCost({ source: "catalogue", provider: "openai", model: "gpt-4o", priceVersionId: null, rates: price.rates }, {
-      model: "gpt-4o",
-      messages: [{ role: "user", content: "Hello, world" }],
-      maxOutputTokens: 1000,
-    });
+    const e = estimateCallCost(
+      { source: "catalogue", provider: "openai", model: "gpt-4o", priceVersionId: null, rates: price.rates },
+      {
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "Hello, world" }],
+        maxOutputTokens: 1000,
+      },
+    );
     expect(countTokens("Hello, world")).toBe(3);
     expect(e.promptTokens).toBe(3 + 1 + 4 + 3); // text + role + per-message framing + reply primer
     expect(e.estimateNano).toBe(BigInt(e.promptTokens) * 2500n + 1000n * 10_000n);
@@ -169,11 +236,19 @@ describe("worst-case estimates", () => {
 
   it("stays at or above what the provider server bills", async () => {
     const openai = new OpenAI({ apiKey: "t", baseURL: server.openaiBaseUrl, maxRetries: 0 });
-    const messages = [{ role: "system" as const, content: "Be brief." }, { role: "user" as const, content: "Explain budgets in one line." }];
+    const messages = [
+      { role: "system" as const, content: "Be brief." },
+      { role: "user" as const, content: "Explain budgets in one line." },
+    ];
     const res = await openai.chat.completions.create({ model: "gpt-4o-mini", messages, max_tokens: 30 });
     const price = cataloguePrice("gpt-4o-mini", "openai")!;
-    const e = estimateCallCost({ source: "catalogue", provider: "openai", model: "gpt-4o-mini", priceVersionId: null, rates: price.rates }, { model: "gpt-4o-mini", messages, maxOutputTokens: 30 });
+    const e = estimateCallCost(
+      { source: "catalogue", provider: "openai", model: "gpt-4o-mini", priceVersionId: null, rates: price.rates },
+      { model: "gpt-4o-mini", messages, maxOutputTokens: 30 },
+    );
     expect(e.promptTokens).toBeGreaterThanOrEqual(res.usage!.prompt_tokens);
-    expect(e.estimateNano).toBeGreaterThanOrEqual(costOf(usage({ inputTokens: res.usage!.prompt_tokens, outputTokens: res.usage!.completion_tokens }), price.rates));
+    expect(e.estimateNano).toBeGreaterThanOrEqual(
+      costOf(usage({ inputTokens: res.usage!.prompt_tokens, outputTokens: res.usage!.completion_tokens }), price.rates),
+    );
   });
 });

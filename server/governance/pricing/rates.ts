@@ -15,7 +15,14 @@ export type Rates = {
 };
 
 /** Flat rates actually charged for one call (tiers resolved), as stored on llm_calls. */
-export type FlatRates = { input: bigint; output: bigint; cachedInput: bigint; cacheWrite: bigint; reasoning: bigint; perRequest: bigint };
+export type FlatRates = {
+  input: bigint;
+  output: bigint;
+  cachedInput: bigint;
+  cacheWrite: bigint;
+  reasoning: bigint;
+  perRequest: bigint;
+};
 
 function at(rate: Rate, inputTokens: number): bigint {
   if (typeof rate === "bigint") return rate;

@@ -4,7 +4,10 @@ import { usdToNano } from "@/server/governance/money";
 /** USD per million tokens as a number or decimal string -> exact nano-dollars per Mtok. */
 export function usdPerMtok(field: string) {
   return z
-    .union([z.number({ error: `${field} must be a number of US dollars` }), z.string({ error: `${field} must be a number of US dollars` })])
+    .union([
+      z.number({ error: `${field} must be a number of US dollars` }),
+      z.string({ error: `${field} must be a number of US dollars` }),
+    ])
     .transform((v, ctx) => {
       try {
         return usdToNano(v, field);
@@ -35,7 +38,9 @@ export const SUPPORTED_CURRENCIES = ["USD"] as const;
 export const setModelPriceInput = z.object({
   provider: providerSchema,
   model: modelSchema,
-  currency: z.enum(SUPPORTED_CURRENCIES, { error: "currency must be USD (the catalogue and every budget are in US dollars)" }).default("USD"),
+  currency: z
+    .enum(SUPPORTED_CURRENCIES, { error: "currency must be USD (the catalogue and every budget are in US dollars)" })
+    .default("USD"),
   inputPerMtokUsd: usdPerMtok("inputPerMtokUsd"),
   outputPerMtokUsd: usdPerMtok("outputPerMtokUsd"),
   cachedInputPerMtokUsd: usdPerMtok("cachedInputPerMtokUsd").optional(),

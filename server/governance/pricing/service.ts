@@ -40,7 +40,11 @@ export function publicPrice(r: ModelPriceRow) {
 }
 export type PublicPrice = ReturnType<typeof publicPrice>;
 
-async function nextVersion(tx: DbOrTx, provider: string, model: string): Promise<{ version: number; latest: ModelPriceRow | undefined }> {
+async function nextVersion(
+  tx: DbOrTx,
+  provider: string,
+  model: string,
+): Promise<{ version: number; latest: ModelPriceRow | undefined }> {
   const [latest] = await tx
     .select()
     .from(modelPrices)
@@ -58,7 +62,11 @@ export async function setModelPrice(db: Database, actor: Actor, input: unknown):
   const p = parse(setModelPriceInput, input);
   const now = new Date();
   if (p.effectiveFrom && p.effectiveFrom.getTime() < now.getTime() - 60_000) {
-    throw fieldError("bad_request", "effectiveFrom", "must not be in the past (calls already made keep the price they were charged)");
+    throw fieldError(
+      "bad_request",
+      "effectiveFrom",
+      "must not be in the past (calls already made keep the price they were charged)",
+    );
   }
   const row = await db.transaction(async (tx) => {
     // Serialises editors of prices so version numbers never collide.
@@ -102,13 +110,28 @@ export async function removeModelPrice(db: Database, actor: Actor, input: unknow
   const row = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PRICES_LOCK})`);
     const { version, latest } = await nextVersion(tx, k.provider, k.model);
-    if (!latest || latest.removed) throw fieldError("not_found", "model", `no price override for ${k.provider}/${k.model}`);
+    if (!latest || latest.removed)
+      throw fieldError("not_found", "model", `no price override for ${k.provider}/${k.model}`);
     const [created] = await tx
       .insert(modelPrices)
-      .values({ ...latest, id: undefined, version, removed: true, note: "removed", effectiveFrom: new Date(), createdByEmail: actor.email, createdAt: new Date() })
+      .values({
+        ...latest,
+        id: undefined,
+        version,
+        removed: true,
+        note: "removed",
+        effectiveFrom: new Date(),
+        createdByEmail: actor.email,
+        createdAt: new Date(),
+      })
       .returning();
     if (!created) throw new Error("insert returned no row");
-    await writeAudit(tx, actor, { action: "model_price.remove", targetType: "model_price", targetId: `${k.provider}/${k.model}`, before: publicPrice(latest) });
+    await writeAudit(tx, actor, {
+      action: "model_price.remove",
+      targetType: "model_price",
+      targetId: `${k.provider}/${k.model}`,
+      before: publicPrice(latest),
+    });
     return created;
   });
   invalidatePriceBook(db);
@@ -134,7 +157,12 @@ export async function modelPriceHistory(db: DbOrTx, input: unknown): Promise<Pub
   return rows.map(publicPrice);
 }
 
-export type GovernanceSettings = { allowUnpricedModels: boolean; version: number; updatedAt: Date; updatedByEmail: string | null };
+export type GovernanceSettings = {
+  allowUnpricedModels: boolean;
+  version: number;
+  updatedAt: Date;
+  updatedByEmail: string | null;
+};
 
 export async function getGovernanceSettings(db: DbOrTx): Promise<GovernanceSettings> {
   const [row] = await db.select().from(governanceSettings).where(eq(governanceSettings.id, 1));
@@ -151,7 +179,12 @@ export async function setAllowUnpricedModels(db: Database, actor: Actor, input: 
       .values({ id: 1, allowUnpricedModels: allow, updatedByEmail: actor.email })
       .onConflictDoUpdate({
         target: governanceSettings.id,
-        set: { allowUnpricedModels: allow, version: sql`${governanceSettings.version} + 1`, updatedAt: new Date(), updatedByEmail: actor.email },
+        set: {
+          allowUnpricedModels: allow,
+          version: sql`${governanceSettings.version} + 1`,
+          updatedAt: new Date(),
+          updatedByEmail: actor.email,
+        },
       })
       .returning();
     if (!row) throw new Error("upsert returned no row");

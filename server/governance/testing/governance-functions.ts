@@ -7,8 +7,18 @@ import { inngest } from "@/inngest/client";
 export const providerCalls = inngest.createFunction(
   { id: "test-gov-providers", retries: 0, triggers: [{ event: "test/gov.providers" }] },
   async ({ wflo }) => {
-    const openai = await wflo.llm.complete("ask-openai", { system: "Be brief.", prompt: "Name three uses of PostgreSQL advisory locks.", model: "gpt-4o-mini", maxTokens: 200 });
-    const anthropic = await wflo.llm.complete("ask-anthropic", { system: "Be brief.", prompt: "Explain MVCC in one line.", model: "claude-3-5-haiku-latest", maxTokens: 200 });
+    const openai = await wflo.llm.complete("ask-openai", {
+      system: "Be brief.",
+      prompt: "Name three uses of PostgreSQL advisory locks.",
+      model: "gpt-4o-mini",
+      maxTokens: 200,
+    });
+    const anthropic = await wflo.llm.complete("ask-anthropic", {
+      system: "Be brief.",
+      prompt: "Explain MVCC in one line.",
+      model: "claude-3-5-haiku-latest",
+      maxTokens: 200,
+    });
     return { openai, anthropic };
   },
 );
@@ -17,7 +27,12 @@ export const providerCalls = inngest.createFunction(
 export const stuckLoop = inngest.createFunction(
   { id: "test-gov-loop", retries: 0, triggers: [{ event: "test/gov.loop" }] },
   async ({ wflo }) => {
-    for (let i = 1; i <= 6; i++) await wflo.llm.complete(`think-${i}`, { system: "You are an agent.", prompt: "What should I do next?", maxTokens: 50 });
+    for (let i = 1; i <= 6; i++)
+      await wflo.llm.complete(`think-${i}`, {
+        system: "You are an agent.",
+        prompt: "What should I do next?",
+        maxTokens: 50,
+      });
     return { done: true };
   },
 );

@@ -18,11 +18,18 @@ afterAll(async () => server.close());
 
 const ask = 'What is the weather? call tool weather with {"city":"Paris","days":2}';
 const args = { city: "Paris", days: 2 };
-const fnTool = { type: "function" as const, function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
+const fnTool = {
+  type: "function" as const,
+  function: { name: "weather", parameters: { type: "object", properties: { city: { type: "string" } } } },
+};
 
 describe("OpenAI chat", () => {
   it("answers with the tool call, then with the tool result verbatim", async () => {
-    const first = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: ask }], tools: [fnTool] });
+    const first = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: ask }],
+      tools: [fnTool],
+    });
     const choice = first.choices[0]!;
     expect(choice.finish_reason).toBe("tool_calls");
     const call = choice.message.tool_calls![0]!;
@@ -35,14 +42,24 @@ describe("OpenAI chat", () => {
     const second = await openai.chat.completions.create({
       model: "gpt-4o-mini",
       tools: [fnTool],
-      messages: [{ role: "user", content: ask }, choice.message, { role: "tool", tool_call_id: call.id, content: '{"temp":21}' }],
+      messages: [
+        { role: "user", content: ask },
+        choice.message,
+        { role: "tool", tool_call_id: call.id, content: '{"temp":21}' },
+      ],
     });
     expect(second.choices[0]!.message.content).toBe('Tool result: {"temp":21}');
     expect(second.choices[0]!.finish_reason).toBe("stop");
   });
 
   it("streams the tool call", async () => {
-    const stream = await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: ask }], tools: [fnTool], stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: ask }],
+      tools: [fnTool],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let name = "";
     let argText = "";
     let finish: string | null = null;
@@ -52,17 +69,29 @@ describe("OpenAI chat", () => {
       argText += tc?.function?.arguments ?? "";
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
-    expect({ name, args: JSON.parse(argText) as unknown, finish }).toEqual({ name: "weather", args, finish: "tool_calls" });
+    expect({ name, args: JSON.parse(argText) as unknown, finish }).toEqual({
+      name: "weather",
+      args,
+      finish: "tool_calls",
+    });
   });
 
   it("without tools offered, the instruction is only text", async () => {
-    const res = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: ask }] });
+    const res = await openai.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: ask }],
+    });
     expect(res.choices[0]!.message.content).toContain("Reply from gpt-4o-mini");
   });
 });
 
 describe("OpenAI responses", () => {
-  const tool = { type: "function" as const, name: "weather", parameters: { type: "object", properties: {} }, strict: false };
+  const tool = {
+    type: "function" as const,
+    name: "weather",
+    parameters: { type: "object", properties: {} },
+    strict: false,
+  };
   it("answers with a function_call item, then with the output", async () => {
     const first = await openai.responses.create({ model: "gpt-4o-mini", input: ask, tools: [tool] });
     const item = first.output[0]!;
@@ -72,7 +101,11 @@ describe("OpenAI responses", () => {
     const second = await openai.responses.create({
       model: "gpt-4o-mini",
       tools: [tool],
-      input: [{ role: "user", content: ask }, { type: "function_call", call_id: item.call_id, name: item.name, arguments: item.arguments }, { type: "function_call_output", call_id: item.call_id, output: "sunny" }],
+      input: [
+        { role: "user", content: ask },
+        { type: "function_call", call_id: item.call_id, name: item.name, arguments: item.arguments },
+        { type: "function_call_output", call_id: item.call_id, output: "sunny" },
+      ],
     });
     expect(second.output_text).toBe("Tool result: sunny");
   });
@@ -80,7 +113,8 @@ describe("OpenAI responses", () => {
   it("streams the function call", async () => {
     const stream = await openai.responses.create({ model: "gpt-4o-mini", input: ask, tools: [tool], stream: true });
     let done: unknown;
-    for await (const ev of stream) if (ev.type === "response.function_call_arguments.done") done = JSON.parse(ev.arguments);
+    for await (const ev of stream)
+      if (ev.type === "response.function_call_arguments.done") done = JSON.parse(ev.arguments);
     expect(done).toEqual(args);
   });
 });
@@ -88,7 +122,12 @@ describe("OpenAI responses", () => {
 describe("Anthropic messages", () => {
   const tool = { name: "weather", input_schema: { type: "object" as const, properties: {} } };
   it("answers with tool_use, then with the tool_result", async () => {
-    const first = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 200, messages: [{ role: "user", content: ask }], tools: [tool] });
+    const first = await anthropic.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 200,
+      messages: [{ role: "user", content: ask }],
+      tools: [tool],
+    });
     expect(first.stop_reason).toBe("tool_use");
     const use = first.content[0]!;
     if (use.type !== "tool_use") throw new Error("expected tool_use");
@@ -97,13 +136,24 @@ describe("Anthropic messages", () => {
       model: "claude-sonnet-4-5",
       max_tokens: 200,
       tools: [tool],
-      messages: [{ role: "user", content: ask }, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "sunny" }] }],
+      messages: [
+        { role: "user", content: ask },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "sunny" }] },
+      ],
     });
     expect(second.content[0]).toMatchObject({ type: "text", text: "Tool result: sunny" });
   });
 
   it("streams the tool_use input", async () => {
-    const final = await anthropic.messages.stream({ model: "claude-sonnet-4-5", max_tokens: 200, messages: [{ role: "user", content: ask }], tools: [tool] }).finalMessage();
+    const final = await anthropic.messages
+      .stream({
+        model: "claude-sonnet-4-5",
+        max_tokens: 200,
+        messages: [{ role: "user", content: ask }],
+        tools: [tool],
+      })
+      .finalMessage();
     expect(final.stop_reason).toBe("tool_use");
     expect(final.content[0]).toMatchObject({ type: "tool_use", name: "weather", input: args });
   });

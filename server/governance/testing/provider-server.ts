@@ -69,15 +69,20 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
       if (!isObj(parsed)) throw new Error("not an object");
       body = parsed;
     } catch {
-      return json(res, 400, { error: { type: "invalid_request_error", message: "request body must be a JSON object" } });
+      return json(res, 400, {
+        error: { type: "invalid_request_error", message: "request body must be a JSON object" },
+      });
     }
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const g = /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
     const model = g ? decodeURIComponent(g[1]!) : String(body.model ?? "");
     if (model.includes("fail")) {
-      if (url.pathname.startsWith("/v1/messages")) return json(res, 500, { type: "error", error: { type: "api_error", message: "simulated provider failure" } });
+      if (url.pathname.startsWith("/v1/messages"))
+        return json(res, 500, { type: "error", error: { type: "api_error", message: "simulated provider failure" } });
       if (g) return json(res, 500, { error: { code: 500, message: "simulated provider failure", status: "INTERNAL" } });
-      return json(res, 500, { error: { message: "simulated provider failure", type: "server_error", param: null, code: null } });
+      return json(res, 500, {
+        error: { message: "simulated provider failure", type: "server_error", param: null, code: null },
+      });
     }
     if (url.pathname === "/v1/chat/completions") {
       const rec: RecordedRequest = { api: "openai.chat", model, stream: body.stream === true };
@@ -131,5 +136,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const s = await startProviderServer({ port: Number(process.argv[2] ?? 0) });
-  console.log(`wflo provider server on ${s.url} (OpenAI base ${s.openaiBaseUrl}, Anthropic ${s.anthropicBaseUrl}, Google ${s.googleBaseUrl})`);
+  console.log(
+    `wflo provider server on ${s.url} (OpenAI base ${s.openaiBaseUrl}, Anthropic ${s.anthropicBaseUrl}, Google ${s.googleBaseUrl})`,
+  );
 }

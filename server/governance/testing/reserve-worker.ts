@@ -39,10 +39,22 @@ export async function runCalls(db: Parameters<typeof reserve>[0], o: WorkerOptio
       if (i >= o.calls || (o.maxMs !== undefined && performance.now() - t0 > o.maxMs)) return;
       const runId = `${o.name}-run-${w}`;
       try {
-        const r = await reserve(db, { runId, stepId: `step-${i}`, workflow: o.workflow, agent: `agent-${w % 4}`, estimateNano: estimate });
+        const r = await reserve(db, {
+          runId,
+          stepId: `step-${i}`,
+          workflow: o.workflow,
+          agent: `agent-${w % 4}`,
+          estimateNano: estimate,
+        });
         reserved++;
         if (o.latencyMs) await new Promise((res) => setTimeout(res, o.latencyMs));
-        await settle(db, r.id, actual, { provider: "openai", model: "gpt-4o-mini", usage: { inputTokens: 100, outputTokens: 50 }, priceSource: "catalogue", simulated: true });
+        await settle(db, r.id, actual, {
+          provider: "openai",
+          model: "gpt-4o-mini",
+          usage: { inputTokens: 100, outputTokens: 50 },
+          priceSource: "catalogue",
+          simulated: true,
+        });
         spent += actual;
       } catch (e) {
         if (e instanceof BudgetExceededError) refused++;

@@ -7,11 +7,20 @@ export type SpawnedWorker = { ready: Promise<void>; go: () => void; done: Promis
 /** Starts reserve-worker.ts in a separate OS process (tsx), against the database at `url`. */
 export function spawnWorker(url: string, opts: WorkerOptions): SpawnedWorker {
   const root = process.cwd();
-  const child = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), path.join(import.meta.dirname, "reserve-worker.ts"), url, JSON.stringify(opts)], {
-    cwd: root,
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+      path.join(import.meta.dirname, "reserve-worker.ts"),
+      url,
+      JSON.stringify(opts),
+    ],
+    {
+      cwd: root,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env },
+    },
+  );
   let out = "";
   let err = "";
   let onReady: () => void = () => {};

@@ -7,7 +7,8 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
 const obj = (o: Obj, k: string): Obj | undefined => (isObj(o[k]) ? (o[k] as Obj) : undefined);
-const str = (o: Obj | undefined, k: string): string | undefined => (o && typeof o[k] === "string" ? (o[k] as string) : undefined);
+const str = (o: Obj | undefined, k: string): string | undefined =>
+  o && typeof o[k] === "string" ? (o[k] as string) : undefined;
 
 /** A token count field: absent or null is 0; anything else must be a number (checked for sense later). */
 function n(o: Obj | undefined, k: string): number {
@@ -87,7 +88,8 @@ function aiSdk(r: Obj, u: Obj): Found {
   const provider = str(stepModel, "provider")?.split(".")[0] ?? (meta ? Object.keys(meta)[0] : undefined) ?? null;
   return {
     provider,
-    model: str(obj(r, "response"), "modelId") ?? str(last && obj(last, "response"), "modelId") ?? str(stepModel, "modelId"),
+    model:
+      str(obj(r, "response"), "modelId") ?? str(last && obj(last, "response"), "modelId") ?? str(stepModel, "modelId"),
     inputTokens: n(u, "inputTokens"),
     outputTokens: n(u, "outputTokens"),
     cachedInputTokens: inDetails ? n(inDetails, "cacheReadTokens") : n(u, "cachedInputTokens"),
@@ -130,7 +132,8 @@ function find(r: Obj, hint: UsageHint | undefined, depth: number): Found | null 
   const kwargs = obj(r, "kwargs");
   if (kwargs && r.lc !== undefined && depth < 3) return find(kwargs, hint, depth + 1);
   // Streaming wrappers: OpenAI response.completed, Anthropic message_start.
-  if (typeof r.type === "string" && r.type.startsWith("response.") && isObj(r.response) && depth < 3) return find(r.response, hint, depth + 1);
+  if (typeof r.type === "string" && r.type.startsWith("response.") && isObj(r.response) && depth < 3)
+    return find(r.response, hint, depth + 1);
 
   const um = obj(r, "usage_metadata");
   if (um) return langchain(r, um);
@@ -144,9 +147,14 @@ function find(r: Obj, hint: UsageHint | undefined, depth: number): Found | null 
     if ("inputTokens" in u || "outputTokens" in u) return aiSdk(r, u);
     if ("prompt_tokens" in u || "completion_tokens" in u) return openaiChat(r, u);
     if ("input_tokens" in u || "output_tokens" in u) {
-      if (r.object === "response" || "input_tokens_details" in u || "output_tokens_details" in u) return openaiResponses(r, u);
-      if (r.type === "message" || "cache_creation_input_tokens" in u || "cache_read_input_tokens" in u) return anthropic(r, u);
-      const p = hint?.provider ?? (hint?.model ? parseModelRef(hint.model).provider : null) ?? (str(r, "model") ? parseModelRef(str(r, "model")!).provider : null);
+      if (r.object === "response" || "input_tokens_details" in u || "output_tokens_details" in u)
+        return openaiResponses(r, u);
+      if (r.type === "message" || "cache_creation_input_tokens" in u || "cache_read_input_tokens" in u)
+        return anthropic(r, u);
+      const p =
+        hint?.provider ??
+        (hint?.model ? parseModelRef(hint.model).provider : null) ??
+        (str(r, "model") ? parseModelRef(str(r, "model")!).provider : null);
       return p === "anthropic" ? anthropic(r, u) : openaiResponses(r, u);
     }
   }
@@ -167,9 +175,15 @@ function find(r: Obj, hint: UsageHint | undefined, depth: number): Found | null 
  * provider called). Throws UsageError when no usage is present or counts are nonsense.
  */
 export function extractUsage(response: unknown, hint?: UsageHint): ExtractedUsage {
-  if (!isObj(response)) throw new UsageError(`response: expected an object with usage, got ${response === null ? "null" : typeof response}`);
+  if (!isObj(response))
+    throw new UsageError(
+      `response: expected an object with usage, got ${response === null ? "null" : typeof response}`,
+    );
   const f = find(response, hint, 0);
-  if (!f) throw new UsageError("response: no token usage found (for OpenAI streams, pass stream_options: { include_usage: true } and hand over the last chunk)");
+  if (!f)
+    throw new UsageError(
+      "response: no token usage found (for OpenAI streams, pass stream_options: { include_usage: true } and hand over the last chunk)",
+    );
   const rawModel = f.model ?? hint?.model ?? null;
   const ref = rawModel ? parseModelRef(rawModel, hint?.provider ?? f.provider) : null;
   return checkUsage({

@@ -27,8 +27,10 @@ export class UsageError extends Error {
 export const MAX_TOKENS_PER_CALL = 100_000_000;
 
 function count(field: keyof Usage, v: number): number {
-  if (!Number.isInteger(v) || v < 0) throw new UsageError(`${field}: must be a non-negative integer (got ${String(v)})`);
-  if (v > MAX_TOKENS_PER_CALL) throw new UsageError(`${field}: ${v} tokens is beyond any real call (limit ${MAX_TOKENS_PER_CALL})`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new UsageError(`${field}: must be a non-negative integer (got ${String(v)})`);
+  if (v > MAX_TOKENS_PER_CALL)
+    throw new UsageError(`${field}: ${v} tokens is beyond any real call (limit ${MAX_TOKENS_PER_CALL})`);
   return v;
 }
 

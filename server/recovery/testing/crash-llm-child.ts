@@ -10,7 +10,8 @@ import type { AddressInfo } from "node:net";
 
 const url = process.env.CRASH_DB_URL;
 const logFile = process.env.CRASH_LOG_FILE;
-if (!url || !logFile || !process.env.WFLO_ENGINE_PORT) throw new Error("CRASH_DB_URL, CRASH_LOG_FILE and WFLO_ENGINE_PORT are required");
+if (!url || !logFile || !process.env.WFLO_ENGINE_PORT)
+  throw new Error("CRASH_DB_URL, CRASH_LOG_FILE and WFLO_ENGINE_PORT are required");
 // The app's connection and Inngest client read these when first imported, hence the dynamic imports below.
 process.env.DATABASE_URL = url;
 
@@ -27,7 +28,14 @@ const { runLifecycle } = await import("@/inngest/functions/system/run-lifecycle"
 const LLM_STEPS = 4;
 
 const workflow = defineWorkflow(
-  { id: "crash-llm", name: "Crash test (LLM)", description: "LLM calls between slow steps.", event: "test/crash-llm.requested", input: z.object({}), usesLlm: true },
+  {
+    id: "crash-llm",
+    name: "Crash test (LLM)",
+    description: "LLM calls between slow steps.",
+    event: "test/crash-llm.requested",
+    input: z.object({}),
+    usesLlm: true,
+  },
   async ({ step, wflo }) => {
     const answers: string[] = [];
     for (let i = 1; i <= LLM_STEPS; i++) {
@@ -44,7 +52,13 @@ const workflow = defineWorkflow(
   },
 );
 
-const engine = createEngine({ db: getDb(), port: Number(process.env.WFLO_ENGINE_PORT), leaseMs: 3_000, pollIntervalMs: 20, backoff: () => 20 });
+const engine = createEngine({
+  db: getDb(),
+  port: Number(process.env.WFLO_ENGINE_PORT),
+  leaseMs: 3_000,
+  pollIntervalMs: 20,
+  backoff: () => 20,
+});
 await engine.start();
 const server = createServer(serve({ client: inngest, functions: [workflow.fn, runLifecycle] }));
 await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

@@ -2,8 +2,22 @@ import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
 import { approvalInScope, assertWorkflowInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
-import { decisionOf, decisionStatusOf, externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external";
-import { getApproval, listApprovals, publicApproval, type PublicApproval, type QueueApproval } from "@/server/approvals/queries";
+import {
+  decisionOf,
+  decisionStatusOf,
+  externalApprovalInput,
+  MAX_IDEMPOTENCY_KEY,
+  requestExternalApproval,
+  WAIT_CAP_S,
+  waitForDecision,
+} from "@/server/approvals/external";
+import {
+  getApproval,
+  listApprovals,
+  publicApproval,
+  type PublicApproval,
+  type QueueApproval,
+} from "@/server/approvals/queries";
 import { jsonBody, RestError } from "../errors";
 import { defineRoute } from "../route";
 import { queryInt, uuidParams } from "../schemas";
@@ -21,10 +35,19 @@ function restQueueApproval(a: QueueApproval) {
 }
 
 const listQuery = z.object({
-  status: z.enum(["pending", "all", ...APPROVAL_STATUSES], { error: `status must be one of: pending, all, ${APPROVAL_STATUSES.filter((s) => s !== "pending").join(", ")}` }).default("pending"),
+  status: z
+    .enum(["pending", "all", ...APPROVAL_STATUSES], {
+      error: `status must be one of: pending, all, ${APPROVAL_STATUSES.filter((s) => s !== "pending").join(", ")}`,
+    })
+    .default("pending"),
   risk: z.enum(RISK_LEVELS, { error: `risk must be one of: ${RISK_LEVELS.join(", ")}` }).optional(),
   workflowId: z.string().trim().max(200, "workflowId must be at most 200 characters").optional(),
-  runId: z.string().trim().max(200, "runId must be at most 200 characters").optional().describe("Only this run's approvals"),
+  runId: z
+    .string()
+    .trim()
+    .max(200, "runId must be at most 200 characters")
+    .optional()
+    .describe("Only this run's approvals"),
   limit: queryInt("limit", 1, 200).default(50),
 });
 
@@ -36,15 +59,23 @@ export const listApprovalsRoute = defineRoute({
   summary: "List approvals (pending by default)",
   permission: "approvals:read",
   query: listQuery,
-  response: { description: "Approvals, each with a link to its page in the panel. Without `details`, `payload` and `decision.payload`: GET /approvals/{id} has them" },
+  response: {
+    description:
+      "Approvals, each with a link to its page in the panel. Without `details`, `payload` and `decision.payload`: GET /approvals/{id} has them",
+  },
   handler: async ({ db, actor, query }) => {
-    const rows = await listApprovals(db, {
-      view: query.status === "pending" ? "pending" : "history",
-      status: query.status === "pending" || query.status === "all" ? undefined : query.status,
-      risk: query.risk,
-      workflowId: query.workflowId,
-      limit: query.limit,
-    }, undefined, { workflowIds: scopeFilter(actor) });
+    const rows = await listApprovals(
+      db,
+      {
+        view: query.status === "pending" ? "pending" : "history",
+        status: query.status === "pending" || query.status === "all" ? undefined : query.status,
+        risk: query.risk,
+        workflowId: query.workflowId,
+        limit: query.limit,
+      },
+      undefined,
+      { workflowIds: scopeFilter(actor) },
+    );
     const list = rows.filter((a) => !query.runId || a.runId === query.runId).map(restQueueApproval);
     return { approvals: list };
   },
@@ -53,7 +84,9 @@ export const listApprovalsRoute = defineRoute({
 const waitQuery = z.object({
   wait: queryInt("wait", 0, WAIT_CAP_S)
     .optional()
-    .describe(`Long poll: hold the request up to this many seconds (at most ${WAIT_CAP_S}) and answer as soon as the approval is decided, denied, expired or cancelled`),
+    .describe(
+      `Long poll: hold the request up to this many seconds (at most ${WAIT_CAP_S}) and answer as soon as the approval is decided, denied, expired or cancelled`,
+    ),
 });
 
 export const getApprovalRoute = defineRoute({
@@ -81,8 +114,20 @@ function idempotencyKeyOf(req: Request): string | undefined {
   const raw = req.headers.get("idempotency-key");
   if (raw === null) return undefined;
   const key = raw.trim();
-  if (!key) throw new RestError(400, "BAD_REQUEST", `Idempotency-Key: the Idempotency-Key header must not be empty (leave it out, or send 1 to ${MAX_IDEMPOTENCY_KEY} characters)`, "Idempotency-Key");
-  if (key.length > MAX_IDEMPOTENCY_KEY) throw new RestError(400, "BAD_REQUEST", `Idempotency-Key: the Idempotency-Key header must be at most ${MAX_IDEMPOTENCY_KEY} characters (got ${key.length})`, "Idempotency-Key");
+  if (!key)
+    throw new RestError(
+      400,
+      "BAD_REQUEST",
+      `Idempotency-Key: the Idempotency-Key header must not be empty (leave it out, or send 1 to ${MAX_IDEMPOTENCY_KEY} characters)`,
+      "Idempotency-Key",
+    );
+  if (key.length > MAX_IDEMPOTENCY_KEY)
+    throw new RestError(
+      400,
+      "BAD_REQUEST",
+      `Idempotency-Key: the Idempotency-Key header must be at most ${MAX_IDEMPOTENCY_KEY} characters (got ${key.length})`,
+      "Idempotency-Key",
+    );
   return key;
 }
 
@@ -98,7 +143,10 @@ export const requestApprovalRoute = defineRoute({
   permission: "runs:trigger",
   body: externalApprovalInput,
   status: 201,
-  response: { description: "The approval as stored: pending, or already final when a policy decided it (200 instead for a retry with the same Idempotency-Key)" },
+  response: {
+    description:
+      "The approval as stored: pending, or already final when a policy decided it (200 instead for a retry with the same Idempotency-Key)",
+  },
   errors: { 409: "This Idempotency-Key was already used by this API key for a different request" },
   handler: async ({ db, actor, req, body }) => {
     const idempotencyKey = idempotencyKeyOf(req);
@@ -117,12 +165,26 @@ export const decideApprovalRoute = defineRoute({
   operationId: "decideApproval",
   tag: "Approvals",
   summary: "Approve or reject",
-  description: "The same decide service and rules as the panel: the key's role must reach the gate's decider role; one decision per key.",
+  description:
+    "The same decide service and rules as the panel: the key's role must reach the gate's decider role; one decision per key.",
   permission: "approvals:decide",
   params: uuidParams("an approval id"),
   body: decideInput.omit({ approvalId: true }),
-  response: { description: "The approval after this decision", schema: z.object({ approvalId: z.string(), status: z.string(), approvals: z.number(), approvalsNeeded: z.number(), final: z.boolean() }) },
-  errors: { 404: "No approval with this id", 409: "Already decided (or this key already voted)", 412: "Expired or cancelled" },
+  response: {
+    description: "The approval after this decision",
+    schema: z.object({
+      approvalId: z.string(),
+      status: z.string(),
+      approvals: z.number(),
+      approvalsNeeded: z.number(),
+      final: z.boolean(),
+    }),
+  },
+  errors: {
+    404: "No approval with this id",
+    409: "Already decided (or this key already voted)",
+    412: "Expired or cancelled",
+  },
   handler: async ({ db, actor, params, body }) => {
     // Out of the key's workflow scope: 403 naming the workflow (deciding is acting, not reading).
     await approvalInScope(db, actor, params.id, "act");

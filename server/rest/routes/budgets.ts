@@ -17,7 +17,12 @@ export const listBudgetsRoute = defineRoute({
   handler: async ({ db }) => ({ budgets: await listBudgets(db) }),
 });
 
-const label = (field: string) => z.string({ error: `${field} must be text` }).trim().min(1, `${field} must not be blank`).max(200, `${field} must be at most 200 characters`);
+const label = (field: string) =>
+  z
+    .string({ error: `${field} must be text` })
+    .trim()
+    .min(1, `${field} must not be blank`)
+    .max(200, `${field} must be at most 200 characters`);
 
 /** Whom a call is for: the budget scopes it is held against. The key itself is always one (scope api_key). */
 const callScope = {
@@ -25,10 +30,17 @@ const callScope = {
   stepId: label("stepId"),
   workflow: label("workflow").optional(),
   agent: label("agent").optional(),
-  tags: z.array(label("tags"), { error: "tags must be a list of strings" }).max(32, "tags may hold at most 32 tags").default([]),
+  tags: z
+    .array(label("tags"), { error: "tags must be a list of strings" })
+    .max(32, "tags may hold at most 32 tags")
+    .default([]),
 };
 
-const tokens = (field: string) => z.number({ error: `${field} must be a number` }).int(`${field} must be a whole number`).min(0, `${field} must not be negative`);
+const tokens = (field: string) =>
+  z
+    .number({ error: `${field} must be a number` })
+    .int(`${field} must be a whole number`)
+    .min(0, `${field} must not be negative`);
 const usageSchema = z.object(
   {
     inputTokens: tokens("usage.inputTokens"),
@@ -49,7 +61,14 @@ const callFacts = {
   error: z.string().max(2000, "error must be at most 2000 characters").optional(),
 };
 
-type CallFacts = { model: string; provider?: string; usage: z.output<typeof usageSchema>; latencyMs?: number; status: "ok" | "error"; error?: string };
+type CallFacts = {
+  model: string;
+  provider?: string;
+  usage: z.output<typeof usageSchema>;
+  latencyMs?: number;
+  status: "ok" | "error";
+  error?: string;
+};
 
 /** Priced by wflo's price book (overrides, else the catalogue), exactly as in-workflow calls are. */
 function priced(price: ResolvedPrice | null, c: CallFacts) {
@@ -68,7 +87,12 @@ function priced(price: ResolvedPrice | null, c: CallFacts) {
   return { costNano, record };
 }
 
-const callResult = z.object({ callId: z.number().nullable(), costNano: z.string(), priceSource: z.string(), outcome: z.string() });
+const callResult = z.object({
+  callId: z.number().nullable(),
+  costNano: z.string(),
+  priceSource: z.string(),
+  outcome: z.string(),
+});
 
 export const recordLlmCallRoute = defineRoute({
   method: "POST",
@@ -87,7 +111,18 @@ export const recordLlmCallRoute = defineRoute({
     await assertCallInScope(db, actor, body);
     const price = (await getPriceBook(db)).resolve(body.model, body.provider);
     const { costNano, record } = priced(price, body);
-    const r = await reserve(db, { runId: body.runId, stepId: body.stepId, workflow: body.workflow, agent: body.agent, apiKeyId: actor.id, tags: body.tags, estimateNano: costNano, unpriced: price === null, model: body.model, provider: body.provider ?? null });
+    const r = await reserve(db, {
+      runId: body.runId,
+      stepId: body.stepId,
+      workflow: body.workflow,
+      agent: body.agent,
+      apiKeyId: actor.id,
+      tags: body.tags,
+      estimateNano: costNano,
+      unpriced: price === null,
+      model: body.model,
+      provider: body.provider ?? null,
+    });
     const s = await settle(db, r.id, costNano, record);
     return { callId: s.callId, costNano: costNano.toString(), priceSource: record.priceSource, outcome: s.outcome };
   },
@@ -99,19 +134,33 @@ export const reserveRoute = defineRoute({
   operationId: "reserveBudget",
   tag: "Budgets",
   summary: "Reserve budget before an external LLM call",
-  description: "Holds `estimateNano` (the call's worst case) on every budget that applies, atomically, or refuses with 402 naming the tightest budget. Settle it after the call; an unsettled reservation is given back after `ttlMs` (default 15 min).",
+  description:
+    "Holds `estimateNano` (the call's worst case) on every budget that applies, atomically, or refuses with 402 naming the tightest budget. Settle it after the call; an unsettled reservation is given back after `ttlMs` (default 15 min).",
   permission: "usage:record",
   body: z.object({
     ...callScope,
     estimateNano: nanoString("estimateNano"),
     model: label("model").optional().describe("For the unpriced-model check"),
     provider: label("provider").optional(),
-    idempotencyKey: label("idempotencyKey").optional().describe("A retry with the same key gets the same reservation back"),
-    ttlMs: z.number().int("ttlMs must be a whole number").min(1_000, "ttlMs must be at least 1000").max(86_400_000, "ttlMs must be at most a day").optional(),
+    idempotencyKey: label("idempotencyKey")
+      .optional()
+      .describe("A retry with the same key gets the same reservation back"),
+    ttlMs: z
+      .number()
+      .int("ttlMs must be a whole number")
+      .min(1_000, "ttlMs must be at least 1000")
+      .max(86_400_000, "ttlMs must be at most a day")
+      .optional(),
   }),
   status: 201,
-  response: { description: "The reservation", schema: z.object({ reservationId: z.string(), amountNano: z.string(), status: z.string(), reused: z.boolean() }) },
-  errors: { 402: "A budget cannot afford the estimate; nothing was held", 422: "The model has no price and a budget forbids unpriced models" },
+  response: {
+    description: "The reservation",
+    schema: z.object({ reservationId: z.string(), amountNano: z.string(), status: z.string(), reused: z.boolean() }),
+  },
+  errors: {
+    402: "A budget cannot afford the estimate; nothing was held",
+    422: "The model has no price and a budget forbids unpriced models",
+  },
   handler: async ({ db, actor, body }) => {
     await assertCallInScope(db, actor, body);
     const unpriced = body.model ? (await getPriceBook(db)).resolve(body.model, body.provider) === null : false;
@@ -126,7 +175,8 @@ export const settleRoute = defineRoute({
   operationId: "settleReservation",
   tag: "Budgets",
   summary: "Settle a reservation with the call's usage",
-  description: "Prices the usage, records the call, moves its cost from reserved to spent and gives back the rest. Idempotent: settling again returns `already`.",
+  description:
+    "Prices the usage, records the call, moves its cost from reserved to spent and gives back the rest. Idempotent: settling again returns `already`.",
   permission: "usage:record",
   params: uuidParams("a reservation id"),
   body: z.object(callFacts),
@@ -137,7 +187,8 @@ export const settleRoute = defineRoute({
     const price = (await getPriceBook(db)).resolve(body.model, body.provider);
     const { costNano, record } = priced(price, body);
     const s = await settle(db, params.id, costNano, record);
-    if (s.outcome === "released") throw new RestError(409, "CONFLICT", `reservation ${params.id} was released; nothing to settle`, "id");
+    if (s.outcome === "released")
+      throw new RestError(409, "CONFLICT", `reservation ${params.id} was released; nothing to settle`, "id");
     return { callId: s.callId, costNano: costNano.toString(), priceSource: record.priceSource, outcome: s.outcome };
   },
 });

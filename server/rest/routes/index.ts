@@ -5,7 +5,22 @@ import { runActionRoutes } from "./run-actions";
 import { cancelRunRoute, getRunRoute, getRunTraceRoute, listRunsRoute, triggerRun } from "./runs";
 import { ingestSpansRoute } from "./spans";
 
-export { decideApprovalRoute, getApprovalRoute, listApprovalsRoute, requestApprovalRoute, listBudgetsRoute, recordLlmCallRoute, reserveRoute, settleRoute, cancelRunRoute, getRunRoute, getRunTraceRoute, listRunsRoute, triggerRun, ingestSpansRoute };
+export {
+  decideApprovalRoute,
+  getApprovalRoute,
+  listApprovalsRoute,
+  requestApprovalRoute,
+  listBudgetsRoute,
+  recordLlmCallRoute,
+  reserveRoute,
+  settleRoute,
+  cancelRunRoute,
+  getRunRoute,
+  getRunTraceRoute,
+  listRunsRoute,
+  triggerRun,
+  ingestSpansRoute,
+};
 
 /** Every JSON route under /api/v1: the OpenAPI document and the route-file wiring test read this list. */
 export const restRoutes: readonly Route[] = [

@@ -20,7 +20,10 @@ export const rerunResponse = z.object({
   eventId: z.string(),
   workflowId: z.string(),
   rerunOf: z.string().describe("The run that was repeated"),
-  runId: z.string().nullable().describe("The new run; null if the engine has not started it within 5 s (poll GET /runs?eventId=)"),
+  runId: z
+    .string()
+    .nullable()
+    .describe("The new run; null if the engine has not started it within 5 s (poll GET /runs?eventId=)"),
 });
 
 export const rerunRunRoute = defineRoute({
@@ -47,13 +50,25 @@ export const rerunRunRoute = defineRoute({
 export const replayReportSchema = z.object({
   runId: z.string(),
   workflowId: z.string(),
-  fingerprint: z.object({ recorded: z.string().nullable(), current: z.string(), changed: z.boolean() }).describe("The workflow definition's fingerprint when the run ran, and today's"),
+  fingerprint: z
+    .object({ recorded: z.string().nullable(), current: z.string(), changed: z.boolean() })
+    .describe("The workflow definition's fingerprint when the run ran, and today's"),
   stepsReplayed: z.number().int().describe("How many steps today's code asked for before it finished or diverged"),
   divergence: z
-    .object({ at: z.number().int().describe("0-based step position"), expected: z.string().nullable(), got: z.string().nullable(), reason: z.string() })
+    .object({
+      at: z.number().int().describe("0-based step position"),
+      expected: z.string().nullable(),
+      got: z.string().nullable(),
+      reason: z.string(),
+    })
     .nullable()
     .describe("The first step where today's code differs from the recording; null when it follows it to the end"),
-  outputMatches: z.boolean().nullable().describe("Whether today's code returns the recorded result (null unless the run completed and the replay finished)"),
+  outputMatches: z
+    .boolean()
+    .nullable()
+    .describe(
+      "Whether today's code returns the recorded result (null unless the run completed and the replay finished)",
+    ),
 });
 
 export const replayRunRoute = defineRoute({

@@ -39,11 +39,22 @@ export const triggerRun = defineRoute({
   permission: "runs:trigger",
   body: triggerInput,
   status: 202,
-  response: { description: "The event was accepted; `runId` is null if the engine has not started the run within 5 s (poll GET /runs?eventId=).", schema: z.object({ eventId: z.string(), workflowId: z.string(), runId: z.string().nullable() }) },
+  response: {
+    description:
+      "The event was accepted; `runId` is null if the engine has not started the run within 5 s (poll GET /runs?eventId=).",
+    schema: z.object({ eventId: z.string(), workflowId: z.string(), runId: z.string().nullable() }),
+  },
   errors: { 412: "New runs of the workflow are paused (its circuit breaker tripped)" },
   handler: async ({ db, actor, body }) => {
     assertWorkflowInScope(actor, body.workflowId);
-    const { eventId, workflowId } = await triggerWorkflow(db, asUser(actor), body.workflowId, body.input, body.budgetUsd, { requireApproval: body.requireApproval });
+    const { eventId, workflowId } = await triggerWorkflow(
+      db,
+      asUser(actor),
+      body.workflowId,
+      body.input,
+      body.budgetUsd,
+      { requireApproval: body.requireApproval },
+    );
     return { eventId, workflowId, runId: await runIdForEvent(db, eventId) };
   },
 });
@@ -52,8 +63,18 @@ export const listRunsQuery = z
   .object({
     workflowId: z.string().trim().max(200, "workflowId must be at most 200 characters").optional(),
     status: z.enum(RUN_STATUSES, { error: `status must be one of: ${RUN_STATUSES.join(", ")}` }).optional(),
-    triggeredBy: z.string().trim().max(254, "triggeredBy must be at most 254 characters").optional().describe("Part of the triggering user's email (or the API key's name)"),
-    eventId: z.string().trim().max(200, "eventId must be at most 200 characters").optional().describe("Only the runs this event started (what POST /runs returned)"),
+    triggeredBy: z
+      .string()
+      .trim()
+      .max(254, "triggeredBy must be at most 254 characters")
+      .optional()
+      .describe("Part of the triggering user's email (or the API key's name)"),
+    eventId: z
+      .string()
+      .trim()
+      .max(200, "eventId must be at most 200 characters")
+      .optional()
+      .describe("Only the runs this event started (what POST /runs returned)"),
     from: queryDate("from").optional(),
     to: queryDate("to").optional(),
     limit: queryInt("limit", 1, 100).default(25),
@@ -89,7 +110,8 @@ export const getRunRoute = defineRoute({
   operationId: "getRun",
   tag: "Runs",
   summary: "A run: status, result, steps and cost breakdown",
-  description: "`result` is the run's output once it completed; `cost` is getCostBreakdown (nano-dollars as decimal strings).",
+  description:
+    "`result` is the run's output once it completed; `cost` is getCostBreakdown (nano-dollars as decimal strings).",
   permission: "runs:read",
   params: idParams("a run id"),
   response: { description: "The run" },
@@ -98,7 +120,13 @@ export const getRunRoute = defineRoute({
     await runInScope(db, actor, params.id, "read");
     const detail = await getRun(db, params.id);
     const cost = await getCostBreakdown(db, params.id);
-    return { ...detail, status: detail.run.status, result: detail.run.status === "completed" ? detail.run.output : null, error: detail.run.error ?? null, cost };
+    return {
+      ...detail,
+      status: detail.run.status,
+      result: detail.run.status === "completed" ? detail.run.output : null,
+      error: detail.run.error ?? null,
+      cost,
+    };
   },
 });
 
@@ -108,7 +136,8 @@ export const getRunTraceRoute = defineRoute({
   operationId: "getRunTrace",
   tag: "Runs",
   summary: "A run's spans (the trace explorer's data)",
-  description: "Every span with its parent, kind, timing, status and, for LLM calls, model, tokens and cost; plus a summary.",
+  description:
+    "Every span with its parent, kind, timing, status and, for LLM calls, model, tokens and cost; plus a summary.",
   permission: "runs:read",
   params: idParams("a run id"),
   response: { description: "The trace" },
@@ -129,7 +158,10 @@ export const cancelRunRoute = defineRoute({
   summary: "Cancel a run",
   permission: "runs:cancel",
   params: idParams("a run id"),
-  response: { description: "The run is cancelled", schema: z.object({ runId: z.string(), status: z.literal("cancelled") }) },
+  response: {
+    description: "The run is cancelled",
+    schema: z.object({ runId: z.string(), status: z.literal("cancelled") }),
+  },
   errors: { 404: "No run with this id", 412: "The run has already finished" },
   handler: async ({ db, actor, params }) => {
     await runInScope(db, actor, params.id, "act");

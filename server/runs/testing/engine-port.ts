@@ -14,7 +14,8 @@ s.listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port));
 export function claimEnginePort(): number {
   const out = execFileSync(process.execPath, ["-e", FIND_FREE_PORT], { encoding: "utf8", timeout: 10_000 });
   const port = Number(out.trim());
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`could not find a free port for the engine (child printed ${JSON.stringify(out)})`);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`could not find a free port for the engine (child printed ${JSON.stringify(out)})`);
   process.env.WFLO_ENGINE_PORT = String(port);
   return port;
 }

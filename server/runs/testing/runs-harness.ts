@@ -38,7 +38,10 @@ export type RunsHarness = {
    * Sends `name` straight to the engine (no tRPC), with wflo's signed envelope: `by` as the user
    * who triggered it, `envelope` for the rest (a run budget, say). Returns the run's id once recorded.
    */
-  start(name: string, opts?: { data?: Record<string, unknown>; by?: SessionUser; envelope?: WfloEnvelope }): Promise<string>;
+  start(
+    name: string,
+    opts?: { data?: Record<string, unknown>; by?: SessionUser; envelope?: WfloEnvelope },
+  ): Promise<string>;
   /** The run's row once it completed, failed or was cancelled. */
   finished(runId: string, timeoutMs?: number): Promise<Run>;
   /** The run's status as wflo recorded it. */
@@ -71,9 +74,17 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
   const engine = createEngine({ db: fresh.db, port, pollIntervalMs: 20, backoff: () => 50 });
   await engine.start();
   if (new URL(inngest.eventBaseUrl).port !== String(port)) {
-    throw new Error(`the Inngest client sends to ${inngest.eventBaseUrl}, not the engine on port ${port}: it was imported before claimEnginePort()`);
+    throw new Error(
+      `the Inngest client sends to ${inngest.eventBaseUrl}, not the engine on port ${port}: it was imported before claimEnginePort()`,
+    );
   }
-  const app: Server = createServer(serve({ client: inngest, functions: [...servedFunctions, ...(opts.extraFunctions ?? [])], ...serveHandlerOptions() }));
+  const app: Server = createServer(
+    serve({
+      client: inngest,
+      functions: [...servedFunctions, ...(opts.extraFunctions ?? [])],
+      ...serveHandlerOptions(),
+    }),
+  );
   await new Promise<void>((r) => app.listen(0, "127.0.0.1", () => r()));
   const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/inngest`;
   await engine.syncApp(appUrl);
@@ -108,23 +119,35 @@ export async function startRunsHarness(opts: RunsHarnessOptions = {}): Promise<R
     async start(name, { data = {}, by, envelope = {} } = {}) {
       const triggeredBy = by ? { triggeredBy: { id: by.id, email: by.email } } : {};
       // Signed as wflo's server signs it (server/runs/dispatch.ts): unsigned, the middleware drops it.
-      const { ids } = await inngest.send(signEvent({ id: randomUUID(), name, data: withEnvelope(data, { ...envelope, ...triggeredBy }) }));
+      const { ids } = await inngest.send(
+        signEvent({ id: randomUUID(), name, data: withEnvelope(data, { ...envelope, ...triggeredBy }) }),
+      );
       return (await h.runFor(ids[0]!)).id;
     },
     async finished(runId, timeoutMs) {
-      return until(`run ${runId} to finish`, async () => {
-        const [r] = await fresh.db.select().from(runs).where(eq(runs.id, runId));
-        return r && ["completed", "failed", "cancelled"].includes(r.status) ? r : undefined;
-      }, timeoutMs);
+      return until(
+        `run ${runId} to finish`,
+        async () => {
+          const [r] = await fresh.db.select().from(runs).where(eq(runs.id, runId));
+          return r && ["completed", "failed", "cancelled"].includes(r.status) ? r : undefined;
+        },
+        timeoutMs,
+      );
     },
     async statusOf(runId) {
       return (await fresh.db.select({ s: runs.status }).from(runs).where(eq(runs.id, runId)))[0]?.s;
     },
     async waitingForEvent(runId, timeoutMs) {
-      await until(`run ${runId} to wait for an event`, async () => {
-        const rows = await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'event'`);
-        return (rows[0]?.n ?? 0) > 0;
-      }, timeoutMs);
+      await until(
+        `run ${runId} to wait for an event`,
+        async () => {
+          const rows = await fresh.db.execute<{ n: number }>(
+            sql`select count(*)::int as n from engine_waits where run_id = ${runId} and kind = 'event'`,
+          );
+          return (rows[0]?.n ?? 0) > 0;
+        },
+        timeoutMs,
+      );
     },
     async eventCount() {
       const rows = await fresh.db.execute<{ n: number }>(sql`select count(*)::int as n from engine_events`);
@@ -151,7 +174,10 @@ type UserSpecs<K extends string> = Record<K, readonly [email: string, role: Sess
  * Starts the harness (any of them: the runs harness, the approvals gate harness, ...), stores the
  * named users, and closes it after the file's tests.
  */
-export async function openHarness<H extends AnyHarness, K extends string>(start: () => Promise<H>, users: UserSpecs<K>): Promise<{ h: H } & Record<K, SessionUser>> {
+export async function openHarness<H extends AnyHarness, K extends string>(
+  start: () => Promise<H>,
+  users: UserSpecs<K>,
+): Promise<{ h: H } & Record<K, SessionUser>> {
   // Top-level code has no hook timeout: a harness that never comes up fails the file instead of hanging it.
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -160,6 +186,7 @@ export async function openHarness<H extends AnyHarness, K extends string>(start:
   const h = await Promise.race([start(), timeout]).finally(() => clearTimeout(timer));
   afterAll(() => h.close());
   const named = {} as Record<K, SessionUser>;
-  for (const [name, [email, role]] of Object.entries(users) as [K, UserSpecs<K>[K]][]) named[name] = await h.user(email, role);
+  for (const [name, [email, role]] of Object.entries(users) as [K, UserSpecs<K>[K]][])
+    named[name] = await h.user(email, role);
   return { h, ...named };
 }

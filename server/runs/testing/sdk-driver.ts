@@ -27,7 +27,12 @@ export type DriveOptions = {
   maxRequests?: number;
 };
 
-export type DriveResult = { outcome: "completed" | "failed" | "suspended"; output?: unknown; error?: unknown; requests: number };
+export type DriveResult = {
+  outcome: "completed" | "failed" | "suspended";
+  output?: unknown;
+  error?: unknown;
+  requests: number;
+};
 
 const SERVE_URL = "http://127.0.0.1/api/inngest";
 
@@ -44,7 +49,14 @@ export async function driveRun(o: DriveOptions): Promise<DriveResult> {
       event: o.event,
       events: [o.event],
       steps,
-      ctx: { run_id: o.runId, attempt, max_attempts: maxAttempts, disable_immediate_execution: false, use_api: false, stack: { stack, current: stack.length } },
+      ctx: {
+        run_id: o.runId,
+        attempt,
+        max_attempts: maxAttempts,
+        disable_immediate_execution: false,
+        use_api: false,
+        stack: { stack, current: stack.length },
+      },
     });
     const url = new URL(SERVE_URL);
     url.searchParams.set("fnId", o.functionId);

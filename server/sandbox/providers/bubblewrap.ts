@@ -4,7 +4,16 @@ import { constants as osConstants } from "node:os";
 import { runCapped } from "../process";
 import { decodeOutput, filesFromTar } from "../output";
 import { writeTar } from "../tar";
-import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type SandboxJob, type SandboxLanguage, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import {
+  fileBytes,
+  MAX_RETURNED_FILES_BYTES,
+  SandboxUnavailableError,
+  type SandboxJob,
+  type SandboxLanguage,
+  type SandboxOutcome,
+  type SandboxOutput,
+  type SandboxProvider,
+} from "../types";
 import { env } from "@/server/env";
 
 /**
@@ -29,7 +38,11 @@ const MAX_OPEN_FILES = 256;
 /** V8 reserves address space it never commits (code range, pointer cage): node needs this on top of its heap. */
 const NODE_ADDRESS_HEADROOM_MB = 1024;
 
-const INTERPRETER: Record<SandboxLanguage, string> = { python: "/usr/bin/python3", node: "/usr/bin/node", bash: "/usr/bin/bash" };
+const INTERPRETER: Record<SandboxLanguage, string> = {
+  python: "/usr/bin/python3",
+  node: "/usr/bin/node",
+  bash: "/usr/bin/bash",
+};
 
 function commandFor(job: SandboxJob): string[] {
   const { language, code, limits } = job;
@@ -64,27 +77,63 @@ function bwrapArgs(job: SandboxJob): string[] {
     "--disable-userns",
     "--die-with-parent",
     "--new-session",
-    "--uid", String(NOBODY),
-    "--gid", String(NOBODY),
-    "--cap-drop", "ALL",
-    "--ro-bind", "/usr", "/usr",
-    "--symlink", "usr/lib", "/lib",
-    "--symlink", "usr/lib64", "/lib64",
-    "--symlink", "usr/bin", "/bin",
-    "--symlink", "usr/sbin", "/sbin",
-    "--proc", "/proc",
-    "--dev", "/dev",
-    "--size", String(TMP_BYTES), "--tmpfs", "/tmp",
-    "--size", String(WORKSPACE_BYTES), "--tmpfs", "/workspace",
-    "--remount-ro", "/",
-    "--chdir", "/workspace",
+    "--uid",
+    String(NOBODY),
+    "--gid",
+    String(NOBODY),
+    "--cap-drop",
+    "ALL",
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    "--symlink",
+    "usr/lib",
+    "/lib",
+    "--symlink",
+    "usr/lib64",
+    "/lib64",
+    "--symlink",
+    "usr/bin",
+    "/bin",
+    "--symlink",
+    "usr/sbin",
+    "/sbin",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--size",
+    String(TMP_BYTES),
+    "--tmpfs",
+    "/tmp",
+    "--size",
+    String(WORKSPACE_BYTES),
+    "--tmpfs",
+    "/workspace",
+    "--remount-ro",
+    "/",
+    "--chdir",
+    "/workspace",
     "--clearenv",
-    "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
-    "--setenv", "HOME", "/workspace",
-    "--setenv", "TMPDIR", "/tmp",
-    "--setenv", "LANG", "C.UTF-8",
-    "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-    "/bin/sh", "-c", WRAPPER, "wflo-sandbox",
+    "--setenv",
+    "PATH",
+    "/usr/local/bin:/usr/bin:/bin",
+    "--setenv",
+    "HOME",
+    "/workspace",
+    "--setenv",
+    "TMPDIR",
+    "/tmp",
+    "--setenv",
+    "LANG",
+    "C.UTF-8",
+    "--setenv",
+    "PYTHONDONTWRITEBYTECODE",
+    "1",
+    "/bin/sh",
+    "-c",
+    WRAPPER,
+    "wflo-sandbox",
     PRLIMIT,
     `--as=${addressMb * 1024 * 1024}`,
     // Soft limit sends SIGXCPU (reported as cpu_limit); the hard one a second later kills.
@@ -99,7 +148,14 @@ function bwrapArgs(job: SandboxJob): string[] {
 
 const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
 
-const MEMORY_MESSAGES = [/\bMemoryError\b/, /JavaScript heap out of memory/, /Fatal process OOM/, /Cannot allocate memory/, /xmalloc: cannot allocate/, /out of memory/i];
+const MEMORY_MESSAGES = [
+  /\bMemoryError\b/,
+  /JavaScript heap out of memory/,
+  /Fatal process OOM/,
+  /Cannot allocate memory/,
+  /xmalloc: cannot allocate/,
+  /out of memory/i,
+];
 
 /** fd 3 carries "wflo-status N", the shell's `times`, "wflo-tar", then the workspace tar. */
 function parseSide(side: Buffer) {
@@ -136,22 +192,52 @@ function hostIdentity(): { uid?: number; gid?: number } {
 
 export const bubblewrapProvider: SandboxProvider = {
   name: "bubblewrap",
-  isolation: "Linux namespaces (user, pid, net, ipc, uts), read-only /usr, private tmpfs workspace, rlimits, no capabilities",
+  isolation:
+    "Linux namespaces (user, pid, net, ipc, uts), read-only /usr, private tmpfs workspace, rlimits, no capabilities",
   languages: ["python", "node", "bash"],
   async ensureAvailable() {
-    if (process.platform !== "linux") throw new SandboxUnavailableError("bubblewrap", `bubblewrap needs Linux (this is ${process.platform})`);
+    if (process.platform !== "linux")
+      throw new SandboxUnavailableError("bubblewrap", `bubblewrap needs Linux (this is ${process.platform})`);
     assertExecutable(BWRAP(), "the bwrap binary (Debian/Ubuntu package `bubblewrap`)");
     assertExecutable(PRLIMIT, "prlimit (Debian/Ubuntu package `util-linux`)");
     if (verified) return;
-    const probe = spawnSync(BWRAP(), ["--unshare-all", "--unshare-user", "--disable-userns", "--uid", String(NOBODY), "--gid", String(NOBODY), "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "/bin/true"], {
-      ...hostIdentity(),
-      cwd: "/",
-      env: {} as NodeJS.ProcessEnv,
-      timeout: 10_000,
-      encoding: "utf8",
-    });
+    const probe = spawnSync(
+      BWRAP(),
+      [
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--uid",
+        String(NOBODY),
+        "--gid",
+        String(NOBODY),
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--symlink",
+        "usr/bin",
+        "/bin",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+        "/bin/true",
+      ],
+      {
+        ...hostIdentity(),
+        cwd: "/",
+        env: {} as NodeJS.ProcessEnv,
+        timeout: 10_000,
+        encoding: "utf8",
+      },
+    );
     if (probe.status !== 0) {
-      throw new SandboxUnavailableError("bubblewrap", `bwrap could not create a sandbox (unprivileged user namespaces disabled?): ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`);
+      throw new SandboxUnavailableError(
+        "bubblewrap",
+        `bwrap could not create a sandbox (unprivileged user namespaces disabled?): ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`,
+      );
     }
     verified = true;
   },

@@ -3,7 +3,16 @@ import { request as httpRequest, type RequestOptions } from "node:http";
 import type { Socket } from "node:net";
 import { decodeOutput, filesFromTar } from "../output";
 import { writeTar } from "../tar";
-import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type SandboxJob, type SandboxLanguage, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import {
+  fileBytes,
+  MAX_RETURNED_FILES_BYTES,
+  SandboxUnavailableError,
+  type SandboxJob,
+  type SandboxLanguage,
+  type SandboxOutcome,
+  type SandboxOutput,
+  type SandboxProvider,
+} from "../types";
 import { env } from "@/server/env";
 
 /**
@@ -15,7 +24,11 @@ import { env } from "@/server/env";
  * name an image already present. Untested here (no Docker engine on the build machine).
  */
 
-const IMAGES: Record<SandboxLanguage, string> = { python: "python:3.12-slim", node: "node:20-slim", bash: "debian:bookworm-slim" };
+const IMAGES: Record<SandboxLanguage, string> = {
+  python: "python:3.12-slim",
+  node: "node:20-slim",
+  bash: "debian:bookworm-slim",
+};
 const IMAGE_OVERRIDES = {
   python: () => env.WFLO_SANDBOX_DOCKER_IMAGE_PYTHON,
   node: () => env.WFLO_SANDBOX_DOCKER_IMAGE_NODE,
@@ -31,14 +44,28 @@ function target(): Pick<RequestOptions, "socketPath" | "host" | "port"> {
   return { host: u.hostname, port: Number(u.port || 2375) };
 }
 
-function api(method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: Buffer }> {
+function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = httpRequest({ ...target(), method, path, timeout: timeoutMs, headers: data ? { "content-type": "application/json", "content-length": data.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = httpRequest(
+      {
+        ...target(),
+        method,
+        path,
+        timeout: timeoutMs,
+        headers: data ? { "content-type": "application/json", "content-length": data.length } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`Docker API ${method} ${path} timed out`)));
     req.on("error", reject);
     req.end(data);
@@ -48,7 +75,12 @@ function api(method: string, path: string, body?: unknown, timeoutMs = 10_000): 
 /** The attach stream (stdin in, multiplexed stdout/stderr out) on a hijacked connection. */
 function attach(id: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ ...target(), method: "POST", path: `/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`, headers: { Connection: "Upgrade", Upgrade: "tcp" } });
+    const req = httpRequest({
+      ...target(),
+      method: "POST",
+      path: `/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      headers: { Connection: "Upgrade", Upgrade: "tcp" },
+    });
     req.on("upgrade", (_res, socket: Socket, head: Buffer) => {
       if (head.length) socket.unshift(head);
       resolve(socket);
@@ -59,7 +91,11 @@ function attach(id: string): Promise<Socket> {
   });
 }
 
-const INTERPRETER: Record<SandboxLanguage, string[]> = { python: ["python3", "-c"], node: ["node", "-e"], bash: ["bash", "-c"] };
+const INTERPRETER: Record<SandboxLanguage, string[]> = {
+  python: ["python3", "-c"],
+  node: ["node", "-e"],
+  bash: ["bash", "-c"],
+};
 
 /** Like bubblewrap's wrapper, but over stdin/stdout: line 1 of stdin is the base64 workspace tar; after the code, a marker line, then status, times and the workspace tar (base64). */
 const WRAPPER = `
@@ -77,14 +113,18 @@ tar -c -f - -C /workspace . 2>/dev/null | base64 -w0
 
 export const dockerProvider: SandboxProvider = {
   name: "docker",
-  isolation: "a container per execution: no network, read-only root, tmpfs workspace, nobody, no capabilities, memory/PID/CPU limits",
+  isolation:
+    "a container per execution: no network, read-only root, tmpfs workspace, nobody, no capabilities, memory/PID/CPU limits",
   languages: ["python", "node", "bash"],
   async ensureAvailable() {
     try {
       const ping = await api("GET", "/_ping", undefined, 3_000);
       if (ping.status !== 200) throw new Error(`/_ping answered ${ping.status}`);
     } catch (e) {
-      throw new SandboxUnavailableError("docker", `no Docker engine answered at ${hostLabel()} (${e instanceof Error ? e.message : String(e)}); set DOCKER_HOST or start Docker`);
+      throw new SandboxUnavailableError(
+        "docker",
+        `no Docker engine answered at ${hostLabel()} (${e instanceof Error ? e.message : String(e)}); set DOCKER_HOST or start Docker`,
+      );
     }
   },
   async run(job: SandboxJob): Promise<SandboxOutput> {
@@ -121,8 +161,15 @@ export const dockerProvider: SandboxProvider = {
         ],
       },
     });
-    if (created.status === 404) throw new SandboxUnavailableError("docker", `image ${image(job.language)} is not present on the engine (wflo does not pull; run docker pull ${image(job.language)} or set WFLO_SANDBOX_DOCKER_IMAGE_${job.language.toUpperCase()})`);
-    if (created.status !== 201) throw new Error(`Docker could not create the container (${created.status}): ${created.body.toString("utf8").slice(0, 300)}`);
+    if (created.status === 404)
+      throw new SandboxUnavailableError(
+        "docker",
+        `image ${image(job.language)} is not present on the engine (wflo does not pull; run docker pull ${image(job.language)} or set WFLO_SANDBOX_DOCKER_IMAGE_${job.language.toUpperCase()})`,
+      );
+    if (created.status !== 201)
+      throw new Error(
+        `Docker could not create the container (${created.status}): ${created.body.toString("utf8").slice(0, 300)}`,
+      );
     const id = (JSON.parse(created.body.toString("utf8")) as { Id: string }).Id;
     try {
       const socket = await attach(id);
@@ -156,7 +203,8 @@ export const dockerProvider: SandboxProvider = {
         }
       });
       const start = await api("POST", `/containers/${id}/start`);
-      if (start.status !== 204 && start.status !== 304) throw new Error(`Docker could not start the container (${start.status})`);
+      if (start.status !== 204 && start.status !== 304)
+        throw new Error(`Docker could not start the container (${start.status})`);
       const input = writeTar(job.files.map((f) => ({ path: f.path, data: fileBytes(f) })));
       socket.write(`${input.toString("base64")}\n`);
       socket.end(job.stdin);
@@ -169,8 +217,11 @@ export const dockerProvider: SandboxProvider = {
       clearTimeout(timer);
       await Promise.race([done, new Promise((r) => setTimeout(r, 1_000))]);
       const inspect = await api("GET", `/containers/${id}/json`);
-      const oomKilled = Boolean((JSON.parse(inspect.body.toString("utf8")) as { State?: { OOMKilled?: boolean } }).State?.OOMKilled);
-      const containerStatus = (JSON.parse(waited.body.toString("utf8") || "{}") as { StatusCode?: number }).StatusCode ?? null;
+      const oomKilled = Boolean(
+        (JSON.parse(inspect.body.toString("utf8")) as { State?: { OOMKilled?: boolean } }).State?.OOMKilled,
+      );
+      const containerStatus =
+        (JSON.parse(waited.body.toString("utf8") || "{}") as { StatusCode?: number }).StatusCode ?? null;
 
       const all = Buffer.concat(out);
       const at = all.lastIndexOf(`\n${marker}\n`);
@@ -191,7 +242,9 @@ export const dockerProvider: SandboxProvider = {
       else if (/MemoryError|heap out of memory|Cannot allocate memory/.test(stderr.text)) outcome = "memory_limit";
       else if (signal !== null || code === null) outcome = "killed";
       else outcome = "error";
-      const files = tarB64 ? filesFromTar(Buffer.from(tarB64, "base64"), job.files, false) : { files: [], truncated: false };
+      const files = tarB64
+        ? filesFromTar(Buffer.from(tarB64, "base64"), job.files, false)
+        : { files: [], truncated: false };
       return {
         outcome,
         exitCode: signal === null ? code : null,

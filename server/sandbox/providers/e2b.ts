@@ -1,6 +1,15 @@
 import { decodeOutput, filesFromTar } from "../output";
 import { writeTar } from "../tar";
-import { fileBytes, MAX_RETURNED_FILES_BYTES, SandboxUnavailableError, type SandboxJob, type SandboxLanguage, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import {
+  fileBytes,
+  MAX_RETURNED_FILES_BYTES,
+  SandboxUnavailableError,
+  type SandboxJob,
+  type SandboxLanguage,
+  type SandboxOutcome,
+  type SandboxOutput,
+  type SandboxProvider,
+} from "../types";
 import { env } from "@/server/env";
 
 /**
@@ -20,7 +29,10 @@ async function load(): Promise<E2b> {
   try {
     return (await import("e2b")) as E2b;
   } catch (e) {
-    throw new SandboxUnavailableError("e2b", `the e2b npm package could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    throw new SandboxUnavailableError(
+      "e2b",
+      `the e2b npm package could not be loaded: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -38,13 +50,20 @@ export const e2bProvider: SandboxProvider = {
     const { Sandbox, CommandExitError, TimeoutError } = await load();
     const { limits } = job;
     const started = performance.now();
-    const sbx = await Sandbox.create(TEMPLATE(), { apiKey: env.E2B_API_KEY, timeoutMs: limits.timeoutMs + 60_000, allowInternetAccess: false });
+    const sbx = await Sandbox.create(TEMPLATE(), {
+      apiKey: env.E2B_API_KEY,
+      timeoutMs: limits.timeoutMs + 60_000,
+      allowInternetAccess: false,
+    });
     try {
       const input = writeTar([...job.files.map((f) => ({ path: f.path, data: fileBytes(f) }))]);
       const main = `/tmp/wflo-main.${EXT[job.language]}`;
       await sbx.files.write(main, job.code);
       await sbx.files.write("/tmp/wflo-stdin", job.stdin);
-      await sbx.files.write("/tmp/wflo-in.tar", input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer);
+      await sbx.files.write(
+        "/tmp/wflo-in.tar",
+        input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer,
+      );
       await sbx.commands.run(`mkdir -p ${WORKSPACE} && tar -x -f /tmp/wflo-in.tar -C ${WORKSPACE}`);
       const out: string[] = [];
       const err: string[] = [];
@@ -59,14 +78,19 @@ export const e2bProvider: SandboxProvider = {
       let exitCode: number | null = null;
       let timedOut = false;
       try {
-        const r = await sbx.commands.run(`cd ${WORKSPACE} && ${ulimits} && exec ${INTERPRETER[job.language]} ${quote(main)} < /tmp/wflo-stdin`, { timeoutMs: limits.timeoutMs, onStdout: capture(out), onStderr: capture(err) });
+        const r = await sbx.commands.run(
+          `cd ${WORKSPACE} && ${ulimits} && exec ${INTERPRETER[job.language]} ${quote(main)} < /tmp/wflo-stdin`,
+          { timeoutMs: limits.timeoutMs, onStdout: capture(out), onStderr: capture(err) },
+        );
         exitCode = r.exitCode;
       } catch (e) {
         if (e instanceof CommandExitError) exitCode = e.exitCode;
         else if (e instanceof TimeoutError) timedOut = true;
         else throw e;
       }
-      const listing = await sbx.commands.run(`tar -c -f - -C ${WORKSPACE} . | head -c ${MAX_RETURNED_FILES_BYTES + 256 * 1024} | base64 -w0`);
+      const listing = await sbx.commands.run(
+        `tar -c -f - -C ${WORKSPACE} . | head -c ${MAX_RETURNED_FILES_BYTES + 256 * 1024} | base64 -w0`,
+      );
       const files = filesFromTar(Buffer.from(listing.stdout.trim(), "base64"), job.files, false);
       const stdout = decodeOutput(Buffer.from(out.join("")));
       const stderr = decodeOutput(Buffer.from(err.join("")));

@@ -18,7 +18,9 @@ export function configuredProviderName(): SandboxProviderName {
   const v = env.WFLO_SANDBOX_PROVIDER;
   if (!v) return "bubblewrap";
   if (!(SANDBOX_PROVIDERS as readonly string[]).includes(v)) {
-    throw new SandboxInputError(`WFLO_SANDBOX_PROVIDER: "${v}" is not a sandbox provider (one of: ${SANDBOX_PROVIDERS.join(", ")})`);
+    throw new SandboxInputError(
+      `WFLO_SANDBOX_PROVIDER: "${v}" is not a sandbox provider (one of: ${SANDBOX_PROVIDERS.join(", ")})`,
+    );
   }
   return v as SandboxProviderName;
 }

@@ -1,5 +1,11 @@
 import { createRequire } from "node:module";
-import { SandboxUnavailableError, type SandboxJob, type SandboxOutcome, type SandboxOutput, type SandboxProvider } from "../types";
+import {
+  SandboxUnavailableError,
+  type SandboxJob,
+  type SandboxOutcome,
+  type SandboxOutput,
+  type SandboxProvider,
+} from "../types";
 import { fileBytes } from "../types";
 import { capFiles, decodeOutput } from "../output";
 
@@ -22,7 +28,10 @@ function loadIvm(): Ivm {
     loaded = createRequire(import.meta.url)(name) as Ivm;
     return loaded;
   } catch (e) {
-    throw new SandboxUnavailableError("isolated-vm", `the isolated-vm npm package (a native addon) could not be loaded: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    throw new SandboxUnavailableError(
+      "isolated-vm",
+      `the isolated-vm npm package (a native addon) could not be loaded: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`,
+    );
   }
 }
 
@@ -31,7 +40,8 @@ const MIN_HEAP_MB = 8;
 
 export const isolatedVmProvider: SandboxProvider = {
   name: "isolated-vm",
-  isolation: "a separate V8 isolate in the worker process: heap and time limits, no Node APIs, no filesystem or network",
+  isolation:
+    "a separate V8 isolate in the worker process: heap and time limits, no Node APIs, no filesystem or network",
   languages: ["node"],
   async ensureAvailable() {
     loadIvm();
@@ -45,20 +55,22 @@ export const isolatedVmProvider: SandboxProvider = {
     const err: string[] = [];
     let outputBytes = 0;
     let outputExceeded = false;
-    const write = (into: string[]) => (...args: unknown[]) => {
-      if (outputExceeded) return;
-      const line = `${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`;
-      const room = limits.maxOutputBytes - outputBytes;
-      outputBytes += Buffer.byteLength(line);
-      if (outputBytes > limits.maxOutputBytes) {
-        into.push(Buffer.from(line).subarray(0, Math.max(room, 0)).toString("utf8"));
-        outputExceeded = true;
-        // Stops the script at its next instruction.
-        isolate.dispose();
-        return;
-      }
-      into.push(line);
-    };
+    const write =
+      (into: string[]) =>
+      (...args: unknown[]) => {
+        if (outputExceeded) return;
+        const line = `${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}\n`;
+        const room = limits.maxOutputBytes - outputBytes;
+        outputBytes += Buffer.byteLength(line);
+        if (outputBytes > limits.maxOutputBytes) {
+          into.push(Buffer.from(line).subarray(0, Math.max(room, 0)).toString("utf8"));
+          outputExceeded = true;
+          // Stops the script at its next instruction.
+          isolate.dispose();
+          return;
+        }
+        into.push(line);
+      };
     const inputFiles = Object.fromEntries(job.files.map((f) => [f.path, decodeOutput(fileBytes(f)).text]));
     let outcome: SandboxOutcome = "ok";
     let exitCode: number | null = 0;
@@ -71,7 +83,9 @@ export const isolatedVmProvider: SandboxProvider = {
       await g.set("__err", new ivm.Callback(write(err)));
       await g.set("stdin", job.stdin);
       await g.set("files", new ivm.ExternalCopy(inputFiles).copyInto());
-      await context.eval(`globalThis.console = { log: (...a) => __log(...a.map(String)), error: (...a) => __err(...a.map(String)), warn: (...a) => __err(...a.map(String)), info: (...a) => __log(...a.map(String)) };`);
+      await context.eval(
+        `globalThis.console = { log: (...a) => __log(...a.map(String)), error: (...a) => __err(...a.map(String)), warn: (...a) => __err(...a.map(String)), info: (...a) => __log(...a.map(String)) };`,
+      );
       // Wall clock and CPU share one timer here: isolated-vm stops a script by elapsed time.
       const timeout = Math.min(limits.timeoutMs, limits.cpuSeconds * 1000);
       await context.eval(job.code, { timeout });
@@ -82,7 +96,8 @@ export const isolatedVmProvider: SandboxProvider = {
       exitCode = null;
       if (outputExceeded) outcome = "output_limit";
       else if (/memory limit/i.test(message)) outcome = "memory_limit";
-      else if (/timed out/i.test(message)) outcome = limits.cpuSeconds * 1000 <= limits.timeoutMs ? "cpu_limit" : "timeout";
+      else if (/timed out/i.test(message))
+        outcome = limits.cpuSeconds * 1000 <= limits.timeoutMs ? "cpu_limit" : "timeout";
       else {
         outcome = "error";
         exitCode = 1;

@@ -14,9 +14,19 @@ export const endingGate = inngest.createFunction(
   async ({ event, step, runId }) => {
     const outcome = (event.data as { outcome?: string }).outcome === "failed" ? "failed" : "completed";
     await step.run("approval:never-decided", () =>
-      requestApproval(getDb(), { runId, workflowId: "test-ending-gate", gate: "never-decided", triggeredBy: null, options: { action: "Something nobody decides", risk: "high", timeout: "1h" } }),
+      requestApproval(getDb(), {
+        runId,
+        workflowId: "test-ending-gate",
+        gate: "never-decided",
+        triggeredBy: null,
+        options: { action: "Something nobody decides", risk: "high", timeout: "1h" },
+      }),
     );
-    await step.waitForEvent("stop", { event: "test/ending-gate.stop", timeout: "1h", if: `async.data.runId == "${runId}"` });
+    await step.waitForEvent("stop", {
+      event: "test/ending-gate.stop",
+      timeout: "1h",
+      if: `async.data.runId == "${runId}"`,
+    });
     if (outcome === "failed") throw new NonRetriableError("stopped before the approval was decided");
     return { stopped: true };
   },

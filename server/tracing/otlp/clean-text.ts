@@ -13,7 +13,12 @@ export function otlpBadText(req: ExportTraceRequest): string | null {
     const bad = findBadText(value, path);
     return bad ? badTextMessage(bad) : null;
   };
-  const attrs = (kvs: KeyValue[] | undefined, path: string) => check(attributes(kvs), path) ?? check((kvs ?? []).map((kv) => kv.key), `${path}.keys`);
+  const attrs = (kvs: KeyValue[] | undefined, path: string) =>
+    check(attributes(kvs), path) ??
+    check(
+      (kvs ?? []).map((kv) => kv.key),
+      `${path}.keys`,
+    );
   for (const [r, rs] of (req.resourceSpans ?? []).entries()) {
     const base = `resourceSpans[${r}]`;
     const inResource = attrs(rs.resource?.attributes, `${base}.resource.attributes`);
@@ -27,7 +32,13 @@ export function otlpBadText(req: ExportTraceRequest): string | null {
           check(span.name, `${at}.name`) ??
           attrs(span.attributes, `${at}.attributes`) ??
           check(span.status?.message, `${at}.status.message`) ??
-          (span.events ?? []).reduce<string | null>((found, e, ei) => found ?? check(e.name, `${at}.events[${ei}].name`) ?? attrs(e.attributes, `${at}.events[${ei}].attributes`), null);
+          (span.events ?? []).reduce<string | null>(
+            (found, e, ei) =>
+              found ??
+              check(e.name, `${at}.events[${ei}].name`) ??
+              attrs(e.attributes, `${at}.events[${ei}].attributes`),
+            null,
+          );
         if (problem) return problem;
       }
     }

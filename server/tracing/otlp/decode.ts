@@ -15,9 +15,17 @@ import { describeZodIssues } from "@/server/errors";
 const OTLP_PROTO = {
   nested: {
     ExportTraceServiceRequest: { fields: { resourceSpans: { rule: "repeated", type: "ResourceSpans", id: 1 } } },
-    ResourceSpans: { fields: { resource: { type: "Resource", id: 1 }, scopeSpans: { rule: "repeated", type: "ScopeSpans", id: 2 }, schemaUrl: { type: "string", id: 3 } } },
+    ResourceSpans: {
+      fields: {
+        resource: { type: "Resource", id: 1 },
+        scopeSpans: { rule: "repeated", type: "ScopeSpans", id: 2 },
+        schemaUrl: { type: "string", id: 3 },
+      },
+    },
     Resource: { fields: { attributes: { rule: "repeated", type: "KeyValue", id: 1 } } },
-    ScopeSpans: { fields: { scope: { type: "InstrumentationScope", id: 1 }, spans: { rule: "repeated", type: "Span", id: 2 } } },
+    ScopeSpans: {
+      fields: { scope: { type: "InstrumentationScope", id: 1 }, spans: { rule: "repeated", type: "Span", id: 2 } },
+    },
     InstrumentationScope: { fields: { name: { type: "string", id: 1 }, version: { type: "string", id: 2 } } },
     Span: {
       fields: {
@@ -33,11 +41,21 @@ const OTLP_PROTO = {
         status: { type: "Status", id: 15 },
       },
     },
-    Event: { fields: { timeUnixNano: { type: "fixed64", id: 1 }, name: { type: "string", id: 2 }, attributes: { rule: "repeated", type: "KeyValue", id: 3 } } },
+    Event: {
+      fields: {
+        timeUnixNano: { type: "fixed64", id: 1 },
+        name: { type: "string", id: 2 },
+        attributes: { rule: "repeated", type: "KeyValue", id: 3 },
+      },
+    },
     Status: { fields: { message: { type: "string", id: 2 }, code: { type: "int32", id: 3 } } },
     KeyValue: { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } },
     AnyValue: {
-      oneofs: { value: { oneof: ["stringValue", "boolValue", "intValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue"] } },
+      oneofs: {
+        value: {
+          oneof: ["stringValue", "boolValue", "intValue", "doubleValue", "arrayValue", "kvlistValue", "bytesValue"],
+        },
+      },
       fields: {
         stringValue: { type: "string", id: 1 },
         boolValue: { type: "bool", id: 2 },
@@ -85,7 +103,9 @@ const hex = (len: number, what: string) =>
     .regex(new RegExp(`^[0-9a-fA-F]{${len}}$`), `${what} must be ${len} hex characters`)
     .refine((s) => !/^0+$/.test(s), `${what} must not be all zeros`)
     .transform((s) => s.toLowerCase());
-const nanos = z.union([z.string().regex(/^\d+$/, "must be a count of nanoseconds"), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+const nanos = z
+  .union([z.string().regex(/^\d+$/, "must be a count of nanoseconds"), z.number().int().nonnegative()])
+  .transform((v) => BigInt(v));
 
 const span = z.object({
   traceId: hex(32, "traceId"),
@@ -101,12 +121,17 @@ const span = z.object({
       }
       return s.toLowerCase();
     }),
-  name: z.string({ error: "name must be text" }).min(1, "name must not be empty").max(1000, "name must be at most 1000 characters"),
+  name: z
+    .string({ error: "name must be text" })
+    .min(1, "name must not be empty")
+    .max(1000, "name must be at most 1000 characters"),
   kind: z.number().int().min(0).max(5).optional(),
   startTimeUnixNano: nanos,
   endTimeUnixNano: nanos.optional(),
   attributes: z.array(keyValue).optional(),
-  events: z.array(z.object({ timeUnixNano: nanos.optional(), name: z.string(), attributes: z.array(keyValue).optional() })).optional(),
+  events: z
+    .array(z.object({ timeUnixNano: nanos.optional(), name: z.string(), attributes: z.array(keyValue).optional() }))
+    .optional(),
   status: z.object({ code: z.number().int().min(0).max(2).optional(), message: z.string().optional() }).optional(),
 });
 
@@ -115,7 +140,14 @@ export const exportTraceRequest = z.object({
     .array(
       z.object({
         resource: z.object({ attributes: z.array(keyValue).optional() }).optional(),
-        scopeSpans: z.array(z.object({ scope: z.object({ name: z.string().optional(), version: z.string().optional() }).optional(), spans: z.array(span).optional() })).optional(),
+        scopeSpans: z
+          .array(
+            z.object({
+              scope: z.object({ name: z.string().optional(), version: z.string().optional() }).optional(),
+              spans: z.array(span).optional(),
+            }),
+          )
+          .optional(),
       }),
     )
     .optional(),
@@ -163,7 +195,9 @@ export function decodeExportRequest(body: Uint8Array, contentType: string): Expo
       throw new OtlpDecodeError(`body is not a valid protobuf ExportTraceServiceRequest: ${(e as Error).message}`);
     }
   } else {
-    throw new OtlpDecodeError(`unsupported Content-Type "${contentType}": send application/json or application/x-protobuf`);
+    throw new OtlpDecodeError(
+      `unsupported Content-Type "${contentType}": send application/json or application/x-protobuf`,
+    );
   }
   const parsed = exportTraceRequest.safeParse(raw);
   if (!parsed.success) throw new OtlpDecodeError(describe(parsed.error));

@@ -13,7 +13,12 @@ export function kindOf(a: Record<string, unknown>): SpanKind {
   return "span";
 }
 
-export const int = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.round(v)) : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : null);
+export const int = (v: unknown) =>
+  typeof v === "number" && Number.isFinite(v)
+    ? Math.max(0, Math.round(v))
+    : typeof v === "string" && /^\d+$/.test(v)
+      ? Number(v)
+      : null;
 export const text = (v: unknown) => (typeof v === "string" && v ? v : null);
 function jsonOrText(v: unknown): unknown {
   if (typeof v !== "string") return v;
@@ -31,7 +36,8 @@ export function llmIo(a: Record<string, unknown>, events: OtlpSpan["events"]): {
   if (a["gen_ai.input.messages"] !== undefined) input.messages = jsonOrText(a["gen_ai.input.messages"]);
   else if (a["gen_ai.prompt"] !== undefined) input.prompt = jsonOrText(a["gen_ai.prompt"]);
   const evMessages = (events ?? []).filter((e) => /^gen_ai\.(system|user|assistant|tool)\.message$/.test(e.name));
-  if (!input.messages && evMessages.length) input.messages = evMessages.map((e) => ({ role: e.name.split(".")[1], ...attributes(e.attributes) }));
+  if (!input.messages && evMessages.length)
+    input.messages = evMessages.map((e) => ({ role: e.name.split(".")[1], ...attributes(e.attributes) }));
   let output: unknown = null;
   if (a["gen_ai.output.messages"] !== undefined) output = jsonOrText(a["gen_ai.output.messages"]);
   else if (a["gen_ai.completion"] !== undefined) output = jsonOrText(a["gen_ai.completion"]);
@@ -46,7 +52,11 @@ export function errorOf(s: OtlpSpan): SpanError | null {
   const ex = (s.events ?? []).find((e) => e.name === "exception");
   if (ex) {
     const a = attributes(ex.attributes);
-    return { name: text(a["exception.type"]) ?? "Error", message: text(a["exception.message"]) ?? s.status?.message ?? "", ...(text(a["exception.stacktrace"]) ? { stack: String(a["exception.stacktrace"]) } : {}) };
+    return {
+      name: text(a["exception.type"]) ?? "Error",
+      message: text(a["exception.message"]) ?? s.status?.message ?? "",
+      ...(text(a["exception.stacktrace"]) ? { stack: String(a["exception.stacktrace"]) } : {}),
+    };
   }
   return s.status?.code === 2 ? { name: "Error", message: s.status.message ?? "span status ERROR" } : null;
 }

@@ -31,11 +31,20 @@ const toDate = (ns: bigint) => new Date(Number(ns / 1_000_000n));
 function checkSizes(a: Record<string, unknown>, where: string) {
   for (const [k, v] of Object.entries(a)) {
     const size = typeof v === "string" ? Buffer.byteLength(v) : Buffer.byteLength(JSON.stringify(v) ?? "");
-    if (size > MAX_ATTRIBUTE_BYTES) throw new AttributeTooLargeError(`${where}: attribute "${k}" is ${size} bytes; the limit is ${MAX_ATTRIBUTE_BYTES} (WFLO_OTLP_MAX_ATTRIBUTE_BYTES)`);
+    if (size > MAX_ATTRIBUTE_BYTES)
+      throw new AttributeTooLargeError(
+        `${where}: attribute "${k}" is ${size} bytes; the limit is ${MAX_ATTRIBUTE_BYTES} (WFLO_OTLP_MAX_ATTRIBUTE_BYTES)`,
+      );
   }
 }
 
-export type IngestResult = { accepted: number; duplicates: number; traces: string[]; llmCalls: number; unknownParents: number };
+export type IngestResult = {
+  accepted: number;
+  duplicates: number;
+  traces: string[];
+  llmCalls: number;
+  unknownParents: number;
+};
 
 type Prepared = typeof spans.$inferInsert & { provider: string | null; durationMs: number };
 
@@ -51,8 +60,19 @@ export function prepare(req: ExportTraceRequest, apiKeyId: string | null): Prepa
         const kind = kindOf(a);
         const io = kind === "llm" ? llmIo(a, s.events) : { input: null, output: null };
         // The prompt is shown as input/output, not repeated in the attribute table.
-        const shown: Record<string, unknown> = { "service.name": resource["service.name"] ?? null, "otel.scope.name": ss.scope?.name ?? null, ...a };
-        for (const k of ["gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion", "gen_ai.system_instructions"]) delete shown[k];
+        const shown: Record<string, unknown> = {
+          "service.name": resource["service.name"] ?? null,
+          "otel.scope.name": ss.scope?.name ?? null,
+          ...a,
+        };
+        for (const k of [
+          "gen_ai.input.messages",
+          "gen_ai.output.messages",
+          "gen_ai.prompt",
+          "gen_ai.completion",
+          "gen_ai.system_instructions",
+        ])
+          delete shown[k];
         const endNs = s.endTimeUnixNano ?? null;
         const model = text(a["gen_ai.response.model"]) ?? text(a["gen_ai.request.model"]);
         out.push({
@@ -69,12 +89,17 @@ export function prepare(req: ExportTraceRequest, apiKeyId: string | null): Prepa
           output: io.output === null ? null : capValue(io.output, VALUE_CAP),
           error: redact(errorOf(s)),
           model: kind === "llm" ? model : null,
-          inputTokens: kind === "llm" ? (int(a["gen_ai.usage.input_tokens"]) ?? int(a["gen_ai.usage.prompt_tokens"]) ?? 0) : null,
-          outputTokens: kind === "llm" ? (int(a["gen_ai.usage.output_tokens"]) ?? int(a["gen_ai.usage.completion_tokens"]) ?? 0) : null,
+          inputTokens:
+            kind === "llm" ? (int(a["gen_ai.usage.input_tokens"]) ?? int(a["gen_ai.usage.prompt_tokens"]) ?? 0) : null,
+          outputTokens:
+            kind === "llm"
+              ? (int(a["gen_ai.usage.output_tokens"]) ?? int(a["gen_ai.usage.completion_tokens"]) ?? 0)
+              : null,
           source: "otlp",
           apiKeyId,
           provider: text(a["gen_ai.provider.name"]) ?? text(a["gen_ai.system"]),
-          durationMs: endNs === null || endNs < s.startTimeUnixNano ? 0 : Number((endNs - s.startTimeUnixNano) / 1_000_000n),
+          durationMs:
+            endNs === null || endNs < s.startTimeUnixNano ? 0 : Number((endNs - s.startTimeUnixNano) / 1_000_000n),
         });
       });
     });
@@ -84,7 +109,11 @@ export function prepare(req: ExportTraceRequest, apiKeyId: string | null): Prepa
 
 const CHUNK = 1000;
 
-export async function ingest(db: Database, req: ExportTraceRequest, opts: { apiKeyId: string | null }): Promise<IngestResult> {
+export async function ingest(
+  db: Database,
+  req: ExportTraceRequest,
+  opts: { apiKeyId: string | null },
+): Promise<IngestResult> {
   const prepared = prepare(req, opts.apiKeyId);
   if (prepared.length === 0) return { accepted: 0, duplicates: 0, traces: [], llmCalls: 0, unknownParents: 0 };
   const book = await getPriceBook(db);
@@ -95,7 +124,13 @@ export async function ingest(db: Database, req: ExportTraceRequest, opts: { apiK
     if (p.kind !== "llm" || !p.model) continue;
     const price = book.resolve(p.model, p.provider);
     if (!price) continue;
-    const usage = { inputTokens: p.inputTokens ?? 0, outputTokens: p.outputTokens ?? 0, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const usage = {
+      inputTokens: p.inputTokens ?? 0,
+      outputTokens: p.outputTokens ?? 0,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+    };
     p.costNano = costOf(usage, price.rates);
     prices.set(p, price);
   }
@@ -129,7 +164,11 @@ export async function ingest(db: Database, req: ExportTraceRequest, opts: { apiK
     const inserted = new Set<string>();
     for (let i = 0; i < prepared.length; i += CHUNK) {
       const chunk = prepared.slice(i, i + CHUNK).map(({ provider: _p, durationMs: _d, ...row }) => row);
-      const rows = await tx.insert(spans).values(chunk).onConflictDoNothing().returning({ runId: spans.runId, spanId: spans.spanId });
+      const rows = await tx
+        .insert(spans)
+        .values(chunk)
+        .onConflictDoNothing()
+        .returning({ runId: spans.runId, spanId: spans.spanId });
       for (const r of rows) inserted.add(`${r.runId}/${r.spanId}`);
     }
 
@@ -158,11 +197,16 @@ export async function ingest(db: Database, req: ExportTraceRequest, opts: { apiK
         };
       });
       for (let i = 0; i < values.length; i += CHUNK) {
-        const rows = await tx.insert(llmCalls).values(values.slice(i, i + CHUNK)).returning({ id: llmCalls.id, runId: llmCalls.runId, stepId: llmCalls.stepId });
+        const rows = await tx
+          .insert(llmCalls)
+          .values(values.slice(i, i + CHUNK))
+          .returning({ id: llmCalls.id, runId: llmCalls.runId, stepId: llmCalls.stepId });
         calls += rows.length;
         const ids = rows.map((r) => r.id);
         // Link span -> call, and keep the hourly spend rollup (what dashboards read) in step, as settle does.
-        await tx.execute(sql`update spans s set llm_call_id = c.id from llm_calls c where c.id = any(${sql.raw(`array[${ids.join(",")}]::bigint[]`)}) and s.run_id = c.run_id and s.span_id = c.step_id`);
+        await tx.execute(
+          sql`update spans s set llm_call_id = c.id from llm_calls c where c.id = any(${sql.raw(`array[${ids.join(",")}]::bigint[]`)}) and s.run_id = c.run_id and s.span_id = c.step_id`,
+        );
         await tx.execute(sql`
           insert into llm_cost_rollup as u (hour, provider, model, workflow, calls, cost_nano, input_tokens, output_tokens, simulated_calls)
           select date_trunc('hour', c.created_at, 'UTC'), c.provider, c.model, coalesce(c.workflow, ''), count(*), sum(c.cost_nano), sum(c.input_tokens), sum(c.output_tokens), 0
@@ -182,10 +226,21 @@ export async function ingest(db: Database, req: ExportTraceRequest, opts: { apiK
       const found = await tx
         .select({ runId: spans.runId, spanId: spans.spanId })
         .from(spans)
-        .where(and(inArray(spans.runId, [...new Set(orphans.map((o) => o.runId))]), inArray(spans.spanId, [...new Set(orphans.map((o) => o.parentSpanId ?? ""))])));
+        .where(
+          and(
+            inArray(spans.runId, [...new Set(orphans.map((o) => o.runId))]),
+            inArray(spans.spanId, [...new Set(orphans.map((o) => o.parentSpanId ?? ""))]),
+          ),
+        );
       const known = new Set(found.map((f) => `${f.runId}/${f.spanId}`));
       unknownParents = orphans.filter((o) => !known.has(`${o.runId}/${o.parentSpanId}`)).length;
     }
-    return { accepted: inserted.size, duplicates: prepared.length - inserted.size, traces: [...byTrace.keys()], llmCalls: calls, unknownParents };
+    return {
+      accepted: inserted.size,
+      duplicates: prepared.length - inserted.size,
+      traces: [...byTrace.keys()],
+      llmCalls: calls,
+      unknownParents,
+    };
   });
 }

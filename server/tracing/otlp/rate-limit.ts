@@ -4,7 +4,9 @@ import { env } from "@/server/env";
  * enforces its own share, which is what protects its database connection pool; a fleet behind a
  * load balancer multiplies the limit by its size (documented in docs/observability.md).
  */
-export type RateLimiter = { take(key: string, spans: number, now?: number): { ok: true } | { ok: false; retryAfterS: number } };
+export type RateLimiter = {
+  take(key: string, spans: number, now?: number): { ok: true } | { ok: false; retryAfterS: number };
+};
 
 export function createRateLimiter(spansPerSecond: number, burstSeconds = 2): RateLimiter {
   const capacity = spansPerSecond * burstSeconds;
@@ -16,7 +18,11 @@ export function createRateLimiter(spansPerSecond: number, burstSeconds = 2): Rat
       b.at = now;
       buckets.set(key, b);
       // A batch larger than the whole bucket could never pass: refuse it with the time a full bucket takes.
-      if (spans > b.tokens) return { ok: false, retryAfterS: Math.max(1, Math.ceil((Math.min(spans, capacity) - b.tokens) / spansPerSecond)) };
+      if (spans > b.tokens)
+        return {
+          ok: false,
+          retryAfterS: Math.max(1, Math.ceil((Math.min(spans, capacity) - b.tokens) / spansPerSecond)),
+        };
       b.tokens -= spans;
       return { ok: true };
     },

@@ -14,11 +14,26 @@ type OtlpAttribute = { key: string; value: { stringValue: string } | { intValue:
 export function bigTrace(traceId: string, service: string): OtlpTraceRequest {
   const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
   const id = (n: number) => (n + 1).toString(16).padStart(16, "0");
-  const spans: Record<string, unknown>[] = [{ traceId, spanId: id(0), name: "agent run", startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 50_000_000_000n) }];
+  const spans: Record<string, unknown>[] = [
+    {
+      traceId,
+      spanId: id(0),
+      name: "agent run",
+      startTimeUnixNano: String(t0),
+      endTimeUnixNano: String(t0 + 50_000_000_000n),
+    },
+  ];
   for (let a = 0; a < 50; a++) {
     const agentId = id(1 + a * 100);
     const start = t0 + BigInt(a) * 1_000_000_000n;
-    spans.push({ traceId, spanId: agentId, parentSpanId: id(0), name: `agent step ${a}`, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 900_000_000n) });
+    spans.push({
+      traceId,
+      spanId: agentId,
+      parentSpanId: id(0),
+      name: `agent step ${a}`,
+      startTimeUnixNano: String(start),
+      endTimeUnixNano: String(start + 900_000_000n),
+    });
     for (let c = 1; c < 100 && spans.length < BIG_TRACE_SPANS; c++) {
       const st = start + BigInt(c) * 9_000_000n;
       const llm = c % 10 === 0;
@@ -40,5 +55,9 @@ export function bigTrace(traceId: string, service: string): OtlpTraceRequest {
       });
     }
   }
-  return { resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans }] }] };
+  return {
+    resourceSpans: [
+      { resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ spans }] },
+    ],
+  };
 }

@@ -15,7 +15,9 @@ export default async function ApprovalPage({ params }: { params: Promise<{ appro
   return (
     <HydrateClient>
       <div className="mb-4">
-        <Link href="/approvals" className="text-sm text-brand-600 hover:underline">← Approvals</Link>
+        <Link href="/approvals" className="text-sm text-brand-600 hover:underline">
+          ← Approvals
+        </Link>
       </div>
       {/* The form mirrors the server's rules; approvals.decide checks again. */}
       <ApprovalDetail approvalId={approvalId} canDecide={can(user.role, "approvals:decide")} />

@@ -14,10 +14,17 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
   return (
     <HydrateClient>
       <div className="mb-4">
-        <Link href="/runs" className="text-sm text-brand-600 hover:underline">← All runs</Link>
+        <Link href="/runs" className="text-sm text-brand-600 hover:underline">
+          ← All runs
+        </Link>
       </div>
       {/* The buttons mirror the server's rules; the procedures check again. */}
-      <RunDetail runId={runId} canCancel={can(user.role, "runs:cancel")} canRerun={can(user.role, "runs:rerun")} canSendEvents={can(user.role, "runs:trigger")} />
+      <RunDetail
+        runId={runId}
+        canCancel={can(user.role, "runs:cancel")}
+        canRerun={can(user.role, "runs:rerun")}
+        canSendEvents={can(user.role, "runs:trigger")}
+      />
     </HydrateClient>
   );
 }

@@ -10,7 +10,10 @@ export default async function AccountPage() {
       <PageHeader title="Your account" description={`${user.email} · ${user.role}`} />
       <div className="grid gap-4 lg:grid-cols-2">
         <Card>
-          <CardHeader title="Change password" description="Your current password is required. Every session you have ends, on every device; this one signs in again." />
+          <CardHeader
+            title="Change password"
+            description="Your current password is required. Every session you have ends, on every device; this one signs in again."
+          />
           <div className="px-5 py-4">
             <ChangePasswordForm email={user.email} then="/settings/account" />
           </div>

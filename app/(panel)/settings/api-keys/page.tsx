@@ -10,8 +10,15 @@ export default async function ApiKeysPage() {
   await prefetch(trpc.apiKeys.list.queryOptions());
   return (
     <HydrateClient>
-      <div className="mb-4"><Link href="/settings" className="text-sm text-brand-600 hover:underline">← Settings</Link></div>
-      <PageHeader title="API keys" description="Stored as SHA-256 hashes; creating and revoking keys is in the audit log." />
+      <div className="mb-4">
+        <Link href="/settings" className="text-sm text-brand-600 hover:underline">
+          ← Settings
+        </Link>
+      </div>
+      <PageHeader
+        title="API keys"
+        description="Stored as SHA-256 hashes; creating and revoking keys is in the audit log."
+      />
       <ApiKeysAdmin workflows={await workflowOptions()} />
     </HydrateClient>
   );

@@ -8,7 +8,10 @@ export default async function UsersPage() {
   prefetch(trpc.users.list.queryOptions());
   return (
     <HydrateClient>
-      <PageHeader title="Users" description="Who can sign in, and what their role lets them do. Every change is written to the audit log." />
+      <PageHeader
+        title="Users"
+        description="Who can sign in, and what their role lets them do. Every change is written to the audit log."
+      />
       <UsersAdmin currentUserId={me.id} />
     </HydrateClient>
   );

@@ -17,7 +17,13 @@ import { workflowExists } from "@/server/workflows/catalog";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-export default async function WorkflowPage({ params, searchParams }: { params: Promise<{ workflowId: string }>; searchParams: SearchParams }) {
+export default async function WorkflowPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ workflowId: string }>;
+  searchParams: SearchParams;
+}) {
   const user = await requirePageUser("workflows:read");
   const { workflowId } = await params;
   if (!(await workflowExists(workflowId))) notFound();
@@ -28,7 +34,12 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
   // Awaited so the recent runs are in the HTML, under the same input the table asks for.
   // Awaited: the card reads it with useQuery, so the policy is in the HTML (providers are probed in the browser).
   await prefetch(trpc.sandbox.policy.queryOptions({ workflowId: wf.id }));
-  if (canSeeRuns) await prefetch(trpc.runs.list.infiniteQueryOptions(toQueryInput(effectiveFilters(await searchParams, wf.id)), { getNextPageParam: (p) => p.nextCursor }));
+  if (canSeeRuns)
+    await prefetch(
+      trpc.runs.list.infiniteQueryOptions(toQueryInput(effectiveFilters(await searchParams, wf.id)), {
+        getNextPageParam: (p) => p.nextCursor,
+      }),
+    );
 
   return (
     <HydrateClient>
@@ -39,7 +50,9 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
           <>
             {wf.usesLlm ? <Badge tone="blue">LLM</Badge> : null}
             {simulated ? <SimulatedBadge /> : null}
-            <Link href="/workflows" className="text-sm text-brand-600 hover:underline">All workflows</Link>
+            <Link href="/workflows" className="text-sm text-brand-600 hover:underline">
+              All workflows
+            </Link>
           </>
         }
       />
@@ -47,7 +60,11 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
         <Card className="self-start">
           <CardHeader
             title="Run this workflow"
-            description={canTrigger ? `Sends ${wf.triggers.map((t) => t.event).join(", ")} with this input, as you.` : "Your role can look at this workflow but not start it."}
+            description={
+              canTrigger
+                ? `Sends ${wf.triggers.map((t) => t.event).join(", ")} with this input, as you.`
+                : "Your role can look at this workflow but not start it."
+            }
           />
           {canTrigger ? (
             <TriggerForm workflowId={wf.id} inputSchema={wf.inputSchema} />
@@ -56,7 +73,8 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
           )}
           {simulated ? (
             <p className="border-t border-slate-200 px-5 py-3 text-xs text-slate-500 dark:border-slate-800">
-              Its LLM calls go to wflo&apos;s simulated provider: deterministic demo text, marked &ldquo;simulated&rdquo; wherever it is shown.
+              Its LLM calls go to wflo&apos;s simulated provider: deterministic demo text, marked
+              &ldquo;simulated&rdquo; wherever it is shown.
             </p>
           ) : null}
         </Card>
@@ -70,7 +88,11 @@ export default async function WorkflowPage({ params, searchParams }: { params: P
         ) : null}
       </div>
       <div className="mt-6">
-        <SandboxPolicyCard workflowId={wf.id} canManage={can(user.role, "settings:manage")} wfloDefaults={defaultPolicy(wf.id)} />
+        <SandboxPolicyCard
+          workflowId={wf.id}
+          canManage={can(user.role, "settings:manage")}
+          wfloDefaults={defaultPolicy(wf.id)}
+        />
       </div>
     </HydrateClient>
   );

@@ -37,14 +37,26 @@ export async function startAdapterHarness(functions: readonly InngestFunction.An
         const r = (await h.fresh.db.select().from(runs).where(eq(runs.id, runId)))[0];
         return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
       }),
-    callsOf: (runId: string) => h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt)),
+    callsOf: (runId: string) =>
+      h.fresh.db.select().from(llmCalls).where(eq(llmCalls.runId, runId)).orderBy(asc(llmCalls.createdAt)),
     stepsOf: async (runId: string) =>
-      (await h.fresh.db.select({ id: runSteps.stepId, status: runSteps.status }).from(runSteps).where(eq(runSteps.runId, runId))).map((s) => `${s.id}=${s.status}`).sort(),
+      (
+        await h.fresh.db
+          .select({ id: runSteps.stepId, status: runSteps.status })
+          .from(runSteps)
+          .where(eq(runSteps.runId, runId))
+      )
+        .map((s) => `${s.id}=${s.status}`)
+        .sort(),
     checkpointsOf: (runId: string, namePrefix?: string) =>
       h.fresh.db
         .select()
         .from(stateSnapshots)
-        .where(namePrefix === undefined ? eq(stateSnapshots.runId, runId) : and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, `${namePrefix}%`)))
+        .where(
+          namePrefix === undefined
+            ? eq(stateSnapshots.runId, runId)
+            : and(eq(stateSnapshots.runId, runId), like(stateSnapshots.name, `${namePrefix}%`)),
+        )
         .orderBy(asc(stateSnapshots.version)),
     async completed(event: string, envelope?: WfloEnvelope) {
       const runId = await a.start(event, envelope);
@@ -99,7 +111,12 @@ export const price = (model: string, inputTokens: number, outputTokens: number, 
  * (below any model call's worst case) fails for the budget before the provider sees a request,
  * runs no tool (`toolRuns`: the test functions' record of tool calls) and records no call.
  */
-export async function expectBudgetRefusal(h: AdapterHarness, providers: ProviderServer, event: string, toolRuns: readonly unknown[]): Promise<typeof runs.$inferSelect> {
+export async function expectBudgetRefusal(
+  h: AdapterHarness,
+  providers: ProviderServer,
+  event: string,
+  toolRuns: readonly unknown[],
+): Promise<typeof runs.$inferSelect> {
   const before = providers.requests.length;
   const toolsBefore = toolRuns.length;
   const runId = await h.start(event, { budgetNano: "1000" });

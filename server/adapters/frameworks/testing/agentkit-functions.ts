@@ -35,7 +35,12 @@ export function buildNetwork() {
   const writer = createAgent({
     name: "writer",
     system: "You write one sentence.",
-    model: anthropic({ model: "claude-3-5-haiku-latest", apiKey: "sk-ant-test-agentkit", baseUrl: `${kitProviders.anthropic}/v1/`, defaultParameters: { max_tokens: 300 } }),
+    model: anthropic({
+      model: "claude-3-5-haiku-latest",
+      apiKey: "sk-ant-test-agentkit",
+      baseUrl: `${kitProviders.anthropic}/v1/`,
+      defaultParameters: { max_tokens: 300 },
+    }),
   });
   return createNetwork({
     name: "research",
@@ -56,7 +61,12 @@ export const agentKitWorkflow = inngest.createFunction(
 /** A network routed by AgentKit's default routing agent (an LLM) on its defaultModel; maxIter bounds it. */
 export function buildRoutedNetwork() {
   const model = openai({ model: "gpt-4o-mini", apiKey: "sk-test-agentkit", baseUrl: kitProviders.openai });
-  const writer = createAgent({ name: "writer", description: "Writes one sentence.", system: "You write one sentence.", model });
+  const writer = createAgent({
+    name: "writer",
+    description: "Writes one sentence.",
+    system: "You write one sentence.",
+    model,
+  });
   return createNetwork({ name: "routed", agents: [writer], defaultModel: model, maxIter: 2 });
 }
 
@@ -67,7 +77,11 @@ export const agentKitRoutedWorkflow = inngest.createFunction(
 
 /** A single AgentKit Agent (no network) on Gemini. */
 export function buildGeminiAgent() {
-  return createAgent({ name: "summariser", system: "Summarise in one line.", model: gemini({ model: "gemini-2.0-flash", apiKey: "test-agentkit", baseUrl: `${kitProviders.google}/v1beta/` }) });
+  return createAgent({
+    name: "summariser",
+    system: "Summarise in one line.",
+    model: gemini({ model: "gemini-2.0-flash", apiKey: "test-agentkit", baseUrl: `${kitProviders.google}/v1beta/` }),
+  });
 }
 
 export const agentKitAgentWorkflow = inngest.createFunction(
@@ -85,4 +99,9 @@ export const agentKitRetryWorkflow = inngest.createFunction(
   },
 );
 
-export const agentKitTestFunctions = [agentKitWorkflow, agentKitRetryWorkflow, agentKitRoutedWorkflow, agentKitAgentWorkflow];
+export const agentKitTestFunctions = [
+  agentKitWorkflow,
+  agentKitRetryWorkflow,
+  agentKitRoutedWorkflow,
+  agentKitAgentWorkflow,
+];

@@ -28,7 +28,13 @@ const weather = tool({
 export const aiSdkCallWorkflow = inngest.createFunction(
   { id: "test-ai-sdk-call", retries: 0, triggers: [{ event: "test/ai-sdk.call" }] },
   async (ctx) => {
-    const call = { model: provider().chat("gpt-4o-mini"), system: "Use the tool.", tools: { weather }, stopWhen: stepCountIs(4), maxOutputTokens: 200 };
+    const call = {
+      model: provider().chat("gpt-4o-mini"),
+      system: "Use the tool.",
+      tools: { weather },
+      stopWhen: stepCountIs(4),
+      maxOutputTokens: 200,
+    };
     const generated = await aiSdkAdapter.run(call, 'call tool weather with {"city":"Paris"}', ctx);
     const after = await ctx.step.run("after", () => "done");
     return { generated, after };
@@ -42,9 +48,23 @@ export const aiSdkCallWorkflow = inngest.createFunction(
 export const aiSdkStreamWorkflow = inngest.createFunction(
   { id: "test-ai-sdk-stream", retries: 1, triggers: [{ event: "test/ai-sdk.stream" }] },
   async (ctx) => {
-    const agent = new ToolLoopAgent({ id: "forecaster", model: provider()("gpt-4o-mini"), instructions: "Forecast with the tool.", tools: { weather }, maxOutputTokens: 200 });
-    const streamed = await aiSdkAdapter.run(agent, { prompt: 'call tool weather with {"city":"Oslo"}', stream: true }, ctx);
-    const plain = await aiSdkAdapter.run({ model: provider().chat("gpt-4o"), stream: true, maxOutputTokens: 100 }, "Stream a haiku.", ctx);
+    const agent = new ToolLoopAgent({
+      id: "forecaster",
+      model: provider()("gpt-4o-mini"),
+      instructions: "Forecast with the tool.",
+      tools: { weather },
+      maxOutputTokens: 200,
+    });
+    const streamed = await aiSdkAdapter.run(
+      agent,
+      { prompt: 'call tool weather with {"city":"Oslo"}', stream: true },
+      ctx,
+    );
+    const plain = await aiSdkAdapter.run(
+      { model: provider().chat("gpt-4o"), stream: true, maxOutputTokens: 100 },
+      "Stream a haiku.",
+      ctx,
+    );
     if (ctx.attempt === 0) throw new Error("simulated crash after the agents ran");
     return { streamed, plain, attempt: ctx.attempt };
   },
@@ -54,8 +74,14 @@ export const aiSdkStreamWorkflow = inngest.createFunction(
 export const aiSdkCancelWorkflow = inngest.createFunction(
   { id: "test-ai-sdk-cancel", retries: 0, triggers: [{ event: "test/ai-sdk.cancel" }] },
   async (ctx) => {
-    const model = governModel(createOpenAI({ baseURL: aiSdkProvider.slowBaseURL, apiKey: "sk-test-ai-sdk" }).chat("gpt-4o-mini"), ctx);
-    const { stream } = await model.doStream({ prompt: [{ role: "user", content: [{ type: "text", text: "Write a long story about a lighthouse keeper." }] }], maxOutputTokens: 300 });
+    const model = governModel(
+      createOpenAI({ baseURL: aiSdkProvider.slowBaseURL, apiKey: "sk-test-ai-sdk" }).chat("gpt-4o-mini"),
+      ctx,
+    );
+    const { stream } = await model.doStream({
+      prompt: [{ role: "user", content: [{ type: "text", text: "Write a long story about a lighthouse keeper." }] }],
+      maxOutputTokens: 300,
+    });
     const reader = stream.getReader();
     const seen: string[] = [];
     for (;;) {

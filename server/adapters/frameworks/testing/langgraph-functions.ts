@@ -16,7 +16,14 @@ export const langGraphProvider = { baseURL: "" };
 export const toolRuns: string[] = [];
 export const crashOnce = { armed: false };
 
-const chat = (model = "gpt-4o-mini") => new ChatOpenAI({ model, apiKey: "sk-test-langgraph", configuration: { baseURL: langGraphProvider.baseURL }, maxTokens: 200, maxRetries: 0 });
+const chat = (model = "gpt-4o-mini") =>
+  new ChatOpenAI({
+    model,
+    apiKey: "sk-test-langgraph",
+    configuration: { baseURL: langGraphProvider.baseURL },
+    maxTokens: 200,
+    maxRetries: 0,
+  });
 
 const weather = tool(
   async ({ city }: { city: string }) => {
@@ -55,7 +62,11 @@ export function streamingGraph() {
 export const langGraphAgentWorkflow = inngest.createFunction(
   { id: "test-langgraph-agent", retries: 1, triggers: [{ event: "test/langgraph.agent" }] },
   async (ctx) => {
-    const out = await langGraphAdapter().run(agentGraph(), { messages: [{ role: "user", content: 'call tool weather with {"city":"Paris"}' }] }, ctx);
+    const out = await langGraphAdapter().run(
+      agentGraph(),
+      { messages: [{ role: "user", content: 'call tool weather with {"city":"Paris"}' }] },
+      ctx,
+    );
     const after = await ctx.step.run("after", () => "done");
     return { out, after };
   },
@@ -63,7 +74,12 @@ export const langGraphAgentWorkflow = inngest.createFunction(
 
 export const langGraphStreamWorkflow = inngest.createFunction(
   { id: "test-langgraph-stream", retries: 0, triggers: [{ event: "test/langgraph.stream" }] },
-  async (ctx) => langGraphAdapter({ mode: "stream" }).run(streamingGraph(), { messages: [{ role: "user", content: "Stream a haiku." }] }, ctx),
+  async (ctx) =>
+    langGraphAdapter({ mode: "stream" }).run(
+      streamingGraph(),
+      { messages: [{ role: "user", content: "Stream a haiku." }] },
+      ctx,
+    ),
 );
 
 export const langGraphTestFunctions = [langGraphAgentWorkflow, langGraphStreamWorkflow];

@@ -25,7 +25,13 @@ const lookup = createTool({
 
 export function buildMastraAgent() {
   const openai = createOpenAI({ apiKey: "sk-test-mastra", baseURL: mastraProvider.openai });
-  return new Agent({ id: "glossary", name: "Glossary", instructions: "Look terms up with the tool.", model: openai.chat("gpt-4o-mini"), tools: { lookup } });
+  return new Agent({
+    id: "glossary",
+    name: "Glossary",
+    instructions: "Look terms up with the tool.",
+    model: openai.chat("gpt-4o-mini"),
+    tools: { lookup },
+  });
 }
 
 export const mastraWorkflow = inngest.createFunction(
@@ -42,8 +48,20 @@ export const mastraSubAgentWorkflow = inngest.createFunction(
   { id: "test-mastra-subagent", retries: 2, triggers: [{ event: "test/mastra.subagent" }] },
   async (ctx) => {
     const openai = createOpenAI({ apiKey: "sk-test-mastra", baseURL: mastraProvider.openai });
-    const helper = new Agent({ id: "helper", name: "Helper", description: "Helps.", instructions: "Help.", model: openai.chat("gpt-4o-mini") });
-    const lead = new Agent({ id: "lead", name: "Lead", instructions: "Delegate.", model: openai.chat("gpt-4o-mini"), agents: { helper } });
+    const helper = new Agent({
+      id: "helper",
+      name: "Helper",
+      description: "Helps.",
+      instructions: "Help.",
+      model: openai.chat("gpt-4o-mini"),
+    });
+    const lead = new Agent({
+      id: "lead",
+      name: "Lead",
+      instructions: "Delegate.",
+      model: openai.chat("gpt-4o-mini"),
+      agents: { helper },
+    });
     return runTarget(lead, "hello", ctx);
   },
 );

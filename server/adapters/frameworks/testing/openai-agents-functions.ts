@@ -34,8 +34,18 @@ const getWeather = tool({
   },
 });
 
-export const weatherAgent = new Agent({ name: "Weather desk", instructions: "Answer weather questions with the tool.", model: "gpt-4o-mini", tools: [getWeather] });
-export const triageAgent = new Agent({ name: "Triage", instructions: "Hand weather questions to the weather desk.", model: "gpt-4o-mini", handoffs: [handoff(weatherAgent)] });
+export const weatherAgent = new Agent({
+  name: "Weather desk",
+  instructions: "Answer weather questions with the tool.",
+  model: "gpt-4o-mini",
+  tools: [getWeather],
+});
+export const triageAgent = new Agent({
+  name: "Triage",
+  instructions: "Hand weather questions to the weather desk.",
+  model: "gpt-4o-mini",
+  handoffs: [handoff(weatherAgent)],
+});
 // A cycle, as triage patterns have: the desk can hand back.
 weatherAgent.handoffs = [triageAgent];
 
@@ -43,7 +53,11 @@ export const agentsWorkflow = inngest.createFunction(
   { id: "test-openai-agents", retries: 0, triggers: [{ event: "test/openai-agents" }] },
   async (ctx) => {
     const responses = openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents" });
-    const chat = openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents", useResponses: false });
+    const chat = openAIAgentsAdapter({
+      baseURL: agentsProvider.baseURL,
+      apiKey: "sk-test-agents",
+      useResponses: false,
+    });
     // A tool round trip on the Responses API, then a handoff on Chat Completions.
     const weather = await responses.run(weatherAgent, 'call tool get_weather with {"city":"Paris"}', ctx);
     const triaged = await chat.run(triageAgent, "call tool transfer_to_Weather_desk with {}", ctx);
@@ -62,7 +76,12 @@ export const managerAgent = new Agent({
 
 export const agentsNestedWorkflow = inngest.createFunction(
   { id: "test-openai-agents-nested", retries: 0, triggers: [{ event: "test/openai-agents.nested" }] },
-  async (ctx) => openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents" }).run(managerAgent, 'call tool ask_weather_desk with {"input":"call tool get_weather with {\\"city\\":\\"Rome\\"}"}', ctx),
+  async (ctx) =>
+    openAIAgentsAdapter({ baseURL: agentsProvider.baseURL, apiKey: "sk-test-agents" }).run(
+      managerAgent,
+      'call tool ask_weather_desk with {"input":"call tool get_weather with {\\"city\\":\\"Rome\\"}"}',
+      ctx,
+    ),
 );
 
 /** Crashes after the agent on its first attempt: the retry replays the agent from memoised steps. */

@@ -35,7 +35,8 @@ export function providerContext(opts: ContextOptions) {
   const nextId = (prefix: string) => `${prefix}_${(++seq).toString().padStart(8, "0")}`;
 
   const tokens = (s: string) => countTokens(s, "gpt-4o");
-  const streamOut = (res: ServerResponse, events: { event?: string; data: unknown }[], done?: string) => sse(res, events, done, opts.streamGapMs ?? 0);
+  const streamOut = (res: ServerResponse, events: { event?: string; data: unknown }[], done?: string) =>
+    sse(res, events, done, opts.streamGapMs ?? 0);
   const inputTokens = (p: Prompt) => p.turns.reduce((n, t) => n + tokens(t.text) + PER_MESSAGE, 0);
   const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 

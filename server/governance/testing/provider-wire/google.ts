@@ -6,14 +6,21 @@ import { isObj, num, type Obj, type Prompt, prompt, textOf, type Turn } from "./
 
 function googleTurns(body: Obj): Prompt {
   const turns: Turn[] = [];
-  if (body.systemInstruction !== undefined) turns.push({ role: "system", text: textOf(body.systemInstruction), cacheMark: false });
+  if (body.systemInstruction !== undefined)
+    turns.push({ role: "system", text: textOf(body.systemInstruction), cacheMark: false });
   for (const c of (Array.isArray(body.contents) ? body.contents : []).filter(isObj)) {
     turns.push({ role: c.role === "model" ? "model" : "user", text: textOf(c.parts), cacheMark: false });
   }
   return prompt(turns);
 }
 
-export async function googleGenerate(ctx: ProviderContext, model: string, body: Obj, stream: boolean, res: ServerResponse) {
+export async function googleGenerate(
+  ctx: ProviderContext,
+  model: string,
+  body: Obj,
+  stream: boolean,
+  res: ServerResponse,
+) {
   const p = googleTurns(body);
   const config = isObj(body.generationConfig) ? body.generationConfig : {};
   const a = ctx.answer(model, p, num(config.maxOutputTokens), false);
@@ -27,14 +34,25 @@ export async function googleGenerate(ctx: ProviderContext, model: string, body: 
   };
   const responseId = ctx.nextId("gresp");
   const finishReason = a.finished ? "STOP" : "MAX_TOKENS";
-  const candidate = (text: string, finish: string | undefined) => ({ content: { parts: [{ text }], role: "model" }, ...(finish ? { finishReason: finish } : {}), index: 0 });
+  const candidate = (text: string, finish: string | undefined) => ({
+    content: { parts: [{ text }], role: "model" },
+    ...(finish ? { finishReason: finish } : {}),
+    index: 0,
+  });
   if (stream) {
     const parts = pieces(a.text);
     return ctx.streamOut(
       res,
       parts.map((text, i) => {
         const last = i === parts.length - 1;
-        return { data: { candidates: [candidate(text, last ? finishReason : undefined)], ...(last ? { usageMetadata } : {}), modelVersion: model, responseId } };
+        return {
+          data: {
+            candidates: [candidate(text, last ? finishReason : undefined)],
+            ...(last ? { usageMetadata } : {}),
+            modelVersion: model,
+            responseId,
+          },
+        };
       }),
     );
   }

@@ -18,11 +18,20 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 export function json(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "x-request-id": "req_wflo_local" });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "x-request-id": "req_wflo_local",
+  });
   res.end(text);
 }
 
-export async function sse(res: ServerResponse, events: { event?: string; data: unknown }[], done: string | undefined, gapMs: number) {
+export async function sse(
+  res: ServerResponse,
+  events: { event?: string; data: unknown }[],
+  done: string | undefined,
+  gapMs: number,
+) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   for (const [i, e] of events.entries()) {
     if (gapMs > 0 && i > 0) {

@@ -10,8 +10,15 @@ function responsesTurns(body: Obj): Prompt {
   if (typeof body.input === "string") turns.push({ role: "user", text: body.input, cacheMark: false });
   else if (Array.isArray(body.input))
     for (const m of body.input.filter(isObj)) {
-      if (m.type === "function_call") turns.push({ role: "assistant", text: `${String(m.name)}${String(m.arguments)}`, cacheMark: false });
-      else if (m.type === "function_call_output") turns.push({ role: "tool", text: typeof m.output === "string" ? m.output : textOf(m.output), cacheMark: false, toolResult: true });
+      if (m.type === "function_call")
+        turns.push({ role: "assistant", text: `${String(m.name)}${String(m.arguments)}`, cacheMark: false });
+      else if (m.type === "function_call_output")
+        turns.push({
+          role: "tool",
+          text: typeof m.output === "string" ? m.output : textOf(m.output),
+          cacheMark: false,
+          toolResult: true,
+        });
       else turns.push({ role: String(m.role ?? "user"), text: textOf(m.content), cacheMark: false });
     }
   return prompt(turns);
@@ -59,7 +66,14 @@ export async function openaiResponses(ctx: ProviderContext, body: Obj, res: Serv
     metadata: {},
   };
   if (call) {
-    const fc = { id: msgId, type: "function_call", status: "completed", call_id: ctx.nextId("call"), name: call.name, arguments: call.args };
+    const fc = {
+      id: msgId,
+      type: "function_call",
+      status: "completed",
+      call_id: ctx.nextId("call"),
+      name: call.name,
+      arguments: call.args,
+    };
     const finished = { ...base, incomplete_details: null, status: "completed", output: [fc], usage };
     if (body.stream !== true) return json(res, 200, finished);
     let n = 0;
@@ -68,7 +82,9 @@ export async function openaiResponses(ctx: ProviderContext, body: Obj, res: Serv
       ev("response.created", { response: { ...base, status: "in_progress", output: [], usage: null } }),
       ev("response.in_progress", { response: { ...base, status: "in_progress", output: [], usage: null } }),
       ev("response.output_item.added", { output_index: 0, item: { ...fc, status: "in_progress", arguments: "" } }),
-      ...pieces(call.args).map((delta) => ev("response.function_call_arguments.delta", { item_id: msgId, output_index: 0, delta })),
+      ...pieces(call.args).map((delta) =>
+        ev("response.function_call_arguments.delta", { item_id: msgId, output_index: 0, delta }),
+      ),
       ev("response.function_call_arguments.done", { item_id: msgId, output_index: 0, arguments: call.args }),
       ev("response.output_item.done", { output_index: 0, item: fc }),
       ev("response.completed", { response: finished }),
@@ -82,9 +98,22 @@ export async function openaiResponses(ctx: ProviderContext, body: Obj, res: Serv
       ev("response.created", { response: { ...base, status: "in_progress", output: [], usage: null } }),
       ev("response.in_progress", { response: { ...base, status: "in_progress", output: [], usage: null } }),
       ev("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } }),
-      ev("response.content_part.added", { item_id: msgId, output_index: 0, content_index: 0, part: { ...part, text: "" } }),
-      ...pieces(a.text).map((delta) => ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta, logprobs: [] })),
-      ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text: a.text, logprobs: [] }),
+      ev("response.content_part.added", {
+        item_id: msgId,
+        output_index: 0,
+        content_index: 0,
+        part: { ...part, text: "" },
+      }),
+      ...pieces(a.text).map((delta) =>
+        ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta, logprobs: [] }),
+      ),
+      ev("response.output_text.done", {
+        item_id: msgId,
+        output_index: 0,
+        content_index: 0,
+        text: a.text,
+        logprobs: [],
+      }),
       ev("response.content_part.done", { item_id: msgId, output_index: 0, content_index: 0, part }),
       ev("response.output_item.done", { output_index: 0, item }),
       ev(a.finished ? "response.completed" : "response.incomplete", { response: done }),

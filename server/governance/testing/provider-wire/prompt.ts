@@ -36,7 +36,10 @@ export function prompt(turns: Turn[]): Prompt {
     }
   }
   const lastUser = at >= 0 ? turns[at]!.text : "";
-  const toolResults = turns.slice(at + 1).filter((t) => t.toolResult).map((t) => t.text);
+  const toolResults = turns
+    .slice(at + 1)
+    .filter((t) => t.toolResult)
+    .map((t) => t.text);
   return { turns, lastUser, toolResults };
 }
 
