@@ -1,6 +1,6 @@
 /** WfloWorkflow's options and inputs, checked before anything starts (a WfloOptionsError names the field). */
 
-import { registryCatalog } from "@/inngest/catalog";
+import type { WorkflowCatalog } from "@/server/workflows/workflow-catalog";
 import { usdToNano } from "@/server/governance";
 import { WFLO_ENVELOPE_KEY } from "@/server/runs/envelope";
 import { WfloOptionsError } from "./errors";
@@ -28,7 +28,11 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   !Array.isArray(v) &&
   [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
 
-export function validated(opts: WfloWorkflowOptions): {
+/** `panel`: the control panel's own workflows, whose names an SDK workflow may not take. */
+export function validated(
+  opts: WfloWorkflowOptions,
+  panel: Pick<WorkflowCatalog, "find">,
+): {
   name: string;
   budgetNano: bigint | undefined;
   retries: Retries;
@@ -41,7 +45,7 @@ export function validated(opts: WfloWorkflowOptions): {
     throw new WfloOptionsError('name: a workflow needs a name, such as "my-workflow"');
   if (!NAME.test(name))
     throw new WfloOptionsError(`name: "${name}" must be 1-64 letters, digits, - or _, starting with a letter or digit`);
-  if (registryCatalog.find(name))
+  if (panel.find(name))
     throw new WfloOptionsError(
       `name: "${name}" is one of the control panel's own workflows; give the SDK workflow another name`,
     );

@@ -116,7 +116,7 @@ export class WfloWorkflow {
   private runId: string | undefined;
 
   constructor(opts: WfloWorkflowOptions) {
-    const v = validated(opts);
+    const v = validated(opts, registryCatalog);
     this.name = v.name;
     this.budgetNano = v.budgetNano;
     this.budgetUsd = v.budgetNano === undefined ? undefined : nanoToUsdNumber(v.budgetNano);
