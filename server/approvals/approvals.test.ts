@@ -69,13 +69,11 @@ describe("the demo workflow", () => {
     // A payload edit that breaks the gate's schema changes nothing.
     expect(
       await errorOf(
-        h
-          .as(approver2)
-          .approvals.decide({
-            approvalId: gate.id,
-            decision: "approve",
-            payload: { table: "audit_exports", olderThanDays: 5, maxRows: 10 },
-          }),
+        h.as(approver2).approvals.decide({
+          approvalId: gate.id,
+          decision: "approve",
+          payload: { table: "audit_exports", olderThanDays: 5, maxRows: 10 },
+        }),
       ),
     ).toEqual({
       code: "BAD_REQUEST",
@@ -83,14 +81,12 @@ describe("the demo workflow", () => {
     });
     expect((await h.approval(gate.id)).status).toBe("pending");
 
-    const res = await h
-      .as(approver2)
-      .approvals.decide({
-        approvalId: gate.id,
-        decision: "approve",
-        comment: "checked the snapshot",
-        payload: { table: "audit_exports", olderThanDays: 120, maxRows: 500 },
-      });
+    const res = await h.as(approver2).approvals.decide({
+      approvalId: gate.id,
+      decision: "approve",
+      comment: "checked the snapshot",
+      payload: { table: "audit_exports", olderThanDays: 120, maxRows: 500 },
+    });
     expect(res).toMatchObject({ status: "approved", final: true });
     await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed");
     expect((await h.engineRun(runId))?.output).toMatchObject({
@@ -335,13 +331,11 @@ describe("the REST API with an API key", () => {
 
 describe("require approval for every LLM step (runs.trigger requireApproval)", () => {
   it("gates each wflo.llm call of the run; a rejection stops the run before the call", async () => {
-    const { eventId } = await h
-      .as(operator)
-      .runs.trigger({
-        workflowId: "research-assistant",
-        input: { topic: "gated research", questions: 1 },
-        requireApproval: true,
-      });
+    const { eventId } = await h.as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "gated research", questions: 1 },
+      requireApproval: true,
+    });
     const runId = await h.until("the run", async () => {
       const rows = await h.fresh.db.execute<{ id: string }>(
         sql`select id from engine_runs where event->>'id' = ${eventId}`,

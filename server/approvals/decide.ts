@@ -141,17 +141,15 @@ export async function decideApproval(db: Database, who: Decider, raw: DecideInpu
         "conflict",
         `${alreadyVoted(prior, me)} ${prior.decision === "approve" ? "approved" : "rejected"} this${me.apiKeyId && prior.apiKeyId !== me.apiKeyId ? " (through another API key or the panel)" : ""}; it needs ${a.approvalsNeeded} distinct approvers`,
       );
-    await tx
-      .insert(approvalDecisions)
-      .values({
-        approvalId: a.id,
-        deciderId: me.id,
-        apiKeyId: me.apiKeyId,
-        deciderEmail: who.email,
-        deciderKind: who.kind,
-        decision: input.decision,
-        comment,
-      });
+    await tx.insert(approvalDecisions).values({
+      approvalId: a.id,
+      deciderId: me.id,
+      apiKeyId: me.apiKeyId,
+      deciderEmail: who.email,
+      deciderKind: who.kind,
+      decision: input.decision,
+      comment,
+    });
 
     const count = a.approvalsCount + (input.decision === "approve" ? 1 : 0);
     const final = input.decision === "reject" || count >= a.approvalsNeeded;

@@ -66,30 +66,26 @@ beforeAll(async () => {
     .insert(budgets)
     .values({ name: "daily demo", scope: "workflow", scopeValue: "demo", period: "day", limitNano: 10_000_000_000n })
     .returning();
-  await db
-    .insert(budgetCounters)
-    .values({
-      key: `${b!.id}|2026-11-21`,
-      budgetId: b!.id,
-      windowStart: ago(3600),
-      limitNano: 10_000_000_000n,
-      spentNano: 2_000_000_000n,
-      reservedNano: 500_000_000n,
-    });
-  await db
-    .insert(approvals)
-    .values({
-      runId: "r3",
-      workflowId: "other",
-      gate: "g",
-      action: "do",
-      risk: "low",
-      status: "pending",
-      deciderRole: "approver",
-      policyVersion: 1,
-      deadlineAt: ago(-3600),
-      createdAt: ago(120),
-    });
+  await db.insert(budgetCounters).values({
+    key: `${b!.id}|2026-11-21`,
+    budgetId: b!.id,
+    windowStart: ago(3600),
+    limitNano: 10_000_000_000n,
+    spentNano: 2_000_000_000n,
+    reservedNano: 500_000_000n,
+  });
+  await db.insert(approvals).values({
+    runId: "r3",
+    workflowId: "other",
+    gate: "g",
+    action: "do",
+    risk: "low",
+    status: "pending",
+    deciderRole: "approver",
+    policyVersion: 1,
+    deadlineAt: ago(-3600),
+    createdAt: ago(120),
+  });
 });
 afterAll(async () => fresh.drop());
 
@@ -135,19 +131,17 @@ describe("/api/metrics exposition", () => {
     expect(text).toMatch(/^wflo_run_duration_seconds_count\{workflow="demo",status="failed"\} 1$/m);
 
     // A second scrape does not count the same rows again; a new call is added once.
-    await fresh.db
-      .insert(llmCalls)
-      .values({
-        runId: "r1",
-        stepId: "c",
-        workflow: "demo",
-        provider: "openai",
-        model: "gpt-4o-mini",
-        inputTokens: 1,
-        outputTokens: 1,
-        costNano: 0n,
-        priceSource: "catalogue",
-      });
+    await fresh.db.insert(llmCalls).values({
+      runId: "r1",
+      stepId: "c",
+      workflow: "demo",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      inputTokens: 1,
+      outputTokens: 1,
+      costNano: 0n,
+      priceSource: "catalogue",
+    });
     const second = await m.scrape(fresh.db);
     const again = parsePrometheusTextFormat(second) as Family[];
     expect(

@@ -42,12 +42,10 @@ beforeAll(async () => {
   operator = await h.user("operator@example.com", "operator");
   viewer = await h.user("viewer@example.com", "viewer");
   // One real research run, answered by a reviewer: plan, research-1, draft, (wait), finalize.
-  const { eventId } = await h
-    .as(operator)
-    .runs.trigger({
-      workflowId: "research-assistant",
-      input: { topic: "durable agents", questions: 1, feedbackTimeout: "10m" },
-    });
+  const { eventId } = await h.as(operator).runs.trigger({
+    workflowId: "research-assistant",
+    input: { topic: "durable agents", questions: 1, feedbackTimeout: "10m" },
+  });
   parent = (await h.runFor(eventId)).id;
   await h.waitingForEvent(parent);
   await h
@@ -102,13 +100,11 @@ describe("fork", () => {
     expect(parentCalls).toEqual(["draft", "finalize", "plan", "research-1"]);
     const before = await totalCalls();
 
-    const res = await h
-      .as(operator)
-      .recovery.fork({
-        runId: parent,
-        from: { kind: "checkpoint", name: "report", version: 2 },
-        state: { stage: "reviewed", text: "An edited draft.", feedback: "Make it shorter." },
-      });
+    const res = await h.as(operator).recovery.fork({
+      runId: parent,
+      from: { kind: "checkpoint", name: "report", version: 2 },
+      state: { stage: "reviewed", text: "An edited draft.", feedback: "Make it shorter." },
+    });
     expect(res).toMatchObject({ parentRunId: parent, fromStep: "checkpoint:report:v2", reusedSteps: 3 });
     const child = (await h.runFor(res.eventId)).id;
     await finished(child);
@@ -182,13 +178,11 @@ describe("fork", () => {
     );
     expect(missing.code).toBe("NOT_FOUND");
     const badState = await errorOf(
-      h
-        .as(operator)
-        .recovery.fork({
-          runId: parent,
-          from: { kind: "checkpoint", name: "report" },
-          state: { stage: 3, text: "x", feedback: null, extra: 1 },
-        }),
+      h.as(operator).recovery.fork({
+        runId: parent,
+        from: { kind: "checkpoint", name: "report" },
+        state: { stage: 3, text: "x", feedback: null, extra: 1 },
+      }),
     );
     expect(badState).toEqual({
       code: "BAD_REQUEST",
@@ -212,12 +206,10 @@ describe("fork", () => {
   });
 
   it("forks a running run only from its completed steps", async () => {
-    const { eventId } = await h
-      .as(operator)
-      .runs.trigger({
-        workflowId: "research-assistant",
-        input: { topic: "still running", questions: 1, feedbackTimeout: "10m" },
-      });
+    const { eventId } = await h.as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "still running", questions: 1, feedbackTimeout: "10m" },
+    });
     const running = (await h.runFor(eventId)).id;
     await h.waitingForEvent(running);
     const [wait] = await h.fresh.db
@@ -260,12 +252,10 @@ describe("replay", () => {
     expect(same.stepsReplayed).toBeGreaterThanOrEqual(8);
 
     // As if the run had been recorded by older code: its step "draft" was called "draft-v0".
-    const { eventId } = await h
-      .as(operator)
-      .runs.trigger({
-        workflowId: "research-assistant",
-        input: { topic: "older code", questions: 1, feedbackTimeout: "10m" },
-      });
+    const { eventId } = await h.as(operator).runs.trigger({
+      workflowId: "research-assistant",
+      input: { topic: "older code", questions: 1, feedbackTimeout: "10m" },
+    });
     const old = (await h.runFor(eventId)).id;
     await h.waitingForEvent(old);
     await h

@@ -145,16 +145,14 @@ describe("policy", () => {
 
   it("validates a policy with field-named errors, and only admins may change it", async () => {
     const err = await rejection(
-      h
-        .as(admin)
-        .sandbox.setPolicy({
-          workflowId: "x",
-          languages: [],
-          providers: ["bubblewrap"],
-          defaults: { timeoutMs: 5000, memoryMb: 1, cpuSeconds: 1, maxOutputBytes: 1 },
-          maximums: { timeoutMs: 1000, memoryMb: 1, cpuSeconds: 1, maxOutputBytes: 1 },
-          network: { allowed: false, hosts: [] },
-        }),
+      h.as(admin).sandbox.setPolicy({
+        workflowId: "x",
+        languages: [],
+        providers: ["bubblewrap"],
+        defaults: { timeoutMs: 5000, memoryMb: 1, cpuSeconds: 1, maxOutputBytes: 1 },
+        maximums: { timeoutMs: 1000, memoryMb: 1, cpuSeconds: 1, maxOutputBytes: 1 },
+        network: { allowed: false, hosts: [] },
+      }),
     );
     expect(err).toBeInstanceOf(TRPCError);
     expect(err.message).toContain("languages: languages must allow at least one language");

@@ -46,14 +46,12 @@ describe("a forged decision event", () => {
     expect((await h.approval(gate.id)).status).toBe("pending");
     expect(await h.runStatus(runId)).toBe("waiting");
 
-    const res = await h
-      .as(approver2)
-      .approvals.decide({
-        approvalId: gate.id,
-        decision: "approve",
-        comment: "ok, smaller batch",
-        payload: { table: "audit_exports", olderThanDays: 120, maxRows: 50 },
-      });
+    const res = await h.as(approver2).approvals.decide({
+      approvalId: gate.id,
+      decision: "approve",
+      comment: "ok, smaller batch",
+      payload: { table: "audit_exports", olderThanDays: 120, maxRows: 50 },
+    });
     expect(res).toMatchObject({ status: "approved", final: true });
     await h.until("the run to complete", async () => (await h.engineRun(runId))?.status === "completed");
     // What the run acted on is the row: the approver's edit, the approver's email, never the forged table.

@@ -159,15 +159,13 @@ describe("a signed envelope holds only for the event it was signed for", () => {
 describe("budgets cannot be escaped or charged to another user", () => {
   it("holds a run sent without an envelope to the global budget", async () => {
     // $0.00001 is less than any one call's worst case: the first call is refused before the provider sees it.
-    const budget = await h
-      .as(admin)
-      .governance.budgets.create({
-        name: "global cap",
-        scope: "global",
-        period: "day",
-        limitUsd: "0.00001",
-        alertThresholds: [],
-      });
+    const budget = await h.as(admin).governance.budgets.create({
+      name: "global cap",
+      scope: "global",
+      period: "day",
+      limitUsd: "0.00001",
+      alertThresholds: [],
+    });
     try {
       const seen = providers.requests.length;
       const run = await runOf(await post("test/gov.providers", {}));
@@ -181,16 +179,14 @@ describe("budgets cannot be escaped or charged to another user", () => {
   });
 
   it("does not charge a forged envelope's spend to the named user's budget", async () => {
-    const budget = await h
-      .as(admin)
-      .governance.budgets.create({
-        name: "victim's day",
-        scope: "user",
-        scopeValue: victim.id,
-        period: "day",
-        limitUsd: "100",
-        alertThresholds: [],
-      });
+    const budget = await h.as(admin).governance.budgets.create({
+      name: "victim's day",
+      scope: "user",
+      scopeValue: victim.id,
+      period: "day",
+      limitUsd: "100",
+      alertThresholds: [],
+    });
     try {
       const run = await runOf(await post("test/gov.providers", { _wflo: forgedBy(victim) }));
       expect(run.status).toBe("completed");
@@ -199,27 +195,22 @@ describe("budgets cannot be escaped or charged to another user", () => {
       expect(listed?.current?.spentNano ?? 0n).toBe(0n);
       expect(listed?.current?.reservedNano ?? 0n).toBe(0n);
     } finally {
-      await h
-        .as(admin)
-        .governance.budgets.delete({
-          id: budget.id,
-          expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!
-            .version,
-        });
+      await h.as(admin).governance.budgets.delete({
+        id: budget.id,
+        expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!.version,
+      });
     }
   });
 
   it("still charges the user who really triggered the run through wflo", async () => {
-    const budget = await h
-      .as(admin)
-      .governance.budgets.create({
-        name: "operator's day",
-        scope: "user",
-        scopeValue: operator.id,
-        period: "day",
-        limitUsd: "100",
-        alertThresholds: [],
-      });
+    const budget = await h.as(admin).governance.budgets.create({
+      name: "operator's day",
+      scope: "user",
+      scopeValue: operator.id,
+      period: "day",
+      limitUsd: "100",
+      alertThresholds: [],
+    });
     try {
       const { eventId } = await h
         .as(operator)
@@ -239,13 +230,10 @@ describe("budgets cannot be escaped or charged to another user", () => {
       expect(listed?.current?.spentNano ?? 0n).toBeGreaterThan(0n);
       await h.as(operator).runs.cancel({ runId: id });
     } finally {
-      await h
-        .as(admin)
-        .governance.budgets.delete({
-          id: budget.id,
-          expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!
-            .version,
-        });
+      await h.as(admin).governance.budgets.delete({
+        id: budget.id,
+        expectedVersion: (await h.as(admin).governance.budgets.list()).budgets.find((b) => b.id === budget.id)!.version,
+      });
     }
   });
 });

@@ -113,62 +113,54 @@ beforeAll(async () => {
     { model: "gpt-4o-mini", system: "You plan.", prompt: `Plan the topic. key=${OPENAI_KEY}` },
     { text: "1. a 2. b" },
   );
-  await db
-    .insert(sandboxExecutions)
-    .values({
-      runId: "run1",
-      stepId: "analyse",
-      provider: "bubblewrap",
-      language: "python",
-      code: "print(1)",
-      limits: { timeoutMs: 1000 },
-      outcome: "error",
-      exitCode: 1,
-      stderr: "Traceback",
-      startedAt: t(4),
-      durationMs: 500,
-    });
-  await db
-    .insert(stateSnapshots)
-    .values({
-      runId: "run1",
-      name: "plan",
-      version: 1,
-      state: { plan: "p", token: "tok_123456789" },
-      stepId: "checkpoint:plan:v1",
-      createdAt: t(3),
-    });
-  await db
-    .insert(approvals)
-    .values({
-      runId: "run1",
-      workflowId: "research-assistant",
-      gate: "publish",
-      action: "publish report",
-      risk: "high",
-      status: "approved",
-      deciderRole: "approver",
-      policyVersion: 1,
-      deadlineAt: t(600),
-      createdAt: t(6),
-      decidedAt: t(7),
-      decidedByEmail: "a@example.com",
-    });
+  await db.insert(sandboxExecutions).values({
+    runId: "run1",
+    stepId: "analyse",
+    provider: "bubblewrap",
+    language: "python",
+    code: "print(1)",
+    limits: { timeoutMs: 1000 },
+    outcome: "error",
+    exitCode: 1,
+    stderr: "Traceback",
+    startedAt: t(4),
+    durationMs: 500,
+  });
+  await db.insert(stateSnapshots).values({
+    runId: "run1",
+    name: "plan",
+    version: 1,
+    state: { plan: "p", token: "tok_123456789" },
+    stepId: "checkpoint:plan:v1",
+    createdAt: t(3),
+  });
+  await db.insert(approvals).values({
+    runId: "run1",
+    workflowId: "research-assistant",
+    gate: "publish",
+    action: "publish report",
+    risk: "high",
+    status: "approved",
+    deciderRole: "approver",
+    policyVersion: 1,
+    deadlineAt: t(600),
+    createdAt: t(6),
+    decidedAt: t(7),
+    decidedByEmail: "a@example.com",
+  });
   // An extra span whose parent never arrived.
-  await db
-    .insert(spans)
-    .values({
-      runId: "run1",
-      spanId: "aaaaaaaaaaaaaaaa",
-      parentSpanId: "bbbbbbbbbbbbbbbb",
-      name: "tool lookup",
-      kind: "tool",
-      status: "ok",
-      startedAt: t(8),
-      endedAt: t(9),
-      attributes: { "gen_ai.tool.name": "lookup" },
-      source: "wflo",
-    });
+  await db.insert(spans).values({
+    runId: "run1",
+    spanId: "aaaaaaaaaaaaaaaa",
+    parentSpanId: "bbbbbbbbbbbbbbbb",
+    name: "tool lookup",
+    kind: "tool",
+    status: "ok",
+    startedAt: t(8),
+    endedAt: t(9),
+    attributes: { "gen_ai.tool.name": "lookup" },
+    source: "wflo",
+  });
 });
 afterAll(async () => {
   delete process.env.WFLO_REDACT_PATTERNS;
