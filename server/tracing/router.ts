@@ -1,5 +1,5 @@
-import { TRPCError } from "@trpc/server";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { DomainError } from "@/server/errors";
 import { runIdInput } from "@/server/runs/schemas";
 import { getTrace } from "./trace";
 import type { TraceWire } from "./types";
@@ -11,7 +11,7 @@ export const tracingRouter = createTRPCRouter({
     .input(runIdInput)
     .query(async ({ ctx, input }) => {
       const trace = await getTrace(ctx.db, input.runId);
-      if (!trace) throw new TRPCError({ code: "NOT_FOUND", message: `no run or trace with id ${input.runId}` });
+      if (!trace) throw new DomainError("not_found", `no run or trace with id ${input.runId}`);
       const { spans, ...rest } = trace;
       return { ...rest, spansJson: JSON.stringify(spans) } satisfies TraceWire;
     }),

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "@/server/errors";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { changeRoleInput, createUserInput, resetPasswordInput, setActiveInput } from "./schemas";
 import { changeRole, createUser, listUsers, resetPassword, setActive } from "./service";
@@ -15,7 +15,7 @@ export const usersRouter = createTRPCRouter({
     .input(setActiveInput)
     .mutation(({ ctx, input }) => {
       if (input.userId === ctx.user.id && !input.active) {
-        throw new TRPCError({ code: "BAD_REQUEST", message: "you cannot deactivate your own account" });
+        throw new DomainError("bad_request", "you cannot deactivate your own account");
       }
       return setActive(ctx.db, ctx.user, input.userId, input.active);
     }),

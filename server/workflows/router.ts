@@ -1,6 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
+import { DomainError } from "@/server/errors";
 import { workflowRunStats } from "@/server/runs/service";
 import { llmIsSimulated } from "./catalog";
 import { workflowCatalog, type CatalogWorkflow } from "./workflow-catalog";
@@ -33,18 +33,16 @@ const workflowIdInput = z.object({
 export const workflowsRouter = createTRPCRouter({
   list: requirePermission("workflows:read").query(async ({ ctx }) => {
     const stats = await workflowRunStats(ctx.db);
-    return (await workflowCatalog())
-      .list()
-      .map((w) => ({
-        ...describeWorkflow(w),
-        stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null },
-      }));
+    return (await workflowCatalog()).list().map((w) => ({
+      ...describeWorkflow(w),
+      stats: stats.get(w.id) ?? { total: 0, active: 0, failed: 0, lastStartedAt: null },
+    }));
   }),
   get: requirePermission("workflows:read")
     .input(workflowIdInput)
     .query(async ({ input }) => {
       const w = (await workflowCatalog()).find(input.workflowId);
-      if (!w) throw new TRPCError({ code: "NOT_FOUND", message: `no workflow named "${input.workflowId}"` });
+      if (!w) throw new DomainError("not_found", `no workflow named "${input.workflowId}"`);
       return describeWorkflow(w);
     }),
 });
