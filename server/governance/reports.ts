@@ -69,7 +69,7 @@ export async function getCostBreakdown(db: DbOrTx, runId: string): Promise<CostB
   const [limits] = await sqlRows(
     db,
     sql`
-    select (select min(limit_nano) from budget_counters where key = ${"runlimit|" + runId} or (run_id = ${runId} and budget_id is not null)) as budget,
+    select (select min(limit_nano) from budget_counters where key = ${`runlimit|${runId}`} or (run_id = ${runId} and budget_id is not null)) as budget,
            (select coalesce(sum(amount_nano), 0) from reservations where run_id = ${runId} and status = 'active') as reserved`,
     runLimitsRow,
   );

@@ -85,11 +85,11 @@ function usd(v: Price, key: string): { value: string | null; variable: boolean }
 
 function ratesOf(p: ModelPrice): { rates: CatalogueRates; variable: boolean } {
   const parts = {
-    input: usd(p["input_mtok"], "input_mtok"),
-    cachedInput: usd(p["cache_read_mtok"], "cache_read_mtok"),
-    cacheWrite: usd(p["cache_write_mtok"], "cache_write_mtok"),
-    output: usd(p["output_mtok"], "output_mtok"),
-    reasoning: usd(p["output_reasoning_mtok"], "output_reasoning_mtok"),
+    input: usd(p.input_mtok, "input_mtok"),
+    cachedInput: usd(p.cache_read_mtok, "cache_read_mtok"),
+    cacheWrite: usd(p.cache_write_mtok, "cache_write_mtok"),
+    output: usd(p.output_mtok, "output_mtok"),
+    reasoning: usd(p.output_reasoning_mtok, "output_reasoning_mtok"),
   };
   return {
     rates: {
