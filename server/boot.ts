@@ -71,6 +71,6 @@ async function loadOrCreateSecret(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   await mkdir(path.dirname(file), { recursive: true });
   const secret = randomBytes(32).toString("base64url");
-  await writeFile(file, secret + "\n", { mode: 0o600 });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }

@@ -168,7 +168,7 @@ describe("wflo middleware records runs through the real SDK serve handler", () =
       ].sort(),
     );
     expect(steps.every((s) => s.status === "completed")).toBe(true);
-    expect(byId["plan"]?.output).toMatchObject({ simulated: true, provider: "simulated" });
+    expect(byId.plan?.output).toMatchObject({ simulated: true, provider: "simulated" });
     expect(byId["research-2"]).toMatchObject({ kind: "run", status: "completed" });
     expect(byId["pause-before-review"]).toMatchObject({ kind: "sleep", detail: { until: "2s" } });
     expect(byId["await-feedback"]).toMatchObject({

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DomainError, fieldError } from "@/server/errors";
+import { fieldError } from "@/server/errors";
 import { and, asc, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runCompensations, runRollbacks, runs, TERMINAL_RUN_STATUSES } from "@/db/schema";

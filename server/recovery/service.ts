@@ -98,7 +98,7 @@ async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) 
       .select()
       .from(runSteps)
       .where(and(eq(runSteps.runId, run.id), eq(runSteps.stepId, cp.stepId)));
-    if (!step || step.status !== "completed") {
+    if (step?.status !== "completed") {
       throw fieldError(
         "precondition_failed",
         "from",

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { getDb, type Database } from "@/db/client";
 import { authenticateApiKey, type ApiKeyActor } from "@/server/apikeys/service";
 import { can, type Permission } from "@/server/auth/permissions";

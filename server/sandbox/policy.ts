@@ -7,7 +7,6 @@ import { configuredProviderName } from "./providers";
 import {
   SANDBOX_LANGUAGES,
   SANDBOX_PROVIDERS,
-  SandboxInputError,
   SandboxPolicyError,
   type SandboxLanguage,
   type SandboxLimits,

@@ -13,7 +13,6 @@ import {
   type SandboxRequest,
   type SandboxResult,
 } from "./types";
-import type { z } from "zod";
 
 /**
  * One sandboxed execution, start to finish: parse the request, apply the workflow's policy,
