@@ -9,7 +9,8 @@ import { canonicalJson } from "@/server/audit/chain";
 import { log } from "@/server/log";
 import { durationMs, durationSchema } from "@/server/policies/schemas";
 import { capJson } from "@/server/security/json-size";
-import { expireApproval, insertRoutedApproval, routedApproval } from "./lifecycle";
+import { expireApproval } from "./lifecycle";
+import { insertRoutedApproval, routedApproval } from "./request";
 import { dispatchSoon } from "./notify";
 import type { Duration } from "./types";
 

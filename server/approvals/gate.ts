@@ -1,16 +1,8 @@
 import { NonRetriableError } from "inngest";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import {
-  escalateApproval,
-  expireApproval,
-  readDecision,
-  requestApproval,
-  type GateRequest,
-  type GateTicket,
-  type RowDecision,
-  type WaitPhase,
-} from "./lifecycle";
+import { escalateApproval, expireApproval, readDecision, type RowDecision, type WaitPhase } from "./lifecycle";
+import { type GateRequest, type GateTicket, requestApproval } from "./request";
 import { approvalSignal, type ApprovalOptions, type ApprovalResult } from "./types";
 
 /** The run's gate was rejected (by a person, by policy or by the timeout default) and the workflow asked to stop. */

@@ -6,7 +6,7 @@ import { createInnerContext, publicErrorMessage, type SessionUser } from "@/serv
 import { createApiKey } from "@/server/apikeys/service";
 import type { Route } from "@/server/rest/route";
 import { getApprovalRoute, listApprovalsRoute, requestApprovalRoute } from "@/server/rest/routes";
-import { requestApproval } from "./lifecycle";
+import { requestApproval } from "./request";
 
 /**
  * Issue 13, finding 6: a 30 MB `details` on POST /api/v1/approvals was stored and then served to

@@ -1,7 +1,7 @@
 import { NonRetriableError } from "inngest";
 import { getDb } from "@/db/client";
 import { inngest } from "@/inngest/client";
-import { requestApproval } from "@/server/approvals/lifecycle";
+import { requestApproval } from "@/server/approvals/request";
 
 /**
  * A run that ends while one of its approvals is still pending: it asks for an approval in a
