@@ -10,7 +10,7 @@ import type { PublicApproval, QueueApproval } from "../server/approvals/queries"
 import type { CostBreakdown } from "../server/governance/reports";
 import type { listBudgets } from "../server/governance";
 import type { replayReportSchema, rerunBody, rerunResponse } from "../server/rest/routes/run-actions";
-import type { getRun, listRuns } from "../server/runs/service";
+import type { getRun, listRuns } from "../server/runs/queries";
 import type { triggerInput } from "../server/runs/schemas";
 import type { Trace } from "../server/tracing/types";
 

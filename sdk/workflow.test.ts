@@ -8,7 +8,7 @@ import { runs, stateSnapshots } from "@/db/schema";
 import { BudgetExceededError as GovernanceBudgetExceededError } from "@/server/governance";
 import { countTokens } from "@/server/governance/estimate/tokens";
 import { engineOnlyForSuite } from "./testing/engine-only";
-import { getRun } from "@/server/runs/service";
+import { getRun } from "@/server/runs/queries";
 import { buildSdkBundle } from "./testing/build-bundle";
 import {
   BudgetExceededError,

@@ -11,7 +11,7 @@ import { getCostBreakdown as costBreakdownOf, nanoToUsdNumber } from "@/server/g
 import { runStopReason } from "@/server/runs/stop";
 import type { BudgetBreach, BudgetScopeName } from "@/server/governance/errors";
 import { rollbackToCheckpoint as checkpointState } from "@/server/recovery/service";
-import { runsForEvent } from "@/server/runs/service";
+import { runsForEvent } from "@/server/runs/queries";
 import { signEvent, withEnvelope } from "@/server/runs/envelope";
 import type { BudgetPeriod } from "@/db/schema";
 import { ensureWfloEnvironment } from "./environment";

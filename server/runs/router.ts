@@ -1,6 +1,7 @@
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { byEventInput, listRunsInput, runIdInput, sendEventInput, triggerInput } from "./schemas";
-import { cancelRun, getRun, listRuns, rerunRun, runsForEvent, sendEventToRun, triggerWorkflow } from "./service";
+import { getRun, listRuns, runsForEvent } from "./queries";
+import { cancelRun, rerunRun, sendEventToRun, triggerWorkflow } from "./service";
 
 export const runsRouter = createTRPCRouter({
   /** Newest first, filtered, paged by an opaque cursor. */

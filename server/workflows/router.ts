@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { DomainError } from "@/server/errors";
-import { workflowRunStats } from "@/server/runs/service";
+import { workflowRunStats } from "@/server/runs/queries";
 import { llmIsSimulated } from "./catalog";
 import { workflowCatalog, type CatalogWorkflow } from "./workflow-catalog";
 

@@ -6,7 +6,8 @@ import { assertWorkflowInScope, runInScope, scopeFilter } from "@/server/apikeys
 import type { ApiKeyActor } from "@/server/apikeys/service";
 import { getCostBreakdown } from "@/server/governance";
 import { triggerInput } from "@/server/runs/schemas";
-import { cancelRun, getRun, listRuns, runsForEvent, triggerWorkflow } from "@/server/runs/service";
+import { getRun, listRuns, runsForEvent } from "@/server/runs/queries";
+import { cancelRun, triggerWorkflow } from "@/server/runs/service";
 import { getTrace } from "@/server/tracing/trace";
 import { RestError } from "../errors";
 import { defineRoute } from "../route";
