@@ -14,10 +14,11 @@ import postgres from "postgres";
 import { createDb } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { runMigrations } from "@/db/migrate";
+import { createBudgetInput } from "@/server/governance/budgets/schemas";
 import { createBudget } from "@/server/governance/budgets/service";
 import { PriceBook } from "@/server/governance/pricing/price-book";
 import { costOf } from "@/server/governance/pricing/rates";
-import { getCostOverTime, rebuildCostRollup } from "@/server/governance/reports";
+import { costOverTimeInput, getCostOverTime, rebuildCostRollup } from "@/server/governance/reports";
 import { runCalls } from "@/server/governance/testing/reserve-worker";
 import { spawnWorker } from "@/server/governance/testing/spawn-worker";
 import { extractUsage } from "@/server/governance/usage/extract";
@@ -99,10 +100,21 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
     await createBudget(
       db,
       admin,
-      { name: "Hot", scope: "workflow", scopeValue: "bench", period: "day", limitUsd: "1000000" },
+      createBudgetInput.parse({
+        name: "Hot",
+        scope: "workflow",
+        scopeValue: "bench",
+        period: "day",
+        limitUsd: "1000000",
+      }),
       ["bench"],
     );
-    await createBudget(db, admin, { name: "Global", scope: "global", period: "month", limitUsd: "1000000" }, ["bench"]);
+    await createBudget(
+      db,
+      admin,
+      createBudgetInput.parse({ name: "Global", scope: "global", period: "month", limitUsd: "1000000" }),
+      ["bench"],
+    );
     await sql.end();
     // The floor is measured just before and just after, so both see the same machine load.
     const before = await commitFloor(url);
@@ -121,13 +133,13 @@ async function budgets(adminUrl: string): Promise<Record<string, Metric>> {
     const b = await createBudget(
       db,
       admin,
-      {
+      createBudgetInput.parse({
         name: "Half",
         scope: "workflow",
         scopeValue: "bench",
         period: "day",
         limitUsd: String((Number(estimate) * calls) / 2 / 1e9),
-      },
+      }),
       ["bench"],
     );
     await twoProcesses(url, calls, estimate, (estimate * 98n) / 100n, 5);
@@ -234,7 +246,7 @@ async function dashboard(adminUrl: string): Promise<Metric> {
   const times: number[] = [];
   for (let i = 0; i < 12; i++) {
     const t0 = performance.now();
-    const points = await getCostOverTime(db, { from, to, bucket: "day", groupBy: "model" });
+    const points = await getCostOverTime(db, costOverTimeInput.parse({ from, to, bucket: "day", groupBy: "model" }));
     times.push(performance.now() - t0);
     if (points.length < 30 * 8) throw new Error(`expected a point per day and model, got ${points.length}`);
   }

@@ -33,11 +33,12 @@ const SCOPE_HINT: Record<(typeof SCOPES)[number], string> = {
 };
 
 /** "50, 80, 100" -> [50, 80, 100]; entries that are not numbers are sent as typed so the server names the rule. */
-function parseThresholds(text: string): (number | string)[] {
+/** A word that is not a number goes as NaN (superjson keeps it): the server refuses it with its own rule. */
+function parseThresholds(text: string): number[] {
   return text
     .split(/[,\s]+/)
     .filter(Boolean)
-    .map((t) => (Number.isFinite(Number(t)) ? Number(t) : t));
+    .map((t) => (Number.isFinite(Number(t)) ? Number(t) : Number.NaN));
 }
 
 /** Create (no `budget`) or edit a budget. Scope and period are fixed once created: they decide which calls it holds. */

@@ -30,7 +30,8 @@ const FIELDS: { key: keyof GuardValues; label: string; hint: string }[] = [
 ];
 
 /** Empty -> null (guard off); numbers as numbers; anything else as typed, so the server's message names the rule. */
-const toNullable = (v: string) => (v.trim() === "" ? null : Number.isFinite(Number(v)) ? Number(v) : v);
+/** Empty is "off"; text that is not a number goes as NaN (superjson keeps it), which the server refuses with its rule. */
+const toNullable = (v: string) => (v.trim() === "" ? null : Number.isFinite(Number(v)) ? Number(v) : Number.NaN);
 
 function GuardEditor({
   workflowId,

@@ -3,6 +3,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useDeferredValue, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
+import type { SetModelPriceInput } from "@/server/governance/pricing/schemas";
 import { errorMessage, fieldErrors } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -166,7 +167,9 @@ function PriceForm({ onDone }: { onDone: () => void }) {
         const body: Record<string, string> = {};
         for (const [k, val] of Object.entries(v))
           if (val.trim() !== "" || k === "provider" || k === "model") body[k] = val.trim();
-        save.mutate(body);
+        // Blank fields are left out: the server's defaults apply, and a blank required price comes
+        // back as that field's rule under its input (the server is the guard, the form only mirrors it).
+        save.mutate(body as SetModelPriceInput);
       }}
     >
       <div className="grid grid-cols-2 gap-3">

@@ -1,14 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { reserve, settle } from "./budgets/reservations";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext } from "@/server/api/trpc";
+import { createBudgetInput } from "./budgets/schemas";
 import { createBudget } from "./budgets/service";
-import { getCostBreakdown, getCostOverTime } from "./reports";
+import { costOverTimeInput, getCostBreakdown, getCostOverTime } from "./reports";
 
 let fresh: FreshDb;
 beforeAll(async () => {
   fresh = await freshDatabase();
 });
 afterAll(async () => fresh.drop());
+
+/** The panel's path: the router's input schema first, then the service (no rows are written by a refusal). */
+const adminCaller = () =>
+  appRouter.createCaller(
+    createInnerContext({
+      db: fresh.db,
+      user: { id: "00000000-0000-4000-8000-0000000000ad", email: "admin@example.com", name: "Admin", role: "admin" },
+    }),
+  );
 
 async function spend(
   runId: string,
@@ -72,7 +84,13 @@ describe("getCostBreakdown", () => {
     await createBudget(
       fresh.db,
       { id: null, email: "a@example.com" },
-      { name: "Per run", scope: "workflow", scopeValue: "report-wf", period: "run", limitUsd: "0.000002" },
+      createBudgetInput.parse({
+        name: "Per run",
+        scope: "workflow",
+        scopeValue: "report-wf",
+        period: "run",
+        limitUsd: "0.000002",
+      }),
       ["report-wf"],
     );
     await spend("run-c", "s", "a", "gpt-4o", 1500n);
@@ -96,19 +114,19 @@ describe("getCostOverTime", () => {
   it("reads spend per day and model from the rollup", async () => {
     const to = new Date(Date.now() + 3_600_000);
     const from = new Date(Date.now() - 86_400_000);
-    const points = await getCostOverTime(fresh.db, {
-      from,
-      to,
-      bucket: "day",
-      groupBy: "model",
-      workflow: "report-wf",
-    });
+    const points = await getCostOverTime(
+      fresh.db,
+      costOverTimeInput.parse({ from, to, bucket: "day", groupBy: "model", workflow: "report-wf" }),
+    );
     const byModel = new Map<string, bigint>();
     for (const p of points) byModel.set(p.key, (byModel.get(p.key) ?? 0n) + p.costNano);
     expect(byModel.get("gpt-4o")).toBe(300n + 100n + 999n + 1500n);
     expect(byModel.get("claude-sonnet-4-5")).toBe(500n);
-    await expect(getCostOverTime(fresh.db, { from: to, to: from })).rejects.toThrow("to: must be after from");
-    await expect(getCostOverTime(fresh.db, { from, to, timeZone: "Mars/Olympus" })).rejects.toThrow(
+    // Through the procedure: its schema refuses the zone, the service the reversed range.
+    await expect(adminCaller().governance.costOverTime({ from: to, to: from })).rejects.toThrow(
+      "to: must be after from",
+    );
+    await expect(adminCaller().governance.costOverTime({ from, to, timeZone: "Mars/Olympus" })).rejects.toThrow(
       "timeZone: timeZone must be an IANA time zone",
     );
   });

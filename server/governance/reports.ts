@@ -134,16 +134,15 @@ export const costOverTimeInput = z.object({
   workflow: z.string().optional(),
 });
 export type CostOverTimeInput = z.input<typeof costOverTimeInput>;
+export type CostOverTime = z.output<typeof costOverTimeInput>;
 export type CostPoint = { bucket: Date; key: string; calls: number; costNano: bigint; simulatedCalls: number };
 
 /**
  * Spend per time bucket and model/provider/workflow, from the hourly rollup (never a scan of
  * llm_calls). Hour-granular: a bucket in a zone with a 30-minute offset is approximate.
  */
-export async function getCostOverTime(db: DbOrTx, input: CostOverTimeInput): Promise<CostPoint[]> {
-  const parsed = costOverTimeInput.safeParse(input);
-  if (!parsed.success) throw DomainError.fromZod(parsed.error);
-  const p = parsed.data;
+/** `p` is parsed by the caller with `costOverTimeInput` (the router's `.input`). */
+export async function getCostOverTime(db: DbOrTx, p: CostOverTime): Promise<CostPoint[]> {
   if (p.to <= p.from) throw fieldError("bad_request", "to", "must be after from");
   const key =
     p.groupBy === "model" ? sql.raw("model") : p.groupBy === "provider" ? sql.raw("provider") : sql.raw("workflow");

@@ -9,6 +9,7 @@ import { createInnerContext, type SessionUser } from "@/server/api/trpc";
 import { deliverPendingNotifications } from "@/server/notifications/dispatcher";
 import { insertNotification } from "@/server/notifications/service";
 import { webhookBody, webhookTargets } from "@/server/notifications/webhooks";
+import type { CreateBudgetInput } from "./budgets/schemas";
 import { catalogueModels, CATALOGUE_PROVIDER_IDS } from "./pricing/catalogue-list";
 
 let fresh: FreshDb;
@@ -66,7 +67,7 @@ describe("governance.budgets", () => {
   });
 
   it("names the field of bad input", async () => {
-    const bad = (input: unknown) => as(admin).governance.budgets.create(input);
+    const bad = (input: unknown) => as(admin).governance.budgets.create(input as CreateBudgetInput);
     await expect(bad({ name: "x", scope: "global", period: "day", limitUsd: -1 })).rejects.toThrow(
       /limitUsd must not be negative/,
     );
@@ -134,7 +135,7 @@ describe("governance.models", () => {
       as(admin).governance.models.setPrice({
         provider: "openai",
         model: "m",
-        currency: "EUR",
+        currency: "EUR" as "USD", // refused on purpose
         inputPerMtokUsd: 1,
         outputPerMtokUsd: 1,
       }),

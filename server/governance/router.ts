@@ -1,13 +1,15 @@
-import { z } from "zod";
 import { runIdInput } from "@/server/runs/schemas";
 import { createTRPCRouter, requirePermission } from "@/server/api/trpc";
 import { workflowOptions } from "@/server/workflows/catalog";
 import { notificationsRouter } from "@/server/notifications/router";
 import { runStopReason } from "@/server/runs/stop";
+import { createBudgetInput, deleteBudgetInput, updateBudgetInput } from "./budgets/schemas";
 import { createBudget, deleteBudget, listBudgets, updateBudget } from "./budgets/service";
 import { budgetTimeZone } from "./budgets/timezone";
+import { setGuardsInput, workflowIdInput } from "./guards/schemas";
 import { listGuards, resetBreaker, setGuards } from "./guards/service";
-import { searchCatalogue } from "./pricing/catalogue-list";
+import { searchCatalogue, searchCatalogueInput } from "./pricing/catalogue-list";
+import { modelKeyInput, setAllowUnpricedInput, setModelPriceInput } from "./pricing/schemas";
 import {
   getGovernanceSettings,
   listModelPrices,
@@ -16,17 +18,16 @@ import {
   setAllowUnpricedModels,
   setModelPrice,
 } from "./pricing/service";
-import { getCostBreakdown, getCostOverTime } from "./reports";
+import { costOverTimeInput, getCostBreakdown, getCostOverTime } from "./reports";
 import { getSpendSummary } from "./spend";
 
 /**
- * Cost governance over tRPC. Service functions parse their own input (zod, "field: rule"
- * errors), so procedures pass `unknown` through `z.unknown()`; permissions: reads
+ * Cost governance over tRPC. Each procedure declares its service's own schema as `.input`
+ * (bad input: "field: rule", the fields as data) and hands the parsed value on; permissions: reads
  * `budgets:read` (money on the dashboard: `dashboard:read`, a run's cost: `runs:read`),
  * budgets and guards `budgets:manage`, prices and the unpriced switch `settings:manage`,
  * closing a tripped breaker `guards:reset`.
  */
-const anyInput = z.unknown();
 const actorOf = (u: { id: string; email: string }) => ({ id: u.id, email: u.email });
 
 const budgetsRouter = createTRPCRouter({
@@ -36,7 +37,7 @@ const budgetsRouter = createTRPCRouter({
     timeZone: budgetTimeZone(),
   })),
   create: requirePermission("budgets:manage")
-    .input(anyInput)
+    .input(createBudgetInput)
     .mutation(async ({ ctx, input }) =>
       createBudget(
         ctx.db,
@@ -47,10 +48,10 @@ const budgetsRouter = createTRPCRouter({
     ),
   /** Optimistic: a stale `expectedVersion` gets CONFLICT naming the current version. */
   update: requirePermission("budgets:manage")
-    .input(anyInput)
+    .input(updateBudgetInput)
     .mutation(({ ctx, input }) => updateBudget(ctx.db, actorOf(ctx.user), input)),
   delete: requirePermission("budgets:manage")
-    .input(anyInput)
+    .input(deleteBudgetInput)
     .mutation(async ({ ctx, input }) => {
       await deleteBudget(ctx.db, actorOf(ctx.user), input);
       return { deleted: true };
@@ -60,7 +61,8 @@ const budgetsRouter = createTRPCRouter({
 const modelsRouter = createTRPCRouter({
   /** The price catalogue (plus wflo's simulated model), searched; overridden models are flagged. */
   search: requirePermission("budgets:read")
-    .input(anyInput)
+    // No input at all: the first page of everything.
+    .input(searchCatalogueInput.prefault({}))
     .query(async ({ ctx, input }) => {
       const result = searchCatalogue(input);
       const overrides = await listModelPrices(ctx.db);
@@ -73,17 +75,17 @@ const modelsRouter = createTRPCRouter({
   /** Admin prices: the latest version of every overridden or custom model. */
   overrides: requirePermission("budgets:read").query(({ ctx }) => listModelPrices(ctx.db)),
   history: requirePermission("budgets:read")
-    .input(anyInput)
+    .input(modelKeyInput)
     .query(({ ctx, input }) => modelPriceHistory(ctx.db, input)),
   setPrice: requirePermission("settings:manage")
-    .input(anyInput)
+    .input(setModelPriceInput)
     .mutation(({ ctx, input }) => setModelPrice(ctx.db, actorOf(ctx.user), input)),
   removePrice: requirePermission("settings:manage")
-    .input(anyInput)
+    .input(modelKeyInput)
     .mutation(({ ctx, input }) => removeModelPrice(ctx.db, actorOf(ctx.user), input)),
   settings: requirePermission("budgets:read").query(({ ctx }) => getGovernanceSettings(ctx.db)),
   setAllowUnpriced: requirePermission("settings:manage")
-    .input(anyInput)
+    .input(setAllowUnpricedInput)
     .mutation(({ ctx, input }) => setAllowUnpricedModels(ctx.db, actorOf(ctx.user), input)),
 });
 
@@ -98,7 +100,7 @@ const guardsRouter = createTRPCRouter({
     }));
   }),
   set: requirePermission("budgets:manage")
-    .input(anyInput)
+    .input(setGuardsInput)
     .mutation(async ({ ctx, input }) =>
       setGuards(
         ctx.db,
@@ -108,7 +110,7 @@ const guardsRouter = createTRPCRouter({
       ),
     ),
   resetBreaker: requirePermission("guards:reset")
-    .input(anyInput)
+    .input(workflowIdInput)
     .mutation(({ ctx, input }) => resetBreaker(ctx.db, actorOf(ctx.user), input)),
 });
 
@@ -126,7 +128,7 @@ export const governanceRouter = createTRPCRouter({
     })),
   /** Dashboard series from the hourly rollup, by model, provider or workflow. */
   costOverTime: requirePermission("dashboard:read")
-    .input(anyInput)
-    .query(({ ctx, input }) => getCostOverTime(ctx.db, (input ?? {}) as Parameters<typeof getCostOverTime>[1])),
+    .input(costOverTimeInput)
+    .query(({ ctx, input }) => getCostOverTime(ctx.db, input)),
   spendSummary: requirePermission("dashboard:read").query(({ ctx }) => getSpendSummary(ctx.db)),
 });

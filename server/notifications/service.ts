@@ -87,10 +87,11 @@ const readBy = (userId: string) =>
   and(eq(notificationReads.notificationId, governanceNotifications.id), eq(notificationReads.userId, userId));
 
 /** Newest first, each marked read or not for `userId`. */
-export async function listNotifications(db: DbOrTx, userId: string, input: unknown): Promise<PublicNotification[]> {
-  const parsed = listNotificationsInput.safeParse(input ?? {});
-  if (!parsed.success) throw DomainError.fromZod(parsed.error);
-  const p = parsed.data;
+export async function listNotifications(
+  db: DbOrTx,
+  userId: string,
+  p: z.output<typeof listNotificationsInput>,
+): Promise<PublicNotification[]> {
   const where = and(
     p.unreadOnly ? isNull(notificationReads.userId) : undefined,
     p.before ? lt(governanceNotifications.id, p.before) : undefined,
@@ -129,10 +130,11 @@ export const markReadInput = z.object({
 });
 
 /** Marks notifications read for `userId` only; returns how many were newly marked. */
-export async function markNotificationsRead(db: DbOrTx, userId: string, input: unknown): Promise<{ marked: number }> {
-  const parsed = markReadInput.safeParse(input ?? {});
-  if (!parsed.success) throw DomainError.fromZod(parsed.error);
-  const { ids } = parsed.data;
+export async function markNotificationsRead(
+  db: DbOrTx,
+  userId: string,
+  { ids }: z.output<typeof markReadInput>,
+): Promise<{ marked: number }> {
   if (ids && ids.length === 0) return { marked: 0 };
   const rows = await db
     .insert(notificationReads)

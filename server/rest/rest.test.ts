@@ -7,7 +7,7 @@ import type { SessionUser } from "@/server/api/trpc";
 import { createApiKey, revokeApiKey } from "@/server/apikeys/service";
 import { expireOverdueExternal } from "@/server/approvals/external";
 import { can } from "@/server/auth/permissions";
-import { createBudget, getCostBreakdown } from "@/server/governance";
+import { createBudget, createBudgetInput, getCostBreakdown } from "@/server/governance";
 import { startRunsHarness, type RunsHarness } from "@/server/runs/testing/runs-harness";
 import { openApiDocument } from "./openapi";
 import type { Route } from "./route";
@@ -278,7 +278,13 @@ describe("budgets and external LLM calls", () => {
     const b = await createBudget(
       h.fresh.db,
       admin,
-      { name: "rest tag", scope: "tag", scopeValue: "rest-test", period: "day", limitUsd: "0.01" },
+      createBudgetInput.parse({
+        name: "rest tag",
+        scope: "tag",
+        scopeValue: "rest-test",
+        period: "day",
+        limitUsd: "0.01",
+      }),
       [],
     );
     const list = await call(byId("listBudgets"), { key: keys.viewer });

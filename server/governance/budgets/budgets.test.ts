@@ -6,8 +6,12 @@ import type { Actor } from "@/server/audit/chain";
 import { verifyAuditChain } from "@/server/audit/chain";
 import { BudgetExceededError, UnpricedModelError } from "@/server/governance/errors";
 import { DomainError } from "@/server/errors";
+import { setAllowUnpricedInput } from "@/server/governance/pricing/schemas";
 import { setAllowUnpricedModels } from "@/server/governance/pricing/service";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext } from "@/server/api/trpc";
 import { expireReservations, release, reserve, settle, type CallRecord } from "./reservations";
+import { createBudgetInput, deleteBudgetInput, updateBudgetInput, type CreateBudgetInput } from "./schemas";
 import { createBudget, deleteBudget, listBudgets, pendingBudgetAlerts, updateBudget } from "./service";
 
 let fresh: FreshDb;
@@ -28,6 +32,15 @@ beforeAll(async () => {
 });
 afterAll(async () => fresh.drop());
 
+/** The panel's path: the router's input schema first, then the service (no rows are written by a refusal). */
+const adminCaller = () =>
+  appRouter.createCaller(
+    createInnerContext({
+      db: fresh.db,
+      user: { id: "00000000-0000-4000-8000-0000000000ad", email: "admin@example.com", name: "Admin", role: "admin" },
+    }),
+  );
+
 async function errorOf(p: Promise<unknown>): Promise<Error> {
   try {
     await p;
@@ -42,7 +55,13 @@ describe("budget administration", () => {
     const b = await createBudget(
       fresh.db,
       admin,
-      { name: "Research daily", scope: "workflow", scopeValue: "research", period: "day", limitUsd: "5" },
+      createBudgetInput.parse({
+        name: "Research daily",
+        scope: "workflow",
+        scopeValue: "research",
+        period: "day",
+        limitUsd: "5",
+      }),
       SERVED,
     );
     expect(b).toMatchObject({
@@ -57,8 +76,9 @@ describe("budget administration", () => {
   });
 
   it("names the field for a negative limit, a threshold over 100, a blank scope value and an unknown period", async () => {
+    // Bad input is refused by the procedure's schema (the service takes parsed input).
     const bad = async (input: Record<string, unknown>) =>
-      (await errorOf(createBudget(fresh.db, admin, input, SERVED))).message;
+      (await errorOf(adminCaller().governance.budgets.create(input as CreateBudgetInput))).message;
     const base = { name: "x", scope: "agent", scopeValue: "a", period: "day", limitUsd: 1 };
     expect(await bad({ ...base, limitUsd: -1 })).toBe("limitUsd: limitUsd must not be negative");
     expect(await bad({ ...base, alertThresholds: [50, 120] })).toBe(
@@ -77,7 +97,13 @@ describe("budget administration", () => {
       createBudget(
         fresh.db,
         admin,
-        { name: "again", scope: "workflow", scopeValue: "research", period: "day", limitUsd: 1 },
+        createBudgetInput.parse({
+          name: "again",
+          scope: "workflow",
+          scopeValue: "research",
+          period: "day",
+          limitUsd: 1,
+        }),
         SERVED,
       ),
     );
@@ -89,12 +115,20 @@ describe("budget administration", () => {
     const b = await createBudget(
       fresh.db,
       admin,
-      { name: "Agent", scope: "agent", scopeValue: "writer", period: "month", limitUsd: 10 },
+      createBudgetInput.parse({ name: "Agent", scope: "agent", scopeValue: "writer", period: "month", limitUsd: 10 }),
       SERVED,
     );
     const results = await Promise.allSettled([
-      updateBudget(fresh.db, { id: null, email: "a@example.com" }, { id: b.id, expectedVersion: 1, limitUsd: 20 }),
-      updateBudget(fresh.db, { id: null, email: "b@example.com" }, { id: b.id, expectedVersion: 1, limitUsd: 30 }),
+      updateBudget(
+        fresh.db,
+        { id: null, email: "a@example.com" },
+        updateBudgetInput.parse({ id: b.id, expectedVersion: 1, limitUsd: 20 }),
+      ),
+      updateBudget(
+        fresh.db,
+        { id: null, email: "b@example.com" },
+        updateBudgetInput.parse({ id: b.id, expectedVersion: 1, limitUsd: 30 }),
+      ),
     ]);
     const ok = results.filter((r) => r.status === "fulfilled");
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -106,7 +140,7 @@ describe("budget administration", () => {
     const after = (await listBudgets(fresh.db)).find((x) => x.id === b.id)!;
     expect(after.version).toBe(2);
     expect([20n * USD, 30n * USD]).toContain(after.limitNano);
-    await deleteBudget(fresh.db, admin, { id: b.id, expectedVersion: 2 });
+    await deleteBudget(fresh.db, admin, deleteBudgetInput.parse({ id: b.id, expectedVersion: 2 }));
     expect((await listBudgets(fresh.db)).find((x) => x.id === b.id)).toBeUndefined();
   });
 });
@@ -116,7 +150,7 @@ describe("reserve and settle", () => {
     const g = await createBudget(
       fresh.db,
       admin,
-      { name: "Global", scope: "global", period: "lifetime", limitUsd: 100 },
+      createBudgetInput.parse({ name: "Global", scope: "global", period: "lifetime", limitUsd: 100 }),
       SERVED,
     );
     const r = await reserve(fresh.db, {
@@ -152,7 +186,7 @@ describe("reserve and settle", () => {
     // Settling twice (a retried step) counts once.
     expect(await settle(fresh.db, r.id, 1_500_000_000n, call())).toEqual({ callId: s.callId, outcome: "already" });
     expect((await fresh.db.select().from(llmCalls)).length).toBe(1);
-    await updateBudget(fresh.db, admin, { id: g.id, expectedVersion: 1, enabled: false });
+    await updateBudget(fresh.db, admin, updateBudgetInput.parse({ id: g.id, expectedVersion: 1, enabled: false }));
   });
 
   it("refuses a call the tightest budget cannot afford, with the budget's figures, and holds nothing", async () => {
@@ -215,7 +249,13 @@ describe("reserve and settle", () => {
     const w = await createBudget(
       fresh.db,
       admin,
-      { name: "Batch", scope: "workflow", scopeValue: "batch-dup", period: "lifetime", limitUsd: 10 },
+      createBudgetInput.parse({
+        name: "Batch",
+        scope: "workflow",
+        scopeValue: "batch-dup",
+        period: "lifetime",
+        limitUsd: 10,
+      }),
       SERVED,
     );
     // The first call occupies the batcher; the ones submitted with it wait and go to PostgreSQL together, in one batch.
@@ -289,7 +329,7 @@ describe("reserve and settle", () => {
       unpriced: true,
       model: "my-llm",
     });
-    await setAllowUnpricedModels(fresh.db, admin, { allow: true });
+    await setAllowUnpricedModels(fresh.db, admin, setAllowUnpricedInput.parse({ allow: true }));
     await reserve(fresh.db, {
       runId: "run-6",
       stepId: "s2",
@@ -298,14 +338,21 @@ describe("reserve and settle", () => {
       unpriced: true,
       model: "my-llm",
     });
-    await setAllowUnpricedModels(fresh.db, admin, { allow: false });
+    await setAllowUnpricedModels(fresh.db, admin, setAllowUnpricedInput.parse({ allow: false }));
   });
 
   it("records each threshold crossing once per window", async () => {
     const b = await createBudget(
       fresh.db,
       admin,
-      { name: "Tagged", scope: "tag", scopeValue: "exp", period: "hour", limitUsd: 1, alertThresholds: [50, 100] },
+      createBudgetInput.parse({
+        name: "Tagged",
+        scope: "tag",
+        scopeValue: "exp",
+        period: "hour",
+        limitUsd: 1,
+        alertThresholds: [50, 100],
+      }),
       SERVED,
     );
     for (let i = 0; i < 3; i++) {

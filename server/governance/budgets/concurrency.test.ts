@@ -5,6 +5,7 @@ import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { runCalls } from "@/server/governance/testing/reserve-worker";
 import { spawnWorker } from "@/server/governance/testing/spawn-worker";
 import { getCostBreakdown } from "@/server/governance/reports";
+import { createBudgetInput } from "./schemas";
 import { createBudget } from "./service";
 
 let fresh: FreshDb;
@@ -21,7 +22,7 @@ describe("one budget, two OS processes, 200 concurrent calls", () => {
     const b = await createBudget(
       fresh.db,
       { id: null, email: "admin@example.com" },
-      { name: "Half", scope: "workflow", scopeValue: "conc", period: "day", limitUsd: "1" },
+      createBudgetInput.parse({ name: "Half", scope: "workflow", scopeValue: "conc", period: "day", limitUsd: "1" }),
       ["conc"],
     );
     expect(b.limitNano).toBe(limit);

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, budgets, users } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
 import { createApiKey, revokeApiKey } from "@/server/apikeys/service";
-import type { Actor } from "@/server/audit/chain";
-import { setGuards } from "@/server/governance/guards/service";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext } from "@/server/api/trpc";
 import { usdToNano } from "@/server/governance/money";
 import { triggerInput } from "@/server/runs/schemas";
+import { createBudgetInput, type CreateBudgetInput } from "./schemas";
 import { createBudget } from "./service";
 
 /**
@@ -17,8 +18,6 @@ import { createBudget } from "./service";
  */
 
 let fresh: FreshDb;
-const admin: Actor = { id: null, email: "admin@example.com" };
-const SERVED = ["hello", "research-assistant"];
 let userId: string;
 let keyId: string;
 let revokedKeyId: string;
@@ -46,8 +45,16 @@ async function messageOf(p: Promise<unknown>): Promise<string> {
   throw new Error("expected an error");
 }
 const count = async () => (await fresh.db.select().from(budgets)).length;
+/**
+ * Through the procedure, as the panel sends it: the schema's rules first, then the service's
+ * against the workflows the test app serves (hello, research-assistant, ...).
+ */
+const asAdmin = () =>
+  appRouter.createCaller(
+    createInnerContext({ db: fresh.db, user: { id: userId, email: "ana@example.com", name: "Ana", role: "admin" } }),
+  );
 const create = (input: Record<string, unknown>) =>
-  createBudget(fresh.db, admin, { name: "b", period: "day", ...input }, SERVED);
+  asAdmin().governance.budgets.create({ name: "b", period: "day", ...input } as CreateBudgetInput);
 
 describe("money limits are at least one nano-dollar and exact", () => {
   it.each([
@@ -82,20 +89,15 @@ describe("money limits are at least one nano-dollar and exact", () => {
       /^budgetUsd must be a decimal amount of US dollars with at most 9 decimals/,
     );
     const g = await messageOf(
-      setGuards(
-        fresh.db,
-        admin,
-        {
-          workflowId: "hello",
-          expectedVersion: 0,
-          maxLlmCallsPerRun: null,
-          maxStepsPerRun: null,
-          maxIdenticalCalls: null,
-          burnWindowMinutes: 5,
-          burnLimitUsd: 1e-10,
-        },
-        SERVED,
-      ),
+      asAdmin().governance.guards.set({
+        workflowId: "hello",
+        expectedVersion: 0,
+        maxLlmCallsPerRun: null,
+        maxStepsPerRun: null,
+        maxIdenticalCalls: null,
+        burnWindowMinutes: 5,
+        burnLimitUsd: 1e-10,
+      }),
     );
     expect(g).toMatch(/burnLimitUsd: burnLimitUsd must be a decimal amount of US dollars with at most 9 decimals/);
   });
@@ -104,11 +106,19 @@ describe("money limits are at least one nano-dollar and exact", () => {
 describe("budget scope values name something that exists", () => {
   it("a workflow budget must name a served workflow", async () => {
     const before = await count();
-    expect(await messageOf(create({ scope: "workflow", scopeValue: "helo", limitUsd: 5 }))).toBe(
+    // The service itself, given the workflows an app serves (the router gives it the catalog's).
+    const served = (input: Record<string, unknown>) =>
+      createBudget(
+        fresh.db,
+        { id: userId, email: "ana@example.com" },
+        createBudgetInput.parse({ name: "b", period: "day", ...input }),
+        ["hello", "research-assistant"],
+      );
+    expect(await messageOf(served({ scope: "workflow", scopeValue: "helo", limitUsd: 5 }))).toBe(
       'scopeValue: no workflow named "helo"; this app serves hello, research-assistant',
     );
     expect(await count()).toBe(before);
-    expect(await create({ scope: "workflow", scopeValue: "hello", limitUsd: 5 })).toMatchObject({
+    expect(await served({ scope: "workflow", scopeValue: "hello", limitUsd: 5 })).toMatchObject({
       scope: "workflow",
       scopeValue: "hello",
     });

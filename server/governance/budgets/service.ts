@@ -6,15 +6,9 @@ import { budgetAlerts, budgetCounters, budgets, type BudgetAlertRow, type Budget
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { DomainError, fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
-import { createBudgetInput, deleteBudgetInput, updateBudgetInput } from "./schemas";
+import type { createBudgetInput, deleteBudgetInput, updateBudgetInput } from "./schemas";
 import { resolveScopeValue } from "./scope-values";
 import { budgetTimeZone } from "./timezone";
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw DomainError.fromZod(r.error);
-  return r.data;
-}
 
 export type BudgetWindowStatus = {
   windowStart: Date | null;
@@ -50,14 +44,16 @@ function uniqueViolation(e: unknown): boolean {
   return cause?.code === "23505";
 }
 
-/** `servedWorkflows`: the workflow ids this app serves (the workflows catalog), which a workflow budget must name. */
+/**
+ * `b` is parsed by the caller with `createBudgetInput` (the router's `.input`); `servedWorkflows`:
+ * the workflow ids this app serves (the workflows catalog), which a workflow budget must name.
+ */
 export async function createBudget(
   db: Database,
   actor: Actor,
-  input: unknown,
+  b: z.output<typeof createBudgetInput>,
   servedWorkflows: readonly string[],
 ): Promise<PublicBudget> {
-  const b = parse(createBudgetInput, input);
   const scopeValue = await resolveScopeValue(db, b.scope, b.scopeValue, servedWorkflows);
   try {
     return await db.transaction(async (tx) => {
@@ -114,8 +110,11 @@ async function versionConflict(tx: DbOrTx, id: string, expected: number): Promis
 }
 
 /** Optimistic: applies only if the budget is still at `expectedVersion`, else a CONFLICT naming the current version. */
-export async function updateBudget(db: Database, actor: Actor, input: unknown): Promise<PublicBudget> {
-  const u = parse(updateBudgetInput, input);
+export async function updateBudget(
+  db: Database,
+  actor: Actor,
+  u: z.output<typeof updateBudgetInput>,
+): Promise<PublicBudget> {
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(budgets).where(eq(budgets.id, u.id));
     if (!before) throw fieldError("not_found", "id", `no budget ${u.id}`);
@@ -144,8 +143,7 @@ export async function updateBudget(db: Database, actor: Actor, input: unknown): 
   });
 }
 
-export async function deleteBudget(db: Database, actor: Actor, input: unknown): Promise<void> {
-  const d = parse(deleteBudgetInput, input);
+export async function deleteBudget(db: Database, actor: Actor, d: z.output<typeof deleteBudgetInput>): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`select 1 from budget_counters where budget_id = ${d.id} order by key for update`);
     const [gone] = await tx

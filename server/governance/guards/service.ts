@@ -1,10 +1,11 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { z } from "zod";
 import type { Database, DbOrTx } from "@/db/client";
 import { workflowGuards, type WorkflowGuardRow } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { DomainError, fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
-import { setGuardsInput, workflowIdInput } from "./schemas";
+import type { setGuardsInput, workflowIdInput } from "./schemas";
 
 export function publicGuards(r: WorkflowGuardRow) {
   return {
@@ -45,12 +46,9 @@ const conflict = (expected: number, now: number) =>
 export async function setGuards(
   db: Database,
   actor: Actor,
-  input: unknown,
+  g: z.output<typeof setGuardsInput>,
   knownWorkflows: readonly string[],
 ): Promise<PublicGuards> {
-  const parsed = setGuardsInput.safeParse(input);
-  if (!parsed.success) throw DomainError.fromZod(parsed.error);
-  const g = parsed.data;
   if (!knownWorkflows.includes(g.workflowId))
     throw fieldError("bad_request", "workflowId", `no workflow named "${g.workflowId}"`);
   const values = {
@@ -101,10 +99,11 @@ export async function setGuards(
 }
 
 /** Closes a tripped breaker: the workflow may run again. */
-export async function resetBreaker(db: Database, actor: Actor, input: unknown): Promise<PublicGuards> {
-  const parsed = workflowIdInput.safeParse(input);
-  if (!parsed.success) throw DomainError.fromZod(parsed.error);
-  const { workflowId } = parsed.data;
+export async function resetBreaker(
+  db: Database,
+  actor: Actor,
+  { workflowId }: z.output<typeof workflowIdInput>,
+): Promise<PublicGuards> {
   return db.transaction(async (tx) => {
     const before = await getGuards(tx, workflowId);
     if (!before?.trippedAt)

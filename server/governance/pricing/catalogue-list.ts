@@ -162,14 +162,11 @@ export const searchCatalogueInput = z.object({
 });
 
 /** Case-insensitive search over provider, model id and name; every word of the query must match. */
-export function searchCatalogue(input: unknown): {
+export function searchCatalogue({ query, provider, limit, offset }: z.output<typeof searchCatalogueInput>): {
   total: number;
   items: CatalogueModel[];
   providers: { id: string; name: string }[];
 } {
-  const parsed = searchCatalogueInput.safeParse(input ?? {});
-  if (!parsed.success) throw DomainError.fromZod(parsed.error);
-  const { query, provider, limit, offset } = parsed.data;
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const all = catalogueModels();
   const hits = all.filter((m) => {

@@ -3,6 +3,8 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, llmCalls } from "@/db/schema";
 import { freshDatabase, type FreshDb } from "@/db/testing/fresh-db";
+import { appRouter } from "@/server/api/root";
+import { createInnerContext } from "@/server/api/trpc";
 import type { Actor } from "@/server/audit/chain";
 import { estimateCallCost } from "@/server/governance/estimate/estimate";
 import { countTokens } from "@/server/governance/estimate/tokens";
@@ -13,6 +15,7 @@ import { parseModelRef } from "./detect";
 import { cataloguePrice } from "./catalogue";
 import { getPriceBook, invalidatePriceBook, PriceBook, resolvePrice } from "./price-book";
 import { costOf } from "./rates";
+import { modelKeyInput, setModelPriceInput, type SetModelPriceInput } from "./schemas";
 import { listModelPrices, modelPriceHistory, removeModelPrice, setModelPrice } from "./service";
 
 let fresh: FreshDb;
@@ -36,6 +39,15 @@ afterAll(async () => {
   await server.close();
   await fresh.drop();
 });
+
+/** The panel's path: the router's input schema first, then the service (no rows are written by a refusal). */
+const adminCaller = () =>
+  appRouter.createCaller(
+    createInnerContext({
+      db: fresh.db,
+      user: { id: "00000000-0000-4000-8000-0000000000ad", email: "admin@example.com", name: "Admin", role: "admin" },
+    }),
+  );
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {
   try {
@@ -117,8 +129,9 @@ describe("catalogue pricing", () => {
 
 describe("price overrides and custom models", () => {
   it("names the field for a blank model, negative price and unknown currency, and writes nothing", async () => {
+    // Through the procedure: its schema refuses the fields, the service the past date.
     const bad = async (input: Record<string, unknown>) =>
-      (await errorOf(setModelPrice(fresh.db, admin, input))).message;
+      (await errorOf(adminCaller().governance.models.setPrice(input as SetModelPriceInput))).message;
     const base = { provider: "openai", model: "gpt-4o", inputPerMtokUsd: 1, outputPerMtokUsd: 2 };
     expect(await bad({ ...base, model: "  " })).toBe("model: model must not be blank");
     expect(await bad({ ...base, outputPerMtokUsd: -2 })).toBe(
@@ -145,13 +158,17 @@ describe("price overrides and custom models", () => {
       });
     const req = { model: "gpt-4o", messages: [{ role: "user", content: "price me" }], maxOutputTokens: 50 };
 
-    const v1 = await setModelPrice(fresh.db, admin, {
-      provider: "openai",
-      model: "GPT-4o",
-      inputPerMtokUsd: "1",
-      outputPerMtokUsd: "2",
-      note: "negotiated",
-    });
+    const v1 = await setModelPrice(
+      fresh.db,
+      admin,
+      setModelPriceInput.parse({
+        provider: "openai",
+        model: "GPT-4o",
+        inputPerMtokUsd: "1",
+        outputPerMtokUsd: "2",
+        note: "negotiated",
+      }),
+    );
     expect(v1).toMatchObject({
       version: 1,
       model: "gpt-4o",
@@ -163,12 +180,16 @@ describe("price overrides and custom models", () => {
     expect(first.price).toMatchObject({ source: "override", priceVersionId: v1.id });
     expect(first.costNano).toBe(BigInt(first.usage.inputTokens) * 1000n + BigInt(first.usage.outputTokens) * 2000n);
 
-    const v2 = await setModelPrice(fresh.db, admin, {
-      provider: "openai",
-      model: "gpt-4o",
-      inputPerMtokUsd: 3,
-      outputPerMtokUsd: 4,
-    });
+    const v2 = await setModelPrice(
+      fresh.db,
+      admin,
+      setModelPriceInput.parse({
+        provider: "openai",
+        model: "gpt-4o",
+        inputPerMtokUsd: 3,
+        outputPerMtokUsd: 4,
+      }),
+    );
     expect(v2.version).toBe(2);
     const second = await trackLlmCall(fresh.db, ctx, req, ask);
     expect(second.price?.priceVersionId).toBe(v2.id);
@@ -179,10 +200,13 @@ describe("price overrides and custom models", () => {
       [v2.id, second.costNano, "3000000000"],
     ]);
 
-    await removeModelPrice(fresh.db, admin, { provider: "openai", model: "gpt-4o" });
+    await removeModelPrice(fresh.db, admin, modelKeyInput.parse({ provider: "openai", model: "gpt-4o" }));
     expect((await resolvePrice(fresh.db, "gpt-4o"))?.source).toBe("catalogue");
     expect(
-      (await modelPriceHistory(fresh.db, { provider: "openai", model: "gpt-4o" })).map((p) => [p.version, p.removed]),
+      (await modelPriceHistory(fresh.db, modelKeyInput.parse({ provider: "openai", model: "gpt-4o" }))).map((p) => [
+        p.version,
+        p.removed,
+      ]),
     ).toEqual([
       [3, true],
       [2, false],
@@ -194,21 +218,29 @@ describe("price overrides and custom models", () => {
 
   it("prices a custom model the catalogue lacks, and schedules a future price", async () => {
     expect(await resolvePrice(fresh.db, "acme-llm-7b")).toBeNull();
-    await setModelPrice(fresh.db, admin, {
-      provider: "acme",
-      model: "acme-llm-7b",
-      inputPerMtokUsd: "0.1",
-      outputPerMtokUsd: "0.2",
-      reasoningPerMtokUsd: "0.5",
-    });
+    await setModelPrice(
+      fresh.db,
+      admin,
+      setModelPriceInput.parse({
+        provider: "acme",
+        model: "acme-llm-7b",
+        inputPerMtokUsd: "0.1",
+        outputPerMtokUsd: "0.2",
+        reasoningPerMtokUsd: "0.5",
+      }),
+    );
     const later = new Date(Date.now() + 3_600_000);
-    await setModelPrice(fresh.db, admin, {
-      provider: "acme",
-      model: "acme-llm-7b",
-      inputPerMtokUsd: "9",
-      outputPerMtokUsd: "9",
-      effectiveFrom: later,
-    });
+    await setModelPrice(
+      fresh.db,
+      admin,
+      setModelPriceInput.parse({
+        provider: "acme",
+        model: "acme-llm-7b",
+        inputPerMtokUsd: "9",
+        outputPerMtokUsd: "9",
+        effectiveFrom: later,
+      }),
+    );
     invalidatePriceBook(fresh.db);
     const book = await getPriceBook(fresh.db);
     const now = book.resolve("acme-llm-7b")!;

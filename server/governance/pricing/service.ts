@@ -6,15 +6,9 @@ import { type Actor, writeAudit } from "@/server/audit/chain";
 import { DomainError, fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
 import { invalidatePriceBook } from "./price-book";
-import { modelKeyInput, setAllowUnpricedInput, setModelPriceInput } from "./schemas";
+import type { modelKeyInput, setAllowUnpricedInput, setModelPriceInput } from "./schemas";
 
 const PRICES_LOCK = 727_101;
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw DomainError.fromZod(r.error);
-  return r.data;
-}
 
 /** A price row as people read it: dollars per million tokens as exact decimal strings. */
 export function publicPrice(r: ModelPriceRow) {
@@ -58,8 +52,11 @@ async function nextVersion(
  * Sets the price of a model (an override of the catalogue, or a custom model the catalogue
  * lacks) by inserting a new version. Earlier calls keep the version they were charged at.
  */
-export async function setModelPrice(db: Database, actor: Actor, input: unknown): Promise<PublicPrice> {
-  const p = parse(setModelPriceInput, input);
+export async function setModelPrice(
+  db: Database,
+  actor: Actor,
+  p: z.output<typeof setModelPriceInput>,
+): Promise<PublicPrice> {
   const now = new Date();
   if (p.effectiveFrom && p.effectiveFrom.getTime() < now.getTime() - 60_000) {
     throw fieldError(
@@ -105,8 +102,11 @@ export async function setModelPrice(db: Database, actor: Actor, input: unknown):
 }
 
 /** Withdraws an override from now on (a tombstone version); the model is priced from the catalogue again. */
-export async function removeModelPrice(db: Database, actor: Actor, input: unknown): Promise<PublicPrice> {
-  const k = parse(modelKeyInput, input);
+export async function removeModelPrice(
+  db: Database,
+  actor: Actor,
+  k: z.output<typeof modelKeyInput>,
+): Promise<PublicPrice> {
   const row = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PRICES_LOCK})`);
     const { version, latest } = await nextVersion(tx, k.provider, k.model);
@@ -147,8 +147,7 @@ export async function listModelPrices(db: DbOrTx): Promise<PublicPrice[]> {
   return rows.map(publicPrice);
 }
 
-export async function modelPriceHistory(db: DbOrTx, input: unknown): Promise<PublicPrice[]> {
-  const k = parse(modelKeyInput, input);
+export async function modelPriceHistory(db: DbOrTx, k: z.output<typeof modelKeyInput>): Promise<PublicPrice[]> {
   const rows = await db
     .select()
     .from(modelPrices)
@@ -170,8 +169,11 @@ export async function getGovernanceSettings(db: DbOrTx): Promise<GovernanceSetti
 }
 
 /** Whether calls to models without a price may run under a budget (charged $0, flagged unpriced). */
-export async function setAllowUnpricedModels(db: Database, actor: Actor, input: unknown): Promise<GovernanceSettings> {
-  const { allow } = parse(setAllowUnpricedInput, input);
+export async function setAllowUnpricedModels(
+  db: Database,
+  actor: Actor,
+  { allow }: z.output<typeof setAllowUnpricedInput>,
+): Promise<GovernanceSettings> {
   return db.transaction(async (tx) => {
     const before = await getGovernanceSettings(tx);
     const [row] = await tx
