@@ -3,15 +3,8 @@ import { runIdInput } from "@/server/runs/schemas";
 import { checkpointInput, diffInput, forkInput } from "./schemas";
 import { replayRun } from "./replay";
 import { requestRollback, rollbackStatus } from "./rollback";
-import {
-  diffCheckpoints,
-  forkRun,
-  forkTree,
-  listCheckpoints,
-  recoveryInfo,
-  rollbackToCheckpoint,
-  timeline,
-} from "./service";
+import { forkTree, recoveryInfo, timeline } from "./lineage";
+import { diffCheckpoints, forkRun, listCheckpoints, rollbackToCheckpoint } from "./service";
 
 /** Checkpoints, forks, rollback and replay of runs (server/recovery). */
 export const recoveryRouter = createTRPCRouter({
