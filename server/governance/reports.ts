@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { sqlBigint, sqlInt, sqlRows } from "@/db/rows";
-import { DomainError, fieldError } from "@/server/errors";
+import { fieldError } from "@/server/errors";
 
 type Row = Record<string, unknown>;
 const text = z.string().nullable();

@@ -8,7 +8,6 @@ import {
   type NotificationKind,
   type NotificationSeverity,
 } from "@/db/schema";
-import { DomainError } from "@/server/errors";
 import { webhookTargets } from "./webhooks";
 
 export type NewNotification = {

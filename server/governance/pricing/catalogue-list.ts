@@ -1,6 +1,5 @@
 import { findProvider, type ModelPrice } from "@pydantic/genai-prices";
 import { z } from "zod";
-import { DomainError } from "@/server/errors";
 import { nanoToUsdString, roundUsdToNano } from "@/server/governance/money";
 import { SIMULATED_MODEL, SIMULATED_PROVIDER, SIMULATED_RATES } from "./simulated";
 

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Database, DbOrTx } from "@/db/client";
 import { governanceSettings, modelPrices, type ModelPriceRow } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
-import { DomainError, fieldError } from "@/server/errors";
+import { fieldError } from "@/server/errors";
 import { nanoToUsdString } from "@/server/governance/money";
 import { invalidatePriceBook } from "./price-book";
 import type { modelKeyInput, setAllowUnpricedInput, setModelPriceInput } from "./schemas";
