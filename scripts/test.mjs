@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: the whole suite. Typecheck, unit + integration tests (vitest, real
-// PostgreSQL), a production build, then end-to-end specs in real Chromium.
+// `npm test`: the whole suite. Typecheck, lint and format check (Biome, zero warnings), unit +
+// integration tests (vitest, real PostgreSQL), a production build, then end-to-end specs in real Chromium.
 // Ends with one "tests: N passed, N failed" line summing every runner.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -34,6 +34,8 @@ function killStaleServer(dataDir) {
 }
 
 let ok = step("typecheck", bin("tsc"), ["--noEmit"]);
+// Biome's `ci` lints and checks formatting in one pass, writes nothing, and fails on any warning.
+ok = step("lint and format (Biome, zero warnings)", bin("biome"), ["ci", "--error-on-warnings", "."]) && ok;
 ok =
   step("unit and integration tests (vitest)", bin("vitest"), [
     "run",
@@ -69,6 +71,6 @@ if (built && existsSync(pw)) {
   failed += p.stats.unexpected + (p.stats.flaky ?? 0);
   if (p.stats.unexpected > 0) ok = false;
 }
-if (!ok && failed === 0) failed = 1; // a failed typecheck or build counts too
+if (!ok && failed === 0) failed = 1; // a failed typecheck, lint or build counts too
 console.log(`\ntests: ${passed} passed, ${failed} failed`);
 process.exit(ok ? 0 : 1);
