@@ -3,6 +3,8 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+// Relative, as the CLI's other imports: `npx wflo` runs it through tsx from the user's directory.
+import { describeZodIssues } from "../server/zod-issues";
 import { CliError, EXIT } from "./errors";
 
 /**
@@ -58,10 +60,7 @@ function readProject(): { config: z.output<typeof projectSchema>; env: Record<st
   }
   const parsed = projectSchema.safeParse(raw);
   if (!parsed.success)
-    throw new CliError(
-      EXIT.usage,
-      `${PROJECT_CONFIG}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
-    );
+    throw new CliError(EXIT.usage, `${PROJECT_CONFIG}: ${describeZodIssues(parsed.error, { root: "(root)" }).message}`);
   const dotenv = readText(path.resolve(".env"));
   return { config: parsed.data, env: dotenv === null ? {} : (parseEnv(dotenv) as Record<string, string>) };
 }

@@ -82,7 +82,7 @@ const layerOf = (p: string) => (under(p, "inngest/engine") ? "inngest/engine" : 
 /**
  * Leaf modules the engine may use besides db/: pure helpers with no imports above them (the
  * logger, the typed config (server/env.ts: zod and node only), the signing key and its derived
- * keys, the event-key format), shared with server/.
+ * keys, the event-key format, the one zod-issue formatter), shared with server/.
  */
 const ENGINE_LEAVES = [
   "server/log",
@@ -91,7 +91,14 @@ const ENGINE_LEAVES = [
   "server/security/signing-key",
   "server/security/event-key-format",
   "server/security/text-input",
+  "server/zod-issues",
 ];
+
+/**
+ * What cli/ may take from server/: the one zod-issue formatter, a leaf (the zod package only),
+ * so the CLI reports a bad wflo.json the way the panel reports bad input, without a second copy.
+ */
+const CLI_LEAVES = ["server/zod-issues"];
 
 /**
  * Type-only imports of inngest/ from server/ that cannot be avoided: an adapter's context is the
@@ -170,9 +177,17 @@ const RULES: Rule[] = [
     allowed: (i) => layerOf(i.to) === "db",
   },
   {
-    name: "cli/ never imports server/ (it talks to the panel over the API, via sdk/client)",
+    name: "cli/ never imports server/ but its shared leaves (it talks to the panel over the API, via sdk/client)",
     applies: (i) => layerOf(i.from) === "cli",
-    allowed: (i) => layerOf(i.to) !== "server" && layerOf(i.to) !== "inngest" && layerOf(i.to) !== "inngest/engine",
+    allowed: (i) =>
+      (layerOf(i.to) !== "server" || CLI_LEAVES.includes(i.to)) &&
+      layerOf(i.to) !== "inngest" &&
+      layerOf(i.to) !== "inngest/engine",
+  },
+  {
+    name: "server/zod-issues.ts is a leaf (packages only), so the engine and the CLI may share the one formatter",
+    applies: (i) => i.from === "server/zod-issues.ts",
+    allowed: () => false,
   },
   {
     name: "inngest/registry.ts is a leaf read only by the serve route and the catalog boot provides (inngest/catalog.ts)",

@@ -5,6 +5,10 @@
  * A field at fault travels as data (`field`, `fieldErrors`), never to be parsed back out of text.
  */
 import type { ZodError } from "zod";
+import { describeZodIssues, type FieldIssue } from "./zod-issues";
+
+// The formatter lives in a leaf (server/zod-issues.ts) the engine and the CLI may import too.
+export { describeZodIssues, type FieldIssue };
 
 /** What went wrong, in the domain's words; `transportOf` says what each means on the wire. */
 export type DomainErrorCode =
@@ -41,9 +45,6 @@ export function transportOf(code: DomainErrorCode): { trpc: TransportCode; statu
 
 /** Per-field messages for a form, keyed by the top-level field (as `z.flattenError` keys them). */
 export type FieldErrors = Record<string, string[]>;
-
-/** One problem with one field: its dotted path ("defaults.timeoutMs", "" for the whole input) and the rule. */
-export type FieldIssue = { field: string; message: string };
 
 export type DomainErrorOptions = {
   /** The input field at fault, as a dotted path ("alertThresholds.1"). */
@@ -111,24 +112,4 @@ export function fieldErrorsOfIssues(issues: readonly FieldIssue[]): FieldErrors 
   const out: FieldErrors = {};
   for (const i of issues) if (i.field) (out[i.field.split(".")[0]!] ??= []).push(i.message);
   return out;
-}
-
-/**
- * THE zod-issue formatter: every issue as "path: message" (just the message at the root), joined
- * by "; "; `prefix` puts the issues under a field of a larger body ("payload"); `root` names
- * the whole value for issues about it ("input: ...") instead of the bare message; `limit` keeps
- * the message short for bodies that can hold thousands of bad items (the issues stay complete).
- */
-export function describeZodIssues(
-  err: ZodError,
-  opts: { prefix?: string; root?: string; limit?: number } = {},
-): { message: string; field?: string; issues: FieldIssue[] } {
-  const pathOf = (p: readonly PropertyKey[]) =>
-    [opts.prefix, ...p.map(String)].filter(Boolean).join(".") || opts.root || "";
-  const issues = err.issues.map((i) => ({ field: pathOf(i.path), message: i.message }));
-  const message = issues
-    .slice(0, opts.limit)
-    .map((i) => (i.field ? `${i.field}: ${i.message}` : i.message))
-    .join("; ");
-  return { message, field: issues[0]?.field || undefined, issues };
 }

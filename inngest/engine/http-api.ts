@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { log } from "@/server/log";
+import { describeZodIssues } from "@/server/zod-issues";
 import type { EngineCore } from "./core";
 import { ingestEvents, validateEvents } from "./intake";
 import { EVENT_REQUEST_LIMIT_BYTES, registerBodySchema } from "./protocol";
@@ -125,11 +126,7 @@ async function register(core: EngineCore, req: IncomingMessage): Promise<Reply> 
   const parsed = parseJson(await readBody(req, 16 * 1024 * 1024));
   if (!parsed.ok) return err(400, parsed.message);
   const body = registerBodySchema.safeParse(parsed.value);
-  if (!body.success)
-    return err(
-      400,
-      `invalid registration: ${body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-    );
+  if (!body.success) return err(400, `invalid registration: ${describeZodIssues(body.error).message}`);
   const problems = validateFunctions(body.data.functions);
   if (problems.length > 0) return err(400, problems.join("; "));
   const result = await core.sql.begin((tx) =>

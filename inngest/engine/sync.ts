@@ -2,6 +2,7 @@ import type { EngineCore } from "./core";
 import { inBandSyncBodySchema } from "./protocol";
 import { saveApp, validateFunctions } from "./registry";
 import { canonicalBody, signBody } from "@/server/security/signing";
+import { describeZodIssues } from "@/server/zod-issues";
 
 /**
  * In-band sync (protocol §3b): one PUT to the app's serve URL; the SDK answers with its
@@ -41,7 +42,7 @@ export async function syncApp(core: EngineCore, url: string): Promise<SyncResult
   const parsed = inBandSyncBodySchema.safeParse(raw);
   if (!parsed.success)
     throw new SyncError(
-      `the app at ${url} answered the sync with an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      `the app at ${url} answered the sync with an unexpected shape: ${describeZodIssues(parsed.error).message}`,
     );
   const problems = validateFunctions(parsed.data.functions);
   if (problems.length > 0) throw new SyncError(`cannot sync ${parsed.data.app_id}: ${problems.join("; ")}`);
