@@ -7,7 +7,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Database } from "@/db/client";
-import type { Role } from "@/db/schema";
+import type { UserPrincipal } from "@/server/auth/principal";
 import { can, type Permission } from "@/server/auth/permissions";
 import { findBadText, badTextMessage } from "@/server/security/text-input";
 import {
@@ -21,14 +21,8 @@ import {
 
 // ---------------------------------------------------------------- context
 
-export type SessionUser = {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  /** Set while the user must replace a generated or admin-reset password (server/users/account.ts). */
-  mustChangePassword?: boolean;
-};
+/** The signed-in person: the panel's principal (server/auth/principal.ts, the one "who is acting" type). */
+export type SessionUser = UserPrincipal;
 
 export type Context = { db: Database; user: SessionUser | null };
 

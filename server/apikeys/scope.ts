@@ -2,7 +2,7 @@ import { DomainError, fieldError } from "@/server/errors";
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { approvals, reservations, runs } from "@/db/schema";
-import type { ApiKeyActor } from "./service";
+import { type Principal, workflowScopeOf } from "@/server/auth/principal";
 
 /**
  * Workflow scope of an API key (api_keys.workflow_ids). A scoped key acts only on runs,
@@ -11,18 +11,20 @@ import type { ApiKeyActor } from "./service";
  *   key learns nothing about other workflows), and lists leave it out;
  * - acting on it (trigger, cancel, decide, record, settle) answers 403 naming the workflow, so
  *   the caller can tell a scope problem from a typo.
- * A key with no scope (null) acts on every workflow. Every REST route that touches one of those
- * things goes through one of these helpers.
+ * A key with no scope (null) acts on every workflow, as people do. The services that act on runs
+ * check it themselves (assertRunInScope, assertWorkflowInScope in server/runs/service.ts); the
+ * REST routes that read or report go through these helpers.
  */
 
-type Scoped = Pick<ApiKeyActor, "workflowIds">;
+type Scoped = Principal;
 
 export function inScope(actor: Scoped, workflowId: string | null | undefined): boolean {
-  return actor.workflowIds === null || (workflowId != null && actor.workflowIds.includes(workflowId));
+  const scope = workflowScopeOf(actor);
+  return scope === null || (workflowId != null && scope.includes(workflowId));
 }
 
 function scopeText(actor: Scoped): string {
-  return (actor.workflowIds ?? []).map((w) => `"${w}"`).join(", ");
+  return (workflowScopeOf(actor) ?? []).map((w) => `"${w}"`).join(", ");
 }
 
 /** 403 unless `workflowId` is in the key's scope; `field` is the input field that named it. */
@@ -36,7 +38,7 @@ export function assertWorkflowInScope(actor: Scoped, workflowId: string, field =
 }
 
 /** For list filters: null (no filter) or the workflows the key may see. */
-export const scopeFilter = (actor: Scoped): readonly string[] | null => actor.workflowIds;
+export const scopeFilter = (actor: Scoped): readonly string[] | null => workflowScopeOf(actor);
 
 export type ScopeMode = "read" | "act";
 
@@ -60,6 +62,11 @@ export async function runInScope(
   return run;
 }
 
+/** For a service acting on a run: nothing for an unscoped principal (the service's own lookup answers 404), else runInScope. */
+export async function assertRunInScope(db: DbOrTx, actor: Scoped, runId: string, mode: ScopeMode): Promise<void> {
+  if (workflowScopeOf(actor) !== null) await runInScope(db, actor, runId, mode);
+}
+
 /** As runInScope, for an approval (its workflow, or an external request's workflow label). */
 export async function approvalInScope(
   db: DbOrTx,
@@ -67,7 +74,7 @@ export async function approvalInScope(
   approvalId: string,
   mode: ScopeMode,
 ): Promise<{ workflowId: string }> {
-  if (actor.workflowIds === null) return { workflowId: "" };
+  if (workflowScopeOf(actor) === null) return { workflowId: "" };
   const [a] = await db.select({ workflowId: approvals.workflowId }).from(approvals).where(eq(approvals.id, approvalId));
   if (!a) throw notFound("approval", approvalId);
   if (!inScope(actor, a.workflowId)) {
@@ -88,7 +95,7 @@ export async function assertCallInScope(
   call: { runId?: string | null; workflow?: string | null },
   fields = { runId: "runId", workflow: "workflow" },
 ): Promise<void> {
-  if (actor.workflowIds === null) return;
+  if (workflowScopeOf(actor) === null) return;
   if (!call.workflow)
     throw fieldError(
       "forbidden",
@@ -103,7 +110,7 @@ export async function assertCallInScope(
 
 /** A reservation being settled: 404 if unknown or (for a scoped key) held for another workflow's call. */
 export async function reservationInScope(db: DbOrTx, actor: Scoped, reservationId: string): Promise<void> {
-  if (actor.workflowIds === null) return;
+  if (workflowScopeOf(actor) === null) return;
   const [r] = await db
     .select({ workflow: reservations.workflow })
     .from(reservations)

@@ -7,6 +7,7 @@ import { apiKeys, ROLES, users, type ApiKeyRow, type Role } from "@/db/schema";
 import { type Actor, writeAudit } from "@/server/audit/chain";
 import { roleRank } from "@/server/auth/permissions";
 import { workflowOptions } from "@/server/workflows/catalog";
+import type { ApiKeyPrincipal } from "@/server/auth/principal";
 
 /** Secrets look like `wflo_<43 base64url chars>`; only their SHA-256 is stored. */
 const KEY_PREFIX = "wflo_";
@@ -136,21 +137,6 @@ export async function revokeApiKey(db: Database, actor: Actor, keyId: string) {
   });
 }
 
-/**
- * Who a request acts as when it carries an API key: the key's role, a readable name for the audit
- * log, and the workflows it is limited to (null = all; enforced by server/apikeys/scope.ts).
- */
-export type ApiKeyActor = {
-  kind: "api_key";
-  id: string;
-  email: string;
-  role: Role;
-  name: string;
-  workflowIds: readonly string[] | null;
-  /** The user the key acts for in separation of duties and N-of-M counting (null: a key no user created). */
-  createdById: string | null;
-};
-
 /** The message for a key whose creator can no longer act: the key stops with them. */
 export const creatorDeactivatedMessage = (email: string) =>
   `this API key's creator ${email} is deactivated; a key acts for its creator and stops working with them`;
@@ -160,7 +146,7 @@ export const creatorDeactivatedMessage = (email: string) =>
  * revoked key (route handlers answer 401). A key whose creator is deactivated (or gone) is
  * refused with a FORBIDDEN naming why, before anything is recorded. Records the last use.
  */
-export async function authenticateApiKey(db: Database, req: Request): Promise<ApiKeyActor | null> {
+export async function authenticateApiKey(db: Database, req: Request): Promise<ApiKeyPrincipal | null> {
   const header = req.headers.get("authorization") ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!m?.[1]?.startsWith(KEY_PREFIX)) return null;

@@ -4,7 +4,7 @@ import { and, eq, isNull, lte } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { approvals, RISK_LEVELS, ROLES, type ApprovalRow } from "@/db/schema";
-import type { ApiKeyActor } from "@/server/apikeys/service";
+import type { ApiKeyPrincipal } from "@/server/auth/principal";
 import { canonicalJson } from "@/server/audit/chain";
 import { log } from "@/server/log";
 import { durationMs, durationSchema } from "@/server/policies/schemas";
@@ -99,7 +99,7 @@ function idempotencyRace(e: unknown): boolean {
   return cause.code === "23505" && cause.constraint_name === "approvals_requester_idempotency_uq";
 }
 
-async function priorRequest(db: Database, actor: ApiKeyActor, key: string): Promise<ApprovalRow | undefined> {
+async function priorRequest(db: Database, actor: ApiKeyPrincipal, key: string): Promise<ApprovalRow | undefined> {
   const [row] = await db
     .select()
     .from(approvals)
@@ -129,7 +129,7 @@ export type ExternalRequestResult = { row: ApprovalRow; replayed: boolean };
  */
 export async function requestExternalApproval(
   db: Database,
-  actor: ApiKeyActor,
+  actor: ApiKeyPrincipal,
   input: ExternalApprovalInput,
   opts: { idempotencyKey?: string } = {},
 ): Promise<ExternalRequestResult> {

@@ -3,7 +3,7 @@ import { fieldError } from "@/server/errors";
 import { and, asc, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runCompensations, runRollbacks, runs, TERMINAL_RUN_STATUSES } from "@/db/schema";
-import type { SessionUser } from "@/server/api/trpc";
+import type { Principal } from "@/server/auth/principal";
 import { writeAudit } from "@/server/audit/chain";
 import { log } from "@/server/log";
 import { sendEvent } from "@/server/runs/dispatch";
@@ -22,7 +22,7 @@ const isTerminal = (s: string) => (TERMINAL_RUN_STATUSES as readonly string[]).i
  * open compensations run. Claim, audit and event are one transaction, so a refused event leaves
  * nothing claimed.
  */
-export async function requestRollback(db: Database, user: SessionUser, runId: string) {
+export async function requestRollback(db: Database, user: Principal, runId: string) {
   const [run] = await db
     .select({ id: runs.id, workflowId: runs.workflowId, status: runs.status })
     .from(runs)

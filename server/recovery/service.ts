@@ -2,7 +2,7 @@ import { DomainError, fieldError } from "@/server/errors";
 import { and, asc, desc, eq, lte } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runs, runSteps, stateSnapshots, type Run } from "@/db/schema";
-import type { SessionUser } from "@/server/api/trpc";
+import type { Principal } from "@/server/auth/principal";
 import { writeAudit } from "@/server/audit/chain";
 import { sendEvent } from "@/server/runs/dispatch";
 import { withEnvelope, type WfloEnvelope } from "@/server/runs/envelope";
@@ -13,7 +13,7 @@ import { isTruncated } from "./runtime";
 import type { forkInput } from "./schemas";
 import type { z } from "zod";
 
-const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
+const actorOf = (u: Principal) => ({ id: u.id, email: u.email });
 
 export async function loadRun(db: Database, runId: string): Promise<Run> {
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
@@ -127,7 +127,7 @@ async function resolveForkPoint(db: Database, run: Run, from: ForkArgs["from"]) 
  * fork point (served by the middleware, so no LLM call is made or billed again) and continues
  * from there, optionally with edited input or checkpoint state.
  */
-export async function forkRun(db: Database, user: SessionUser, args: ForkArgs) {
+export async function forkRun(db: Database, user: Principal, args: ForkArgs) {
   const run = await loadRun(db, args.runId);
   const wf = (await workflowCatalog()).find(run.workflowId);
   if (!wf)

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { getDb, type Database } from "@/db/client";
-import { authenticateApiKey, type ApiKeyActor } from "@/server/apikeys/service";
+import { authenticateApiKey } from "@/server/apikeys/service";
+import type { ApiKeyPrincipal } from "@/server/auth/principal";
 import { can, type Permission } from "@/server/auth/permissions";
 import { requestIdOf, withLogContext } from "@/server/log";
 import { readBodyCapped } from "@/server/security/body";
@@ -13,7 +14,14 @@ type AnyObject = z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 /** What a handler gets: the key's actor (already allowed `permission`), parsed params, query and body. */
-export type RouteContext<P, Q, B> = { req: Request; db: Database; actor: ApiKeyActor; params: P; query: Q; body: B };
+export type RouteContext<P, Q, B> = {
+  req: Request;
+  db: Database;
+  actor: ApiKeyPrincipal;
+  params: P;
+  query: Q;
+  body: B;
+};
 
 /** Next's second route-handler argument. */
 export type NextRouteArg = { params: Promise<Record<string, string | string[] | undefined>> };

@@ -4,7 +4,8 @@ import { DomainError, fieldError } from "@/server/errors";
 import { and, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { runs, runSteps, type Run } from "@/db/schema";
-import type { SessionUser } from "@/server/api/trpc";
+import { assertRunInScope, assertWorkflowInScope } from "@/server/apikeys/scope";
+import type { Principal } from "@/server/auth/principal";
 import { writeAudit } from "@/server/audit/chain";
 import { breakerState } from "@/server/governance/guards/enforce";
 import { nanoToUsdString } from "@/server/governance/money";
@@ -33,7 +34,7 @@ function parseWorkflowInput(catalog: WorkflowCatalog, workflowId: string, raw: u
   return { wf, input: parsed.data as Record<string, unknown> };
 }
 
-const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
+const actorOf = (u: Principal) => ({ id: u.id, email: u.email });
 
 /** A tripped runaway breaker pauses new runs of the workflow until an operator resets it. */
 async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
@@ -47,14 +48,16 @@ async function refuseWhileBreakerOpen(db: Database, workflowId: string) {
   }
 }
 
+/** `user`: who triggers (a person, or an API key: 403 for a workflow outside its scope, before anything else). */
 export async function triggerWorkflow(
   db: Database,
-  user: SessionUser,
+  user: Principal,
   workflowId: string,
   rawInput: unknown,
   budgetNano?: bigint,
   opts: { requireApproval?: boolean } = {},
 ) {
+  assertWorkflowInScope(user, workflowId);
   const { wf, input } = parseWorkflowInput(await workflowCatalog(), workflowId, rawInput);
   await refuseWhileBreakerOpen(db, wf.id);
   // Sent first so the audit row can name the event; a refused send leaves nothing behind.
@@ -89,7 +92,9 @@ async function loadRun(db: Database, runId: string): Promise<Run> {
   return run;
 }
 
-export async function cancelRun(db: Database, user: SessionUser, runId: string) {
+/** A key may cancel only its workflows' runs (403 naming the workflow). */
+export async function cancelRun(db: Database, user: Principal, runId: string) {
+  await assertRunInScope(db, user, runId, "act");
   const run = await loadRun(db, runId);
   if (isTerminal(run.status)) throw new DomainError("precondition_failed", `run ${runId} is already ${run.status}`);
   await cancelRemoteRun(runId);
@@ -108,7 +113,8 @@ export async function cancelRun(db: Database, user: SessionUser, runId: string) 
 }
 
 /** `opts.budgetNano` replaces the repeated run's own budget for the re-run (the REST route's budget override). */
-export async function rerunRun(db: Database, user: SessionUser, runId: string, opts: { budgetNano?: bigint } = {}) {
+export async function rerunRun(db: Database, user: Principal, runId: string, opts: { budgetNano?: bigint } = {}) {
+  await assertRunInScope(db, user, runId, "act");
   const run = await loadRun(db, runId);
   const catalog = await workflowCatalog();
   if (!catalog.find(run.workflowId)) {
@@ -160,7 +166,7 @@ async function awaitedEvents(db: Database, runId: string): Promise<string[]> {
  */
 export async function sendEventToRun(
   db: Database,
-  user: SessionUser,
+  user: Principal,
   runId: string,
   name: string,
   data: Record<string, unknown>,

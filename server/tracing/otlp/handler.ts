@@ -2,7 +2,8 @@ import { DomainError } from "@/server/errors";
 import type { Database } from "@/db/client";
 import { jsonError } from "@/server/apikeys/http";
 import { assertCallInScope } from "@/server/apikeys/scope";
-import { authenticateApiKey, type ApiKeyActor } from "@/server/apikeys/service";
+import { authenticateApiKey } from "@/server/apikeys/service";
+import type { ApiKeyPrincipal } from "@/server/auth/principal";
 import { can } from "@/server/auth/permissions";
 import { log } from "@/server/log";
 import type { Metrics } from "@/server/metrics/metrics";
@@ -21,7 +22,7 @@ function countSpans(req: ReturnType<typeof decodeExportRequest>): number {
 
 async function scopeProblem(
   db: Database,
-  actor: ApiKeyActor,
+  actor: ApiKeyPrincipal,
   req: ReturnType<typeof decodeExportRequest>,
 ): Promise<string | null> {
   if (actor.workflowIds === null) return null;
@@ -58,7 +59,7 @@ export async function handleOtlpTraces(
     deps.metrics.spansRejected.inc({ status: String(status) });
     return jsonError(status, message);
   };
-  let actor: ApiKeyActor | null;
+  let actor: ApiKeyPrincipal | null;
   try {
     actor = await authenticateApiKey(db, req);
   } catch (e) {
