@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { costOf, getPriceBook, listBudgets, reserve, settle, type ResolvedPrice } from "@/server/governance";
-import { assertCallInScope, reservationInScope } from "@/server/apikeys/scope";
-import { flatten } from "@/server/governance/pricing/rates";
-import { RestError } from "../errors";
+import { listBudgets } from "@/server/governance";
+import { recordExternalCall, reserveExternalCall, settleExternalCall } from "@/server/governance/external-calls";
 import { defineRoute } from "../route";
 import { nanoString, uuidParams } from "../schemas";
 
@@ -61,32 +59,6 @@ const callFacts = {
   error: z.string().max(2000, "error must be at most 2000 characters").optional(),
 };
 
-type CallFacts = {
-  model: string;
-  provider?: string;
-  usage: z.output<typeof usageSchema>;
-  latencyMs?: number;
-  status: "ok" | "error";
-  error?: string;
-};
-
-/** Priced by wflo's price book (overrides, else the catalogue), exactly as in-workflow calls are. */
-function priced(price: ResolvedPrice | null, c: CallFacts) {
-  const costNano = price && c.status === "ok" ? costOf(c.usage, price.rates) : 0n;
-  const record = {
-    provider: c.provider ?? price?.provider ?? "unknown",
-    model: c.model,
-    usage: c.usage,
-    priceVersionId: price?.priceVersionId ?? null,
-    priceSource: price?.source ?? ("unpriced" as const),
-    rates: price ? flatten(price.rates, c.usage.inputTokens) : null,
-    latencyMs: c.latencyMs ?? null,
-    status: c.status,
-    error: c.error ?? null,
-  };
-  return { costNano, record };
-}
-
 const callResult = z.object({
   callId: z.number().nullable(),
   costNano: z.string(),
@@ -107,24 +79,10 @@ export const recordLlmCallRoute = defineRoute({
   status: 201,
   response: { description: "The recorded call", schema: callResult },
   errors: { 402: "A budget cannot take this call", 422: "The model has no price and a budget forbids unpriced models" },
+  // The service checks the key's workflow scope (403 outside it).
   handler: async ({ db, actor, body }) => {
-    await assertCallInScope(db, actor, body);
-    const price = (await getPriceBook(db)).resolve(body.model, body.provider);
-    const { costNano, record } = priced(price, body);
-    const r = await reserve(db, {
-      runId: body.runId,
-      stepId: body.stepId,
-      workflow: body.workflow,
-      agent: body.agent,
-      apiKeyId: actor.id,
-      tags: body.tags,
-      estimateNano: costNano,
-      unpriced: price === null,
-      model: body.model,
-      provider: body.provider ?? null,
-    });
-    const s = await settle(db, r.id, costNano, record);
-    return { callId: s.callId, costNano: costNano.toString(), priceSource: record.priceSource, outcome: s.outcome };
+    const r = await recordExternalCall(db, actor, body);
+    return { ...r, costNano: r.costNano.toString() };
   },
 });
 
@@ -162,9 +120,7 @@ export const reserveRoute = defineRoute({
     422: "The model has no price and a budget forbids unpriced models",
   },
   handler: async ({ db, actor, body }) => {
-    await assertCallInScope(db, actor, body);
-    const unpriced = body.model ? (await getPriceBook(db)).resolve(body.model, body.provider) === null : false;
-    const r = await reserve(db, { ...body, apiKeyId: actor.id, estimateNano: BigInt(body.estimateNano), unpriced });
+    const r = await reserveExternalCall(db, actor, body);
     return { reservationId: r.id, amountNano: r.amountNano.toString(), status: r.status, reused: r.reused };
   },
 });
@@ -183,12 +139,7 @@ export const settleRoute = defineRoute({
   response: { description: "The recorded call", schema: callResult },
   errors: { 404: "No reservation with this id" },
   handler: async ({ db, actor, params, body }) => {
-    await reservationInScope(db, actor, params.id);
-    const price = (await getPriceBook(db)).resolve(body.model, body.provider);
-    const { costNano, record } = priced(price, body);
-    const s = await settle(db, params.id, costNano, record);
-    if (s.outcome === "released")
-      throw new RestError(409, "CONFLICT", `reservation ${params.id} was released; nothing to settle`, "id");
-    return { callId: s.callId, costNano: costNano.toString(), priceSource: record.priceSource, outcome: s.outcome };
+    const s = await settleExternalCall(db, actor, params.id, body);
+    return { ...s, costNano: s.costNano.toString() };
   },
 });
