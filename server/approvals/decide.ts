@@ -5,11 +5,13 @@ import type { Database } from "@/db/client";
 import { approvalDecisions, approvals, type ApprovalDecisionRow, type ApprovalRow } from "@/db/schema";
 import type { Role } from "@/db/schema/auth";
 import { writeAudit } from "@/server/audit/chain";
+import { approvalInScope } from "@/server/apikeys/scope";
 import { roleRank } from "@/server/auth/permissions";
+import type { Principal } from "@/server/auth/principal";
 import { capJson } from "@/server/security/json-size";
 import { dispatchSoon, notifyApproval } from "./notify";
 import { deliverDecision } from "./deliver";
-import { deciderPrincipal, requesterPrincipal, type Principal } from "./principal";
+import { deciderPrincipal, requesterPrincipal, type ActingPerson } from "./principal";
 
 /** Who decides: a signed-in person, or an API key (ChatOps bots) acting for its creator with its own role (never above the creator's). */
 export type Decider = { kind: "user" | "api_key"; id: string; email: string; role: Role };
@@ -64,7 +66,7 @@ function checkPayload(a: ApprovalRow, payload: Record<string, unknown>): void {
 }
 
 /** Why approving is self-approval, in the decider's terms. */
-function selfApprovalMessage(a: ApprovalRow, who: Decider, me: Principal, requestedByKey: boolean): string {
+function selfApprovalMessage(a: ApprovalRow, who: Decider, me: ActingPerson, requestedByKey: boolean): string {
   const external = a.runId === null;
   if (who.kind === "user") {
     if (external)
@@ -79,7 +81,7 @@ function selfApprovalMessage(a: ApprovalRow, who: Decider, me: Principal, reques
 }
 
 /** Who already voted, as the decider reads it: "you", "this API key", or the creator's email. */
-function alreadyVoted(prior: ApprovalDecisionRow, me: Principal): string {
+function alreadyVoted(prior: ApprovalDecisionRow, me: ActingPerson): string {
   if (me.apiKeyId === null) return "you already";
   return prior.apiKeyId === me.apiKeyId ? "this API key already" : `${me.email} already`;
 }
@@ -98,10 +100,18 @@ export type DecideResult = {
  * N-of-M counts distinct people (unique (approval, decider), a key's vote being its creator's); one rejection is final.
  * After commit, a final decision wakes the run's gate, which reads it from the row.
  */
-export async function decideApproval(db: Database, who: Decider, raw: DecideInput): Promise<DecideResult> {
+export async function decideApproval(db: Database, principal: Principal, raw: DecideInput): Promise<DecideResult> {
   const parsed = decideInput.safeParse(raw);
   if (!parsed.success) throw DomainError.fromZod(parsed.error, { root: "input" });
   const input = parsed.data;
+  // A workflow-scoped key decides only its workflows' approvals: 403 naming the workflow (deciding is acting).
+  await approvalInScope(db, principal, input.approvalId, "act");
+  let who: Decider = {
+    kind: principal.kind === "api_key" ? "api_key" : "user",
+    id: principal.id,
+    email: principal.email,
+    role: principal.role,
+  };
   const comment = input.comment?.length ? input.comment : null;
 
   const out = await db.transaction(async (tx) => {

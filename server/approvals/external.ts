@@ -4,6 +4,7 @@ import { and, eq, isNull, lte } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { approvals, RISK_LEVELS, ROLES, type ApprovalRow } from "@/db/schema";
+import { assertWorkflowInScope } from "@/server/apikeys/scope";
 import type { ApiKeyPrincipal } from "@/server/auth/principal";
 import { canonicalJson } from "@/server/audit/chain";
 import { log } from "@/server/log";
@@ -133,6 +134,8 @@ export async function requestExternalApproval(
   input: ExternalApprovalInput,
   opts: { idempotencyKey?: string } = {},
 ): Promise<ExternalRequestResult> {
+  // A workflow-scoped key asks only for its workflows (403 naming the workflow).
+  assertWorkflowInScope(actor, input.workflow, "workflow");
   const key = opts.idempotencyKey;
   const hash = key === undefined ? null : requestHash(input);
   if (key !== undefined && hash !== null) {

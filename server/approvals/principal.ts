@@ -14,7 +14,7 @@ import { roleRank } from "@/server/auth/permissions";
  */
 
 /** The person a decider acts for: `id` is the user (for a key, its creator), `apiKeyId` the key that acts. */
-export type Principal = { id: string; email: string; role: Role; apiKeyId: string | null };
+export type ActingPerson = { id: string; email: string; role: Role; apiKeyId: string | null };
 
 const forbidden = (message: string) => new DomainError("forbidden", message);
 const lower = (a: Role, b: Role): Role => (roleRank(a) <= roleRank(b) ? a : b);
@@ -27,7 +27,7 @@ const lower = (a: Role, b: Role): Role => (roleRank(a) <= roleRank(b) ? a : b);
 export async function deciderPrincipal(
   tx: DbOrTx,
   who: { kind: "user" | "api_key"; id: string; email: string },
-): Promise<Principal> {
+): Promise<ActingPerson> {
   if (who.kind === "user") {
     const [u] = await tx.select({ active: users.active, role: users.role }).from(users).where(eq(users.id, who.id));
     if (!u?.active) throw forbidden("your account is deactivated: deactivated users cannot decide approvals");

@@ -15,7 +15,5 @@ export const approvalsRouter = createTRPCRouter({
   pendingCount: requirePermission("approvals:read").query(({ ctx }) => pendingApprovalCount(ctx.db)),
   decide: requirePermission("approvals:decide")
     .input(decideInput)
-    .mutation(({ ctx, input }) =>
-      decideApproval(ctx.db, { kind: "user", id: ctx.user.id, email: ctx.user.email, role: ctx.user.role }, input),
-    ),
+    .mutation(({ ctx, input }) => decideApproval(ctx.db, ctx.user, input)),
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
-import { approvalInScope, assertWorkflowInScope, scopeFilter } from "@/server/apikeys/scope";
+import { approvalInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
 import {
   decisionOf,
@@ -150,7 +150,7 @@ export const requestApprovalRoute = defineRoute({
   errors: { 409: "This Idempotency-Key was already used by this API key for a different request" },
   handler: async ({ db, actor, req, body }) => {
     const idempotencyKey = idempotencyKeyOf(req);
-    assertWorkflowInScope(actor, body.workflow, "workflow");
+    // The service checks the key's workflow scope (403 naming the workflow).
     const { row, replayed } = await requestExternalApproval(db, actor, body, { idempotencyKey });
     if (!replayed) return { approval: restApproval(publicApproval(row)), decisions: [] };
     // A retry: the first request's approval as it stands now (it may have been decided or expired meanwhile).
@@ -186,8 +186,7 @@ export const decideApprovalRoute = defineRoute({
     412: "Expired or cancelled",
   },
   handler: async ({ db, actor, params, body }) => {
-    // Out of the key's workflow scope: 403 naming the workflow (deciding is acting, not reading).
-    await approvalInScope(db, actor, params.id, "act");
+    // The service checks the key's workflow scope (403 naming the workflow: deciding is acting).
     return decideApproval(db, actor, { ...body, approvalId: params.id });
   },
 });
