@@ -5,7 +5,8 @@
  */
 import type { z } from "zod";
 import type { decideInput } from "../server/approvals/decide";
-import type { decisionOf, decisionStatusOf, externalApprovalInput } from "../server/approvals/external";
+import type { externalApprovalInput } from "../server/approvals/external";
+import type { decisionOf, decisionStatusOf } from "../server/approvals/external-decision";
 import type { PublicApproval, QueueApproval } from "../server/approvals/queries";
 import type { CostBreakdown } from "../server/governance/reports";
 import type { listBudgets } from "../server/governance";

@@ -2,15 +2,8 @@ import { z } from "zod";
 import { APPROVAL_STATUSES, RISK_LEVELS } from "@/db/schema";
 import { approvalInScope, scopeFilter } from "@/server/apikeys/scope";
 import { decideApproval, decideInput } from "@/server/approvals/decide";
-import {
-  decisionOf,
-  decisionStatusOf,
-  externalApprovalInput,
-  MAX_IDEMPOTENCY_KEY,
-  requestExternalApproval,
-  WAIT_CAP_S,
-  waitForDecision,
-} from "@/server/approvals/external";
+import { externalApprovalInput, MAX_IDEMPOTENCY_KEY, requestExternalApproval } from "@/server/approvals/external";
+import { decisionOf, decisionStatusOf, WAIT_CAP_S, waitForDecision } from "@/server/approvals/external-decision";
 import {
   getApproval,
   listApprovals,
