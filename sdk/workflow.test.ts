@@ -101,7 +101,13 @@ describe("WfloWorkflow.execute with a function target", () => {
     const runId = workflow.executionId!;
     expect(runId).toEqual(expect.any(String));
     // The control panel's own view of the run.
-    const page = await getRun(env.fresh.db, runId);
+    const admin = {
+      id: "00000000-0000-4000-8000-0000000000ad",
+      email: "admin@example.com",
+      name: "Admin",
+      role: "admin" as const,
+    };
+    const page = await getRun(env.fresh.db, admin, runId);
     expect(page.run).toMatchObject({
       workflowId: "sdk-research",
       status: "completed",

@@ -5,6 +5,8 @@ import { and, asc, desc, eq, gte, ilike, inArray, lte, or, sql, type SQL } from 
 import type { z } from "zod";
 import type { Database } from "@/db/client";
 import { runs, runSteps, TERMINAL_RUN_STATUSES, type RunStatus } from "@/db/schema";
+import { assertRunInScope } from "@/server/apikeys/scope";
+import { type Principal, workflowScopeOf } from "@/server/auth/principal";
 import { triggerLabel } from "./attribution";
 import type { listRunsInput } from "./schemas";
 import { redact } from "@/server/tracing/redact";
@@ -29,15 +31,11 @@ function decodeCursor(raw: string): Cursor {
   throw fieldError("bad_request", "cursor", "cursor is malformed; start again from the first page");
 }
 
-/** `scope.workflowIds`: only runs of these workflows (an API key limited to some workflows). */
-export async function listRuns(
-  db: Database,
-  input: z.output<typeof listRunsInput>,
-  scope: { workflowIds?: readonly string[] | null } = {},
-) {
+/** What `viewer` may see: a workflow-scoped API key lists only its workflows' runs. */
+export async function listRuns(db: Database, viewer: Principal, input: z.output<typeof listRunsInput>) {
   const where: SQL[] = [];
-  if (scope.workflowIds)
-    where.push(scope.workflowIds.length ? inArray(runs.workflowId, [...scope.workflowIds]) : sql`false`);
+  const scope = workflowScopeOf(viewer);
+  if (scope) where.push(scope.length ? inArray(runs.workflowId, [...scope]) : sql`false`);
   if (input.workflowId) where.push(eq(runs.workflowId, input.workflowId));
   if (input.status) where.push(eq(runs.status, input.status));
   if (input.triggeredBy) {
@@ -89,7 +87,9 @@ export async function listRuns(
 const hasSimulatedOutput = (v: unknown) =>
   Boolean(v && typeof v === "object" && (v as { simulated?: unknown }).simulated === true);
 
-export async function getRun(db: Database, runId: string) {
+/** A run out of a scoped key's workflows answers 404, as if it did not exist. */
+export async function getRun(db: Database, viewer: Principal, runId: string) {
+  await assertRunInScope(db, viewer, runId, "read");
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw new DomainError("not_found", `no run with id ${runId}`);
   const steps = await db

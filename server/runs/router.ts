@@ -7,11 +7,11 @@ export const runsRouter = createTRPCRouter({
   /** Newest first, filtered, paged by an opaque cursor. */
   list: requirePermission("runs:read")
     .input(listRunsInput)
-    .query(({ ctx, input }) => listRuns(ctx.db, input)),
+    .query(({ ctx, input }) => listRuns(ctx.db, ctx.user, input)),
   /** One run with its steps, for the detail page (polled while the run is live). */
   get: requirePermission("runs:read")
     .input(runIdInput)
-    .query(({ ctx, input }) => getRun(ctx.db, input.runId)),
+    .query(({ ctx, input }) => getRun(ctx.db, ctx.user, input.runId)),
   /** The runs a just-sent event started; the trigger form waits on this to open the run. */
   byEvent: requirePermission("runs:read")
     .input(byEventInput)

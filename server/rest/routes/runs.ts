@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { RUN_STATUSES } from "@/db/schema";
-import { runInScope, scopeFilter } from "@/server/apikeys/scope";
+import { runInScope } from "@/server/apikeys/scope";
 import { getCostBreakdown } from "@/server/governance";
 import { triggerInput } from "@/server/runs/schemas";
 import { getRun, listRuns, runsForEvent } from "@/server/runs/queries";
@@ -84,14 +84,13 @@ export const listRunsRoute = defineRoute({
   response: { description: "One page of runs and the cursor of the next page (absent on the last)." },
   handler: async ({ db, actor, query }) => {
     const { eventId, ...filters } = query;
-    // A workflow-scoped key lists only its workflows' runs.
-    const scope = { workflowIds: scopeFilter(actor) };
+    // A workflow-scoped key lists only its workflows' runs (the service filters by the key's scope).
     if (eventId) {
       const ids = new Set((await runsForEvent(db, eventId)).map((r) => r.id));
-      const page = await listRuns(db, { ...filters, limit: 100 }, scope);
+      const page = await listRuns(db, actor, { ...filters, limit: 100 });
       return { items: page.items.filter((r) => ids.has(r.id)) };
     }
-    return listRuns(db, filters, scope);
+    return listRuns(db, actor, filters);
   },
 });
 
@@ -108,8 +107,7 @@ export const getRunRoute = defineRoute({
   response: { description: "The run" },
   errors: { 404: "No run with this id (or, for a workflow-scoped key, none of its workflows)" },
   handler: async ({ db, actor, params }) => {
-    await runInScope(db, actor, params.id, "read");
-    const detail = await getRun(db, params.id);
+    const detail = await getRun(db, actor, params.id);
     const cost = await getCostBreakdown(db, params.id);
     return {
       ...detail,
