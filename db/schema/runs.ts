@@ -1,5 +1,17 @@
-import { relations } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { relations, sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 /**
  * Written on the SDK side by the wflo Inngest middleware (inngest/middleware/recording.ts), so the
@@ -72,6 +84,12 @@ export const runs = pgTable(
     budgetNano: bigint("budget_nano", { mode: "bigint" }),
     /** Set when a budget or guard stopped the run (the latest such stop). */
     stopReason: jsonb("stop_reason").$type<RunStopReason>(),
+    /**
+     * One of wflo's own scheduled system workflows (expiry, alert delivery, pruning): recorded so
+     * people can see them, but kept out of run lists, counts and stats unless asked for, and
+     * pruned after a day (failed ones after a week). Set by the recorder from the function.
+     */
+    system: boolean("system").notNull().default(false),
     /** Highest attempt seen on any request of this run (Inngest counts attempts per step). */
     attempts: integer("attempts").notNull().default(1),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
@@ -84,6 +102,8 @@ export const runs = pgTable(
     index("runs_status_idx").on(t.status),
     index("runs_triggered_by_idx").on(t.triggeredByEmail),
     index("runs_event_id_idx").on(t.eventId),
+    // Only system runs: the minutely pruning finds its rows without scanning everyone's runs.
+    index("runs_system_ended_idx").on(t.endedAt).where(sql`${t.system}`),
   ],
 );
 
