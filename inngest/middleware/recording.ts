@@ -14,7 +14,7 @@ import { log } from "@/server/log";
 import { recordRecoveryStart } from "@/server/recovery/runtime";
 import { reusedFrom } from "./fork-replay";
 import { isAuthenticRequest } from "./signature";
-import { recorded, workflowIdOf } from "./workflow-fn";
+import { recordedAsRun, systemRun, workflowIdOf } from "./workflow-fn";
 
 /**
  * Records every run and step into `runs`/`run_steps` on the SDK side, so it works the same on
@@ -172,7 +172,7 @@ export class RecordingMiddleware extends Middleware.BaseMiddleware {
   readonly id = "wflo:recording";
 
   async wrapRequest({ next, fn, runId, requestInfo }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
-    if (!recorded(fn) || !runId) return next();
+    if (!recordedAsRun(fn) || !runId) return next();
     // A forged request is refused by the SDK inside next(), and must not reach the records before.
     if (!isAuthenticRequest(requestInfo)) return next();
     const raw = await requestInfo.body();
@@ -181,10 +181,12 @@ export class RecordingMiddleware extends Middleware.BaseMiddleware {
     const attempt = body.success ? (body.data.ctx?.attempt ?? 0) : 0;
     if (body.success) {
       const { event, steps } = body.data;
+      const system = systemRun(fn);
       await safely("request start", runId, async () => {
-        await recordRequestStart(db, { runId, workflowId: workflowIdOf(fn), event, attempt });
+        await recordRequestStart(db, { runId, workflowId: workflowIdOf(fn), event, attempt, system });
         await recordMemoizedSteps(db, runId, memoizedState(steps));
-        await recordRecoveryStart(db, { runId, workflowId: workflowIdOf(fn), event });
+        // A scheduled system run is shown, never forked or rolled back: it has no recovery facts.
+        if (!system) await recordRecoveryStart(db, { runId, workflowId: workflowIdOf(fn), event });
       });
     }
     const res = await next();
@@ -193,14 +195,14 @@ export class RecordingMiddleware extends Middleware.BaseMiddleware {
   }
 
   async onStepStart({ ctx, fn, stepInfo }: Middleware.OnStepStartArgs): Promise<void> {
-    if (!recorded(fn)) return;
+    if (!recordedAsRun(fn)) return;
     await safely("step start", ctx.runId, () =>
       upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), { status: "running", attempt: ctx.attempt }),
     );
   }
 
   async onStepComplete({ ctx, fn, stepInfo, output }: Middleware.OnStepCompleteArgs): Promise<void> {
-    if (!recorded(fn)) return;
+    if (!recordedAsRun(fn)) return;
     // A forked run's step served from its parent's records (./fork-replay.ts) says so.
     const parent = await reusedFrom(ctx.event, stepInfo.hashedId);
     await safely("step complete", ctx.runId, () =>
@@ -216,7 +218,7 @@ export class RecordingMiddleware extends Middleware.BaseMiddleware {
   }
 
   async onStepError({ ctx, fn, stepInfo, error, isFinalAttempt }: Middleware.OnStepErrorArgs): Promise<void> {
-    if (!recorded(fn)) return;
+    if (!recordedAsRun(fn)) return;
     await safely("step error", ctx.runId, () =>
       upsertStep(getDb(), ctx.runId, stepIdentity(stepInfo), {
         status: isFinalAttempt ? "failed" : "running",

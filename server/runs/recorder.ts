@@ -66,7 +66,14 @@ const isTerminalSql = (col: typeof runs.status | typeof runSteps.status) =>
 
 export type TriggerEvent = { id?: string | null; name: string; data?: unknown };
 
-export type RunIdentity = { runId: string; workflowId: string; event: TriggerEvent; attempt: number };
+export type RunIdentity = {
+  runId: string;
+  workflowId: string;
+  event: TriggerEvent;
+  attempt: number;
+  /** One of wflo's scheduled system workflows (runs.system): kept out of lists and stats. */
+  system?: boolean;
+};
 
 /**
  * Creates the run row on its first request; on later ones marks it running again and counts
@@ -98,6 +105,7 @@ export async function recordRequestStart(db: DbOrTx, r: RunIdentity): Promise<vo
       ...attribution,
       rerunOf: envelope.rerunOf ?? null,
       budgetNano: envelope.budgetNano === undefined ? null : BigInt(envelope.budgetNano),
+      system: r.system ?? false,
       attempts: r.attempt + 1,
     })
     .onConflictDoUpdate({
