@@ -13,8 +13,7 @@ const isSystem = (fn: Fn) => fn.opts.id.startsWith(SYSTEM_FUNCTION_PREFIX);
 /** A workflow run wflo records and governs (not one of its own system functions). */
 export const recorded = (fn: Fn | null): fn is Fn => Boolean(fn && !isSystem(fn));
 
-const onSchedule = (fn: Fn) =>
-  (fn.opts.triggers ?? []).some((t) => typeof t === "object" && t !== null && "cron" in t);
+const onSchedule = (fn: Fn) => (fn.opts.triggers ?? []).some((t) => typeof t === "object" && t !== null && "cron" in t);
 
 /**
  * A scheduled system workflow (expiry, alert delivery, pruning): recorded as a run so people can
