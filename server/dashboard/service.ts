@@ -34,21 +34,23 @@ export async function dashboardOverview(db: Database, range: RangeKey, now = new
   // Raw SQL through Drizzle's postgres-js driver takes timestamps as ISO strings, not Dates.
   const [fromIso, toIso, originIso] = [from.toISOString(), to.toISOString(), origin.toISOString()];
 
+  // People's runs only: wflo's own scheduled system runs (runs.system) tick every minute.
   const [byBucket, runLatency, stepLatency, active] = await Promise.all([
     db.execute<{ bucket: Date; status: RunStatus; n: number }>(sql`
       select date_bin(${interval}::interval, started_at, ${originIso}::timestamptz) as bucket, status, count(*)::int as n
-      from runs where started_at >= ${fromIso} and started_at <= ${toIso}
+      from runs where started_at >= ${fromIso} and started_at <= ${toIso} and not system
       group by 1, 2`),
     db.execute<{ p50: number | null; p95: number | null }>(sql`
       select percentile_cont(0.5) within group (order by extract(epoch from ended_at - started_at) * 1000) as p50,
              percentile_cont(0.95) within group (order by extract(epoch from ended_at - started_at) * 1000) as p95
-      from runs where started_at >= ${fromIso} and ended_at is not null and status = 'completed'`),
+      from runs where started_at >= ${fromIso} and ended_at is not null and status = 'completed' and not system`),
     db.execute<{ p50: number | null; p95: number | null }>(sql`
       select percentile_cont(0.5) within group (order by extract(epoch from ended_at - started_at) * 1000) as p50,
              percentile_cont(0.95) within group (order by extract(epoch from ended_at - started_at) * 1000) as p95
-      from run_steps where started_at >= ${fromIso} and ended_at is not null and kind = 'run'`),
+      from run_steps where started_at >= ${fromIso} and ended_at is not null and kind = 'run'
+        and run_id not in (select id from runs where system)`),
     db.execute<{ n: number }>(
-      sql`select count(*)::int as n from runs where status in ('queued', 'running', 'sleeping', 'waiting')`,
+      sql`select count(*)::int as n from runs where status in ('queued', 'running', 'sleeping', 'waiting') and not system`,
     ),
   ]);
 

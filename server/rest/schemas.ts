@@ -20,6 +20,10 @@ export const queryInt = (field: string, min: number, max: number) =>
     .min(min, `${field} must be at least ${min}`)
     .max(max, `${field} must be at most ${max}`);
 
+/** A flag from a query string: exactly "true" or "false". */
+export const queryBool = (field: string) =>
+  z.enum(["true", "false"], { error: `${field} must be true or false` }).transform((s) => s === "true");
+
 /** An ISO 8601 time from a query string. */
 export const queryDate = (field: string) =>
   z.iso

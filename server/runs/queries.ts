@@ -36,6 +36,8 @@ export async function listRuns(db: Database, viewer: Principal, input: z.output<
   const where: SQL[] = [];
   const scope = workflowScopeOf(viewer);
   if (scope) where.push(scope.length ? inArray(runs.workflowId, [...scope]) : sql`false`);
+  // wflo's own scheduled runs tick every minute: shown only when asked for, or they drown the rest.
+  if (!input.system) where.push(eq(runs.system, false));
   if (input.workflowId) where.push(eq(runs.workflowId, input.workflowId));
   if (input.status) where.push(eq(runs.status, input.status));
   if (input.triggeredBy) {
@@ -60,6 +62,7 @@ export async function listRuns(db: Database, viewer: Principal, input: z.output<
       triggeredByKind: runs.triggeredByKind,
       triggeredByEventKey: runs.triggeredByEventKey,
       rerunOf: runs.rerunOf,
+      system: runs.system,
       attempts: runs.attempts,
       startedAt: runs.startedAt,
       endedAt: runs.endedAt,
@@ -122,7 +125,7 @@ export async function runsForEvent(db: Database, eventId: string) {
     .orderBy(asc(runs.startedAt));
 }
 
-/** Per-workflow counts for the workflows page. */
+/** Per-workflow counts for the workflows page (people's workflows: system runs are not counted). */
 export async function workflowRunStats(db: Database) {
   const rows = await db
     .select({
@@ -133,6 +136,7 @@ export async function workflowRunStats(db: Database) {
       lastStartedAt: sql<Date | null>`max(${runs.startedAt})`.mapWith(runs.startedAt),
     })
     .from(runs)
+    .where(eq(runs.system, false))
     .groupBy(runs.workflowId);
   return new Map(rows.map((r) => [r.workflowId, r]));
 }

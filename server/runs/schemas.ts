@@ -29,6 +29,8 @@ export const listRunsInput = z
       .default(25),
     /** Opaque: the last row of the previous page. */
     cursor: z.string().max(400, "cursor is malformed").optional(),
+    /** Also wflo's own scheduled system runs (expiry, alert delivery, pruning), hidden by default. */
+    system: z.boolean({ error: "system must be true or false" }).default(false),
   })
   .refine((v) => !v.from || !v.to || v.from <= v.to, { message: "from must not be after to", path: ["from"] });
 

@@ -9,7 +9,7 @@ import { cancelRun, triggerWorkflow } from "@/server/runs/service";
 import { getTrace } from "@/server/tracing/trace";
 import { RestError } from "../errors";
 import { defineRoute } from "../route";
-import { idParams, queryDate, queryInt } from "../schemas";
+import { idParams, queryBool, queryDate, queryInt } from "../schemas";
 
 /** How long POST /runs waits for the run its event started, so the caller gets a run id back. */
 const RUN_ID_WAIT_MS = 5_000;
@@ -70,6 +70,9 @@ export const listRunsQuery = z
     to: queryDate("to").optional(),
     limit: queryInt("limit", 1, 100).default(25),
     cursor: z.string().max(400, "cursor is malformed").optional().describe("nextCursor of the previous page"),
+    system: queryBool("system")
+      .default(false)
+      .describe("Also wflo's own scheduled system runs (expiry, alert delivery, pruning); hidden by default"),
   })
   .refine((v) => !v.from || !v.to || v.from <= v.to, { message: "from must not be after to", path: ["from"] });
 
