@@ -6,6 +6,7 @@ import { researchAssistant } from "./functions/research-assistant";
 import { dispatchAlertsCron } from "./functions/system/dispatch-alerts";
 import { expireApprovalsCron } from "./functions/system/expire-approvals";
 import { expireReservationsCron } from "./functions/system/expire-reservations";
+import { pruneSystemRunsCron } from "./functions/system/prune-system-runs";
 import { runLifecycle } from "./functions/system/run-lifecycle";
 import { runRollback } from "./functions/system/run-rollback";
 import type { Workflow } from "./functions/define";
@@ -23,6 +24,7 @@ export const systemFunctions = [
   expireApprovalsCron,
   dispatchAlertsCron,
   expireReservationsCron,
+  pruneSystemRunsCron,
 ] as const;
 
 export const servedFunctions = [...workflows.map((w) => w.fn), ...systemFunctions];

@@ -3,7 +3,7 @@ import { systemFunctions } from "@/inngest/registry";
 
 /** Periodic work runs as system cron runs on the engine (never inside a read): each is served and scheduled. */
 describe("system cron workflows", () => {
-  it.each(["expire-approvals", "dispatch-alerts", "expire-reservations"])(
+  it.each(["expire-approvals", "dispatch-alerts", "expire-reservations", "prune-system-runs"])(
     "%s is served as a system function on a cron trigger",
     (name) => {
       const fn = systemFunctions.find((f) => f.id().endsWith(`system-${name}`));
