@@ -5,7 +5,15 @@ import { RUN_STATUSES, type RunStatus } from "@/db/schema/runs";
  * reloads. Not a client module: the page prefetches with the same input the table then asks
  * for, so the two must build it the same way (same query key, no second fetch).
  */
-export type RunFilters = { workflowId?: string; status?: RunStatus; triggeredBy?: string; from?: string; to?: string };
+export type RunFilters = {
+  workflowId?: string;
+  status?: RunStatus;
+  triggeredBy?: string;
+  from?: string;
+  to?: string;
+  /** Also wflo's own scheduled system runs (`?system=1`); hidden by default, as the server does. */
+  system?: boolean;
+};
 
 export type SearchParamsLike = URLSearchParams | Record<string, string | string[] | undefined>;
 
@@ -21,6 +29,7 @@ export function filtersFromParams(p: SearchParamsLike): RunFilters {
     triggeredBy: get("by"),
     from: get("from"),
     to: get("to"),
+    system: get("system") === "1" ? true : undefined,
   };
 }
 
@@ -49,6 +58,7 @@ export function toQueryInput(f: RunFilters, limit = RUNS_PAGE_SIZE) {
     triggeredBy: f.triggeredBy,
     from: day(f.from, false),
     to: day(f.to, true),
+    system: f.system ?? false,
     limit,
   };
 }

@@ -86,6 +86,7 @@ export function RunsTable({
                   {r.id.slice(0, 10)}…{r.id.slice(-4)}
                 </Link>
                 {r.rerunOf ? <div className="text-xs text-slate-500">re-run</div> : null}
+                {r.system ? <div className="text-xs text-slate-500">system</div> : null}
               </Td>
               {fixedWorkflowId ? null : (
                 <Td>
@@ -213,6 +214,16 @@ function FilterBar({
           onChange={(e) => set("to", e.target.value || undefined)}
         />
       </FilterField>
+      {hideWorkflow ? null : (
+        <label className="flex items-center gap-1 pb-2 text-sm text-slate-600 dark:text-slate-300">
+          <input
+            type="checkbox"
+            checked={filters.system ?? false}
+            onChange={(e) => set("system", e.target.checked ? "1" : undefined)}
+          />{" "}
+          Show system runs
+        </label>
+      )}
       {any ? (
         <Button
           variant="ghost"
