@@ -1,6 +1,6 @@
 import { Middleware } from "inngest";
 import { requestIsAuthentic } from "../request-signature";
-import { recorded } from "./workflow-fn";
+import { recordedAsRun } from "./workflow-fn";
 
 /**
  * Checks the engine's signature of a request before anything is recorded for it. The SDK checks
@@ -29,8 +29,9 @@ export class SignatureMiddleware extends Middleware.BaseMiddleware {
     requestInfo,
     requestArgs,
   }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
-    // Only requests that would be recorded are checked; a forged one is refused by the SDK in next().
-    if (recorded(fn) && runId)
+    // Only requests that would be recorded (the recording middleware's own predicate) are checked;
+    // a forged one is refused by the SDK in next().
+    if (recordedAsRun(fn) && runId)
       authentic.set(requestInfo, requestIsAuthentic(this.client, requestArgs, await requestInfo.body()));
     return next();
   }

@@ -22,5 +22,8 @@ const onSchedule = (fn: Fn) => (fn.opts.triggers ?? []).some((t) => typeof t ===
  */
 export const systemRun = (fn: Fn | null): fn is Fn => Boolean(fn && isSystem(fn) && onSchedule(fn));
 
-/** What the recording middleware writes rows for: every governed run and the scheduled system ones. */
+/**
+ * What the recording middleware writes rows for: every governed run and the scheduled system
+ * ones (the signature middleware checks exactly these requests for it).
+ */
 export const recordedAsRun = (fn: Fn | null): fn is Fn => recorded(fn) || systemRun(fn);
