@@ -1,13 +1,17 @@
 import { asc, eq, sql } from "drizzle-orm";
+import type { NextRequest } from "next/server";
+import { serve } from "inngest/next";
 import { describe, expect, it, vi } from "vitest";
 import { runs, runSteps } from "@/db/schema";
 import { inngest } from "@/inngest/client";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
+import { servedFunctions } from "@/inngest/registry";
 import { dashboardOverview } from "@/server/dashboard/service";
 import { listRunsRoute } from "@/server/rest/routes/runs";
 import { workflowRunStats } from "./queries";
 import { pruneSystemRuns } from "./retention";
 import { openHarness, startRunsHarness } from "./testing/runs-harness";
+import { driveRun, type ServeHandler } from "./testing/sdk-driver";
 
 /**
  * wflo's scheduled system workflows are recorded as runs (marked runs.system), shown only when
@@ -110,6 +114,39 @@ describe("scheduled system runs", () => {
     const overview = await dashboardOverview(h.fresh.db, "24h");
     expect(Object.values(overview.totals).reduce((a, b) => a + b, 0)).toBe(people.length);
     expect(overview.active).toBe(people.filter((r) => !["completed", "failed", "cancelled"].includes(r.status)).length);
+  });
+});
+
+describe("the lifecycle safety net and system runs", () => {
+  const served = serve({ client: inngest, functions: servedFunctions });
+  const handler: ServeHandler = (req) => served.POST(req as NextRequest, undefined);
+  const lifecycle = (runId: string, functionId: string) =>
+    driveRun({
+      handler,
+      functionId: "wflo-system-run-lifecycle",
+      runId: `${runId}-lc`,
+      event: {
+        id: `${runId}-lc-event`,
+        name: "inngest/function.failed",
+        data: { function_id: functionId, run_id: runId, error: { name: "Error", message: "attempts exhausted" } },
+        ts: Date.now(),
+      },
+    });
+
+  it("settles a recorded system run the middleware left running, and creates none for unrecorded ones", async () => {
+    await h.fresh.db.insert(runs).values({
+      id: "lc-system-running",
+      workflowId: "system-dispatch-alerts",
+      eventName: "inngest/scheduled.timer",
+      system: true,
+      status: "running",
+    });
+    expect((await lifecycle("lc-system-running", "wflo-system-dispatch-alerts")).outcome).toBe("completed");
+    const [settled] = await h.fresh.db.select().from(runs).where(eq(runs.id, "lc-system-running"));
+    expect(settled).toMatchObject({ status: "failed", error: { message: "attempts exhausted" } });
+
+    expect((await lifecycle("lc-rollback-run", "wflo-system-run-rollback")).outcome).toBe("completed");
+    expect(await h.fresh.db.select().from(runs).where(eq(runs.id, "lc-rollback-run"))).toEqual([]);
   });
 });
 

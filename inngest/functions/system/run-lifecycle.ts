@@ -51,13 +51,18 @@ export const runLifecycle = inngest.createFunction(
     const parsed = lifecycleData.safeParse(event.data);
     if (!parsed.success) return { skipped: "unrecognised lifecycle payload" };
     const data = parsed.data;
-    // Only this app's workflows have run rows; system functions are never recorded.
+    // Only this app's workflows have run rows.
     if (!data.function_id.startsWith(APP_PREFIX)) return { skipped: "another app" };
     const workflowId = data.function_id.slice(APP_PREFIX.length);
-    if (workflowId.startsWith(SYSTEM_FUNCTION_PREFIX)) return { skipped: "system function" };
     const outcome = outcomeOf(event.name, data);
     if (!outcome) return { skipped: "not a lifecycle event" };
     const db = getDb();
+    // A system function has a row only when recording kept one (a scheduled system run): that
+    // row is settled, none is created, and it never has approvals.
+    if (workflowId.startsWith(SYSTEM_FUNCTION_PREFIX)) {
+      await finishRun(db, data.run_id, outcome);
+      return { runId: data.run_id, status: outcome.status, system: true };
+    }
     await ensureRun(db, { runId: data.run_id, workflowId, event: data.event ?? { name: "unknown" } });
     await finishRun(db, data.run_id, outcome);
     // Nobody should decide for a run that is gone (cancelled, or ended past a gate it raced): its
