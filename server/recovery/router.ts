@@ -32,7 +32,7 @@ export const recoveryRouter = createTRPCRouter({
   /** Re-executes today's code against the run's records (zero cost) and reports where it diverges. */
   replay: requirePermission("runs:rerun")
     .input(runIdInput)
-    .mutation(({ ctx, input }) => replayRun(ctx.db, ctx.user, input.runId)),
+    .mutation(({ ctx, input }) => replayRun(ctx.db, input.runId)),
   /**
    * "Roll back run": the finished run's compensations, newest first, in a system run. Same
    * permission as cancel: both stop what a run did. Two at once: one proceeds, one gets CONFLICT.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runInScope } from "@/server/apikeys/scope";
 import { replayRun } from "@/server/recovery/replay";
 import { triggerInput } from "@/server/runs/schemas";
 import { rerunRun } from "@/server/runs/service";
@@ -82,7 +83,9 @@ export const replayRunRoute = defineRoute({
   response: { description: "The divergence report", schema: replayReportSchema },
   errors: { 404: "No run with this id", 412: "The run's workflow is no longer served by this app" },
   handler: async ({ db, actor, params }) => {
-    return replayRun(db, actor, params.id);
+    // Before the service, whose unknown-run 404 names the field (runId) for the panel's form.
+    await runInScope(db, actor, params.id, "read");
+    return replayRun(db, params.id);
   },
 });
 
