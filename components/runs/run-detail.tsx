@@ -99,7 +99,11 @@ export function RunDetail({
           <p className="mt-1 font-mono text-xs text-slate-500">run {run.id}</p>
         </div>
         <div className="flex items-center gap-2">
-          {canRerun && !servedHere ? (
+          {run.system ? (
+            <span className="max-w-xs text-right text-xs text-slate-500">
+              A scheduled system run of wflo's own: it runs again on its schedule.
+            </span>
+          ) : canRerun && !servedHere ? (
             <span className="max-w-xs text-right text-xs text-slate-500">
               Started outside this app (SDK, API or OpenTelemetry): re-run it where it was started.
             </span>
