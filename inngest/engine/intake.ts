@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { badTextMessage, findBadText } from "@/server/security/text-input";
+import { describeZodIssues } from "@/server/zod-issues";
 import { json, newId, type TxSql } from "./db";
 import type { EngineCore } from "./core";
 import { parseDurationMs } from "./duration";
@@ -37,8 +38,9 @@ export function validateEvents(body: unknown): { ok: true; events: IncomingEvent
     }
     const parsed = incomingEventSchema.safeParse(raw);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        errors.push(`${where}.${issue.path.join(".") || "(root)"}: ${issue.message}`);
+      // The one formatter's paths; an issue about the event as a whole reads "event.(root): ...".
+      for (const { field, message } of describeZodIssues(parsed.error, { prefix: where }).issues)
+        errors.push(`${field === where ? `${where}.(root)` : field}: ${message}`);
       return;
     }
     // PostgreSQL's jsonb refuses NUL and a lone surrogate cannot be stored as UTF-8: a 400 naming the field, not a 500.
