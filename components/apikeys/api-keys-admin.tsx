@@ -8,6 +8,7 @@ import { errorMessage, fieldErrors } from "@/components/trpc/errors";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
+import { SecretOnce } from "@/components/ui/secret-once";
 import { FieldError, Input, Label, Select } from "@/components/ui/form";
 import { EmptyRow, Table, Td, Th, Tr } from "@/components/ui/table";
 import { ROLES, type Role } from "@/db/schema/auth";
@@ -58,22 +59,7 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
           title="API keys"
           description="Machines (ChatOps bots, scripts) act with the key's role. Send it as Authorization: Bearer <key>."
         />
-        {secret ? (
-          <div
-            role="status"
-            className="border-b border-emerald-200 bg-emerald-50 px-5 py-3 text-sm dark:border-emerald-900 dark:bg-emerald-950/40"
-          >
-            <div className="font-medium text-emerald-800 dark:text-emerald-200">
-              Key “{secret.name}” created. Copy it now: it is not shown again.
-            </div>
-            <code
-              data-testid="new-api-key"
-              className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs dark:bg-slate-950"
-            >
-              {secret.secret}
-            </code>
-          </div>
-        ) : null}
+        {secret ? <SecretOnce what="Key" name={secret.name} secret={secret.secret} testId="new-api-key" /> : null}
         {revoke.error ? (
           <div role="alert" className="px-5 py-2 text-sm text-rose-600">
             {errorMessage(revoke.error)}
