@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { inngest } from "@/inngest/client";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
+import { sweepInPasses } from "./sweep";
 import { expireOverdueExternal } from "@/server/approvals/external";
 
 /**
@@ -18,12 +19,7 @@ export const expireApprovalsCron = inngest.createFunction(
     triggers: [{ cron: "* * * * *" }],
   },
   async ({ step }) => {
-    let expired = 0;
-    for (let pass = 0; pass < 10; pass++) {
-      const n = await step.run(`expire-${pass}`, () => expireOverdueExternal(getDb()));
-      expired += n;
-      if (n < 50) break;
-    }
+    const expired = await sweepInPasses(step, "expire", 50, () => expireOverdueExternal(getDb()));
     return { expired };
   },
 );

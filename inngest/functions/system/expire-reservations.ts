@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { inngest } from "@/inngest/client";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
+import { sweepInPasses } from "./sweep";
 import { expireReservations } from "@/server/governance/budgets/reservations";
 
 /**
@@ -18,13 +19,8 @@ export const expireReservationsCron = inngest.createFunction(
     triggers: [{ cron: "* * * * *" }],
   },
   async ({ step }) => {
-    let expired = 0;
     // Bounded passes (1,000 each), so one run never holds the budget rows for long.
-    for (let pass = 0; pass < 10; pass++) {
-      const n = await step.run(`expire-${pass}`, () => expireReservations(getDb()));
-      expired += n;
-      if (n < 1000) break;
-    }
+    const expired = await sweepInPasses(step, "expire", 1000, () => expireReservations(getDb()));
     return { expired };
   },
 );

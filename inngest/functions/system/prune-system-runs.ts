@@ -1,6 +1,7 @@
 import { getDb } from "@/db/client";
 import { inngest } from "@/inngest/client";
 import { SYSTEM_FUNCTION_PREFIX } from "@/inngest/middleware";
+import { sweepInPasses } from "./sweep";
 import { PRUNE_BATCH, pruneSystemRuns } from "@/server/runs/retention";
 
 /**
@@ -17,13 +18,7 @@ export const pruneSystemRunsCron = inngest.createFunction(
     triggers: [{ cron: "* * * * *" }],
   },
   async ({ step }) => {
-    let pruned = 0;
-    // Bounded passes, as the expiry crons do: a backlog is worked off over a few minutes.
-    for (let pass = 0; pass < 10; pass++) {
-      const n = await step.run(`prune-${pass}`, () => pruneSystemRuns(getDb()));
-      pruned += n;
-      if (n < PRUNE_BATCH) break;
-    }
+    const pruned = await sweepInPasses(step, "prune", PRUNE_BATCH, () => pruneSystemRuns(getDb()));
     return { pruned };
   },
 );
