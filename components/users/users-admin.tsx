@@ -25,7 +25,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   );
 
   return (
-    <div className="grid gap-6 xl:grid-cols-[1fr_22rem]">
+    <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]">
       <Card className="self-start">
         <CardHeader title={`${users.length} user${users.length === 1 ? "" : "s"}`} />
         {rowError ? (
