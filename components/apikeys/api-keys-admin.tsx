@@ -53,7 +53,7 @@ export function ApiKeysAdmin({ workflows }: { workflows: { id: string; name: str
   const errors = fieldErrors(create.error);
 
   return (
-    <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]">
+    <div className="grid gap-6 2xl:grid-cols-[minmax(0,1fr)_22rem]">
       <Card className="self-start">
         <CardHeader
           title="API keys"

@@ -37,7 +37,7 @@ export function EventKeysAdmin({ intakeUrl }: { intakeUrl: string }) {
   const errors = fieldErrors(create.error);
 
   return (
-    <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]">
+    <div className="grid gap-6 2xl:grid-cols-[minmax(0,1fr)_22rem]">
       <Card className="self-start">
         <CardHeader
           title="Event keys"

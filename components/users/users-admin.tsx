@@ -25,7 +25,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   );
 
   return (
-    <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_22rem]">
+    <div className="grid gap-6 2xl:grid-cols-[minmax(0,1fr)_22rem]">
       <Card className="self-start">
         <CardHeader title={`${users.length} user${users.length === 1 ? "" : "s"}`} />
         {rowError ? (
@@ -60,7 +60,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                   <Select
                     aria-label={`Role of ${u.email}`}
                     value={u.role}
-                    className="w-32"
+                    className="w-32 min-w-32"
                     disabled={changeRole.isPending}
                     onChange={(e) => {
                       setRowError(null);
